@@ -1,0 +1,516 @@
+"""Raw lines → cleaned paragraphs: page furniture dropped, wrapped lines reflowed, split words rejoined."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import Block, Page, RawLine
+from .normalize import normalize_line, repair_keys, split_bullet
+
+TERMINAL = tuple(".!?:;…")
+CLOSERS = "\"'’”)]»"
+_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-'’][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:page\s+)?[-–—(\[]?\s*(\d{1,4}|[ivxlcdm]{1,7})\s*[-–—)\]]?(?:\s+of\s+\d{1,4})?$", re.I
+)
+_CAPTION_RE = re.compile(r"^(?:Figure|Fig\.|Table|Chart|Diagram|Box)\s+[A-Z0-9][\w.]*?[.:]?\s+[A-Z‘“'\"]")
+_NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.|CHAPTER\s+\w+|Chapter\s+\w+|Appendix\s+\w+|APPENDIX\s+\w+|PART\s+\w+|Part\s+\w+)(?:\s|$)")
+_TABLE_GAP_RE = re.compile(r"\S {3,}\S")
+_SPLIT_HYPHEN_RE = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)-$")
+_REFERENCE_HEADINGS = re.compile(r"^(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited|references to the research|sources to corroborate the impact|recommended reading|further reading)\b", re.I)
+_URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._%=?&]?$")
+_URL_PART_RE = re.compile(r"^[\w\-./%=?&~#]+(?:\s|$)")
+_ABBREVIATION_END_RE = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|etc|vs|p|pp|vol|no|ed|eds|Dr|Mr|Mrs|Ms|Prof|St|Fig)\.)$")
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int | None
+    gap: int
+    box_start: bool
+    bullet: bool
+
+
+def clean(raw_lines: list[RawLine]) -> tuple[list[Block], list[Page], list[str]]:
+    """Cleaned blocks with offsets, the page map and the furniture lines that were removed."""
+    lines = [_prepare(ln) for ln in raw_lines]
+    lines = [ln for ln in lines if ln.text]
+    for ln, repaired in zip(lines, repair_keys([ln.text for ln in lines])):
+        ln.text = repaired
+    lines, labels, removed = _drop_furniture(lines)
+    vocabulary = _vocabulary(lines)
+    blocks = _reflow(lines, vocabulary)
+    blocks = _mark_references(blocks)
+    text_blocks, pages = _lay_out(blocks, labels)
+    return text_blocks, pages, removed
+
+
+def _prepare(raw: RawLine) -> _Line:
+    text = normalize_line(raw.text)
+    is_bullet, body = split_bullet(text)
+    if not is_bullet:
+        body = re.sub(r"\s+", " ", text).strip()
+    else:
+        body = re.sub(r"\s+", " ", body)
+    text = re.sub(r"^(\s*\d{1,2}(?:\.\d{1,2})*\.?) {2,}(?=\S)", r"\1 ", text)   # "2.3   Title"
+    if _TABLE_GAP_RE.search(text.strip()):
+        body = re.sub(r" {3,}", "   ", text.strip())   # keep column gaps of table rows visible
+    return _Line(text=body, page=raw.page, gap=raw.gap_before, box_start=raw.box_start, bullet=is_bullet)
+
+
+# --- page furniture -------------------------------------------------------------------------------
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], list[str]]:
+    """Remove running headers/footers and page-number lines; return printed page labels found."""
+    labels: dict[int, str] = {}
+    removed: list[str] = []
+    pages = sorted({ln.page for ln in lines if ln.page is not None})
+    drop: set[int] = set()
+    if len(pages) >= 2:
+        edges: dict[int, list[int]] = {}
+        for index, ln in enumerate(lines):
+            edges.setdefault(ln.page, []).append(index)
+        edge_indexes = {p: idx[:3] + idx[-3:] for p, idx in edges.items()}
+        key_pages: dict[str, set[int]] = {}
+        for page, idxs in edge_indexes.items():
+            for i in set(idxs):
+                if len(lines[i].text) <= 120:
+                    key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
+        threshold = max(2, int(0.3 * len(pages)))
+        repeated = {k for k, ps in key_pages.items() if len(ps) >= threshold and _word_count(k) <= 15}
+        for page, idxs in edge_indexes.items():
+            for i in set(idxs):
+                text = lines[i].text
+                number = _PAGE_NUMBER_RE.match(text)
+                if number and not lines[i].bullet:
+                    drop.add(i)
+                    labels.setdefault(page, number.group(1))
+                elif _furniture_key(text) in repeated:
+                    drop.add(i)
+                    # a header such as "Journal X 12 (3) p. 45" may carry the page number at its end
+                    tail = re.search(r"(\d{1,4})\s*$", text)
+                    if tail and _furniture_key(text).endswith("#"):
+                        labels.setdefault(page, tail.group(1))
+    else:
+        running = _interrupting_repeats(lines)
+        if running and not pages:
+            _paginate_at(lines, running)
+        drop |= running
+        for i, ln in enumerate(lines):
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            if _PAGE_NUMBER_RE.match(ln.text) and not ln.bullet and ln.gap >= 1 and (nxt is None or nxt.gap >= 1):
+                drop.add(i)
+    kept: list[_Line] = []
+    carry_gap = 0
+    for i, ln in enumerate(lines):
+        if i in drop:
+            removed.append(ln.text)
+            carry_gap = max(carry_gap, ln.gap, 1)
+            continue
+        if carry_gap:
+            ln.gap = max(ln.gap, carry_gap)
+            carry_gap = 0
+        kept.append(ln)
+    return kept, labels, removed
+
+
+def _paginate_at(lines: list[_Line], breaks: set[int]) -> None:
+    """Running headers found in a file without a page map: each occurrence opens a new page."""
+    page = 1
+    for i, ln in enumerate(lines):
+        if i in breaks:
+            page += 1
+        ln.page = page
+
+
+def _interrupting_repeats(lines: list[_Line]) -> set[int]:
+    """Running headers in files without a page map: short repeated lines, set apart by blank
+    lines, that cut a sentence in two at least once."""
+    def standalone(i: int) -> bool:
+        ln = lines[i]
+        return (
+            not ln.bullet and 2 <= len(ln.text.split()) <= 10 and len(ln.text) <= 60
+            and "://" not in ln.text and not _ends_sentence(ln.text)
+            and ln.gap >= 1 and (i + 1 == len(lines) or lines[i + 1].gap >= 1)
+        )
+
+    candidates: dict[str, list[int]] = {}
+    for i in range(len(lines)):
+        if standalone(i):
+            candidates.setdefault(_furniture_key(lines[i].text), []).append(i)
+    drop: set[int] = set()
+    for idxs in candidates.values():
+        if len(idxs) < 2:
+            continue
+        interrupts = any(
+            0 < i < len(lines) - 1
+            and not lines[i + 1].bullet
+            and not _ends_sentence(lines[i - 1].text)
+            and lines[i + 1].text[:1].islower()
+            for i in idxs
+        )
+        if interrupts:
+            drop.update(idxs)
+    return drop
+
+
+# --- vocabulary for rejoining split words ---------------------------------------------------------
+
+def _vocabulary(lines: list[_Line]) -> Counter:
+    """Word forms the document itself uses inside lines (not at a line break)."""
+    counts: Counter = Counter()
+    for ln in lines:
+        words = _WORD_RE.findall(ln.text)
+        if ln.text.endswith("-") and words:
+            words = words[:-1]
+        for word in words[1:] if len(words) > 1 else words:
+            counts[word.lower()] += 1
+    return counts
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a dependency
+        return 0.0
+    return zipf_frequency(word, "en")
+
+
+def rejoin(left: str, right: str, vocabulary: Counter) -> str:
+    """Join ``left-`` at a line end with ``right``: a split word loses the hyphen, a compound keeps it."""
+    head = _WORD_RE.findall(left)[-1] if _WORD_RE.findall(left) else left
+    tail_match = _WORD_RE.match(right)
+    tail = tail_match.group(0) if tail_match else right
+    first_tail = re.split(r"[-'’]", tail)[0]
+    last_head = re.split(r"[-'’]", head)[-1]
+    joined = (last_head + first_tail).lower()
+    hyphened = (last_head + "-" + first_tail).lower()
+    keep = _keep_hyphen(last_head, first_tail, joined, hyphened, vocabulary)
+    return left + ("-" if keep else "") + right
+
+
+def _keep_hyphen(head: str, tail: str, joined: str, hyphened: str, vocabulary: Counter) -> bool:
+    if not head or not tail or not tail[0].isalpha() or tail[0].isupper() and not head[0].isupper():
+        return True
+    if head[-1].isdigit() or tail[0].isdigit():
+        return True
+    seen_joined, seen_hyphened = vocabulary.get(joined, 0), vocabulary.get(hyphened, 0)
+    # the document's own spelling decides; whole-word forms like "inter-agency" count by their parts too
+    if seen_hyphened != seen_joined:
+        return seen_hyphened > seen_joined
+    if _zipf(joined) >= 2.5:
+        return False
+    if len(head) >= 2 and _zipf(head.lower()) >= 3.5 and _zipf(tail.lower()) >= 3.0:
+        return True
+    return False
+
+
+# --- reflow -----------------------------------------------------------------------------------------
+
+@dataclass
+class _Profile:
+    wrapped: bool          # lines are wrapped at a width (PDF dumps), not one paragraph per line
+    width: int             # typical full line length in characters
+    blank_means_break: bool
+
+
+def _profile(lines: list[_Line]) -> _Profile:
+    lengths = sorted(len(ln.text) for ln in lines if not ln.bullet) or [80]
+    p75 = lengths[int(0.75 * (len(lengths) - 1))]
+    wrapped = p75 <= 130
+    width = lengths[int(0.9 * (len(lengths) - 1))] if wrapped else 10_000
+    gaps = [ln.gap for ln in lines[1:]]
+    blank_share = sum(1 for g in gaps if g > 0) / max(1, len(gaps))
+    return _Profile(wrapped=wrapped, width=max(20, width), blank_means_break=blank_share < 0.6)
+
+
+def _ends_sentence(text: str) -> bool:
+    stripped = text.rstrip(CLOSERS + " ")
+    return bool(stripped) and stripped.endswith(TERMINAL) and not _ABBREVIATION_END_RE.search(stripped)
+
+
+def _is_short(text: str, profile: _Profile) -> bool:
+    return len(text) < (0.7 * profile.width if profile.wrapped else 100)
+
+
+def _heading_like(text: str) -> bool:
+    if not text or len(text) > 120 or text.endswith((",", "-", ";")):
+        return False
+    if not (text[0].isupper() or text[0].isdigit()) or text.endswith((".", "?", "!")) and not _NUMBERED_HEADING_RE.match(text):
+        return False
+    if _TABLE_GAP_RE.search(text) or _CAPTION_RE.match(text):
+        return False
+    words = text.split()
+    if len(words) > 2 and words[-1].lower() in _DANGLING:
+        return False   # a heading does not end on "the" or "of": this line runs on
+    return 0 < len(words) <= 14
+
+
+_DANGLING = {"the", "a", "an", "of", "by", "to", "and", "or", "in", "for", "with", "from", "that", "which", "as", "at", "on", "is", "are", "was", "were", "be"}
+
+
+def _strong_heading(text: str) -> bool:
+    """Headings that announce themselves: CHAPTER ONE, 1.2 Title, APPENDIX 1, an all-capitals line."""
+    if not _heading_like(text):
+        return False
+    return bool(re.match(r"^(CHAPTER|APPENDIX|PART|Chapter|Appendix)\b", text) or re.match(r"^\d{1,2}(\.\d{1,2})+\.?\s+[A-Z]", text)
+                or (text.isupper() and len(text) > 3))
+
+
+def _heading_continuation(text: str) -> bool:
+    """The second or third line of a wrapped heading ("Preventing Vulnerability / to Social Exclusion")."""
+    return 0 < len(text.split()) <= 10 and len(text) <= 80 and not text.endswith((".", ",", ";", "-", "?", "!"))
+
+
+def _starts_paragraph(text: str) -> bool:
+    first = text[:1]
+    return first.isupper() or first.isdigit() or first in "“\"‘'([•"
+
+
+def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
+    profile = _profile(lines)
+    blocks: list[Block] = []
+    current: list[str] = []
+    current_kind = "paragraph"
+    current_page: int | None = None
+    deferred: list[Block] = []   # captions met in the middle of a sentence, placed after the paragraph
+
+    def flush() -> None:
+        nonlocal current, current_kind
+        if current:
+            text = "\n".join(current) if current_kind in ("list", "table") else " ".join(current)
+            blocks.append(Block(kind=current_kind, text=text.strip(), page=current_page))
+        blocks.extend(deferred)
+        deferred.clear()
+        current = []
+        current_kind = "paragraph"
+
+    i = 0
+    n = len(lines)
+    while i < n:
+        ln = lines[i]
+        text = ln.text
+        if not current:
+            current_page = ln.page
+            current_kind = "bullet" if ln.bullet else "paragraph"
+            if not ln.bullet and _heading_candidate(lines, i, profile):
+                run = _heading_run(lines, i, profile)
+                if run:
+                    heading_text = " ".join(lines[j].text for j in range(i, i + run))
+                    blocks.append(Block(kind="heading", text=heading_text, page=ln.page, level=_heading_level(heading_text)))
+                    i += run
+                    continue
+            if _TABLE_GAP_RE.search(text) and not ln.bullet:
+                if i + 1 < n and _TABLE_GAP_RE.search(lines[i + 1].text) and lines[i + 1].gap == 0:
+                    current_kind = "table"
+                else:
+                    text = re.sub(r" {2,}", " ", text)   # one stray gap is layout, not a table
+            current.append(text)
+            i += 1
+            continue
+
+        prev = current[-1]
+        if _CAPTION_RE.match(text) and not ln.bullet:
+            resume = _caption_end(lines, i, prev, vocabulary) if current_kind == "paragraph" else None
+            if resume is not None:   # a caption dropped into a word split at a column or page break
+                deferred.append(Block(kind="caption", text=" ".join(lines[j].text for j in range(i, resume)), page=ln.page))
+                i = resume
+                continue
+            flush()
+            end = _caption_extent(lines, i, profile)
+            blocks.append(Block(kind="caption", text=" ".join(lines[j].text for j in range(i, end)), page=ln.page))
+            i = end
+            continue
+        if _continues(prev, ln, current_kind, profile, lines, i):
+            if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():
+                current[-1] = rejoin(prev[:-1], text, vocabulary)
+            elif _URL_TAIL_RE.search(prev) and _URL_PART_RE.match(text) and (
+                prev[-1] in "/-._%=?&" or re.match(r"^\S*[/.%]", text)
+            ):
+                current[-1] = prev + text   # a URL wrapped over two lines
+            else:
+                current.append(text)
+            i += 1
+            continue
+        flush()
+    flush()
+    return _merge_list_runs(blocks)
+
+
+def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
+    """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
+    text = ln.text
+    if ln.bullet:
+        return False
+    if kind == "table":
+        return bool(_TABLE_GAP_RE.search(text)) and ln.gap == 0
+    if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].islower():
+        return True
+    if text[:1].islower() or text[:1] in ",;)":
+        return True
+    if ln.box_start and ln.gap >= 1 and _ends_sentence(prev):
+        return False
+    if ln.gap >= 1 and _strong_heading(text) and _heading_run(lines, i, profile):
+        return False
+    if _heading_candidate(lines, i, profile) and _ends_sentence(prev) and _heading_run(lines, i, profile):
+        return False
+    if _ends_sentence(prev):
+        if prev.rstrip(CLOSERS).endswith(":") and _starts_paragraph(text):
+            return False
+        if not profile.wrapped:
+            return False
+        if _is_short(prev, profile):
+            return False
+        if profile.blank_means_break:
+            return ln.gap == 0
+        return not ln.box_start
+    # an unfinished sentence
+    if not profile.wrapped:
+        return ln.gap == 0
+    if _is_short(prev, profile) and _starts_paragraph(text):
+        return False
+    return True
+
+
+def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
+    ln = lines[i]
+    if ln.bullet or not _heading_like(ln.text):
+        return False
+    followed_by_gap = i + 1 < len(lines) and lines[i + 1].gap >= 1
+    if profile.wrapped and len(ln.text) >= 0.8 * profile.width and not (_strong_heading(ln.text) and followed_by_gap):
+        return False
+    if i == 0 or ln.gap >= 1:
+        return True
+    previous = lines[i - 1].text
+    return _ends_sentence(previous) or _heading_like(previous)
+
+
+def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
+    """Number of lines (1–3) forming a heading at ``i``; 0 when the lines are not a heading."""
+    run = 1
+    while (
+        run < 3 and i + run < len(lines)
+        and _heading_continuation(lines[i + run].text) and not lines[i + run].bullet
+        and lines[i + run].gap <= 1
+        and lines[i + run].text[:1].islower()
+    ):
+        run += 1
+    nxt = lines[i + run] if i + run < len(lines) else None
+    if nxt is None:
+        return run
+    if _heading_like(nxt.text) and _is_short(nxt.text, profile) and not nxt.bullet and nxt.gap == 0 and not nxt.text[:1].isupper():
+        return 0
+    if (nxt.text[:1].islower() or nxt.text[:1] in "(,;") and not _ends_sentence(lines[i + run - 1].text):
+        return 0   # the "heading" runs on into a sentence: it is the start of a paragraph
+    return run
+
+
+def _heading_level(text: str) -> int:
+    match = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)", text)
+    if match:
+        return match.group(1).count(".") + 1
+    if re.match(r"^(CHAPTER|Chapter|PART|Part|APPENDIX|Appendix)\b", text) or text.isupper():
+        return 1
+    return 2
+
+
+def _caption_end(lines: list[_Line], i: int, prev: str, vocabulary: Counter) -> int | None:
+    """Index of the line that completes the word split before a figure/table caption, if any."""
+    head = _WORD_RE.findall(prev[:-1]) if prev.endswith("-") else []
+    if not head:
+        return None
+    for j in range(i + 1, min(i + 7, len(lines))):
+        word = _WORD_RE.match(lines[j].text)
+        if word and lines[j].text[:1].islower():
+            joined = (head[-1] + word.group(0)).lower()
+            if joined in vocabulary or _zipf(joined) >= 2.5:
+                return j
+    return None
+
+
+def _caption_extent(lines: list[_Line], i: int, profile: _Profile) -> int:
+    """End (exclusive) of a standalone caption: its line and up to two short continuation lines."""
+    end = i + 1
+    while (
+        end < len(lines) and end - i < 3 and not lines[end].bullet
+        and not _ends_sentence(lines[end - 1].text) and lines[end].text[:1].islower()
+        and lines[end].gap <= 1
+    ):
+        end += 1
+    return end
+
+
+def _merge_list_runs(blocks: list[Block]) -> list[Block]:
+    """Runs of 4+ one-line "headings" are a list or a table column, not headings."""
+    out: list[Block] = []
+    run: list[Block] = []
+
+    def close() -> None:
+        if len(run) >= 4:
+            out.append(Block(kind="list", text="\n".join(b.text for b in run), page=run[0].page))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for block in blocks:
+        if block.kind == "heading" and not _NUMBERED_HEADING_RE.match(block.text):
+            run.append(block)
+            continue
+        close()
+        out.append(block)
+    close()
+    return out
+
+
+def _mark_references(blocks: list[Block]) -> list[Block]:
+    """Blocks under a references heading (and its unnumbered sub-headings) are reference entries."""
+    in_refs = False
+    for block in blocks:
+        if block.kind == "heading":
+            if _REFERENCE_HEADINGS.match(block.text):
+                in_refs = True
+            elif _NUMBERED_HEADING_RE.match(block.text) or block.level == 1:
+                in_refs = False
+            continue
+        if in_refs and block.kind in ("paragraph", "bullet"):
+            block.kind = "reference"
+    return blocks
+
+
+def _lay_out(blocks: list[Block], labels: dict[int, str]) -> tuple[list[Block], list[Page]]:
+    """Join blocks into one text (blank line between blocks), fill offsets and the page map."""
+    parts: list[str] = []
+    offset = 0
+    for block in blocks:
+        if parts:
+            parts.append("\n\n")
+            offset += 2
+        block.start = offset
+        parts.append(block.text)
+        offset += len(block.text)
+        block.end = offset
+    pages: list[Page] = []
+    for block in blocks:
+        if block.page is None:
+            continue
+        if pages and pages[-1].number == block.page:
+            pages[-1].end = block.end
+        elif not pages or block.page > pages[-1].number:
+            pages.append(Page(number=block.page, label=labels.get(block.page), start=block.start, end=block.end))
+    for a, b in zip(pages, pages[1:]):
+        a.end = b.start
+    if pages:
+        pages[-1].end = offset
+    return blocks, pages
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())

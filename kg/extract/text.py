@@ -1,0 +1,104 @@
+"""Plain-text and Markdown files → raw lines with a page map where the file carries one."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .model import ExtractionError, RawLine
+from .normalize import BULLET_RE, normalize_line
+
+_NUL_TOLERANCE = 0.001
+_PAGE_MARKER_RE = re.compile(r"^ \S")        # pdftotext-style dumps start each page with one space
+
+
+def decode(data: bytes, path: Path) -> str:
+    """Decode text bytes; refuse binary data that only carries a text name."""
+    if not data.strip():
+        raise ExtractionError("empty", f"{path.name} has no text; add content or remove the file")
+    sample = data[:65536]
+    if sample.count(b"\x00") > max(1, len(sample) * _NUL_TOLERANCE):
+        raise ExtractionError("binary", f"{path.name} is binary data, not text; export it as .txt or .pdf")
+    if data.startswith(b"%PDF-"):
+        raise ExtractionError("misnamed", f"{path.name} is a PDF with a text extension; rename it to .pdf")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read_lines(path: Path, max_bytes: int | None = None) -> list[RawLine]:
+    data = path.read_bytes() if max_bytes is None else _read_capped(path, max_bytes)
+    text = decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
+    chunks = text.split("\f")
+    lines: list[RawLine] = []
+    if len(chunks) > 1:
+        for number, chunk in enumerate(chunks, start=1):
+            lines.extend(_lines_of(chunk, number))
+        return lines
+    raw = text.split("\n")
+    pages = _page_markers(raw) or _slide_breaks(raw)
+    return _lines_of(text, 1 if pages else None, pages)
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(max_bytes)
+
+
+def _lines_of(text: str, page: int | None, page_starts: list[int] | None = None) -> list[RawLine]:
+    """RawLines with blank-line gaps; ``page_starts`` are raw line indexes that open a new page."""
+    starts = set(page_starts or [])
+    out: list[RawLine] = []
+    gap = 0
+    current = page
+    for index, line in enumerate(text.split("\n")):
+        if index in starts and index != 0 and current is not None:
+            current += 1
+            gap = max(gap, 1)
+        if not line.strip():
+            gap += 1
+            continue
+        out.append(RawLine(text=line.rstrip(), page=current, gap_before=gap))
+        gap = 0
+    return out
+
+
+def _page_markers(raw: list[str]) -> list[int]:
+    """Line indexes of page starts in dumps that open each page with a single space.
+
+    Used only when the markers are sparse and regular (a page's worth of lines apart);
+    indented paragraphs or lists make them irregular and the file is left without pages.
+    """
+    nonempty = [i for i, line in enumerate(raw) if line.strip()]
+    if len(nonempty) < 60:
+        return []
+    marks = [i for i in nonempty if _PAGE_MARKER_RE.match(raw[i]) and not BULLET_RE.match(raw[i].strip())]
+    if len(marks) < 3 or marks[0] != nonempty[0] or len(marks) > 0.05 * len(nonempty):
+        return []
+    position = {line_index: n for n, line_index in enumerate(nonempty)}
+    gaps = [position[b] - position[a] for a, b in zip(marks, marks[1:])]
+    if min(gaps) < 20:
+        return []
+    return marks
+
+
+def _slide_breaks(raw: list[str]) -> list[int]:
+    """Slide decks dumped as text: mostly bullets, slides separated by runs of 3+ blank lines."""
+    nonempty = [normalize_line(line).strip() for line in raw if line.strip()]
+    if not nonempty or max(len(line) for line in nonempty) > 250:
+        return []   # paragraph-per-line text, not slides
+    bullets = sum(1 for line in nonempty if BULLET_RE.match(line))
+    if bullets < 0.15 * len(nonempty):
+        return []
+    starts: list[int] = []
+    blank_run = 0
+    for index, line in enumerate(raw):
+        if not line.strip():
+            blank_run += 1
+            continue
+        if blank_run >= 3:
+            starts.append(index)
+        blank_run = 0
+    return starts if len(starts) >= 3 else []

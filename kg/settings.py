@@ -1,0 +1,61 @@
+"""Settings, declared once with their defaults and help text.
+
+Every setting can be overridden by an environment variable ``CKG_<NAME>`` (upper case) or by
+the CLI options that mirror it; the Flask app takes the same names in its config mapping.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = _setting(Path("corpus"), "Folder of documents (.txt, .md, .pdf) and sources.toml.")
+    build_dir: Path = _setting(Path("build"), "Where `ckg build` writes and `ckg serve` reads the built library.")
+    file_timeout_s: float = _setting(120.0, "Wall-clock limit for extracting one file; a file over it is reported and skipped.")
+    file_memory_mb: int = _setting(2048, "Address-space limit (MB) for the worker that extracts one file.")
+    max_file_mb: float = _setting(200.0, "Files larger than this (MB) are reported as too large, not read.")
+    max_pages: int = _setting(2000, "PDFs with more pages than this are reported as too large.")
+    workers: int = _setting(2, "Files extracted in parallel, each in its own worker process.")
+    min_passage_words: int = _setting(40, "Passages shorter than this are merged with a neighbour under the same heading.")
+    max_passage_words: int = _setting(200, "Passages longer than this are split at sentence boundaries.")
+    max_passage_chars: int = _setting(1500, "Hard upper bound on a passage's length in characters.")
+    host: str = _setting("127.0.0.1", "Address `ckg serve` listens on.")
+    port: int = _setting(8000, "Port `ckg serve` listens on.")
+    server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).")
+
+    def with_overrides(self, **values: Any) -> "Settings":
+        """A copy with the given values (None means: keep the current one), coerced to each field's type."""
+        updates = {}
+        for f in fields(self):
+            if values.get(f.name) is not None:
+                updates[f.name] = _coerce(f.type, values[f.name])
+        return replace(self, **updates)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls().with_overrides(**{f.name: env.get(f"CKG_{f.name.upper()}") for f in fields(cls)})
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, Any, str]]:
+        """(name, default, help) for each setting, for `ckg settings` and the README."""
+        return [(f.name, f.default, f.metadata["help"]) for f in fields(cls)]
+
+
+def _coerce(type_name: Any, value: Any) -> Any:
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+    if name == "Path":
+        return Path(value)
+    if name == "int":
+        return int(value)
+    if name == "float":
+        return float(value)
+    return value
