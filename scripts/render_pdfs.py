@@ -5,8 +5,8 @@ The seeds in shared/seeds/ are text extracted from PDFs: wrapped lines, line-bre
 blank lines between wrapped lines, broken bullet glyphs, some markdown. This script recovers
 paragraphs with its own simple cleaning, then typesets each document in several layouts with
 reportlab and records, for every paragraph, the physical page on which its first line is drawn
-(an <onDraw> marker at the start of every paragraph calls back into the canvas, so the page is
-the one reportlab actually drew it on).
+(each paragraph, or the first part of a split paragraph, notes the canvas page when it is drawn,
+so the page is the one reportlab actually drew it on).
 
 Layouts:
   a  one column, A4, justified and hyphenated; running header on every page but the first
@@ -90,6 +90,8 @@ DASH_BULLET = re.compile(r"^-\s+")
 ENUM = re.compile(r"^(?:\(?[a-z]\)|\(?[ivx]{1,4}\)|\d{1,2}(?:\.\d{1,2})*\.?\s|\[[^\]\s]{1,6}\]\s|Level (?:One|Two|Three|Four):)")
 TERMINAL = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 WORD = re.compile(r"[A-Za-z]+")
+COMPOUND_PREFIXES = {"co", "multi", "socio", "non", "self", "cross", "well", "anti", "semi", "inter", "intra",
+                     "post", "pre", "sub", "long", "short", "high", "low", "child", "family", "user"}
 
 
 def strip_markdown(s: str) -> tuple[str, str]:
@@ -124,17 +126,18 @@ class Cleaner:
         if not a or not b:
             return left + right
         wa, wb = a.group(1), b.group(1)
-        joined = (wa + wb).lower()
-        dashed = f"{wa}-{wb}".lower()
+        joined, dashed = (wa + wb).lower(), f"{wa}-{wb}".lower()
         solid = self.words.get(joined, 0) - 1          # the split occurrence itself counts once
         if self.hyphened.get(dashed, 0) > max(solid, 0):
-            return left + right
+            return left + right                          # written with a hyphen elsewhere
         if solid > 0:
-            return left[:-1] + right
-        positions = self.hy.positions(wa + wb)
-        if len(wa) in positions or wa[0].islower() and wb[0].islower() and len(wb) <= 4:
-            return left[:-1] + right
-        return left + right
+            return left[:-1] + right                     # written solid elsewhere
+        if len(wa) in self.hy.positions(wa + wb):
+            return left[:-1] + right                     # a hyphenation point
+        if wa.lower() in COMPOUND_PREFIXES or (self.words.get(wa.lower(), 0) >= 2
+                                                and self.words.get(wb.lower(), 0) >= 2 and len(wb) > 3):
+            return left + right                          # looks like a compound
+        return left[:-1] + right
 
     def paragraphs(self) -> list[dict]:
         lines = self.raw.split("\n")
@@ -213,11 +216,11 @@ class Cleaner:
         for b in blocks:
             text = b[0]
             for nxt in b[1:]:
-                if re.search(r"[A-Za-z]-$", text) and re.match(r"[A-Za-z]", nxt):
-                    text = self.join_hyphen(text, nxt)
-                elif re.search(r"(https?://|www\.)\S*$", text) and not re.match(r"https?:|www\.", nxt) and (re.search(r"[/_.%=?&-]$", text)
-                                                                       or re.fullmatch(r"[^\s]*[/.%_=][^\s]*", nxt)):
+                if re.search(r"(https?://|www\.)\S*$", text) and not re.match(r"https?:|www\.", nxt) and (
+                        re.search(r"[/_.%=?&-]$", text) or re.fullmatch(r"[^\s]*[/.%_=][^\s]*", nxt)):
                     text = text + nxt         # a URL wrapped over lines
+                elif re.search(r"[A-Za-z]-$", text) and re.match(r"[A-Za-z]", nxt):
+                    text = self.join_hyphen(text, nxt)
                 else:
                     text = text + " " + nxt
             text = re.sub(r"\s+", " ", text).strip()
@@ -390,6 +393,30 @@ def styles(cfg: dict) -> dict[str, ParagraphStyle]:
     }
 
 
+class MarkedParagraph(Paragraph):
+    """A Paragraph that records the page on which its first line is drawn.
+
+    (An inline <onDraw> marker would do the same, but it upsets reportlab's splitting of
+    hyphenated paragraphs.) The index travels to the first part when the paragraph is split."""
+
+    def __init__(self, *args, ck_index=None, ck_marks=None, **kw):
+        super().__init__(*args, **kw)
+        self.ck_index, self.ck_marks = ck_index, ck_marks
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for k, part in enumerate(parts):
+            if isinstance(part, MarkedParagraph):
+                part.ck_index = self.ck_index if k == 0 else None
+                part.ck_marks = self.ck_marks
+        return parts
+
+    def draw(self):
+        if self.ck_index is not None and self.ck_marks is not None:
+            self.ck_marks.setdefault(self.ck_index, self.canv.getPageNumber())
+        super().draw()
+
+
 def norm(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).lower()
     s = re.sub(r"[\u2018\u2019']", "'", s)
@@ -471,14 +498,6 @@ class Renderer:
         cfg = self.cfg
         self.check_furniture()
         marks = self.marks
-        layout = self
-
-        class MarkCanvas(Canvas):
-            def ckmark(self, canv, kind, label):
-                marks.setdefault(int(label), self.getPageNumber())
-
-            def showPage(self):
-                super().showPage()
 
         pw, ph = cfg["pagesize"]
         left, right, top, bottom = cfg["margins"]
@@ -498,25 +517,17 @@ class Renderer:
         st = styles(cfg)
         story = []
         for i, p in enumerate(self.paras):
-            mark = f'<onDraw name="ckmark" label="{i}"/>'
-            if p["kind"] == "bullet":
-                story.append(Paragraph(mark + p["markup"], st["bullet"], bulletText="•"))
-            else:
-                story.append(Paragraph(mark + p["markup"], st[p["kind"]]))
-        if cfg["pdf_labels"]:
-            def first_page(canv, _doc, _orig=self.decorate):
-                canv.addPageLabel(0, "D", cfg["first_label"])
-                _orig(canv, _doc)
-            doc.pageTemplates[0].onPage = first_page
-            # only the first call matters; addPageLabel on later pages would duplicate
-            orig = self.decorate
+            story.append(MarkedParagraph(p["markup"], st[p["kind"]], ck_index=i, ck_marks=marks,
+                                         bulletText="•" if p["kind"] == "bullet" else None))
+        if cfg["pdf_labels"]:   # /PageLabels: physical page 1 is labelled first_label, in arabic numerals
+            decorate = self.decorate
 
             def on_page(canv, _doc):
                 if canv.getPageNumber() == 1:
                     canv.addPageLabel(0, "D", cfg["first_label"])
-                orig(canv, _doc)
+                decorate(canv, _doc)
             doc.pageTemplates[0].onPage = on_page
-        doc.build(story, canvasmaker=MarkCanvas)
+        doc.build(story)
         missing = [i for i in range(len(self.paras)) if i not in marks]
         if missing:
             raise SystemExit(f"{pdf.name}: no page recorded for paragraphs {missing[:10]}")

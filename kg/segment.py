@@ -1,0 +1,247 @@
+"""Segmentation stage: cleaned blocks → passages sized for the embedding model.
+
+Entry point: :func:`segment`. Passages never cut a sentence or an open quotation, keep a slide's
+bullets together, carry the heading they sit under, and have ids that depend only on the source
+id and the passage text (same input, same ids, on any machine).
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .extract.model import Block, ExtractedDocument
+from .sentences import sentence_spans
+
+
+@dataclass
+class Passage:
+    passage_id: str
+    source_id: str
+    page: int | None
+    page_label: str | None
+    start: int
+    end: int
+    heading: str | None
+    kind: str               # text | list | table | caption | references | slide
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: str
+    page: int | None
+    heading: str | None
+    heading_start: int | None    # offset of the heading block right before this unit, if any
+    words: int
+    intro: bool = False          # ends with a colon: it introduces the quotation or list that follows
+
+
+_KIND_OF_BLOCK = {"paragraph": "text", "bullet": "list", "list": "list", "table": "table", "caption": "caption", "reference": "references"}
+
+
+def segment(
+    document: ExtractedDocument,
+    source_id: str,
+    *,
+    min_words: int = 40,
+    max_words: int = 200,
+    max_chars: int = 1500,
+    slides: bool = False,
+) -> list[Passage]:
+    """Passages of one cleaned document. ``slides``: one slide (page) is the unit that stays whole."""
+    units = _units(document, max_words, max_chars)
+    if slides:
+        groups = _group_slides(units, min_words, max_chars)
+    else:
+        groups = _group(units, min_words, max_words, max_chars)
+    passages: list[Passage] = []
+    seen: dict[str, int] = {}
+    for group in groups:
+        first = group[0]
+        start = first.heading_start if first.heading_start is not None else first.start
+        if group[-1].end - start > max_chars:
+            start = first.start
+        end = group[-1].end
+        text = document.text[start:end]
+        page = document.page_at(first.start)
+        passages.append(Passage(
+            passage_id=_passage_id(source_id, text, seen),
+            source_id=source_id,
+            page=page.number if page else None,
+            page_label=page.label if page else None,
+            start=start,
+            end=end,
+            heading=first.heading,
+            kind="slide" if slides else _majority_kind(group),
+            text=text,
+        ))
+    return passages
+
+
+def _passage_id(source_id: str, text: str, seen: dict[str, int]) -> str:
+    normal = re.sub(r"\s+", " ", text).strip()
+    digest = hashlib.sha1(f"{source_id}\x00{normal}".encode("utf-8")).hexdigest()[:10]
+    occurrence = seen.get(digest, 0)
+    seen[digest] = occurrence + 1
+    return f"{source_id}-{digest}" + (f"-{occurrence}" if occurrence else "")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[_Unit]:
+    """Blocks as units; long blocks split at sentence boundaries into balanced pieces."""
+    units: list[_Unit] = []
+    heading: str | None = None
+    heading_start: int | None = None
+    for block in document.blocks:
+        if block.kind == "heading":
+            heading = block.text
+            heading_start = block.start if heading_start is None else heading_start
+            continue
+        kind = _KIND_OF_BLOCK.get(block.kind, "text")
+        for start, end in _split_block(document.text, block, max_words, max_chars):
+            piece = document.text[start:end]
+            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece), piece.rstrip().endswith(":")))
+            heading_start = None
+    return units
+
+
+def _split_block(text: str, block: Block, max_words: int, max_chars: int) -> list[tuple[int, int]]:
+    body = text[block.start:block.end]
+    if _words(body) <= max_words and len(body) <= max_chars:
+        return [(block.start, block.end)]
+    if block.kind in ("list", "table"):
+        pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", body)]
+    else:
+        pieces = sentence_spans(body)
+    pieces = [p for q in pieces for p in _hard_split(body, q, max_chars)]
+    count = max(math.ceil(_words(body) / max_words), math.ceil(len(body) / max_chars))
+    target = _words(body) / count
+    out: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for a, b in pieces:
+        if current is None:
+            current = (a, b)
+            continue
+        grown = (current[0], b)
+        if _words(body[grown[0]:grown[1]]) > max(target, 1) * 1.15 or grown[1] - grown[0] > max_chars:
+            out.append(current)
+            current = (a, b)
+        else:
+            current = grown
+    if current:
+        out.append(current)
+    return [(block.start + a, block.start + b) for a, b in out]
+
+
+def _hard_split(body: str, span: tuple[int, int], max_chars: int) -> list[tuple[int, int]]:
+    """A single sentence longer than ``max_chars`` (a run-on list or table) is cut at clause marks."""
+    a, b = span
+    out: list[tuple[int, int]] = []
+    while b - a > max_chars:
+        window = body[a:a + max_chars]
+        cut = max(window.rfind("; "), window.rfind(", "), window.rfind(" "))
+        if cut <= 0:
+            cut = max_chars - 1
+        out.append((a, a + cut + 1))
+        a = a + cut + 1
+        while a < b and body[a].isspace():
+            a += 1
+    out.append((a, b))
+    return out
+
+
+def _group(units: list[_Unit], min_words: int, max_words: int, max_chars: int) -> list[list[_Unit]]:
+    groups: list[list[_Unit]] = []
+    current: list[_Unit] = []
+
+    def size(group: list[_Unit], extra: _Unit | None = None) -> tuple[int, int]:
+        members = group + ([extra] if extra else [])
+        return sum(u.words for u in members), members[-1].end - members[0].start
+
+    for unit in units:
+        if not current:
+            current = [unit]
+            continue
+        same_section = unit.heading_start is None and unit.heading == current[0].heading
+        words, chars = size(current, unit)
+        fits = words <= max_words and chars <= max_chars
+        if current[-1].kind == unit.kind == "references":
+            wants = len(current) < 4
+        else:
+            # short passages grow; an introduction keeps what it introduces; a list stays whole
+            wants = size(current)[0] < min_words or current[-1].intro or current[-1].kind == unit.kind == "list"
+            wants = wants and unit.kind != "references" and current[-1].kind != "references"
+        if same_section and fits and wants:
+            current.append(unit)
+        else:
+            groups.append(current)
+            current = [unit]
+    if current:
+        groups.append(current)
+    return _merge_small_tails(groups, min_words, max_words, max_chars)
+
+
+def _merge_small_tails(groups: list[list[_Unit]], min_words: int, max_words: int, max_chars: int) -> list[list[_Unit]]:
+    """A last short group of a section joins the group before it when both fit."""
+    out: list[list[_Unit]] = []
+    for group in groups:
+        if out and sum(u.words for u in group) < min_words and group[0].heading_start is None:
+            previous = out[-1]
+            same_section = previous[0].heading == group[0].heading
+            words = sum(u.words for u in previous + group)
+            chars = group[-1].end - previous[0].start
+            kinds_ok = (previous[-1].kind == "references") == (group[0].kind == "references")
+            if same_section and kinds_ok and words <= max_words and chars <= max_chars:
+                out[-1] = previous + group
+                continue
+        out.append(group)
+    return out
+
+
+def _group_slides(units: list[_Unit], min_words: int, max_chars: int) -> list[list[_Unit]]:
+    """One slide per passage (split between bullets if it is too long); tiny slides join the next."""
+    by_page: list[list[_Unit]] = []
+    for unit in units:
+        if by_page and by_page[-1][0].page == unit.page:
+            by_page[-1].append(unit)
+        else:
+            by_page.append([unit])
+    groups: list[list[_Unit]] = []
+    pending: list[_Unit] = []
+    for slide in by_page:
+        slide = pending + slide
+        pending = []
+        if sum(u.words for u in slide) < min_words // 3 and slide[-1].end - slide[0].start < max_chars // 2:
+            pending = slide
+            continue
+        current: list[_Unit] = []
+        for unit in slide:
+            if current and unit.end - current[0].start > max_chars:
+                groups.append(current)
+                current = []
+            current.append(unit)
+        groups.append(current)
+    if pending:
+        if groups and pending[-1].end - groups[-1][0].start <= max_chars:
+            groups[-1].extend(pending)
+        else:
+            groups.append(pending)
+    return groups
+
+
+def _majority_kind(group: list[_Unit]) -> str:
+    weights: dict[str, int] = {}
+    for unit in group:
+        weights[unit.kind] = weights.get(unit.kind, 0) + unit.words
+    return max(weights, key=weights.get)
