@@ -103,8 +103,9 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[
     units: list[_Unit] = []
     heading: str | None = None
     heading_start: int | None = None
+    headings_only = all(block.kind == "heading" for block in document.blocks)
     for block in document.blocks:
-        if block.kind == "heading":
+        if block.kind == "heading" and not headings_only:   # a file of nothing but short lines is still text
             heading = block.text
             heading_start = block.start if heading_start is None else heading_start
             continue

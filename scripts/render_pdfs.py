@@ -254,8 +254,9 @@ class Cleaner:
                 kind = "item"
             elif self.is_heading_text(p):
                 kind = "heading"
-            elif self.is_quote(p):
-                kind = "quote"
+            elif self.is_quote(p) or n + 1 < len(merged) and len(p) > 150 \
+                    and re.fullmatch(r"\([^()]*\d{4}[^()]*\)", merged[n + 1]):
+                kind = "quote"                # a block quote followed by its citation line
             if not p.strip():
                 continue
             plain, markup = strip_markdown(p)
@@ -327,7 +328,7 @@ class Cleaner:
     def is_heading_text(p: str) -> bool:
         if len(p) > 100 or TERMINAL.search(p) or re.search(r"[,\-–]$", p):
             return False
-        if not re.match(r"[A-Z0-9]", p) or re.match(r"\d{4}\b|http|www\.", p):
+        if not re.match(r"[A-Z0-9]", p) or re.match(r"\d{4}\b", p) or re.search(r"https?:|www\.", p):
             return False
         if BULLET_GLYPH.match(p) or DASH_BULLET.match(p):
             return False
@@ -382,7 +383,7 @@ def styles(cfg: dict) -> dict[str, ParagraphStyle]:
         "heading": ParagraphStyle("heading", parent=body, fontName=bold, fontSize=s * 1.2, leading=l * 1.2,
                                   alignment=TA_LEFT, spaceBefore=l * 0.8, spaceAfter=l * 0.4, keepWithNext=1,
                                   hyphenationLang=""),
-        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=s * 1.6, bulletIndent=s * 0.4,
+        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=s * 1.6, bulletIndent=s * 0.4, bulletFontName=f,
                                  spaceAfter=l * 0.25),
         "item": ParagraphStyle("item", parent=body, leftIndent=s * 1.2, firstLineIndent=-s * 1.2,
                                spaceAfter=l * 0.3),

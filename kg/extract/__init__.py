@@ -5,12 +5,15 @@ cleaning (:mod:`.clean`) is shared so every format gets the same repairs.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .clean import clean
 from .model import Block, ExtractedDocument, ExtractionError, Page, RawLine
 from .pdf import read_pdf
 from .text import read_lines
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)   # its warnings about damaged files are reported as our own
 
 SUPPORTED_SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
 
@@ -31,9 +34,9 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
     labels: dict[int, str] = {}
     if kind == "pdf":
         pdf = read_pdf(path, max_pages=max_pages)
-        raw, labels, metadata = pdf.lines, pdf.labels, pdf.metadata
+        raw, labels, metadata, layout = pdf.lines, pdf.labels, pdf.metadata, pdf.layout
     else:
-        raw = read_lines(path)
+        raw, layout = read_lines(path)
     blocks, pages, removed = clean(raw)
     if not blocks:
         raise ExtractionError("no-text", f"{path.name} has no readable text after cleaning")
@@ -47,6 +50,7 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
         text=text,
         blocks=blocks,
         pages=pages,
+        layout=layout,
         title=_title(metadata, blocks),
         pdf_metadata=metadata,
         removed_furniture=removed,

@@ -54,6 +54,7 @@ class ExtractedDocument:
     text: str
     blocks: list[Block]
     pages: list[Page]
+    layout: str = "document"         # document | slides (one page per slide)
     title: str | None = None         # from PDF metadata or the first heading
     pdf_metadata: dict[str, str] = field(default_factory=dict)
     removed_furniture: list[str] = field(default_factory=list)

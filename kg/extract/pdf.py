@@ -16,6 +16,7 @@ class PdfText:
     labels: dict[int, str]
     metadata: dict[str, str]
     page_count: int
+    layout: str = "document"
 
 
 def read_pdf(path: Path, max_pages: int) -> PdfText:
@@ -48,17 +49,20 @@ def read_pdf(path: Path, max_pages: int) -> PdfText:
         except Exception:  # no /PageLabels tree, or a broken one: printed numbers are read from the text
             labels = {}
         manager = PDFResourceManager()
-        device = PDFPageAggregator(manager, laparams=LAParams(detect_vertical=True))
+        device = PDFPageAggregator(manager, laparams=LAParams(detect_vertical=True, all_texts=True))
         interpreter = PDFPageInterpreter(manager, device)
         lines: list[RawLine] = []
         page_count = 0
+        landscape_pages = 0
         try:
             for number, page in enumerate(PDFPage.create_pages(document), start=1):
                 if number > max_pages:
                     raise ExtractionError("too-large", f"{path.name} has more than {max_pages} pages (setting max_pages)")
                 page_count = number
                 interpreter.process_page(page)
-                lines.extend(_page_lines(device.get_result(), number))
+                layout = device.get_result()
+                landscape_pages += layout.width > layout.height
+                lines.extend(_page_lines(layout, number))
         except ExtractionError:
             raise
         except (PDFSyntaxError, PSException) as exc:
@@ -70,10 +74,14 @@ def read_pdf(path: Path, max_pages: int) -> PdfText:
     if page_count == 0:
         raise ExtractionError("corrupt", f"{path.name} has no pages")
     if not any(line.text.strip() for line in lines):
+        if getattr(document, "encryption", None):
+            raise ExtractionError("encrypted", f"{path.name} is encrypted and gives no text without its password; save an unprotected copy")
         raise ExtractionError("no-text", f"{path.name} has no text layer (scanned images?); run OCR first")
     if labels and all(labels.get(n) == str(n) for n in range(1, page_count + 1)):
         labels = {}   # the default labels say nothing the physical numbers don't
-    return PdfText(lines=lines, labels=labels, metadata=metadata, page_count=page_count)
+    words_per_page = sum(len(line.text.split()) for line in lines) / page_count
+    slides = page_count >= 3 and landscape_pages > page_count / 2 and words_per_page < 150
+    return PdfText(lines=lines, labels=labels, metadata=metadata, page_count=page_count, layout="slides" if slides else "document")
 
 
 def _metadata(document) -> dict[str, str]:
@@ -95,21 +103,30 @@ def _metadata(document) -> dict[str, str]:
     return out
 
 
-def _text_boxes(layout):
+def _text_boxes(layout) -> list:
+    """Text boxes of a page; text inside figures (chart labels) only when the page has no other."""
     from pdfminer.layout import LTFigure, LTTextBox
 
-    for item in layout:
-        if isinstance(item, LTTextBox):
-            yield item
-        elif isinstance(item, LTFigure):
-            continue   # text inside figures is chart labels and the like, not running text
+    boxes = [item for item in layout if isinstance(item, LTTextBox)]
+    if boxes:
+        return boxes
+    nested: list = []
+    stack = [item for item in layout if isinstance(item, LTFigure)]
+    while stack:
+        figure = stack.pop()
+        for item in figure:
+            if isinstance(item, LTTextBox):
+                nested.append(item)
+            elif isinstance(item, LTFigure):
+                stack.append(item)
+    return nested
 
 
 def _page_lines(layout, number: int) -> list[RawLine]:
     from pdfminer.layout import LTTextLine
 
     width, height = layout.width or 1.0, layout.height or 1.0
-    boxes = list(_text_boxes(layout))
+    boxes = _text_boxes(layout)
     top = [b for b in boxes if b.y0 >= height * (1 - _EDGE_ZONE)]
     bottom = [b for b in boxes if b.y1 <= height * _EDGE_ZONE and b not in top]
     body = [b for b in boxes if b not in top and b not in bottom]

@@ -28,23 +28,23 @@ def decode(data: bytes, path: Path) -> str:
     return data.decode("latin-1")
 
 
-def read_lines(path: Path, max_bytes: int | None = None) -> list[RawLine]:
-    data = path.read_bytes() if max_bytes is None else _read_capped(path, max_bytes)
-    text = decode(data, path).replace("\r\n", "\n").replace("\r", "\n")
+def read_lines(path: Path) -> tuple[list[RawLine], str]:
+    """The file's lines and its layout: "slides" for a deck dumped as text, else "document"."""
+    text = decode(path.read_bytes(), path).replace("\r\n", "\n").replace("\r", "\n")
     chunks = text.split("\f")
     lines: list[RawLine] = []
     if len(chunks) > 1:
         for number, chunk in enumerate(chunks, start=1):
             lines.extend(_lines_of(chunk, number))
-        return lines
+        return lines, "document"
     raw = text.split("\n")
-    pages = _page_markers(raw) or _slide_breaks(raw)
-    return _lines_of(text, 1 if pages else None, pages)
-
-
-def _read_capped(path: Path, max_bytes: int) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(max_bytes)
+    markers = _page_markers(raw)
+    if markers:
+        return _lines_of(text, 1, markers), "document"
+    slides = _slide_breaks(raw)
+    if slides:
+        return _lines_of(text, 1, slides), "slides"
+    return _lines_of(text, None), "document"
 
 
 def _lines_of(text: str, page: int | None, page_starts: list[int] | None = None) -> list[RawLine]:

@@ -1,0 +1,342 @@
+"""`ckg build`: corpus folder → a built library directory, written atomically.
+
+Layout of the build directory::
+
+    build/
+      current -> releases/<release>     (symlink swapped atomically when a build completes)
+      releases/<release>/manifest.json  versions, settings, counts, corpus hash, failures
+                        /sources.json   one record per ingested source (metadata + page map)
+                        /passages.jsonl one passage per line
+                        /documents/<source_id>.json  cleaned text, blocks and pages for the reader
+
+Each file is extracted in its own worker process with a wall-clock limit and an address-space
+limit, so a hostile or broken file is reported for that file while the rest builds.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .corpus import CorpusPlan, SourceMeta, plan
+from .extract import ExtractedDocument, ExtractionError, extract
+from .segment import Passage, segment
+from .settings import Settings
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+RELEASES = "releases"
+
+
+@dataclass
+class FileResult:
+    file: str
+    source_id: str
+    ok: bool
+    reason: str = ""
+    message: str = ""
+    passages: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    release_dir: Path | None
+    results: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ingested(self) -> list[FileResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def passage_count(self) -> int:
+        return sum(r.passages for r in self.ingested)
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+def _worker(path: str, limits: dict[str, Any], conn) -> None:
+    """Runs in a child process: limits first, then extraction; the answer goes back on ``conn``."""
+    try:
+        memory = int(limits["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        cpu = int(limits["timeout_s"]) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    except (ValueError, OSError):
+        pass   # a platform without these limits still has the parent's wall-clock limit
+    try:
+        document = extract(path, max_pages=int(limits["max_pages"]), max_bytes=int(limits["max_bytes"]))
+        conn.send(("ok", document.to_dict()))
+    except ExtractionError as exc:
+        conn.send(("error", (exc.reason, exc.message)))
+    except MemoryError:
+        conn.send(("error", ("memory", f"{Path(path).name} needs more memory than the limit (setting file_memory_mb)")))
+    except RecursionError:
+        conn.send(("error", ("corrupt", f"{Path(path).name} is nested too deeply to parse")))
+    except Exception as exc:  # any other failure of a parser on a bad file: report it, never crash the build
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        conn.send(("error", ("failed", f"{Path(path).name} could not be read ({detail})")))
+    finally:
+        conn.close()
+
+
+@dataclass
+class _Job:
+    path: Path
+    meta: SourceMeta
+    process: Any
+    conn: Any
+    started: float
+
+
+def extract_all(
+    files: list[tuple[Path, SourceMeta]],
+    settings: Settings,
+    on_done: Callable[[Path, SourceMeta, ExtractedDocument | None, FileResult], None],
+) -> None:
+    """Extract every file in worker processes, ``settings.workers`` at a time, honouring the limits."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    limits = {
+        "memory_mb": settings.file_memory_mb,
+        "timeout_s": settings.file_timeout_s,
+        "max_pages": settings.max_pages,
+        "max_bytes": int(settings.max_file_mb * 1024 * 1024),
+    }
+    queue = list(files)
+    running: list[_Job] = []
+    while queue or running:
+        while queue and len(running) < max(1, settings.workers):
+            path, meta = queue.pop(0)
+            if path.stat().st_size > limits["max_bytes"]:
+                on_done(path, meta, None, FileResult(meta.file, meta.id, False, "too-large",
+                        f"{meta.file} is {path.stat().st_size / 1e6:.1f} MB, over the limit (setting max_file_mb)"))
+                continue
+            parent, child = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(str(path), limits, child), daemon=True)
+            process.start()
+            child.close()
+            running.append(_Job(path, meta, process, parent, time.monotonic()))
+        for job in list(running):
+            elapsed = time.monotonic() - job.started
+            outcome = None
+            if job.conn.poll(0.05):
+                try:
+                    outcome = job.conn.recv()
+                except (EOFError, OSError):
+                    outcome = ("error", ("crashed", _crash_message(job)))
+            elif not job.process.is_alive():
+                job.process.join()
+                outcome = ("error", ("crashed", _crash_message(job)))
+            elif elapsed > settings.file_timeout_s:
+                job.process.kill()
+                outcome = ("error", ("timeout", f"{job.meta.file} took longer than {settings.file_timeout_s:.0f} s to extract (setting file_timeout_s)"))
+            if outcome is None:
+                continue
+            running.remove(job)
+            job.process.join(timeout=5)
+            if job.process.is_alive():
+                job.process.kill()
+            job.conn.close()
+            status, payload = outcome
+            result = FileResult(job.meta.file, job.meta.id, status == "ok", seconds=time.monotonic() - job.started)
+            document = None
+            if status == "ok":
+                document = ExtractedDocument.from_dict(payload)
+            else:
+                result.reason, result.message = payload
+            on_done(job.path, job.meta, document, result)
+
+
+def _crash_message(job: _Job) -> str:
+    code = job.process.exitcode
+    if code is not None and code < 0:
+        return f"{job.meta.file}: the extractor was killed by signal {-code} (memory or CPU limit?)"
+    return f"{job.meta.file}: the extractor stopped unexpectedly (exit code {code})"
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+def build(
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    out_dir: Path | None = None,
+    progress: Callable[[str, FileResult], None] | None = None,
+) -> BuildReport:
+    """Build the library from ``corpus_dir`` into ``out_dir``; the previous build stays until this one is complete."""
+    started = time.monotonic()
+    corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    out_dir = Path(out_dir or settings.build_dir)
+    corpus = plan(corpus_dir)
+    report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
+    for file, reason, message in corpus.skipped:
+        report.results.append(FileResult(file, "", False, reason, message))
+
+    releases = out_dir / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(releases)
+    release_name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{corpus.corpus_hash[:8]}-{os.getpid()}"
+    partial = releases / f".partial-{release_name}"
+    (partial / "documents").mkdir(parents=True)
+
+    sources: list[dict[str, Any]] = []
+    passages: list[Passage] = []
+
+    def on_done(path: Path, meta: SourceMeta, document: ExtractedDocument | None, result: FileResult) -> None:
+        if document is not None:
+            slides = document.layout == "slides" or meta.type == "presentation slides"
+            found = segment(
+                document, meta.id,
+                min_words=settings.min_passage_words, max_words=settings.max_passage_words,
+                max_chars=settings.max_passage_chars, slides=slides,
+            )
+            result.passages = len(found)
+            passages.extend(found)
+            sources.append(_source_record(meta, document, found, slides))
+            _write_json(partial / "documents" / f"{meta.id}.json", {
+                "source_id": meta.id, "text": document.text, "layout": "slides" if slides else document.layout,
+                "pages": [vars(p) for p in document.pages], "blocks": [vars(b) for b in document.blocks],
+                "removed_furniture": document.removed_furniture,
+            })
+        report.results.append(result)
+        if progress:
+            progress(meta.file, result)
+
+    try:
+        extract_all(corpus.files, settings, on_done)
+        order = {meta.id: n for n, (_, meta) in enumerate(corpus.files)}
+        sources.sort(key=lambda s: order[s["id"]])
+        passages.sort(key=lambda p: (order[p.source_id], p.start))
+        _write_json(partial / "sources.json", sources)
+        with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
+            for passage in passages:
+                handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+        report.seconds = time.monotonic() - started
+        _write_json(partial / "manifest.json", _manifest(settings, corpus, report, sources, passages))
+        if not report.ingested:
+            shutil.rmtree(partial, ignore_errors=True)
+            return report
+        final = releases / release_name
+        _fsync_tree(partial)
+        partial.rename(final)
+        _swap_current(out_dir, final)
+        report.release_dir = final
+        _prune_releases(releases, keep={final.name, _current_name(out_dir)})
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _source_record(meta: SourceMeta, document: ExtractedDocument, passages: list[Passage], slides: bool) -> dict[str, Any]:
+    record = meta.to_dict()
+    if not record["title"]:
+        record["title"] = document.title or Path(meta.file).stem
+        record["title_from"] = "pdf metadata" if document.pdf_metadata.get("title") == record["title"] else "first heading"
+    record.update({
+        "format": document.format,
+        "layout": "slides" if slides else document.layout,
+        "chars": len(document.text),
+        "page_count": len(document.pages),
+        "page_labels": {str(p.number): p.label for p in document.pages if p.label},
+        "passage_count": len(passages),
+        "pdf_metadata": document.pdf_metadata,
+        "warnings": document.warnings,
+    })
+    return record
+
+
+def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sources: list, passages: list) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "ckg_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "corpus_dir": str(corpus.corpus_dir.resolve()),
+        "corpus_hash": corpus.corpus_hash,
+        "counts": {"sources": len(sources), "passages": len(passages), "failed": len(report.failed)},
+        "failures": [{"file": r.file, "reason": r.reason, "message": r.message} for r in report.failed],
+        "warnings": report.warnings,
+        "settings": {k: str(v) for k, v in vars(settings).items()},
+        "versions": _versions(),
+        "build_seconds": round(report.seconds, 3),
+    }
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("pdfminer.six", "wordfreq", "flask", "rdflib"):
+        try:
+            versions[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _swap_current(out_dir: Path, release: Path) -> None:
+    """Point ``out_dir/current`` at ``release`` with one atomic rename of a fresh symlink."""
+    link = out_dir / CURRENT
+    temporary = out_dir / f".{CURRENT}-{os.getpid()}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(Path(RELEASES) / release.name)
+    os.replace(temporary, link)
+
+
+def _current_name(out_dir: Path) -> str | None:
+    link = out_dir / CURRENT
+    return os.readlink(link).split("/")[-1] if link.is_symlink() else None
+
+
+def _remove_stale_partials(releases: Path) -> None:
+    """Partial builds left by an interrupted run (their process is gone) are removed."""
+    for path in releases.glob(".partial-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prune_releases(releases: Path, keep: set[str | None], retain: int = 2) -> None:
+    finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for path in finished[:-retain]:
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,182 @@
+"""The `ckg` command line. Every command only calls the library's own functions."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _settings(**overrides) -> Settings:
+    return Settings.from_env().with_overrides(**overrides)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="common-knowledge", prog_name="ckg")
+def main() -> None:
+    """Common Knowledge: a knowledge graph and search over the literature on inter-professional
+    work in children's services.
+
+    Typical use: `ckg build` (reads corpus/, writes build/), then `ckg serve`.
+    Settings can also be given as environment variables CKG_<NAME> (see `ckg settings`).
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Folder of documents and sources.toml [default: corpus].")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--workers", type=int, help="Files extracted in parallel [default: 2].")
+@click.option("--file-timeout", "file_timeout_s", type=float, help="Seconds allowed per file [default: 120].")
+@click.option("--file-memory", "file_memory_mb", type=int, help="Memory limit per file in MB [default: 2048].")
+@click.option("--strict", is_flag=True, help="Exit non-zero when any file fails, not only when nothing was built.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the closing report.")
+def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, quiet) -> None:
+    """Build the library (passages and their metadata) from a corpus folder.
+
+    The new build replaces the previous one only once it is complete: an interrupted build
+    leaves the last good build in place. Files that cannot be read are reported with the
+    reason and the rest is built.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .build import build as run_build
+    from .corpus import plan
+
+    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir, workers=workers,
+                         file_timeout_s=file_timeout_s, file_memory_mb=file_memory_mb)
+    console = Console(stderr=True)
+    try:
+        total = len(plan(settings.corpus_dir).files)
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
+    with progress:
+        task = progress.add_task("extracting", total=total, last="")
+        report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
+    _print_report(report, console)
+    if not report.ingested or (strict and report.failed):
+        sys.exit(1)
+
+
+def _print_report(report, console) -> None:
+    from rich.table import Table
+
+    table = Table(title="Build report", show_lines=False)
+    table.add_column("file")
+    table.add_column("result")
+    table.add_column("passages", justify="right")
+    table.add_column("seconds", justify="right")
+    for result in sorted(report.results, key=lambda r: r.file):
+        status = "[green]ingested" if result.ok else f"[red]failed: {result.reason}"
+        table.add_row(result.file, status, str(result.passages or ""), f"{result.seconds:.2f}")
+    console.print(table)
+    for result in report.failed:
+        console.print(f"[red]✗[/red] {result.message}")
+    for warning in report.warnings:
+        console.print(f"[yellow]![/yellow] {warning}")
+    where = report.release_dir if report.release_dir else "nothing written: no file could be ingested"
+    console.print(
+        f"{len(report.ingested)} files ingested, {len(report.failed)} failed, "
+        f"{report.passage_count} passages in {report.seconds:.1f} s → {where}"
+    )
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per passage per line.")
+@click.option("--source-id", help="Source id to use in passage ids [default: from corpus/sources.toml or the file name].")
+@click.option("--slides/--no-slides", default=None, help="Treat each page as a slide [default: detected].")
+def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | None) -> None:
+    """Print one file's passages without building anything.
+
+    JSON lines carry passage_id, source_id, page, page_label, start, end, heading, kind, text;
+    start/end index the cleaned text.
+    """
+    from .corpus import load_metadata, slugify
+    from .extract import ExtractionError, extract
+    from .segment import segment
+
+    settings = _settings()
+    entry = {}
+    if source_id is None:
+        entries, _ = load_metadata(file.parent)
+        entry = entries.get(file.name, {})
+        source_id = entry.get("id") or slugify(file.stem)
+    try:
+        document = extract(file, max_pages=settings.max_pages, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    except ExtractionError as exc:
+        click.echo(f"ckg passages: {exc.message}", err=True)
+        sys.exit(2)
+    if slides is None:
+        slides = document.layout == "slides" or entry.get("type") == "presentation slides"
+    found = segment(document, source_id, min_words=settings.min_passage_words, max_words=settings.max_passage_words,
+                    max_chars=settings.max_passage_chars, slides=slides)
+    for passage in found:
+        if as_json:
+            click.echo(json.dumps(passage.to_dict(), ensure_ascii=False))
+        else:
+            where = f"p. {passage.page_label or passage.page}" if passage.page else "no page"
+            click.echo(f"── {passage.passage_id}  {where}  [{passage.kind}]  {passage.heading or ''}")
+            click.echo(passage.text)
+            click.echo()
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory to serve [default: build].")
+@click.option("--host", help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, help="Port [default: 8000].")
+@click.option("--threads", "server_threads", type=int, help="Server worker threads [default: 8].")
+def serve(build_dir, host, port, server_threads) -> None:
+    """Serve the web UI and JSON API with the production WSGI server (waitress)."""
+    import waitress
+
+    from search_app import create_app
+
+    from .library import LibraryError
+
+    settings = _settings(build_dir=build_dir, host=host, port=port, server_threads=server_threads)
+    try:
+        app = create_app({"BUILD_DIR": str(settings.build_dir)})
+    except LibraryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
+    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="ckg")
+
+
+@main.command("sources", context_settings=CONTEXT)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+def list_sources(build_dir, as_json) -> None:
+    """List the sources of a built library."""
+    from .library import Library, LibraryError
+
+    try:
+        library = Library(_settings(build_dir=build_dir).build_dir)
+    except LibraryError as exc:
+        raise click.ClickException(str(exc)) from None
+    for source in library.sources():
+        if as_json:
+            click.echo(json.dumps(source, ensure_ascii=False))
+        else:
+            authors = "; ".join(source.get("authors") or []) or "—"
+            click.echo(f"{source['id']:32s} {source.get('year') or '':>5}  {source.get('type') or '':20s} {authors}: {source['title']}")
+
+
+@main.command("settings", context_settings=CONTEXT)
+def show_settings() -> None:
+    """List every setting with its default, its environment variable and what it does."""
+    current = Settings.from_env()
+    for name, default, help_text in Settings.describe():
+        click.echo(f"{name} (CKG_{name.upper()}) = {getattr(current, name)}  [default {default}]\n    {help_text}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

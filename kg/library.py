@@ -1,0 +1,86 @@
+"""The built library as one object: what the CLI, the web app and the tests read."""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .build import CURRENT, FORMAT_VERSION
+
+
+class LibraryError(Exception):
+    """The build directory is missing, incomplete or from an incompatible version."""
+
+
+class Library:
+    """A built library loaded from ``build_dir`` (the directory `ckg build` wrote)."""
+
+    def __init__(self, build_dir: str | Path):
+        self.build_dir = Path(build_dir)
+        self.root = self._resolve(self.build_dir)
+        self.manifest = self._load_manifest()
+        self._sources: list[dict[str, Any]] = json.loads((self.root / "sources.json").read_text(encoding="utf-8"))
+        self._source_by_id = {s["id"]: s for s in self._sources}
+        self._passages: list[dict[str, Any]] = []
+        with (self.root / "passages.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    self._passages.append(json.loads(line))
+        self._passage_by_id = {p["passage_id"]: p for p in self._passages}
+        self._documents: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _resolve(build_dir: Path) -> Path:
+        if (build_dir / CURRENT).exists():
+            return (build_dir / CURRENT).resolve()
+        if (build_dir / "manifest.json").exists():
+            return build_dir   # a release directory given directly
+        raise LibraryError(f"{build_dir} holds no built library; run `ckg build --out {build_dir}` first")
+
+    def _load_manifest(self) -> dict[str, Any]:
+        path = self.root / "manifest.json"
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise LibraryError(f"{path} is missing or unreadable ({exc}); rebuild with `ckg build`") from None
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise LibraryError(
+                f"{path} has format {manifest.get('format_version')}, this ckg reads {FORMAT_VERSION}; rebuild with `ckg build`"
+            )
+        for name in ("sources.json", "passages.jsonl"):
+            if not (self.root / name).exists():
+                raise LibraryError(f"{self.root / name} is missing; rebuild with `ckg build`")
+        return manifest
+
+    # --- sources and passages ---------------------------------------------------------------------
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self._sources)
+
+    def source(self, source_id: str) -> dict[str, Any] | None:
+        return self._source_by_id.get(source_id)
+
+    def passages(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        if source_id is None:
+            return list(self._passages)
+        return [p for p in self._passages if p["source_id"] == source_id]
+
+    def passage(self, passage_id: str) -> dict[str, Any] | None:
+        return self._passage_by_id.get(passage_id)
+
+    def document(self, source_id: str) -> dict[str, Any] | None:
+        """Cleaned text, pages and blocks of one source (loaded on first use)."""
+        if source_id not in self._source_by_id:
+            return None
+        if source_id not in self._documents:
+            path = self.root / "documents" / f"{source_id}.json"
+            self._documents[source_id] = json.loads(path.read_text(encoding="utf-8"))
+        return self._documents[source_id]
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return {"sources": len(self._sources), "passages": len(self._passages), "failed": len(self.manifest.get("failures", []))}
+
+    def failures(self) -> list[dict[str, str]]:
+        return list(self.manifest.get("failures", []))
