@@ -10,8 +10,9 @@ scripts/render_pdfs.py and compares the passages with the rendering's ground tru
             target >= 97 %. (1500: the same, reading only a passage's first 1500 characters,
             as score.py does.)
   furn      passages whose text or heading contains a running-header or footer string
-  pgnum     page numbers left in passages: a number that is one of the rendering's page
-            labels (or physical page numbers), in a context that is not in the document's text
+  pgnum     page numbers left in passages: a number that is one of the rendering's page labels
+            (or physical page numbers) and reads on into neither its left nor its right context
+            (18 characters) as the document's text does
   pages     paragraphs (those whose first 40 match_form characters occur once in the document)
             whose start is found in a passage with the right page: exact when the paragraph
             opens the passage, else within [passage page, page_end or next passage's page]
@@ -152,8 +153,11 @@ def evaluate(truth: dict, passages: list[dict], golds: list[tuple[str, int, str]
         for m in re.finditer(r"(?<![\w.,/-])(\d{1,4})(?![\w/]|[.,]\d)", flat):
             if m.group(1) not in labels:
                 continue
-            probe = loose(mf(flat[max(0, m.start() - 18):m.end() + 18]))
-            if probe and probe not in doc_loose:
+            left, right = flat[max(0, m.start() - 18):m.start()], flat[m.end():m.end() + 18]
+            # the number is text when it reads on into its left or its right context as in the document
+            sides = [loose(mf(left + m.group(1))), loose(mf(m.group(1) + right))]
+            evidence = [p for p, ctx in zip(sides, (left, right)) if len(ctx.strip()) >= 4]
+            if not any(p in doc_loose for p in evidence):
                 stray.append({"passage": i, "number": m.group(1),
                               "context": flat[max(0, m.start() - 30):m.end() + 30]})
     res["furniture"], res["stray_numbers"] = furn, stray

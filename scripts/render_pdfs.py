@@ -415,6 +415,10 @@ class MarkedParagraph(Paragraph):
     def draw(self):
         if self.ck_index is not None and self.ck_marks is not None:
             self.ck_marks.setdefault(self.ck_index, self.canv.getPageNumber())
+            for line in getattr(getattr(self, "blPara", None), "lines", []):
+                extra = line[0] if isinstance(line, tuple) else getattr(line, "extraSpace", 0)
+                if extra < -6:   # a line wider than its column (justified lines may shrink a little)
+                    self.ck_marks.setdefault("overflow", []).append(self.ck_index)
         super().draw()
 
 
@@ -429,7 +433,7 @@ class Renderer:
         self.stem, self.paras, self.layout, self.out = stem, paras, layout, out
         self.cfg = LAYOUTS[layout]
         self.short, self.author = META.get(stem, (paras[0]["text"][:50], "Anonymous"))
-        self.marks: dict[int, int] = {}
+        self.marks: dict = {}   # paragraph index -> page; "overflow" -> paragraph indexes
         self.labels: dict[int, str] = {}
         self.headers_by_page: dict[int, list[str]] = {}
 
@@ -518,7 +522,13 @@ class Renderer:
         st = styles(cfg)
         story = []
         for i, p in enumerate(self.paras):
-            story.append(MarkedParagraph(p["markup"], st[p["kind"]], ck_index=i, ck_marks=marks,
+            style = st[p["kind"]]
+            if style.hyphenationLang and max(map(len, p["text"].split()), default=0) > 28:
+                # reportlab's hyphenating wrapper lets a long URL overrun the column; its plain
+                # wrapper splits long words, so such paragraphs are set without hyphenation
+                style = ParagraphStyle(style.name + "-nohy", parent=style, hyphenationLang="",
+                                       embeddedHyphenation=0, uriWasteReduce=0)
+            story.append(MarkedParagraph(p["markup"], style, ck_index=i, ck_marks=marks,
                                          bulletText="•" if p["kind"] == "bullet" else None))
         if cfg["pdf_labels"]:   # /PageLabels: physical page 1 is labelled first_label, in arabic numerals
             decorate = self.decorate
@@ -529,6 +539,9 @@ class Renderer:
                 decorate(canv, _doc)
             doc.pageTemplates[0].onPage = on_page
         doc.build(story)
+        if marks.get("overflow"):
+            print(f"warning: {pdf.name}: lines wider than the column in paragraphs "
+                  f"{sorted(set(marks['overflow']))[:10]}", file=sys.stderr)
         missing = [i for i in range(len(self.paras)) if i not in marks]
         if missing:
             raise SystemExit(f"{pdf.name}: no page recorded for paragraphs {missing[:10]}")

@@ -84,6 +84,7 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
                 if len(lines[i].text) <= 120:
                     key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
         threshold = max(2, int(0.3 * len(pages)))
+        header_numbers: dict[int, str] = {}
         repeated = {k for k, ps in key_pages.items() if len(ps) >= threshold and _word_count(k) <= 15}
         for page, idxs in edge_indexes.items():
             for i in set(idxs):
@@ -97,7 +98,11 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
                     # a header such as "Journal X 12 (3) p. 45" may carry the page number at its end
                     tail = re.search(r"(\d{1,4})\s*$", text)
                     if tail and _furniture_key(text).endswith("#"):
-                        labels.setdefault(page, tail.group(1))
+                        header_numbers.setdefault(page, tail.group(1))
+        numbers = [int(header_numbers[p]) for p in sorted(header_numbers)]
+        if len(numbers) >= 2 and all(b > a for a, b in zip(numbers, numbers[1:])):
+            for page, number in header_numbers.items():   # a volume number repeats; a page number grows
+                labels.setdefault(page, number)
     else:
         running = _interrupting_repeats(lines)
         if running and not pages:
@@ -175,6 +180,9 @@ def _vocabulary(lines: list[_Line]) -> Counter:
     return counts
 
 
+_COMPOUND_PREFIXES = {"co", "inter", "intra", "multi", "self", "non", "cross", "well", "anti", "semi", "ex", "quasi", "pseudo", "post", "socio", "cost"}
+
+
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
     try:
@@ -206,6 +214,8 @@ def _keep_hyphen(head: str, tail: str, joined: str, hyphened: str, vocabulary: C
     # the document's own spelling decides; whole-word forms like "inter-agency" count by their parts too
     if seen_hyphened != seen_joined:
         return seen_hyphened > seen_joined
+    if head.lower() in _COMPOUND_PREFIXES and _zipf(joined) < 4.0:
+        return True   # inter-agency, co-configuration, self-efficacy: unless the closed form is everyday English
     if _zipf(joined) >= 2.5:
         return False
     if len(head) >= 2 and _zipf(head.lower()) >= 3.5 and _zipf(tail.lower()) >= 3.0:
@@ -279,18 +289,26 @@ def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
     profile = _profile(lines)
     blocks: list[Block] = []
     current: list[str] = []
+    current_pages: list[int | None] = []   # the page each entry of ``current`` starts on
     current_kind = "paragraph"
     current_page: int | None = None
     deferred: list[Block] = []   # captions met in the middle of a sentence, placed after the paragraph
 
     def flush() -> None:
-        nonlocal current, current_kind
+        nonlocal current, current_pages, current_kind
         if current:
             text = "\n".join(current) if current_kind in ("list", "table") else " ".join(current)
-            blocks.append(Block(kind=current_kind, text=text.strip(), page=current_page))
+            breaks: list[tuple[int, int]] = []
+            offset = 0
+            for k, piece in enumerate(current):
+                if k and current_pages[k] is not None and current_pages[k] != current_pages[k - 1]:
+                    breaks.append((offset, current_pages[k]))
+                offset += len(piece) + 1
+            blocks.append(Block(kind=current_kind, text=text, page=current_page, breaks=breaks))
         blocks.extend(deferred)
         deferred.clear()
         current = []
+        current_pages = []
         current_kind = "paragraph"
 
     i = 0
@@ -314,6 +332,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
                 else:
                     text = re.sub(r" {2,}", " ", text)   # one stray gap is layout, not a table
             current.append(text)
+            current_pages.append(ln.page)
             i += 1
             continue
 
@@ -338,6 +357,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
                 current[-1] = prev + text   # a URL wrapped over two lines
             else:
                 current.append(text)
+                current_pages.append(ln.page)
             i += 1
             continue
         flush()
@@ -358,6 +378,8 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
         return True
     if ln.box_start and ln.gap >= 1 and _ends_sentence(prev):
         return False
+    if i and ln.page != lines[i - 1].page and _ends_sentence(prev):
+        return False   # a sentence that ends with the page ends its paragraph
     if ln.gap >= 1 and _strong_heading(text) and _heading_run(lines, i, profile):
         return False
     if _heading_candidate(lines, i, profile) and _ends_sentence(prev) and _heading_run(lines, i, profile):
@@ -499,12 +521,12 @@ def _lay_out(blocks: list[Block], labels: dict[int, str]) -> tuple[list[Block], 
         block.end = offset
     pages: list[Page] = []
     for block in blocks:
-        if block.page is None:
-            continue
-        if pages and pages[-1].number == block.page:
-            pages[-1].end = block.end
-        elif not pages or block.page > pages[-1].number:
-            pages.append(Page(number=block.page, label=labels.get(block.page), start=block.start, end=block.end))
+        starts = ([(block.start, block.page)] if block.page is not None else []) + [(block.start + o, p) for o, p in block.breaks]
+        for offset, number in starts:
+            if pages and pages[-1].number == number:
+                continue
+            if not pages or number > pages[-1].number:
+                pages.append(Page(number=number, label=labels.get(number), start=offset, end=offset))
     for a, b in zip(pages, pages[1:]):
         a.end = b.start
     if pages:

@@ -37,6 +37,7 @@ class Block:
     start: int = 0                   # offsets into ExtractedDocument.text
     end: int = 0
     level: int = 0                   # heading depth where it can be told (1 = chapter/section)
+    breaks: list[tuple[int, int]] = field(default_factory=list)   # (offset in text, page) where a new page begins inside the block
 
 
 @dataclass

@@ -1,0 +1,202 @@
+"""Extraction and cleaning: the seeds' scars repaired, page furniture dropped, PDFs read or refused."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kg.extract import ExtractionError, extract
+from kg.extract.clean import clean
+from kg.extract.model import RawLine
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+PDF_SAMPLES = ROOT / "tests" / "data" / "pdf-samples"
+SEEDS = sorted(p for p in CORPUS.glob("*.txt"))
+
+
+def _clean_text(text: str) -> str:
+    blocks, _, _ = clean([RawLine(line) for line in text.split("\n")])
+    return "\n\n".join(b.text for b in blocks)
+
+
+@pytest.fixture(scope="module")
+def seed_documents():
+    return {path.name: extract(path) for path in SEEDS}
+
+
+def test_corpus_has_the_five_seeds():
+    assert len(SEEDS) == 5
+
+
+def test_every_line_break_split_word_is_rejoined(seed_documents):
+    """Each word the seed splits at a line end ("chang-" / "ing") comes out whole."""
+    checked = 0
+    for path in SEEDS:
+        raw = [line.strip() for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+        text = seed_documents[path.name].text
+        for line, following in zip(raw, raw[1:]):
+            head = re.search(r"(?<![\w/.-])([A-Za-z]{2,})-$", line)
+            tail = re.match(r"([a-z]{2,})\b", following)
+            if not head or not tail or "/" in line.split()[-1]:
+                continue
+            checked += 1
+            joined = re.escape(head.group(1)) + "-?" + re.escape(tail.group(1))
+            assert re.search(joined, text), f"{path.name}: {head.group(1)}- / {tail.group(1)} not rejoined"
+            assert not re.search(re.escape(head.group(1)) + r"-\s+" + re.escape(tail.group(1)), text)
+    assert checked > 150
+
+
+def test_real_compounds_keep_their_hyphen():
+    text = _clean_text("We studied self-\nefficacy and inter-\nagency work, co-\nconfiguration and chang-\ning practice in multi-\nagency teams for pre-\nvention.")
+    assert "self-efficacy" in text and "inter-agency" in text and "co-configuration" in text
+    assert "multi-agency" in text and "changing" in text and "prevention" in text
+
+
+def test_the_document_decides_between_hyphenated_and_closed_forms():
+    text = _clean_text("Interagency work matters. Interagency teams meet weekly\nand many inter-\nagency meetings follow.")
+    assert "interagency meetings" in text
+
+
+def test_broken_bullet_glyphs_are_repaired(seed_documents):
+    slides = seed_documents["collaborative-agency-slides.txt"]
+    assert "\ufffd" not in slides.text and "ƒ" not in slides.text
+    bullets = [b for b in slides.blocks if b.kind == "bullet"]
+    assert len(bullets) > 50
+    assert any(b.text.startswith("Change for children") for b in bullets)
+
+
+def test_slides_are_paged_one_slide_per_page(seed_documents):
+    slides = seed_documents["collaborative-agency-slides.txt"]
+    assert slides.layout == "slides"
+    assert len(slides.pages) >= 20
+
+
+def test_running_header_is_dropped_and_marks_pages(seed_documents):
+    impact = seed_documents["oxford-ref2014-impact.txt"]
+    assert "Impact case study (REF3b)" not in impact.text
+    assert len(impact.pages) == 4
+    # the header interrupted "DWR ensures continuous impact": the sentence is whole again
+    assert "DWR ensures continuous impact on practice" in impact.text
+
+
+def test_markdown_residue_and_escaped_keys_are_cleaned(seed_documents):
+    impact = seed_documents["oxford-ref2014-impact.txt"]
+    assert "**" not in impact.text and "<u>" not in impact.text
+    assert "[$1]" not in impact.text and "[S1] NECF - National Evaluation" in impact.text
+
+
+def test_quote_marks_are_kept_as_written(seed_documents):
+    article = seed_documents["chat-resilience-article.txt"]
+    assert "‘relational agency’" in article.text
+    chapter = seed_documents["jopling-vincent-2020.txt"]
+    assert "“the involvement of at least two agents" in chapter.text
+
+
+def test_figure_caption_moved_out_of_a_split_word(seed_documents):
+    article = seed_documents["chat-resilience-article.txt"]
+    assert "co-configuration work is on the continual development" in article.text
+    assert any(b.kind == "caption" and b.text.startswith("Figure 1.") for b in article.blocks)
+
+
+def test_pages_of_a_page_marked_dump(seed_documents):
+    article = seed_documents["chat-resilience-article.txt"]
+    assert len(article.pages) == 13
+    first = article.text.index("Of course vulnerability is often complex")
+    assert article.page_at(first).number == 2
+
+
+def test_headings_are_found(seed_documents):
+    headings = [b.text for b in seed_documents["chat-resilience-article.txt"].blocks if b.kind == "heading"]
+    assert "Preventing Vulnerability to Social Exclusion" in headings
+    assert "Co-configuring Provision for Children and Families" in headings
+    report = [b.text for b in seed_documents["necf-prevention-report.txt"].blocks if b.kind == "heading"]
+    assert "1.2 The Children’s Fund" in report and "CHAPTER TWO" in report
+
+
+def test_form_feed_pages_furniture_and_labels(tmp_path):
+    page = "Journal of Things 12\n{body}\n\n{n}\n"
+    body = "This is the body text of page {n} which goes on for a while and ends here."
+    text = "\f".join(page.format(body=body.format(n=n), n=n + 40) for n in range(1, 6))
+    path = tmp_path / "paged.txt"
+    path.write_text(text, encoding="utf-8")
+    document = extract(path)
+    assert len(document.pages) == 5
+    assert "Journal of Things" not in document.text
+    assert not re.search(r"\b4[1-5]\b", document.text)
+    assert [p.label for p in document.pages] == ["41", "42", "43", "44", "45"]
+
+
+def test_unicode_is_normalised_but_quotes_kept(tmp_path):
+    path = tmp_path / "u.txt"
+    path.write_text("The e\u0301ﬁrst\u00a0“quoted” ‘word’ — here\u00ad.\n", encoding="utf-8")
+    assert extract(path).text == "The éfirst “quoted” ‘word’ — here."
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PDF_SAMPLES.glob("*.pdf")))
+def test_every_pdf_sample_is_ingested_or_refused_with_a_reason(name):
+    try:
+        document = extract(PDF_SAMPLES / name)
+    except ExtractionError as exc:
+        assert exc.reason in {"encrypted", "corrupt", "no-text", "too-large", "not-pdf"}
+        assert name in exc.message and len(exc.message.splitlines()) == 1
+    else:
+        assert document.text.strip()
+        assert document.pages and document.pages[0].number == 1
+
+
+def test_pdf_page_labels_are_kept():
+    document = extract(PDF_SAMPLES / "contrib-pagelabels.pdf")
+    labels = [p.label for p in document.pages]
+    assert "iii" in labels and "1" in labels
+
+
+def test_encrypted_pdf_is_refused_as_encrypted():
+    with pytest.raises(ExtractionError) as info:
+        extract(PDF_SAMPLES / "encryption-rc4-40.pdf")
+    assert info.value.reason == "encrypted"
+
+
+@pytest.mark.parametrize("content,reason", [
+    (b"\x00\x01\x02binary" * 100, "binary"),
+    (b"%PDF-1.4 not really text", "misnamed"),
+    (b"   \n\n  ", "empty"),
+])
+def test_bad_text_files_are_refused(tmp_path, content, reason):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(ExtractionError) as info:
+        extract(path)
+    assert info.value.reason == reason and "bad.txt" in info.value.message
+
+
+def test_pdf_named_file_that_is_text(tmp_path):
+    path = tmp_path / "fake.pdf"
+    path.write_text("just text", encoding="utf-8")
+    with pytest.raises(ExtractionError) as info:
+        extract(path)
+    assert info.value.reason == "not-pdf"
+
+
+lines_strategy = st.lists(
+    st.one_of(
+        st.text(max_size=120),
+        st.sampled_from(["", "  ", "Heading Here", "1.2 Numbered", "a word split-", "ting here.", "\ufffd\u0192 bullet",
+                         "Figure 1. Caption", "12", "“quoted", "text”", "- item", "**bold**", "[$1] key"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines_strategy)
+def test_clean_never_raises_and_offsets_hold(lines):
+    blocks, pages, _ = clean([RawLine(line, page=(i // 7) + 1, gap_before=i % 3) for i, line in enumerate(lines)])
+    text = "\n\n".join(b.text for b in blocks)
+    for block in blocks:
+        assert text[block.start:block.end] == block.text
+        assert block.text == block.text.strip() and block.text
+    for a, b in zip(pages, pages[1:]):
+        assert a.end == b.start and a.number < b.number
