@@ -212,6 +212,14 @@ class Cleaner:
                                   and not (pos == end and k + 1 < len(starts)))
             blocks = out_blocks
 
+        # an indented block quote of a wrapped text: every line but the last clearly shorter than
+        # the text's lines, after a paragraph that ends with a colon
+        narrow = set()
+        if not long_mode:
+            for k, b in enumerate(blocks[1:], 1):
+                if len(b) >= 2 and max(map(len, b[:-1])) < 0.93 * width and blocks[k - 1][-1].endswith(":") \
+                        and not self.is_item_start(b[0]):
+                    narrow.add(k)
         paras = []
         for b in blocks:
             text = b[0]
@@ -225,6 +233,7 @@ class Cleaner:
                     text = text + " " + nxt
             text = re.sub(r"\s+", " ", text).strip()
             paras.append(text)
+        quoted = {paras[k] for k in narrow if k < len(paras)}
 
         # merge continuations split by a page break: next starts lower-case, previous unfinished
         merged: list[str] = []
@@ -254,7 +263,7 @@ class Cleaner:
                 kind = "item"
             elif self.is_heading_text(p):
                 kind = "heading"
-            elif self.is_quote(p) or n + 1 < len(merged) and len(p) > 150 \
+            elif p in quoted or self.is_quote(p) or n + 1 < len(merged) and len(p) > 150 \
                     and re.fullmatch(r"\([^()]*\d{4}[^()]*\)", merged[n + 1]):
                 kind = "quote"                # a block quote followed by its citation line
             if not p.strip():

@@ -34,15 +34,18 @@ class _Line:
     bullet: bool
 
 
-def clean(raw_lines: list[RawLine]) -> tuple[list[Block], list[Page], list[str]]:
-    """Cleaned blocks with offsets, the page map and the furniture lines that were removed."""
+def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block], list[Page], list[str]]:
+    """Cleaned blocks with offsets, the page map and the furniture lines that were removed.
+
+    ``slides``: every page is a slide, so no paragraph runs on from one page to the next.
+    """
     lines = [_prepare(ln) for ln in raw_lines]
     lines = [ln for ln in lines if ln.text]
     for ln, repaired in zip(lines, repair_keys([ln.text for ln in lines])):
         ln.text = repaired
     lines, labels, removed = _drop_furniture(lines)
     vocabulary = _vocabulary(lines)
-    blocks = _reflow(lines, vocabulary)
+    blocks = _reflow(lines, vocabulary, slides)
     blocks = _mark_references(blocks)
     text_blocks, pages = _lay_out(blocks, labels)
     return text_blocks, pages, removed
@@ -285,7 +288,7 @@ def _starts_paragraph(text: str) -> bool:
     return first.isupper() or first.isdigit() or first in "“\"‘'([•"
 
 
-def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
+def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> list[Block]:
     profile = _profile(lines)
     blocks: list[Block] = []
     current: list[str] = []
@@ -347,6 +350,9 @@ def _reflow(lines: list[_Line], vocabulary: Counter) -> list[Block]:
             end = _caption_extent(lines, i, profile)
             blocks.append(Block(kind="caption", text=" ".join(lines[j].text for j in range(i, end)), page=ln.page))
             i = end
+            continue
+        if slides and ln.page != lines[i - 1].page:
+            flush()
             continue
         if _continues(prev, ln, current_kind, profile, lines, i):
             if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():

@@ -1,0 +1,31 @@
+"""The web app's settings, declared once with their defaults and help text.
+
+``create_app(config)`` starts from these defaults and applies the given mapping on top; any other
+Flask setting may be passed through the same mapping.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Setting(NamedTuple):
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BUILD_DIR", "build", "Build directory written by `ckg build` (its `current` release is served)."),
+    Setting("TESTING", False, "Flask testing mode: exceptions propagate to the test client."),
+    Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body accepted, in bytes; larger requests get 413."),
+    Setting("JSON_ENSURE_ASCII", False, "Escape non-ASCII characters in JSON answers (off: UTF-8 as is)."),
+)
+
+
+def defaults() -> dict[str, Any]:
+    return {setting.name: setting.default for setting in SETTINGS}
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for each setting, for documentation."""
+    return [tuple(setting) for setting in SETTINGS]

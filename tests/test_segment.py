@@ -1,0 +1,123 @@
+"""Passages: sized for the model, whole sentences and quotations, stable ids, true offsets."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from kg.extract import extract
+from kg.extract.clean import clean
+from kg.extract.model import ExtractedDocument, RawLine
+from kg.segment import segment
+from kg.sentences import split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seed_passages():
+    out = {}
+    for path in sorted(CORPUS.glob("*.txt")):
+        document = extract(path)
+        out[path.stem] = (document, segment(document, path.stem, slides=document.layout == "slides"))
+    return out
+
+
+def test_passage_sizes(seed_passages):
+    for name, (document, passages) in seed_passages.items():
+        assert passages, name
+        for passage in passages:
+            assert len(passage.text) <= 1500, passage.passage_id
+        words = sorted(len(p.text.split()) for p in passages)
+        assert words[len(words) // 2] >= 40, f"{name}: median passage too short"
+        assert words[-1] <= 230, f"{name}: a passage of {words[-1]} words"
+
+
+def test_offsets_index_the_cleaned_text(seed_passages):
+    for document, passages in seed_passages.values():
+        for passage in passages:
+            assert document.text[passage.start:passage.end] == passage.text
+        starts = [p.start for p in passages]
+        assert starts == sorted(starts)
+
+
+def test_passages_end_at_sentence_or_block_ends(seed_passages):
+    """No passage cuts a sentence: each ends where a block or a sentence ends."""
+    for document, passages in seed_passages.values():
+        block_ends = {b.end for b in document.blocks}
+        for passage in passages:
+            if passage.end in block_ends:
+                continue
+            assert re.search(r"[.!?…][\"'’”)\]]*$", passage.text), passage.text[-80:]
+
+
+def test_quotations_are_not_cut(seed_passages):
+    for document, passages in seed_passages.values():
+        for passage in passages:
+            assert passage.text.count("“") <= passage.text.count("”") + 1
+
+
+def test_ids_are_stable_and_unique(seed_passages):
+    for name, (document, passages) in seed_passages.items():
+        again = segment(extract(CORPUS / f"{name}.txt"), name, slides=document.layout == "slides")
+        assert [p.passage_id for p in again] == [p.passage_id for p in passages]
+        assert len({p.passage_id for p in passages}) == len(passages)
+        assert all(p.passage_id.startswith(name + "-") for p in passages)
+
+
+def test_slides_keep_their_bullets_together(seed_passages):
+    document, passages = seed_passages["collaborative-agency-slides"]
+    assert all(p.kind == "slide" for p in passages)
+    pages = [p.page for p in passages]
+    assert len(pages) == len(set(pages)) or len(passages) <= len(document.pages)
+    for page in document.pages:
+        holders = {p.passage_id for p in passages if p.start < page.end and p.end > page.start}
+        assert len(holders) == 1, f"slide {page.number} is spread over {len(holders)} passages"
+
+
+def test_reference_lists_become_several_small_passages(seed_passages):
+    document, passages = seed_passages["necf-prevention-report"]
+    references = [p for p in passages if p.kind == "references"]
+    assert len(references) >= 3
+    assert all(len(p.text) <= 1500 for p in references)
+
+
+def test_passages_carry_their_heading(seed_passages):
+    _, passages = seed_passages["chat-resilience-article"]
+    assert any(p.heading == "The Two Studies" and "National Evaluation" in p.text for p in passages)
+
+
+def test_passages_carry_pages(seed_passages):
+    document, passages = seed_passages["chat-resilience-article"]
+    assert {p.page for p in passages} == set(range(1, 14))
+    passage = next(p for p in passages if "align one’s own interpretations of a problem" in p.text)
+    assert passage.page == 4
+
+
+def test_sentence_splitter_respects_abbreviations_and_quotes():
+    text = "He said “It is fine. We go.” Then Edwards, A. (2009) wrote e.g. this. See p. 62. Next?"
+    assert split_sentences(text) == ["He said “It is fine. We go.”", "Then Edwards, A. (2009) wrote e.g. this.", "See p. 62.", "Next?"]
+
+
+words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu")), min_size=1, max_size=12)
+sentence = st.builds(lambda ws, end: " ".join(ws).capitalize() + end, st.lists(words, min_size=1, max_size=30), st.sampled_from([".", "?", "!", ":", ""]))
+paragraph = st.builds(" ".join, st.lists(sentence, min_size=1, max_size=25))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(paragraph, min_size=1, max_size=12), st.booleans())
+def test_segment_invariants(paragraphs, slides):
+    raw = [RawLine(p, page=(i // 3) + 1, gap_before=1) for i, p in enumerate(paragraphs)]
+    blocks, pages, removed = clean(raw)
+    document = ExtractedDocument(path="x.txt", format="txt", text="\n\n".join(b.text for b in blocks), blocks=blocks, pages=pages)
+    passages = segment(document, "x", slides=slides)
+    assert [p.passage_id for p in passages] == [p.passage_id for p in segment(document, "x", slides=slides)]
+    covered = 0
+    for passage in passages:
+        assert len(passage.text) <= 1500
+        assert document.text[passage.start:passage.end] == passage.text
+        covered += len(passage.text.split())
+    assert covered >= sum(len(b.text.split()) for b in blocks if b.kind != "heading") or not blocks
