@@ -18,7 +18,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_DIR", "build", "Build directory written by `ckg build` (its `current` release is served)."),
     Setting("TESTING", False, "Flask testing mode: exceptions propagate to the test client."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body accepted, in bytes; larger requests get 413."),
-    Setting("JSON_ENSURE_ASCII", False, "Escape non-ASCII characters in JSON answers (off: UTF-8 as is)."),
 )
 
 

@@ -1,0 +1,221 @@
+"""`ckg build`: every good file built, every bad one reported, builds atomic and repeatable."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.library import Library, LibraryError
+from kg.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+PDF_SAMPLES = ROOT / "tests" / "data" / "pdf-samples"
+CKG = [sys.executable, "-m", "kg.cli"]
+
+
+def _settings(**kw) -> Settings:
+    return Settings().with_overrides(**kw)
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(tmp_path_factory) -> Path:
+    """The seed corpus plus every sample PDF (several encrypted or corrupt) and a few hostile files."""
+    corpus = tmp_path_factory.mktemp("mixed")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, corpus / path.name)
+    for path in PDF_SAMPLES.glob("*.pdf"):
+        shutil.copy(path, corpus / path.name)
+    (corpus / "binary.txt").write_bytes(os.urandom(4096) + b"\x00" * 100)
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def mixed_build(mixed_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("mixed-build")
+    report = build(_settings(), mixed_corpus, out)
+    return report, out
+
+
+def test_good_files_build_and_bad_ones_are_reported(mixed_build):
+    report, out = mixed_build
+    library = Library(out)
+    ids = {s["id"] for s in library.sources()}
+    assert {"chat-resilience-article", "necf-prevention-report", "collaborative-agency-slides",
+            "jopling-vincent-2020", "oxford-ref2014-impact", "simple1", "contrib-pagelabels"} <= ids
+    reasons = {r.file: r.reason for r in report.failed}
+    assert reasons["encryption-rc4-40.pdf"] == "encrypted"
+    assert reasons["encryption-aes-256.pdf"] == "encrypted"
+    assert reasons["binary.txt"] == "binary"
+    assert reasons["empty.md"] == "empty"
+    assert reasons["notes.docx"] == "unsupported"
+    for result in report.failed:
+        assert result.message and "\n" not in result.message and result.file.split("/")[-1] in result.message
+    failures = {f["file"] for f in library.failures()}
+    assert failures == set(reasons)
+
+
+def test_manifest_and_metadata(mixed_build):
+    _, out = mixed_build
+    library = Library(out)
+    manifest = library.manifest
+    assert manifest["counts"]["sources"] == len(library.sources())
+    assert manifest["counts"]["passages"] == len(library.passages())
+    assert len(manifest["corpus_hash"]) == 64
+    chapter = library.source("jopling-vincent-2020")
+    assert chapter["year"] == 2020 and chapter["type"] == "book chapter" and chapter["has_metadata"]
+    untitled = library.source("simple1")
+    assert untitled["has_metadata"] is False and untitled["title"]
+
+
+def test_building_twice_gives_identical_passage_ids(tmp_path):
+    first = build(_settings(), CORPUS, tmp_path / "a")
+    second = build(_settings(), CORPUS, tmp_path / "b")
+    ids_a = [p["passage_id"] for p in Library(first.out_dir).passages()]
+    ids_b = [p["passage_id"] for p in Library(second.out_dir).passages()]
+    assert ids_a == ids_b and len(ids_a) > 300
+
+
+def test_a_new_build_replaces_the_old_one_atomically(tmp_path):
+    out = tmp_path / "build"
+    build(_settings(), CORPUS, out)
+    first = os.readlink(out / "current")
+    build(_settings(), CORPUS, out)
+    second = os.readlink(out / "current")
+    assert first != second
+    assert Library(out).counts["sources"] == 5
+    assert not list((out / "releases").glob(".partial-*"))
+
+
+def test_time_limit_per_file(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "jopling-vincent-2020.txt", corpus)
+    # a large file of long lines takes far longer than the limit to clean
+    line = "word " * 40 + "-\n"
+    (corpus / "slow.txt").write_text(line * 200_000, encoding="utf-8")
+    report = build(_settings(file_timeout_s=1.0), corpus, tmp_path / "out")
+    reasons = {r.file: r.reason for r in report.failed}
+    assert reasons == {"slow.txt": "timeout"}
+    assert [r.file for r in report.ingested] == ["jopling-vincent-2020.txt"]
+
+
+def test_memory_limit_per_file(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "jopling-vincent-2020.txt", corpus)
+    (corpus / "big.txt").write_text("A sentence of text. " * 3_000_000, encoding="utf-8")
+    report = build(_settings(file_memory_mb=400), corpus, tmp_path / "out")
+    reasons = {r.file: r.reason for r in report.failed}
+    assert reasons.get("big.txt") in {"memory", "crashed"}
+    assert [r.file for r in report.ingested] == ["jopling-vincent-2020.txt"]
+
+
+def test_size_limit(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Some text here. " * 100000, encoding="utf-8")
+    shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
+    report = build(_settings(max_file_mb=0.5), corpus, tmp_path / "out")
+    assert {r.file: r.reason for r in report.failed} == {"a.txt": "too-large"}
+
+
+def test_nothing_built_leaves_no_release(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").write_bytes(b"\x00" * 1000)
+    report = build(_settings(), corpus, tmp_path / "out")
+    assert not report.ingested and report.release_dir is None
+    with pytest.raises(LibraryError):
+        Library(tmp_path / "out")
+
+
+def test_broken_sources_toml_is_a_warning_not_a_failure(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
+    (corpus / "sources.toml").write_text("[[source]\nid = ", encoding="utf-8")
+    report = build(_settings(), corpus, tmp_path / "out")
+    assert len(report.ingested) == 1
+    assert any("sources.toml" in w and "TOML" in w for w in report.warnings)
+
+
+def test_kill_9_during_a_build_keeps_the_last_good_build(tmp_path):
+    out = tmp_path / "build"
+    build(_settings(), CORPUS, out)
+    good = os.readlink(out / "current")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "slow.txt").write_text(("word " * 40 + "-\n") * 200_000, encoding="utf-8")
+    process = subprocess.Popen(CKG + ["build", "--corpus", str(corpus), "--out", str(out), "-q"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not list((out / "releases").glob(".partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list((out / "releases").glob(".partial-*")), "the build never started"
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert os.readlink(out / "current") == good
+    assert Library(out).counts["sources"] == 5
+    report = build(_settings(file_timeout_s=2.0), CORPUS, out)
+    assert report.release_dir is not None and not list((out / "releases").glob(".partial-*"))
+    assert Library(out).counts["sources"] == 5
+
+
+def test_cli_build_report_and_exit_status(tmp_path):
+    result = subprocess.run(CKG + ["build", "--corpus", str(CORPUS), "--out", str(tmp_path / "b")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "5 files ingested, 0 failed" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "x.txt").write_bytes(b"\x00" * 100)
+    failed = subprocess.run(CKG + ["build", "--corpus", str(empty), "--out", str(tmp_path / "c")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1 and "binary" in failed.stderr
+    missing = subprocess.run(CKG + ["build", "--corpus", str(tmp_path / "nope")], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_cli_strict_fails_on_any_bad_file(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
+    shutil.copy(PDF_SAMPLES / "encryption-rc4-40.pdf", corpus)
+    plain = subprocess.run(CKG + ["build", "--corpus", str(corpus), "--out", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True)
+    strict = subprocess.run(CKG + ["build", "--strict", "--corpus", str(corpus), "--out", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True)
+    assert plain.returncode == 0 and strict.returncode == 1
+    assert "encrypted" in strict.stderr
+
+
+def test_cli_passages_json_lines():
+    result = subprocess.run(CKG + ["passages", str(CORPUS / "jopling-vincent-2020.txt"), "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and set(rows[0]) >= {"passage_id", "source_id", "page", "start", "end", "heading", "text"}
+    assert all(r["source_id"] == "jopling-vincent-2020" for r in rows)
+
+
+def test_cli_passages_reports_a_bad_file(tmp_path):
+    path = tmp_path / "x.pdf"
+    path.write_bytes(b"%PDF-1.4\n garbage")
+    result = subprocess.run(CKG + ["passages", str(path), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "x.pdf" in result.stderr
+
+
+def test_cli_help_everywhere():
+    for command in ([], ["build"], ["passages"], ["serve"], ["sources"], ["settings"]):
+        result = subprocess.run(CKG + command + ["--help"], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0 and "Usage" in result.stdout
