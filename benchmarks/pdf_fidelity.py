@@ -15,7 +15,8 @@ scripts/render_pdfs.py and compares the passages with the rendering's ground tru
             (18 characters) as the document's text does
   pages     paragraphs (those whose first 40 match_form characters occur once in the document)
             whose start is found in a passage with the right page: exact when the paragraph
-            opens the passage, else within [passage page, page_end or next passage's page].
+            opens the passage, else within [passage page, page_end or the next passage's page
+            (the last page for the last passage)].
             When the start is not in any passage, 40 characters from the 8th or 16th are tried
             (an extractor may rewrite a leading marker); a heading may be found in the heading
             field. nofind counts paragraphs found nowhere.
@@ -203,7 +204,7 @@ def evaluate(truth: dict, passages: list[dict], golds: list[tuple[str, int, str]
                 hi = p.get("page_end") or p.get("end_page")
                 if not isinstance(hi, int):
                     nxt = next((passages[j].get("page") for j in range(i + 1, len(passages))
-                                if isinstance(passages[j].get("page"), int)), None)
+                                if isinstance(passages[j].get("page"), int)), truth["pages"])
                     hi = nxt if isinstance(nxt, int) and nxt >= start else start
             got.append(start if lo == hi else f"{lo}-{hi}")
             if lo <= ln["page"] <= hi:

@@ -22,8 +22,10 @@ Layouts:
 
 Output, per seed and layout, in tests/data/renderings/:
   <stem>-<layout>.pdf
-  <stem>-<layout>.truth.json  {"pages": N, "header_texts": [...], "footer_texts": [...],
+  <stem>-<layout>.truth.json  {"source": seed file, "layout": x, "pages": N,
+                               "header_texts": [...], "footer_texts": [...],
                                "page_labels": [...], "pdf_page_labels": bool,
+                               "headers_by_page": [[...], ...],
                                "lines": [{"page": p, "text": first 60 chars, "kind": k,
                                           "full": whole paragraph text}, ...]}
   header_texts / footer_texts hold the fixed furniture strings (page numbers are in page_labels);
@@ -33,16 +35,28 @@ Needs reportlab and pyphen (dev only, not in pyproject):
   .venv/bin/pip install reportlab pyphen
 and the DejaVu fonts (Debian: fonts-dejavu-core) for the curly quotes, dashes and ellipses.
 
+Cleaning (class Cleaner): running heads of the source (short lines repeated 3+ times before
+blank runs) and lone page numbers are dropped; lines are joined into paragraphs, breaking at
+whitespace-only separator lines (when the text uses them), at runs of blank lines, before bullets
+and numbered items, after short lines that end a sentence, and around headings (in double-spaced
+text: short unpunctuated lines glued to the next line); "Figure N." captions that interrupt a
+paragraph are moved after it; a paragraph cut by a page break (the next starts in lower case) is
+rejoined. A word split by a line-break hyphen is rejoined when the whole word occurs elsewhere in
+the text or pyphen has a break there, and keeps its hyphen when written so elsewhere or when it
+looks like a compound. Markdown ** * <u> is turned into bold/italic/underline.
+
+The PDFs are reproducible (reportlab's invariant mode): re-running gives identical files.
+
 Usage:
   .venv/bin/python scripts/render_pdfs.py [--seeds ../shared/seeds] [--out tests/data/renderings]
-                                          [--layouts a,b,c,d] [--only STEM]
+                                          [--layouts a,b,c,d] [--only STEM] [--dump]
+  --dump prints the cleaned paragraphs with their kinds instead of rendering.
 """
 from __future__ import annotations
 
 import argparse
 import collections
 import json
-import os
 import re
 import statistics
 import sys
@@ -60,7 +74,7 @@ try:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
     from reportlab.lib.fonts import addMapping
 except ImportError as exc:  # pragma: no cover - dev tool
     sys.exit(f"render_pdfs.py needs reportlab and pyphen: .venv/bin/pip install reportlab pyphen ({exc})")
@@ -567,8 +581,10 @@ class Renderer:
             "lines": [{"page": marks[i], "text": p["text"][:60], "kind": p["kind"], "full": p["text"]}
                       for i, p in enumerate(self.paras)],
         }
+        head = {k: v for k, v in truth.items() if k != "lines"}
+        body = ",\n".join(json.dumps(ln, ensure_ascii=False) for ln in truth["lines"])
         (self.out / f"{self.stem}-{self.layout}.truth.json").write_text(
-            json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            json.dumps(head, ensure_ascii=False)[:-1] + ',\n"lines": [\n' + body + "\n]}\n", encoding="utf-8")
         return {"pdf": pdf, "pages": pages, "bytes": pdf.stat().st_size, "paras": len(self.paras)}
 
 

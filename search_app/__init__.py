@@ -1,0 +1,43 @@
+"""The Common Knowledge web app: reader pages and a JSON API over a built library.
+
+``create_app(config)`` is the only entry point; ``ckg serve`` serves its result with waitress.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from kg.library import Library
+
+from . import config as app_config
+from . import viewdata
+from .errors import register_error_handlers
+from .security import add_security_headers
+from .views import api, pages
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """A configured app serving the library in ``config["BUILD_DIR"]``.
+
+    Raises :class:`kg.library.LibraryError` when the build directory holds no usable library.
+    """
+    app = Flask(__name__)
+    app.config.update(app_config.defaults())
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    library = Library(app.config["BUILD_DIR"])
+    app.extensions["ckg_library"] = library
+    app.context_processor(lambda: {"site": viewdata.site(library)})
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    register_error_handlers(app)
+    app.after_request(add_security_headers)
+    return app

@@ -32,6 +32,8 @@ class _Line:
     gap: int
     box_start: bool
     bullet: bool
+    edge: bool = False
+    styled: bool = False      # set in bold or larger type than the body text: a heading, not a sentence
 
 
 def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block], list[Page], list[str]]:
@@ -40,6 +42,7 @@ def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block
     ``slides``: every page is a slide, so no paragraph runs on from one page to the next.
     """
     lines = [_prepare(ln) for ln in raw_lines]
+    _mark_styled(lines, raw_lines)
     lines = [ln for ln in lines if ln.text]
     for ln, repaired in zip(lines, repair_keys([ln.text for ln in lines])):
         ln.text = repaired
@@ -61,7 +64,20 @@ def _prepare(raw: RawLine) -> _Line:
     text = re.sub(r"^(\s*\d{1,2}(?:\.\d{1,2})*\.?) {2,}(?=\S)", r"\1 ", text)   # "2.3   Title"
     if _TABLE_GAP_RE.search(text.strip()):
         body = re.sub(r" {3,}", "   ", text.strip())   # keep column gaps of table rows visible
-    return _Line(text=body, page=raw.page, gap=raw.gap_before, box_start=raw.box_start, bullet=is_bullet)
+    return _Line(text=body, page=raw.page, gap=raw.gap_before, box_start=raw.box_start, bullet=is_bullet, edge=raw.edge)
+
+
+def _mark_styled(lines: list[_Line], raw_lines: list[RawLine]) -> None:
+    """Lines whose type stands out from the body text (bold, or 15% larger) are heading candidates."""
+    sizes = sorted(r.size for r in raw_lines if r.size)
+    if not sizes:
+        return
+    body = sizes[len(sizes) // 2]
+    bold_share = sum(1 for r in raw_lines if r.bold) / max(1, len(raw_lines))
+    for line, raw in zip(lines, raw_lines):
+        larger = raw.size is not None and raw.size >= 1.15 * body
+        bold = raw.bold and bold_share < 0.3      # when most text is bold, bold says nothing
+        line.styled = (larger or bold) and len(line.text.split()) <= 20 and not line.edge
 
 
 # --- page furniture -------------------------------------------------------------------------------
@@ -77,35 +93,37 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
     pages = sorted({ln.page for ln in lines if ln.page is not None})
     drop: set[int] = set()
     if len(pages) >= 2:
-        edges: dict[int, list[int]] = {}
+        by_page: dict[int, list[int]] = {}
         for index, ln in enumerate(lines):
-            edges.setdefault(ln.page, []).append(index)
-        edge_indexes = {p: idx[:3] + idx[-3:] for p, idx in edges.items()}
+            by_page.setdefault(ln.page, []).append(index)
+        # the lines a layout put in the header/footer band, or else the first and last lines of a page
+        edge_indexes = {
+            p: sorted({i for i in idx if lines[i].edge} or set(idx[:3] + idx[-3:]))
+            for p, idx in by_page.items()
+        }
         key_pages: dict[str, set[int]] = {}
         for page, idxs in edge_indexes.items():
-            for i in set(idxs):
+            for i in idxs:
                 if len(lines[i].text) <= 120:
                     key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
         threshold = max(2, int(0.3 * len(pages)))
-        header_numbers: dict[int, str] = {}
         repeated = {k for k, ps in key_pages.items() if len(ps) >= threshold and _word_count(k) <= 15}
+        offset = _page_number_offset(lines, edge_indexes)
         for page, idxs in edge_indexes.items():
-            for i in set(idxs):
+            for i in idxs:
                 text = lines[i].text
+                if lines[i].bullet:
+                    continue
                 number = _PAGE_NUMBER_RE.match(text)
-                if number and not lines[i].bullet:
+                printed = _printed_number(text, page, offset)
+                if number:
                     drop.add(i)
                     labels.setdefault(page, number.group(1))
+                elif printed and _word_count(text) <= 15:
+                    drop.add(i)   # "46 Journal of X, Vol. 3" or "Short title 47": the number gives it away
+                    labels.setdefault(page, printed)
                 elif _furniture_key(text) in repeated:
                     drop.add(i)
-                    # a header such as "Journal X 12 (3) p. 45" may carry the page number at its end
-                    tail = re.search(r"(\d{1,4})\s*$", text)
-                    if tail and _furniture_key(text).endswith("#"):
-                        header_numbers.setdefault(page, tail.group(1))
-        numbers = [int(header_numbers[p]) for p in sorted(header_numbers)]
-        if len(numbers) >= 2 and all(b > a for a, b in zip(numbers, numbers[1:])):
-            for page, number in header_numbers.items():   # a volume number repeats; a page number grows
-                labels.setdefault(page, number)
     else:
         running = _interrupting_repeats(lines)
         if running and not pages:
@@ -127,6 +145,32 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
             carry_gap = 0
         kept.append(ln)
     return kept, labels, removed
+
+
+def _page_number_offset(lines: list[_Line], edge_indexes: dict[int, list[int]]) -> int | None:
+    """Printed minus physical page number, when the page edges agree on one (at least two pages)."""
+    votes: Counter = Counter()
+    for page, idxs in edge_indexes.items():
+        seen: set[int] = set()
+        for i in idxs:
+            text = lines[i].text
+            for match in (re.match(r"^(\d{1,4})\b", text), re.search(r"\b(\d{1,4})$", text)):
+                if match:
+                    seen.add(int(match.group(1)) - page)
+        votes.update(seen)
+    if not votes:
+        return None
+    offset, count = votes.most_common(1)[0]
+    return offset if count >= 2 and count >= 0.3 * len(edge_indexes) else None
+
+
+def _printed_number(text: str, page: int, offset: int | None) -> str | None:
+    if offset is None:
+        return None
+    for match in (re.match(r"^(\d{1,4})\b", text), re.search(r"\b(\d{1,4})$", text)):
+        if match and int(match.group(1)) == page + offset:
+            return match.group(1)
+    return None
 
 
 def _paginate_at(lines: list[_Line], breaks: set[int]) -> None:
@@ -388,6 +432,8 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
         return False   # a sentence that ends with the page ends its paragraph
     if ln.gap >= 1 and _strong_heading(text) and _heading_run(lines, i, profile):
         return False
+    if ln.styled and not lines[i - 1].styled and _heading_candidate(lines, i, profile):
+        return False
     if _heading_candidate(lines, i, profile) and _ends_sentence(prev) and _heading_run(lines, i, profile):
         return False
     if _ends_sentence(prev):
@@ -410,6 +456,8 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
 
 def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
     ln = lines[i]
+    if ln.styled and not ln.bullet and len(ln.text) <= 150 and not _ends_sentence(ln.text.rstrip(":")):
+        return i == 0 or not lines[i - 1].styled or ln.gap >= 1 or lines[i - 1].page != ln.page
     if ln.bullet or not _heading_like(ln.text):
         return False
     followed_by_gap = i + 1 < len(lines) and lines[i + 1].gap >= 1
@@ -423,6 +471,11 @@ def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
 
 def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
     """Number of lines (1–3) forming a heading at ``i``; 0 when the lines are not a heading."""
+    if lines[i].styled:   # the layout says so: bold or larger type, as many lines as share the style
+        run = 1
+        while run < 4 and i + run < len(lines) and lines[i + run].styled and lines[i + run].gap == 0 and not lines[i + run].bullet:
+            run += 1
+        return run
     run = 1
     while (
         run < 3 and i + run < len(lines)

@@ -25,6 +25,9 @@ class RawLine:
     page: int | None = None          # 1-based physical page, None when the file has no page map
     gap_before: int = 0              # blank lines (or a layout gap) before this line
     box_start: bool = False          # first line of a layout box (PDF): a likely paragraph start
+    edge: bool = False               # set in the page's header or footer band (PDF)
+    size: float | None = None        # median font size of the line (PDF)
+    bold: bool = False               # most of the line is in a bold face (PDF)
 
 
 @dataclass

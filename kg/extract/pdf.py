@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,51 +123,148 @@ def _text_boxes(layout) -> list:
     return nested
 
 
-def _page_lines(layout, number: int) -> list[RawLine]:
+@dataclass
+class _Fragment:
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    size: float = 0.0
+    bold: bool = False
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.top - self.bottom)
+
+
+def _fragments(layout) -> list[_Fragment]:
     from pdfminer.layout import LTTextLine
 
-    width, height = layout.width or 1.0, layout.height or 1.0
-    boxes = _text_boxes(layout)
-    top = [b for b in boxes if b.y0 >= height * (1 - _EDGE_ZONE)]
-    bottom = [b for b in boxes if b.y1 <= height * _EDGE_ZONE and b not in top]
-    body = [b for b in boxes if b not in top and b not in bottom]
-    ordered = sorted(top, key=lambda b: (-b.y1, b.x0)) + _reading_order(body, width) + sorted(bottom, key=lambda b: (-b.y1, b.x0))
-    out: list[RawLine] = []
-    for box in ordered:
-        box_lines = [ln for ln in box if isinstance(ln, LTTextLine)]
-        left_edge = min((ln.x0 for ln in box_lines), default=box.x0)
-        previous_text = ""
-        for index, line in enumerate(box_lines):
-            text = line.get_text().replace("\n", " ").rstrip()
-            if not text.strip():
+    out: list[_Fragment] = []
+    for box in _text_boxes(layout):
+        for line in box:
+            if not isinstance(line, LTTextLine):
                 continue
-            first = index == 0
-            indented = not first and line.x0 - left_edge > 8 and previous_text.rstrip().endswith((".", "?", "!", ":", "”", "\""))
-            out.append(RawLine(text=text, page=number, gap_before=1 if first or indented else 0, box_start=first or indented))
-            previous_text = text
+            text = " ".join(line.get_text().split())
+            if text:
+                size, bold = _style(line)
+                out.append(_Fragment(line.x0, line.x1, line.y1, line.y0, text, size, bold))
     return out
 
 
-def _reading_order(boxes: list, width: float) -> list:
-    """Columns in reading order: between full-width boxes, the left column, then the right one."""
-    middle = width / 2
-    tolerance = width * 0.03
-    ordered: list = []
-    segment: list = []
+def _style(line) -> tuple[float, bool]:
+    """Median character size and whether most characters are in a bold face."""
+    from pdfminer.layout import LTChar
+
+    chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
+    if not chars:
+        return 0.0, False
+    sizes = sorted(round(c.size, 1) for c in chars)
+    bold = sum(1 for c in chars if re.search(r"bold|black|heavy|semibold|,b\b", c.fontname or "", re.I))
+    return sizes[len(sizes) // 2], bold >= 0.8 * len(chars)
+
+
+def _page_lines(layout, number: int) -> list[RawLine]:
+    """Lines of one page in reading order.
+
+    Works on text lines rather than pdfminer's boxes: pieces of one visual line that justified
+    spacing split apart are joined again, columns are found from the gutter no line crosses, and
+    paragraph starts come from vertical gaps and first-line indents.
+    """
+    height = layout.height or 1.0
+    fragments = _fragments(layout)
+    top = [f for f in fragments if f.bottom >= height * (1 - _EDGE_ZONE)]
+    bottom = [f for f in fragments if f.top <= height * _EDGE_ZONE and f not in top]
+    body = [f for f in fragments if f not in top and f not in bottom]
+    out: list[RawLine] = []
+    for zone, edge in ((_visual_lines(top), True), (_ordered_body(body, layout.width or 1.0), False), (_visual_lines(bottom), True)):
+        for line in _as_raw_lines(zone, number):
+            line.edge = edge
+            out.append(line)
+    return out
+
+
+def _visual_lines(fragments: list[_Fragment]) -> list[_Fragment]:
+    """Fragments on the same baseline merged left to right into one line, top to bottom."""
+    lines: list[list[_Fragment]] = []
+    for fragment in sorted(fragments, key=lambda f: -f.top):
+        if lines:
+            last = lines[-1]
+            overlap = min(last[0].top, fragment.top) - max(last[0].bottom, fragment.bottom)
+            if overlap > 0.5 * min(last[0].height, fragment.height):
+                last.append(fragment)
+                continue
+        lines.append([fragment])
+    merged: list[_Fragment] = []
+    for group in lines:
+        group.sort(key=lambda f: f.x0)
+        main = max(group, key=lambda f: len(f.text))
+        merged.append(_Fragment(min(f.x0 for f in group), max(f.x1 for f in group), max(f.top for f in group),
+                                min(f.bottom for f in group), " ".join(f.text for f in group), main.size,
+                                all(f.bold for f in group)))
+    return merged
+
+
+def _gutter(fragments: list[_Fragment], width: float) -> float | None:
+    """x of a vertical gap between two columns, or None for a single-column page."""
+    if len(fragments) < 8:
+        return None
+    best, best_crossing = None, None
+    steps = 40
+    for step in range(steps + 1):
+        x = width * (0.3 + 0.4 * step / steps)
+        crossing = sum(1 for f in fragments if f.x0 < x < f.x1)
+        if best_crossing is None or crossing < best_crossing:
+            best, best_crossing = x, crossing
+    left = sum(1 for f in fragments if f.x1 <= best)
+    right = sum(1 for f in fragments if f.x0 >= best)
+    if best_crossing > 0.15 * len(fragments) or min(left, right) < 0.2 * len(fragments):
+        return None
+    return best
+
+
+def _ordered_body(fragments: list[_Fragment], width: float) -> list[_Fragment]:
+    gutter = _gutter(fragments, width)
+    if gutter is None:
+        return _visual_lines(fragments)
+    ordered: list[_Fragment] = []
+    segment: list[_Fragment] = []
 
     def close() -> None:
-        left = [b for b in segment if b.x1 <= middle + tolerance]
-        right = [b for b in segment if b not in left]
-        ordered.extend(sorted(left, key=lambda b: -b.y1))
-        ordered.extend(sorted(right, key=lambda b: -b.y1))
+        ordered.extend(_visual_lines([f for f in segment if f.x1 <= gutter]))
+        ordered.extend(_visual_lines([f for f in segment if f.x1 > gutter]))
         segment.clear()
 
-    for box in sorted(boxes, key=lambda b: -b.y1):
-        spanning = box.x0 < middle - tolerance and box.x1 > middle + tolerance
-        if spanning:
+    for fragment in sorted(fragments, key=lambda f: -f.top):
+        if fragment.x0 < gutter < fragment.x1:   # a full-width line (title, figure, table) ends a column run
             close()
-            ordered.append(box)
+            ordered.append(fragment)
         else:
-            segment.append(box)
+            segment.append(fragment)
     close()
     return ordered
+
+
+def _as_raw_lines(lines: list[_Fragment], number: int) -> list[RawLine]:
+    """RawLines with a paragraph start wherever the vertical gap or a first-line indent says so."""
+    if not lines:
+        return []
+    pitches = sorted(a.bottom - b.bottom for a, b in zip(lines, lines[1:]) if 0 < a.bottom - b.bottom < 3 * a.height)
+    pitch = pitches[len(pitches) // 2] if pitches else lines[0].height * 1.2
+    out: list[RawLine] = []
+    previous: _Fragment | None = None
+    left_edge = min(f.x0 for f in lines)
+    for line in lines:
+        if previous is None:
+            start = True
+        else:
+            gap = previous.bottom - line.bottom
+            new_column = gap < 0 or abs(line.x0 - previous.x0) > 0.3 * (previous.x1 - previous.x0) and gap < 0
+            indented = line.x0 - min(previous.x0, left_edge if previous.x0 - left_edge < 20 else previous.x0) > 8
+            ended = previous.text.rstrip().endswith((".", "?", "!", ":", "”", "\"", ")"))
+            start = (not new_column and gap > 1.45 * pitch) or (indented and ended)
+        out.append(RawLine(text=line.text, page=number, gap_before=1 if start else 0, box_start=start,
+                           size=line.size or None, bold=line.bold))
+        previous = line
+    return out

@@ -1,0 +1,43 @@
+"""One error shape: JSON ``{"error": {"status", "message"}}`` under /api, an HTML page elsewhere.
+
+Unexpected exceptions reach the handler as a 500 (Flask logs them first); in testing mode
+Flask lets them propagate to the test instead.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request too large",
+    500: "Server error",
+}
+SERVER_ERROR_MESSAGE = "Something went wrong on the server; the error has been logged."
+
+
+def wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    message = SERVER_ERROR_MESSAGE if status >= 500 else (error.description or TITLES.get(status, "Error"))
+    # keep headers such as Allow (405), not the default HTML content type
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+    if wants_json():
+        response = jsonify({"error": {"status": status, "message": message}})
+    else:
+        response = current_app.response_class(render_template(
+            "error.html", status=status, title=TITLES.get(status, "Error"), message=message,
+        ))
+    response.status_code = status
+    for name, value in headers:
+        response.headers[name] = value
+    return response

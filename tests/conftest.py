@@ -1,0 +1,65 @@
+"""Shared fixtures: the tiny corpus built once per session, the web app, and a live server.
+
+``tests/data/tiny/`` holds a .txt article, a .md note (with a ``<script>`` line that must show
+as text), a PDF with page labels, an unsupported .docx (reported as not ingested) and a
+sources.toml describing two of the three ingestible files; practice-notes.md has no entry.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_CORPUS = ROOT / "tests" / "data" / "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory) -> Path:
+    """Build directory of the tiny corpus, made once per session with the real build."""
+    from kg.build import build
+    from kg.settings import Settings
+
+    out_dir = tmp_path_factory.mktemp("tiny-build")
+    report = build(Settings(workers=2, file_timeout_s=60), TINY_CORPUS, out_dir)
+    assert report.release_dir is not None, [r.message for r in report.failed]
+    assert len(report.ingested) == 3, [r.message for r in report.failed]
+    return out_dir
+
+
+@pytest.fixture(scope="session")
+def library(tiny_build):
+    from kg.library import Library
+
+    return Library(tiny_build)
+
+
+@pytest.fixture(scope="session")
+def app(tiny_build):
+    from search_app import create_app
+
+    return create_app({"BUILD_DIR": str(tiny_build), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(tiny_build):
+    """The app served by waitress (as `ckg serve` does) on a free port; yields its base URL."""
+    import waitress
+    from waitress import wasyncore
+
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": str(tiny_build)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="ckg-test")
+    thread = threading.Thread(target=server.run, name="ckg-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)   # listening socket and open keep-alive channels: the loop ends
+    thread.join(timeout=5)

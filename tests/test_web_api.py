@@ -1,0 +1,307 @@
+"""The JSON API and the HTTP behaviour of the web app (test client on the tiny build)."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from kg.library import LibraryError
+from search_app import create_app
+from search_app.config import SETTINGS, defaults
+from search_app.viewdata import harvard_citation, harvard_name, is_web_url
+
+SOURCE_FIELDS = {"id", "title", "authors", "year", "type", "file", "venue", "publisher", "studies",
+                 "passage_count", "page_count"}
+PASSAGE_FIELDS = {"passage_id", "source_id", "page", "page_label", "start", "end", "heading", "kind", "text"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _error(response, status: int) -> str:
+    assert response.status_code == status
+    assert response.content_type == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"status", "message"}
+    assert body["error"]["status"] == status
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]["message"]
+
+
+# --- app factory and settings ---------------------------------------------------------------------
+
+def test_settings_table_declares_defaults_and_help():
+    names = {s.name for s in SETTINGS}
+    assert {"BUILD_DIR", "TESTING", "MAX_CONTENT_LENGTH"} <= names
+    assert defaults()["BUILD_DIR"] == "build"
+    assert defaults()["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert all(s.help for s in SETTINGS)
+
+
+def test_library_is_loaded_per_app(app, library):
+    loaded = app.extensions["ckg_library"]
+    assert loaded.counts == library.counts
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert app.testing
+
+
+def test_missing_build_raises_library_error(tmp_path):
+    with pytest.raises(LibraryError):
+        create_app({"BUILD_DIR": str(tmp_path / "nothing-here")})
+
+
+# --- endpoints --------------------------------------------------------------------------------------
+
+def test_health(client, library):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["sources"] == 3 == len(library.sources())
+    assert body["passages"] == len(library.passages())
+    assert set(body["build"]) == {"created", "corpus_hash", "format_version"}
+    assert body["build"]["corpus_hash"] == library.manifest["corpus_hash"]
+    assert body["build"]["format_version"] == library.manifest["format_version"]
+    assert body["build"]["created"] == library.manifest["created"]
+
+
+def test_sources_list(client, library):
+    response = client.get("/api/sources")
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["id"] for r in results] == [s["id"] for s in library.sources()]
+    for result in results:
+        assert set(result) == SOURCE_FIELDS
+        assert result["passage_count"] == len(library.passages(result["id"]))
+    by_id = {r["id"]: r for r in results}
+    article = by_id["team-around-the-child"]
+    assert article["title"] == "Working together around the child: learning in multi-agency teams"
+    assert article["authors"] == ["Jopling, Michael", "Vincent, Sharon"]
+    assert article["year"] == 2020
+    assert article["type"] == "book chapter"
+    assert article["venue"] == "Childhood Well-being and Resilience"
+    assert article["publisher"] == "Routledge"
+    assert article["studies"] == ["NECF", "LIW"]
+    assert article["file"] == "team-around-the-child.txt"
+    assert by_id["pagelabels-sample"]["page_count"] == library.source("pagelabels-sample")["page_count"] > 1
+    assert by_id["practice-notes"]["authors"] == []      # no sources.toml entry
+    assert by_id["practice-notes"]["year"] is None
+
+
+def test_source_detail_has_all_metadata_and_passages(client, library):
+    for source in library.sources():
+        response = client.get(f"/api/sources/{source['id']}")
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["id"] == source["id"]
+        assert list(body)[0] == "id"
+        for key, value in source.items():
+            assert body[key] == value, key
+        assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in library.passages(source["id"])]
+        for passage in body["passages"]:
+            assert set(passage) == PASSAGE_FIELDS
+            assert passage == library.passage(passage["passage_id"])
+
+
+def test_passage_text_is_the_cleaned_text(client):
+    body = client.get("/api/sources/team-around-the-child").get_json()
+    text = " ".join(p["text"] for p in body["passages"])
+    assert "Effective collaborative practice" in text          # "collab-\norative" repaired
+    assert "“We stopped asking whose job it was and started asking what the child needed.”" in text
+    pdf = client.get("/api/sources/pagelabels-sample").get_json()
+    assert pdf["passages"][0]["page"] == 1 and pdf["passages"][0]["page_label"] == "iii"
+
+
+def test_json_is_utf8_not_escaped(client):
+    response = client.get("/api/sources/team-around-the-child")
+    assert "“We stopped".encode() in response.data
+
+
+# --- errors -----------------------------------------------------------------------------------------
+
+def test_unknown_source_is_json_404(client):
+    message = _error(client.get("/api/sources/no-such-source"), 404)
+    assert "no-such-source" in message
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/api/", "/api", "/api/sources/a/b", "/api/health/extra"])
+def test_unknown_api_path_is_json_404(client, path):
+    _error(client.get(path), 404)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_wrong_method_on_api_is_json_405(client, method):
+    response = getattr(client, method)("/api/health", data=b"x")
+    _error(response, 405)
+    assert "GET" in response.headers["Allow"]
+    _error(getattr(client, method)("/api/sources/team-around-the-child"), 405)
+
+
+def test_large_body_is_413_json(client):
+    response = client.post("/api/sources", data=b"x" * (1024 * 1024 + 10))
+    # the route takes no body: a wrong method answers before the body is read
+    assert response.status_code in (405, 413)
+    _error(response, response.status_code)
+
+
+def test_server_error_uses_the_json_shape(tiny_build):
+    app = create_app({"BUILD_DIR": str(tiny_build)})     # not TESTING: errors are handled, not raised
+
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.add_url_rule("/api/boom", "boom", boom)
+    app.add_url_rule("/boom", "boom_page", boom)
+    client = app.test_client()
+    response = client.get("/api/boom")
+    message = _error(response, 500)
+    assert "secret detail" not in message
+    page = client.get("/boom")
+    assert page.status_code == 500 and page.content_type.startswith("text/html")
+    assert b"secret detail" not in page.data
+
+
+def test_html_errors_are_pages(client):
+    response = client.get("/sources/no-such-source")
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")
+    assert b"no-such-source" in response.data
+    assert client.post("/").status_code == 405
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_html_error_page_escapes_input(client):
+    response = client.get("/sources/%3Cimg%20src=x%20onerror=alert(1)%3E")
+    assert response.status_code == 404
+    assert b"<img src=x" not in response.data
+    assert b"&lt;img src=x onerror=alert(1)&gt;" in response.data
+    api = client.get("/api/sources/%3Cscript%3E")
+    _error(api, 404)
+
+
+@pytest.mark.parametrize("path", ["/sources/%FF%FE", "/api/sources/%FF", "/sources/" + "a" * 5000,
+                                  "/api/sources/..%2F..%2Fetc%2Fpasswd", "/sources/?x=%00"])
+def test_bad_input_never_500(client, path):
+    assert client.get(path).status_code < 500
+
+
+# --- headers ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/", "/sources/team-around-the-child", "/api/health", "/api/sources",
+                                  "/api/nope", "/sources/nope", "/static/style.css", "/static/reader.js"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert csp.startswith("default-src 'self'")
+    assert "unsafe-inline" not in csp
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_security_headers_on_405(client):
+    response = client.post("/api/health")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_pages_have_no_inline_script_or_style(client, library):
+    for path in ["/"] + [f"/sources/{s['id']}" for s in library.sources()]:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>" not in html.replace("&lt;script&gt;", "")
+        assert " style=" not in html and "<style" not in html
+        assert "//fonts." not in html and "cdn" not in html.lower()
+
+
+# --- HTML content (test client) ---------------------------------------------------------------------
+
+def test_home_lists_sources_counts_and_failures(client, library):
+    html = client.get("/").get_data(as_text=True)
+    assert "Common Knowledge" in html
+    assert "Working together around the child: learning in multi-agency teams" in html
+    assert 'href="/sources/team-around-the-child"' in html
+    assert "Jopling, Michael; Vincent, Sharon" in html
+    assert "Childhood Well-being and Resilience; Routledge" in html
+    assert "NECF, LIW" in html
+    assert f"<strong>{library.counts['passages']}</strong>" in html
+    assert "Not ingested" in html and "steering-minutes.docx" in html and "unsupported" in html
+
+
+def test_reader_lays_out_passages(client, library):
+    html = client.get("/sources/team-around-the-child").get_data(as_text=True)
+    for passage in library.passages("team-around-the-child"):
+        assert f'id="{passage["passage_id"]}"' in html
+        assert f'href="#{passage["passage_id"]}"' in html
+    assert "Jopling, M. and Vincent, S. (2020) Working together around the child: learning in multi-agency teams. " \
+           "In: Childhood Well-being and Resilience. London: Routledge." in html
+    assert '<a href="https://example.org/working-together"' in html
+    assert html.count('class="text-heading"') == 2    # each heading once, not repeated per passage
+    # two paragraphs in one passage become two <p>
+    assert "referral forms.</p>" in html and "<p class=\"block-paragraph\">Managers played" in html
+
+
+def test_reader_page_markers_use_labels(client, library):
+    html = client.get("/sources/pagelabels-sample").get_data(as_text=True)
+    assert '<span class="page-marker">p. iii</span>' in html
+    assert '<span class="page-break" title="Page starts here">p. iv</span>' in html
+    first = library.passages("pagelabels-sample")[0]
+    assert f'id="{first["passage_id"]}"' in html
+    # a javascript: URL is shown as text, never a link
+    assert "javascript:alert(2)" in html and 'href="javascript:' not in html
+
+
+def test_reader_without_pages_has_no_marker(client):
+    html = client.get("/sources/team-around-the-child").get_data(as_text=True)
+    assert 'class="page-marker"' not in html
+
+
+def test_reader_escapes_source_text(client):
+    html = client.get("/sources/practice-notes").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "[n.d.]" in html     # no year in the citation
+
+
+# --- citation and helpers ---------------------------------------------------------------------------
+
+def test_harvard_citation_forms():
+    assert harvard_name("Jopling, Michael") == "Jopling, M."
+    assert harvard_name("Edwards, Anne Mary-Jane") == "Edwards, A.M.-J."
+    assert harvard_name("National Evaluation of the Children's Fund") == "National Evaluation of the Children's Fund"
+    source = {"title": "Title", "authors": ["Jopling, Michael", "Vincent, Sharon"], "year": 2020,
+              "type": "book chapter", "venue": "Venue", "publisher": "Publisher"}
+    assert harvard_citation(source) == "Jopling, M. and Vincent, S. (2020) Title. In: Venue. Publisher."
+    three = dict(source, authors=["A, B", "C, D", "E, F"], type="journal article", pages="12-30", place="", publisher="")
+    assert harvard_citation(three) == "A, B., C, D. and E, F. (2020) Title. Venue. pp. 12-30."
+    bare = {"title": "[A supplied title]", "authors": [], "year": None}
+    assert harvard_citation(bare) == "[A supplied title] [n.d.]."
+    editors = dict(source, editors=["Smith, Jo", "Brown, Al"], place="London")
+    assert harvard_citation(editors) == ("Jopling, M. and Vincent, S. (2020) Title. In: Smith, J. and Brown, A. (eds.) "
+                                         "Venue. London: Publisher.")
+
+
+def test_is_web_url():
+    assert is_web_url("https://example.org/x")
+    assert is_web_url("HTTP://example.org")
+    assert not is_web_url("javascript:alert(1)")
+    assert not is_web_url("//example.org")
+    assert not is_web_url("http://")
+    assert not is_web_url("")
+
+
+# --- the real server ----------------------------------------------------------------------------------
+
+def test_live_server_serves_the_api(live_server):
+    with urllib.request.urlopen(f"{live_server}/api/health", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert json.load(response)["status"] == "ok"
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{live_server}/api/nope", timeout=10)
+    assert caught.value.code == 404
+    body = json.load(caught.value)
+    assert body["error"]["status"] == 404 and body["error"]["message"]

@@ -1,0 +1,155 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright against the live server.
+
+Never runs `playwright install`; skips when /usr/bin/chromium is missing (`make browser` installs it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems:
+    """Console errors, uncaught page errors, CSP violations, failed requests and dialogs of one page."""
+
+    def __init__(self, page):
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.failed_requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def assert_clean(self):
+        assert self.console_errors == [], self.console_errors     # CSP violations are console errors
+        assert self.page_errors == []
+        assert self.failed_requests == []
+        assert self.dialogs == []
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.problems = PageProblems(page)
+    yield page
+    context.close()
+
+
+def test_home_lists_the_sources(page, live_server, library):
+    from playwright.sync_api import expect
+
+    response = page.goto(f"{live_server}/")
+    assert response.status == 200
+    expect(page.locator("h1")).to_have_text("Common Knowledge")
+    rows = page.locator("table.sources tbody tr")
+    expect(rows).to_have_count(len(library.sources()))
+    for source in library.sources():
+        expect(page.get_by_role("link", name=source["title"], exact=True)).to_be_visible()
+    expect(page.locator("#count-passages strong")).to_have_text(str(len(library.passages())))
+    expect(page.locator(".not-ingested")).to_contain_text("Not ingested (1 file)")
+    page.problems.assert_clean()
+
+
+def test_clicking_a_source_opens_the_reader(page, live_server, library):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="Working together around the child: learning in multi-agency teams").click()
+    page.wait_for_url(f"{live_server}/sources/team-around-the-child")
+    expect(page.locator("h1")).to_have_text("Working together around the child: learning in multi-agency teams")
+    expect(page.locator("#citation")).to_contain_text("Jopling, M. and Vincent, S. (2020)")
+    expect(page.locator(".passage")).to_have_count(len(library.passages("team-around-the-child")))
+    expect(page.get_by_text("Effective collaborative practice depended on trust")).to_be_visible()
+    page.problems.assert_clean()
+
+
+def test_fragment_lands_on_the_passage_with_its_page(page, live_server, library):
+    from playwright.sync_api import expect
+
+    passages = library.passages("pagelabels-sample")
+    target = passages[-1]
+    page.goto(f"{live_server}/sources/pagelabels-sample#{target['passage_id']}")
+    element = page.locator(f"[id='{target['passage_id']}']")
+    expect(element).to_be_visible()
+    expect(element).to_be_in_viewport()
+    marker = f"p. {target['page_label'] or target['page']}"
+    expect(element.locator(".page-marker")).to_have_text(marker)
+    # :target highlights it and not the others
+    highlighted = page.locator(".passage:target")
+    expect(highlighted).to_have_count(1)
+    assert highlighted.get_attribute("id") == target["passage_id"]
+    colour = element.evaluate("e => getComputedStyle(e).backgroundColor")
+    other = page.locator(f"[id='{passages[0]['passage_id']}']").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour != other
+    page.problems.assert_clean()
+
+
+def test_fragment_lands_on_a_passage_far_down_a_long_text(page, live_server, library):
+    from playwright.sync_api import expect
+
+    target = library.passages("team-around-the-child")[-1]
+    page.set_viewport_size({"width": 400, "height": 300})    # narrow: the passage is well below the fold
+    page.goto(f"{live_server}/sources/team-around-the-child#{target['passage_id']}")
+    element = page.locator(f"[id='{target['passage_id']}']")
+    expect(element).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0
+    page.problems.assert_clean()
+
+
+def test_copy_link_anchor_points_at_the_passage(page, live_server, library):
+    from playwright.sync_api import expect
+
+    first = library.passages("team-around-the-child")[1]
+    page.goto(f"{live_server}/sources/team-around-the-child")
+    page.locator(f"[id='{first['passage_id']}'] a.permalink").click()
+    page.wait_for_url(f"{live_server}/sources/team-around-the-child#{first['passage_id']}")
+    expect(page.locator(".passage:target")).to_have_attribute("id", first["passage_id"])
+    expect(page.locator("#copy-status")).not_to_be_empty()
+    page.problems.assert_clean()
+
+
+def test_script_in_source_text_is_shown_as_text(page, live_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/sources/practice-notes")
+    expect(page.get_by_text("<script>alert(1)</script>")).to_be_visible()
+    page.wait_for_timeout(200)
+    assert page.problems.dialogs == []
+    assert page.locator(".passage-body script").count() == 0
+    page.problems.assert_clean()
+
+
+def test_unknown_source_shows_the_404_page(page, live_server):
+    from playwright.sync_api import expect
+
+    response = page.goto(f"{live_server}/sources/no-such-source")
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("Not found")
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    page.problems.console_errors = [e for e in page.problems.console_errors if "404" not in e]
+    page.problems.assert_clean()
