@@ -22,6 +22,7 @@ import resource
 import shutil
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -192,7 +193,8 @@ def build(
     releases = out_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(releases)
-    release_name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{corpus.corpus_hash[:8]}-{os.getpid()}"
+    # unique even for two builds in one second; the trailing pid lets a later build spot abandoned partials
+    release_name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{corpus.corpus_hash[:8]}-{uuid.uuid4().hex[:6]}-{os.getpid()}"
     partial = releases / f".partial-{release_name}"
     (partial / "documents").mkdir(parents=True)
 
