@@ -121,9 +121,11 @@ def slug(label: str) -> str:
 
 def short(node) -> str:
     s = str(node)
-    for prefix, label in ((CKC, "ckc:"), (CKS, "cks:"), (str(CK), "ck:"),
+    for prefix, label in ((CKC, "ckc:"), (CKS, "cks:"), (str(CK), "ck:"), (str(SKOS), "skos:"),
                           ("https://w3id.org/common-knowledge/study/", "ckst:"),
-                          ("https://w3id.org/common-knowledge/person/", "ckp:")):
+                          ("https://w3id.org/common-knowledge/person/", "ckp:"),
+                          ("https://w3id.org/common-knowledge/org/", "cko:"),
+                          ("https://w3id.org/common-knowledge/policy/", "ckpol:")):
         if s.startswith(prefix):
             return label + s[len(prefix):]
     return s
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ttl", type=Path, default=REPO / "ontology" / "concepts.ttl")
     ap.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    ap.add_argument("--studies", type=Path, default=REPO / "ontology" / "studies.ttl",
+                    help="studies/people/policies file; ckst:/ckp:/cko:/ckpol: IRIs not described there are noted")
     ap.add_argument("--quiet", action="store_true", help="only print problems, warnings and the summary")
     ap.add_argument("--list", action="store_true", help="list every concept id per family")
     args = ap.parse_args(argv)
@@ -306,6 +310,26 @@ def main(argv: list[str] | None = None) -> int:
             if m not in concept_set:
                 problems.append(f"ckc:{fam} member {short(m)} is not a skos:Concept")
 
+    # ---- cross-file references (notes only: studies.ttl belongs to another step) ---------
+    notes: list[str] = []
+    if args.studies.is_file():
+        other = Graph()
+        try:
+            other.parse(args.studies, format="turtle")
+        except Exception as exc:  # pragma: no cover
+            notes.append(f"{args.studies} does not parse ({exc}); cross-file references not checked")
+            other = None
+        if other is not None:
+            described = set(other.subjects())
+            outside = defaultdict(set)
+            for s_, p_, o_ in g:
+                if isinstance(o_, URIRef) and any(str(o_).startswith("https://w3id.org/common-knowledge/" + k + "/")
+                                                   for k in ("study", "person", "org", "policy")):
+                    if o_ not in described:
+                        outside[o_].add(s_)
+            for iri in sorted(outside, key=str):
+                notes.append(f"{short(iri)} is not described in {args.studies.name}")
+
     # ---- report -------------------------------------------------------------------------
     if not args.quiet:
         for fam, members in family_counts.items():
@@ -316,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     multi = [c for c in concepts if len(list(g.objects(c, SKOS.definition))) > 1]
     senses = [c for c in concepts if any(True for d in g.objects(c, SKOS.definition) for _ in g.objects(d, CK.sense))]
     coined = [c for c in concepts if list(g.objects(c, CK.coinage))]
+    if not args.quiet:
+        for n in notes:
+            print(f"NOTE: {n}")
     for w in warnings:
         print(f"WARNING: {w}")
     for p in problems:
