@@ -200,3 +200,14 @@ def test_clean_never_raises_and_offsets_hold(lines):
         assert block.text == block.text.strip() and block.text
     for a, b in zip(pages, pages[1:]):
         assert a.end == b.start and a.number < b.number
+    if pages:
+        assert pages[0].start == 0 and pages[-1].end == len(text)
+
+
+def test_markdown_headings(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Practice Notes\n\nSome text about trust between workers.\n\n## Points raised\n\n- first point\n- second point\n", encoding="utf-8")
+    document = extract(path)
+    headings = [(b.text, b.level) for b in document.blocks if b.kind == "heading"]
+    assert headings == [("Practice Notes", 1), ("Points raised", 2)]
+    assert document.title == "Practice Notes"

@@ -142,7 +142,7 @@ def test_wrong_method_on_api_is_json_405(client, method):
     _error(getattr(client, method)("/api/sources/team-around-the-child"), 405)
 
 
-def test_large_body_is_413_json(client):
+def test_large_body_gets_a_json_error(client):
     response = client.post("/api/sources", data=b"x" * (1024 * 1024 + 10))
     # the route takes no body: a wrong method answers before the body is read
     assert response.status_code in (405, 413)
@@ -246,10 +246,19 @@ def test_reader_lays_out_passages(client, library):
 
 def test_reader_page_markers_use_labels(client, library):
     html = client.get("/sources/pagelabels-sample").get_data(as_text=True)
-    assert '<span class="page-marker">p. iii</span>' in html
-    assert '<span class="page-break" title="Page starts here">p. iv</span>' in html
-    first = library.passages("pagelabels-sample")[0]
-    assert f'id="{first["passage_id"]}"' in html
+    passages = library.passages("pagelabels-sample")
+    pages = library.document("pagelabels-sample")["pages"]
+    assert passages[0]["page"] == 1 and passages[0]["page_label"] == "iii"
+    for passage in passages:
+        start = html.index(f'id="{passage["passage_id"]}"')
+        marker = f'<span class="page-marker">p. {passage["page_label"] or passage["page"]}</span>'
+        assert html.index(marker, start) < html.index("</div>", start)    # in this passage's margin
+    # a later page that starts inside a passage is marked where it starts
+    inside = [(p, page) for p in passages for page in pages
+              if page["number"] > p["page"] and p["start"] < page["start"] < p["end"]]
+    assert inside, "the tiny PDF should have a passage that runs over a page break"
+    for passage, page in inside:
+        assert f'<span class="page-break" title="Page starts here">p. {page["label"] or page["number"]}</span>' in html
     # a javascript: URL is shown as text, never a link
     assert "javascript:alert(2)" in html and 'href="javascript:' not in html
 

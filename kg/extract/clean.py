@@ -20,6 +20,7 @@ _NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.|CHA
 _TABLE_GAP_RE = re.compile(r"\S {3,}\S")
 _SPLIT_HYPHEN_RE = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)-$")
 _REFERENCE_HEADINGS = re.compile(r"^(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited|references to the research|sources to corroborate the impact|recommended reading|further reading)\b", re.I)
+_MARKDOWN_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._%=?&]?$")
 _URL_PART_RE = re.compile(r"^[\w\-./%=?&~#]+(?:\s|$)")
 _ABBREVIATION_END_RE = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|etc|vs|p|pp|vol|no|ed|eds|Dr|Mr|Mrs|Ms|Prof|St|Fig)\.)$")
@@ -34,6 +35,7 @@ class _Line:
     bullet: bool
     edge: bool = False
     styled: bool = False      # set in bold or larger type than the body text: a heading, not a sentence
+    marked_heading: int = 0   # a Markdown "## Heading": its level
 
 
 def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block], list[Page], list[str]]:
@@ -55,6 +57,10 @@ def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block
 
 
 def _prepare(raw: RawLine) -> _Line:
+    atx = _MARKDOWN_HEADING_RE.match(raw.text.strip())
+    if atx:
+        return _Line(text=normalize_line(atx.group(2)).strip(), page=raw.page, gap=raw.gap_before, box_start=True,
+                     bullet=False, edge=raw.edge, marked_heading=len(atx.group(1)))
     text = normalize_line(raw.text)
     is_bullet, body = split_bullet(text)
     if not is_bullet:
@@ -370,7 +376,8 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
                 run = _heading_run(lines, i, profile)
                 if run:
                     heading_text = " ".join(lines[j].text for j in range(i, i + run))
-                    blocks.append(Block(kind="heading", text=heading_text, page=ln.page, level=_heading_level(heading_text)))
+                    level = ln.marked_heading or _heading_level(heading_text)
+                    blocks.append(Block(kind="heading", text=heading_text, page=ln.page, level=level))
                     i += run
                     continue
             if _TABLE_GAP_RE.search(text) and not ln.bullet:
@@ -418,7 +425,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
 def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
     """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
     text = ln.text
-    if ln.bullet:
+    if ln.bullet or ln.marked_heading:
         return False
     if kind == "table":
         return bool(_TABLE_GAP_RE.search(text)) and ln.gap == 0
@@ -456,6 +463,8 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
 
 def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
     ln = lines[i]
+    if ln.marked_heading:
+        return True
     if ln.styled and not ln.bullet and len(ln.text) <= 150 and not _ends_sentence(ln.text.rstrip(":")):
         return i == 0 or not lines[i - 1].styled or ln.gap >= 1 or lines[i - 1].page != ln.page
     if ln.bullet or not _heading_like(ln.text):
@@ -471,6 +480,8 @@ def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
 
 def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
     """Number of lines (1–3) forming a heading at ``i``; 0 when the lines are not a heading."""
+    if lines[i].marked_heading:
+        return 1
     if lines[i].styled:   # the layout says so: bold or larger type, as many lines as share the style
         run = 1
         while run < 4 and i + run < len(lines) and lines[i + run].styled and lines[i + run].gap == 0 and not lines[i + run].bullet:
@@ -581,11 +592,11 @@ def _lay_out(blocks: list[Block], labels: dict[int, str]) -> tuple[list[Block], 
     pages: list[Page] = []
     for block in blocks:
         starts = ([(block.start, block.page)] if block.page is not None else []) + [(block.start + o, p) for o, p in block.breaks]
-        for offset, number in starts:
+        for position, number in starts:
             if pages and pages[-1].number == number:
                 continue
             if not pages or number > pages[-1].number:
-                pages.append(Page(number=number, label=labels.get(number), start=offset, end=offset))
+                pages.append(Page(number=number, label=labels.get(number), start=position, end=position))
     for a, b in zip(pages, pages[1:]):
         a.end = b.start
     if pages:

