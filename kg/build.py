@@ -227,6 +227,7 @@ def build(
         sources.sort(key=lambda s: order[s["id"]])
         passages.sort(key=lambda p: (order[p.source_id], p.start))
         _write_json(partial / "sources.json", sources)
+        _link(settings, partial, passages, report)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
             for passage in passages:
                 handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
@@ -246,6 +247,25 @@ def build(
         raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def _link(settings: Settings, release: Path, passages: list[Passage], report: BuildReport) -> None:
+    """Concept mentions and definitional passages (when the ontology folder has a concept scheme)."""
+    from .concepts import ConceptMatcher, link_concepts, load_scheme
+
+    scheme = Path(settings.ontology_dir) / "concepts.ttl"
+    if not scheme.exists():
+        report.warnings.append(f"{scheme} not found: passages are built without concept links")
+        concepts = {}
+    else:
+        try:
+            concepts = load_scheme(scheme)
+        except Exception as exc:  # a broken Turtle file must not lose the build
+            report.warnings.append(f"{scheme} could not be read ({exc}); passages are built without concept links")
+            concepts = {}
+    links = link_concepts((p.to_dict() for p in passages), concepts, ConceptMatcher(concepts)) if concepts else {}
+    _write_json(release / "concepts.json", {cid: c.to_dict() for cid, c in sorted(concepts.items())})
+    _write_json(release / "links.json", links)
 
 
 def _source_record(meta: SourceMeta, document: ExtractedDocument, passages: list[Passage], slides: bool) -> dict[str, Any]:

@@ -78,6 +78,35 @@ class Library:
             self._documents[source_id] = json.loads(path.read_text(encoding="utf-8"))
         return self._documents[source_id]
 
+    # --- concepts ---------------------------------------------------------------------------------
+
+    @cached_property
+    def _concepts(self) -> dict[str, dict[str, Any]]:
+        path = self.root / "concepts.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    @cached_property
+    def _links(self) -> dict[str, dict[str, Any]]:
+        path = self.root / "links.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def concepts(self) -> dict[str, dict[str, Any]]:
+        return self._concepts
+
+    def concept(self, concept_id: str) -> dict[str, Any] | None:
+        return self._concepts.get(concept_id)
+
+    def links(self, passage_id: str) -> dict[str, Any]:
+        """Concept mentions (offsets into the source's cleaned text) and defined concepts of a passage."""
+        return self._links.get(passage_id, {"mentions": [], "defines": []})
+
+    def passage_concepts(self, passage_id: str) -> list[str]:
+        seen: list[str] = []
+        for mention in self.links(passage_id)["mentions"]:
+            if mention["concept_id"] not in seen:
+                seen.append(mention["concept_id"])
+        return seen
+
     @cached_property
     def counts(self) -> dict[str, int]:
         return {"sources": len(self._sources), "passages": len(self._passages), "failed": len(self.manifest.get("failures", []))}

@@ -19,6 +19,7 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     corpus_dir: Path = _setting(Path("corpus"), "Folder of documents (.txt, .md, .pdf) and sources.toml.")
     build_dir: Path = _setting(Path("build"), "Where `ckg build` writes and `ckg serve` reads the built library.")
+    ontology_dir: Path = _setting(Path("ontology"), "Folder of the curated Turtle files (concepts.ttl, studies.ttl, the schema and shapes).")
     file_timeout_s: float = _setting(120.0, "Wall-clock limit for extracting one file; a file over it is reported and skipped.")
     file_memory_mb: int = _setting(2048, "Address-space limit (MB) for the worker that extracts one file.")
     max_file_mb: float = _setting(200.0, "Files larger than this (MB) are reported as too large, not read.")

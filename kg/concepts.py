@@ -1,0 +1,277 @@
+"""Concept linking stage: the curated SKOS scheme (ontology/concepts.ttl) and its mentions in passages.
+
+Entry points: :func:`load_scheme` reads the concepts with every label, definition and link;
+:func:`link_concepts` finds their mentions in passages (any case, hyphenated, spaced or closed,
+singular or plural, British or American spelling) with character offsets, and marks the
+passages that define a concept.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from .index.text import fold
+
+CK = "https://w3id.org/common-knowledge/"
+CONCEPT_NS = CK + "concept/"
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass
+class Concept:
+    id: str
+    uri: str
+    pref_label: str
+    alt_labels: list[str] = field(default_factory=list)
+    hidden_labels: list[str] = field(default_factory=list)
+    scope_note: str = ""
+    notation: str = ""
+    definitions: list[dict[str, Any]] = field(default_factory=list)
+    broader: list[str] = field(default_factory=list)
+    narrower: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    studies: list[str] = field(default_factory=list)
+    coinage: list[dict[str, Any]] = field(default_factory=list)
+    families: list[str] = field(default_factory=list)
+    schemes: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.pref_label, *self.alt_labels, *self.hidden_labels]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _local(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def load_scheme(path: str | Path) -> dict[str, Concept]:
+    """Concepts of a SKOS Turtle file by id (the last segment of their URI)."""
+    import rdflib
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    ck = rdflib.Namespace(CK + "ontology#")
+    graph = rdflib.Graph()
+    graph.parse(str(path), format="turtle")
+    concepts: dict[str, Concept] = {}
+    for uri in sorted(set(graph.subjects(RDF.type, SKOS.Concept))):
+        def texts(predicate) -> list[str]:
+            return sorted({str(o) for o in graph.objects(uri, predicate)})
+
+        def ids(predicate) -> list[str]:
+            return sorted({_local(str(o)) for o in graph.objects(uri, predicate)})
+
+        definitions = []
+        for node in graph.objects(uri, SKOS.definition):
+            value = graph.value(node, RDF.value)
+            if value is None:
+                definitions.append({"text": str(node), "source_id": None, "sense": None, "citation": None})
+                continue
+            source = graph.value(node, DCTERMS.source)
+            definitions.append({
+                "text": str(value),
+                "source_id": _local(str(source)) if source else None,
+                "sense": str(graph.value(node, ck.sense) or "") or None,
+                "citation": str(graph.value(node, ck.citation) or "") or None,
+            })
+        coinage = []
+        for node in graph.objects(uri, ck.coinage):
+            source = graph.value(node, DCTERMS.source)
+            coinage.append({
+                "by": sorted(_local(str(o)) for o in graph.objects(node, ck.coinedBy)),
+                "introduced_by": sorted(_local(str(o)) for o in graph.objects(node, ck.introducedBy)),
+                "citation": str(graph.value(node, ck.citation) or "") or None,
+                "evidence": str(graph.value(node, ck.evidence) or "") or None,
+                "source_id": _local(str(source)) if source else None,
+            })
+        concept = Concept(
+            id=_local(str(uri)),
+            uri=str(uri),
+            pref_label=str(graph.value(uri, SKOS.prefLabel) or _local(str(uri)).replace("-", " ")),
+            alt_labels=texts(SKOS.altLabel),
+            hidden_labels=texts(SKOS.hiddenLabel),
+            scope_note=str(graph.value(uri, SKOS.scopeNote) or ""),
+            notation=str(graph.value(uri, SKOS.notation) or ""),
+            definitions=sorted(definitions, key=lambda d: (d["source_id"] or "", d["text"])),
+            broader=ids(SKOS.broader),
+            narrower=ids(SKOS.narrower),
+            related=ids(SKOS.related),
+            studies=ids(ck.relatedStudy),
+            coinage=coinage,
+            families=sorted(_local(str(c)) for c in graph.subjects(SKOS.member, uri)),
+            schemes=ids(SKOS.inScheme),
+        )
+        concepts[concept.id] = concept
+    return concepts
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=200_000)
+def _norm(token: str) -> str:
+    """A token's matching key: folded, one spelling for British/American, plural folded.
+
+    Only inflection is folded ("agencies" → "agency"), not derivation: a stemmer would make
+    "participants" a mention of "participation".
+    """
+    from .index.text import _spelling
+
+    word = _spelling(fold(token))
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """(key, start, end) for each word; apostrophe-s dropped, hyphenated parts kept apart."""
+    out = []
+    for match in _TOKEN_RE.finditer(text):
+        word = match.group(0)
+        if word.lower() == "s" and match.start() > 0 and text[match.start() - 1] in "'’":
+            continue
+        out.append((_norm(word), match.start(), match.end()))
+    return out
+
+
+def _is_acronym(label: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9&]{1,6}s?", label.strip()))
+
+
+@dataclass
+class _Pattern:
+    keys: tuple[str, ...]
+    concept_id: str
+    label: str
+    acronym: bool
+
+
+class ConceptMatcher:
+    """Finds concept labels in text by token sequence, longest match first."""
+
+    def __init__(self, concepts: dict[str, Concept]):
+        self.concepts = concepts
+        self._by_first: dict[str, list[_Pattern]] = {}
+        seen: set[tuple[tuple[str, ...], str]] = set()
+        for concept in concepts.values():
+            for label in concept.labels:
+                for variant in _label_variants(label):
+                    keys = tuple(key for key, _, _ in _tokens(variant))
+                    if not keys or (keys, concept.id) in seen:
+                        continue
+                    seen.add((keys, concept.id))
+                    pattern = _Pattern(keys, concept.id, label, _is_acronym(label))
+                    self._by_first.setdefault(keys[0], []).append(pattern)
+        for patterns in self._by_first.values():
+            patterns.sort(key=lambda p: -len(p.keys))
+
+    def find(self, text: str) -> list[dict[str, Any]]:
+        """Mentions as {concept_id, start, end, surface, label}, left to right, no overlaps."""
+        tokens = _tokens(text)
+        mentions: list[dict[str, Any]] = []
+        i = 0
+        while i < len(tokens):
+            best: _Pattern | None = None
+            for pattern in self._by_first.get(tokens[i][0], ()):
+                n = len(pattern.keys)
+                if i + n > len(tokens) or tuple(t[0] for t in tokens[i:i + n]) != pattern.keys:
+                    continue
+                if pattern.acronym and not _acronym_ok(text[tokens[i][1]:tokens[i + n - 1][2]], pattern.label):
+                    continue
+                if n > 1 and not _contiguous(text, tokens[i:i + n]):
+                    continue
+                best = pattern
+                break
+            if best is None:
+                i += 1
+                continue
+            n = len(best.keys)
+            start, end = tokens[i][1], tokens[i + n - 1][2]
+            mentions.append({"concept_id": best.concept_id, "start": start, "end": end,
+                             "surface": text[start:end], "label": best.label})
+            i += n
+        return mentions
+
+    def concepts_in(self, text: str) -> list[str]:
+        """Concept ids mentioned in a short text (a query), in order of first mention."""
+        out: list[str] = []
+        for mention in self.find(text):
+            if mention["concept_id"] not in out:
+                out.append(mention["concept_id"])
+        return out
+
+
+def _acronym_ok(surface: str, label: str) -> bool:
+    """Acronyms match only in capitals ("CHAT", not "chat")."""
+    return surface.rstrip("s") == label.rstrip("s") or surface == label
+
+
+def _contiguous(text: str, tokens: list[tuple[str, int, int]]) -> bool:
+    """Tokens of one label are separated only by spaces, hyphens or apostrophes, not by punctuation."""
+    for (_, _, end), (_, start, _) in zip(tokens, tokens[1:]):
+        if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s ", text[end:start]):
+            return False
+    return True
+
+
+def _label_variants(label: str) -> set[str]:
+    """A label as written, and with its hyphens closed up ("co-production" → "coproduction")."""
+    variants = {label}
+    if re.search(r"\w-\w", label):
+        variants.add(re.sub(r"(\w)-(\w)", r"\1\2", label))
+    return variants
+
+
+# --- linking passages -----------------------------------------------------------------------------
+
+_DEFINING_RE = re.compile(
+    r"(?:[’'”\"]\s*)?(?:\(\w[^)]{0,40}\)\s*)?(?:is (?:a|an|the|therefore|thus|defined|understood|seen as|about)|are (?:a|the|defined)|means?\b|refers? to|involves?\b|can be (?:defined|understood|seen)|is best understood|describes?\b|i\.e\.)",
+    re.I,
+)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+def link_concepts(
+    passages: Iterable[dict[str, Any]],
+    concepts: dict[str, Concept],
+    matcher: ConceptMatcher | None = None,
+) -> dict[str, dict[str, Any]]:
+    """For each passage id: its mentions (offsets into the cleaned source text) and the
+    concepts it defines (it holds a curated definition, or a label followed by a defining verb)."""
+    matcher = matcher or ConceptMatcher(concepts)
+    definitions = [(concept.id, _squash(d["text"]), d.get("source_id")) for concept in concepts.values()
+                   for d in concept.definitions if len(d["text"]) >= 20]
+    out: dict[str, dict[str, Any]] = {}
+    for passage in passages:
+        text = passage["text"]
+        mentions = matcher.find(text)
+        for mention in mentions:
+            mention["start"] += passage["start"]
+            mention["end"] += passage["start"]
+        squashed = _squash(text)
+        defines = sorted({cid for cid, definition, source in definitions
+                          if (source in (None, passage["source_id"])) and definition[:120] in squashed})
+        for mention in mentions:
+            local = mention["start"] - passage["start"]
+            after = text[local + len(mention["surface"]): local + len(mention["surface"]) + 40]
+            if _DEFINING_RE.match(after.strip()) and mention["concept_id"] not in defines and _starts_clause(text, local):
+                defines.append(mention["concept_id"])
+        out[passage["passage_id"]] = {"mentions": mentions, "defines": sorted(set(defines))}
+    return out
+
+
+def _starts_clause(text: str, index: int) -> bool:
+    """A label at the start of a sentence or right after an article: "Relational agency is …"."""
+    before = text[max(0, index - 25):index]
+    return bool(re.search(r"(^|[.!?:;]\s+|\b(?:the|a|an|of|idea of|concept of|notion of)\s+[‘'“\"]?)$", before, re.I))
