@@ -58,6 +58,7 @@ class BuildReport:
     results: list[FileResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    index: Any = None            # kg.index.build.IndexReport once the search index is built
 
     @property
     def ingested(self) -> list[FileResult]:
@@ -180,6 +181,7 @@ def build(
     corpus_dir: Path | None = None,
     out_dir: Path | None = None,
     progress: Callable[[str, FileResult], None] | None = None,
+    progress_note: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build the library from ``corpus_dir`` into ``out_dir``; the previous build stays until this one is complete."""
     started = time.monotonic()
@@ -226,16 +228,19 @@ def build(
         order = {meta.id: n for n, (_, meta) in enumerate(corpus.files)}
         sources.sort(key=lambda s: order[s["id"]])
         passages.sort(key=lambda p: (order[p.source_id], p.start))
+        if not report.ingested:
+            shutil.rmtree(partial, ignore_errors=True)
+            report.seconds = time.monotonic() - started
+            return report
         _write_json(partial / "sources.json", sources)
-        _link(settings, partial, passages, report)
+        links = _link(settings, partial, passages, report)
+        _graph(settings, partial, sources, passages, report, corpus)
+        _index(settings, partial, passages, links, out_dir, report, progress_note)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
             for passage in passages:
                 handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
         report.seconds = time.monotonic() - started
         _write_json(partial / "manifest.json", _manifest(settings, corpus, report, sources, passages))
-        if not report.ingested:
-            shutil.rmtree(partial, ignore_errors=True)
-            return report
         final = releases / release_name
         _fsync_tree(partial)
         partial.rename(final)
@@ -249,7 +254,7 @@ def build(
     return report
 
 
-def _link(settings: Settings, release: Path, passages: list[Passage], report: BuildReport) -> None:
+def _link(settings: Settings, release: Path, passages: list[Passage], report: BuildReport) -> dict[str, Any]:
     """Concept mentions and definitional passages (when the ontology folder has a concept scheme)."""
     from .concepts import ConceptMatcher, link_concepts, load_scheme
 
@@ -266,6 +271,30 @@ def _link(settings: Settings, release: Path, passages: list[Passage], report: Bu
     links = link_concepts((p.to_dict() for p in passages), concepts, ConceptMatcher(concepts)) if concepts else {}
     _write_json(release / "concepts.json", {cid: c.to_dict() for cid, c in sorted(concepts.items())})
     _write_json(release / "links.json", links)
+    return links
+
+
+def _graph(settings: Settings, release: Path, sources: list[dict[str, Any]], passages: list[Passage],
+           report: BuildReport, corpus: CorpusPlan) -> None:
+    """The RDF dataset (graph.nq: ontology + one named graph per source); a failure is a warning."""
+    from .graph import write_graph
+
+    try:
+        write_graph(release, ontology_dir=settings.ontology_dir, sources=sources,
+                    passages=[p.to_dict() for p in passages], corpus=corpus, version=__version__)
+    except Exception as exc:  # the passages and the search must not be lost with the graph
+        report.warnings.append(f"the knowledge graph could not be built ({type(exc).__name__}: {exc}); "
+                               "concept pages and /sparql are unavailable in this build")
+
+def _index(settings: Settings, release: Path, passages: list[Passage], links: dict[str, Any], out_dir: Path,
+           report: BuildReport, note: Callable[[str], None] | None) -> None:
+    """Embeddings and keyword index; vectors of passages unchanged since the last build are reused."""
+    from .index.build import build_index
+
+    if settings.cache_dir is None:
+        settings = settings.with_overrides(cache_dir=out_dir / "cache")
+    result = build_index(release, [p.to_dict() for p in passages], links, settings, progress=note)
+    report.index = result
 
 
 def _source_record(meta: SourceMeta, document: ExtractedDocument, passages: list[Passage], slides: bool) -> dict[str, Any]:
@@ -299,12 +328,30 @@ def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sourc
         "settings": {k: str(v) for k, v in vars(settings).items()},
         "versions": _versions(),
         "build_seconds": round(report.seconds, 3),
+        "ontology_hash": _ontology_hash(Path(settings.ontology_dir)),
+        "index": {
+            "model": settings.embedding_model,
+            "passages": report.index.passages if report.index else 0,
+            "windows": report.index.windows if report.index else 0,
+            "embedded_texts": report.index.embedded if report.index else 0,
+            "cached_texts": report.index.reused if report.index else 0,
+            "embed_seconds": round(report.index.embed_seconds, 3) if report.index else 0,
+        },
     }
+
+
+def _ontology_hash(directory: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.ttl")) if directory.is_dir() else []:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for package in ("pdfminer.six", "wordfreq", "flask", "rdflib"):
+    for package in ("pdfminer.six", "wordfreq", "flask", "rdflib", "sentence-transformers", "torch", "faiss-cpu", "bm25s"):
         try:
             versions[package] = importlib_metadata.version(package)
         except importlib_metadata.PackageNotFoundError:

@@ -170,6 +170,102 @@ def list_sources(build_dir, as_json) -> None:
             click.echo(f"{source['id']:32s} {source.get('year') or '':>5}  {source.get('type') or '':20s} {authors}: {source['title']}")
 
 
+def _library(build_dir):
+    from .library import Library, LibraryError
+
+    try:
+        return Library(_settings(build_dir=build_dir).build_dir, _settings(build_dir=build_dir))
+    except LibraryError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("query")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True, help="Ranking.")
+@click.option("-k", "k", type=int, default=10, show_default=True, help="Number of results.")
+@click.option("--source", help="Only passages of this source id (comma-separated for several).")
+@click.option("--concept", help="Only passages that mention this concept id.")
+@click.option("--kind", help="Only passages of this kind or tag: text, list, slide, references, quote, definition…")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
+def search(query, mode, k, source, concept, kind, build_dir, as_json) -> None:
+    """Search the passages: meaning, keywords and concepts, with why each result matched."""
+    from dataclasses import asdict
+
+    from .index.search import SearchError
+
+    library = _library(build_dir)
+    try:
+        response = library.search(query, k=k, mode=mode, filters={"source": source, "concept": concept, "kind": kind})
+    except SearchError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(asdict(response), ensure_ascii=False, indent=1))
+        return
+    if response.message:
+        click.echo(response.message)
+    for rank, result in enumerate(response.results, start=1):
+        page = f"p. {result['page_label'] or result['page']}" if result["page"] else ""
+        click.echo(f"{rank:2d}. {result['score']:.3f}  {result['source_id']} {page}  #{result['passage_id']}")
+        why = result["why"]
+        reasons = []
+        if why.get("keywords"):
+            reasons.append("keywords: " + ", ".join(why["keywords"][:8]))
+        if why.get("concepts"):
+            reasons.append("concepts: " + ", ".join(why["concepts"]))
+        if why.get("meaning"):
+            reasons.append(f"meaning {why['meaning']['similarity']:.2f}")
+        click.echo("    " + " | ".join(reasons))
+        click.echo("    " + result["text"][:300].replace("\n", " ") + ("…" if len(result["text"]) > 300 else ""))
+
+
+@main.command("eval", context_settings=CONTEXT)
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--scorer", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The scorer (score.py) whose relevance rule is used [default: score.py beside QUERIES].")
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Modes to compare.")
+@click.option("-k", "k", type=int, default=10, show_default=True)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--misses", is_flag=True, help="List the queries whose answer is not in the top 5 (hybrid).")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
+    """Score bm25, dense and hybrid search on a query set with the shared scorer's rule
+    (S@1, S@5, MRR@10, nDCG@10), e.g. `ckg eval ../shared/eval/queries-dev.json`."""
+    import importlib.util
+
+    scorer = scorer or queries.parent / "score.py"
+    if not scorer.exists():
+        raise click.BadParameter(f"{scorer} not found; pass --scorer PATH/score.py", param_hint="--scorer")
+    spec = importlib.util.spec_from_file_location("ckg_eval_scorer", scorer)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        items = json.loads(queries.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"{queries} is not valid JSON ({exc})") from None
+    library = _library(build_dir)
+    table: dict[str, dict] = {}
+    missed: list = []
+    for mode in [m.strip() for m in modes.split(",") if m.strip()]:
+        ranked = {q["id"]: [r["text"] for r in library.search(q["query"], k=k, mode=mode).results] for q in items}
+        metrics, mode_misses = module.score(items, ranked, k)
+        table[mode] = metrics
+        if mode == "hybrid":
+            missed = mode_misses
+    if as_json:
+        click.echo(json.dumps({"metrics": table, "misses": missed}))
+        return
+    columns = ["S@1", "S@5", "S@10", "MRR@10", "nDCG@10"]
+    click.echo(f"{'mode':8s} {'group':10s} {'n':>3s} " + " ".join(f"{c:>8s}" for c in columns))
+    for mode, metrics in table.items():
+        for group in ["all"] + sorted(g for g in metrics if g != "all"):
+            row = metrics[group]
+            click.echo(f"{mode:8s} {group:10s} {row['n']:3d} " + " ".join(f"{row.get(c, 0):8.3f}" for c in columns))
+    if misses:
+        for qid, rank, text in missed:
+            click.echo(f"miss {qid} rank={rank} {text}")
+
+
 @main.command("settings", context_settings=CONTEXT)
 def show_settings() -> None:
     """List every setting with its default, its environment variable and what it does."""

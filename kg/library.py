@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import CURRENT, FORMAT_VERSION
+from .settings import Settings
 
 
 class LibraryError(Exception):
@@ -16,8 +17,9 @@ class LibraryError(Exception):
 class Library:
     """A built library loaded from ``build_dir`` (the directory `ckg build` wrote)."""
 
-    def __init__(self, build_dir: str | Path):
+    def __init__(self, build_dir: str | Path, settings: Settings | None = None):
         self.build_dir = Path(build_dir)
+        self.settings = settings or Settings.from_env()
         self.root = self._resolve(self.build_dir)
         self.manifest = self._load_manifest()
         self._sources: list[dict[str, Any]] = json.loads((self.root / "sources.json").read_text(encoding="utf-8"))
@@ -110,6 +112,21 @@ class Library:
     @cached_property
     def counts(self) -> dict[str, int]:
         return {"sources": len(self._sources), "passages": len(self._passages), "failed": len(self.manifest.get("failures", []))}
+
+    # --- search -----------------------------------------------------------------------------------
+
+    @cached_property
+    def searcher(self):
+        """The hybrid searcher (loads the model and indexes on first use)."""
+        from .index.search import Searcher
+
+        try:
+            return Searcher(self.root, self._passages, self._source_by_id, self._concepts, self._links, self.settings)
+        except (OSError, ValueError) as exc:
+            raise LibraryError(str(exc)) from None
+
+    def search(self, query: str, **options):
+        return self.searcher.search(query, **options)
 
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))

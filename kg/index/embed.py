@@ -62,3 +62,49 @@ def resolve_model_path(model: str) -> Path:
 def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
     """One loaded model per process and name (loading takes seconds; encoding is thread-safe)."""
     return SentenceTransformerEmbedder(model)
+
+
+class EmbeddingCache:
+    """Vectors by (model, text) in a SQLite file, so a text is embedded once across builds.
+
+    Rebuilding after a change, or adding one source (`ckg add`), embeds only the new texts.
+    """
+
+    def __init__(self, path: Path, model: str):
+        import sqlite3
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self._db = sqlite3.connect(str(path), timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    def _key(self, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha1(f"{self.model}\x00{text}".encode("utf-8")).hexdigest()
+
+    def encode(self, embedder: Embedder, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` and how many had to be computed."""
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk:chunk + 500]
+            rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+        if missing:
+            vectors = embedder.encode([t for _, t in missing], batch_size=batch_size)
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                     [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors)])
+            for (key, _), vector in zip(missing, vectors):
+                found[key] = vector
+        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = found[key]
+        return out, len(missing)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,134 @@
+"""Index stage: passages → embeddings (FAISS) + keyword index (BM25) + search features.
+
+Entry point: :func:`build_index`. Vectors come from an embedding cache keyed by model and text,
+so a rebuild, or adding or replacing one source, embeds only texts not seen before.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..sentences import sentence_spans
+from .dense import VectorIndex, choose_kind
+from .embed import EmbeddingCache, load_embedder
+from .keyword import KeywordIndex
+
+INDEX_DIR = "index"
+INDEX_FORMAT = 1
+
+# a quotation of some length: participant words or a quoted text, in curly or straight quotes
+_QUOTATION_RE = re.compile(r"[“\"‘]([^”\"’]{20,}?)[”\"’]|[‘']([^’']{30,}?)[’']")
+
+
+@dataclass
+class IndexReport:
+    passages: int
+    windows: int
+    embedded: int          # texts embedded in this build
+    reused: int            # texts whose vectors came from the embedding cache
+    seconds: float
+    embed_seconds: float
+
+
+def passage_embedding_text(passage: dict[str, Any]) -> str:
+    heading = passage.get("heading")
+    text = passage["text"]
+    return f"{heading}: {text}" if heading and not text.startswith(heading) else text
+
+
+def sentence_windows(text: str) -> list[str]:
+    """Single sentences and pairs of neighbouring sentences: the units a half-remembered quote matches."""
+    spans = [s for s in sentence_spans(text) if len(text[s[0]:s[1]].split()) >= 3]
+    windows = [text[a:b] for a, b in spans]
+    windows += [text[spans[i][0]:spans[i + 1][1]] for i in range(len(spans) - 1)]
+    return windows
+
+
+def passage_tags(passage: dict[str, Any], links: dict[str, Any]) -> list[str]:
+    tags = [passage["kind"]]
+    if _QUOTATION_RE.search(passage["text"]):
+        tags.append("quote")
+    if links.get("defines"):
+        tags.append("definition")
+    return tags
+
+
+def build_index(
+    release: Path,
+    passages: list[dict[str, Any]],
+    links: dict[str, dict[str, Any]],
+    settings,
+    progress: Callable[[str], None] | None = None,
+) -> IndexReport:
+    started = time.monotonic()
+    out = release / INDEX_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    embedder = load_embedder(settings.embedding_model)
+    cache = EmbeddingCache(Path(settings.cache_dir or (release.parent.parent / "cache")) / "embeddings.sqlite", settings.embedding_model)
+
+    ids = [p["passage_id"] for p in passages]
+    texts: list[str] = []
+    owners: list[int] = []          # passage row of each window
+    for row, passage in enumerate(passages):
+        texts.append(passage_embedding_text(passage))
+    window_texts: list[str] = []
+    if settings.sentence_windows:
+        for row, passage in enumerate(passages):
+            for window in sentence_windows(passage["text"]):
+                window_texts.append(window)
+                owners.append(row)
+    if progress:
+        progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
+    embed_started = time.monotonic()
+    try:
+        vectors, computed = cache.encode(embedder, texts + window_texts, batch_size=settings.embed_batch_size)
+    finally:
+        cache.close()
+    embed_seconds = time.monotonic() - embed_started
+    passage_vectors = vectors[:len(texts)]
+    windows_array = vectors[len(texts):]
+    window_owner = owners
+
+    kind = choose_kind(len(ids), settings.vector_index_switch)
+    VectorIndex.build(passage_vectors, kind).save(out / "passages.faiss")
+    window_kind = choose_kind(len(windows_array), settings.vector_index_switch)
+    VectorIndex.build(windows_array, window_kind).save(out / "windows.faiss")
+    np.save(out / "passage_vectors.npy", passage_vectors)
+    np.save(out / "window_vectors.npy", windows_array)
+    np.save(out / "window_owner.npy", np.asarray(window_owner, dtype=np.int32))
+
+    keyword_texts = [f"{p.get('heading') or ''} {p['text']}" for p in passages]
+    (out / "bm25").mkdir(exist_ok=True)
+    KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
+
+    features = {p["passage_id"]: {"tags": passage_tags(p, links.get(p["passage_id"], {}))} for p in passages}
+    _write(out / "features.json", features)
+    _write(out / "passage_ids.json", ids)
+    report = IndexReport(len(ids), len(window_owner), computed, len(texts) + len(window_texts) - computed, 0.0, embed_seconds)
+    report.seconds = time.monotonic() - started
+    _write(out / "manifest.json", {
+        "format": INDEX_FORMAT,
+        "model": settings.embedding_model,
+        "dimension": int(embedder.dimension),
+        "passages": len(ids),
+        "windows": len(window_owner),
+        "sentence_windows": bool(settings.sentence_windows),
+        "vector_index": kind,
+        "window_index": window_kind,
+        "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
+        "embedded_texts": computed,
+        "cached_texts": report.reused,
+        "embed_seconds": round(embed_seconds, 3),
+        "seconds": round(report.seconds, 3),
+    })
+    return report
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

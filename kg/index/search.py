@@ -1,0 +1,314 @@
+"""Hybrid search over a built library: meaning (embeddings of passages and of their sentences),
+keywords (BM25) and the concept scheme, with filters, facets and "why it matched"."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..concepts import Concept, ConceptMatcher
+from .build import INDEX_DIR, INDEX_FORMAT
+from .dense import VectorIndex
+from .embed import load_embedder
+from .keyword import KeywordIndex
+from .text import tokenize
+
+MODES = ("hybrid", "bm25", "dense")
+FILTERS = ("source", "type", "study", "concept", "year", "kind")
+_QUOTE_INTENT_RE = re.compile(
+    r"\b(quotes?|quoted|quotations?|said|says|say|saying|words|told|tells|voices?|testimonials?|in (?:their|her|his) own words)\b", re.I
+)
+_CANDIDATES = 300
+
+
+class SearchError(ValueError):
+    """A query or parameter the search cannot take; the message names it and says what to do."""
+
+
+@dataclass
+class Hit:
+    row: int
+    score: float
+    dense: float = 0.0
+    keyword: float = 0.0
+    concept: float = 0.0
+    best_window: str | None = None
+    window_similarity: float = 0.0
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    mode: str
+    total: int
+    offset: int
+    results: list[dict[str, Any]]
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    concepts: list[str] = field(default_factory=list)
+    message: str | None = None
+
+
+class Searcher:
+    """Loaded from a release directory; thread-safe for concurrent searches."""
+
+    def __init__(self, release: Path, passages: list[dict[str, Any]], sources: dict[str, dict[str, Any]],
+                 concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings):
+        directory = release / INDEX_DIR
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{directory} holds no search index; rebuild with `ckg build`")
+        self.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if self.manifest.get("format") != INDEX_FORMAT:
+            raise ValueError(f"{manifest_path}: index format {self.manifest.get('format')} is not {INDEX_FORMAT}; rebuild with `ckg build`")
+        ids = json.loads((directory / "passage_ids.json").read_text(encoding="utf-8"))
+        by_id = {p["passage_id"]: p for p in passages}
+        if [pid for pid in ids if pid not in by_id] or len(ids) != len(passages):
+            raise ValueError(f"{directory} does not match the passages of its build; rebuild with `ckg build`")
+        self.settings = settings
+        self.passages = [by_id[pid] for pid in ids]
+        self.sources = sources
+        self.concepts = concepts
+        self.links = links
+        self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
+        self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
+        self.window_vectors = np.load(directory / "window_vectors.npy", mmap_mode="r")
+        owner = np.load(directory / "window_owner.npy")
+        self.window_bounds = _bounds(owner, len(ids))
+        self.passage_index = VectorIndex.load(directory / "passages.faiss", self.manifest["vector_index"])
+        self.window_index = VectorIndex.load(directory / "windows.faiss", self.manifest["window_index"])
+        self.window_owner = owner
+        self.keyword = KeywordIndex.load(directory / "bm25")
+        self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
+        self.embedder = load_embedder(self.manifest["model"])
+        self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
+        self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
+        self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
+
+    def _concepts_of(self, passage_id: str) -> list[str]:
+        out: list[str] = []
+        for mention in self.links.get(passage_id, {}).get("mentions", []):
+            if mention["concept_id"] not in out:
+                out.append(mention["concept_id"])
+        return out
+
+    # --- the search ---------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", offset: int = 0,
+               filters: dict[str, str] | None = None) -> SearchResponse:
+        query = (query or "").strip()
+        mode = mode or "hybrid"
+        if mode not in MODES:
+            raise SearchError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not 1 <= k <= self.settings.max_results:
+            raise SearchError(f"k must be between 1 and {self.settings.max_results}")
+        if offset < 0:
+            raise SearchError("offset must be 0 or more")
+        if len(query) > self.settings.max_query_chars:
+            raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
+        filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(FILTERS)}")
+        if not query:
+            return SearchResponse(query, mode, 0, offset, [], message="Type a question, a phrase or a concept.")
+        tokens = tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)
+        query_concepts = self.matcher.concepts_in(query)
+        if not tokens and not query_concepts and not re.search(r"\w{2,}", query):
+            return SearchResponse(query, mode, 0, offset, [], message="Nothing to search for in this query.")
+        allowed = self._mask(filters)
+        hits = self._score(query, tokens, query_concepts, mode, allowed)
+        total = len(hits)
+        page = hits[offset:offset + k]
+        results = [self._result(hit, tokens, query_concepts, mode) for hit in page]
+        return SearchResponse(query, mode, total, offset, results, self._facets(hits[:100]), query_concepts)
+
+    def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None) -> list[Hit]:
+        s = self.settings
+        n = len(self.passages)
+        keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
+        if query_concepts and mode != "dense":
+            expansion = [t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)]
+            extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
+            if extra.max() > 0:
+                keyword = keyword + 0.3 * extra * (keyword.max() or extra.max()) / extra.max()
+        vector = self.embedder.encode([query])[0] if mode != "bm25" else None
+
+        candidates: set[int] = set()
+        if mode != "dense":
+            top = np.argsort(-keyword)[:_CANDIDATES]
+            candidates.update(int(i) for i in top if keyword[i] > 0)
+        if vector is not None:
+            _, rows = self.passage_index.search(vector[None, :], _CANDIDATES)
+            candidates.update(int(i) for i in rows[0] if i >= 0)
+            if self.window_index.size:
+                _, windows = self.window_index.search(vector[None, :], _CANDIDATES)
+                candidates.update(int(self.window_owner[w]) for w in windows[0] if w >= 0)
+        for cid in query_concepts:
+            candidates.update(i for i, concepts in enumerate(self._row_concepts) if cid in concepts)
+        if allowed is not None:
+            candidates = {i for i in candidates if allowed[i]}
+            if len(candidates) < 50:
+                candidates.update(int(i) for i in np.flatnonzero(allowed)[:1000])
+        if not candidates:
+            return []
+        rows = np.fromiter(sorted(candidates), dtype=np.int64)
+        hits = [Hit(int(r), 0.0) for r in rows]
+        if vector is not None:
+            passage_sim = np.asarray(self.passage_vectors[rows] @ vector)
+            for hit, sim in zip(hits, passage_sim):
+                hit.dense = float(sim)
+                start, end = self.window_bounds[hit.row]
+                if end > start:
+                    sims = np.asarray(self.window_vectors[start:end] @ vector)
+                    best = int(np.argmax(sims))
+                    hit.window_similarity = float(sims[best])
+                    hit.best_window = str(start + best)
+                else:
+                    hit.window_similarity = hit.dense
+                hit.dense = (1 - s.sentence_weight) * hit.dense + s.sentence_weight * hit.window_similarity
+        top_keyword = float(keyword[rows].max()) if len(rows) else 0.0
+        for hit in hits:
+            hit.keyword = float(keyword[hit.row] / top_keyword) if top_keyword > 0 else 0.0
+        if mode == "bm25":
+            hits = [h for h in hits if h.keyword > 0]
+            for hit in hits:
+                hit.score = hit.keyword
+        elif mode == "dense":
+            for hit in hits:
+                hit.score = hit.dense
+        else:
+            dense = np.array([h.dense for h in hits])
+            lo, hi = float(dense.min()), float(dense.max())
+            wants_quote = bool(_QUOTE_INTENT_RE.search(query))
+            asked = set(query_concepts)
+            for hit in hits:
+                dense_norm = (hit.dense - lo) / (hi - lo) if hi > lo else 0.0
+                hit.score = s.dense_weight * dense_norm + (1 - s.dense_weight) * hit.keyword
+                if wants_quote and "quote" in self._row_tags[hit.row]:
+                    hit.score += s.quote_boost
+                if asked:
+                    shared = asked & set(self._row_concepts[hit.row])
+                    hit.concept = len(shared) / len(asked)
+                    hit.score += s.concept_boost * hit.concept
+                    if asked & self._row_defines[hit.row]:
+                        hit.score += s.definition_boost
+        hits.sort(key=lambda h: (-h.score, h.row))
+        return hits
+
+    def _labels(self, concept_id: str) -> list[str]:
+        concept = self.concepts.get(concept_id, {})
+        return [concept.get("pref_label", "")] + list(concept.get("alt_labels", []))
+
+    def _mask(self, filters: dict[str, str]) -> np.ndarray | None:
+        if not filters:
+            return None
+        mask = np.ones(len(self.passages), dtype=bool)
+        for row, passage in enumerate(self.passages):
+            source = self.sources.get(passage["source_id"], {})
+            for key, value in filters.items():
+                wanted = {v.strip() for v in str(value).split(",") if v.strip()}
+                if key == "source":
+                    ok = passage["source_id"] in wanted
+                elif key == "type":
+                    ok = source.get("type") in wanted
+                elif key == "study":
+                    studies = {x.lower() for x in source.get("studies", [])}
+                    ok = bool({w.lower() for w in wanted} & studies)
+                elif key == "concept":
+                    ok = bool(wanted & set(self._row_concepts[row]))
+                elif key == "year":
+                    ok = str(source.get("year")) in wanted
+                else:  # kind: the passage's kind or a tag such as quote / definition
+                    ok = bool(wanted & self._row_tags[row])
+                if not ok:
+                    mask[row] = False
+                    break
+        return mask
+
+    # --- presenting results ---------------------------------------------------------------------
+
+    def _result(self, hit: Hit, tokens: list[str], query_concepts: list[str], mode: str) -> dict[str, Any]:
+        passage = self.passages[hit.row]
+        source = self.sources.get(passage["source_id"], {})
+        concepts = self._row_concepts[hit.row]
+        matched_terms = sorted({word for word in re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", passage["text"])
+                                if set(tokenize(word)) & set(tokens)}, key=str.lower) if tokens else []
+        why: dict[str, Any] = {}
+        if matched_terms and mode != "dense":
+            why["keywords"] = matched_terms
+        shared = [c for c in query_concepts if c in concepts]
+        if shared and mode == "hybrid":
+            why["concepts"] = shared
+            defined = [c for c in shared if c in self._row_defines[hit.row]]
+            if defined:
+                why["defines"] = defined
+        if mode != "bm25":
+            why["meaning"] = {"similarity": round(hit.window_similarity or hit.dense, 3)}
+            if hit.best_window is not None:
+                why["meaning"]["sentence"] = self._window_text(hit.row, int(hit.best_window))
+        return {
+            "passage_id": passage["passage_id"],
+            "source_id": passage["source_id"],
+            "source_title": source.get("title"),
+            "source_type": source.get("type"),
+            "year": source.get("year"),
+            "text": passage["text"],
+            "page": passage.get("page"),
+            "page_label": passage.get("page_label"),
+            "heading": passage.get("heading"),
+            "kind": passage.get("kind"),
+            "tags": sorted(self._row_tags[hit.row]),
+            "score": round(hit.score, 4),
+            "scores": {"dense": round(hit.dense, 4), "keyword": round(hit.keyword, 4), "concept": round(hit.concept, 4)},
+            "concepts": concepts,
+            "highlights": matched_terms,
+            "why": why,
+        }
+
+    def _window_text(self, row: int, window_row: int) -> str | None:
+        """The sentence window behind a window vector (recomputed: windows are derived from the text)."""
+        from .build import sentence_windows
+
+        windows = sentence_windows(self.passages[row]["text"])
+        start, _ = self.window_bounds[row]
+        index = window_row - start
+        return windows[index] if 0 <= index < len(windows) else None
+
+    def _facets(self, hits: list[Hit]) -> dict[str, list[dict[str, Any]]]:
+        counters: dict[str, Counter] = {name: Counter() for name in ("source", "type", "concept", "kind", "year")}
+        for hit in hits:
+            passage = self.passages[hit.row]
+            source = self.sources.get(passage["source_id"], {})
+            counters["source"][passage["source_id"]] += 1
+            if source.get("type"):
+                counters["type"][source["type"]] += 1
+            if source.get("year"):
+                counters["year"][str(source["year"])] += 1
+            for tag in self._row_tags[hit.row]:
+                counters["kind"][tag] += 1
+            for cid in self._row_concepts[hit.row]:
+                counters["concept"][cid] += 1
+        facets: dict[str, list[dict[str, Any]]] = {}
+        for name, counter in counters.items():
+            rows = []
+            for value, count in counter.most_common(15 if name == "concept" else 50):
+                label = value
+                if name == "source":
+                    label = self.sources.get(value, {}).get("title") or value
+                elif name == "concept":
+                    label = self.concepts.get(value, {}).get("pref_label", value)
+                rows.append({"value": value, "label": label, "count": count})
+            facets[name] = rows
+        return facets
+
+
+def _bounds(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """(start, end) rows of each passage's windows (windows are stored grouped by passage)."""
+    starts = np.searchsorted(owner, np.arange(count), side="left")
+    ends = np.searchsorted(owner, np.arange(count), side="right")
+    return list(zip(starts.tolist(), ends.tolist()))

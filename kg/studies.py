@@ -1,0 +1,203 @@
+"""Studies in text: which passages name a study (by acronym or one of its names), and the study
+catalogue the web pages show (name, acronym, funder, years, leads, scale, method, sources).
+
+The matcher reuses :class:`kg.concepts.ConceptMatcher` (tokens with case, plural, hyphen and
+spelling folded; acronyms only in capitals) over the labels of ``ontology/studies.ttl``:
+skos:prefLabel, skos:altLabel, dcterms:title and ck:acronym.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .concepts import Concept, ConceptMatcher, _local, _tokens
+
+
+def study_labels(graph) -> dict[str, Concept]:
+    """Each ck:Study of an rdflib graph as a Concept-like record holding every label."""
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    from .vocab import CK
+
+    out: dict[str, Concept] = {}
+    for uri in sorted(set(graph.subjects(RDF.type, CK.Study))):
+        pref = str(graph.value(uri, SKOS.prefLabel) or graph.value(uri, DCTERMS.title) or _local(str(uri)))
+        labels = {str(o) for p in (SKOS.altLabel, DCTERMS.title, CK.acronym) for o in graph.objects(uri, p)}
+        labels.discard(pref)
+        # a title in [square brackets] is supplied by the cataloguer: texts never use it
+        labels = {label for label in labels if not label.startswith("[")}
+        out[_local(str(uri))] = Concept(id=_local(str(uri)), uri=str(uri), pref_label=pref, alt_labels=sorted(labels))
+    return out
+
+
+def load_study_labels(path: str | Path) -> dict[str, Concept]:
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(str(path), format="turtle")
+    return study_labels(graph)
+
+
+class StudyMatcher:
+    """Finds study names in text; resolves a label (as sources.toml lists it) to a study id."""
+
+    def __init__(self, studies: dict[str, Concept]):
+        self.studies = studies
+        self._matcher = ConceptMatcher(studies)
+        self._by_key: dict[tuple[str, ...], str] = {}
+        for study in studies.values():
+            for label in study.labels:
+                self._by_key.setdefault(_key(label), study.id)
+                stripped = re.sub(r"^(?:the|a|an)\s+", "", label, flags=re.I)
+                self._by_key.setdefault(_key(stripped), study.id)
+
+    def find(self, text: str) -> list[dict[str, Any]]:
+        """Mentions as {study_id, start, end, surface, label}; one-letter words ("Programme A") match in capitals only."""
+        out = []
+        for mention in self._matcher.find(text):
+            if not _letters_ok(mention["surface"], mention["label"]):
+                continue
+            out.append({"study_id": mention["concept_id"], "start": mention["start"], "end": mention["end"],
+                        "surface": mention["surface"], "label": mention["label"]})
+        return out
+
+    def resolve(self, label: str) -> str | None:
+        return self._by_key.get(_key(label)) or self._by_key.get(_key(re.sub(r"^(?:the|a|an)\s+", "", label, flags=re.I)))
+
+
+def _key(label: str) -> tuple[str, ...]:
+    return tuple(key for key, _, _ in _tokens(label))
+
+
+def _letters_ok(surface: str, label: str) -> bool:
+    """Single capital letters of a label ("Programme A") must be capitals in the text too."""
+    wanted = [w for w in re.findall(r"[^\W_]+", label) if len(w) == 1 and w.isupper()]
+    found = re.findall(r"[^\W_]+", surface)
+    return all(w in found for w in wanted)
+
+
+def link_studies(passages: Iterable[dict[str, Any]], matcher: StudyMatcher) -> dict[str, list[dict[str, Any]]]:
+    """Study mentions of each passage (offsets into the source's cleaned text)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for passage in passages:
+        mentions = matcher.find(passage["text"])
+        for mention in mentions:
+            mention["start"] += passage["start"]
+            mention["end"] += passage["start"]
+        if mentions:
+            out[passage["passage_id"]] = mentions
+    return out
+
+
+# --- the catalogue the pages and the API show ---------------------------------------------------
+
+_STUDIES_QUERY = """
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+SELECT ?study ?p ?o ?name WHERE {
+  ?study a ck:Study ; ?p ?o .
+  FILTER(?p IN (skos:prefLabel, skos:altLabel, dcterms:title, ck:acronym, ck:funder, ck:startYear, ck:endYear,
+                ck:lead, ck:coLead, ck:teamMember, ck:scale, ck:method, ck:budget, ck:duration, ck:output,
+                dcterms:description, dcterms:type, dcterms:date, dcterms:spatial, ck:partOf, dcterms:isReferencedBy,
+                ck:titleSupplied, ck:evaluates, ck:policyContext, ck:partnerOrganisation))
+  OPTIONAL { ?o foaf:name|dcterms:title ?name }
+}
+"""
+
+_REPORTS_QUERY = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+SELECT DISTINCT ?source ?study WHERE { ?source a ck:Source ; dcterms:references ?study . ?study a ck:Study }
+"""
+
+_MENTIONS_QUERY = """
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+SELECT ?passage ?study (COUNT(*) AS ?n) WHERE {
+  ?passage ck:mentionsStudy ?study .
+  ?annotation a ck:StudyMention ; <http://www.w3.org/ns/oa#hasBody> ?study ;
+     <http://www.w3.org/ns/oa#hasTarget>/<http://www.w3.org/ns/oa#hasScope> ?passage .
+} GROUP BY ?passage ?study
+"""
+
+
+def catalogue(rows_of) -> dict[str, dict[str, Any]]:
+    """Every study with its fields, from a function that runs a SPARQL SELECT and returns rows of dicts.
+
+    Lists hold ids (sources, funders, leads) and, beside them, display names (funder_names, lead_names).
+    """
+    studies: dict[str, dict[str, Any]] = {}
+    for row in rows_of(_STUDIES_QUERY):
+        sid = _local(row["study"])
+        study = studies.setdefault(sid, _empty(sid, row["study"]))
+        p = row["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        value, name = row["o"], row.get("name")
+        if p == "prefLabel":
+            study["label"] = value
+        elif p == "title":
+            study["name"] = value
+        elif p == "altLabel":
+            study["alt_labels"].append(value)
+        elif p == "acronym":
+            study["acronym"] = value
+        elif p in ("startYear", "endYear"):
+            study["start_year" if p == "startYear" else "end_year"] = int(value[:4])
+        elif p == "date":
+            study["date"] = value
+        elif p == "funder":
+            study["funder"].append(_local(value))
+            study["funder_names"].append(name or _local(value))
+        elif p in ("lead", "coLead", "teamMember"):
+            key = {"lead": "leads", "coLead": "co_leads", "teamMember": "team"}[p]
+            study[key].append({"id": _local(value), "name": name or _local(value)})
+        elif p == "partnerOrganisation":
+            study["partners"].append(name or _local(value))
+        elif p in ("scale", "method", "output"):
+            study[p].append(value)
+        elif p in ("budget", "duration", "description", "spatial"):
+            study[p] = value
+        elif p == "type":
+            study["study_type"] = value
+        elif p == "partOf":
+            study["part_of"] = _local(value)
+        elif p == "isReferencedBy":
+            study["referenced_by"].append(_local(value))
+        elif p == "titleSupplied":
+            study["title_supplied"] = value == "true"
+        elif p == "evaluates":
+            study["evaluates"].append({"id": _local(value), "name": name or _local(value)})
+        elif p == "policyContext":
+            study["policy_context"].append({"id": _local(value), "name": name or _local(value)})
+    for row in rows_of(_REPORTS_QUERY):
+        study = studies.get(_local(row["study"]))
+        if study is not None and _local(row["source"]) not in study["sources"]:
+            study["sources"].append(_local(row["source"]))
+    for row in rows_of(_MENTIONS_QUERY):
+        study = studies.get(_local(row["study"]))
+        if study is not None:
+            study["passages"].append({"passage_id": _local(row["passage"]), "mentions": int(row["n"])})
+    for study in studies.values():
+        study["name"] = study["name"] or study["label"]
+        for key in ("alt_labels", "scale", "method", "output", "referenced_by", "sources", "partners"):
+            study[key] = sorted(set(study[key]))
+        for key in ("leads", "co_leads", "team", "evaluates", "policy_context"):
+            study[key] = sorted({d["id"]: d for d in study[key]}.values(), key=lambda d: d["name"])
+        pairs = sorted(zip(study["funder"], study["funder_names"]), key=lambda p: p[1])
+        study["funder"], study["funder_names"] = [p[0] for p in pairs], [p[1] for p in pairs]
+        start, end = study["start_year"], study["end_year"]
+        study["years"] = (f"{start}" if start == end else f"{start}–{end}") if start and end else (
+            str(start or end or (study["date"] or "")[:4]) or None)
+    return dict(sorted(studies.items(), key=lambda kv: kv[1]["name"].lstrip("[").casefold()))
+
+
+def _empty(sid: str, uri: str) -> dict[str, Any]:
+    return {
+        "id": sid, "uri": uri, "name": "", "label": "", "acronym": None, "alt_labels": [], "funder": [],
+        "funder_names": [], "start_year": None, "end_year": None, "date": None, "years": None, "leads": [],
+        "co_leads": [], "team": [], "partners": [], "scale": [], "method": [], "output": [], "budget": None,
+        "duration": None, "description": None, "spatial": None, "study_type": None, "part_of": None,
+        "referenced_by": [], "sources": [], "title_supplied": False, "evaluates": [], "policy_context": [],
+        "passages": [],
+    }
