@@ -277,14 +277,19 @@ def _link(settings: Settings, release: Path, passages: list[Passage], report: Bu
 def _graph(settings: Settings, release: Path, sources: list[dict[str, Any]], passages: list[Passage],
            report: BuildReport, corpus: CorpusPlan) -> None:
     """The RDF dataset (graph.nq: ontology + one named graph per source); a failure is a warning."""
-    from .graph import write_graph
+    from .graph import STATS_FILE as GRAPH_STATS, write_graph
 
     try:
-        write_graph(release, ontology_dir=settings.ontology_dir, sources=sources,
-                    passages=[p.to_dict() for p in passages], corpus=corpus, version=__version__)
+        stats = write_graph(release, ontology_dir=settings.ontology_dir, sources=sources,
+                            passages=[p.to_dict() for p in passages], corpus=corpus, version=__version__,
+                            validate=settings.graph_validate)
+        if not stats.get("shacl", {}).get("conforms", True):
+            report.warnings.append(f"the knowledge graph does not conform to {settings.ontology_dir}/shapes.ttl "
+                                   f"(see {GRAPH_STATS} in the release)")
     except Exception as exc:  # the passages and the search must not be lost with the graph
         report.warnings.append(f"the knowledge graph could not be built ({type(exc).__name__}: {exc}); "
                                "concept pages and /sparql are unavailable in this build")
+
 
 def _index(settings: Settings, release: Path, passages: list[Passage], links: dict[str, Any], out_dir: Path,
            report: BuildReport, note: Callable[[str], None] | None) -> None:

@@ -147,6 +147,8 @@ def serve(build_dir, host, port, server_threads) -> None:
         app = create_app({"BUILD_DIR": str(settings.build_dir)})
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo("Loading the search index…", err=True)
+    app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
     click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
     waitress.serve(app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="ckg")
 

@@ -16,7 +16,7 @@ from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
 from .embed import load_embedder
 from .keyword import KeywordIndex
-from .text import tokenize
+from .text import tokenize, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -24,6 +24,7 @@ _QUOTE_INTENT_RE = re.compile(
     r"\b(quotes?|quoted|quotations?|said|says|say|saying|words|told|tells|voices?|testimonials?|in (?:their|her|his) own words)\b", re.I
 )
 _CANDIDATES = 300
+_WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
 class SearchError(ValueError):
@@ -87,6 +88,7 @@ class Searcher:
         self.embedder = load_embedder(self.manifest["model"])
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
+        self._vectors: dict[str, np.ndarray] = {}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
 
     def _concepts_of(self, passage_id: str) -> list[str]:
@@ -136,7 +138,7 @@ class Searcher:
             extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
             if extra.max() > 0:
                 keyword = keyword + 0.3 * extra * (keyword.max() or extra.max()) / extra.max()
-        vector = self.embedder.encode([query])[0] if mode != "bm25" else None
+        vector = self._query_vector(query) if mode != "bm25" else None
 
         candidates: set[int] = set()
         if mode != "dense":
@@ -200,6 +202,16 @@ class Searcher:
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        """Query embeddings are cached: paging and facet clicks repeat the same query."""
+        vector = self._vectors.get(query)
+        if vector is None:
+            vector = self.embedder.encode([query])[0]
+            if len(self._vectors) >= 2048:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[query] = vector
+        return vector
+
     def _labels(self, concept_id: str) -> list[str]:
         concept = self.concepts.get(concept_id, {})
         return [concept.get("pref_label", "")] + list(concept.get("alt_labels", []))
@@ -236,8 +248,9 @@ class Searcher:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
-        matched_terms = sorted({word for word in re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", passage["text"])
-                                if set(tokenize(word)) & set(tokens)}, key=str.lower) if tokens else []
+        wanted = set(tokens)
+        matched_terms = sorted({word for word in _WORDS_RE.findall(passage["text"]) if word_terms(word) & wanted},
+                               key=str.lower) if tokens else []
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":
             why["keywords"] = matched_terms

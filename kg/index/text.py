@@ -47,6 +47,12 @@ def _stem(word: str) -> str:
     return stemmer.stemWord(word) if stemmer else word
 
 
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> frozenset[str]:
+    """Index terms of a single word (cached: used to find which words of a result matched)."""
+    return frozenset(tokenize(word))
+
+
 def tokenize(text: str) -> list[str]:
     """Index terms of a text; a compound "co-configuration" gives co, configuration and coconfiguration."""
     tokens: list[str] = []

@@ -1,0 +1,134 @@
+"""View data for search: the same dict serves GET /api/search (JSON) and /search (HTML)."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from kg.index.search import FILTERS, MODES, SearchError
+from kg.library import Library
+
+DEFAULT_K = 10
+
+
+class BadParameter(ValueError):
+    """A request parameter the search cannot take (answered with a 400)."""
+
+
+def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
+    """Validated search parameters from a query string."""
+    query = args.get("q", "") or ""
+    mode = args.get("mode") or "hybrid"
+    if mode not in MODES:
+        raise BadParameter(f"parameter 'mode' must be one of {', '.join(MODES)}")
+    k = _integer(args, "k", DEFAULT_K, 1, max_results)
+    page = _integer(args, "page", 1, 1, 10_000)
+    offset = _integer(args, "offset", (page - 1) * k, 0, 1_000_000)
+    filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters}
+
+
+def _integer(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"parameter '{name}' must be a whole number, not {raw[:40]!r}") from None
+    if not low <= value <= high:
+        raise BadParameter(f"parameter '{name}' must be between {low} and {high}")
+    return value
+
+
+def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
+    """Run the search; the JSON answer of /api/search."""
+    try:
+        response = library.search(params["query"], k=params["k"], mode=params["mode"], offset=params["offset"],
+                                  filters=params["filters"])
+    except SearchError as exc:
+        raise BadParameter(str(exc)) from None
+    data = asdict(response)
+    data["k"] = params["k"]
+    data["filters"] = params["filters"]
+    data["concept_card"] = concept_card(library, response.concepts)
+    return data
+
+
+def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | None:
+    """The first concept the query names: label, alternative labels and a sourced definition."""
+    for concept_id in concept_ids:
+        concept = library.concept(concept_id)
+        if not concept:
+            continue
+        definition = concept["definitions"][0] if concept.get("definitions") else None
+        source = library.source(definition["source_id"]) if definition and definition.get("source_id") else None
+        return {
+            "id": concept_id,
+            "pref_label": concept["pref_label"],
+            "alt_labels": concept.get("alt_labels", [])[:8],
+            "definition": definition and {
+                "text": definition["text"],
+                "source_id": definition.get("source_id"),
+                "source_title": source.get("title") if source else None,
+            },
+            "scope_note": concept.get("scope_note") or None,
+            "broader": concept.get("broader", []),
+            "related": concept.get("related", [])[:6],
+        }
+    return None
+
+
+def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> dict[str, Any]:
+    """The search page: the JSON data plus what the HTML needs (highlighted text, links, paging)."""
+    view: dict[str, Any] = {"params": params, "has_concept_pages": has_concept_pages, "error": None}
+    if not params["query"].strip():
+        view.update(data=None)
+        return view
+    try:
+        data = search(library, params)
+    except BadParameter as exc:
+        view.update(data=None, error=str(exc))
+        return view
+    for result in data["results"]:
+        result["segments"] = highlight(result["text"], result["highlights"])
+        result["concept_labels"] = [(cid, (library.concept(cid) or {}).get("pref_label", cid)) for cid in result["concepts"][:8]]
+    view["data"] = data
+    base = {"q": params["query"], "mode": params["mode"], **params["filters"]}
+    if params["k"] != DEFAULT_K:
+        base["k"] = params["k"]
+    current = params["offset"] // params["k"] + 1
+    pages = (data["total"] + params["k"] - 1) // params["k"]
+    view["paging"] = {
+        "current": current,
+        "pages": pages,
+        "previous": "?" + urlencode({**base, "page": current - 1}) if current > 1 else None,
+        "next": "?" + urlencode({**base, "page": current + 1}) if current < pages else None,
+        "first": params["offset"] + 1,
+        "last": min(params["offset"] + params["k"], data["total"]),
+    }
+    view["facet_links"] = {
+        name: [dict(row, href="?" + urlencode({**base, name: row["value"]}), active=params["filters"].get(name) == row["value"])
+               for row in rows]
+        for name, rows in data["facets"].items()
+    }
+    view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
+    return view
+
+
+def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """The text cut into (piece, is_match) so the template escapes every piece and marks the matches."""
+    if not terms:
+        return [(text, False)]
+    pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)) + r")(?![\w])")
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            pieces.append((text[last:match.start()], False))
+        pieces.append((match.group(0), True))
+        last = match.end()
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
