@@ -72,3 +72,21 @@ def live_server(tiny_build):
     server.task_dispatcher.shutdown()
     wasyncore.close_all(server._map)   # listening socket and open keep-alive channels: the loop ends
     thread.join(timeout=5)
+
+
+# --- the real browser (Debian's chromium through Playwright; never a Playwright download) ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

