@@ -32,6 +32,7 @@ from typing import Any, Callable
 from . import __version__
 from .corpus import CorpusPlan, SourceMeta, plan
 from .extract import ExtractedDocument, ExtractionError, extract
+from .quotes import Quote, find_quotes
 from .segment import Passage, segment
 from .settings import Settings
 
@@ -59,6 +60,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     index: Any = None            # kg.index.build.IndexReport once the search index is built
+    quote_count: int = 0
 
     @property
     def ingested(self) -> list[FileResult]:
@@ -202,6 +204,7 @@ def build(
 
     sources: list[dict[str, Any]] = []
     passages: list[Passage] = []
+    quotes: list[Quote] = []
 
     def on_done(path: Path, meta: SourceMeta, document: ExtractedDocument | None, result: FileResult) -> None:
         if document is not None:
@@ -213,6 +216,7 @@ def build(
             )
             result.passages = len(found)
             passages.extend(found)
+            quotes.extend(find_quotes(document.text, meta.id, [p.to_dict() for p in found], [vars(p) for p in document.pages]))
             sources.append(_source_record(meta, document, found, slides))
             _write_json(partial / "documents" / f"{meta.id}.json", {
                 "source_id": meta.id, "text": document.text, "layout": "slides" if slides else document.layout,
@@ -233,6 +237,9 @@ def build(
             report.seconds = time.monotonic() - started
             return report
         _write_json(partial / "sources.json", sources)
+        quotes.sort(key=lambda q: (order[q.source_id], q.start))
+        _write_json(partial / "quotes.json", [q.to_dict() for q in quotes])
+        report.quote_count = len(quotes)
         links = _link(settings, partial, passages, report)
         _graph(settings, partial, sources, passages, report, corpus)
         _index(settings, partial, passages, links, out_dir, report, progress_note)
@@ -298,7 +305,8 @@ def _index(settings: Settings, release: Path, passages: list[Passage], links: di
 
     if settings.cache_dir is None:
         settings = settings.with_overrides(cache_dir=out_dir / "cache")
-    result = build_index(release, [p.to_dict() for p in passages], links, settings, progress=note)
+    quotes = json.loads((release / "quotes.json").read_text(encoding="utf-8"))
+    result = build_index(release, [p.to_dict() for p in passages], links, settings, quotes=quotes, progress=note)
     report.index = result
 
 
@@ -327,7 +335,8 @@ def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sourc
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "corpus_dir": str(corpus.corpus_dir.resolve()),
         "corpus_hash": corpus.corpus_hash,
-        "counts": {"sources": len(sources), "passages": len(passages), "failed": len(report.failed)},
+        "counts": {"sources": len(sources), "passages": len(passages), "failed": len(report.failed),
+                   "quotes": report.quote_count},
         "failures": [{"file": r.file, "reason": r.reason, "message": r.message} for r in report.failed],
         "warnings": report.warnings,
         "settings": {k: str(v) for k, v in vars(settings).items()},

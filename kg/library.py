@@ -128,5 +128,42 @@ class Library:
     def search(self, query: str, **options):
         return self.searcher.search(query, **options)
 
+    # --- knowledge graph ---------------------------------------------------------------------------
+
+    @property
+    def graph_path(self) -> Path:
+        """The release's RDF dataset (graph.nq: ontology + one named graph per source)."""
+        return self.root / "graph.nq"
+
+    @cached_property
+    def _graph_engine(self):
+        from .sparql import Engine
+
+        if not self.graph_path.exists():
+            raise LibraryError(f"{self.graph_path} is missing; rebuild with `ckg build`")
+        return Engine(str(self.graph_path), "oxigraph")
+
+    def graph(self):
+        """The knowledge graph as a pyoxigraph store, loaded on first use (read it, never write to it)."""
+        return self._graph_engine.store
+
+    def sparql(self, query: str, **options):
+        """Run a read-only SPARQL query in this process (no time limit): a kg.sparql.Result;
+        ``.dicts()`` gives SELECT rows as plain {variable: value} dicts."""
+        return self._graph_engine.run(query, **options)
+
+    @cached_property
+    def _studies(self) -> dict[str, dict[str, Any]]:
+        from .studies import catalogue
+
+        return catalogue(lambda query: self.sparql(query).dicts()) if self.graph_path.exists() else {}
+
+    def studies(self) -> dict[str, dict[str, Any]]:
+        """Every study of the graph with its funder, years, leads, scale, method, sources and passages."""
+        return self._studies
+
+    def study(self, study_id: str) -> dict[str, Any] | None:
+        return self._studies.get(study_id)
+
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))

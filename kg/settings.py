@@ -38,6 +38,7 @@ class Settings:
     dense_weight: float = _setting(0.7, "Share of meaning (dense) in the hybrid score; the rest is keywords (BM25).")
     sentence_weight: float = _setting(0.5, "Share of the best sentence window in a passage's dense score.")
     quote_boost: float = _setting(0.1, "Added to passages holding a quotation when the query asks for a quote.")
+    role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).")
     concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.")

@@ -22,8 +22,6 @@ from .keyword import KeywordIndex
 INDEX_DIR = "index"
 INDEX_FORMAT = 1
 
-# a quotation of some length: participant words or a quoted text, in curly or straight quotes
-_QUOTATION_RE = re.compile(r"[“\"‘]([^”\"’]{20,}?)[”\"’]|[‘']([^’']{30,}?)[’']")
 
 
 @dataclass
@@ -54,13 +52,15 @@ def sentence_windows(text: str) -> list[str]:
     return windows + pairs
 
 
-def passage_tags(passage: dict[str, Any], links: dict[str, Any]) -> list[str]:
+def passage_features(passage: dict[str, Any], links: dict[str, Any], quotes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tags (kind, quote, definition) and the roles of the people quoted in a passage."""
     tags = [passage["kind"]]
-    if _QUOTATION_RE.search(passage["text"]):
+    if quotes:
         tags.append("quote")
     if links.get("defines"):
         tags.append("definition")
-    return tags
+    roles = sorted({q["speaker_role"] for q in quotes if q["kind"] == "participant" and q.get("speaker_role")})
+    return {"tags": tags, "roles": roles, "participant_quotes": sum(1 for q in quotes if q["kind"] == "participant")}
 
 
 def build_index(
@@ -68,6 +68,7 @@ def build_index(
     passages: list[dict[str, Any]],
     links: dict[str, dict[str, Any]],
     settings,
+    quotes: list[dict[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> IndexReport:
     started = time.monotonic()
@@ -111,7 +112,11 @@ def build_index(
     (out / "bm25").mkdir(exist_ok=True)
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
 
-    features = {p["passage_id"]: {"tags": passage_tags(p, links.get(p["passage_id"], {}))} for p in passages}
+    by_passage: dict[str, list[dict[str, Any]]] = {}
+    for quote in quotes or []:
+        by_passage.setdefault(quote.get("passage_id"), []).append(quote)
+    features = {p["passage_id"]: passage_features(p, links.get(p["passage_id"], {}), by_passage.get(p["passage_id"], []))
+                for p in passages}
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
     report = IndexReport(len(ids), len(window_owner), computed, len(texts) + len(window_texts) - computed, 0.0, embed_seconds)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..concepts import Concept, ConceptMatcher
+from ..quotes import roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
 from .embed import load_embedder
@@ -90,6 +91,8 @@ class Searcher:
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
+        self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
+        self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
 
     def _concepts_of(self, passage_id: str) -> list[str]:
         out: list[str] = []
@@ -187,12 +190,15 @@ class Searcher:
             dense = np.array([h.dense for h in hits])
             lo, hi = float(dense.min()), float(dense.max())
             wants_quote = bool(_QUOTE_INTENT_RE.search(query))
+            speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
             asked = set(query_concepts)
             for hit in hits:
                 dense_norm = (hit.dense - lo) / (hi - lo) if hi > lo else 0.0
                 hit.score = s.dense_weight * dense_norm + (1 - s.dense_weight) * hit.keyword
-                if wants_quote and "quote" in self._row_tags[hit.row]:
+                if wants_quote and self._row_voices[hit.row]:
                     hit.score += s.quote_boost
+                if speaker_roles and speaker_roles[0] in self._row_roles[hit.row]:
+                    hit.score += s.role_boost
                 if asked:
                     shared = asked & set(self._row_concepts[hit.row])
                     hit.concept = len(shared) / len(asked)
@@ -276,6 +282,7 @@ class Searcher:
             "heading": passage.get("heading"),
             "kind": passage.get("kind"),
             "tags": sorted(self._row_tags[hit.row]),
+            "speaker_roles": sorted(self._row_roles[hit.row]),
             "score": round(hit.score, 4),
             "scores": {"dense": round(hit.dense, 4), "keyword": round(hit.keyword, 4), "concept": round(hit.concept, 4)},
             "concepts": concepts,

@@ -1,0 +1,118 @@
+"""A concept label typed the way a reader types it → the concepts it names, best first.
+
+Case, hyphenation (``co-production``, ``co production``, ``coproduction``), plurals and
+British/American spelling are folded by the concept linker's own tokens
+(:class:`kg.concepts.ConceptMatcher`); typos and unfinished words are caught by prefix and
+edit-distance matching on the folded labels.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .concepts import Concept, ConceptMatcher, _tokens
+
+_ARTICLES = re.compile(r"^\s*(?:the|a|an)\s+", re.I)
+
+
+@dataclass(frozen=True)
+class _Label:
+    concept_id: str
+    label: str
+    keys: tuple[str, ...]
+    squashed: str
+    preferred: bool
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    return tuple(key for key, _, _ in _tokens(text))
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance (a transposition counts one), or limit + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        best = current[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+            best = min(best, value)
+        if best > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class LabelResolver:
+    """Resolves typed labels against the concepts of a build (dicts as in concepts.json, or Concepts)."""
+
+    def __init__(self, concepts: dict[str, Any]):
+        self.concepts: dict[str, Concept] = {
+            cid: c if isinstance(c, Concept) else Concept(**{k: v for k, v in c.items() if k in Concept.__dataclass_fields__})
+            for cid, c in concepts.items()
+        }
+        self.matcher = ConceptMatcher(self.concepts)
+        self.labels: list[_Label] = []
+        for concept in self.concepts.values():
+            for label in dict.fromkeys(concept.labels):
+                keys = _keys(label)
+                if keys:
+                    self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label))
+        self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
+        self.by_squashed: dict[str, list[_Label]] = {}
+        for label in self.labels:
+            self.by_keys.setdefault(label.keys, []).append(label)
+            self.by_squashed.setdefault(label.squashed, []).append(label)
+
+    def resolve(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        """[{"id", "score", "label"}] best first; an empty text gives []."""
+        text = " ".join((text or "").split())[:200]
+        if not text:
+            return []
+        scores: dict[str, tuple[float, str]] = {}
+
+        def offer(concept_id: str, score: float, label: str) -> None:
+            if concept_id not in scores or score > scores[concept_id][0]:
+                scores[concept_id] = (score, label)
+
+        for variant in dict.fromkeys([text, _ARTICLES.sub("", text)]):
+            keys = _keys(variant)
+            if not keys:
+                continue
+            squashed = "".join(keys)
+            for label in self.by_keys.get(keys, []):
+                offer(label.concept_id, 1.0 if label.preferred else 0.97, label.label)
+            for label in self.by_squashed.get(squashed, []):
+                offer(label.concept_id, 0.95 if label.preferred else 0.93, label.label)
+            mentions = self.matcher.find(variant)
+            if mentions and len(mentions) == 1 and mentions[0]["end"] - mentions[0]["start"] >= len(variant.strip()) - 1:
+                offer(mentions[0]["concept_id"], 0.9, mentions[0]["label"])
+            for mention in mentions:
+                offer(mention["concept_id"], 0.6, mention["label"])
+            limit_d = 0 if len(squashed) < 4 else 1 if len(squashed) < 8 else 2 if len(squashed) < 16 else 3
+            for label in self.labels:
+                if len(squashed) >= 3 and label.squashed.startswith(squashed) and label.squashed != squashed:
+                    offer(label.concept_id, 0.8 - 0.2 * (1 - len(squashed) / len(label.squashed)) + (0.01 if label.preferred else 0), label.label)
+                if limit_d:
+                    d = distance(squashed, label.squashed, limit_d)
+                    if d <= limit_d:
+                        offer(label.concept_id, 0.88 - 0.06 * d + (0.01 if label.preferred else 0), label.label)
+                    elif len(keys) > 1 and len(keys) == len(label.keys) and all(
+                            distance(a, b, 1 if len(a) < 8 else 2) <= (1 if len(a) < 8 else 2) for a, b in zip(keys, label.keys)):
+                        offer(label.concept_id, 0.75, label.label)
+                if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
+                    offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys), label.label)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.concepts[kv[0]].pref_label.casefold()))
+        return [{"id": cid, "score": round(score, 3), "label": label} for cid, (score, label) in ranked[:limit]]
+
+    def best(self, text: str) -> str | None:
+        found = self.resolve(text, limit=1)
+        return found[0]["id"] if found and found[0]["score"] >= 0.7 else None

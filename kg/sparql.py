@@ -1,0 +1,624 @@
+"""Read-only SPARQL over the built graph, with a time limit that survives runaway queries.
+
+* :func:`check_query` refuses what a public read-only endpoint must not run — SPARQL UPDATE
+  (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) and federated ``SERVICE``
+  — before anything is executed, and tells SELECT / ASK / CONSTRUCT / DESCRIBE apart.
+* :class:`QueryPool` answers queries in worker processes that hold the graph in memory.
+  pyoxigraph cannot cancel a query, so a query over the time limit gets its worker killed and a
+  fresh worker started in the background; the server itself never blocks on it.
+* Serialisers for the SPARQL 1.1 result formats (JSON, XML, CSV, TSV); graphs (CONSTRUCT,
+  DESCRIBE) are serialised by pyoxigraph (Turtle, N-Triples, RDF/XML, JSON-LD).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pickle
+import queue
+import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+MAX_QUERY_CHARS = 100_000
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+# names clients use in a `format` (or `output`) parameter → (results format, graph format)
+FORMAT_ALIASES = {
+    "json": ("json", "jsonld"), "application/sparql-results+json": ("json", "jsonld"),
+    "xml": ("xml", "rdfxml"), "application/sparql-results+xml": ("xml", "rdfxml"),
+    "csv": ("csv", None), "text/csv": ("csv", None),
+    "tsv": ("tsv", None), "text/tab-separated-values": ("tsv", None),
+    "turtle": (None, "turtle"), "ttl": (None, "turtle"), "n3": (None, "turtle"), "text/turtle": (None, "turtle"),
+    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "n-triples": (None, "ntriples"),
+    "rdf": (None, "rdfxml"), "rdf+xml": (None, "rdfxml"), "rdfxml": (None, "rdfxml"),
+    "json-ld": (None, "jsonld"), "jsonld": (None, "jsonld"),
+}
+
+
+class QueryRefused(Exception):
+    """The request is not a read-only SPARQL query this endpoint runs (HTTP 400)."""
+
+
+class QueryFailed(Exception):
+    """The query could not be run: bad syntax or an evaluation error (HTTP 400)."""
+
+
+class QueryTimeout(Exception):
+    """The query ran over the time limit and its worker was stopped (HTTP 503)."""
+
+
+class EndpointUnavailable(Exception):
+    """No worker could take the query: all busy, or the graph could not be loaded (HTTP 503)."""
+
+
+# --- checking a query before it runs ------------------------------------------------------------
+
+_LEX = re.compile(
+    r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r'|(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')'
+    r'|(?P<str>"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r'|(?P<comment>\#[^\n]*)'
+    r'|(?P<other>[^<"\'\#]+|.)',
+    re.S,
+)
+
+
+def skeleton(query: str) -> str:
+    """The query with IRIs emptied to <>, strings to "" and comments removed: what keywords are looked for in."""
+    out = []
+    for match in _LEX.finditer(query):
+        kind = match.lastgroup
+        if kind == "iri":
+            out.append("<>")
+        elif kind in ("long", "str"):
+            out.append('""')
+        elif kind == "comment":
+            out.append(" ")
+        else:
+            out.append(match.group(0))
+    return "".join(out)
+
+
+def check_query(query: str) -> str:
+    """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a read-only query; raises QueryRefused otherwise."""
+    if not query or not query.strip():
+        raise QueryRefused("The query is empty: pass a SPARQL query in the `query` parameter.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryRefused(f"The query is longer than {MAX_QUERY_CHARS} characters.")
+    bare = skeleton(query)
+    first = re.match(r"\s*(?:(?:BASE\s*<>|PREFIX\s+[^\s:]*:\s*<>)\s*)*([A-Za-z]+)", bare, re.I)
+    word = first.group(1).upper() if first else ""
+    if word in UPDATE_KEYWORDS:
+        raise QueryRefused(f"This endpoint is read-only: SPARQL Update ({word}) is refused. "
+                           "Only SELECT, ASK, CONSTRUCT and DESCRIBE queries are run.")
+    if re.search(r"(?<![\w?$:])SERVICE(?![\w:\-])", bare, re.I):
+        raise QueryRefused("Federated queries (SERVICE) are refused: this endpoint only queries its own graph.")
+    if word not in QUERY_FORMS:
+        raise QueryRefused("Not a SPARQL query: it must start (after any PREFIX and BASE) with SELECT, ASK, "
+                           "CONSTRUCT or DESCRIBE.")
+    return word
+
+
+# --- terms and result serialisation ---------------------------------------------------------------
+
+Term = tuple  # ("uri", iri) | ("bnode", id) | ("literal", value, language or None, datatype or None)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def _ox_term(term) -> Term | None:
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return ("uri", term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        datatype = term.datatype.value if term.datatype is not None else None
+        return ("literal", term.value, term.language, None if datatype in (XSD_STRING, RDF_LANGSTRING) else datatype)
+    return ("literal", str(term), None, None)      # RDF-star triple terms: shown as text
+
+
+def _rdflib_term(term) -> Term | None:
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("uri", str(term))
+    if isinstance(term, BNode):
+        return ("bnode", str(term))
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return ("literal", str(term), term.language, None if datatype in (XSD_STRING, RDF_LANGSTRING) else datatype)
+    return ("literal", str(term), None, None)
+
+
+def term_value(term: Term | None) -> str | None:
+    return None if term is None else term[1]
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if term[0] == "uri":
+        return {"type": "uri", "value": term[1]}
+    if term[0] == "bnode":
+        return {"type": "bnode", "value": term[1]}
+    out = {"type": "literal", "value": term[1]}
+    if term[2]:
+        out["xml:lang"] = term[2]
+    elif term[3]:
+        out["datatype"] = term[3]
+    return out
+
+
+def _nt_term(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if term[0] == "uri":
+        return f"<{term[1]}>"
+    if term[0] == "bnode":
+        return f"_:{term[1]}"
+    value = term[1].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    if term[2]:
+        return f'"{value}"@{term[2]}'
+    if term[3]:
+        return f'"{value}"^^<{term[3]}>'
+    return f'"{value}"'
+
+
+@dataclass
+class Result:
+    form: str                                   # SELECT | ASK | CONSTRUCT | DESCRIBE
+    variables: list[str] = field(default_factory=list)
+    rows: list[list[Term | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    body: bytes = b""                           # serialised graph (CONSTRUCT / DESCRIBE)
+    media_type: str = ""
+    truncated: bool = False
+    count: int = 0
+    seconds: float = 0.0
+
+    def dicts(self) -> list[dict[str, str | None]]:
+        """Rows as {variable: value} with plain string values (IRIs, literal values, blank node ids)."""
+        return [{v: term_value(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+
+def serialize_results(result: Result, fmt: str) -> bytes:
+    """A SELECT or ASK result in one of the SPARQL 1.1 result formats (json, xml, csv, tsv)."""
+    if fmt == "json":
+        if result.boolean is not None:
+            data: dict[str, Any] = {"head": {}, "boolean": result.boolean}
+        else:
+            data = {"head": {"vars": result.variables}, "results": {"bindings": [
+                {v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]}}
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+        out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+        out.append("</head>")
+        if result.boolean is not None:
+            out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+        else:
+            out.append("<results>")
+            for row in result.rows:
+                out.append("<result>")
+                for v, t in zip(result.variables, row):
+                    if t is None:
+                        continue
+                    if t[0] == "uri":
+                        inner = f"<uri>{escape(t[1])}</uri>"
+                    elif t[0] == "bnode":
+                        inner = f"<bnode>{escape(t[1])}</bnode>"
+                    elif t[2]:
+                        inner = f"<literal xml:lang={quoteattr(t[2])}>{escape(t[1])}</literal>"
+                    elif t[3]:
+                        inner = f"<literal datatype={quoteattr(t[3])}>{escape(t[1])}</literal>"
+                    else:
+                        inner = f"<literal>{escape(t[1])}</literal>"
+                    out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
+                out.append("</result>")
+            out.append("</results>")
+        out.append("</sparql>\n")
+        return "\n".join(out).encode("utf-8")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        if result.boolean is not None:
+            writer.writerow(["boolean"])
+            writer.writerow(["true" if result.boolean else "false"])
+        else:
+            writer.writerow(result.variables)
+            for row in result.rows:
+                writer.writerow(["" if t is None else (f"_:{t[1]}" if t[0] == "bnode" else t[1]) for t in row])
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "tsv":
+        if result.boolean is not None:
+            return ("?boolean\n" + ("true" if result.boolean else "false") + "\n").encode("utf-8")
+        lines = ["\t".join(f"?{v}" for v in result.variables)]
+        lines += ["\t".join(_nt_term(t) for t in row) for row in result.rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise ValueError(f"unknown results format {fmt!r}")
+
+
+# --- running queries (in a worker process or in-process) -----------------------------------------
+
+class Engine:
+    """The graph of a build loaded into a store: ``oxigraph`` (pyoxigraph) or ``rdflib`` (rdflib on oxrdflib)."""
+
+    def __init__(self, graph_path: str, store: str = "oxigraph"):
+        self.kind = store
+        if store == "oxigraph":
+            from .graph import load_store
+
+            self.store = load_store(graph_path)
+            self.size = len(self.store)
+        elif store == "rdflib":
+            from rdflib import Dataset
+
+            try:
+                self.store = Dataset(store="Oxigraph", default_union=True)
+            except Exception:  # oxrdflib missing: rdflib's own memory store
+                self.store = Dataset(default_union=True)
+            self.store.parse(graph_path, format="nquads")
+            self.size = len(self.store)
+        else:
+            raise ValueError(f"unknown graph store {store!r}: oxigraph or rdflib")
+
+    def run(self, query: str, *, graph_format: str = "turtle", max_results: int = 10000,
+            default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Result:
+        started = time.monotonic()
+        form = check_query(query)
+        result = self._oxigraph(query, form, graph_format, max_results, default_graphs, named_graphs) \
+            if self.kind == "oxigraph" else self._rdflib(query, form, graph_format, max_results)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _oxigraph(self, query, form, graph_format, max_results, default_graphs, named_graphs) -> Result:
+        import pyoxigraph
+
+        options: dict[str, Any] = {"use_default_graph_as_union": not default_graphs}
+        if default_graphs:
+            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+        try:
+            answer = self.store.query(query, **options)
+            if isinstance(answer, pyoxigraph.QueryBoolean):
+                return Result(form, boolean=bool(answer), count=1)
+            if isinstance(answer, pyoxigraph.QuerySolutions):
+                variables = [v.value for v in answer.variables]
+                rows, truncated = [], False
+                for solution in answer:
+                    if len(rows) >= max_results:
+                        truncated = True
+                        break
+                    rows.append([_ox_term(solution[v]) for v in variables])
+                return Result(form, variables=variables, rows=rows, truncated=truncated, count=len(rows))
+            triples, truncated = [], False
+            for triple in answer:
+                if len(triples) >= max_results:
+                    truncated = True
+                    break
+                triples.append(triple)
+        except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
+            raise QueryFailed(f"The query could not be run: {exc}") from None
+        rdf_format = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+                      "rdfxml": pyoxigraph.RdfFormat.RDF_XML, "jsonld": pyoxigraph.RdfFormat.JSON_LD}[graph_format]
+        from .vocab import PREFIXES
+
+        extra = {"prefixes": PREFIXES} if graph_format in ("turtle", "rdfxml", "jsonld") else {}
+        body = pyoxigraph.serialize(triples, format=rdf_format, **extra)
+        return Result(form, body=body, media_type=GRAPH_TYPES[graph_format], truncated=truncated, count=len(triples))
+
+    def _rdflib(self, query, form, graph_format, max_results) -> Result:
+        from rdflib import Graph
+
+        try:
+            answer = self.store.query(query)
+            if answer.type == "ASK":
+                return Result(form, boolean=bool(answer.askAnswer), count=1)
+            if answer.type == "SELECT":
+                variables = [str(v) for v in answer.vars]
+                rows, truncated = [], False
+                for row in answer:
+                    if len(rows) >= max_results:
+                        truncated = True
+                        break
+                    rows.append([_rdflib_term(row[v]) for v in answer.vars])
+                return Result(form, variables=variables, rows=rows, truncated=truncated, count=len(rows))
+            graph = Graph()
+            truncated = False
+            for n, triple in enumerate(answer):
+                if n >= max_results:
+                    truncated = True
+                    break
+                graph.add(triple)
+        except Exception as exc:  # rdflib raises many kinds on a bad query
+            raise QueryFailed(f"The query could not be run: {exc}") from None
+        rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[graph_format]
+        body = graph.serialize(format=rdflib_format, encoding="utf-8")
+        return Result(form, body=body, media_type=GRAPH_TYPES[graph_format], truncated=truncated, count=len(graph))
+
+
+def _send(stream, payload: Any) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("!Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("the SPARQL worker closed its pipe")
+    size = struct.unpack("!Q", header)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the SPARQL worker closed its pipe")
+    return pickle.loads(data)
+
+
+def worker_main(graph_path: str, store: str, memory_mb: int) -> None:
+    """A worker process (``python -m kg.sparql --worker …``): limit memory, load the graph, then
+    answer the queries framed on stdin with results framed on stdout until stdin closes."""
+    import resource
+
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr      # nothing else may write into the answer pipe
+    try:
+        limit = int(memory_mb) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
+    try:
+        engine = Engine(graph_path, store)
+    except Exception as exc:
+        _send(answers, ("error", f"the graph could not be loaded ({type(exc).__name__}: {exc})"))
+        return
+    _send(answers, ("ready", engine.size))
+    while True:
+        try:
+            request = _receive(requests)
+        except (EOFError, OSError):
+            return
+        try:
+            result = engine.run(request["query"], graph_format=request["graph_format"],
+                                max_results=request["max_results"], default_graphs=request.get("default_graphs"),
+                                named_graphs=request.get("named_graphs"))
+            _send(answers, ("ok", result))
+        except QueryRefused as exc:
+            _send(answers, ("refused", str(exc)))
+        except QueryFailed as exc:
+            _send(answers, ("failed", str(exc)))
+        except MemoryError:
+            _send(answers, ("failed", f"The query needs more memory than the limit ({memory_mb} MB, setting sparql_memory_mb)."))
+        except Exception as exc:
+            _send(answers, ("failed", f"The query could not be run ({type(exc).__name__}: {exc})."))
+
+
+class _Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self, graph_path: str, store: str, memory_mb: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg.sparql", "--worker", graph_path, store, str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(Path(__file__).resolve().parent.parent),
+            start_new_session=True,
+        )
+
+    def ready(self, timeout: float) -> bool:
+        return bool(select.select([self.process.stdout], [], [], timeout)[0])
+
+    def send(self, payload: Any) -> None:
+        _send(self.process.stdin, payload)
+
+    def receive(self) -> Any:
+        return _receive(self.process.stdout)
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(timeout=2)
+        except Exception:
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except Exception:
+                pass
+
+
+class QueryPool:
+    """Worker processes answering SPARQL queries with a wall-clock limit.
+
+    Workers start on first use (all at once, in the background) and each keeps the graph in
+    memory, so a warm query costs a pipe round trip. A query over ``timeout_s`` has its worker
+    killed; a replacement starts in the background while the other workers keep answering.
+    """
+
+    def __init__(self, graph_path: str, *, workers: int = 2, timeout_s: float = 5.0, max_results: int = 10000,
+                 memory_mb: int = 2048, store: str = "oxigraph", startup_s: float = 60.0):
+        self.graph_path = str(graph_path)
+        self.workers = max(1, int(workers))
+        self.timeout_s = float(timeout_s)
+        self.max_results = int(max_results)
+        self.memory_mb = int(memory_mb)
+        self.store = store
+        self.startup_s = startup_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all: list[_Worker] = []
+        self._starting = 0
+        self._started = False
+        self._closed = False
+        self.error: str | None = None
+
+    # workers
+    def start(self) -> None:
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+        for _ in range(self.workers):
+            self._spawn_async()
+
+    def _spawn_async(self) -> None:
+        with self._lock:
+            self._starting += 1
+        threading.Thread(target=self._spawn, name="ckg-sparql-spawn", daemon=True).start()
+
+    def _spawn(self) -> None:
+        worker = None
+        try:
+            worker = _Worker(self.graph_path, self.store, self.memory_mb)
+            if not worker.ready(self.startup_s):
+                raise RuntimeError(f"a SPARQL worker did not load the graph within {self.startup_s:.0f} s")
+            status, payload = worker.receive()
+            if status != "ready":
+                raise RuntimeError(payload)
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("closed")
+                self._all.append(worker)
+                self.error = None
+            self._idle.put(worker)
+        except Exception as exc:
+            with self._lock:
+                if not self._closed:
+                    self.error = str(exc)
+            if worker is not None:
+                worker.kill()
+        finally:
+            with self._lock:
+                self._starting -= 1
+
+    def _kill(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._kill(worker)
+        if not self._closed:
+            self._spawn_async()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+        for worker in workers:
+            self._kill(worker)
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return {"workers": len(self._all), "idle": self._idle.qsize(), "starting": self._starting,
+                    "error": self.error}
+
+    # queries
+    def run(self, query: str, *, graph_format: str = "turtle", default_graphs: list[str] | None = None,
+            named_graphs: list[str] | None = None) -> Result:
+        check_query(query)            # refused requests never reach a worker
+        self.start()
+        request = {"query": query, "graph_format": graph_format, "max_results": self.max_results,
+                   "default_graphs": default_graphs, "named_graphs": named_graphs}
+        for _ in range(3):            # a worker found dead is replaced and the query tried on another
+            worker = self._take()
+            try:
+                worker.send(request)
+            except (OSError, EOFError, ValueError):
+                self._replace(worker)
+                continue
+            if not worker.ready(self.timeout_s):
+                self._replace(worker)
+                raise QueryTimeout(f"The query was stopped after {self.timeout_s:g} s (the time limit, setting "
+                                   "sparql_timeout_s). Narrow it down: add LIMIT, more specific patterns or fewer joins.")
+            try:
+                status, payload = worker.receive()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._replace(worker)
+                raise QueryFailed(f"The query stopped its worker (out of memory? limit {self.memory_mb} MB, "
+                                  "setting sparql_memory_mb); the endpoint goes on with a fresh worker.") from None
+            self._idle.put(worker)
+            if status == "ok":
+                return payload
+            if status == "refused":
+                raise QueryRefused(payload)
+            raise QueryFailed(payload)
+        raise EndpointUnavailable("The SPARQL workers keep stopping; try again in a moment.")
+
+    def _take(self) -> _Worker:
+        deadline = time.monotonic() + self.timeout_s + self.startup_s
+        while True:
+            try:
+                return self._idle.get(timeout=0.05)
+            except queue.Empty:
+                pass
+            with self._lock:
+                broken = self.error is not None and not self._all and self._starting == 0
+            if broken:
+                raise EndpointUnavailable(f"The SPARQL endpoint is unavailable: {self.error}")
+            if time.monotonic() > deadline:
+                raise EndpointUnavailable("All SPARQL workers are busy; try again in a moment.")
+
+
+def choose_format(form: str, fmt: str | None, accept) -> str:
+    """The response format of a query: ``format`` parameter first, then the Accept header, then the default.
+
+    ``accept`` is a werkzeug MIMEAccept (or None). Returns a key of RESULT_TYPES or GRAPH_TYPES, or
+    ``html``; raises QueryRefused for a format that does not fit the query form.
+    """
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    if fmt:
+        fmt = fmt.strip().lower()
+        if fmt == "html":
+            return "html"
+        if fmt not in FORMAT_ALIASES:
+            raise QueryRefused(f"Unknown format {fmt!r}: use json, xml, csv or tsv for SELECT and ASK, "
+                               "turtle, ntriples, rdfxml or jsonld for CONSTRUCT and DESCRIBE.")
+        chosen = FORMAT_ALIASES[fmt][1 if graph else 0]
+        if chosen is None:
+            raise QueryRefused(f"Format {fmt!r} does not fit a {form} query.")
+        return chosen
+    offered = GRAPH_TYPES if graph else RESULT_TYPES
+    if accept is not None:
+        candidates = list(offered.values()) + (["application/json"] if not graph else ["application/json", "text/n3"])
+        best = accept.best_match(candidates)
+        if best:
+            if best == "application/json":
+                return "jsonld" if graph else "json"
+            if best == "text/n3":
+                return "turtle"
+            return next(k for k, v in offered.items() if v == best)
+    return "turtle" if graph else "json"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        from kg.sparql import worker_main as _worker_main   # results pickle as kg.sparql.Result, not __main__.Result
+
+        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        sys.exit("usage: python -m kg.sparql --worker GRAPH_FILE STORE MEMORY_MB (started by the web app)")

@@ -1,0 +1,168 @@
+"""Ready SPARQL queries for common questions, shown on /sparql and timed by the tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIXES = """PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX ckc: <https://w3id.org/common-knowledge/concept/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    title: str
+    description: str
+    body: str
+
+    @property
+    def query(self) -> str:
+        return PREFIXES + "\n" + self.body.strip() + "\n"
+
+
+EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "definitions",
+        "Concepts and their definitions, with source and page",
+        "Every curated definition, quoted verbatim, with the source it comes from and the page it is on "
+        "(found by locating the quotation in the source's passages).",
+        """
+SELECT ?concept ?definition ?source ?page WHERE {
+  ?c a skos:Concept ; skos:prefLabel ?concept ; skos:definition ?d .
+  ?d rdf:value ?definition ; dcterms:source ?s .
+  OPTIONAL { ?s dcterms:title ?title }
+  OPTIONAL { ?d ck:page ?page }
+  BIND(COALESCE(?title, STR(?s)) AS ?source)
+}
+ORDER BY LCASE(STR(?concept)) ?source
+LIMIT 300""",
+    ),
+    Example(
+        "defining-passages",
+        "Passages that define a concept",
+        "Passages marked as definitional (ck:definesConcept), with their source and page.",
+        """
+SELECT ?concept ?source ?page ?passage ?text WHERE {
+  ?passage ck:definesConcept ?c ; oa:hasSource ?s ; rdf:value ?text .
+  ?c skos:prefLabel ?concept .
+  ?s dcterms:title ?source .
+  OPTIONAL { ?passage ck:page ?page }
+}
+ORDER BY LCASE(STR(?concept)) ?source ?page
+LIMIT 300""",
+    ),
+    Example(
+        "studies",
+        "Studies with their funders and leads",
+        "Each study, programme or evaluation with its acronym, years, funders and (co-)leads.",
+        """
+SELECT ?study ?acronym ?start ?end
+       (GROUP_CONCAT(DISTINCT ?funderName; separator="; ") AS ?funders)
+       (GROUP_CONCAT(DISTINCT ?leadName; separator="; ") AS ?leads)
+WHERE {
+  ?s a ck:Study ; dcterms:title ?study .
+  OPTIONAL { ?s ck:acronym ?acronym }
+  OPTIONAL { ?s ck:startYear ?start }
+  OPTIONAL { ?s ck:endYear ?end }
+  OPTIONAL { ?s ck:funder/foaf:name ?funderName }
+  OPTIONAL { ?s (ck:lead|ck:coLead)/foaf:name ?leadName }
+}
+GROUP BY ?study ?acronym ?start ?end
+ORDER BY ?start ?study""",
+    ),
+    Example(
+        "source-studies",
+        "Which sources report which study",
+        "Sources of the library and the studies they report (dcterms:references).",
+        """
+SELECT ?source ?type ?study WHERE {
+  ?s a ck:Source ; dcterms:title ?source ; dcterms:references ?st .
+  OPTIONAL { ?s dcterms:type ?type }
+  ?st dcterms:title ?study .
+}
+ORDER BY ?source ?study""",
+    ),
+    Example(
+        "coined-by",
+        "Concepts coined by a person",
+        "Who the documents credit with a concept, with the sentence that says so. "
+        "Add FILTER(CONTAINS(?person, \"Engeström\")) to ask about one person.",
+        """
+SELECT ?person ?concept ?citation ?evidence WHERE {
+  ?c skos:prefLabel ?concept ; ck:coinage ?k .
+  ?k ck:coinedBy/foaf:name ?person .
+  OPTIONAL { ?k ck:citation ?citation }
+  OPTIONAL { ?k ck:evidence ?evidence }
+}
+ORDER BY ?person LCASE(STR(?concept))""",
+    ),
+    Example(
+        "hierarchy",
+        "Broader and narrower concepts",
+        "The concept hierarchy: each broader concept with its narrower concepts.",
+        """
+SELECT DISTINCT ?broader ?narrower WHERE {
+  { ?n skos:broader ?b } UNION { ?b skos:narrower ?n }
+  ?b a skos:Concept ; skos:prefLabel ?broader .
+  ?n a skos:Concept ; skos:prefLabel ?narrower .
+}
+ORDER BY LCASE(STR(?broader)) LCASE(STR(?narrower))""",
+    ),
+    Example(
+        "prevention-levels",
+        "The four levels of prevention, in order",
+        "The Children's Fund Guidance levels of prevention (adapted from Hardiker, Exton and Barker 1991) "
+        "by their notation 1–4, each with a definition.",
+        """
+SELECT ?level ?concept (SAMPLE(?text) AS ?definition) WHERE {
+  ?c skos:inScheme ckc:prevention-levels ; skos:notation ?level ; skos:prefLabel ?concept .
+  OPTIONAL { ?c skos:definition/rdf:value ?text }
+}
+GROUP BY ?level ?concept
+ORDER BY ?level""",
+    ),
+    Example(
+        "mentions",
+        "Where a concept is mentioned (web annotations)",
+        "Mentions of relational agency as W3C Web Annotations: the exact text with its character offsets "
+        "(TextQuoteSelector, TextPositionSelector), the source and the page.",
+        """
+SELECT ?source ?page ?exact ?start ?end ?passage WHERE {
+  ?a a ck:ConceptMention ; oa:hasBody ckc:relational-agency ; oa:hasTarget ?t .
+  ?t oa:hasSource/dcterms:title ?source ; oa:hasScope ?passage ; oa:hasSelector ?q , ?pos .
+  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+  ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+  OPTIONAL { ?passage ck:page ?page }
+}
+ORDER BY ?source ?start
+LIMIT 200""",
+    ),
+    Example(
+        "provenance",
+        "How this graph was built (PROV-O)",
+        "The build activity, its software and the hash of the corpus it read.",
+        """
+SELECT ?build ?started ?software ?corpusHash (COUNT(?file) AS ?files) WHERE {
+  ?build a prov:Activity ; ck:corpusHash ?corpusHash ; prov:startedAtTime ?started ;
+         prov:wasAssociatedWith/rdfs:label ?software .
+  OPTIONAL { ?build prov:used ?file }
+}
+GROUP BY ?build ?started ?software ?corpusHash""",
+    ),
+    Example(
+        "describe",
+        "Everything about one concept (DESCRIBE, as Turtle)",
+        "A DESCRIBE query returns a graph: here the SKOS description of common knowledge.",
+        """
+DESCRIBE ckc:common-knowledge""",
+    ),
+)
+
+BY_ID = {example.id: example for example in EXAMPLES}
