@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
@@ -49,7 +48,7 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
                                   filters=params["filters"])
     except SearchError as exc:
         raise BadParameter(str(exc)) from None
-    data = asdict(response)
+    data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "concepts", "message")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
     data["concept_card"] = concept_card(library, response.concepts)

@@ -39,7 +39,6 @@ class Hit:
     dense: float = 0.0
     keyword: float = 0.0
     concept: float = 0.0
-    best_window: str | None = None
     window_similarity: float = 0.0
 
 
@@ -81,6 +80,14 @@ class Searcher:
         self.window_vectors = np.load(directory / "window_vectors.npy", mmap_mode="r")
         owner = np.load(directory / "window_owner.npy")
         self.window_bounds = _bounds(owner, len(ids))
+        self._window_starts = np.array([b[0] for b in self.window_bounds], dtype=np.int64)
+        self._window_ends = np.array([b[1] for b in self.window_bounds], dtype=np.int64)
+        # up to ~200k windows, one in-memory product per query beats slicing the memory map
+        self._all_windows = np.ascontiguousarray(self.window_vectors) if len(owner) <= 200_000 else None
+        with_windows = np.flatnonzero(self._window_ends > self._window_starts)
+        self._reduce_starts = self._window_starts[with_windows]
+        self._reduce_index = np.zeros(len(ids), dtype=np.int64)
+        self._reduce_index[with_windows] = np.arange(len(with_windows))
         self.passage_index = VectorIndex.load(directory / "passages.faiss", self.manifest["vector_index"])
         self.window_index = VectorIndex.load(directory / "windows.faiss", self.manifest["window_index"])
         self.window_owner = owner
@@ -129,7 +136,8 @@ class Searcher:
         hits = self._score(query, tokens, query_concepts, mode, allowed)
         total = len(hits)
         page = hits[offset:offset + k]
-        results = [self._result(hit, tokens, query_concepts, mode) for hit in page]
+        vector = self._query_vector(query) if mode != "bm25" else None
+        results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
         return SearchResponse(query, mode, total, offset, results, self._facets(hits[:100]), query_concepts)
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None) -> list[Hit]:
@@ -165,17 +173,10 @@ class Searcher:
         hits = [Hit(int(r), 0.0) for r in rows]
         if vector is not None:
             passage_sim = np.asarray(self.passage_vectors[rows] @ vector)
-            for hit, sim in zip(hits, passage_sim):
-                hit.dense = float(sim)
-                start, end = self.window_bounds[hit.row]
-                if end > start:
-                    sims = np.asarray(self.window_vectors[start:end] @ vector)
-                    best = int(np.argmax(sims))
-                    hit.window_similarity = float(sims[best])
-                    hit.best_window = str(start + best)
-                else:
-                    hit.window_similarity = hit.dense
-                hit.dense = (1 - s.sentence_weight) * hit.dense + s.sentence_weight * hit.window_similarity
+            best_sim = self._best_windows(rows, vector, passage_sim)
+            for hit, sim, window_sim in zip(hits, passage_sim, best_sim):
+                hit.window_similarity = float(window_sim)
+                hit.dense = (1 - s.sentence_weight) * float(sim) + s.sentence_weight * hit.window_similarity
         top_keyword = float(keyword[rows].max()) if len(rows) else 0.0
         for hit in hits:
             hit.keyword = float(keyword[hit.row] / top_keyword) if top_keyword > 0 else 0.0
@@ -207,6 +208,31 @@ class Searcher:
                         hit.score += s.definition_boost
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
+
+    def _best_windows(self, rows: np.ndarray, vector: np.ndarray, passage_sim: np.ndarray) -> np.ndarray:
+        """For each candidate passage, the similarity of its best sentence window (a passage
+        without windows counts as its own window)."""
+        best = passage_sim.astype(np.float32).copy()
+        has = self._window_ends[rows] > self._window_starts[rows]
+        if not has.any():
+            return best
+        if self._all_windows is not None:     # small libraries: one product over every window, one reduce
+            sims = self._all_windows @ vector
+            per_passage = np.maximum.reduceat(sims, self._reduce_starts)
+            best[has] = per_passage[self._reduce_index[rows[has]]]
+            return best
+        for i in np.flatnonzero(has):
+            start, end = self._window_starts[rows[i]], self._window_ends[rows[i]]
+            best[i] = float(np.max(np.asarray(self.window_vectors[start:end] @ vector)))
+        return best
+
+    def _best_sentence(self, row: int, vector: np.ndarray) -> tuple[str | None, float]:
+        start, end = self.window_bounds[row]
+        if end <= start:
+            return None, 0.0
+        sims = np.asarray(self.window_vectors[start:end] @ vector)
+        best = int(np.argmax(sims))
+        return self._window_text(row, start + best), float(sims[best])
 
     def _query_vector(self, query: str) -> np.ndarray:
         """Query embeddings are cached: paging and facet clicks repeat the same query."""
@@ -250,7 +276,8 @@ class Searcher:
 
     # --- presenting results ---------------------------------------------------------------------
 
-    def _result(self, hit: Hit, tokens: list[str], query_concepts: list[str], mode: str) -> dict[str, Any]:
+    def _result(self, hit: Hit, tokens: list[str], query_concepts: list[str], mode: str,
+                vector: np.ndarray | None) -> dict[str, Any]:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
@@ -266,10 +293,11 @@ class Searcher:
             defined = [c for c in shared if c in self._row_defines[hit.row]]
             if defined:
                 why["defines"] = defined
-        if mode != "bm25":
-            why["meaning"] = {"similarity": round(hit.window_similarity or hit.dense, 3)}
-            if hit.best_window is not None:
-                why["meaning"]["sentence"] = self._window_text(hit.row, int(hit.best_window))
+        if mode != "bm25" and vector is not None:
+            sentence, similarity = self._best_sentence(hit.row, vector)
+            why["meaning"] = {"similarity": round(similarity if sentence else hit.window_similarity or hit.dense, 3)}
+            if sentence:
+                why["meaning"]["sentence"] = sentence
         return {
             "passage_id": passage["passage_id"],
             "source_id": passage["source_id"],
