@@ -91,6 +91,44 @@ def _print_report(report, console) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--replace", is_flag=True, help="Overwrite a corpus file of the same name.")
+def add(file: Path, corpus_dir, out_dir, replace) -> None:
+    """Add (or with --replace, replace) one document and rebuild.
+
+    The file is copied into the corpus folder and the library rebuilt; only texts not embedded
+    before are embedded (the embedding cache keeps the others), so the other sources are not
+    re-embedded. Give it metadata by adding a [[source]] entry to corpus/sources.toml.
+    """
+    import shutil
+
+    from rich.console import Console
+
+    from .build import build as run_build
+    from .extract import SUPPORTED_SUFFIXES
+
+    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
+    if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
+    target = Path(settings.corpus_dir) / file.name
+    if target.exists() and target.resolve() != file.resolve() and not replace:
+        raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
+    Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
+    if target.resolve() != file.resolve():
+        shutil.copy2(file, target)
+    console = Console(stderr=True)
+    report = run_build(settings)
+    _print_report(report, console)
+    added = next((r for r in report.results if r.file == target.name), None)
+    if added is None or not added.ok:
+        raise click.ClickException(f"{file.name} was not ingested: {added.message if added else 'not found'}")
+    if report.index:
+        console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per passage per line.")
 @click.option("--source-id", help="Source id to use in passage ids [default: from corpus/sources.toml or the file name].")
 @click.option("--slides/--no-slides", default=None, help="Treat each page as a slide [default: detected].")
@@ -149,6 +187,7 @@ def serve(build_dir, host, port, server_threads) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo("Loading the search index…", err=True)
     app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
+    app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
     click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
     waitress.serve(app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="ckg")
 
@@ -266,6 +305,77 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
     if misses:
         for qid, rank, text in missed:
             click.echo(f"miss {qid} rank={rank} {text}")
+
+
+@main.command("concept", context_settings=CONTEXT)
+@click.argument("label")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="The concept as JSON (the same object as /api/concepts/<id>).")
+def concept(label, build_dir, as_json) -> None:
+    """Show the concept a label names (any case, hyphenated or not, plural, British or American
+    spelling, small typos): definitions quoted with source and page, who coined it, neighbours,
+    studies, and the strongest passages."""
+    from search_app import conceptdata as knowledge
+
+    library = _library(build_dir)
+    matches = knowledge.concept_list(library, label)["results"]
+    if not matches:
+        click.echo(f"ckg concept: no concept matches {label!r}", err=True)
+        sys.exit(1)
+    data = knowledge.concept_detail(library, matches[0]["id"])
+    if as_json:
+        data["matched_label"], data["score"] = matches[0]["matched_label"], matches[0]["score"]
+        data["other_matches"] = [m["id"] for m in matches[1:5]]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{data['pref_label']}  ({data['id']})" + (f"  notation {data['notation']}" if data["notation"] else ""))
+    if data["alt_labels"]:
+        click.echo("also: " + "; ".join(data["alt_labels"]))
+    if data["scope_note"]:
+        click.echo(f"\n{data['scope_note']}")
+    for d in data["definitions"]:
+        where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
+        sense = f" [{d['sense']} sense]" if d["sense"] else ""
+        click.echo(f"\n  “{d['text']}”{sense}\n    — {d['source_title']}{where}")
+    for c in data["coined_by"]:
+        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
+        click.echo(f"\ncoined by {who}" + (f" ({c['citation']})" if c["citation"] else ""))
+    for name in ("broader", "narrower", "related", "studies"):
+        if data[name]:
+            click.echo(f"{name}: {', '.join(data[name])}")
+    if data["source_counts"]:
+        click.echo("sources: " + "; ".join(f"{s['source_id']} ({s['mentions']})" for s in data["source_counts"]))
+    for passage in data["passages"][:5]:
+        mark = "defines · " if passage["defines"] else ""
+        click.echo(f"\n── {passage['passage_id']}  {mark}{passage['mentions']} mentions")
+        click.echo(" ".join(passage["text"].split())[:400])
+    if len(matches) > 1:
+        click.echo("\nother matches: " + ", ".join(m["id"] for m in matches[1:5]))
+
+
+@main.command("export", context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["turtle", "json-ld", "nquads", "trig"]), default="turtle",
+              show_default=True, help="RDF syntax.")
+@click.option("--graph", help="One named graph: ontology, build or a source id [default: all].")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: stdout].")
+def export_graph(fmt, graph, build_dir, out_file) -> None:
+    """Export the knowledge graph. N-Quads and TriG keep every named graph (the ontology, one per
+    source, the build's provenance); Turtle and JSON-LD hold their union, or with --graph one graph."""
+    from .graph import export
+
+    library = _library(build_dir)
+    if not library.graph_path.exists():
+        raise click.ClickException(f"{library.graph_path} is missing; rebuild with `ckg build`")
+    try:
+        body = export(library.graph_path, fmt, graph)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    if out_file:
+        out_file.write_bytes(body)
+        click.echo(f"{len(body)} bytes of {fmt} → {out_file}", err=True)
+    else:
+        sys.stdout.buffer.write(body)
 
 
 @main.command("settings", context_settings=CONTEXT)

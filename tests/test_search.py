@@ -142,3 +142,25 @@ def test_search_page_in_a_browser(browser, live_server):
     assert "<script>alert(1)</script>" in page.locator("#q").input_value()
     assert not errors, errors
     page.close()
+
+
+def test_ckg_add_embeds_only_the_new_source(tmp_path):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "tiny" / "team-around-the-child.txt", corpus)
+    out = tmp_path / "build"
+    env_cache = ["--corpus", str(corpus), "--out", str(out)]
+    first = subprocess.run(CKG + ["build", "-q"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    new = tmp_path / "new-note.md"
+    new.write_text("# A note on trust\n\nA carer said that the worker “always rang back when she said she would”, and that mattered most.\n",
+                   encoding="utf-8")
+    added = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert added.returncode == 0, added.stderr
+    manifest = json.loads((out / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
+    # only the new note's passage and its sentences were embedded; the first source came from the cache
+    assert 0 < manifest["embedded_texts"] <= 6 and manifest["cached_texts"] > 6
+    again = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1 and "--replace" in again.stderr
