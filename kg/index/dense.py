@@ -21,8 +21,8 @@ class VectorIndex:
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: str = FLAT, *, hnsw_m: int = 32, ef_construction: int = 80,
-              ef_search: int = 64, nlist: int | None = None, pq_m: int = 48) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, kind: str = FLAT, *, hnsw_m: int = 32, ef_construction: int = 120,
+              ef_search: int = 128, nlist: int | None = None, pq_m: int = 48) -> "VectorIndex":
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
