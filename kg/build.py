@@ -102,6 +102,18 @@ def _worker(path: str, limits: dict[str, Any], conn) -> None:
         conn.close()
 
 
+def _worker_context():
+    """Workers come from a fork server: a clean process started once (with the extractors
+    imported), so a worker never inherits the threads of a parent that has loaded torch, and
+    starting one costs a fork, not a fresh interpreter."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["kg.extract", "kg.build"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 @dataclass
 class _Job:
     path: Path
@@ -117,7 +129,7 @@ def extract_all(
     on_done: Callable[[Path, SourceMeta, ExtractedDocument | None, FileResult], None],
 ) -> None:
     """Extract every file in worker processes, ``settings.workers`` at a time, honouring the limits."""
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = _worker_context()
     limits = {
         "memory_mb": settings.file_memory_mb,
         "timeout_s": settings.file_timeout_s,

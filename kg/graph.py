@@ -25,7 +25,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -358,8 +358,8 @@ def _selectors(graph: Graph, node: URIRef, start: int, end: int, exact: str, pre
     position, quote_node = URIRef(f"{node}/position"), URIRef(f"{node}/quote")
     graph.add((node, OA.hasSelector, position))
     graph.add((position, RDF.type, OA.TextPositionSelector))
-    graph.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    graph.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    graph.add((position, OA.start, Literal(int(start))))
+    graph.add((position, OA.end, Literal(int(end))))
     graph.add((node, OA.hasSelector, quote_node))
     graph.add((quote_node, RDF.type, OA.TextQuoteSelector))
     graph.add((quote_node, OA.exact, Literal(exact)))
@@ -576,11 +576,14 @@ def export(path: str | Path, fmt: str, graph: str | None = None) -> bytes:
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
-    store = load_store(path)
+    # read the file itself, not a store: a store normalises some literals (derived integer types)
+    quads = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS))
     selected = graph_name(graph)
-    if selected is not None and pyoxigraph.NamedNode(str(selected)) not in set(store.named_graphs()):
-        raise KeyError(f"the dataset has no graph {graph!r}")
-    quads = store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(str(selected)) if selected else None)
+    if selected is not None:
+        name = pyoxigraph.NamedNode(str(selected))
+        quads = [q for q in quads if q.graph_name == name]
+        if not quads:
+            raise KeyError(f"the dataset has no graph {graph!r}")
     prefixes = dict(PREFIXES)
     if EXPORT_FORMATS[fmt][2]:
         rdf_format = pyoxigraph.RdfFormat.N_QUADS if fmt == "nquads" else pyoxigraph.RdfFormat.TRIG

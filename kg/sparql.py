@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import pickle
 import queue
 import re
@@ -387,6 +388,15 @@ def worker_main(graph_path: str, store: str, memory_mb: int) -> None:
 
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr      # nothing else may write into the answer pipe
+    parent = os.getppid()
+
+    def orphaned() -> None:      # the server is gone (even mid-query): stop too
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=orphaned, name="ckg-sparql-orphan-watch", daemon=True).start()
     try:
         limit = int(memory_mb) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

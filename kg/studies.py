@@ -71,9 +71,9 @@ def _key(label: str) -> tuple[str, ...]:
 
 
 def _letters_ok(surface: str, label: str) -> bool:
-    """Single capital letters of a label ("Programme A") must be capitals in the text too."""
-    wanted = [w for w in re.findall(r"[^\W_]+", label) if len(w) == 1 and w.isupper()]
-    found = re.findall(r"[^\W_]+", surface)
+    """Words of a label in capitals ("the NECF", "Programme A") must be in capitals in the text too."""
+    wanted = [w for w in re.findall(r"[^\W_]+", label) if w.isupper() and len(w) <= 7]
+    found = {w.rstrip("s") if len(w) > 2 else w for w in re.findall(r"[^\W_]+", surface)}
     return all(w in found for w in wanted)
 
 

@@ -14,7 +14,7 @@ from . import config as app_config
 from . import viewdata
 from .errors import register_error_handlers
 from .security import add_security_headers
-from .views import api, pages, search
+from .views import api, knowledge, pages, search, sparql
 
 __all__ = ["create_app"]
 
@@ -40,6 +40,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(search.pages_bp)
     app.register_blueprint(search.api_bp, url_prefix="/api")
+    app.register_blueprint(knowledge.pages_bp)
+    app.register_blueprint(knowledge.api_bp, url_prefix="/api")
+    app.register_blueprint(sparql.bp)
+    app.extensions["ckg_sparql"] = sparql.make_pool(app)
     register_error_handlers(app)
     app.after_request(add_security_headers)
     return app

@@ -90,3 +90,39 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# --- the knowledge-graph corpus (tests/data/graph: sentences of two seed documents, with pages) ---
+
+GRAPH_CORPUS = ROOT / "tests" / "data" / "graph"
+
+
+@pytest.fixture(scope="session")
+def graph_build(tmp_path_factory) -> Path:
+    """Build directory of tests/data/graph, whose texts quote curated definitions on known pages."""
+    from kg.build import build
+    from kg.settings import Settings
+
+    out_dir = tmp_path_factory.mktemp("graph-build")
+    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), GRAPH_CORPUS, out_dir)
+    assert report.release_dir is not None and len(report.ingested) == 2, [r.message for r in report.failed]
+    return out_dir
+
+
+@pytest.fixture(scope="session")
+def graph_server(graph_build):
+    """The app over graph_build served by waitress; yields its base URL."""
+    import waitress
+    from waitress import wasyncore
+
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": str(graph_build)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="ckg-graph-test")
+    thread = threading.Thread(target=server.run, name="ckg-graph-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)
+    app.extensions["ckg_sparql"].close()
+    thread.join(timeout=5)

@@ -1,0 +1,420 @@
+"""View data for the concept and study pages and their JSON API: plain dicts built from the
+Library (concepts.json, links.json and the knowledge graph), rendered as HTML or JSON by the views.
+
+Everything per-build that several pages need (names of people and organisations, passages by
+concept, where each definition is quoted, the label resolver) is computed once per Library.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from functools import cached_property
+from typing import Any
+
+from kg.concepts import _local
+from kg.library import Library
+
+from .viewdata import harvard_citation, harvard_name, page_marker
+
+EXCERPT_CHARS = 320
+TOP_PASSAGES = 12
+
+_NAMES_QUERY = """
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?node ?name WHERE {
+  { ?node foaf:name ?name } UNION { ?node dcterms:title ?name } UNION { ?node skos:prefLabel ?name }
+}
+"""
+_DEFINITIONS_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?concept ?definition ?text ?source ?passage ?page ?label WHERE {
+  ?concept skos:definition ?definition . ?definition rdf:value ?text ; dcterms:source ?source .
+  OPTIONAL { ?definition prov:wasQuotedFrom ?passage }
+  OPTIONAL { ?definition ck:page ?page }
+  OPTIONAL { ?definition ck:pageLabel ?label }
+}
+"""
+_SCHEME_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?p ?o WHERE {
+  <https://w3id.org/common-knowledge/concept/prevention-levels> ?p ?o .
+  FILTER(?p IN (dcterms:title, dcterms:source, dcterms:bibliographicCitation, dcterms:provenance, skos:scopeNote))
+}
+"""
+_FAMILIES_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?family ?label ?note WHERE { ?family a skos:Collection ; skos:prefLabel ?label . OPTIONAL { ?family skos:scopeNote ?note } }
+"""
+
+
+class KnowledgeIndex:
+    """What the concept and study pages need from one build, computed once."""
+
+    def __init__(self, library: Library):
+        self.library = library
+        self.concepts: dict[str, dict[str, Any]] = library.concepts()
+        self.sources = {s["id"]: s for s in library.sources()}
+        # passages linked to each concept: mentions and definitional passages
+        self.by_concept: dict[str, dict[str, dict[str, Any]]] = {}
+        for passage in library.passages():
+            links = library.links(passage["passage_id"])
+            words = max(1, len(passage["text"].split()))
+            for mention in links.get("mentions", []):
+                entry = self._entry(mention["concept_id"], passage, words)
+                entry["mentions"] += 1
+            for concept_id in links.get("defines", []):
+                self._entry(concept_id, passage, words)["defines"] = True
+        for entries in self.by_concept.values():
+            for entry in entries.values():
+                entry["density"] = round(100 * entry["mentions"] / entry["words"], 2)
+
+    def _entry(self, concept_id: str, passage: dict[str, Any], words: int) -> dict[str, Any]:
+        entries = self.by_concept.setdefault(concept_id, {})
+        pid = passage["passage_id"]
+        if pid not in entries:
+            entries[pid] = {"passage_id": pid, "source_id": passage["source_id"], "mentions": 0, "defines": False,
+                            "words": words}
+        return entries[pid]
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.library.graph_path.exists():
+            for row in self.library.sparql(_NAMES_QUERY).dicts():
+                out.setdefault(row["node"], row["name"])
+        return out
+
+    @cached_property
+    def definition_places(self) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """(concept id, source id, text) → {"passage_id", "page", "page_label"} where the definition is quoted."""
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        if self.library.graph_path.exists():
+            for row in self.library.sparql(_DEFINITIONS_QUERY).dicts():
+                out[(_local(row["concept"]), _local(row["source"]), row["text"])] = {
+                    "passage_id": _local(row["passage"]) if row.get("passage") else None,
+                    "page": int(row["page"]) if row.get("page") else None,
+                    "page_label": row.get("label"),
+                }
+        return out
+
+    @cached_property
+    def resolver(self):
+        from kg.labels import LabelResolver
+
+        return LabelResolver(self.concepts)
+
+    @cached_property
+    def families(self) -> list[dict[str, Any]]:
+        if not self.library.graph_path.exists():
+            return []
+        rows = self.library.sparql(_FAMILIES_QUERY).dicts()
+        return sorted(({"id": _local(r["family"]), "label": r["label"], "note": r.get("note")} for r in rows),
+                      key=lambda f: f["id"])
+
+    @cached_property
+    def ladder_scheme(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sources": []}
+        if self.library.graph_path.exists():
+            for row in self.library.sparql(_SCHEME_QUERY).dicts():
+                key = row["p"].rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+                if key == "source":
+                    out["sources"].append(_local(row["o"]))
+                else:
+                    out[key] = row["o"]
+        return out
+
+    def name(self, uri_or_id: str, namespace: str = "") -> str:
+        uri = uri_or_id if uri_or_id.startswith("http") else f"https://w3id.org/common-knowledge/{namespace}{uri_or_id}"
+        return self.names.get(uri) or _local(uri).replace("-", " ")
+
+    def passages_of(self, concept_id: str) -> list[dict[str, Any]]:
+        """Every passage linked to the concept, best first: definitional, then by mention density."""
+        entries = list(self.by_concept.get(concept_id, {}).values())
+        return sorted(entries, key=lambda e: (not e["defines"], -e["density"], -e["mentions"], e["passage_id"]))
+
+
+_INDEXES: "weakref.WeakKeyDictionary[Library, KnowledgeIndex]" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def index(library: Library) -> KnowledgeIndex:
+    with _LOCK:
+        if library not in _INDEXES:
+            _INDEXES[library] = KnowledgeIndex(library)
+        return _INDEXES[library]
+
+
+# --- concepts: JSON API ---------------------------------------------------------------------------
+
+def concept_summary(concept: dict[str, Any]) -> dict[str, Any]:
+    return {"id": concept["id"], "pref_label": concept["pref_label"], "alt_labels": list(concept.get("alt_labels") or [])}
+
+
+def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
+    """All concepts A–Z, or with ``label`` the concepts it resolves to, best match first."""
+    ix = index(library)
+    if label is None or not label.strip():
+        ordered = sorted(ix.concepts.values(), key=lambda c: c["pref_label"].casefold())
+        return {"results": [concept_summary(c) for c in ordered]}
+    results = []
+    for match in ix.resolver.resolve(label, limit=10):
+        concept = ix.concepts[match["id"]]
+        results.append({**concept_summary(concept), "score": match["score"], "matched_label": match["label"]})
+    return {"label": label, "results": results}
+
+
+def _definitions(ix: KnowledgeIndex, concept: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for definition in concept.get("definitions") or []:
+        source_id = definition.get("source_id")
+        place = ix.definition_places.get((concept["id"], source_id or "", definition["text"]), {})
+        source = ix.sources.get(source_id or "")
+        out.append({
+            "text": definition["text"],
+            "source_id": source_id,
+            "page": place.get("page"),
+            "page_label": place.get("page_label"),
+            "passage_id": place.get("passage_id"),
+            "sense": definition.get("sense"),
+            "citation": definition.get("citation"),
+            "source_title": (source or {}).get("title") or source_id,
+            "in_library": source is not None,
+            "cite": cite_definition(source, place.get("page"), place.get("page_label")) if source else None,
+        })
+    return out
+
+
+def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None) -> dict[str, str]:
+    """ "Cite this definition": a Harvard in-text citation with the page, and the full reference."""
+    names = [harvard_name(a).split(",")[0] for a in source.get("authors") or [] if a and a.strip()]
+    who = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else (f"{names[0]} et al." if names else "")
+    who = who or re.sub(r"^\[|\]$", "", source.get("title") or source["id"])
+    year = str(source["year"]) if source.get("year") else "n.d."
+    where = f", p. {page_label or page}" if (page_label or page) else ""
+    return {"in_text": f"({who}, {year}{where})", "reference": harvard_citation(source)}
+
+
+def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
+    """The JSON of one concept: labels, definitions with source and page, links, studies, sources, passages."""
+    ix = index(library)
+    concept = ix.concepts.get(concept_id)
+    if concept is None:
+        return None
+    passages = ix.passages_of(concept_id)
+    counts: dict[str, dict[str, int]] = {}
+    for entry in passages:
+        count = counts.setdefault(entry["source_id"], {"mentions": 0, "passages": 0})
+        count["mentions"] += entry["mentions"]
+        count["passages"] += 1
+    sources = sorted(counts, key=lambda s: (-counts[s]["mentions"], s))
+    return {
+        "id": concept["id"],
+        "uri": concept["uri"],
+        "pref_label": concept["pref_label"],
+        "alt_labels": list(concept.get("alt_labels") or []),
+        "notation": concept.get("notation") or None,
+        "scope_note": concept.get("scope_note") or None,
+        "definitions": _definitions(ix, concept),
+        "broader": list(concept.get("broader") or []),
+        "narrower": list(concept.get("narrower") or []),
+        "related": list(concept.get("related") or []),
+        "families": list(concept.get("families") or []),
+        "schemes": list(concept.get("schemes") or []),
+        "studies": list(concept.get("studies") or []),
+        "coined_by": [{
+            "by": [{"id": p, "name": ix.name(p, "person/")} for p in c.get("by") or []],
+            "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
+            "citation": c.get("citation"),
+            "evidence": c.get("evidence"),
+            "source_id": c.get("source_id"),
+        } for c in concept.get("coinage") or []],
+        "sources": sources,
+        "source_counts": [{"source_id": s, "title": (ix.sources.get(s) or {}).get("title") or s, **counts[s]} for s in sources],
+        "passages": [_passage_json(library, entry) for entry in passages],
+    }
+
+
+def _introducer_name(ix: KnowledgeIndex, local: str) -> str:
+    for namespace in ("org/", "concept/", "policy/", "person/", "study/"):
+        uri = f"https://w3id.org/common-knowledge/{namespace}{local}"
+        if uri in ix.names:
+            return ix.names[uri]
+    return local.replace("-", " ")
+
+
+def _passage_json(library: Library, entry: dict[str, Any]) -> dict[str, Any]:
+    passage = library.passage(entry["passage_id"]) or {}
+    return {
+        "passage_id": entry["passage_id"],
+        "source_id": entry["source_id"],
+        "text": passage.get("text", ""),
+        "page": passage.get("page"),
+        "page_label": passage.get("page_label"),
+        "defines": entry["defines"],
+        "mentions": entry["mentions"],
+        "density": entry["density"],
+    }
+
+
+# --- concepts: HTML pages -------------------------------------------------------------------------
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
+    ix = index(library)
+    data = concept_detail(library, concept_id)
+    if data is None:
+        return None
+
+    def link(cid: str) -> dict[str, str]:
+        concept = ix.concepts.get(cid)
+        return {"id": cid, "label": concept["pref_label"] if concept else cid.replace("-", " "), "known": concept is not None}
+
+    studies = library.studies()
+    competing = [d for d in data["definitions"] if d["sense"]]
+    plain = [d for d in data["definitions"] if not d["sense"]]
+    top = []
+    for passage in data["passages"][:TOP_PASSAGES]:
+        source = ix.sources.get(passage["source_id"]) or {}
+        top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
+                    "page_marker": page_marker(passage["page"], passage["page_label"])})
+    for definition in data["definitions"]:
+        definition["page_marker"] = page_marker(definition["page"], definition["page_label"])
+    for coinage in data["coined_by"]:
+        source = ix.sources.get(coinage["source_id"] or "")
+        coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
+        coinage["in_library"] = source is not None
+    return {
+        **data,
+        "plain_definitions": plain,
+        "competing_definitions": competing,
+        "broader_links": [link(c) for c in data["broader"]],
+        "narrower_links": [link(c) for c in data["narrower"]],
+        "related_links": [link(c) for c in data["related"]],
+        "family_links": [f for f in ix.families if f["id"] in data["families"]],
+        "study_links": [{"id": s, "name": (studies.get(s) or {}).get("name") or s,
+                         "acronym": (studies.get(s) or {}).get("acronym"), "known": s in studies}
+                        for s in data["studies"]],
+        "top_passages": top,
+        "passage_total": len(data["passages"]),
+    }
+
+
+def concept_browser(library: Library) -> dict[str, Any]:
+    """A–Z list, the families with their broader/narrower trees, and the prevention ladder."""
+    ix = index(library)
+    ordered = sorted(ix.concepts.values(), key=lambda c: c["pref_label"].casefold())
+    letters: dict[str, list[dict[str, Any]]] = {}
+    for concept in ordered:
+        first = concept["pref_label"][:1].upper()
+        letters.setdefault(first if first.isalpha() else "#", []).append(
+            {"id": concept["id"], "label": concept["pref_label"], "passages": len(ix.by_concept.get(concept["id"], {}))})
+    families = []
+    for family in ix.families:
+        members = {cid for cid, c in ix.concepts.items() if family["id"] in (c.get("families") or [])}
+        if not members:
+            continue
+        roots = sorted((cid for cid in members if not set(ix.concepts[cid].get("broader") or []) & members),
+                       key=lambda cid: ix.concepts[cid]["pref_label"].casefold())
+        families.append({**family, "count": len(members), "tree": [_tree(ix, cid, members, set()) for cid in roots]})
+    ladder = []
+    for concept in ix.concepts.values():
+        if "prevention-levels" in (concept.get("schemes") or []) and concept.get("notation"):
+            definitions = _definitions(ix, concept)
+            ladder.append({"id": concept["id"], "label": concept["pref_label"], "notation": concept["notation"],
+                           "scope_note": concept.get("scope_note"),
+                           "definition": definitions[0] if definitions else None})
+    ladder.sort(key=lambda step: step["notation"])
+    scheme = ix.ladder_scheme
+    return {
+        "count": len(ordered),
+        "letters": [{"letter": k, "concepts": v} for k, v in sorted(letters.items())],
+        "families": families,
+        "ladder": ladder,
+        "ladder_title": scheme.get("title") or "The four levels of prevention",
+        "ladder_source": scheme.get("bibliographicCitation"),
+        "ladder_provenance": scheme.get("provenance"),
+        "ladder_sources": [{"id": s, "title": (ix.sources.get(s) or {}).get("title") or s, "in_library": s in ix.sources}
+                           for s in scheme.get("sources", [])],
+    }
+
+
+def _tree(ix: KnowledgeIndex, cid: str, members: set[str], seen: set[str]) -> dict[str, Any]:
+    seen = seen | {cid}
+    children = sorted((c for c in ix.concepts[cid].get("narrower") or [] if c in ix.concepts and c not in seen),
+                      key=lambda c: ix.concepts[c]["pref_label"].casefold())
+    # narrower concepts are given by skos:broader on the child as well
+    children += sorted((c for c, concept in ix.concepts.items() if cid in (concept.get("broader") or [])
+                        and c not in seen and c not in children), key=lambda c: ix.concepts[c]["pref_label"].casefold())
+    return {"id": cid, "label": ix.concepts[cid]["pref_label"], "children": [_tree(ix, c, members, seen) for c in children]}
+
+
+# --- studies --------------------------------------------------------------------------------------
+
+STUDY_SUMMARY_FIELDS = ("id", "name", "acronym", "funder", "years", "sources")
+
+
+def study_summary(study: dict[str, Any]) -> dict[str, Any]:
+    out = {name: study.get(name) for name in STUDY_SUMMARY_FIELDS}
+    out["funder_names"] = study.get("funder_names") or []
+    return out
+
+
+def study_list(library: Library) -> dict[str, Any]:
+    return {"results": [study_summary(s) for s in library.studies().values()]}
+
+
+def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
+    study = library.study(study_id)
+    if study is None:
+        return None
+    ix = index(library)
+    concepts = sorted((c["id"] for c in ix.concepts.values() if study_id in (c.get("studies") or [])),
+                      key=lambda cid: ix.concepts[cid]["pref_label"].casefold())
+    passages = []
+    for entry in sorted(study["passages"], key=lambda e: (-e["mentions"], e["passage_id"])):
+        passage = library.passage(entry["passage_id"]) or {}
+        passages.append({"passage_id": entry["passage_id"], "source_id": passage.get("source_id"),
+                         "text": passage.get("text", ""), "page": passage.get("page"),
+                         "page_label": passage.get("page_label"), "mentions": entry["mentions"]})
+    out = study_summary(study)
+    out.update({key: value for key, value in study.items() if key not in out and key != "passages"})
+    out["concepts"] = concepts
+    out["passages"] = passages
+    return out
+
+
+def study_page(library: Library, study_id: str) -> dict[str, Any] | None:
+    data = study_detail(library, study_id)
+    if data is None:
+        return None
+    ix = index(library)
+    data["concept_links"] = [{"id": c, "label": ix.concepts[c]["pref_label"]} for c in data["concepts"]]
+    data["source_links"] = [{"id": s, "title": (ix.sources.get(s) or {}).get("title") or s, "in_library": s in ix.sources}
+                            for s in sorted(set(data["sources"]) | set(data["referenced_by"]))]
+    for passage in data["passages"]:
+        passage["excerpt"] = _excerpt(passage["text"])
+        passage["page_marker"] = page_marker(passage["page"], passage["page_label"])
+        passage["source_title"] = (ix.sources.get(passage["source_id"] or "") or {}).get("title") or passage["source_id"]
+    return data
+
+
+def study_index_page(library: Library) -> dict[str, Any]:
+    rows = []
+    for study in library.studies().values():
+        rows.append({**study_summary(study), "passage_count": len(study["passages"]), "description": study.get("description")})
+    return {"studies": rows}

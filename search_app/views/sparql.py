@@ -1,0 +1,133 @@
+"""The SPARQL 1.1 Protocol endpoint (/sparql) and the graph export (/export/<format>).
+
+Errors here are JSON ``{"error": {"status", "message"}}`` (the endpoint's clients are programs),
+except that GET /sparql without a query is the HTML page of example queries.
+"""
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from kg.graph import EXPORT_FORMATS, export
+from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, QueryFailed, QueryPool, QueryRefused,
+                       QueryTimeout, check_query, choose_format, serialize_results)
+
+from .. import sparqldata
+from . import library
+
+bp = Blueprint("sparql", __name__)
+_LOCK = threading.Lock()
+
+
+def make_pool(app) -> QueryPool:
+    """The app's worker pool (no process starts until the first query)."""
+    settings = app.extensions["ckg_library"].settings
+    config = app.config
+    pool = QueryPool(
+        str(app.extensions["ckg_library"].graph_path),
+        workers=config.get("SPARQL_WORKERS", settings.sparql_workers),
+        timeout_s=config.get("SPARQL_TIMEOUT_S", settings.sparql_timeout_s),
+        max_results=config.get("SPARQL_MAX_RESULTS", settings.sparql_max_results),
+        memory_mb=config.get("SPARQL_MEMORY_MB", settings.sparql_memory_mb),
+        store=config.get("GRAPH_STORE", settings.graph_store),
+    )
+    atexit.register(pool.close)
+    return pool
+
+
+def pool() -> QueryPool:
+    return current_app.extensions["ckg_sparql"]
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response
+
+
+def _values(name: str) -> list[str]:
+    values = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.getlist(name)
+    return values
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    if request.method == "GET":
+        if "update" in request.args:
+            return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
+        query = request.args.get("query")
+        if query is None:
+            return render_template("sparql.html", view=sparqldata.examples_page(pool(), request.args.get("edit")))
+    else:
+        mimetype = request.mimetype
+        if mimetype == "application/sparql-update":
+            return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
+        if mimetype == "application/sparql-query":
+            query = request.get_data(as_text=True)
+        elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if "update" in request.form:
+                return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
+            query = request.form.get("query")
+        else:
+            return _error(415, "POST a query as application/sparql-query, or as the `query` field of a "
+                               "form (application/x-www-form-urlencoded).")
+        if query is None:
+            return _error(400, "The request holds no query: pass it in the `query` parameter.")
+    fmt = (_values("format") or _values("output") or [None])[0]
+    try:
+        form = check_query(query)
+        if not fmt and request.accept_mimetypes.best_match(
+                list((GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES).values()) + ["text/html"]) == "text/html":
+            fmt = "html"
+        choice = choose_format(form, fmt, request.accept_mimetypes if request.accept_mimetypes else None)
+        result = pool().run(query, graph_format=choice if choice in GRAPH_TYPES else "turtle",
+                            default_graphs=_values("default-graph-uri") or None,
+                            named_graphs=_values("named-graph-uri") or None)
+    except QueryRefused as exc:
+        return _error(400, str(exc))
+    except QueryFailed as exc:
+        return _error(400, str(exc))
+    except (QueryTimeout, EndpointUnavailable) as exc:
+        return _error(503, str(exc))
+    if choice == "html":
+        return render_template("sparql_results.html", view=sparqldata.results_page(query, result, library()))
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        response = Response(result.body, mimetype=result.media_type)
+    else:
+        response = Response(serialize_results(result, choice), mimetype=RESULT_TYPES[choice])
+    response.headers["Vary"] = "Accept"
+    response.headers["X-SPARQL-Results"] = str(result.count)
+    if result.truncated:
+        response.headers["X-SPARQL-Truncated"] = f"results cut off at {pool().max_results} (setting sparql_max_results)"
+    return response
+
+
+@bp.get("/export/<fmt>")
+def export_graph(fmt: str):
+    if fmt not in EXPORT_FORMATS:
+        return _error(404, f"Unknown export format “{fmt}”: one of {', '.join(EXPORT_FORMATS)}.")
+    graph = request.args.get("graph") or None
+    cache = current_app.extensions.setdefault("ckg_exports", {})
+    key = (fmt, graph)
+    if key not in cache:
+        path = library().graph_path
+        if not path.exists():
+            return _error(503, "This build has no knowledge graph (graph.nq); rebuild with `ckg build`.")
+        try:
+            body = export(path, fmt, graph)
+        except KeyError as exc:
+            return _error(404, str(exc.args[0]))
+        with _LOCK:
+            if len(cache) > 32:
+                cache.clear()
+            cache[key] = body
+    media_type, extension, _ = EXPORT_FORMATS[fmt]
+    response = Response(cache[key], mimetype=media_type)
+    name = re.sub(r"[^\w.-]+", "-", f"common-knowledge{'-' + graph.rsplit('/', 1)[-1] if graph else ''}.{extension}")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

@@ -1,0 +1,344 @@
+"""The knowledge graph: vocabulary, SHACL, named graphs, passages and annotations, located
+definitions, study links, provenance, export round trips, and the concept/study JSON API.
+
+Most tests read the build of tests/data/graph (conftest.graph_build), whose texts quote curated
+definitions on known pages; SHACL is also checked on the tiny corpus's build.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.graph import GRAPH_FILE, build_graph, export, read_dataset, source_graph, union_graph, validate_dataset
+from kg.vocab import CK, CONCEPT, OA, ORG, PASSAGE, PERSON, SOURCE, STUDY, ck_terms
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology"
+CKG = [sys.executable, "-m", "kg.cli"]
+
+
+@pytest.fixture(scope="module")
+def dataset(graph_build) -> Dataset:
+    return read_dataset(graph_build / "current" / GRAPH_FILE)
+
+
+@pytest.fixture(scope="module")
+def union(dataset) -> Graph:
+    return union_graph(dataset)
+
+
+@pytest.fixture(scope="module")
+def glib(graph_build):
+    from kg.library import Library
+
+    return Library(graph_build)
+
+
+# --- vocabulary and schema -------------------------------------------------------------------------
+
+def test_defined_namespace_and_schema_declare_the_same_terms():
+    schema = Graph().parse(str(ONTOLOGY / "schema.ttl"))
+    declared = {str(s) for s in schema.subjects(RDF.type, None) if str(s).startswith(str(CK._NS))}
+    assert declared == ck_terms()
+    for term in declared:        # each with a label and a comment
+        assert schema.value(URIRef(term), RDFS.label) is not None, term
+        assert schema.value(URIRef(term), RDFS.comment) is not None, term
+
+
+def test_a_misspelt_term_raises():
+    with pytest.raises(AttributeError):
+        CK.definesConcpet  # noqa: B018
+    with pytest.raises(AttributeError):
+        OA.hasTraget  # noqa: B018
+
+
+def test_every_ck_term_the_curated_files_and_the_graph_use_is_declared(union):
+    used = {str(t) for triple in union for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CK._NS))}
+    assert used <= ck_terms(), used - ck_terms()
+
+
+# --- SHACL -----------------------------------------------------------------------------------------
+
+def test_built_graph_conforms_to_the_shapes(dataset, graph_build):
+    conforms, report = validate_dataset(dataset, ONTOLOGY)
+    assert conforms, report
+    stats = json.loads((graph_build / "current" / "graph.json").read_text())
+    assert stats["shacl"]["conforms"] is True and stats["quads"] == len(dataset)
+
+
+def test_tiny_corpus_graph_conforms_too(tiny_build):
+    conforms, report = validate_dataset(read_dataset(tiny_build / "current" / GRAPH_FILE), ONTOLOGY)
+    assert conforms, report
+
+
+def test_shapes_catch_a_broken_graph(dataset):
+    broken = Dataset()
+    for quad in dataset.quads((None, None, None, None)):
+        broken.add(quad)
+    graph = broken.graph(source_graph("chat-resilience-article"))
+    passage = next(graph.subjects(RDF.type, CK.Passage))
+    graph.remove((passage, RDF.value, None))                                      # a passage without text
+    concept = CONCEPT["relational-agency"]
+    broken.graph(URIRef("https://w3id.org/common-knowledge/graph/ontology")).add(
+        (concept, SKOS.prefLabel, Literal("second preferred label", lang="en")))  # two prefLabels
+    conforms, report = validate_dataset(broken, ONTOLOGY)
+    assert not conforms
+    assert "A passage has its text" in report and "exactly one English preferred label" in report
+
+
+# --- the dataset ------------------------------------------------------------------------------------
+
+def test_one_named_graph_per_source_plus_ontology_and_build(dataset):
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert {str(source_graph("chat-resilience-article")), str(source_graph("oxford-ref2014-impact")),
+            "https://w3id.org/common-knowledge/graph/ontology", "https://w3id.org/common-knowledge/graph/build"} == names
+    assert not any(isinstance(t, type(None)) for t in names)
+    # no blank nodes anywhere: the curated files' blank nodes got stable IRIs
+    from rdflib import BNode
+    assert not any(isinstance(t, BNode) for q in dataset.quads((None, None, None, None)) for t in q[:3])
+
+
+def test_a_source_graph_can_be_replaced_alone(dataset):
+    copy = Dataset()
+    for quad in dataset.quads((None, None, None, None)):
+        copy.add(quad)
+    before = len(copy.graph(source_graph("oxford-ref2014-impact")))
+    copy.remove_graph(copy.graph(source_graph("chat-resilience-article")))
+    assert len(copy.graph(source_graph("oxford-ref2014-impact"))) == before
+    assert (CONCEPT["relational-agency"], RDF.type, SKOS.Concept) in union_graph(copy)
+    assert not list(union_graph(copy).subjects(OA.hasSource, SOURCE["chat-resilience-article"]))
+
+
+def test_source_description(dataset):
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    source = SOURCE["chat-resilience-article"]
+    types = set(graph.objects(source, RDF.type))
+    assert {CK.Source, URIRef("http://purl.org/spar/fabio/JournalArticle")} <= types
+    assert str(graph.value(source, DCTERMS.title)).startswith("[Relational work")
+    assert graph.value(source, CK.titleSupplied) == Literal(True)
+    assert graph.value(source, URIRef("http://purl.org/spar/fabio/hasPublicationYear")) == Literal("2009", datatype=XSD.gYear)
+    # creators are the people of studies.ttl, matched by name
+    assert set(graph.objects(source, DCTERMS.creator)) == {PERSON["anne-edwards"], PERSON["harry-daniels"]}
+    assert set(graph.objects(source, DCTERMS.references)) == {STUDY["necf"], STUDY["liw"]}
+    impact = dataset.graph(source_graph("oxford-ref2014-impact"))
+    assert (SOURCE["oxford-ref2014-impact"], RDF.type, CK.ImpactCaseStudy) in impact
+    assert impact.value(SOURCE["oxford-ref2014-impact"], DCTERMS.creator) == ORG["university-of-oxford"]
+    assert {STUDY["diw"], STUDY["resourceful-leadership"]} <= set(impact.objects(SOURCE["oxford-ref2014-impact"], DCTERMS.references))
+
+
+def test_passages_with_both_selectors(dataset, glib):
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    text = glib.document("chat-resilience-article")["text"]
+    for passage in glib.passages("chat-resilience-article"):
+        node = PASSAGE[passage["passage_id"]]
+        assert graph.value(node, OA.hasSource) == SOURCE["chat-resilience-article"]
+        assert str(graph.value(node, RDF.value)) == passage["text"]
+        assert graph.value(node, CK.page).toPython() == passage["page"]
+        assert str(graph.value(node, CK.passageKind)) == passage["kind"]
+        assert str(graph.value(node, CK.heading)) == passage["heading"]
+        assert graph.value(node, PROV.wasDerivedFrom) == URIRef("https://w3id.org/common-knowledge/file/relational-work.txt")
+        selectors = {graph.value(s, RDF.type): s for s in graph.objects(node, OA.hasSelector)}
+        position, quote = selectors[OA.TextPositionSelector], selectors[OA.TextQuoteSelector]
+        start, end = graph.value(position, OA.start).toPython(), graph.value(position, OA.end).toPython()
+        assert (start, end) == (passage["start"], passage["end"])
+        assert str(graph.value(quote, OA.exact)) == text[start:end]
+        if start:
+            assert text[:start].endswith(str(graph.value(quote, OA.prefix)))
+
+
+def test_concept_mentions_are_web_annotations(dataset, glib):
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    text = glib.document("chat-resilience-article")["text"]
+    annotations = list(graph.subjects(RDF.type, CK.ConceptMention))
+    assert len(annotations) >= 10
+    bodies = set()
+    for annotation in annotations:
+        assert (annotation, RDF.type, OA.Annotation) in graph
+        assert graph.value(annotation, OA.motivatedBy) == OA.identifying
+        bodies.add(graph.value(annotation, OA.hasBody))
+        target = graph.value(annotation, OA.hasTarget)
+        assert graph.value(target, OA.hasSource) == SOURCE["chat-resilience-article"]
+        assert (graph.value(target, OA.hasScope), RDF.type, CK.Passage) in graph
+        selectors = {graph.value(s, RDF.type): s for s in graph.objects(target, OA.hasSelector)}
+        start = graph.value(selectors[OA.TextPositionSelector], OA.start).toPython()
+        end = graph.value(selectors[OA.TextPositionSelector], OA.end).toPython()
+        assert str(graph.value(selectors[OA.TextQuoteSelector], OA.exact)) == text[start:end]
+    assert {CONCEPT["relational-agency"], CONCEPT["resilience"], CONCEPT["common-knowledge"]} <= bodies
+
+
+def test_definitional_passages_and_located_definitions(dataset, union, glib):
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    defining = {c for c in graph.objects(None, CK.definesConcept)}
+    assert {CONCEPT["relational-agency"], CONCEPT["resilience"]} <= defining
+    # the curated definitions quoted in the test text are located: passage and page
+    pages = {}
+    for definition in union.objects(CONCEPT["relational-agency"], SKOS.definition):
+        if union.value(definition, DCTERMS.source) == SOURCE["chat-resilience-article"]:
+            passage = union.value(definition, PROV.wasQuotedFrom)
+            assert passage is not None and (passage, RDF.type, CK.Passage) in union
+            pages[str(union.value(definition, RDF.value))[:30]] = union.value(definition, CK.page).toPython()
+    assert set(pages.values()) == {2}
+    senses = {str(union.value(d, CK.sense)): union.value(d, CK.page)
+              for d in union.objects(CONCEPT["resilience"], SKOS.definition)
+              if union.value(d, PROV.wasQuotedFrom) is not None}
+    assert senses["developmental"].toPython() == 3 and senses["CHAT"].toPython() in (1, 3)
+
+
+def test_passages_link_to_the_studies_they_name(union):
+    named = {(str(p).rsplit("/", 1)[-1], str(s).rsplit("/", 1)[-1]) for p, s in union.subject_objects(CK.mentionsStudy)}
+    studies = {s for _, s in named}
+    assert {"necf", "liw", "diw", "resourceful-leadership"} <= studies
+    study_mentions = list(union.subjects(RDF.type, CK.StudyMention))
+    assert len(study_mentions) >= len(named)
+
+
+def test_study_matcher_needs_capitals_for_acronyms_and_letters():
+    from kg.studies import StudyMatcher, load_study_labels
+
+    matcher = StudyMatcher(load_study_labels(ONTOLOGY / "studies.ttl"))
+    found = lambda text: [m["study_id"] for m in matcher.find(text)]  # noqa: E731
+    assert found("Findings from NECF and the LIW project") == ["necf", "liw"]
+    assert found("the necf team; a programme a family used") == []
+    assert found("In Programme A the schools") == ["programme-a"]
+    assert matcher.resolve("Evaluation of the CWDC Social work Remodelling Pilot") == "cwdc-remodelling"
+    assert matcher.resolve("RL") == "resourceful-leadership"
+
+
+def test_provenance_of_the_build(dataset, graph_build):
+    build = dataset.graph(URIRef("https://w3id.org/common-knowledge/graph/build"))
+    activity = next(build.subjects(CK.corpusHash, None))
+    manifest = json.loads((graph_build / "current" / "manifest.json").read_text())
+    assert str(build.value(activity, CK.corpusHash)) == manifest["corpus_hash"]
+    assert build.value(activity, PROV.startedAtTime).datatype == XSD.dateTime
+    agent = build.value(activity, PROV.wasAssociatedWith)
+    assert (agent, RDF.type, PROV.SoftwareAgent) in build and build.value(agent, OWL.versionInfo) is not None
+    assert len(set(build.objects(activity, PROV.used))) == 2
+    file_node = URIRef("https://w3id.org/common-knowledge/file/relational-work.txt")
+    source = dataset.graph(source_graph("chat-resilience-article"))
+    assert str(source.value(file_node, DCTERMS.identifier)).startswith("sha256:")
+
+
+def test_build_graph_from_plain_data_without_documents():
+    """The plain entry point: no documents, no provenance; quotes come from the passages themselves."""
+    passages = [{"passage_id": "s-1", "source_id": "s", "page": 1, "page_label": "i", "start": 10, "end": 60,
+                 "heading": None, "kind": "text", "text": "Common knowledge is built when relational agency grows."}]
+    links = {"s-1": {"mentions": [{"concept_id": "common-knowledge", "start": 10, "end": 26, "surface": "Common knowledge",
+                                   "label": "common knowledge"}], "defines": ["common-knowledge"]}}
+    sources = [{"id": "s", "file": "s.txt", "title": "S", "authors": ["Somebody, Ann"], "type": ""}]
+    dataset = build_graph(ontology_dir=ONTOLOGY, sources=sources, passages=passages, links=links)
+    graph = dataset.graph(source_graph("s"))
+    assert (PASSAGE["s-1"], CK.definesConcept, CONCEPT["common-knowledge"]) in graph
+    assert str(graph.value(PASSAGE["s-1"], CK.pageLabel)) == "i"
+    assert (PERSON["ann-somebody"], FOAF.name, Literal("Ann Somebody")) in graph
+    conforms, report = validate_dataset(dataset, ONTOLOGY)
+    assert conforms, report
+
+
+# --- export and round trips ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("json-ld", "json-ld")])
+def test_union_round_trips_without_loss(graph_build, union, fmt, rdflib_format):
+    body = export(graph_build / "current" / GRAPH_FILE, fmt)
+    parsed = Graph().parse(data=body.decode("utf-8"), format=rdflib_format)
+    assert len(parsed) == len(union)
+    assert set(parsed) == set(union)            # no blank nodes: set equality is exact
+    assert isomorphic(parsed, union)
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("nquads", "nquads"), ("trig", "trig")])
+def test_dataset_round_trips_with_its_named_graphs(graph_build, dataset, fmt, rdflib_format):
+    body = export(graph_build / "current" / GRAPH_FILE, fmt)
+    parsed = Dataset()
+    parsed.parse(data=body.decode("utf-8"), format=rdflib_format)
+    original = {(s, p, o, g) for s, p, o, g in dataset.quads((None, None, None, None))}
+    again = {(s, p, o, g) for s, p, o, g in parsed.quads((None, None, None, None))}
+    assert {(s, p, o, str(g)) for s, p, o, g in again} == {(s, p, o, str(g)) for s, p, o, g in original}
+
+
+def test_one_named_graph_exports_alone(graph_build, dataset):
+    body = export(graph_build / "current" / GRAPH_FILE, "turtle", "oxford-ref2014-impact")
+    parsed = Graph().parse(data=body.decode("utf-8"), format="turtle")
+    assert set(parsed) == set(dataset.graph(source_graph("oxford-ref2014-impact")))
+    with pytest.raises(KeyError):
+        export(graph_build / "current" / GRAPH_FILE, "turtle", "no-such-source")
+
+
+def test_cli_export(graph_build, tmp_path, union):
+    out = tmp_path / "graph.jsonld"
+    result = subprocess.run(CKG + ["export", "--format", "json-ld", "--build", str(graph_build), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert set(Graph().parse(str(out), format="json-ld")) == set(union)
+
+
+@pytest.mark.parametrize("fmt,media_type", [("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
+                                             ("nquads", "application/n-quads"), ("trig", "application/trig")])
+def test_export_endpoint_media_types(graph_build, fmt, media_type):
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(graph_build), "TESTING": True}).test_client()
+    response = client.get(f"/export/{fmt}")
+    assert response.status_code == 200 and response.mimetype == media_type
+    assert response.headers["Content-Disposition"].startswith("inline; filename=")
+    missing = client.get("/export/rdfa")
+    assert missing.status_code == 404 and missing.get_json()["error"]["status"] == 404
+    assert client.get(f"/export/{fmt}?graph=nope").get_json()["error"]["status"] == 404
+
+
+# --- concept and study JSON on the graph build --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gclient(graph_build):
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": str(graph_build), "TESTING": True})
+    yield app.test_client()
+    app.extensions["ckg_sparql"].close()
+
+
+def test_concept_api_has_every_documented_field(gclient):
+    body = gclient.get("/api/concepts/relational-agency").get_json()
+    for name in ("id", "uri", "pref_label", "alt_labels", "definitions", "broader", "narrower", "related", "studies",
+                 "sources", "passages"):
+        assert name in body, name
+    assert body["uri"] == "https://w3id.org/common-knowledge/concept/relational-agency"
+    assert body["broader"] == ["agency"] and "common-knowledge" in body["related"]
+    assert {"liw", "necf"} <= set(body["studies"])
+    located = [d for d in body["definitions"] if d["source_id"] == "chat-resilience-article"]
+    assert located and all(d["page"] == 2 and set(d) >= {"text", "source_id", "page"} for d in located)
+    assert located[0]["cite"]["in_text"] == "(Edwards and Daniels, 2009, p. 2)"
+    assert body["sources"][0] == "chat-resilience-article"
+    passages = body["passages"]
+    assert passages and all(set(p) >= {"passage_id", "source_id", "text"} for p in passages)
+    assert passages[0]["defines"] is True          # definitional passages come first
+    flags = [p["defines"] for p in passages]
+    assert flags == sorted(flags, reverse=True)
+    assert body["coined_by"] and body["coined_by"][0]["by"][0]["name"] == "Anne Edwards"
+
+
+def test_competing_definitions_keep_their_sense(gclient):
+    body = gclient.get("/api/concepts/resilience").get_json()
+    senses = {d["sense"] for d in body["definitions"]}
+    assert {"developmental", "CHAT", "risk-and-protection"} <= senses
+    assert any(d["sense"] == "developmental" and d["page"] == 3 for d in body["definitions"])
+
+
+def test_study_api(gclient):
+    listing = gclient.get("/api/studies").get_json()["results"]
+    assert listing and all(set(s) >= {"id", "name", "acronym", "funder", "years", "sources"} for s in listing)
+    necf = next(s for s in listing if s["id"] == "necf")
+    assert necf["acronym"] == "NECF" and necf["funder"] == ["dfes"] and necf["years"] == "2002–2006"
+    assert set(necf["sources"]) == {"chat-resilience-article", "oxford-ref2014-impact"}
+    detail = gclient.get("/api/studies/necf").get_json()
+    assert set(detail) >= {"id", "name", "acronym", "funder", "years", "sources", "concepts", "passages"}
+    assert "relational-agency" in detail["concepts"] or "cultural-historical-activity-theory" in detail["concepts"]
+    assert detail["passages"] and all(p["text"] and p["source_id"] for p in detail["passages"])
+    assert detail["leads"][0]["name"] == "Anne Edwards"
+    assert gclient.get("/api/studies/nope").status_code == 404

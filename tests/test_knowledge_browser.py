@@ -1,0 +1,98 @@
+"""Concept, concept browser, study and SPARQL pages in Debian's chromium (Playwright), on the
+graph corpus's build: what a policy officer sees, with no console errors (CSP included)."""
+from __future__ import annotations
+
+import pytest
+
+from test_web_browser import page  # noqa: F401  (the page fixture with its problem log)
+
+pytestmark = pytest.mark.browser
+
+
+def test_concept_page(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    response = page.goto(f"{graph_server}/concepts/relational-agency")
+    assert response.status == 200
+    expect(page.locator("h1.pref-label")).to_have_text("relational agency")
+    expect(page.locator(".alt-labels")).to_contain_text("working relationally")
+    definition = page.locator(".definitions .definition").first
+    expect(definition).to_contain_text("relational agency involves first being able to align")
+    expect(definition.locator("figcaption")).to_contain_text("p. 2")
+    definition.locator(".cite summary").click()
+    expect(definition.locator(".cite .in-text")).to_contain_text("(Edwards and Daniels, 2009, p. 2)")
+    expect(page.locator(".coined")).to_contain_text("Anne Edwards")
+    expect(page.locator(".relations .broader")).to_contain_text("agency")
+    expect(page.locator(".relations .studies")).to_contain_text("LIW")
+    expect(page.locator(".source-counts li").first).to_contain_text("mentions")
+    first = page.locator(".evidence-passages .passage-hit").first
+    expect(first.locator(".badge")).to_have_text("defines it")
+    first.locator(".where a").click()
+    page.wait_for_url("**/sources/chat-resilience-article#*")
+    expect(page.locator(".passage:target")).to_have_count(1)
+    page.problems.assert_clean()
+
+
+def test_competing_definitions_side_by_side(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/resilience")
+    senses = page.locator(".competing .sense h4")
+    expect(senses.first).to_be_visible()
+    texts = [t.lower() for t in senses.all_inner_texts()]
+    assert any("developmental" in t for t in texts) and any("chat" in t for t in texts)
+    page.problems.assert_clean()
+
+
+def test_concept_browser_with_the_ladder(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts")
+    rungs = page.locator(".ladder .rung")
+    expect(rungs).to_have_count(4)
+    expect(rungs.first).to_be_visible()
+    expect(rungs.locator(".notation")).to_have_text(["1", "2", "3", "4"])
+    expect(rungs.nth(2)).to_contain_text("heavy-end prevention")
+    expect(page.locator(".ladder-source")).to_contain_text("Hardiker")
+    expect(page.locator("#families .family").first).to_be_visible()
+    expect(page.locator("ul.az li").first).to_be_visible()
+    page.fill("#label", "Heavy End Prevention")
+    page.get_by_role("button", name="Go to the best match").click()
+    page.wait_for_url("**/concepts/heavy-end-prevention")
+    expect(page.locator("h1.pref-label")).to_contain_text("heavy-end prevention")
+    page.problems.assert_clean()
+
+
+def test_study_page(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/studies")
+    page.get_by_role("link", name="National Evaluation of the Children's Fund", exact=True).click()
+    page.wait_for_url("**/studies/necf")
+    expect(page.locator("h1.study-name")).to_contain_text("(NECF)")
+    expect(page.locator(".meta .funder")).to_have_text("Department for Education and Skills")
+    expect(page.locator(".meta .years")).to_contain_text("2002–2006")
+    expect(page.locator(".meta .leads")).to_have_text("Anne Edwards")
+    expect(page.locator(".study-sources li")).to_have_count(3)
+    expect(page.locator(".passage-hit").first).to_be_visible()
+    page.problems.assert_clean()
+
+
+def test_sparql_examples_run_with_one_click(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/sparql")
+    examples = page.locator("article.example")
+    expect(examples.first).to_be_visible()
+    page.locator("#example-prevention-levels .run-link").click()
+    page.wait_for_url("**/sparql?*")
+    expect(page.locator("#results tbody tr")).to_have_count(4)
+    expect(page.locator("#results tbody tr").nth(2)).to_contain_text("heavy-end prevention")
+    page.go_back()
+    page.locator("#example-studies .run-link").click()
+    expect(page.locator("#results tbody tr").first).to_be_visible()
+    page.goto(f"{graph_server}/sparql")
+    page.fill("#query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/common-knowledge/ontology#Passage> }")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#results tbody td").first).to_have_text("8")
+    page.problems.assert_clean()

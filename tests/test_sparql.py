@@ -1,0 +1,325 @@
+"""The SPARQL endpoint through real clients against the live server (waitress): SPARQLWrapper for
+the protocol and result formats, urllib for what SPARQLWrapper hides; UPDATE and SERVICE refused,
+a runaway query cut off while the server keeps serving; the example queries and their latency;
+label resolution and the concept JSON on the tiny build; `ckg concept`."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from kg.sparql import QueryRefused, check_query
+from kg.sparql_examples import EXAMPLES
+
+SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
+from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML  # noqa: E402
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nPREFIX ckc: <https://w3id.org/common-knowledge/concept/>\n"
+LEVELS = PREFIX + """SELECT ?level ?label WHERE { ?c skos:inScheme ckc:prevention-levels ; skos:notation ?level ;
+  skos:prefLabel ?label } ORDER BY ?level"""
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def wrapper(live_server, fmt=JSON, method=None):
+    client = SPARQLWrapper.SPARQLWrapper(f"{live_server}/sparql")
+    client.setReturnFormat(fmt)
+    if method:
+        client.setMethod(method)
+    return client
+
+
+def http(url, data=None, headers=None, method=None):
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+# --- the protocol with a real client ----------------------------------------------------------------
+
+def test_select_as_json_with_sparqlwrapper(live_server):
+    client = wrapper(live_server)
+    client.setQuery(LEVELS)
+    result = client.queryAndConvert()
+    rows = [(b["level"]["value"], b["label"]["value"]) for b in result["results"]["bindings"]]
+    assert rows == [("1", "diversionary prevention"), ("2", "early prevention"), ("3", "heavy-end prevention"),
+                    ("4", "restorative prevention")]
+    assert result["results"]["bindings"][0]["label"]["xml:lang"] == "en"
+
+
+def test_post_form_and_xml_results(live_server):
+    client = wrapper(live_server, XML, POST)
+    client.setQuery(LEVELS)
+    document = client.queryAndConvert()            # xml.dom.minidom Document
+    literals = [n.firstChild.data for n in document.getElementsByTagName("literal")]
+    assert "heavy-end prevention" in literals
+
+
+@pytest.mark.parametrize("fmt,delimiter", [(CSV, ","), (TSV, "\t")])
+def test_csv_and_tsv(live_server, fmt, delimiter):
+    client = wrapper(live_server, fmt)
+    client.setQuery(LEVELS)
+    body = client.query().response.read().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body))) if fmt == CSV else [line.split("\t") for line in body.splitlines()]
+    assert rows[0] in (["level", "label"], ["?level", "?label"])
+    assert len(rows) == 5
+    assert ("heavy-end prevention" if fmt == CSV else '"heavy-end prevention"@en') in [r[1] for r in rows]
+
+
+def test_ask_and_construct(live_server):
+    client = wrapper(live_server)
+    client.setQuery(PREFIX + "ASK { ckc:relational-agency skos:broader ckc:agency }")
+    assert client.queryAndConvert()["boolean"] is True
+    client = wrapper(live_server, TURTLE)
+    client.setQuery(PREFIX + "CONSTRUCT { ckc:common-knowledge skos:prefLabel ?l } WHERE { ckc:common-knowledge skos:prefLabel ?l }")
+    response = client.query().response
+    assert response.headers["Content-Type"].startswith("text/turtle")
+    from rdflib import Graph
+    graph = Graph().parse(data=response.read().decode("utf-8"), format="turtle")
+    assert [str(o) for o in graph.objects()] == ["common knowledge"]
+
+
+def test_post_sparql_query_body_and_accept_negotiation(live_server):
+    status, headers, body = http(f"{live_server}/sparql", data=LEVELS.encode(),
+                                 headers={"Content-Type": "application/sparql-query",
+                                          "Accept": "application/sparql-results+xml"})
+    assert status == 200 and headers["Content-Type"].startswith("application/sparql-results+xml")
+    assert ElementTree.fromstring(body).tag.endswith("sparql")
+    query = urllib.parse.urlencode({"query": LEVELS})
+    status, headers, body = http(f"{live_server}/sparql?{query}", headers={"Accept": "text/csv"})
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    status, headers, body = http(f"{live_server}/sparql?{query}&format=json", headers={"Accept": "text/csv"})
+    assert headers["Content-Type"].startswith("application/sparql-results+json")   # the parameter wins
+    describe = urllib.parse.urlencode({"query": PREFIX + "DESCRIBE ckc:resilience"})
+    status, headers, body = http(f"{live_server}/sparql?{describe}", headers={"Accept": "application/ld+json"})
+    assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
+    assert json.loads(body)
+
+
+def test_result_cap(tiny_build):
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": str(tiny_build), "TESTING": True, "SPARQL_MAX_RESULTS": 5, "SPARQL_WORKERS": 1})
+    try:
+        client = app.test_client()
+        response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }", "format": "json"})
+        assert response.status_code == 200
+        assert len(response.get_json()["results"]["bindings"]) == 5
+        assert response.headers["X-SPARQL-Truncated"].startswith("results cut off at 5")
+        small = client.get("/sparql", query_string={"query": LEVELS, "format": "csv"})
+        assert "X-SPARQL-Truncated" not in small.headers and small.headers["X-SPARQL-Results"] == "4"
+        graph = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "ntriples"})
+        assert graph.mimetype == "application/n-triples" and len(graph.get_data(as_text=True).splitlines()) == 5
+    finally:
+        app.extensions["ckg_sparql"].close()
+
+
+# --- refused and stopped ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("update", [
+    'INSERT DATA { <http://example.org/a> <http://example.org/b> "c" }',
+    "PREFIX ex: <http://example.org/> DELETE WHERE { ?s ?p ?o }",
+    "LOAD <http://example.org/data.ttl>",
+    "CLEAR ALL", "DROP GRAPH <http://example.org/g>", "CREATE GRAPH <http://example.org/g>",
+])
+def test_update_is_refused(live_server, update):
+    client = wrapper(live_server)
+    client.setQuery(update)
+    client.queryType = "SELECT"            # make SPARQLWrapper send it as a query anyway
+    with pytest.raises(QueryBadFormed) as caught:
+        client.queryAndConvert()
+    assert "read-only" in str(caught.value)
+
+
+def test_update_by_protocol_is_refused_with_json(live_server):
+    for data, content_type in [(b"CLEAR ALL", "application/sparql-update"),
+                               (urllib.parse.urlencode({"update": "CLEAR ALL"}).encode(), "application/x-www-form-urlencoded")]:
+        status, headers, body = http(f"{live_server}/sparql", data=data, headers={"Content-Type": content_type})
+        assert status == 400 and headers["Content-Type"].startswith("application/json")
+        assert json.loads(body)["error"] == {"status": 400, "message": "This endpoint is read-only: SPARQL Update is refused."}
+    wrapper_client = wrapper(live_server)
+    wrapper_client.setQuery("CLEAR ALL")
+    wrapper_client.setMethod(POST)
+    with pytest.raises(Exception) as caught:     # SPARQLWrapper sends an update as `update=`
+        wrapper_client.query()
+    assert "read-only" in str(caught.value)
+
+
+def test_service_is_refused(live_server):
+    client = wrapper(live_server)
+    client.setQuery("SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } } LIMIT 1")
+    with pytest.raises(QueryBadFormed) as caught:
+        client.queryAndConvert()
+    assert "SERVICE" in str(caught.value)
+
+
+def test_syntax_error_is_a_clear_400(live_server):
+    status, headers, body = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": "SELECT ?x WHERE { ?x"}))
+    assert status == 400 and json.loads(body)["error"]["message"].startswith("The query could not be run")
+    status, _, body = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": LEVELS, "format": "png"}))
+    assert status == 400 and "Unknown format" in json.loads(body)["error"]["message"]
+    status, _, body = http(f"{live_server}/sparql", data=b"x", headers={"Content-Type": "text/plain"})
+    assert status == 415
+
+
+def test_runaway_query_is_cut_off_while_the_server_keeps_serving(live_server, app):
+    timeout = app.extensions["ckg_sparql"].timeout_s
+    outcome = {}
+
+    def runaway():
+        started = time.monotonic()
+        outcome["response"] = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": RUNAWAY}))
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    status, _, body = http(f"{live_server}/api/health")
+    assert status == 200 and json.loads(body)["status"] == "ok" and time.monotonic() - started < 1
+    status, _, body = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": LEVELS}))
+    assert status == 200                       # the other worker still answers
+    thread.join(timeout=timeout + 30)
+    status, headers, body = outcome["response"]
+    assert status == 503 and headers["Content-Type"].startswith("application/json")
+    assert "time limit" in json.loads(body)["error"]["message"]
+    assert timeout <= outcome["seconds"] < timeout + 5
+    # and the endpoint recovers: a fresh worker replaces the killed one
+    for _ in range(3):
+        status, _, _ = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": LEVELS}))
+        assert status == 200
+
+
+def test_check_query_reads_past_strings_comments_and_iris():
+    assert check_query('# SERVICE in a comment\nSELECT * WHERE { ?s ?p "SERVICE INSERT" }') == "SELECT"
+    assert check_query("PREFIX service: <http://e.org/>\nSELECT ?service WHERE { ?service service:x <http://e.org/SERVICE> }") == "SELECT"
+    assert check_query("BASE <http://e.org/> PREFIX a: <http://a/> CONSTRUCT WHERE { ?s ?p ?o }") == "CONSTRUCT"
+    for bad in ("select * where { service silent <http://x/> { ?s ?p ?o } }", "WITH <http://g> DELETE { ?s ?p ?o } WHERE {}",
+                "PREFIX x: <http://x/> insert data { x:a x:b x:c }", "", "hello"):
+        with pytest.raises(QueryRefused):
+            check_query(bad)
+
+
+# --- example queries ----------------------------------------------------------------------------------
+
+def test_every_example_answers_quickly_over_http(live_server):
+    timings = {}
+    for example in EXAMPLES:
+        url = f"{live_server}/sparql?" + urllib.parse.urlencode({"query": example.query})
+        accept = "text/turtle" if example.id == "describe" else "application/sparql-results+json"
+        status, _, body = http(url, headers={"Accept": accept})      # warm-up (and the worker start)
+        assert status == 200, (example.id, body[:300])
+        samples = []
+        for _ in range(5):
+            started = time.perf_counter()
+            status, _, body = http(url, headers={"Accept": accept})
+            samples.append(time.perf_counter() - started)
+            assert status == 200
+        timings[example.id] = statistics.median(samples)
+        if accept.endswith("json"):
+            assert "results" in json.loads(body) or "boolean" in json.loads(body)
+    assert max(timings.values()) < 0.2, timings
+    rows = json.loads(http(f"{live_server}/sparql?" + urllib.parse.urlencode(
+        {"query": next(e for e in EXAMPLES if e.id == "prevention-levels").query}))[2])["results"]["bindings"]
+    assert [r["level"]["value"] for r in rows] == ["1", "2", "3", "4"]
+
+
+def test_examples_page_and_html_results(client):
+    page = client.get("/sparql")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert html.count('class="run-link"') == len(EXAMPLES) and "<script" not in html
+    run = client.get("/sparql", query_string={"query": LEVELS.replace("?level ?label WHERE", "?level ?label ?c WHERE"),
+                                              "format": "html"})
+    assert run.status_code == 200 and "heavy-end prevention" in run.get_data(as_text=True)
+    assert 'href="/concepts/heavy-end-prevention"' in run.get_data(as_text=True)
+
+
+# --- label resolution and the concept JSON ---------------------------------------------------------------
+
+@pytest.mark.parametrize("typed,expected", [
+    ("relational agency", "relational-agency"),
+    ("RELATIONAL AGENCY", "relational-agency"),
+    ("Relational-Agency", "relational-agency"),
+    ("relational agencies", "relational-agency"),
+    ("heavy end prevention", "heavy-end-prevention"),
+    ("heavy-end prevention", "heavy-end-prevention"),
+    ("co-production", "co-production"),
+    ("co production", "co-production"),
+    ("coproduction", "co-production"),
+    ("internalization", "internalisation"),
+    ("Internalisations", "internalisation"),
+    ("mass customisation", "mass-customization"),
+    ("multiagency working", "multi-agency-working"),
+    ("interprofessional working", "inter-professional-working"),
+    ("protective factor", "protective-factors"),
+    ("CHAT", "cultural-historical-activity-theory"),
+    ("common knowlege", "common-knowledge"),             # a typo
+    ("relatoinal agency", "relational-agency"),          # a transposition
+    ("the social situations of development", "social-situation-of-development"),
+])
+def test_a_label_typed_as_a_reader_would_resolves(client, typed, expected):
+    body = client.get("/api/concepts", query_string={"label": typed}).get_json()
+    assert body["results"] and body["results"][0]["id"] == expected, body["results"][:3]
+    assert set(body["results"][0]) >= {"id", "pref_label", "alt_labels"}
+
+
+def test_concepts_without_a_label_are_all_listed_a_to_z(client, library):
+    results = client.get("/api/concepts").get_json()["results"]
+    assert len(results) == len(library.concepts()) >= 100
+    labels = [r["pref_label"].casefold() for r in results]
+    assert labels == sorted(labels)
+    assert client.get("/api/concepts", query_string={"label": "qqqqzzzz"}).get_json()["results"] == []
+    assert client.get("/api/concepts", query_string={"label": "x" * 300}).status_code == 400
+
+
+def test_concept_json_on_the_tiny_build(client):
+    body = client.get("/api/concepts/agency").get_json()
+    assert body["id"] == "agency" and "relational-agency" in body["narrower"]
+    assert client.get("/api/concepts/no-such-concept").get_json() == {
+        "error": {"status": 404, "message": "There is no concept with the id “no-such-concept”."}}
+
+
+def test_cli_concept(graph_build):
+    result = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "Relational Agencies", "--json", "--build",
+                             str(graph_build)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["id"] == "relational-agency" and body["definitions"][0]["page"] == 2
+    text = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "heavy end prevention", "--build", str(graph_build)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert text.returncode == 0 and text.stdout.startswith("heavy-end prevention")
+    missing = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "qqqqzzzz", "--build", str(graph_build)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "no concept matches" in missing.stderr
+
+
+def test_the_rdflib_store_answers_the_same(tiny_build, client):
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": str(tiny_build), "TESTING": True, "GRAPH_STORE": "rdflib", "SPARQL_WORKERS": 1})
+    try:
+        for example in EXAMPLES:
+            if example.id == "describe":
+                continue
+            ours = app.test_client().get("/sparql", query_string={"query": example.query, "format": "json"}).get_json()
+            default = client.get("/sparql", query_string={"query": example.query, "format": "json"}).get_json()
+            assert len(ours["results"]["bindings"]) == len(default["results"]["bindings"]), example.id
+    finally:
+        app.extensions["ckg_sparql"].close()
