@@ -195,6 +195,9 @@ class ConceptMatcher:
                 continue
             n = len(best.keys)
             start, end = tokens[i][1], tokens[i + n - 1][2]
+            if _inside_compound(text, start, end):
+                i += 1    # "agency" in "multi-agency teams" is part of another word, not a mention
+                continue
             mentions.append({"concept_id": best.concept_id, "start": start, "end": end,
                              "surface": text[start:end], "label": best.label})
             i += n
@@ -207,6 +210,12 @@ class ConceptMatcher:
             if mention["concept_id"] not in out:
                 out.append(mention["concept_id"])
         return out
+
+
+def _inside_compound(text: str, start: int, end: int) -> bool:
+    before = text[start - 2:start] if start >= 2 else ""
+    after = text[end:end + 2]
+    return bool(re.fullmatch(r"\w[-‐‑]", before) or re.fullmatch(r"[-‐‑]\w", after))
 
 
 def _acronym_ok(surface: str, label: str) -> bool:

@@ -164,3 +164,12 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     assert 0 < manifest["embedded_texts"] <= 6 and manifest["cached_texts"] > 6
     again = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "--replace" in again.stderr
+
+
+def test_concept_labels_inside_a_compound_are_not_mentions():
+    from kg.concepts import ConceptMatcher, load_scheme
+
+    matcher = ConceptMatcher(load_scheme(ROOT / "ontology" / "concepts.ttl"))
+    assert "agency" not in matcher.concepts_in("multi-agency teams met weekly")
+    assert matcher.concepts_in("the agency of children") == ["agency"]
+    assert matcher.concepts_in("Relational agencies and co-production") == ["relational-agency", "co-production"]
