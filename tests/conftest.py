@@ -56,22 +56,31 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_server(tiny_build):
-    """The app served by waitress (as `ckg serve` does) on a free port; yields its base URL."""
+def _serve(build_dir: Path, name: str):
+    """The app over ``build_dir`` served by waitress (as `ckg serve` does) on a free port in a
+    thread: yields the base URL, then shuts the server and the SPARQL workers down."""
     import waitress
     from waitress import wasyncore
 
     from search_app import create_app
 
-    app = create_app({"BUILD_DIR": str(tiny_build)})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="ckg-test")
-    thread = threading.Thread(target=server.run, name="ckg-live-server", daemon=True)
+    app = create_app({"BUILD_DIR": str(build_dir)})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident=name)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.task_dispatcher.shutdown()
     wasyncore.close_all(server._map)   # listening socket and open keep-alive channels: the loop ends
+    sparql = app.extensions.get("ckg_sparql")
+    if sparql is not None:
+        sparql.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tiny_build):
+    """The tiny corpus served live; yields its base URL."""
+    yield from _serve(tiny_build, "ckg-live-server")
 
 
 # --- the real browser (Debian's chromium through Playwright; never a Playwright download) ---
@@ -111,18 +120,5 @@ def graph_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def graph_server(graph_build):
-    """The app over graph_build served by waitress; yields its base URL."""
-    import waitress
-    from waitress import wasyncore
-
-    from search_app import create_app
-
-    app = create_app({"BUILD_DIR": str(graph_build)})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="ckg-graph-test")
-    thread = threading.Thread(target=server.run, name="ckg-graph-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(server._map)
-    app.extensions["ckg_sparql"].close()
-    thread.join(timeout=5)
+    """The app over graph_build served live; yields its base URL."""
+    yield from _serve(graph_build, "ckg-graph-server")
