@@ -259,6 +259,31 @@ def search(query, mode, k, source, concept, kind, build_dir, as_json) -> None:
         click.echo("    " + result["text"][:300].replace("\n", " ") + ("…" if len(result["text"]) > 300 else ""))
 
 
+@main.command(context_settings=CONTEXT)
+@click.argument("query", required=False, default="")
+@click.option("--role", "speaker_role", help="Only quotes of speakers in this role (parent, headteacher, practitioner…).")
+@click.option("--source", help="Only quotes from this source id.")
+@click.option("--kind", type=click.Choice(["participant", "literature"]), help="Participants' words or quoted texts.")
+@click.option("-k", "k", type=int, default=10, show_default=True)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
+def quotes(query, speaker_role, source, kind, k, build_dir, as_json) -> None:
+    """Find quotations by meaning and words, with speaker, role, page and a ready citation."""
+    from .index.search import SearchError
+
+    library = _library(build_dir)
+    try:
+        data = library.search_quotes(query, k=k, filters={"speaker_role": speaker_role, "source": source, "kind": kind})
+    except SearchError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for rank, quote in enumerate(data["results"], start=1):
+        who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
+        click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")
+
+
 @main.command("eval", context_settings=CONTEXT)
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scorer", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -113,6 +113,50 @@ class Library:
     def counts(self) -> dict[str, int]:
         return {"sources": len(self._sources), "passages": len(self._passages), "failed": len(self.manifest.get("failures", []))}
 
+    # --- quotes -----------------------------------------------------------------------------------
+
+    @cached_property
+    def _quotes(self) -> list[dict[str, Any]]:
+        path = self.root / "quotes.json"
+        quotes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        from .quotes import harvard_citation
+
+        for quote in quotes:
+            quote["citation"] = harvard_citation(quote, self._source_by_id.get(quote["source_id"], {}))
+        return quotes
+
+    def quotes(self) -> list[dict[str, Any]]:
+        return list(self._quotes)
+
+    def quote(self, quote_id: str) -> dict[str, Any] | None:
+        return next((q for q in self._quotes if q["quote_id"] == quote_id), None)
+
+    def verify_quote(self, quote: dict[str, Any]) -> bool:
+        """Checked character for character against the source's cleaned text as built."""
+        from .quotes import verify
+
+        document = self.document(quote.get("source_id", ""))
+        return document is not None and verify(quote, document["text"])
+
+    def export_quotes(self, quote_ids: list[str], fmt: str, link_base: str = "") -> str:
+        """The quotes in the order given, verified against their sources, in an export format."""
+        from .quote_export import ExportError, export
+
+        if not quote_ids:
+            raise ExportError("no quotes to export: give their ids")
+        missing = [qid for qid in quote_ids if self.quote(qid) is None]
+        if missing:
+            raise ExportError(f"unknown quote ids: {', '.join(missing[:10])}")
+        quotes = [self.quote(qid) for qid in quote_ids]
+        changed = [q["quote_id"] for q in quotes if not self.verify_quote(q)]
+        if changed:
+            raise ExportError(f"these quotes no longer match their source text and were not exported: {', '.join(changed)}; "
+                              "remove them from the basket and find them again")
+        return export(quotes, self._source_by_id, fmt, link_base)
+
+    def search_quotes(self, query: str = "", **options):
+        return self.searcher.search_quotes(query, self._quotes, **options)
+
     # --- search -----------------------------------------------------------------------------------
 
     @cached_property

@@ -277,3 +277,38 @@ def _page(pages: list[dict[str, Any]] | None, offset: int) -> tuple[int | None, 
         if page["start"] <= offset < page["end"]:
             return page["number"], page.get("label")
     return None, None
+
+
+# --- citing and verifying ---------------------------------------------------------------------
+
+def author_short(source: dict[str, Any]) -> str:
+    """"Jopling and Vincent", "Edwards et al.", a corporate author, or the title when no author is known."""
+    names = [a.split(",")[0].strip() if "," in a else a.strip() for a in source.get("authors") or []]
+    if not names:
+        title = (source.get("title") or source.get("id") or "").strip()
+        return title if len(title) <= 80 else title[:77] + "…"
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return f"{names[0]} et al."
+
+
+def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
+    """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4"."""
+    where = f"{author_short(source)}, {source.get('year') or 'n.d.'}"
+    page = quote.get("page_label") or quote.get("page")
+    if page:
+        where += f", p. {page}"
+    if quote.get("kind") == "participant":
+        return f"{quote.get('speaker_role') or 'participant'}, quoted in {where}"
+    if quote.get("cited"):
+        return f"{quote['cited'].strip('()')}, quoted in {where}"
+    return where
+
+
+def verify(quote: dict[str, Any], document_text: str) -> bool:
+    """Does the source text still hold exactly these characters at this place? Never re-attached elsewhere."""
+    start, end = quote.get("start"), quote.get("end")
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(document_text) \
+        and document_text[start:end] == quote.get("text")

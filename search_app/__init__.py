@@ -14,7 +14,7 @@ from . import config as app_config
 from . import viewdata
 from .errors import register_error_handlers
 from .security import add_security_headers
-from .views import api, knowledge, pages, search, sparql
+from .views import api, knowledge, pages, search, sparql, quotes
 
 __all__ = ["create_app"]
 
@@ -38,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(quotes.pages_bp)
+    app.register_blueprint(quotes.api_bp, url_prefix="/api")
     app.register_blueprint(search.pages_bp)
     app.register_blueprint(search.api_bp, url_prefix="/api")
     app.register_blueprint(knowledge.pages_bp)

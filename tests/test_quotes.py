@@ -67,3 +67,99 @@ def test_never_raises_and_offsets_hold(text):
         assert text[quote.start:quote.end] == quote.text
         assert quote.kind in ("participant", "literature")
         assert quote.speaker_role is None or quote.speaker_role in ROLE_NAMES
+
+
+# --- the quote finder: API, verified exports, page ------------------------------------------------
+
+import csv as _csv
+import io as _io
+import json as _json
+
+import pytest
+
+
+def _head_quote(client) -> dict:
+    data = client.get("/api/quotes?q=whose+job+was+it&k=3").get_json()
+    return data["results"][0]
+
+
+def test_api_quotes_documented_fields(client):
+    data = client.get("/api/quotes?q=what+the+child+needed&k=5").get_json()
+    assert data["results"]
+    first = data["results"][0]
+    assert {"quote_id", "text", "speaker", "speaker_role", "source_id", "passage_id", "page", "citation"} <= set(first)
+    assert "whose job it was" in first["text"] and first["speaker_role"] == "headteacher"
+    assert first["citation"].startswith("headteacher, quoted in ")
+
+
+def test_api_quotes_without_query_lists_all_matching_the_filters(client, library):
+    everything = client.get("/api/quotes?k=500").get_json()
+    assert everything["total"] == len(library.quotes())
+    heads = client.get("/api/quotes?speaker_role=headteacher&k=500").get_json()
+    assert heads["results"] and all(q["speaker_role"] == "headteacher" for q in heads["results"])
+    assert client.get("/api/quotes?colour=x").status_code == 200
+    assert client.get("/api/quotes?k=x").status_code == 400
+
+
+def test_exports_parse_with_standard_parsers(client):
+    quote = _head_quote(client)
+    ids = quote["quote_id"]
+    rows = list(_csv.DictReader(_io.StringIO(client.get(f"/api/quotes/export?format=csv&ids={ids}").get_data(as_text=True))))
+    assert rows[0]["text"] == quote["text"] and rows[0]["speaker_role"] == "headteacher" and rows[0]["page"] == str(quote["page"] or "")
+
+    import rispy
+    records = rispy.loads(client.get(f"/api/quotes/export?format=ris&ids={ids}").get_data(as_text=True))
+    assert records[0]["id"] == ids and any(quote["text"] in note for note in records[0]["notes"])
+
+    import bibtexparser
+    library = bibtexparser.parse_string(client.get(f"/api/quotes/export?format=bibtex&ids={ids}").get_data(as_text=True))
+    assert not library.failed_blocks and library.entries[0].key == ids
+
+    import jsonschema
+    schema = {"type": "array", "items": {"type": "object", "required": ["id", "type", "title"], "properties": {
+        "id": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}, "page": {"type": "string"},
+        "author": {"type": "array", "items": {"type": "object", "properties": {
+            "family": {"type": "string"}, "given": {"type": "string"}, "literal": {"type": "string"}}}},
+        "issued": {"type": "object", "properties": {"date-parts": {"type": "array"}}}}}}
+    items = _json.loads(client.get(f"/api/quotes/export?format=csl-json&ids={ids}").get_data(as_text=True))
+    jsonschema.validate(items, schema)
+    assert items[0]["note"] == quote["text"]
+
+    markdown = client.get(f"/api/quotes/export?format=markdown&ids={ids}").get_data(as_text=True)
+    assert markdown.startswith("> ") and quote["citation"] in markdown
+
+
+def test_export_refuses_quotes_that_no_longer_match(client):
+    library = client.application.extensions["ckg_library"]   # the app's own library
+    quote = library.quote(_head_quote(client)["quote_id"])
+    original = quote["text"]
+    try:
+        quote["text"] = original.replace("child", "pupil")     # the source text did not change: the quote did
+        response = client.get(f"/api/quotes/export?format=csv&ids={quote['quote_id']}")
+        assert response.status_code == 409 and "no longer match" in response.get_json()["error"]["message"]
+    finally:
+        quote["text"] = original
+    assert client.get("/api/quotes/export?format=csv&ids=q-nope").status_code == 400
+    assert client.get("/api/quotes/export?format=doc&ids=x").status_code == 400
+
+
+@pytest.mark.browser
+def test_quote_finder_page_basket_and_export(browser, live_server):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(live_server + "/quotes?q=what+the+child+needed")
+    first = page.locator("#quote-1")
+    assert "whose job it was" in first.inner_text() and "headteacher, quoted in" in first.inner_text()
+    first.locator("button.add").click()
+    assert page.locator("#basket-count").inner_text() == "1"
+    page.goto(live_server + "/quotes?speaker_role=headteacher")          # the basket survives a new search
+    assert page.locator("#basket-count").inner_text() == "1"
+    href = page.locator(".export-link[data-format=csv]").get_attribute("href")
+    with page.expect_download() as download:
+        page.locator(".export-link[data-format=csv]").click()
+    assert "whose job it was" in open(download.value.path(), encoding="utf-8").read() and "ids=q-" in href
+    page.locator("#basket-clear").click()
+    assert page.locator("#basket-count").inner_text() == "0"
+    assert not errors, errors
+    page.close()

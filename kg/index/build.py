@@ -91,13 +91,16 @@ def build_index(
     if progress:
         progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
     embed_started = time.monotonic()
+    quote_texts = [q["text"].strip("“”\"‘’' ") for q in quotes or []]
     try:
-        vectors, computed = cache.encode(embedder, texts + window_texts, batch_size=settings.embed_batch_size)
+        vectors, computed = cache.encode(embedder, texts + window_texts + quote_texts, batch_size=settings.embed_batch_size)
     finally:
         cache.close()
     embed_seconds = time.monotonic() - embed_started
     passage_vectors = vectors[:len(texts)]
-    windows_array = vectors[len(texts):]
+    windows_array = vectors[len(texts):len(texts) + len(window_texts)]
+    np.save(out / "quote_vectors.npy", vectors[len(texts) + len(window_texts):])
+    _write(out / "quote_ids.json", [q["quote_id"] for q in quotes or []])
     window_owner = owners
 
     kind = choose_kind(len(ids), settings.vector_index_switch)
@@ -119,7 +122,8 @@ def build_index(
                 for p in passages}
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
-    report = IndexReport(len(ids), len(window_owner), computed, len(texts) + len(window_texts) - computed, 0.0, embed_seconds)
+    report = IndexReport(len(ids), len(window_owner), computed, len(texts) + len(window_texts) + len(quote_texts) - computed,
+                         0.0, embed_seconds)
     report.seconds = time.monotonic() - started
     _write(out / "manifest.json", {
         "format": INDEX_FORMAT,
@@ -127,6 +131,7 @@ def build_index(
         "dimension": int(embedder.dimension),
         "passages": len(ids),
         "windows": len(window_owner),
+        "quotes": len(quote_texts),
         "sentence_windows": bool(settings.sentence_windows),
         "vector_index": kind,
         "window_index": window_kind,

@@ -71,6 +71,7 @@ class Searcher:
         if [pid for pid in ids if pid not in by_id] or len(ids) != len(passages):
             raise ValueError(f"{directory} does not match the passages of its build; rebuild with `ckg build`")
         self.settings = settings
+        self.root = release
         self.passages = [by_id[pid] for pid in ids]
         self.sources = sources
         self.concepts = concepts
@@ -208,6 +209,75 @@ class Searcher:
                         hit.score += s.definition_boost
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
+
+    # --- quotes -------------------------------------------------------------------------------------
+
+    QUOTE_FILTERS = ("speaker_role", "concept", "study", "source", "kind")
+
+    def search_quotes(self, query: str, quotes: list[dict[str, Any]], k: int = 20,
+                      filters: dict[str, str] | None = None) -> dict[str, Any]:
+        """Quotes ranked by their own words' meaning, the words they share with the query and the
+        strength of the passage around them; with no query, every quote the filters let through."""
+        query = (query or "").strip()
+        if len(query) > self.settings.max_query_chars:
+            raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
+        if not 1 <= k <= max(self.settings.max_results, 1000):
+            raise SearchError("k must be between 1 and 1000")
+        filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
+        unknown = set(filters) - set(self.QUOTE_FILTERS)
+        if unknown:
+            raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(self.QUOTE_FILTERS)}")
+        row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
+        chosen = [(i, q) for i, q in enumerate(quotes) if self._quote_allowed(q, filters, row_of)]
+        if not query or not chosen:
+            return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
+        vector = self._query_vector(query)
+        tokens = set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query))
+        quote_vectors = self._quote_vectors
+        own = np.array([float(quote_vectors[i] @ vector) if i < len(quote_vectors) else 0.0 for i, _ in chosen])
+        lo, hi = float(own.min()), float(own.max())
+        hits = self._score(query, sorted(tokens), self.matcher.concepts_in(query), "hybrid", None)
+        passage_score = {h.row: h.score for h in hits}
+        top = max(passage_score.values(), default=1.0) or 1.0
+        roles = roles_in(query)[:1]
+        ranked = []
+        for (i, quote), similarity in zip(chosen, own):
+            words = {t for t in tokenize(quote["text"])}
+            overlap = len(tokens & words) / len(tokens) if tokens else 0.0
+            context = passage_score.get(row_of.get(quote.get("passage_id"), -1), 0.0) / top
+            score = 0.5 * ((similarity - lo) / (hi - lo) if hi > lo else 0.0) + 0.3 * context + 0.2 * overlap
+            if roles and quote.get("speaker_role") == roles[0]:
+                score += 0.1
+            ranked.append((score, i, quote, similarity))
+        ranked.sort(key=lambda r: (-r[0], r[1]))
+        results = [dict(quote, score=round(score, 4), similarity=round(float(sim), 3)) for score, _, quote, sim in ranked[:k]]
+        return {"query": query, "total": len(ranked), "results": results}
+
+    @property
+    def _quote_vectors(self) -> np.ndarray:
+        if not hasattr(self, "_quote_vector_cache"):
+            path = self.root / INDEX_DIR / "quote_vectors.npy"
+            self._quote_vector_cache = np.load(path) if path.exists() else np.zeros((0, 1), np.float32)
+        return self._quote_vector_cache
+
+    def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, str], row_of: dict[str, int]) -> bool:
+        for key, value in filters.items():
+            wanted = {v.strip() for v in str(value).split(",") if v.strip()}
+            if key == "speaker_role":
+                ok = (quote.get("speaker_role") or "") in wanted
+            elif key == "source":
+                ok = quote["source_id"] in wanted
+            elif key == "kind":
+                ok = quote.get("kind") in wanted
+            elif key == "concept":
+                row = row_of.get(quote.get("passage_id"))
+                ok = row is not None and bool(wanted & set(self._row_concepts[row]))
+            else:  # study
+                studies = {x.lower() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}
+                ok = bool({w.lower() for w in wanted} & studies)
+            if not ok:
+                return False
+        return True
 
     def _best_windows(self, rows: np.ndarray, vector: np.ndarray, passage_sim: np.ndarray) -> np.ndarray:
         """For each candidate passage, the similarity of its best sentence window (a passage

@@ -1,0 +1,154 @@
+"""Export of a basket of quotes as CSV, RIS, BibTeX, CSL-JSON or Markdown, each quote verified
+against its source text first (a quote that no longer matches is refused, never re-attached)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
+    "csl-json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+}
+_RIS_TYPES = {"journal article": "JOUR", "research report": "RPRT", "presentation slides": "SLIDE",
+              "book chapter": "CHAP", "impact case study": "RPRT"}
+_BIB_TYPES = {"journal article": "article", "research report": "techreport", "book chapter": "incollection",
+              "impact case study": "techreport", "presentation slides": "misc"}
+_CSL_TYPES = {"journal article": "article-journal", "research report": "report", "book chapter": "chapter",
+              "impact case study": "report", "presentation slides": "speech"}
+
+
+class ExportError(ValueError):
+    """Quotes that cannot be exported: unknown ids or text that no longer matches its source."""
+
+
+def export(quotes: list[dict[str, Any]], sources: dict[str, dict[str, Any]], fmt: str, link_base: str = "") -> str:
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}")
+    writer = {"csv": _csv, "ris": _ris, "bibtex": _bibtex, "csl-json": _csl, "markdown": _markdown}[fmt]
+    return writer(quotes, sources, link_base)
+
+
+def _link(quote: dict[str, Any], base: str) -> str:
+    return f"{base}/sources/{quote['source_id']}#{quote['passage_id']}" if quote.get("passage_id") else f"{base}/sources/{quote['source_id']}"
+
+
+def _page(quote: dict[str, Any]) -> str:
+    return str(quote.get("page_label") or quote.get("page") or "")
+
+
+def _csv(quotes, sources, base) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["quote_id", "text", "speaker", "speaker_role", "kind", "source_id", "source_title", "authors",
+                     "year", "page", "citation", "link"])
+    for q in quotes:
+        s = sources.get(q["source_id"], {})
+        writer.writerow([q["quote_id"], q["text"], q.get("speaker") or "", q.get("speaker_role") or "", q["kind"],
+                         q["source_id"], s.get("title", ""), "; ".join(s.get("authors") or []), s.get("year") or "",
+                         _page(q), q.get("citation", ""), _link(q, base)])
+    return out.getvalue()
+
+
+def _ris(quotes, sources, base) -> str:
+    lines: list[str] = []
+    for q in quotes:
+        s = sources.get(q["source_id"], {})
+        lines.append(f"TY  - {_RIS_TYPES.get(s.get('type', ''), 'GEN')}")
+        lines.append(f"ID  - {q['quote_id']}")
+        lines.append(f"TI  - {_one_line(s.get('title') or q['source_id'])}")
+        for author in s.get("authors") or []:
+            lines.append(f"AU  - {author}")
+        if s.get("year"):
+            lines.append(f"PY  - {s['year']}")
+        if s.get("venue"):
+            lines.append(f"T2  - {_one_line(s['venue'])}")
+        if s.get("publisher"):
+            lines.append(f"PB  - {_one_line(s['publisher'])}")
+        if _page(q):
+            lines.append(f"SP  - {_page(q)}")
+        who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
+        lines.append(f"N1  - {_one_line(q['text'])}{who}")
+        lines.append(f"N1  - {_one_line(q.get('citation', ''))}")
+        if base:
+            lines.append(f"UR  - {_link(q, base)}")
+        lines.append("ER  - ")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _bib_escape(text: str) -> str:
+    text = _one_line(text).replace("\\", "\\textbackslash{}")
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def _bibtex(quotes, sources, base) -> str:
+    entries: list[str] = []
+    for q in quotes:
+        s = sources.get(q["source_id"], {})
+        fields = {"title": s.get("title") or q["source_id"]}
+        if s.get("authors"):
+            fields["author"] = " and ".join(a if "," in a else "{" + a + "}" for a in s["authors"])
+        if s.get("year"):
+            fields["year"] = str(s["year"])
+        if s.get("venue"):
+            fields["booktitle" if s.get("type") == "book chapter" else "journal" if s.get("type") == "journal article" else "howpublished"] = s["venue"]
+        if s.get("publisher"):
+            fields["publisher" if s.get("type") != "research report" else "institution"] = s["publisher"]
+        if _page(q):
+            fields["pages"] = _page(q)
+        who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
+        fields["note"] = f"{q['text']}{who}. {q.get('citation', '')}"
+        if base:
+            fields["url"] = _link(q, base)
+        body = ",\n".join(f"  {key} = {{{_bib_escape(value) if key != 'author' else _one_line(value)}}}" for key, value in fields.items())
+        entries.append(f"@{_BIB_TYPES.get(s.get('type', ''), 'misc')}{{{q['quote_id']},\n{body}\n}}")
+    return "\n\n".join(entries) + "\n"
+
+
+def _csl(quotes, sources, base) -> str:
+    items = []
+    for q in quotes:
+        s = sources.get(q["source_id"], {})
+        item: dict[str, Any] = {"id": q["quote_id"], "type": _CSL_TYPES.get(s.get("type", ""), "document"),
+                                "title": s.get("title") or q["source_id"]}
+        authors = []
+        for author in s.get("authors") or []:
+            if "," in author:
+                family, given = [p.strip() for p in author.split(",", 1)]
+                authors.append({"family": family, "given": given})
+            else:
+                authors.append({"literal": author})
+        if authors:
+            item["author"] = authors
+        if s.get("year"):
+            item["issued"] = {"date-parts": [[int(s["year"])]]}
+        if s.get("venue"):
+            item["container-title"] = s["venue"]
+        if s.get("publisher"):
+            item["publisher"] = s["publisher"]
+        if _page(q):
+            item["page"] = _page(q)
+        item["note"] = q["text"]
+        item["custom"] = {"speaker": q.get("speaker"), "speaker_role": q.get("speaker_role"), "kind": q["kind"],
+                          "citation": q.get("citation"), "link": _link(q, base)}
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=1)
+
+
+def _markdown(quotes, sources, base) -> str:
+    parts = []
+    for q in quotes:
+        who = f"{q['speaker']} ({q.get('speaker_role')})" if q.get("speaker") else (q.get("speaker_role") or "")
+        body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
+        parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{q.get('citation', '')} ([passage]({_link(q, base)}))")
+    return "\n\n".join(parts) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()

@@ -1,0 +1,66 @@
+"""The quote finder: /quotes (page), /api/quotes (JSON) and /api/quotes/export (verified exports)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from kg.index.search import SearchError
+from kg.quote_export import FORMATS, ExportError
+from kg.quotes import ROLE_NAMES
+
+from . import library
+
+pages_bp = Blueprint("quotes", __name__)
+api_bp = Blueprint("quotes_api", __name__)
+QUOTE_MARKS = "“”\"‘’' "
+FILTERS = ("speaker_role", "concept", "study", "source", "kind")
+
+
+def _find():
+    args = request.args
+    try:
+        k = int(args.get("k") or 20)
+    except ValueError:
+        abort(400, description="parameter 'k' must be a whole number")
+    filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    try:
+        return library().search_quotes(args.get("q", ""), k=k, filters=filters), filters
+    except SearchError as exc:
+        abort(400, description=str(exc))
+
+
+@api_bp.get("/quotes")
+def quotes_api():
+    data, filters = _find()
+    fields = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
+              "page_label", "citation", "score")
+    return {"query": data["query"], "total": data["total"], "filters": filters,
+            "results": [{f: q.get(f) for f in fields if f in q or f != "score"} for q in data["results"]]}
+
+
+@api_bp.get("/quotes/export")
+def quotes_export():
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
+    ids = [i for i in request.args.get("ids", "").split(",") if i.strip()]
+    try:
+        body = library().export_quotes(ids, fmt, request.host_url.rstrip("/"))
+    except ExportError as exc:
+        abort(409 if "no longer match" in str(exc) else 400, description=str(exc))
+    mimetype, extension = FORMATS[fmt]
+    return Response(body, content_type=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="quotes.{extension}"'})
+
+
+@pages_bp.get("/quotes")
+def quotes_page():
+    data, filters = _find()
+    lib = library()
+    view = {
+        "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
+        "sources": [(s["id"], s["title"]) for s in lib.sources()],
+        "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
+                         copy_text=f"“{q['text'].strip(QUOTE_MARKS)}” ({q['citation']})") for q in data["results"]],
+        "formats": list(FORMATS),
+    }
+    return render_template("quotes.html", view=view)
