@@ -6,7 +6,6 @@ The renderings and their ground truth are made by scripts/render_pdfs.py.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from pathlib import Path
 

@@ -4,7 +4,6 @@ Never runs `playwright install`; skips when /usr/bin/chromium is missing (`make 
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
