@@ -94,9 +94,12 @@ def roles_in(text: str) -> list[str]:
 
 
 def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None = None,
-                pages: list[dict[str, Any]] | None = None) -> list[Quote]:
-    """Quotations of one source's cleaned text, in order, with offsets into that text."""
-    spans = _inline_spans(text) + _block_spans(text)
+                pages: list[dict[str, Any]] | None = None, slides: bool = False) -> list[Quote]:
+    """Quotations of one source's cleaned text, in order, with offsets into that text.
+
+    ``slides``: a deck's first-person paragraphs without quote marks ("I just think that it’s all
+    useless…") are the voices it presents, and count as quotations too."""
+    spans = _inline_spans(text) + _block_spans(text) + (_first_person_blocks(text) if slides else [])
     spans = _drop_nested(spans)
     quotes: list[Quote] = []
     for start, end in spans:
@@ -111,7 +114,8 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         if kind == "participant":
             speaker = _speaker(before, after)
             role = role_of(speaker) if speaker else None
-            if speaker is None and not _FIRST_PERSON_RE.search(inner) and not _SPEECH_RE.search(before[-160:]):
+            introduced = before.rstrip().endswith(":")
+            if speaker is None and not introduced and not _FIRST_PERSON_RE.search(inner) and not _SPEECH_RE.search(before[-160:]):
                 continue   # reported phrasing without a voice: not somebody's words
             role = role or "other"
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8")).hexdigest()[:12]
@@ -187,6 +191,16 @@ def _block_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _first_person_blocks(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        body = match.group(0)
+        singular = re.findall(r"\b(?:I|I’m|I'm|I’ve|I've|my|me)\b", body)
+        if len(body.split()) >= 12 and len(singular) >= 2 and body[0] not in "“\"‘'":
+            spans.append((match.start(), match.end()))
+    return spans
+
+
 def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for span in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -226,7 +240,7 @@ def _classify(before: str, after: str, inner: str) -> tuple[str, str | None]:
 def _speaker(before: str, after: str) -> str | None:
     """The noun phrase that introduces the speaker: before a speech verb preceding the quotation,
     or after one following it (“…”, said one parent)."""
-    tail = before[-220:]
+    tail = before[-220:].rstrip()
     verbs = list(_SPEECH_RE.finditer(tail))
     for verb in reversed(verbs):
         clause = tail[:verb.start()]

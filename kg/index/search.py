@@ -213,6 +213,8 @@ class Searcher:
     # --- quotes -------------------------------------------------------------------------------------
 
     QUOTE_FILTERS = ("speaker_role", "concept", "study", "source", "kind")
+    # a quote's own words, the passage around it, the query words it shares
+    quote_weights = (0.3, 0.5, 0.2)
 
     def search_quotes(self, query: str, quotes: list[dict[str, Any]], k: int = 20,
                       filters: dict[str, str] | None = None) -> dict[str, Any]:
@@ -245,7 +247,9 @@ class Searcher:
             words = {t for t in tokenize(quote["text"])}
             overlap = len(tokens & words) / len(tokens) if tokens else 0.0
             context = passage_score.get(row_of.get(quote.get("passage_id"), -1), 0.0) / top
-            score = 0.5 * ((similarity - lo) / (hi - lo) if hi > lo else 0.0) + 0.3 * context + 0.2 * overlap
+            own_norm = (similarity - lo) / (hi - lo) if hi > lo else 0.0
+            w_own, w_context, w_words = self.quote_weights
+            score = w_own * own_norm + w_context * context + w_words * overlap
             if roles and quote.get("speaker_role") == roles[0]:
                 score += 0.1
             ranked.append((score, i, quote, similarity))
