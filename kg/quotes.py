@@ -112,8 +112,8 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         kind, cited = _classify(before, after, inner)
         speaker = role = None
         if kind == "participant":
-            speaker = _speaker(before, after)
-            role = role_of(speaker) if speaker else None
+            earlier = text[max(0, start - 600):start - len(before)] if len(before) < start else ""
+            speaker, role = _speaker(before, after, earlier)
             introduced = before.rstrip().endswith(":")
             if speaker is None and not introduced and not _FIRST_PERSON_RE.search(inner) and not _SPEECH_RE.search(before[-160:]):
                 continue   # reported phrasing without a voice: not somebody's words
@@ -215,8 +215,8 @@ def _context_before(text: str, start: int) -> str:
     window = text[max(0, start - 400):start]
     if window.rstrip().endswith(":") or "\n\n" in window[-3:]:
         return window
-    cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
-    return window[cut + 2:] if cut >= 0 else window
+    ends = list(re.finditer(r"[.!?][’”\"')]*\s", window))
+    return window[ends[-1].end():] if ends else window
 
 
 def _classify(before: str, after: str, inner: str) -> tuple[str, str | None]:
@@ -237,24 +237,32 @@ def _classify(before: str, after: str, inner: str) -> tuple[str, str | None]:
     return "participant", None
 
 
-def _speaker(before: str, after: str) -> str | None:
-    """The noun phrase that introduces the speaker: before a speech verb preceding the quotation,
-    or after one following it (“…”, said one parent)."""
+_ANAPHOR_RE = re.compile(r"(?:^|\b)(another|she|he|one|the other)\b[^.;:]{0,80}$", re.I)
+
+
+def _speaker(before: str, after: str, earlier: str = "") -> tuple[str | None, str | None]:
+    """The noun phrase that introduces the speaker and its role: the subject of a speech verb
+    before the quotation; a pronoun subject ("Another described…", "She told us…") takes the role
+    of the person the sentence before introduced; else a role named in the sentence, or after the
+    quotation (“…”, said one parent)."""
     tail = before[-220:].rstrip()
-    verbs = list(_SPEECH_RE.finditer(tail))
-    for verb in reversed(verbs):
-        clause = tail[:verb.start()]
-        clause = re.split(r"[.;!?]\s|\n", clause)[-1]
+    for verb in reversed(list(_SPEECH_RE.finditer(tail))):
+        clause = re.split(r"[.;!?]\s|\n", tail[:verb.start()])[-1]
         phrase = _role_phrase(clause)
         if phrase:
-            return phrase
+            return phrase, role_of(phrase)
+        anaphor = _ANAPHOR_RE.search(clause)
+        if anaphor and earlier:
+            antecedent = _role_phrase(re.split(r"(?<=[.!?])\s", earlier.rstrip())[-1])
+            if antecedent:
+                return clause[anaphor.start():].strip(" ,") or anaphor.group(1), role_of(antecedent)
     phrase = _role_phrase(re.split(r"[.;!?]\s|\n", tail)[-1])
-    if phrase:
-        return phrase
-    post = re.match(r"[’”\"']?[,.]?\s*(?:" + _SPEECH + r")\s+([^.;:\n]{3,80})", after.lstrip("’”\"' ,"), re.I)
-    if post:
-        return _role_phrase(post.group(1)) or None
-    return None
+    if not phrase:
+        post = re.match(r"[’”\"']?[,.]?\s*(?:" + _SPEECH + r")\s+([^.;:\n]{3,80})", after.lstrip("’”\"' ,"), re.I)
+        phrase = _role_phrase(post.group(1)) if post else None
+    return (phrase, role_of(phrase)) if phrase else (None, None)
+
+
 
 
 _DETERMINER_RE = re.compile(r"\b(?:one|two|some|several|many|a|an|another|the|this|that|these|those|each|most|all)\b(?: of (?:the|our|their))?", re.I)

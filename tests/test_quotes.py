@@ -163,3 +163,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert page.locator("#basket-count").inner_text() == "0"
     assert not errors, errors
     page.close()
+
+
+def test_a_pronoun_speaker_takes_the_role_introduced_before():
+    text = ("Talking of her son one mother explained, ‘All three of us have worked together.’ "
+            "Another described how she worked with project workers for excluded children ‘they talk to you, involve you, ask advice’.")
+    first, second = find_quotes(text, "s")
+    assert (first.speaker, first.speaker_role) == ("one mother", "parent")
+    assert second.speaker.startswith("Another") and second.speaker_role == "parent"
