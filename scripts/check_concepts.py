@@ -48,49 +48,29 @@ SCHEME = URIRef(CKC + "scheme")
 LEVELS = URIRef(CKC + "prevention-levels")
 FAMILIES = ["family-chat", "family-relational-expertise", "family-collaboration", "family-prevention", "family-policy"]
 
-SEED_DIR = Path("/work/shared/seeds")
-SEED_FILES = {
-    "chat-resilience-article": "000_72bd2051d5980bda.txt",
-    "necf-prevention-report": "001_400d1972066010d1.txt",
-    "collaborative-agency-slides": "002_75ab2c940f341aa8.txt",
-    "jopling-vincent-2020": "003_c37945f982ca0d4e.txt",
-    "oxford-ref2014-impact": "004_73f4a3d735f3d3c3.txt",
-}
+from seedtext import GLYPHS, MARKUP, SEED_DIR, SEED_FILES, WS, load_sources, short  # noqa: E402
+from seedtext import normalise as _normalise  # noqa: E402
 
-_WS = re.compile(r"\s+")
-_DASHES = re.compile("[-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
-_MARKUP = re.compile(r"\*|</?u>", re.IGNORECASE)
-# the seeds' broken Symbol-font bullet ("\ufffd\u0192") and private-use bullet glyphs
-_GLYPHS = re.compile("\ufffd[\u0192\u00a7\u00d8\u00fc\u00a8\u00b7]?|[\uf000-\uf0ff]")
-_SINGLE_Q = re.compile("[\u2018\u2019\u201a\u201b\u2032\u0060\u00b4']")
-_DOUBLE_Q = re.compile('[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"]')
 _BREAK = "\x00"   # marks a line-break hyphen in the strict form of a source
 
 
 def normalise(text: str, unify_quotes: bool = True) -> str:
     """Markup, glyphs, whitespace and hyphens/dashes removed; quotes unified if asked."""
-    text = _MARKUP.sub("", text)
-    text = _GLYPHS.sub("", text)
-    text = _WS.sub("", text)
-    text = _DASHES.sub("", text)
-    if unify_quotes:
-        text = _SINGLE_Q.sub("'", text)
-        text = _DOUBLE_Q.sub("'", text)
-    return text
+    return _normalise(text, unify_quotes, drop_glyphs=True)
 
 
 def strict_form(text: str) -> str:
     """Markup and glyphs removed, a line-break hyphen marked, other whitespace collapsed."""
-    text = _MARKUP.sub("", text)
-    text = _GLYPHS.sub("", text)
+    text = MARKUP.sub("", text)
+    text = GLYPHS.sub("", text)
     text = re.sub(r"(?<=\w)-[ \t]*\n\s*(?=\w)", _BREAK, text)
-    return _WS.sub(" ", text)
+    return WS.sub(" ", text)
 
 
 def strict_pattern(quote: str) -> re.Pattern:
     """A quotation as a regex over strict_form(source): a hyphen may be a marked line-break
     hyphen, and a marked line-break hyphen may fall between any two word characters."""
-    quote = _WS.sub(" ", _MARKUP.sub("", quote)).strip()
+    quote = WS.sub(" ", MARKUP.sub("", quote)).strip()
     parts = []
     for i, ch in enumerate(quote):
         if ch == "-":
@@ -104,31 +84,9 @@ def strict_pattern(quote: str) -> re.Pattern:
     return re.compile("".join(parts))
 
 
-def load_sources(corpus: Path) -> dict[str, str]:
-    texts = {}
-    for sid, seed in SEED_FILES.items():
-        for candidate in (corpus / f"{sid}.txt", SEED_DIR / seed):
-            if candidate.is_file():
-                texts[sid] = candidate.read_text(encoding="utf-8")
-                break
-    return texts
-
-
 def slug(label: str) -> str:
     label = re.sub("['\u2019]", "", label.lower())
     return re.sub(r"[^a-z0-9]+", "-", label).strip("-")
-
-
-def short(node) -> str:
-    s = str(node)
-    for prefix, label in ((CKC, "ckc:"), (CKS, "cks:"), (str(CK), "ck:"), (str(SKOS), "skos:"),
-                          ("https://w3id.org/common-knowledge/study/", "ckst:"),
-                          ("https://w3id.org/common-knowledge/person/", "ckp:"),
-                          ("https://w3id.org/common-knowledge/org/", "cko:"),
-                          ("https://w3id.org/common-knowledge/policy/", "ckpol:")):
-        if s.startswith(prefix):
-            return label + s[len(prefix):]
-    return s
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,52 +43,7 @@ CKP = "https://w3id.org/common-knowledge/person/"
 CKO = "https://w3id.org/common-knowledge/org/"
 CKPOL = "https://w3id.org/common-knowledge/policy/"
 
-# Source id -> file.  corpus/<id>.txt in the repo is tried first; the seed copies (same bytes)
-# are the fallback.
-SEED_DIR = Path("/work/shared/seeds")
-SEED_FILES = {
-    "chat-resilience-article": "000_72bd2051d5980bda.txt",
-    "necf-prevention-report": "001_400d1972066010d1.txt",
-    "collaborative-agency-slides": "002_75ab2c940f341aa8.txt",
-    "jopling-vincent-2020": "003_c37945f982ca0d4e.txt",
-    "oxford-ref2014-impact": "004_73f4a3d735f3d3c3.txt",
-}
-
-_WS = re.compile(r"\s+")
-_DASHES = re.compile("[-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
-_MARKUP = re.compile(r"\*|</?u>", re.IGNORECASE)
-_SINGLE_Q = re.compile("[\u2018\u2019\u201a\u201b\u2032\u0060\u00b4']")
-_DOUBLE_Q = re.compile('[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"]')
-
-
-def normalise(text: str, unify_quotes: bool = True) -> str:
-    """Whitespace, hyphens/dashes and markdown emphasis removed; quotes unified if asked."""
-    text = _MARKUP.sub("", text)
-    text = _WS.sub("", text)
-    text = _DASHES.sub("", text)
-    if unify_quotes:
-        text = _SINGLE_Q.sub("'", text)
-        text = _DOUBLE_Q.sub("'", text)
-    return text
-
-
-def load_sources(corpus: Path) -> dict[str, str]:
-    texts = {}
-    for sid, seed in SEED_FILES.items():
-        for candidate in (corpus / f"{sid}.txt", SEED_DIR / seed):
-            if candidate.is_file():
-                texts[sid] = candidate.read_text(encoding="utf-8")
-                break
-    return texts
-
-
-def short(node) -> str:
-    s = str(node)
-    for prefix, label in ((CKST, "ckst:"), (CKP, "ckp:"), (CKO, "cko:"), (CKPOL, "ckpol:"), (CKS, "cks:"),
-                          (str(CK), "ck:")):
-        if s.startswith(prefix):
-            return label + s[len(prefix):]
-    return s
+from seedtext import SEED_DIR, SEED_FILES, load_sources, normalise, short  # noqa: E402,F401
 
 
 def values(g: Graph, s, p) -> list:
