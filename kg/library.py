@@ -128,8 +128,12 @@ class Library:
     def quotes(self) -> list[dict[str, Any]]:
         return list(self._quotes)
 
+    @cached_property
+    def _quote_by_id(self) -> dict[str, dict[str, Any]]:
+        return {q["quote_id"]: q for q in self._quotes}
+
     def quote(self, quote_id: str) -> dict[str, Any] | None:
-        return next((q for q in self._quotes if q["quote_id"] == quote_id), None)
+        return self._quote_by_id.get(quote_id)
 
     def verify_quote(self, quote: dict[str, Any]) -> bool:
         """Checked character for character against the source's cleaned text as built."""
@@ -144,10 +148,10 @@ class Library:
 
         if not quote_ids:
             raise ExportError("no quotes to export: give their ids")
-        missing = [qid for qid in quote_ids if self.quote(qid) is None]
+        quotes = [self.quote(qid) for qid in quote_ids]
+        missing = [qid for qid, quote in zip(quote_ids, quotes) if quote is None]
         if missing:
             raise ExportError(f"unknown quote ids: {', '.join(missing[:10])}")
-        quotes = [self.quote(qid) for qid in quote_ids]
         changed = [q["quote_id"] for q in quotes if not self.verify_quote(q)]
         if changed:
             raise ExportError(f"these quotes no longer match their source text and were not exported: {', '.join(changed)}; "

@@ -21,14 +21,14 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     mode = args.get("mode") or "hybrid"
     if mode not in MODES:
         raise BadParameter(f"parameter 'mode' must be one of {', '.join(MODES)}")
-    k = _integer(args, "k", DEFAULT_K, 1, max_results)
-    page = _integer(args, "page", 1, 1, 10_000)
-    offset = _integer(args, "offset", (page - 1) * k, 0, 1_000_000)
+    k = integer_param(args, "k", DEFAULT_K, 1, max_results)
+    page = integer_param(args, "page", 1, 1, 10_000)
+    offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
     return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters}
 
 
-def _integer(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def integer_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default

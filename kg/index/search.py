@@ -98,6 +98,7 @@ class Searcher:
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
+        self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
         self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
@@ -229,7 +230,7 @@ class Searcher:
         unknown = set(filters) - set(self.QUOTE_FILTERS)
         if unknown:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(self.QUOTE_FILTERS)}")
-        row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
+        row_of = self._row_of
         chosen = [(i, q) for i, q in enumerate(quotes) if self._quote_allowed(q, filters, row_of)]
         if not query or not chosen:
             return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}

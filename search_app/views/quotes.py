@@ -7,6 +7,7 @@ from kg.index.search import SearchError
 from kg.quote_export import FORMATS, ExportError
 from kg.quotes import ROLE_NAMES
 
+from .. import searchdata
 from . import library
 
 pages_bp = Blueprint("quotes", __name__)
@@ -18,9 +19,9 @@ FILTERS = ("speaker_role", "concept", "study", "source", "kind")
 def _find():
     args = request.args
     try:
-        k = int(args.get("k") or 20)
-    except ValueError:
-        abort(400, description="parameter 'k' must be a whole number")
+        k = searchdata.integer_param(args, "k", 20, 1, 1000)
+    except searchdata.BadParameter as exc:
+        abort(400, description=str(exc))
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
     try:
         return library().search_quotes(args.get("q", ""), k=k, filters=filters), filters
