@@ -1,0 +1,139 @@
+"""Concept acceptance: label resolution, sourced definitions and passage linking on our own held-out data.
+
+    python -m benchmarks.concepts_eval --build DIR [--misses] [--json]
+
+1. **Resolution** — every reader query of ``benchmarks/data/concept-labels.json`` goes through the real
+   lookup (``GET /api/concepts?label=`` on the Flask test client); it counts when the first result is the
+   expected concept.
+2. **Definitions** — for each query, the first result shows a definition (``GET /api/concepts/<id>``)
+   whose text occurs verbatim (up to whitespace) in a passage of the cited source, and that definition
+   was judged, by reading the passage, to be a real definition (the ``definitions`` judgements of the
+   data file). A wrong first result fails this check too.
+3. **Linking** — the build's links (mentions and definitional passages) of the passages of
+   ``benchmarks/data/concept-links-gold.json`` against the gold concepts: micro precision and recall.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def judgement_key(concept_id: str, text: str) -> str:
+    """How a definition is named in the data file: concept id and the first 60 characters of its text."""
+    return f"{concept_id}: {_ws(text)[:60]}"
+
+
+def resolution(client, library, labels: dict[str, Any]) -> dict[str, Any]:
+    judged: dict[str, bool] = {k: bool(v["defining"]) for k, v in labels.get("definitions", {}).items()}
+    passages_by_source: dict[str, list[str]] = {}
+    rows = []
+    for item in labels["queries"]:
+        response = client.get("/api/concepts?label=" + urllib.parse.quote(item["query"]))
+        results = response.get_json()["results"]
+        top = results[0]["id"] if results else None
+        row = {"query": item["query"], "expected": item["concept"], "got": top, "kind": item.get("kind"),
+               "resolved": top == item["concept"], "defined": False, "definition": None, "why": ""}
+        if top is not None:
+            detail = client.get(f"/api/concepts/{top}").get_json()
+            reasons = []
+            for definition in detail.get("definitions") or []:
+                source = definition.get("source_id")
+                if source not in passages_by_source:
+                    passages_by_source[source] = [_ws(p["text"]) for p in library.passages(source)] if source else []
+                verbatim = any(_ws(definition["text"]) in text for text in passages_by_source[source])
+                key = judgement_key(top, definition["text"])
+                if not verbatim:
+                    reasons.append(f"not verbatim in {source}: {key}")
+                elif key not in judged:
+                    reasons.append(f"not judged: {key}")
+                elif not judged[key]:
+                    reasons.append(f"judged not defining: {key}")
+                else:
+                    row["definition"] = key
+                    break
+            row["defined"] = row["resolved"] and row["definition"] is not None
+            row["why"] = "; ".join(reasons) if not row["definition"] else ""
+            if not detail.get("definitions"):
+                row["why"] = "no definition"
+        rows.append(row)
+    n = len(rows)
+    return {
+        "queries": n,
+        "concepts": len({r["expected"] for r in rows}),
+        "resolved": round(sum(r["resolved"] for r in rows) / n, 3),
+        "defined": round(sum(r["defined"] for r in rows) / n, 3),
+        "rows": rows,
+    }
+
+
+def linking(library, gold: dict[str, Any]) -> dict[str, Any]:
+    tp = fp = fn = 0
+    rows = []
+    for item in gold["passages"]:
+        links = library.links(item["passage_id"])
+        if library.passage(item["passage_id"]) is None:
+            raise SystemExit(f"gold passage {item['passage_id']} is not in the build (were the seeds re-segmented?)")
+        got = {m["concept_id"] for m in links.get("mentions", [])} | set(links.get("defines", []))
+        want = set(item["concepts"])
+        tp += len(got & want)
+        fp += len(got - want)
+        fn += len(want - got)
+        if got != want:
+            rows.append({"passage_id": item["passage_id"], "extra": sorted(got - want), "missing": sorted(want - got)})
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return {"passages": len(gold["passages"]), "gold_links": tp + fn, "predicted_links": tp + fp,
+            "precision": round(precision, 3), "recall": round(recall, 3), "errors": rows}
+
+
+def run(build: str) -> dict[str, Any]:
+    from search_app import create_app
+
+    app = create_app({"BUILD_DIR": build, "TESTING": True})
+    library = app.extensions["ckg_library"]
+    labels = json.loads((DATA / "concept-labels.json").read_text())
+    gold = json.loads((DATA / "concept-links-gold.json").read_text())
+    with app.test_client() as client:
+        return {"resolution": resolution(client, library, labels), "linking": linking(library, gold)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", required=True, help="a build directory (ckg build --out DIR)")
+    parser.add_argument("--misses", action="store_true", help="list every failed query and linking error")
+    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    args = parser.parse_args(argv)
+    if not Path(args.build).exists():
+        parser.error(f"--build: no such directory: {args.build}")
+    result = run(args.build)
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=False))
+        return 0
+    res, link = result["resolution"], result["linking"]
+    print(f"resolution: {res['resolved']:.1%} of {res['queries']} queries ({res['concepts']} concepts) resolve first to the right concept")
+    print(f"definitions: {res['defined']:.1%} show a verbatim definition judged defining")
+    print(f"linking: precision {link['precision']:.1%}, recall {link['recall']:.1%} "
+          f"({link['gold_links']} gold links, {link['predicted_links']} predicted, {link['passages']} passages)")
+    if args.misses:
+        for row in res["rows"]:
+            if not row["resolved"] or not row["defined"]:
+                print(f"  query {row['query']!r}: expected {row['expected']}, got {row['got']}"
+                      + (f" — {row['why']}" if row["why"] else ""))
+        for row in link["errors"]:
+            print(f"  {row['passage_id']}: extra {row['extra']} missing {row['missing']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
