@@ -43,11 +43,12 @@ def resolution(client, library, labels: dict[str, Any]) -> dict[str, Any]:
         results = response.get_json()["results"]
         top = results[0]["id"] if results else None
         row = {"query": item["query"], "expected": item["concept"], "got": top, "kind": item.get("kind"),
-               "resolved": top == item["concept"], "defined": False, "definition": None, "why": ""}
+               "resolved": top == item["concept"], "defined": False, "first_defined": False, "definition": None,
+               "why": ""}
         if top is not None:
             detail = client.get(f"/api/concepts/{top}").get_json()
             reasons = []
-            for definition in detail.get("definitions") or []:
+            for rank, definition in enumerate(detail.get("definitions") or []):
                 source = definition.get("source_id")
                 if source not in passages_by_source:
                     passages_by_source[source] = [_ws(p["text"]) for p in library.passages(source)] if source else []
@@ -61,6 +62,7 @@ def resolution(client, library, labels: dict[str, Any]) -> dict[str, Any]:
                     reasons.append(f"judged not defining: {key}")
                 else:
                     row["definition"] = key
+                    row["first_defined"] = row["resolved"] and rank == 0
                     break
             row["defined"] = row["resolved"] and row["definition"] is not None
             row["why"] = "; ".join(reasons) if not row["definition"] else ""
@@ -68,11 +70,17 @@ def resolution(client, library, labels: dict[str, Any]) -> dict[str, Any]:
                 row["why"] = "no definition"
         rows.append(row)
     n = len(rows)
+    defined_somewhere = {key.split(":", 1)[0] for key, value in judged.items() if value}
     return {
         "queries": n,
         "concepts": len({r["expected"] for r in rows}),
         "resolved": round(sum(r["resolved"] for r in rows) / n, 3),
         "defined": round(sum(r["defined"] for r in rows) / n, 3),
+        "first_defined": round(sum(r["first_defined"] for r in rows) / n, 3),
+        # the same, over the queries whose concept the seeds really define (by the judgements)
+        "defined_where_defined": round(sum(r["defined"] for r in rows if r["expected"] in defined_somewhere)
+                                       / max(1, sum(r["expected"] in defined_somewhere for r in rows)), 3),
+        "queries_defined_in_seeds": sum(r["expected"] in defined_somewhere for r in rows),
         "rows": rows,
     }
 
@@ -122,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     res, link = result["resolution"], result["linking"]
     print(f"resolution: {res['resolved']:.1%} of {res['queries']} queries ({res['concepts']} concepts) resolve first to the right concept")
-    print(f"definitions: {res['defined']:.1%} show a verbatim definition judged defining")
+    print(f"definitions: {res['defined']:.1%} show a verbatim definition judged defining "
+          f"({res['first_defined']:.1%} as the first definition shown; {res['defined_where_defined']:.1%} of the "
+          f"{res['queries_defined_in_seeds']} queries whose concept the seeds define)")
     print(f"linking: precision {link['precision']:.1%}, recall {link['recall']:.1%} "
           f"({link['gold_links']} gold links, {link['predicted_links']} predicted, {link['passages']} passages)")
     if args.misses:

@@ -146,12 +146,36 @@ def _is_acronym(label: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9&]{1,6}s?", label.strip()))
 
 
+# Articles and possessives a reader or writer slips inside a multi-word label: "the object of
+# their activities" is a mention of "object of activity". Skipped inside a label, never first.
+_DETERMINERS = frozenset({"the", "a", "an", "their", "its", "our", "his", "her", "your", "my"})
+
+# Words that are a concept in their uncountable sense and an organisation as a count noun
+# ("relational agency", "our agency" vs "other agencies", "an agency"; "trust" vs "the Trust").
+_ORGANISATION_HOMONYMS = frozenset({"agency", "trust"})
+_COUNTING_WORDS = frozenset({
+    "a", "an", "each", "every", "another", "one", "any", "lead", "partner", "other", "statutory", "voluntary",
+    "single", "government", "this", "that", "which", "whichever", "no",
+})
+_ORGANISATION_FOLLOWERS = frozenset({
+    "affiliation", "staff", "worker", "partner", "representative", "boundary", "meeting", "manager", "head",
+})
+
+# A hyphenated compound that is about the concept rather than a different word: "CHAT-related",
+# "resilience-based", "co-production-led".
+_COMPOUND_SUFFIXES = frozenset({
+    "related", "based", "informed", "led", "focused", "focussed", "oriented", "centred", "centered", "driven",
+    "like", "type", "style", "specific", "inspired", "wide",
+})
+
+
 @dataclass
 class _Pattern:
     keys: tuple[str, ...]
     concept_id: str
     label: str
     acronym: bool
+    proper: bool = False      # a proper name ("Supporting Families"): in running text only as capitalised
 
 
 class ConceptMatcher:
@@ -164,43 +188,51 @@ class ConceptMatcher:
         for concept in concepts.values():
             for label in concept.labels:
                 for variant in _label_variants(label):
-                    keys = tuple(key for key, _, _ in _tokens(variant))
+                    keys = _label_keys(variant)
                     if not keys or (keys, concept.id) in seen:
                         continue
                     seen.add((keys, concept.id))
-                    pattern = _Pattern(keys, concept.id, label, _is_acronym(label))
+                    pattern = _Pattern(keys, concept.id, label, _is_acronym(label), _is_proper_name(label))
                     self._by_first.setdefault(keys[0], []).append(pattern)
         for patterns in self._by_first.values():
             patterns.sort(key=lambda p: -len(p.keys))
 
-    def find(self, text: str) -> list[dict[str, Any]]:
-        """Mentions as {concept_id, start, end, surface, label}, left to right, no overlaps."""
+    def find(self, text: str, names_in_capitals: bool = False) -> list[dict[str, Any]]:
+        """Mentions as {concept_id, start, end, surface, label}, left to right, no overlaps.
+
+        With ``names_in_capitals`` (running text, not a typed query) a proper-name label matches
+        only where the text capitalises it ("Supporting Families", not "supporting families").
+        """
         tokens = _tokens(text)
         mentions: list[dict[str, Any]] = []
         i = 0
         while i < len(tokens):
             best: _Pattern | None = None
+            span: list[tuple[str, int, int]] = []
             for pattern in self._by_first.get(tokens[i][0], ()):
-                n = len(pattern.keys)
-                if i + n > len(tokens) or tuple(t[0] for t in tokens[i:i + n]) != pattern.keys:
+                span = _match(tokens, i, pattern.keys)
+                if not span:
                     continue
-                if pattern.acronym and not _acronym_ok(text[tokens[i][1]:tokens[i + n - 1][2]], pattern.label):
+                if pattern.acronym and not _acronym_ok(text[span[0][1]:span[-1][2]], pattern.label):
                     continue
-                if n > 1 and not _contiguous(text, tokens[i:i + n]):
+                if len(span) > 1 and not _contiguous(text, span):
+                    continue
+                if names_in_capitals and pattern.proper and not _capitalised_like(text, span, pattern.label):
+                    continue
+                if len(pattern.keys) == 1 and pattern.keys[0] in _ORGANISATION_HOMONYMS and _organisation_sense(text, span[0]):
                     continue
                 best = pattern
                 break
             if best is None:
                 i += 1
                 continue
-            n = len(best.keys)
-            start, end = tokens[i][1], tokens[i + n - 1][2]
-            if _inside_compound(text, start, end):
+            start, end = span[0][1], span[-1][2]
+            if _inside_compound(text, start, end) and not (best.acronym or _concept_compound(text, end)):
                 i += 1    # "agency" in "multi-agency teams" is part of another word, not a mention
                 continue
             mentions.append({"concept_id": best.concept_id, "start": start, "end": end,
                              "surface": text[start:end], "label": best.label})
-            i += n
+            i += len(span)
         return mentions
 
     def concepts_in(self, text: str) -> list[str]:
@@ -210,6 +242,64 @@ class ConceptMatcher:
             if mention["concept_id"] not in out:
                 out.append(mention["concept_id"])
         return out
+
+
+def _label_keys(label: str) -> tuple[str, ...]:
+    """A label's token keys, without the articles and possessives inside it (the first one stays)."""
+    keys = [key for key, _, _ in _tokens(label)]
+    return tuple(keys[:1] + [key for key in keys[1:] if key not in _DETERMINERS])
+
+
+def _match(tokens: list[tuple[str, int, int]], i: int, keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """The text tokens from ``i`` that spell ``keys``, skipping articles and possessives inside; [] if none."""
+    span: list[tuple[str, int, int]] = []
+    j = i
+    for n, key in enumerate(keys):
+        while n and j < len(tokens) and tokens[j][0] != key and tokens[j][0] in _DETERMINERS:
+            j += 1
+        if j >= len(tokens) or tokens[j][0] != key:
+            return []
+        span.append(tokens[j])
+        j += 1
+    return span
+
+
+def _is_proper_name(label: str) -> bool:
+    """A label of two or more words whose every longer word is capitalised: a title, a programme, an Act."""
+    words = [w for w in _TOKEN_RE.findall(label) if w.isalpha() and len(w) > 3]
+    return len(_TOKEN_RE.findall(label)) > 1 and bool(words) and all(w[0].isupper() for w in words)
+
+
+def _capitalised_like(text: str, span: list[tuple[str, int, int]], label: str) -> bool:
+    """Every word the label capitalises is capitalised in the text too."""
+    capitals = [w[0].isupper() for w in _TOKEN_RE.findall(label) if not (w.lower() == "s")]
+    words = [text[start:end] for _, start, end in span]
+    label_words = [w for w in _TOKEN_RE.findall(label) if w.lower() != "s"]
+    if len(label_words) != len(words):
+        return True    # a label with articles skipped: the case of the rest cannot be paired up
+    return all(word[0].isupper() or not cap or not word[0].isalpha() for word, cap in zip(words, capitals))
+
+
+def _organisation_sense(text: str, token: tuple[str, int, int]) -> bool:
+    """ "agencies", "an agency", "partner agency", "the Trust": the count noun naming an organisation."""
+    _, start, end = token
+    surface = text[start:end]
+    if surface.lower().endswith("s") and not surface.lower().endswith("ss"):
+        return True
+    before = text[max(0, start - 40):start]
+    if surface[0].isupper() and not re.search(r"(^|[.!?:;]\s+|\n\s*|[-–•ƒ]\s*)$", before):
+        return True    # capitalised mid-sentence: a name ("the Trust", "Cambridge Primary Review Trust")
+    previous = re.findall(r"[^\W_]+", before)
+    if previous and previous[-1].lower() in _COUNTING_WORDS:
+        return True
+    following = re.match(r"\s+([^\W_]+)", text[end:end + 30])
+    return bool(following and _norm(following.group(1)) in _ORGANISATION_FOLLOWERS)
+
+
+def _concept_compound(text: str, end: int) -> bool:
+    """The label is the first part of a compound about it: "CHAT-related", "resilience-based"."""
+    following = re.match(r"[-‐‑]([^\W_]+)", text[end:end + 20])
+    return bool(following and following.group(1).lower() in _COMPOUND_SUFFIXES)
 
 
 def _inside_compound(text: str, start: int, end: int) -> bool:
@@ -226,9 +316,13 @@ def _acronym_ok(surface: str, label: str) -> bool:
 def _contiguous(text: str, tokens: list[tuple[str, int, int]]) -> bool:
     """Tokens of one label are separated only by spaces, hyphens or apostrophes, not by punctuation."""
     for (_, _, end), (_, start, _) in zip(tokens, tokens[1:]):
-        if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s ", text[end:start]):
+        gap = text[end:start]
+        if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s ", gap) and not _DETERMINER_GAP.fullmatch(gap):
             return False
     return True
+
+
+_DETERMINER_GAP = re.compile(r"\s+(?:(?:%s)\s+)+" % "|".join(sorted(_DETERMINERS)), re.I)
 
 
 def _label_variants(label: str) -> set[str]:
@@ -264,7 +358,7 @@ def link_concepts(
     out: dict[str, dict[str, Any]] = {}
     for passage in passages:
         text = passage["text"]
-        mentions = matcher.find(text)
+        mentions = matcher.find(text, names_in_capitals=True)
         for mention in mentions:
             mention["start"] += passage["start"]
             mention["end"] += passage["start"]
