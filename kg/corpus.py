@@ -93,6 +93,7 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     skipped: list[tuple[str, str, str]] = []
     used_ids: set[str] = set()
     digest = hashlib.sha256()
+    root = corpus_dir.resolve()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(corpus_dir).as_posix()
         if any(part.startswith(".") for part in path.relative_to(corpus_dir).parts) or path.name.lower() in _IGNORED_NAMES:
@@ -101,6 +102,10 @@ def plan(corpus_dir: Path) -> CorpusPlan:
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append((relative, "unsupported", f"{relative}: only .txt, .md and .pdf are ingested; convert it or remove it"))
+            continue
+        if not path.resolve().is_relative_to(root):
+            # a link out of the corpus could publish any file the server can read (/etc/passwd, keys…)
+            skipped.append((relative, "outside-corpus", f"{relative} is a link to a file outside the corpus folder; copy the file in instead"))
             continue
         entry = entries.get(relative) or entries.get(path.name)
         meta = SourceMeta(**entry) if entry and entry.get("id") else None

@@ -64,8 +64,8 @@ def read_pdf(path: Path, max_pages: int) -> PdfText:
                 layout = device.get_result()
                 landscape_pages += layout.width > layout.height
                 lines.extend(_page_lines(layout, number))
-        except ExtractionError:
-            raise
+        except (ExtractionError, MemoryError):
+            raise        # a memory blow-up (a compression bomb) is reported as such by the worker
         except (PDFSyntaxError, PSException) as exc:
             if not lines:
                 raise ExtractionError("corrupt", f"{path.name} is damaged ({type(exc).__name__}: {exc})") from None
