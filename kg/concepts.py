@@ -184,15 +184,19 @@ class ConceptMatcher:
     def __init__(self, concepts: dict[str, Concept]):
         self.concepts = concepts
         self._by_first: dict[str, list[_Pattern]] = {}
-        seen: set[tuple[tuple[str, ...], str]] = set()
+        seen: dict[tuple[tuple[str, ...], str], _Pattern] = {}
         for concept in concepts.values():
             for label in concept.labels:
                 for variant in _label_variants(label):
                     keys = _label_keys(variant)
-                    if not keys or (keys, concept.id) in seen:
+                    if not keys:
                         continue
-                    seen.add((keys, concept.id))
+                    if (keys, concept.id) in seen:
+                        # "Troubled Families" and "troubled families": the lower-case label frees the name
+                        seen[(keys, concept.id)].proper &= _is_proper_name(label)
+                        continue
                     pattern = _Pattern(keys, concept.id, label, _is_acronym(label), _is_proper_name(label))
+                    seen[(keys, concept.id)] = pattern
                     self._by_first.setdefault(keys[0], []).append(pattern)
         for patterns in self._by_first.values():
             patterns.sort(key=lambda p: -len(p.keys))
@@ -339,6 +343,48 @@ _DEFINING_RE = re.compile(
     r"(?:[’'”\"]\s*)?(?:\(\w[^)]{0,40}\)\s*)?(?:is (?:a|an|the|therefore|thus|defined|understood|seen as|about)|are (?:a|the|defined)|means?\b|refers? to|involves?\b|can be (?:defined|understood|seen)|is best understood|describes?\b|i\.e\.)",
     re.I,
 )
+
+
+# What follows a concept's label in a sentence that says what the concept is: "DWR is …",
+# "the object, i.e. …", "collaborative advantage (achieving more together …)", "‘troubled families’
+# programme (which aimed …)".
+_GLOSS_AFTER_LABEL = re.compile(
+    r"[’'”\"]?\s*(?:(?:programme|approach|model|concept|idea|term)\s+)?"
+    r"(?:\(\s*(?:which\s|i\.e\.|[a-z]+ing\b)|,?\s*(?:i\.e\.|which (?:is|are|in this work is)|that is|the methodology)"
+    r"|\s(?:(?:is|are)\b(?!\s+(?!defined|understood)\w+ed\b)|involves?|means|refers? to|focuses on|implies|would focus"
+    r"|can be seen as|as the capacity))",
+    re.I,
+)
+_DEFINING_WORDS = re.compile(
+    r"\bdefin(?:e|es|ed|ition)\b|\bwe mean\b|\brefers? to\b|\bumbrella term\b|\b(?:seen|characterised|characterized|described|known) as\b",
+    re.I,
+)
+_DESCRIBING_WORDS = re.compile(r"\binvolves?\b|\bis (?:a|an)\b|\bare (?:a|an)\b", re.I)
+
+
+def definition_strength(concept_id: str, text: str, matcher: ConceptMatcher) -> int:
+    """How plainly a quoted definition says what the concept is: 3 when the concept's label is followed
+    by a defining verb or gloss ("DWR is a structured intervention …"), 1 when the label is there at all;
+    +2 for defining words ("defined as", "we mean", "seen as"), else +1 for describing ones ("involves",
+    "is a"). Used to show the plainest definition first."""
+    score = 0
+    for mention in matcher.find(text):
+        if mention["concept_id"] != concept_id:
+            continue
+        score = max(score, 1)
+        if _GLOSS_AFTER_LABEL.match(text[mention["end"]:mention["end"] + 40]):
+            score = 3
+            break
+    if _DEFINING_WORDS.search(text):
+        score += 2
+    elif _DESCRIBING_WORDS.search(text):
+        score += 1
+    return score
+
+
+def rank_definitions(concept_id: str, definitions: list[dict[str, Any]], matcher: ConceptMatcher) -> list[dict[str, Any]]:
+    """The definitions, plainest first (stable: equally plain ones keep their order)."""
+    return sorted(definitions, key=lambda d: -definition_strength(concept_id, d["text"], matcher))
 
 
 def _squash(text: str) -> str:

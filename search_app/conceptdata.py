@@ -172,8 +172,10 @@ def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
 
 
 def _definitions(ix: KnowledgeIndex, concept: dict[str, Any]) -> list[dict[str, Any]]:
+    from kg.concepts import rank_definitions
+
     out = []
-    for definition in concept.get("definitions") or []:
+    for definition in rank_definitions(concept["id"], concept.get("definitions") or [], ix.resolver.matcher):
         source_id = definition.get("source_id")
         place = ix.definition_places.get((concept["id"], source_id or "", definition["text"]), {})
         source = ix.sources.get(source_id or "")

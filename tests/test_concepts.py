@@ -1,0 +1,175 @@
+"""Concept labels as readers type them, and concept mentions in running text, on the curated scheme
+(ontology/concepts.ttl): the resolution rules behind GET /api/concepts?label= and the sense rules of
+the passage linker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.concepts import ConceptMatcher, link_concepts, load_scheme, rank_definitions
+from kg.labels import LabelResolver
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def scheme():
+    return load_scheme(ROOT / "ontology" / "concepts.ttl")
+
+
+@pytest.fixture(scope="module")
+def resolver(scheme):
+    return LabelResolver(scheme)
+
+
+@pytest.fixture(scope="module")
+def matcher(scheme):
+    return ConceptMatcher(scheme)
+
+
+def top(resolver, text):
+    found = resolver.resolve(text)
+    return found[0]["id"] if found else None
+
+
+def linked(matcher, text):
+    return [(m["concept_id"], m["surface"]) for m in matcher.find(text, names_in_capitals=True)]
+
+
+# --- resolution: what a reader types -----------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["relational agency", "RELATIONAL AGENCY", "Relational Agency", "  relational   agency "])
+def test_any_case_and_spacing(resolver, typed):
+    assert top(resolver, typed) == "relational-agency"
+
+
+@pytest.mark.parametrize("typed", ["co-production", "co production", "coproduction", "Co-Production"])
+def test_hyphenated_spaced_or_closed(resolver, typed):
+    assert top(resolver, typed) == "co-production"
+
+
+@pytest.mark.parametrize("typed,concept", [
+    ("heavy end prevention", "heavy-end-prevention"),
+    ("self efficacy", "self-efficacy"),
+    ("interagency working", "multi-agency-working"),
+    ("inter agency working", "multi-agency-working"),
+    ("multiagency working", "multi-agency-working"),
+])
+def test_hyphen_variants_of_compounds(resolver, typed, concept):
+    assert top(resolver, typed) == concept
+
+
+@pytest.mark.parametrize("typed,concept", [
+    ("protective factor", "protective-factors"),
+    ("object motives", "object-motive"),
+    ("social situations of development", "social-situation-of-development"),
+    ("change laboratories", "change-laboratory"),
+    ("vulnerable family", "vulnerable-families"),
+])
+def test_singular_or_plural(resolver, typed, concept):
+    assert top(resolver, typed) == concept
+
+
+@pytest.mark.parametrize("typed,concept", [
+    ("internalization", "internalisation"),
+    ("externalization", "externalisation"),
+    ("mass customisation", "mass-customization"),
+    ("troubled families program", "troubled-families-programme"),
+])
+def test_british_or_american_spelling(resolver, typed, concept):
+    assert top(resolver, typed) == concept
+
+
+@pytest.mark.parametrize("typed,concept", [
+    ("CHAT", "cultural-historical-activity-theory"),
+    ("DWR", "developmental-work-research"),
+    ("ECM", "every-child-matters"),
+    ("CAF", "common-assessment-framework"),
+])
+def test_acronyms(resolver, typed, concept):
+    assert top(resolver, typed) == concept
+
+
+def test_exact_label_ranks_above_folded_and_fuzzy(resolver):
+    found = resolver.resolve("relational agency")
+    assert found[0]["id"] == "relational-agency" and found[0]["score"] == 1.0
+    assert all(f["score"] < 1.0 for f in found[1:])
+    folded = resolver.resolve("relational-agencies")[0]
+    typo = resolver.resolve("relational agancy")[0]
+    assert folded["id"] == typo["id"] == "relational-agency"
+    assert folded["score"] > typo["score"]
+
+
+def test_a_label_inside_a_longer_label_ranks_below_the_label_itself(resolver):
+    ids = [r["id"] for r in resolver.resolve("agency")]
+    assert ids[0] == "agency" and "relational-agency" in ids[1:]
+
+
+def test_nothing_for_an_empty_label(resolver):
+    assert resolver.resolve("   ") == []
+
+
+# --- linking: the concept's sense, not a homonym -----------------------------------------------
+
+def test_agencies_as_organisations_are_not_agency(matcher):
+    for text in ["The programme worked with other agencies and partner agencies.",
+                 "Each agency sent a representative.", "members were grouped according to agency affiliation"]:
+        assert "agency" not in [c for c, _ in linked(matcher, text)], text
+
+
+def test_agency_as_a_capacity_is_agency(matcher):
+    text = "We all need to use our agency, and the agency of one another, to develop a sense of agency."
+    assert [c for c, _ in linked(matcher, text)].count("agency") == 3
+
+
+def test_the_trust_as_an_organisation_is_not_trust(matcher):
+    text = "Links with the Children’s Trust helped the Trust to learn; Cambridge Primary Review Trust."
+    concepts = [c for c, _ in linked(matcher, text)]
+    assert "trust" not in concepts and "childrens-trusts" in concepts
+
+
+def test_trust_between_people_is_trust(matcher):
+    assert ("trust", "trust") in linked(matcher, "It took time to build trust between professionals and families.")
+    assert ("trust", "Trust") in linked(matcher, "Trust\n\nThe importance of trust was clear.")
+
+
+def test_a_label_inside_another_hyphenated_word_is_not_a_mention(matcher):
+    assert "agency" not in [c for c, _ in linked(matcher, "multi-agency teams and inter-agency panels")]
+
+
+def test_a_compound_about_the_concept_is_a_mention(matcher):
+    assert ("cultural-historical-activity-theory", "CHAT") in linked(matcher, "another CHAT-related concept")
+    assert ("resilience", "resilience") in linked(matcher, "a resilience-based model")
+
+
+def test_articles_and_possessives_inside_a_label(matcher):
+    assert [c for c, _ in linked(matcher, "how they interpreted the object of their activities")] == ["object-of-activity"]
+    assert [c for c, _ in linked(matcher, "changing the conditions of their development")] == ["social-situation-of-development"]
+
+
+def test_proper_names_need_their_capitals_in_running_text(matcher):
+    assert "supporting-families" not in [c for c, _ in linked(matcher, "Supporting families and children is complex.")]
+    assert ("supporting-families", "Supporting Families") in linked(matcher, "the Home Office paper Supporting Families (1998)")
+    # a typed query is free of case
+    assert "supporting-families" in matcher.concepts_in("supporting families")
+
+
+def test_acronyms_need_capitals(matcher):
+    assert linked(matcher, "a quick chat with the teacher") == []
+    assert [c for c, _ in linked(matcher, "CHAT frameworks")] == ["cultural-historical-activity-theory"]
+
+
+def test_links_have_offsets_into_the_source_text(scheme):
+    passage = {"passage_id": "p1", "source_id": "s", "start": 100,
+               "text": "Relational agency is a capacity to work with others. Other agencies joined."}
+    links = link_concepts([passage], scheme)["p1"]
+    assert [(m["concept_id"], m["start"], m["end"]) for m in links["mentions"]] == [("relational-agency", 100, 117)]
+    assert links["defines"] == ["relational-agency"]
+
+
+def test_plainest_definition_first(scheme, matcher):
+    ranked = rank_definitions("relational-agency", scheme["relational-agency"].definitions, matcher)
+    assert ranked[0]["text"].startswith("At the level of practice, relational agency involves")
+    ranked = rank_definitions("restorative-prevention", scheme["restorative-prevention"].definitions, matcher)
+    assert ranked[0]["text"].startswith("Level Four: Restorative prevention focuses on")
