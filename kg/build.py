@@ -209,6 +209,7 @@ def build(
     releases = out_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(releases)
+    _remove_stale_links(out_dir)
     # unique even for two builds in one second; the trailing pid lets a later build spot abandoned partials
     release_name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{corpus.corpus_hash[:8]}-{uuid.uuid4().hex[:6]}-{os.getpid()}"
     partial = releases / f".partial-{release_name}"
@@ -419,6 +420,14 @@ def _remove_stale_partials(releases: Path) -> None:
         if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
             continue
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_stale_links(out_dir: Path) -> None:
+    """Temporary `current` links left by a build killed in the middle of switching it."""
+    for path in out_dir.glob(f".{CURRENT}-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if path.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            path.unlink()
 
 
 def _alive(pid: int) -> bool:

@@ -151,15 +151,18 @@ def test_broken_sources_toml_is_a_warning_not_a_failure(tmp_path):
 
 
 def test_kill_9_during_a_build_keeps_the_last_good_build(tmp_path):
+    """kill -9 from outside, of the build's whole process group (its extraction workers too);
+    tests/test_build_crash.py kills builds at each of their moments."""
+    tiny = ROOT / "tests" / "data" / "tiny"
     out = tmp_path / "build"
-    build(_settings(), CORPUS, out)
+    build(_settings(graph_validate=False), tiny, out)
     good = os.readlink(out / "current")
     corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(tiny, corpus)
     (corpus / "slow.txt").write_text(("word " * 40 + "-\n") * 200_000, encoding="utf-8")
     process = subprocess.Popen(CKG + ["build", "--corpus", str(corpus), "--out", str(out), "-q"], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120      # the CLI's imports take a while on a busy machine
     while not list((out / "releases").glob(".partial-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert list((out / "releases").glob(".partial-*")), "the build never started"
@@ -167,10 +170,10 @@ def test_kill_9_during_a_build_keeps_the_last_good_build(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert os.readlink(out / "current") == good
-    assert Library(out).counts["sources"] == 5
-    report = build(_settings(file_timeout_s=2.0), CORPUS, out)
+    assert Library(out).counts["sources"] == 3
+    report = build(_settings(file_timeout_s=2.0, graph_validate=False), tiny, out)
     assert report.release_dir is not None and not list((out / "releases").glob(".partial-*"))
-    assert Library(out).counts["sources"] == 5
+    assert Library(out).counts["sources"] == 3
 
 
 def test_cli_build_report_and_exit_status(tmp_path):
