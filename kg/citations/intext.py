@@ -1,0 +1,311 @@
+"""In-text citations: where a document's sentences point at a work.
+
+Entry point: :func:`find_citations`. It reads
+
+* parenthetical author–year citations: "(Bynner, 2001; France and Utting, 2005)", several years
+  "(Edwards 2005, 2007, in press)", pages "(Leont’ev, 1978, p. 62)", "(CYPU 2001:7)", "et al",
+  prefixes "(see Kozulin, 1986 for one account)", "(e.g. Rincon-Gallardo & Fullan, 2016)";
+* narrative citations: "Fleer (2006)", "Warmington et al. (2004, p. 7)", "Smith’s (2013)",
+  "Powell and Glendinning (2002 p. 3)";
+* keyed citations: "[R2][S2]", "[S1-5, 7-10]", "[C2, pp. 2 and 52]".
+
+One :class:`InTextCitation` per cited work (a parenthesis citing three works gives three), each with
+its offsets into the text, the sentence it sits in, its passage and page.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from ..sentences import sentence_spans
+from .names import is_acronym
+
+YEAR_TOKEN = r"(?:1[5-9]\d\d|20\d\d)(?:[-–]\d{4})?[a-z]?|in\s+press|forthcoming|n\.\s?d\."
+NAME = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[’']s)?"
+# "Masten and Garmezy", "Howard, Dryden and Johnson", "Daniels et al", "Office for National Statistics"
+NAMES = (rf"{NAME}(?:\s+(?:of|for|the|and|&|de|van|von)\s+{NAME}|\s+{NAME})*"
+         rf"(?:\s*(?:,|and|&|,\s*and|,\s*&)\s*{NAME}(?:\s+(?:of|for|the|de|van|von)\s+{NAME}|\s+{NAME})*)*"
+         r"(?:\s*,?\s*et\.?\s*al\.?(?:[’']s)?)?")
+LOCATOR = r"(?:\s*(?:,\s*|:\s*|\s)(?:pp?\.\s*)?\d+(?:\s*[-–]\s*\d+)?(?!\d))"
+GROUP_RE = re.compile(rf"(?P<names>{NAMES})\s*,?\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*,\s*(?:{YEAR_TOKEN}))*)(?P<loc>{LOCATOR})?",
+                      re.UNICODE)
+YEARS_ONLY_RE = re.compile(rf"^\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*[,;]\s*(?:{YEAR_TOKEN}))*)(?P<loc>{LOCATOR})?\s*$")
+PAREN_RE = re.compile(r"\(([^()]{2,400})\)")
+KEYED_RE = re.compile(r"\[\s*([A-Z$]{1,2})\s?(\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*,\s*(?:[A-Z]{1,2})?\s?\d{1,3}(?:\s*[-–]\s*\d{1,3})?)*)"
+                      r"(?:\s*,\s*(pp?\.\s*[^\]]{1,30}))?\s*\]")
+YEAR_RE = re.compile(YEAR_TOKEN)
+PREFIX_WORDS = re.compile(r"^(?:see also|see|e\.g\.|eg|cf\.?|for example|i\.e\.|adapted from|quoted in|cited in|as cited in|after|following|also)\s*,?\s*", re.I)
+SENTENCE_STARTERS = {"See", "In", "As", "Like", "From", "By", "Following", "While", "For", "And", "But", "Both", "Unlike",
+                     "After", "Although", "Since", "Whereas", "Also", "Here", "Then", "Thus", "However", "Yet", "So"}
+NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "We", "They", "He", "She", "Our", "Their", "His",
+             "Her", "Its", "In", "On", "At", "By", "For", "From", "With", "See", "Figure", "Table", "Chapter", "Appendix",
+             "Section", "Page", "Phase", "Part", "Volume", "January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December", "Spring", "Summer", "Autumn", "Winter"}
+TITLE_WORDS_BEFORE = {"for", "of", "the", "a", "an"}
+
+
+@dataclass
+class InTextCitation:
+    surnames: list[str]
+    year: str                      # "2005", "in press"; "" for a keyed citation
+    year_suffix: str = ""
+    et_al: bool = False
+    page: str = ""                 # the page the citation points at ("62", "2 and 52")
+    key: str = ""                  # "R2" for a keyed citation
+    kind: str = "parenthetical"    # parenthetical | narrative | keyed
+    start: int = 0                 # offsets into the text of the citation group ("Leont’ev, 1978, p. 62")
+    end: int = 0
+    surface: str = ""
+    context: str = ""              # the citing sentence
+    sentence_start: int = 0
+    passage_id: str | None = None
+    doc_page: int | None = None    # the page of the document the citation is on
+    page_label: str | None = None
+    reference: int | None = None   # index of the reference entry in the same document, when resolved
+    work_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra")
+        return data
+
+
+def _split_years(years: str) -> list[tuple[str, str]]:
+    out = []
+    for match in YEAR_RE.finditer(years):
+        token = re.sub(r"\s+", " ", match.group(0)).lower()
+        m = re.match(r"(\d{4}(?:[-–]\d{4})?)([a-z]?)$", token)
+        out.append((m.group(1), m.group(2)) if m else (token, ""))
+    return out
+
+
+def _clean_names(names: str) -> tuple[list[str], bool]:
+    et_al = bool(re.search(r"\bet\.?\s*al\b", names))
+    names = re.sub(r"\s*,?\s*et\.?\s*al\.?(?:[’']s)?", "", names).strip(" ,")
+    if re.search(r"\s(?:of|for|the)\s", names):        # a body: "Office for National Statistics"
+        parts = [names]
+    else:
+        parts = [p.strip() for p in re.split(r"\s*,\s*and\s+|\s*,\s*&\s*|\s*,\s*|\s+and\s+|\s*&\s*", names) if p.strip()]
+    parts = [re.sub(r"[’']s$", "", p) for p in parts]
+    return parts, et_al
+
+
+def _valid_names(parts: list[str]) -> bool:
+    if not parts:
+        return False
+    for part in parts:
+        words = part.split()
+        if words[0] in NOT_NAMES or len(words) > 8:
+            return False
+        if len(words) > 1 and not re.search(r"\s(?:of|for|the)\s", part) and not all(is_acronym(w) for w in words[1:]):
+            # "Children Act HMSO", "Every Child Matters": several capitalised words without a connector are a title
+            if not all(w[0].isupper() for w in words) or len(words) > 2:
+                return False
+    return True
+
+
+def _parenthetical(text: str, a: int, b: int) -> list[InTextCitation]:
+    """Citations inside the parenthesis text[a:b] (without the brackets)."""
+    out: list[InTextCitation] = []
+    inner = text[a:b]
+    last_names: list[str] | None = None
+    last_et_al = False
+    offset = 0
+    for chunk in inner.split(";"):
+        chunk_start = a + offset
+        offset += len(chunk) + 1
+        lead = len(chunk) - len(chunk.lstrip())
+        body = chunk.strip()
+        prefix = PREFIX_WORDS.match(body)
+        skip = prefix.end() if prefix else 0
+        only_years = YEARS_ONLY_RE.match(body)
+        if only_years and last_names:      # "(Jopling & Vincent, 2016; 2019)"
+            for year, suffix in _split_years(only_years.group("years")):
+                out.append(InTextCitation(list(last_names), year, suffix, last_et_al, _page(only_years.group("loc")),
+                                          start=chunk_start + lead, end=chunk_start + lead + len(body), surface=body))
+            continue
+        match = GROUP_RE.search(body, skip)
+        if not match or (match.start() > skip and not body[skip:match.start()].strip() == ""):
+            if not match:
+                continue
+            # text before the names: allowed only as a short lead-in ("adapted from", "see")
+            if len(body[:match.start()].split()) > 3:
+                continue
+        names, et_al = _clean_names(match.group("names"))
+        if not _valid_names(names):
+            continue
+        tail = body[match.end():].strip()
+        if tail and not re.match(r"^(?:for\b|and\b|,|\.|who\b|which\b|on\b|in\b)", tail) and len(tail.split()) > 6:
+            continue
+        last_names, last_et_al = names, et_al
+        start = chunk_start + lead + match.start()
+        end = chunk_start + lead + match.end()
+        for year, suffix in _split_years(match.group("years")):
+            out.append(InTextCitation(names, year, suffix, et_al, _page(match.group("loc")), start=start, end=end,
+                                      surface=text[start:end]))
+    return out
+
+
+def _page(locator: str | None) -> str:
+    if not locator:
+        return ""
+    match = re.search(r"\d+(?:\s*[-–]\s*\d+)?", locator)
+    return re.sub(r"\s+", "", match.group(0)) if match else ""
+
+
+NARRATIVE_TOKEN = re.compile(rf"({NAME}|et\.?|al\.?(?:[’']s)?|and|&|,)$")
+
+
+def _narrative(text: str, open_paren: int, close_paren: int) -> list[InTextCitation]:
+    """Names right before a parenthesis of years only: "Fleer (2006)", "Warmington et al. (2004, p. 7)"."""
+    inner = text[open_paren + 1:close_paren]
+    years = YEARS_ONLY_RE.match(inner)
+    if not years or re.search(r"\d{4}[-–]\d{1,2}(?!\d)", inner):      # "(2005-06)": a period, not a citation
+        return []
+    before = text[max(0, open_paren - 160):open_paren]
+    tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
+    chosen: list[re.Match] = []
+    for token in reversed(tokens):
+        word = token.group(0)
+        if word in {",", "and", "&", "et", "et.", "al", "al.", "al’s", "al's"} or re.fullmatch(NAME, word) \
+                or re.fullmatch(r"[A-Z]\.", word):
+            chosen.append(token)
+            continue
+        break
+    # the run must end with a name (or et al.) right before the parenthesis, and start with a name
+    while chosen and not re.fullmatch(NAME, chosen[-1].group(0)):
+        chosen.pop()
+    if not chosen:
+        return []
+    chosen.reverse()
+    words = [t.group(0) for t in chosen]
+    while words and words[0] in SENTENCE_STARTERS:
+        words.pop(0)
+        chosen.pop(0)
+    if not words or not re.fullmatch(NAME, words[0]):
+        return []
+    if not re.fullmatch(rf"{NAME}|al\.?(?:[’']s)?", words[-1]):
+        return []
+    # a capitalised word run without separators is a title ("Every Child Matters (2003)"), unless an acronym
+    run = " ".join(words)
+    names, et_al = _clean_names(run)
+    if any(re.fullmatch(r"[A-Z]\.?", n) for n in names):      # "Hardiker, P., Exton, K., Barker, M (1991)"
+        from .references import parse_authors
+
+        parsed = parse_authors(before[chosen[0].start():])
+        if not parsed:
+            return []
+        names, et_al = parsed[1], parsed[3]
+    if not _valid_names(names) or any(len(n.split()) > 1 and not all(is_acronym(w) or w in ("of", "for", "the") for w in n.split()[1:])
+                                       for n in names):
+        return []
+    preceding = before[:chosen[0].start()].rstrip()
+    previous_word = re.search(r"(\S+)$", preceding)
+    if previous_word and previous_word.group(1).lower() in TITLE_WORDS_BEFORE:
+        return []
+    if previous_word and re.fullmatch(NAME, previous_word.group(1)) and previous_word.group(1) not in SENTENCE_STARTERS \
+            and not preceding.endswith((".", ":", ";", "?", "!")):
+        return []          # "The Resourceful Leader (2011)": a longer capitalised title
+    start = open_paren - len(before) + chosen[0].start()
+    out = []
+    for year, suffix in _split_years(years.group("years")):
+        out.append(InTextCitation(names, year, suffix, et_al, _page(years.group("loc")), kind="narrative", start=start,
+                                  end=close_paren + 1, surface=text[start:close_paren + 1]))
+    return out
+
+
+def _expand_keys(letters: str, body: str) -> list[str]:
+    keys = []
+    for part in re.split(r"\s*,\s*", body):
+        match = re.match(r"([A-Z]{1,2})?\s?(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$", part.strip())
+        if not match:
+            continue
+        prefix = match.group(1) or letters
+        first = int(match.group(2))
+        last = int(match.group(3)) if match.group(3) else first
+        if last < first or last - first > 50:
+            last = first
+        keys.extend(f"{prefix}{n}" for n in range(first, last + 1))
+    return keys
+
+
+def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: Iterable[dict[str, Any]] = (),
+                   exclude: Iterable[tuple[int, int]] = ()) -> list[InTextCitation]:
+    """Every in-text citation of ``text`` outside the ``exclude`` spans (its reference lists).
+
+    ``passages`` (dicts with passage_id, start, end, page, page_label) give each citation its passage
+    and page; ``pages`` (dicts with number, label, start, end) its page when no passage does.
+    """
+    excluded = sorted(exclude)
+    def outside(position: int) -> bool:
+        return not any(a <= position < b for a, b in excluded)
+
+    found: list[InTextCitation] = []
+    for match in PAREN_RE.finditer(text):
+        if not outside(match.start()):
+            continue
+        inner_a, inner_b = match.start(1), match.end(1)
+        citations = _parenthetical(text, inner_a, inner_b)
+        if not citations:
+            citations = _narrative(text, match.start(), match.end() - 1)
+        found.extend(citations)
+    for match in KEYED_RE.finditer(text):
+        if not outside(match.start()):
+            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start:match.start()].strip(" -•*") == "":
+            continue                    # "[R1] Edwards …" at the head of a line defines a key, it does not cite it
+        letters = match.group(1).replace("$", "S")
+        page = ""
+        if match.group(3):
+            page = re.sub(r"^pp?\.\s*", "", match.group(3)).strip()
+        for key in _expand_keys(letters, match.group(2)):
+            found.append(InTextCitation([], "", key=key, page=page, kind="keyed", start=match.start(), end=match.end(),
+                                        surface=match.group(0)))
+    found.sort(key=lambda c: (c.start, c.end))
+    _place(text, found, list(passages), list(pages))
+    return found
+
+
+def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, Any]], pages: list[dict[str, Any]]) -> None:
+    """The citing sentence, passage and page of each citation."""
+    if not citations:
+        return
+    ordered = sorted(passages, key=lambda p: p["start"])
+    starts = [p["start"] for p in ordered]
+    page_list = sorted(pages, key=lambda p: p["start"])
+    page_starts = [p["start"] for p in page_list]
+    cache: dict[int, list[tuple[int, int]]] = {}
+    for citation in citations:
+        passage = None
+        i = bisect.bisect_right(starts, citation.start) - 1
+        if i >= 0 and ordered[i]["start"] <= citation.start < ordered[i]["end"]:
+            passage = ordered[i]
+        if passage is not None:
+            citation.passage_id = passage["passage_id"]
+            citation.doc_page = passage.get("page")
+            citation.page_label = passage.get("page_label")
+            base, body = passage["start"], text[passage["start"]:passage["end"]]
+        else:
+            para_a = text.rfind("\n\n", 0, citation.start)
+            para_a = 0 if para_a < 0 else para_a + 2
+            para_b = text.find("\n\n", citation.end)
+            para_b = len(text) if para_b < 0 else para_b
+            base, body = para_a, text[para_a:para_b]
+        if citation.doc_page is None and page_list:
+            j = bisect.bisect_right(page_starts, citation.start) - 1
+            if j >= 0:
+                citation.doc_page = page_list[j].get("number")
+                citation.page_label = page_list[j].get("label")
+        spans = cache.get(base)
+        if spans is None:
+            spans = cache[base] = sentence_spans(body)
+        local = citation.start - base
+        sentence = next(((a, b) for a, b in spans if a <= local < b), None)
+        if sentence is None:
+            sentence = (max(0, local - 200), min(len(body), local + 200))
+        citation.sentence_start = base + sentence[0]
+        citation.context = re.sub(r"\s+", " ", body[sentence[0]:sentence[1]]).strip()

@@ -1,0 +1,55 @@
+"""Name and title normalisation shared by the parsers and the resolver."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+APOSTROPHES = "'’‘`´ʼ"
+CONNECTORS = {"of", "for", "and", "the", "on", "in", "&", "to", "de", "van", "von", "der", "la", "le", "du"}
+TITLE_STOP = {"a", "an", "the", "of", "and", "in", "on", "for", "to", "&", "with", "by", "at", "from"}
+
+
+def fold(text: str) -> str:
+    """Lower case, diacritics and apostrophes removed: "Leont’ev" → "leontev", "Ødegard" → "odegard"."""
+    text = unicodedata.normalize("NFKD", text.replace("Ø", "O").replace("ø", "o").replace("ß", "ss"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(f"[{APOSTROPHES}]", "", text)
+    return text.casefold()
+
+
+def surname_key(name: str) -> str:
+    """A surname or corporate name as a comparison key (letters and digits only)."""
+    return re.sub(r"[^a-z0-9]+", "", fold(name))
+
+
+def acronym(name: str) -> str:
+    """Initials of the capitalised words of a corporate name: "Department for Education and Skills" → "DES"."""
+    return "".join(w[0] for w in re.findall(r"[A-Z][\w’'-]*", name))
+
+
+def acronym_letters(token: str) -> str:
+    """The capitals of an acronym as written: "DfES" → "DES"."""
+    return "".join(c for c in token if c.isupper())
+
+
+def is_acronym(token: str) -> bool:
+    return len(token) <= 8 and sum(c.isupper() for c in token) >= 2 and " " not in token
+
+
+def title_words(title: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", fold(title))]
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Overlap of content words (Dice), ignoring stop words; 0 when either is empty."""
+    wa = {w for w in title_words(a) if w not in TITLE_STOP}
+    wb = {w for w in title_words(b) if w not in TITLE_STOP}
+    if not wa or not wb:
+        return 0.0
+    return 2 * len(wa & wb) / (len(wa) + len(wb))
+
+
+def slug(text: str, limit: int = 60) -> str:
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    out = "-".join(words)
+    return out[:limit].strip("-") or "x"

@@ -1,0 +1,391 @@
+"""Reference lists: where they are in a document's cleaned text and what each entry says.
+
+Entry points: :func:`reference_sections` (spans of the lists in a text), :func:`parse_reference`
+(one entry → :class:`Reference`) and :func:`parse_references` (a text → every entry of its lists,
+with offsets into that text).
+
+Two list styles are read: author–year lists ("Edwards, A. and Daniels, H. (2004) Title. Place:
+Publisher.", corporate authors such as "Department for Education and Skills (2004a)", "in press",
+chapters "in X (ed.) Book", reports, URLs) and keyed lists ("[R1] …", "[S1] …", "[C1] …"). Text
+out of PDFs breaks entries in two ("Englewood Cliffs NJ:" / "Prentice Hall") and runs two into one
+("… London: DfES Department of Health (1989) …"): continuations are joined and run-on entries split.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .names import CONNECTORS, is_acronym
+
+YEAR = r"(?:1[5-9]\d\d|20\d\d)(?:[-–/]\d{2,4})?[a-z]?|in press|forthcoming|n\.\s?d\."
+YEAR_PAREN_RE = re.compile(rf"\(\s*({YEAR})\s*\)", re.I)
+YEAR_BARE_RE = re.compile(rf"(?<![\w(])({YEAR})(?=[.,:;]?\s)", re.I)
+KEY_RE = re.compile(r"^[\s\-•*–]*\*{0,2}\[\s*([A-Z$]{1,2})\s?(\d{1,3})\s*\]\*{0,2}\s*")
+HEADING_RE = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?\s*)?(references?(?:\s+(?:to|of)\s+the\s+\w+)?|bibliography|reference list|works cited|"
+    r"literature cited|(?:recommended|further|suggested) reading|sources(?: to corroborate[\w ]*)?|key outputs)\s*:?\s*$",
+    re.I)
+UPPER = "A-ZÀ-ÖØ-Þ"
+INITIALS_RE = re.compile(rf"^(?:[{UPPER}][a-z]?\.?\s?-?\s?){{1,4}}$")
+SURNAME_RE = re.compile(rf"^(?:(?:van|von|de|der|du|la|le|da|di)\s)*[{UPPER}][\w’'\-]*(?:\s[{UPPER}][\w’'\-]+)?$")
+NAME_INITIALS_RE = re.compile(rf"^([{UPPER}][\w’'\-]+)\s((?:[{UPPER}]\.?){{1,3}})$")   # "Glendinning C"
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
+PAGES_RE = re.compile(r"(?:\bpp?\.?\s*)?(\d+\s?[-–]\s?\d+)(?!\d)")
+ET_AL_RE = re.compile(r"\s*,?\s*\bet\.?\s*al\b\.?", re.I)
+NON_ENTRY_WORDS = re.compile(r"^(appendix|chapter|table|figure|annex|section|part|notes?)\b|\bwords$", re.I)
+
+
+@dataclass
+class Reference:
+    raw: str
+    start: int = 0
+    end: int = 0
+    key: str = ""                 # "R1" in a keyed list, else "" (an author–year entry is found by its authors and year)
+    authors: list[str] = field(default_factory=list)    # as written: "Edwards, A.", "Department for Education and Skills"
+    surnames: list[str] = field(default_factory=list)   # "Edwards", "Department for Education and Skills"
+    corporate: bool = False
+    et_al: bool = False
+    year: str = ""                # "2004", "in press", "1941-1967"
+    year_suffix: str = ""         # the "a" of 2004a
+    title: str = ""
+    container: str = ""           # journal or edited book
+    editors: list[str] = field(default_factory=list)
+    publisher: str = ""
+    place: str = ""
+    pages: str = ""
+    url: str = ""
+    section: str = ""             # the heading of the list
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """A short author–year label: "Edwards et al. (2006)", "[R1] Edwards (2006)"."""
+        who = self.surnames[0] if self.surnames else (self.title[:40] or self.raw[:40])
+        if len(self.surnames) == 2:
+            who = f"{self.surnames[0]} and {self.surnames[1]}"
+        elif len(self.surnames) > 2 or self.et_al:
+            who += " et al."
+        year = f" ({self.year}{self.year_suffix})" if self.year else ""
+        return (f"[{self.key}] " if self.key else "") + who + year
+
+
+# --- authors ---------------------------------------------------------------------------------------
+
+def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
+    """"Edwards, A., Barnes, M. and Morris, K." → (authors, surnames, corporate, et_al); None when it is not names."""
+    text = text.strip().rstrip(",.;: ").strip()
+    if not text or len(text) > 300:
+        return None
+    et_al = bool(ET_AL_RE.search(text))
+    text = ET_AL_RE.sub("", text).strip().rstrip(",")
+    if not text:
+        return None
+    parts = [p.strip() for p in re.split(r",|\s&\s|\s+and\s+|;", text) if p.strip() and p.strip() not in ("&", "and")]
+    if not parts:
+        return None
+    authors: list[str] = []
+    surnames: list[str] = []
+    i = 0
+    personal = False
+    while i < len(parts):
+        part = parts[i]
+        match = NAME_INITIALS_RE.match(part)
+        if match and not is_acronym(part):
+            authors.append(f"{match.group(1)}, {match.group(2)}")
+            surnames.append(match.group(1))
+            personal = True
+            i += 1
+            continue
+        if SURNAME_RE.match(part) and i + 1 < len(parts) and INITIALS_RE.match(parts[i + 1]) and not is_acronym(part):
+            authors.append(f"{part}, {parts[i + 1]}")
+            surnames.append(part)
+            personal = True
+            i += 2
+            continue
+        if INITIALS_RE.match(part) and i + 1 < len(parts) and SURNAME_RE.match(parts[i + 1]):   # "A. Edwards"
+            authors.append(f"{parts[i + 1]}, {part}")
+            surnames.append(parts[i + 1])
+            personal = True
+            i += 2
+            continue
+        if personal and SURNAME_RE.match(part) and len(part.split()) == 1:   # a surname without initials in a list
+            authors.append(part)
+            surnames.append(part)
+            i += 1
+            continue
+        break
+    if personal and i == len(parts):
+        return authors, surnames, False, et_al
+    corporate = _corporate_name(text)
+    if corporate and not et_al:
+        return [corporate], [corporate], True, False
+    if not personal and len(parts) == 1 and SURNAME_RE.match(parts[0]) and len(parts[0].split()) == 1 and et_al:
+        return [parts[0]], [parts[0]], False, True
+    return None
+
+
+def _corporate_name(text: str) -> str | None:
+    """A body's name: capitalised words joined by of/for/and/the ("Home Office, The", "Children’s Fund")."""
+    text = text.strip().rstrip(",.")
+    if re.search(r"[\d:;()\[\]]", text) or len(text) > 120 or re.search(r",(?!\s*The$)", text):
+        return None
+    words = re.findall(r"[^\s,]+", text)
+    if not words or words[0][0].islower():
+        return None
+    capitals = 0
+    for word in words:
+        bare = word.strip("()")
+        if not bare:
+            return None
+        if bare.lower() in CONNECTORS:
+            continue
+        if not (bare[0].isupper() or bare[0].isdigit()):
+            return None
+        capitals += 1
+    return text if capitals else None
+
+
+# --- one entry ---------------------------------------------------------------------------------------
+
+def _find_head(body: str) -> tuple[int, int, str] | None:
+    """Where the year of an author–year entry is: (start, end of the year token with its brackets, year)."""
+    window = body[:320]
+    for match in YEAR_PAREN_RE.finditer(window):
+        return match.start(), match.end(), match.group(1)
+    match = YEAR_BARE_RE.search(window)
+    if match and match.start() > 0 and body[match.start() - 1] in " ,." and match.start() < 200:
+        return match.start(), match.end(), match.group(1)
+    return None
+
+
+def parse_reference(raw: str, key: str = "", section: str = "") -> Reference:
+    """One reference entry (its key, if keyed, already removed or still in front)."""
+    ref = Reference(raw=raw.strip(), key=key, section=section)
+    body = ref.raw
+    match = KEY_RE.match(body)
+    if match and not key:
+        ref.key = _key(match.group(1), match.group(2))
+        body = body[match.end():]
+    body = re.sub(r"\s+", " ", body).strip()
+    urls = URL_RE.findall(body)
+    if urls:
+        ref.url = urls[0].rstrip(".,;)")
+    head = _find_head(body)
+    rest = body
+    if head:
+        before, year = body[:head[0]].strip(), head[2]
+        names = parse_authors(before) if before else None
+        bare = not body[head[0]:head[1]].startswith("(")
+        if (bare and not names) or (re.search(r"\d[-–/]\d", year) and not (names and not names[2])):
+            head = None        # "… ended March 2006", "Director CWDC (2007-2011)": dates, not a publication year
+    if head:
+        if names:
+            ref.authors, ref.surnames, ref.corporate, ref.et_al = names
+        elif before:
+            ref.title = before.rstrip(" ,.")        # "Series of video-recordings with … (2012)": no author
+        year_match = re.match(r"(\d{4}(?:[-–/]\d{2,4})?)([a-z]?)$", year)
+        ref.year, ref.year_suffix = (year_match.group(1), year_match.group(2)) if year_match else (year.lower(), "")
+        rest = body[head[1]:].lstrip(" .,:;)")
+    else:
+        rest = body
+    if not ref.title:
+        ref.title, rest = _title(rest, keyed=bool(ref.key) and not head)
+    _details(ref, rest)
+    return ref
+
+
+def _key(letters: str, number: str) -> str:
+    return letters.replace("$", "S") + number
+
+
+def _title(text: str, keyed: bool) -> tuple[str, str]:
+    """The title at the start of ``text`` and what follows it."""
+    if keyed:      # "[S1] NECF - National Evaluation … (DfES)- 3.5 year award": up to the first bracket
+        cut = re.search(r"\s\(|\.\s|$", text)
+        return text[:cut.start()].strip(" .,-–:"), text[cut.start():]
+    end = len(text)
+    for pattern in (r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
+                    r",\s+(?=[A-Z][^,.]{3,80},?\s*(?:vol\.?\s*)?\d)"):
+        match = re.search(pattern, text)
+        if match and match.start() < end:
+            end = match.start() + (1 if text[match.start()] == "?" else 0)
+    return text[:end].strip(" .,:"), text[end:]
+
+
+def _details(ref: Reference, rest: str) -> None:
+    rest = rest.strip(" .,")
+    text = URL_RE.sub("", rest).strip()
+    chapter = re.search(r"\b[Ii]n:?\s+(.*?)\((?:eds?|Eds?)\.?\)\s*,?\s*(.*)$", text)
+    if chapter:
+        from_editors = parse_authors(chapter.group(1))
+        ref.editors = from_editors[0] if from_editors else [chapter.group(1).strip(" ,")]
+        container, after = _title(chapter.group(2), keyed=False)
+        ref.container = container
+        text = after
+    else:
+        journal = re.match(r"\s*([A-Z][^.,:]{2,100}?)[,.]?\s*(?:vol\.?\s*)?(\d+)\s*(?:\((\d+)\)|,\s*\d+)", text)
+        if journal:
+            ref.container = journal.group(1).strip()
+    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text)
+    if publisher:
+        ref.place = publisher.group(1).strip(" ,")
+        ref.publisher = publisher.group(2).strip(" ,.")
+    pages = PAGES_RE.findall(text)
+    if pages:
+        ref.pages = pages[-1].replace(" ", "")
+
+
+# --- lists in a document --------------------------------------------------------------------------------
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    out = []
+    for match in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def _is_entry_start(paragraph: str) -> bool:
+    """Authors then a year at the head of the paragraph, or a key ([R1])."""
+    if KEY_RE.match(paragraph):
+        return True
+    head = _find_head(re.sub(r"\s+", " ", paragraph))
+    if not head or head[0] == 0:
+        return False
+    return parse_authors(re.sub(r"\s+", " ", paragraph)[:head[0]]) is not None
+
+
+def _is_continuation(previous: str, paragraph: str) -> bool:
+    """A piece of the entry before it that extraction put on its own line."""
+    if NON_ENTRY_WORDS.search(paragraph.strip()) or len(paragraph) > 160:
+        return False
+    stripped = paragraph.strip().lstrip("-•* ")
+    if URL_RE.fullmatch(stripped):
+        return True
+    if stripped[:1].islower() or previous.rstrip().endswith((":", ",", "&", "-", "–", " and", " in")):
+        return True
+    return bool(re.fullmatch(r"[A-Z][\w .,'’]{1,40}:\s*[A-Z][\w .,&'’]{1,60}\.?", stripped))   # "London: DfES"
+
+
+def _split_run_on(text: str, start: int, end: int) -> list[int]:
+    """Offsets where a second entry starts inside one paragraph ("… London: DfES Department of Health (1989) …")."""
+    body = text[start:end]
+    first = _find_head(body)
+    if not first:
+        return []
+    cuts = []
+    if KEY_RE.match(body):
+        return []          # in a keyed list every entry starts with its key
+    for match in re.finditer(r"\((\d{4}[a-z]?)\)", body[:len(body)]):
+        if match.start() < first[1] + 15:
+            continue
+        words = list(re.finditer(r"\S+", body[:match.start()]))
+        for n in range(max(0, len(words) - 12), len(words)):
+            candidate_start = words[n].start()
+            if candidate_start <= first[1] + 10:
+                continue
+            candidate = body[candidate_start:match.start()].strip()
+            names = parse_authors(candidate)
+            if not names:
+                continue
+            # an acronym in front of a corporate name is the previous entry's publisher ("DfES Department of …")
+            if names[2] and is_acronym(words[n].group(0)) and n + 1 < len(words):
+                rest = body[words[n + 1].start():match.start()]
+                if parse_authors(rest):
+                    candidate_start = words[n + 1].start()
+            if body[:candidate_start].rstrip().endswith(("In", "in", "in:", "In:")):
+                break
+            cuts.append(start + candidate_start)
+            break
+    return cuts
+
+
+def reference_sections(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading) of each reference list of a cleaned text.
+
+    A list starts after a heading such as "References" or "Recommended reading", or is a run of
+    keyed entries ([R1] …), or a run of at least three author–year entries; it ends at the first
+    paragraph that is neither an entry nor a piece of the one before.
+    """
+    paragraphs = _paragraphs(text)
+    sections: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(paragraphs):
+        a, b = paragraphs[i]
+        para = text[a:b]
+        heading = ""
+        if HEADING_RE.match(para.strip()) and len(para) < 80:
+            heading = para.strip()
+            i += 1
+            while i < len(paragraphs) and HEADING_RE.match(text[paragraphs[i][0]:paragraphs[i][1]].strip()):
+                heading = text[paragraphs[i][0]:paragraphs[i][1]].strip()      # "3. References to the research" / "Key outputs"
+                i += 1
+        elif not (KEY_RE.match(para) or (_is_entry_start(para) and _run_of_entries(text, paragraphs, i) >= 3)):
+            i += 1
+            continue
+        first = i
+        last = None
+        while i < len(paragraphs):
+            pa, pb = paragraphs[i]
+            para = text[pa:pb]
+            if _is_entry_start(para):
+                last = i
+                i += 1
+                continue
+            if last is not None and last == i - 1 and _is_continuation(text[paragraphs[last][0]:paragraphs[last][1]], para):
+                last = i
+                i += 1
+                continue
+            if KEY_RE.match(para) is None and last is not None and i + 1 < len(paragraphs) and KEY_RE.match(
+                    text[paragraphs[i + 1][0]:paragraphs[i + 1][1]]) and len(para) < 100:
+                sections.append((paragraphs[first][0], paragraphs[last][1], heading))   # a sub-heading inside a keyed list
+                heading = para.strip()
+                i += 1
+                first, last = i, None
+                continue
+            break
+        if last is not None and last >= first:
+            sections.append((paragraphs[first][0], paragraphs[last][1], heading))
+        if i == first:
+            i += 1
+    return sections
+
+
+def _run_of_entries(text: str, paragraphs: list[tuple[int, int]], i: int) -> int:
+    n = 0
+    while i + n < len(paragraphs) and _is_entry_start(text[paragraphs[i + n][0]:paragraphs[i + n][1]]):
+        n += 1
+    return n
+
+
+def parse_references(text: str) -> list[Reference]:
+    """Every entry of every reference list in ``text``, with offsets into ``text``.
+
+    A text with no list heading and no run of entries (a bare list pasted alone counts as a run) gives [].
+    """
+    out: list[Reference] = []
+    for start, end, heading in reference_sections(text):
+        entries: list[tuple[int, int]] = []
+        for a, b in _paragraphs(text[start:end]):
+            a, b = a + start, b + start
+            para = text[a:b]
+            if entries and not _is_entry_start(para):
+                entries[-1] = (entries[-1][0], b)          # a continuation
+                continue
+            cuts = [a] + _split_run_on(text, a, b) + [b]
+            for x, y in zip(cuts, cuts[1:]):
+                entries.append((x, y))
+        for a, b in entries:
+            raw = text[a:b].rstrip()
+            ref = parse_reference(raw, section=heading)
+            ref.start, ref.end = a, a + len(raw)
+            out.append(ref)
+    return out

@@ -1,0 +1,263 @@
+"""Resolution: in-text citations → their document's reference entries, and entries across documents
+→ canonical works with their people.
+
+Entry points: :func:`resolve_in_document` and :func:`resolve_works`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .names import acronym, acronym_letters, fold, is_acronym, slug, surname_key, title_similarity
+
+TITLE_MATCH = 0.5          # Dice overlap of title words above which two renderings are one work
+
+
+def _corporate_key(name: str) -> str:
+    return surname_key(re.sub(r",\s*The$|^The\s+", "", name.strip()))
+
+
+def _name_matches(cited: str, listed: str, listed_corporate: bool) -> bool:
+    """A cited name ("DfES", "Leont'ev", "Home Office") against a listed first author or body."""
+    if surname_key(cited) == surname_key(listed) or (listed_corporate and surname_key(cited) == _corporate_key(listed)):
+        return True
+    if listed_corporate and is_acronym(cited):
+        letters, full = acronym_letters(cited), acronym(re.sub(r",\s*The$", "", listed))
+        return letters == full or (len(letters) >= 2 and full.startswith(letters))
+    return False
+
+
+def _score(citation: dict[str, Any], ref: dict[str, Any]) -> float:
+    """How well an author–year citation fits a reference entry; 0 when it does not."""
+    if not ref.get("surnames") or not citation.get("surnames"):
+        return 0.0
+    if (citation["year"] or "") != (ref.get("year") or ""):
+        return 0.0
+    if citation.get("year_suffix") and ref.get("year_suffix") and citation["year_suffix"] != ref["year_suffix"]:
+        return 0.0
+    if not _name_matches(citation["surnames"][0], ref["surnames"][0], ref.get("corporate", False)):
+        return 0.0
+    score = 1.0
+    cited, listed = citation["surnames"], ref["surnames"]
+    many = citation.get("et_al") or len(cited) > 2
+    if many == (len(listed) > 2 or ref.get("et_al", False)):
+        score += 0.5
+    if len(cited) == len(listed) and not citation.get("et_al"):
+        score += 0.3
+    score += 0.2 * sum(1 for a, b in zip(cited[1:], listed[1:]) if surname_key(a) == surname_key(b))
+    if citation.get("year_suffix") and citation["year_suffix"] == ref.get("year_suffix"):
+        score += 0.5
+    return score
+
+
+def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[str, Any]]) -> None:
+    """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves."""
+    by_key = {ref["key"]: n for n, ref in enumerate(references) if ref.get("key")}
+    for citation in citations:
+        citation["reference"] = None
+        if citation.get("key"):
+            citation["reference"] = by_key.get(citation["key"])
+            continue
+        scored = sorted(((_score(citation, ref), n) for n, ref in enumerate(references)), reverse=True)
+        scored = [s for s in scored if s[0] > 0]
+        if not scored:
+            continue
+        best = [n for s, n in scored if s == scored[0][0]]
+        distinct = {(references[n].get("year_suffix"), fold(references[n].get("title", ""))[:40]) for n in best}
+        if len(best) == 1 or len(distinct) == 1:
+            citation["reference"] = best[0]
+
+
+# --- works across documents -----------------------------------------------------------------------
+
+class _Work:
+    def __init__(self, record: dict[str, Any]):
+        self.records: list[dict[str, Any]] = [record]
+
+    @property
+    def best(self) -> dict[str, Any]:
+        """The fullest rendering: an entry with a title and the most authors."""
+        return max(self.records, key=lambda r: (bool(r.get("title")), len(r.get("authors") or []), len(r.get("raw") or "")))
+
+
+def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a["doc"] == b["doc"] and a.get("entry") is not None and b.get("entry") is not None and a["section"] == b["section"]:
+        return False          # two entries of one list are two works
+    if not a.get("surnames") or not b.get("surnames"):
+        return False
+    if (a.get("year") or "") != (b.get("year") or ""):
+        return False
+    if a.get("year_suffix") and b.get("year_suffix") and a["doc"] == b["doc"] and a["year_suffix"] != b["year_suffix"]:
+        return False
+    if not (_name_matches(a["surnames"][0], b["surnames"][0], b.get("corporate", False))
+            or _name_matches(b["surnames"][0], a["surnames"][0], a.get("corporate", False))):
+        return False
+    if a.get("title") and b.get("title"):
+        ta, tb = fold(a["title"]), fold(b["title"])
+        return title_similarity(ta, tb) >= TITLE_MATCH or ta.startswith(tb[:30]) or tb.startswith(ta[:30])
+    # one side is a bare citation: the number of authors must agree
+    many_a = a.get("et_al") or len(a["surnames"]) > 2
+    many_b = b.get("et_al") or len(b["surnames"]) > 2
+    if many_a != many_b and not (a.get("et_al") or b.get("et_al")):
+        return False
+    if a.get("et_al") and len(b["surnames"]) == 1 and not b.get("et_al"):
+        return False
+    if b.get("et_al") and len(a["surnames"]) == 1 and not a.get("et_al"):
+        return False
+    return True
+
+
+def _work_id(record: dict[str, Any], taken: set[str]) -> str:
+    who = slug(record["surnames"][0] if record.get("surnames") else (record.get("title") or "work"), 30)
+    year = (record.get("year") or "nd").replace(" ", "-")
+    words = [w for w in re.findall(r"[a-z0-9]+", fold(record.get("title") or "")) if w not in ("a", "an", "the")][:3]
+    base = "-".join([who, slug(year, 12)] + words)
+    wid, n = base, 2
+    while wid in taken:
+        wid, n = f"{base}-{n}", n + 1
+    taken.add(wid)
+    return wid
+
+
+def person_id(surname: str, initials: str = "") -> str:
+    first = re.sub(r"[^A-Za-z]", "", fold(initials))[:1]
+    return slug(surname, 40) + (f"-{first}" if first else "")
+
+
+def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Canonical works and people from every document's references and citations (mutates them:
+    each reference and citation gets its ``work_id``).
+
+    ``documents`` maps a source id to {"references": [...], "citations": [...]} (dicts as
+    :meth:`Reference.to_dict` / :meth:`InTextCitation.to_dict` give). A reference entry with authors
+    and a year, or an author–year citation that no list resolves, is a rendering of a work;
+    renderings with the same first author (acronyms of bodies included), year and a similar title (or
+    a compatible author count when one side has no title) are one work. Keyed entries without
+    authors stay works of their own document.
+    """
+    records: list[dict[str, Any]] = []
+    for doc_id, doc in documents.items():
+        for n, ref in enumerate(doc.get("references", [])):
+            records.append({**ref, "doc": doc_id, "entry": n, "kind": "reference"})
+        for n, citation in enumerate(doc.get("citations", [])):
+            if citation.get("reference") is None and citation.get("surnames") and citation.get("year"):
+                records.append({**citation, "doc": doc_id, "entry": None, "citation": n, "kind": "citation", "section": "",
+                                "title": "", "authors": list(citation["surnames"]), "corporate": False})
+    works: list[_Work] = []
+    # titled entries first so that bare citations join them
+    for record in sorted(records, key=lambda r: (r["kind"] != "reference", not r.get("title"))):
+        target = None
+        if record.get("surnames") and record.get("year"):
+            candidates = [w for w in works if all(_compatible(record, other) for other in w.records[:1])
+                          and any(_compatible(record, other) for other in w.records)]
+            if record["kind"] == "citation" and len(candidates) > 1:
+                ranked = sorted(candidates, key=lambda w: -_score(record, w.best))
+                candidates = ranked[:1] if _score(record, ranked[0].best) > _score(record, ranked[1].best) else []
+            target = candidates[0] if candidates else None
+        if target is None:
+            works.append(_Work(record))
+        else:
+            target.records.append(record)
+
+    taken: set[str] = set()
+    out_works: dict[str, dict[str, Any]] = {}
+    people: dict[str, dict[str, Any]] = {}
+    surname_people: dict[str, set[str]] = {}
+    bare: set[str] = set()
+    for work in works:
+        best = work.best
+        wid = _work_id(best, taken)
+        authors = []
+        for n, name in enumerate(best.get("authors") or []):
+            if best.get("corporate"):
+                pid, kind, display = "org-" + slug(name, 50), "organization", re.sub(r"^(.*),\s*The$", r"The \1", name)
+            else:
+                surname = (best.get("surnames") or [name])[n] if n < len(best.get("surnames") or []) else name
+                initials = name[len(surname):].strip(" ,") if name.startswith(surname) else ""
+                pid, kind, display = person_id(surname, initials), "person", name
+                surname_people.setdefault(slug(surname, 40), set()).add(pid)
+                if not initials:
+                    bare.add(pid)
+            people.setdefault(pid, {"id": pid, "name": display, "kind": kind, "works": []})
+            if wid not in people[pid]["works"]:
+                people[pid]["works"].append(wid)
+            authors.append({"id": pid, "name": display})
+        renderings = []
+        for record in work.records:
+            doc = documents[record["doc"]]
+            if record["kind"] == "reference":
+                doc["references"][record["entry"]]["work_id"] = wid
+                renderings.append({"source_id": record["doc"], "key": record.get("key", ""), "raw": record.get("raw", "")})
+            else:
+                doc["citations"][record["citation"]]["work_id"] = wid
+        out_works[wid] = {
+            "id": wid, "authors": authors, "surnames": list(best.get("surnames") or []), "corporate": bool(best.get("corporate")),
+            "et_al": bool(best.get("et_al")), "year": best.get("year") or "", "year_suffix": best.get("year_suffix") or "",
+            "title": best.get("title") or "", "container": best.get("container") or "", "publisher": best.get("publisher") or "",
+            "place": best.get("place") or "", "pages": best.get("pages") or "", "url": best.get("url") or "",
+            "editors": best.get("editors") or [], "key": best.get("key") or "",
+            "renderings": renderings, "source_id": None, "cited_by": [], "cites": [],
+        }
+    # citations resolved through their document's list point at that entry's work
+    for doc_id, doc in documents.items():
+        for citation in doc.get("citations", []):
+            if citation.get("reference") is not None:
+                citation["work_id"] = doc["references"][citation["reference"]].get("work_id")
+    # a surname-only author (from a bare citation) is the person with that surname when there is one
+    for pid, person in list(people.items()):
+        if pid not in bare:
+            continue
+        others = [o for o in surname_people.get(pid, set()) if o != pid]
+        if len(others) == 1:
+            target = people[others[0]]
+            for wid in person["works"]:
+                if wid not in target["works"]:
+                    target["works"].append(wid)
+                for author in out_works[wid]["authors"]:
+                    if author["id"] == pid:
+                        author.update(id=target["id"], name=target["name"])
+            del people[pid]
+    _cited_by(documents, out_works)
+    _link_sources(out_works, sources or [], documents)
+    return {"works": out_works, "people": people}
+
+
+def _cited_by(documents: dict[str, dict[str, Any]], works: dict[str, dict[str, Any]]) -> None:
+    for doc_id, doc in documents.items():
+        listed = {ref.get("work_id") for ref in doc.get("references", []) if ref.get("work_id")}
+        cited = set()
+        for citation in doc.get("citations", []):
+            wid = citation.get("work_id")
+            if wid and wid in works:
+                cited.add(wid)
+                works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": citation.get("passage_id"),
+                                               "context": citation.get("context", ""), "page": citation.get("doc_page"),
+                                               "surface": citation.get("surface", "")})
+        for wid in listed - cited:          # in the list only: cited without a located sentence
+            works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": None, "context": "", "page": None,
+                                           "surface": ""})
+
+
+def _link_sources(works: dict[str, dict[str, Any]], sources: list[dict[str, Any]], documents: dict[str, Any]) -> None:
+    """A work whose title, year and first author agree with a corpus source is that source."""
+    for source in sources:
+        title = re.sub(r"^\[|\]$", "", source.get("title") or "")
+        if not title or source.get("title_supplied"):
+            continue
+        authors = [a.split(",")[0] for a in source.get("authors") or []]
+        for work in works.values():
+            if title_similarity(title, work["title"]) < 0.8:
+                continue
+            if source.get("year") and work["year"] and str(source["year"]) != work["year"]:
+                continue
+            if authors and work["surnames"] and surname_key(authors[0]) != surname_key(work["surnames"][0]):
+                continue
+            work["source_id"] = source["id"]
+            cites = []
+            for ref in documents.get(source["id"], {}).get("references", []):
+                if ref.get("work_id") and ref["work_id"] not in cites and ref["work_id"] != work["id"]:
+                    cites.append(ref["work_id"])
+            for citation in documents.get(source["id"], {}).get("citations", []):
+                if citation.get("work_id") and citation["work_id"] not in cites and citation["work_id"] != work["id"]:
+                    cites.append(citation["work_id"])
+            work["cites"] = cites
