@@ -249,9 +249,12 @@ class ConceptMatcher:
 
 
 def _label_keys(label: str) -> tuple[str, ...]:
-    """A label's token keys, without the articles and possessives inside it (the first one stays)."""
-    keys = [key for key, _, _ in _tokens(label)]
-    return tuple(keys[:1] + [key for key in keys[1:] if key not in _DETERMINERS])
+    """A label's token keys, without the articles and possessives inside it (the first and the last
+    stay, and so does a capital letter: "Programme A")."""
+    tokens = _tokens(label)
+    keep = [n == 0 or n == len(tokens) - 1 or key not in _DETERMINERS or label[start:end].isupper()
+            for n, (key, start, end) in enumerate(tokens)]
+    return tuple(key for (key, _, _), kept in zip(tokens, keep) if kept)
 
 
 def _match(tokens: list[tuple[str, int, int]], i: int, keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
