@@ -1,9 +1,11 @@
 """Quote extraction stage: the verbatim quotations of a source, with speaker and role.
 
-Entry point: :func:`find_quotes`. It finds quotations in quote marks and block quotations set
-off after an introduction ("as one practitioner explained:"), tells participants' words from
-quotations of published or policy texts (a citation next to them, or an author as the speaker),
-and names the speaker as the document introduces them, with a normalised role.
+Entry point: :func:`find_quotes`. It finds quotations in quote marks, block quotations set off
+after an introduction ("as one practitioner explained:", "…as this extract from a carer
+illustrates."), including blocks that PDF reflow ran into the surrounding paragraph, and the
+first-person voices a slide deck presents. It tells participants' words from quotations of
+published or policy texts (a citation next to them, a cited author or a policy document as the
+source), and names the speaker as the document introduces them, with a normalised role.
 """
 from __future__ import annotations
 
@@ -21,25 +23,46 @@ ROLES: list[tuple[str, str]] = [
     ("analyst", r"(?:lead |policy )?analysts?"),
     ("manager or senior officer", r"(?:senior |programme |service |project |operational |strategic |early intervention |team )?managers?|"
                                   r"(?:assistant )?directors?|(?:partnership )?board members?|members of (?:the )?(?:partnership )?boards?|"
-                                  r"senior (?:officers?|staff|leaders?)|(?:key )?strategic stakeholders?|commissioners?|heads? of (?:service|research)|"
+                                  r"partnership boards?|steering groups?|(?:strategic|steering) group members?|strategic partners?|"
+                                  r"senior (?:officers?|staff|leaders?)|(?:key )?(?:strategic )?stakeholders?|commissioners?|heads? of (?:service|research)|"
                                   r"(?:policy |national )?(?:officers?|leads?)|chairs?"),
     ("carer", r"(?:foster |kinship )?carers?|grand(?:parent|mother|father)s?"),
     ("parent", r"parents?|mothers?|fathers?|mums?|dads?"),
     ("child", r"child(?:ren)?|young (?:person|people)|pupils?|kids?|boys?|girls?|teenagers?"),
-    ("practitioner", r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health) workers?|"
+    ("practitioner", r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|family|community development) workers?|"
                      r"workers?|teachers?|nurses?|health visitors?|staff|specialists?|service providers?|providers?|coordinators?|co-ordinators?"),
 ]
 ROLE_RES = [(role, re.compile(r"\b(?:" + pattern + r")\b", re.I)) for role, pattern in ROLES]
 ROLE_NAMES = [role for role, _ in ROLES] + ["other"]
 
-_SPEECH = (r"explained|explains|said|says|told (?:us|me|the \w+)|tells us|commented|comments|described|describes|suggested|"
-           r"noted|observed|stated|remarked|reported|added|argued|put it(?: plainly)?|recalled|reflected|admitted|insisted|"
-           r"emphasi[sz]ed|summed up|wrote|spoke|responded|replied|felt|thought|agreed|claimed|acknowledged")
+# verbs that report what somebody said or thought, in any tense
+_SPEECH = (r"explain(?:s|ed|ing)?|say(?:s|ing)?|said|tell(?:s|ing)?|told|describ(?:e|es|ed|ing)|comment(?:s|ed|ing)?|"
+           r"suggest(?:s|ed|ing)?|not(?:es|ed)|observ(?:e|es|ed|ing)|stat(?:es|ed)|remark(?:s|ed)?|report(?:s|ed)|added|"
+           r"argu(?:e|es|ed|ing)|put it(?: plainly)?|recall(?:s|ed)?|reflect(?:s|ed)|admit(?:s|ted)?|insist(?:s|ed)?|"
+           r"emphasi[sz](?:e|es|ed|ing)|stress(?:es|ed)|highlight(?:s|ed)|summ(?:ed|ing) up|wr(?:ote|ites)|spo(?:ke|ken)|speak(?:s|ing)?|"
+           r"respond(?:s|ed)|repl(?:y|ies|ied)|felt|thought|agree(?:s|d)|claim(?:s|ed)|acknowledg(?:e|es|ed|ing)|ask(?:s|ed)|"
+           r"outlin(?:es|ed)|attest(?:s|ed)|indicat(?:es|ed)|express(?:es|ed)|perceiv(?:es|ed)|"
+           r"encourag(?:es|ed)|believ(?:es|ed)|mention(?:s|ed)|complain(?:s|ed)|warn(?:s|ed)")
 _SPEECH_RE = re.compile(r"\b(?:" + _SPEECH + r")\b", re.I)
-_CITATION_RE = re.compile(r"\((?:[A-Z][^()]{0,80}?,?\s*)?(?:1[89]\d\d|20\d\d)[a-z]?(?:[:,]\s*(?:p+\.\s*)?\d+(?:[-–]\d+)?)?\)")
+# what sets off a block quotation introduced in running text
+_INTRO_RE = re.compile(r"\b(?:" + _SPEECH + r")\b|\bextracts? from\b|\b(?:that|as) follows?\b|"
+                       r"\b(?:typical|illustrative) (?:response|comment|quotation)\b|\bone such\b", re.I)
+_CITATION_RE = re.compile(r"\((?:[A-Z][^()]{0,80}?,?\s*)?(?:1[89]\d\d|20\d\d)[a-z]?(?:[:,]\s*(?:p+\.\s*)?\d+(?:[-–]\d+)?)?\)|\(p+\.\s*\d+\)")
 _AUTHOR_YEAR_RE = re.compile(r"\b[A-Z][a-z’'A-Z-]+(?: (?:and|&) [A-Z][a-z’'-]+| et al\.?)?,? \(?(?:1[89]\d\d|20\d\d)")
-_FIRST_PERSON_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|we|we’re|we're|we’ve|we've|my|our|us|me|you|your)\b")
+_POLICY_RE = re.compile(r"\b(?:Guidance|Green Paper|White Paper|Act|Bill|report|document|the Government|policy|Minister|"
+                        r"definition|defines|Plan|aim(?:s|ed)?|objectives?|framework|legislation|consultation)\b")
+# the register of speech: first and second person, contractions, a trailing-off ellipsis
+_VOICE_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|I’ll|I'll|me|my|mine|myself|you|your|yourself|you’re|you're)\b|"
+                       r"\w(?:n[’']t)\b|\b(?:it|that|there|what|he|she|they|we|let|here)[’'](?:s|re|ll|ve|d)\b|"
+                       r"\bOK\b|\breally\b|^\W*(?:…|\.\.\.)", re.I | re.M)
+_SINGULAR_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|me|my|myself)\b")
+_PLURAL_RE = re.compile(r"\b(?:we|we’re|we're|we’ve|we've|our|us)\b", re.I)
+_CONNECTIVE_RE = re.compile(r"(?:However|Nonetheless|Nevertheless|Firstly|Secondly|Thirdly|Finally|Moreover|Furthermore|"
+                            r"In (?:those|these|this|summary|addition|contrast|brief)|Thus|Therefore|Consequently|Indeed|"
+                            r"While|Whilst|When|Although|Where)\b")
+_ANAPHOR_RE = re.compile(r"(?:^|\b)(another|others|she|he|they|one|the other)\b[^.;:]{0,80}$", re.I)
 _PAIRS = {"“": "”", '"': '"', "‘": "’", "'": "'"}
+_OPENERS = "“\"‘'"
 
 
 @dataclass
@@ -82,9 +105,9 @@ def _role_matches(text: str) -> list[tuple[int, int, str]]:
 
 
 def role_of(phrase: str) -> str | None:
-    """The normalised role a phrase names; its last role noun is its head
-    ("one of the Education Welfare Officers" → education welfare officer)."""
-    matches = _role_matches(phrase)
+    """The normalised role a phrase names; its head role noun decides ("one of the Education
+    Welfare Officers" → education welfare officer, "a mother of two children" → parent)."""
+    matches = _heads(phrase)
     return matches[-1][2] if matches else None
 
 
@@ -93,36 +116,176 @@ def roles_in(text: str) -> list[str]:
     return list(dict.fromkeys(role for _, _, role in _role_matches(text)))
 
 
+def _heads(clause: str) -> list[tuple[int, int, str]]:
+    """Role nouns that can head a speaker phrase: not a possessor ("children’s participation")
+    and not the complement of an earlier role ("a mother of two children")."""
+    matches = _role_matches(clause)
+    out = []
+    for index, (start, end, role) in enumerate(matches):
+        if re.match(r"[’']s?\s+[a-z]", clause[end:end + 4]) and len(matches) > 1:
+            continue
+        if index and re.search(r"\b(?:of|for|with|to|about)\s+(?:\w+\s+){0,3}$", clause[matches[index - 1][1]:start]) \
+                and start - matches[index - 1][1] < 40:
+            continue
+        out.append((start, end, role))
+    return out
+
+
 def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None = None,
                 pages: list[dict[str, Any]] | None = None, slides: bool = False) -> list[Quote]:
     """Quotations of one source's cleaned text, in order, with offsets into that text.
 
     ``slides``: a deck's first-person paragraphs without quote marks ("I just think that it’s all
     useless…") are the voices it presents, and count as quotations too."""
-    spans = _inline_spans(text) + _block_spans(text) + (_first_person_blocks(text) if slides else [])
-    spans = _drop_nested(spans)
+    inline = _inline_spans(text)
+    masked = _mask(text, inline)
+    authors = _cited_authors(text)
+    blocks = _block_spans(text, masked)
+    spans = _drop_nested(inline + [(s, e) for s, e, _ in blocks] + (_first_person_blocks(text) if slides else []))
+    block_kind = {(s, e): how for s, e, how in blocks}
     quotes: list[Quote] = []
     for start, end in spans:
         body = text[start:end]
         inner = body.strip("“”\"‘’' ")
-        if len(inner.split()) < 4:
+        standalone = _paragraph_start(text, start) == start and _paragraph_end(text, end) <= end + 2
+        if len(inner.split()) < 4 and not (standalone and len(inner.split()) >= 3):
             continue   # a term in quote marks, not a quotation
-        before = _context_before(text, start)
-        after = text[end:end + 120]
-        kind, cited = _classify(before, after, inner)
-        speaker = role = None
-        if kind == "participant":
-            earlier = text[max(0, start - 600):start - len(before)] if len(before) < start else ""
-            speaker, role = _speaker(before, after, earlier)
-            introduced = before.rstrip().endswith(":")
-            if speaker is None and not introduced and not _FIRST_PERSON_RE.search(inner) and not _SPEECH_RE.search(before[-160:]):
-                continue   # reported phrasing without a voice: not somebody's words
-            role = role or "other"
+        intro, introduced, previous = _introduction(text, masked, start, inline)
+        after = text[end:end + 160]
+        kind, cited, speaker, role = _classify(intro, introduced, previous, after, masked[end:end + 300], inner, authors,
+                                               block_kind.get((start, end)))
+        if kind is None:
+            continue
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8")).hexdigest()[:12]
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label))
     return quotes
+
+
+def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,
+              authors: set[str], block: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+    """(kind, citation, speaker, role); kind None when the marks hold no one's words (a term, a title)."""
+    citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
+    if citation_after:
+        return "literature", citation_after.group(0), None, None
+    trailing = re.match(r"[’”\"']?\s*\n\n\s*(\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\))", after)
+    if trailing:
+        return "literature", trailing.group(1), None, None
+    speaker, role, how = _speaker(intro, previous, after_masked, inner, authors)
+    if how == "author":
+        return "literature", speaker, None, None
+    voiced = bool(_VOICE_RE.search(inner)) or bool(_PLURAL_RE.search(inner))
+    if how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner) and _POLICY_RE.search(intro):
+        return "literature", None, None, None
+    author = _AUTHOR_YEAR_RE.search(intro) or _names_author(intro, authors)
+    if author and how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner):
+        return "literature", author if isinstance(author, str) else author.group(0), None, None
+    spoken = introduced or block is not None or bool(_SPEECH_RE.search(intro)) or voiced or how in ("verb", "anaphor", "after")
+    if not spoken:
+        return None, None, None, None
+    return "participant", None, speaker, role or "other"
+
+
+def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str]) -> tuple[str | None, str | None, str | None]:
+    """The speaker as the document introduces them, their role, and how they were found: the
+    subject (or agent) of a speech verb before the quotation ("verb"), a pronoun resolved to the
+    speaker or author before ("anaphor" / "author"), a cited author ("author"), an attribution after
+    the quotation ("after"), a speaker who introduces themselves ("self"), a person the introducing
+    sentence names ("mention"), or the speaker of the sentences before ("previous")."""
+    clause_text = re.split(r";\s", intro)[-1]
+    for verb in reversed(list(_SPEECH_RE.finditer(clause_text))):
+        before = clause_text[:verb.start()]
+        phrase = _role_phrase(before, near_end=True)
+        if phrase:
+            return phrase, role_of(phrase), "verb"
+        anaphor = _ANAPHOR_RE.search(before)
+        if anaphor and not _heads(before[anaphor.start():]):
+            found = _last_speaker(previous, authors)
+            if found:
+                phrase, role, how = found
+                if how == "author":
+                    return phrase, None, "author"
+                return before[anaphor.start():].strip(" ,") or phrase, role, "anaphor"
+        name = _names_author(before, authors)
+        if name and not _heads(before):
+            return name, None, "author"
+        agent = re.match(r"\s*(?:to us\s+|to me\s+)?(?:by|from|with|to)\s+([^.;:]{3,80})", clause_text[verb.end():])
+        if agent and _role_phrase(agent.group(1), first=True):
+            phrase = _role_phrase(agent.group(1), first=True)
+            return phrase, role_of(phrase), "verb"
+    name = _names_author(intro, authors)
+    if name and not _heads(intro):
+        return name, None, "author"
+    paren = re.match(r"[\s’”\"'.,]*\(([^()\d]{3,60})\)", after)
+    if paren and _heads(paren.group(1)):
+        return paren.group(1).strip(), role_of(paren.group(1)), "after"
+    post = re.match(r"[\s’”\"'.,]*(?:" + _SPEECH + r")\s+([^.;:\n]{3,80})", after, re.I)
+    if post and _role_phrase(post.group(1), first=True):
+        phrase = _role_phrase(post.group(1), first=True)
+        return phrase, role_of(phrase), "after"
+    post = re.match(r"[\s’”\"'.,]*(?:(?:And|Also|Or)\b[\s’”\"'.,]*)?([A-Z][^.;:\n]{0,60}?)\s+(?:" + _SPEECH + r")\b", after)
+    if post and _role_phrase(post.group(1), near_end=True):
+        phrase = _role_phrase(post.group(1), near_end=True)
+        return phrase, role_of(phrase), "after"
+    self_named = re.search(r"\bI(?:’m| am|'m) (an? [^.,;]{3,60})", inner)
+    if self_named and _role_phrase(self_named.group(1), first=True):
+        phrase = _role_phrase(self_named.group(1), first=True)
+        return phrase, role_of(phrase), "self"
+    if _heads(intro) and _INTRO_RE.search(intro):
+        phrase = _role_phrase(intro, first=True)
+        return phrase, role_of(phrase), "mention"
+    found = _last_speaker(previous, authors, mention=not _heads(intro))
+    if found and found[2] == "verb":
+        return found[0], found[1], "previous"
+    if _heads(intro):
+        phrase = _role_phrase(intro, first=True)
+        return phrase, role_of(phrase), "mention"
+    if found and found[2] == "mention":
+        return found[0], found[1], "previous"
+    return None, None, None
+
+
+def _last_speaker(previous: str, authors: set[str], mention: bool = False) -> tuple[str, str | None, str] | None:
+    """The nearest speaker (subject of a speech verb) or cited author in the few sentences before;
+    with ``mention``, a person named there also counts."""
+    previous = previous[-600:]
+    best: tuple[int, tuple[str, str | None, str]] | None = None
+    for verb in _SPEECH_RE.finditer(previous):
+        sentence_start = max(previous.rfind(". ", 0, verb.start()), previous.rfind(": ", 0, verb.start()), previous.rfind("\n", 0, verb.start()))
+        phrase = _role_phrase(previous[sentence_start + 1:verb.start()], near_end=True)
+        if phrase:
+            best = (verb.start(), (phrase, role_of(phrase), "verb"))
+    for match in list(_AUTHOR_YEAR_RE.finditer(previous)) + [m for name in authors for m in re.finditer(r"\b" + re.escape(name) + r"\b", previous)]:
+        if best is None or match.start() > best[0]:
+            best = (match.start(), (match.group(0), None, "author"))
+    if best is None and mention:
+        sentences = [s for s in re.split(r"(?<=[.!?:])\s+", previous) if _heads(s)]
+        if sentences:
+            phrase = _role_phrase(sentences[-1], first=True)
+            if phrase:
+                return phrase, role_of(phrase), "mention"
+    return best[1] if best else None
+
+
+def _names_author(text: str, authors: set[str]) -> str | None:
+    for name in authors:
+        if re.search(r"\b" + re.escape(name) + r"\b", text):
+            return name
+    return None
+
+
+def _cited_authors(text: str) -> set[str]:
+    """Surnames the document cites with a year in its running text: "Fleer (2006)", "(Jack, 2006)",
+    "Warmington et al. (2004"; not the last word of a capitalised name ("Every Child Matters (2003)")."""
+    names = set()
+    for match in re.finditer(r"(?<![A-Za-z’'] )(?<![A-Z][a-z]’s )\b([A-Z][a-z’'-]{2,})(?: et al\.?| (?:and|&) [A-Z][a-z’'-]+)? \((?:1[89]\d\d|20\d\d)", text):
+        if not re.search(r"[A-Z][\w’'-]* $", text[max(0, match.start() - 30):match.start()]):
+            names.add(match.group(1))
+    for match in re.finditer(r"\(([A-Z][a-z’'-]{2,})(?: et al\.?| (?:and|&) [A-Z][a-z’'-]+)?,? (?:1[89]\d\d|20\d\d)", text):
+        names.add(match.group(1))
+    return {n for n in names if not _role_matches(n) and not re.search(r"[’']s$", n)
+            and n not in {"The", "This", "In", "See", "Since", "Figure", "Table", "Example"}}
 
 
 def _inline_spans(text: str) -> list[tuple[int, int]]:
@@ -172,32 +335,153 @@ def _apostrophe_plural(text: str, j: int) -> bool:
     return bool(re.match(r" [a-z]+", rest)) and not re.match(r" (?:and|but|or|he|she|they|said|says|explained|as|in|of|to|is|was)\b", rest)
 
 
-def _block_spans(text: str) -> list[tuple[int, int]]:
-    """Paragraphs set off as quotations: after an introduction ending in a colon with a speech verb,
-    or followed by a citation on its own line."""
-    spans: list[tuple[int, int]] = []
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with every quotation blanked (same length, line breaks kept): the words around a
+    quotation, not inside it, introduce its speaker."""
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+def _paragraph_start(text: str, offset: int) -> int:
+    found = text.rfind("\n\n", 0, offset)
+    start = found + 2 if found >= 0 else 0
+    while start < offset and text[start].isspace():
+        start += 1
+    return start
+
+
+def _paragraph_end(text: str, offset: int) -> int:
+    found = text.find("\n\n", offset)
+    return found if found >= 0 else len(text.rstrip())
+
+
+_BOUNDARY_RE = re.compile(r"[.!?…]+[’”\"')\]]*\s+(?=\S)")
+
+
+def _sentences(text: str, split_runs: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of a paragraph. ``split_runs`` also splits where a lost full
+    stop joined two sentences ("…more independent in yourself The focus on…")."""
+    cuts = []
+    for match in _BOUNDARY_RE.finditer(text):
+        word = re.search(r"(\S+)$", text[:match.start() + 1])
+        token = word.group(1).lower().rstrip(".") if word else ""
+        if token in {"al", "e.g", "i.e", "p", "pp", "cf", "etc", "vs", "no", "dr", "mr", "mrs", "ms", "prof", "st"} or len(token) == 1:
+            continue
+        cuts.append(match.end())
+    if split_runs:
+        cuts += [m.end() for m in re.finditer(r"(?<=[a-z]) (?=(?:The|This|These|Those|There|However|When|While|Where)\b)", text)]
+    cuts = sorted(set(c for c in cuts if 0 < c < len(text)))
+    bounds = [0] + cuts + [len(text)]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1) if text[bounds[i]:bounds[i + 1]].strip()]
+
+
+def _introduction(text: str, masked: str, start: int, inline: list[tuple[int, int]]) -> tuple[str, bool, str]:
+    """(the sentence that introduces a quotation, whether it ends in a colon, the text before it).
+    A quotation that opens its paragraph is introduced by the last sentence of the paragraph before,
+    skipping paragraphs that are themselves quotations (a list of quoted answers)."""
+    para = _paragraph_start(text, start)
+    if para == start:
+        cursor = start
+        while True:
+            gap = text.rfind("\n\n", 0, cursor)
+            if gap < 0:
+                return "", False, ""
+            previous_start = _paragraph_start(text, gap)
+            if masked[previous_start:gap].strip(" \n.,;:") or previous_start == 0:
+                break
+            cursor = previous_start
+        paragraph = masked[previous_start:gap].rstrip()
+        sentences = _sentences(paragraph)
+        intro_start = sentences[-1][0] if sentences else 0
+        intro = paragraph[intro_start:]
+        before = masked[max(0, previous_start + intro_start - 900):previous_start + intro_start]
+        return intro, intro.rstrip().endswith(":"), before
+    paragraph = masked[para:start]
+    sentences = _sentences(paragraph)
+    intro_start = sentences[-1][0] if sentences else 0
+    intro = paragraph[intro_start:]
+    before = masked[max(0, para + intro_start - 900):para + intro_start]
+    return intro, text[:start].rstrip().endswith(":"), before
+
+
+def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
+    """Quotations set off without quote marks: a paragraph after an introduction ending in a colon,
+    a paragraph followed by a citation on its own line, or the words that follow an introducing
+    sentence ("…as one practitioner explained.") up to where the author's narration resumes."""
+    spans: list[tuple[int, int, str]] = []
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
     for index, (start, end) in enumerate(paragraphs):
         body = text[start:end]
-        words = len(body.split())
-        if words < 6 or words > 250 or body[0] in "“\"‘'":
+        if len(body.split()) < 6 or body.lstrip()[0] in _OPENERS:
             continue
-        previous = text[paragraphs[index - 1][0]:paragraphs[index - 1][1]] if index else ""
+        previous = masked[paragraphs[index - 1][0]:paragraphs[index - 1][1]].rstrip() if index else ""
         following = text[paragraphs[index + 1][0]:paragraphs[index + 1][1]] if index + 1 < len(paragraphs) else ""
-        introduced = previous.rstrip().endswith(":") and _SPEECH_RE.search(previous[-200:]) and len(previous.split()) > 3
-        cited = bool(re.fullmatch(r"\s*\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\)\s*", following))
-        if introduced or cited:
-            spans.append((start, end))
+        intro = previous[_sentences(previous)[-1][0]:] if previous.strip() else ""
+        opening = " ".join(masked[start + a:start + b] for a, b in _sentences(body)[:2])
+        if re.fullmatch(r"\s*\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\)\s*", following) and len(body.split()) <= 250:
+            spans.append((start, end, "cited"))
+        elif intro.endswith(":") and len(previous.split()) > 3 and (
+                _SPEECH_RE.search(intro) or _VOICE_RE.search(opening) or _POLICY_RE.search(intro) or _AUTHOR_YEAR_RE.search(intro)):
+            spans.append((start, _narration_start(text, start, end), "colon"))
+        elif intro.endswith(".") and _runs_in(intro, opening):
+            spans.append((start, _narration_start(text, start, end), "runin"))
+        else:
+            # an introducing sentence inside the paragraph, the quotation run on after it
+            sentences = _sentences(masked[start:end])
+            for i in range(len(sentences) - 1):
+                sentence = masked[start + sentences[i][0]:start + sentences[i][1]].strip()
+                following_text = " ".join(masked[start + a:start + b] for a, b in sentences[i + 1:i + 3])
+                if sentence.endswith(".") and _runs_in(sentence, following_text):
+                    begin = start + sentences[i + 1][0]
+                    spans.append((begin, _narration_start(text, begin, end), "runin"))
+                    break
     return spans
 
 
+def _runs_in(intro: str, opening: str) -> bool:
+    """Does a sentence ending in a full stop introduce somebody's words, and do the next sentences
+    sound like speech?"""
+    if not _INTRO_RE.search(intro) or not (_role_matches(intro) or re.search(r"\bextracts?\b", intro)):
+        return False
+    return bool(re.match(r"\W*(?:…|\.\.\.)", opening)) or bool(_VOICE_RE.search(opening))
+
+
+def _narration_start(text: str, start: int, end: int) -> int:
+    """Where a block quotation ends: before the first sentence after its first that has none of the
+    register of speech and reads as the author's narration (names people, cites, opens with a
+    connective, or follows a lost full stop)."""
+    body = text[start:end]
+    plain = _sentences(body)
+    runs = _sentences(body, split_runs=True)
+    plain_starts = {a for a, _ in plain}
+    keep = runs[0][1] if runs else len(body)
+    for a, b in runs[1:]:
+        sentence = body[a:b]
+        if not _VOICE_RE.search(sentence) and (
+                _role_matches(sentence) or _CITATION_RE.search(sentence) or _CONNECTIVE_RE.match(sentence.lstrip())
+                or a not in plain_starts):
+            break
+        keep = b
+    return start + len(body[:keep].rstrip())
+
+
 def _first_person_blocks(text: str) -> list[tuple[int, int]]:
+    """A deck's paragraphs in a person's own voice: "I …" twice, or a conversational "Well we …"."""
     spans = []
     for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
         body = match.group(0)
-        singular = re.findall(r"\b(?:I|I’m|I'm|I’ve|I've|my|me)\b", body)
-        if len(body.split()) >= 12 and len(singular) >= 2 and body[0] not in "“\"‘'":
-            spans.append((match.start(), match.end()))
+        if len(body.split()) < 12 or body.lstrip()[0] in _OPENERS:
+            continue
+        singular = len(_SINGULAR_RE.findall(body))
+        plural = len(_PLURAL_RE.findall(body))
+        conversational = re.match(r"\W*(?:Well|So|Yeah|Oh|Basically)\b", body) or re.search(r"\breally\b|…|\.\.\.", body)
+        if singular >= 2 or (plural >= 2 and conversational):
+            offset = match.start() + len(body) - len(body.lstrip(" �ƒ•\uf0b7-–"))
+            spans.append((offset, match.end()))
     return spans
 
 
@@ -210,75 +494,23 @@ def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _context_before(text: str, start: int) -> str:
-    """The text before a quotation back to the start of its sentence, or the introducing paragraph."""
-    window = text[max(0, start - 400):start]
-    if window.rstrip().endswith(":") or "\n\n" in window[-3:]:
-        return window
-    ends = list(re.finditer(r"[.!?][’”\"')]*\s", window))
-    return window[ends[-1].end():] if ends else window
-
-
-def _classify(before: str, after: str, inner: str) -> tuple[str, str | None]:
-    citation_after = _CITATION_RE.match(after.lstrip(" .,;:")) or _CITATION_RE.match(after.lstrip())
-    if citation_after:
-        return "literature", citation_after.group(0)
-    trailing = re.match(r"\s*\n\n\s*(\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\))", after)
-    if trailing:
-        return "literature", trailing.group(1)
-    tail = before[-200:]
-    author = list(_AUTHOR_YEAR_RE.finditer(tail))
-    role = role_of(tail[-120:])
-    if author and not (role and tail.rfind(author[-1].group(0)) < len(tail) - 120):
-        if not role or _SPEECH_RE.search(tail[tail.rfind(author[-1].group(0)):]):
-            return "literature", author[-1].group(0)
-    if re.search(r"\b(?:Guidance|Green Paper|Act|Bill|report|document|the Government|policy|Minister)\b", tail[-160:]) and not role:
-        return "literature", None
-    return "participant", None
-
-
-_ANAPHOR_RE = re.compile(r"(?:^|\b)(another|she|he|one|the other)\b[^.;:]{0,80}$", re.I)
-
-
-def _speaker(before: str, after: str, earlier: str = "") -> tuple[str | None, str | None]:
-    """The noun phrase that introduces the speaker and its role: the subject of a speech verb
-    before the quotation; a pronoun subject ("Another described…", "She told us…") takes the role
-    of the person the sentence before introduced; else a role named in the sentence, or after the
-    quotation (“…”, said one parent)."""
-    tail = before[-220:].rstrip()
-    for verb in reversed(list(_SPEECH_RE.finditer(tail))):
-        clause = re.split(r"[.;!?]\s|\n", tail[:verb.start()])[-1]
-        phrase = _role_phrase(clause)
-        if phrase:
-            return phrase, role_of(phrase)
-        anaphor = _ANAPHOR_RE.search(clause)
-        if anaphor and earlier:
-            antecedent = _role_phrase(re.split(r"(?<=[.!?])\s", earlier.rstrip())[-1])
-            if antecedent:
-                return clause[anaphor.start():].strip(" ,") or anaphor.group(1), role_of(antecedent)
-    phrase = _role_phrase(re.split(r"[.;!?]\s|\n", tail)[-1])
-    if not phrase:
-        post = re.match(r"[’”\"']?[,.]?\s*(?:" + _SPEECH + r")\s+([^.;:\n]{3,80})", after.lstrip("’”\"' ,"), re.I)
-        phrase = _role_phrase(post.group(1)) if post else None
-    return (phrase, role_of(phrase)) if phrase else (None, None)
-
-
-
-
 _DETERMINER_RE = re.compile(r"\b(?:one|two|some|several|many|a|an|another|the|this|that|these|those|each|most|all)\b(?: of (?:the|our|their))?", re.I)
 
 
-def _role_phrase(clause: str) -> str | None:
-    """The last determiner + role noun group in a clause ("one of the Education Welfare Officers interviewed")."""
-    matches = _role_matches(clause)
+def _role_phrase(clause: str, first: bool = False, near_end: bool = False) -> str | None:
+    """The determiner + role noun group that heads a clause's speaker ("one of the Education Welfare
+    Officers interviewed"): the last head, or the ``first``; with ``near_end``, only a head within
+    eight words of the clause's end (the subject of the verb that follows)."""
+    matches = _heads(clause)
     if not matches:
         return None
-    role_start, role_end, _ = matches[-1]
+    role_start, role_end, _ = matches[0] if first else matches[-1]
+    if near_end and len(clause[role_end:].split()) > 8:
+        return None
     head = clause[max(0, role_start - 40):role_start]
     determiners = [m for m in _DETERMINER_RE.finditer(head) if not re.search(r"[,;:]", head[m.end():])]
     start = role_start - len(head) + determiners[-1].start() if determiners else role_start
-    best_end = role_end
-    end = best_end
+    end = role_end
     trailer = re.match(r"(?: (?:interviewed|we spoke to|in (?:another|one|the) [a-z]+(?: [a-z]+)?|from [A-Z]?[a-z]+(?: [a-z]+)?))", clause[end:])
     if trailer:
         end += trailer.end()
