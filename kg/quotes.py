@@ -52,15 +52,15 @@ _AUTHOR_YEAR_RE = re.compile(r"\b[A-Z][a-z’'A-Z-]+(?: (?:and|&) [A-Z][a-z’'-
 _POLICY_RE = re.compile(r"\b(?:Guidance|Green Paper|White Paper|Act|Bill|report|document|the Government|policy|Minister|"
                         r"definition|defines|Plan|aim(?:s|ed)?|objectives?|framework|legislation|consultation)\b")
 # the register of speech: first and second person, contractions, a trailing-off ellipsis
-_VOICE_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|I’ll|I'll|me|my|mine|myself|you|your|yourself|you’re|you're)\b|"
-                       r"\w(?:n[’']t)\b|\b(?:it|that|there|what|he|she|they|we|let|here)[’'](?:s|re|ll|ve|d)\b|"
-                       r"\bOK\b|\breally\b|^\W*(?:…|\.\.\.)", re.I | re.M)
+_VOICE_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|I’ll|I'll|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|[Yy]ou|[Yy]our|[Yy]ourself|[Yy]ou’re|[Yy]ou're)\b|"
+                       r"\w(?:n[’']t)\b|\b(?:[Ii]t|[Tt]hat|[Tt]here|[Ww]hat|[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ll]et|[Hh]ere)[’'](?:s|re|ll|ve|d)\b|"
+                       r"\bOK\b|\b[Rr]eally\b|^\W*(?:…|\.\.\.)", re.M)
 _SINGULAR_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|me|my|myself)\b")
 _PLURAL_RE = re.compile(r"\b(?:we|we’re|we're|we’ve|we've|our|us)\b", re.I)
 _CONNECTIVE_RE = re.compile(r"(?:However|Nonetheless|Nevertheless|Firstly|Secondly|Thirdly|Finally|Moreover|Furthermore|"
                             r"In (?:those|these|this|summary|addition|contrast|brief)|Thus|Therefore|Consequently|Indeed|"
                             r"While|Whilst|When|Although|Where)\b")
-_ANAPHOR_RE = re.compile(r"(?:^|\b)(another|others|she|he|they|one|the other)\b[^.;:]{0,80}$", re.I)
+_ANAPHOR_RE = re.compile(r"\b(another|others|she|he|they|one|the other)\b(?:\s+(?:also|then|later|further|again|similarly|too))?\s*$", re.I)
 _PAIRS = {"“": "”", '"': '"', "‘": "’", "'": "'"}
 _OPENERS = "“\"‘'"
 
@@ -176,7 +176,7 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if how == "author":
         return "literature", speaker, None, None
     voiced = bool(_VOICE_RE.search(inner)) or bool(_PLURAL_RE.search(inner))
-    if how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner) and _POLICY_RE.search(intro):
+    if how not in ("verb", "anaphor", "after", "self") and not _VOICE_RE.search(inner) and _POLICY_RE.search(intro):
         return "literature", None, None, None
     author = _AUTHOR_YEAR_RE.search(intro) or _names_author(intro, authors)
     if author and how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner):
@@ -201,7 +201,7 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
             return phrase, role_of(phrase), "verb"
         anaphor = _ANAPHOR_RE.search(before)
         if anaphor and not _heads(before[anaphor.start():]):
-            found = _last_speaker(previous, authors)
+            found = _last_speaker(previous, authors, reach=900)
             if found:
                 phrase, role, how = found
                 if how == "author":
@@ -235,21 +235,18 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
     if _heads(intro) and _INTRO_RE.search(intro):
         phrase = _role_phrase(intro, first=True)
         return phrase, role_of(phrase), "mention"
-    found = _last_speaker(previous, authors, mention=not _heads(intro))
+    found = _last_speaker(previous, authors)
     if found and found[2] == "verb":
         return found[0], found[1], "previous"
     if _heads(intro):
         phrase = _role_phrase(intro, first=True)
         return phrase, role_of(phrase), "mention"
-    if found and found[2] == "mention":
-        return found[0], found[1], "previous"
     return None, None, None
 
 
-def _last_speaker(previous: str, authors: set[str], mention: bool = False) -> tuple[str, str | None, str] | None:
-    """The nearest speaker (subject of a speech verb) or cited author in the few sentences before;
-    with ``mention``, a person named there also counts."""
-    previous = previous[-600:]
+def _last_speaker(previous: str, authors: set[str], reach: int = 600) -> tuple[str, str | None, str] | None:
+    """The nearest speaker (subject of a speech verb) or cited author in the ``reach`` characters before."""
+    previous = previous[-reach:]
     best: tuple[int, tuple[str, str | None, str]] | None = None
     for verb in _SPEECH_RE.finditer(previous):
         sentence_start = max(previous.rfind(". ", 0, verb.start()), previous.rfind(": ", 0, verb.start()), previous.rfind("\n", 0, verb.start()))
@@ -259,12 +256,6 @@ def _last_speaker(previous: str, authors: set[str], mention: bool = False) -> tu
     for match in list(_AUTHOR_YEAR_RE.finditer(previous)) + [m for name in authors for m in re.finditer(r"\b" + re.escape(name) + r"\b", previous)]:
         if best is None or match.start() > best[0]:
             best = (match.start(), (match.group(0), None, "author"))
-    if best is None and mention:
-        sentences = [s for s in re.split(r"(?<=[.!?:])\s+", previous) if _heads(s)]
-        if sentences:
-            phrase = _role_phrase(sentences[-1], first=True)
-            if phrase:
-                return phrase, role_of(phrase), "mention"
     return best[1] if best else None
 
 
@@ -343,6 +334,8 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
         for k in range(start, end):
             if chars[k] != "\n":
                 chars[k] = " "
+        if end - start > 2 and text[end - 2] in ".!?":
+            chars[end - 2] = text[end - 2]     # a full stop inside the marks still ends the sentence
     return "".join(chars)
 
 
@@ -443,9 +436,16 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
 
 
 def _runs_in(intro: str, opening: str) -> bool:
-    """Does a sentence ending in a full stop introduce somebody's words, and do the next sentences
-    sound like speech?"""
-    if not _INTRO_RE.search(intro) or not (_role_matches(intro) or re.search(r"\bextracts?\b", intro)):
+    """Does a sentence ending in a full stop introduce somebody's words (a person as the subject or
+    agent of a speech verb, or "this extract from a carer…"), and do the next sentences sound like speech?"""
+    if _CITATION_RE.search(intro) or re.search(r"\b[A-Z][a-z’'-]+(?: et al\.?)?,? \((?:1[89]|20)\d\d|\bin press\b", intro):
+        return False
+    named = re.search(r"\b(?:extracts? from|(?:typical|illustrative) (?:response|comment)|(?:that|as) follows?)\b", intro) and _heads(intro)
+    for verb in _SPEECH_RE.finditer(intro):
+        agent = re.match(r"\s*(?:to us\s+)?(?:by|from|with)\s+([^.;:]{3,80})", intro[verb.end():])
+        if _role_phrase(intro[:verb.start()], near_end=True) or (agent and _heads(agent.group(1))):
+            named = True
+    if not named:
         return False
     return bool(re.match(r"\W*(?:…|\.\.\.)", opening)) or bool(_VOICE_RE.search(opening))
 
