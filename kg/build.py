@@ -255,6 +255,7 @@ def build(
         _write_json(partial / "quotes.json", [q.to_dict() for q in quotes])
         report.quote_count = len(quotes)
         links = _link(settings, partial, passages, report)
+        _citations(partial, sources, passages, report)
         _graph(settings, partial, sources, passages, report, corpus)
         _index(settings, partial, passages, links, out_dir, report, progress_note)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
@@ -293,6 +294,21 @@ def _link(settings: Settings, release: Path, passages: list[Passage], report: Bu
     _write_json(release / "concepts.json", {cid: c.to_dict() for cid, c in sorted(concepts.items())})
     _write_json(release / "links.json", links)
     return links
+
+
+def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Passage], report: BuildReport) -> None:
+    """Reference lists, in-text citations, works and people (citations.json); a failure is a warning."""
+    from .citations import FILE, build_citations
+
+    try:
+        documents = {}
+        for record in sources:
+            data = json.loads((release / "documents" / f"{record['id']}.json").read_text(encoding="utf-8"))
+            documents[record["id"]] = {"text": data.get("text") or "", "pages": data.get("pages") or []}
+        _write_json(release / FILE, build_citations(documents, [p.to_dict() for p in passages], sources))
+    except Exception as exc:  # the passages and the search must not be lost with the citations
+        report.warnings.append(f"citations could not be extracted ({type(exc).__name__}: {exc}); "
+                               "work pages and citation lineage are unavailable in this build")
 
 
 def _graph(settings: Settings, release: Path, sources: list[dict[str, Any]], passages: list[Passage],

@@ -27,7 +27,8 @@ def analyse_document(text: str, passages: Iterable[dict[str, Any]] = (), pages: 
     """A document's reference entries and in-text citations (as dicts), citations resolved to entries."""
     references = parse_references(text)
     excluded = [(a, b) for a, b, _ in reference_sections(text)]
-    citations = find_citations(text, passages, pages, exclude=excluded)
+    bodies = [r.surnames[0] for r in references if r.corporate and r.surnames]
+    citations = find_citations(text, passages, pages, exclude=excluded, bodies=bodies)
     refs = [r.to_dict() for r in references]
     cites = [c.to_dict() for c in citations]
     resolve_in_document(cites, refs)

@@ -36,6 +36,7 @@ PAREN_RE = re.compile(r"\(([^()]{2,400})\)")
 KEYED_RE = re.compile(r"\[\s*([A-Z$]{1,2})\s?(\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*,\s*(?:[A-Z]{1,2})?\s?\d{1,3}(?:\s*[-–]\s*\d{1,3})?)*)"
                       r"(?:\s*,\s*(pp?\.\s*[^\]]{1,30}))?\s*\]")
 YEAR_RE = re.compile(YEAR_TOKEN)
+UNCLOSED_RE = re.compile(rf"\((?:{NAMES})\s*,?\s*(?:{YEAR_TOKEN})(?:\s*,\s*(?:{YEAR_TOKEN}))*(?![\w)])")
 PREFIX_WORDS = re.compile(r"^(?:see also|see|e\.g\.|eg|cf\.?|for example|i\.e\.|adapted from|quoted in|cited in|as cited in|after|following|also)\s*,?\s*", re.I)
 SENTENCE_STARTERS = {"See", "In", "As", "Like", "From", "By", "Following", "While", "For", "And", "But", "Both", "Unlike",
                      "After", "Although", "Since", "Whereas", "Also", "Here", "Then", "Thus", "However", "Yet", "So"}
@@ -159,13 +160,20 @@ def _page(locator: str | None) -> str:
 NARRATIVE_TOKEN = re.compile(rf"({NAME}|et\.?|al\.?(?:[’']s)?|and|&|,)$")
 
 
-def _narrative(text: str, open_paren: int, close_paren: int) -> list[InTextCitation]:
+def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[str] = ()) -> list[InTextCitation]:
     """Names right before a parenthesis of years only: "Fleer (2006)", "Warmington et al. (2004, p. 7)"."""
     inner = text[open_paren + 1:close_paren]
     years = YEARS_ONLY_RE.match(inner)
     if not years or re.search(r"\d{4}[-–]\d{1,2}(?!\d)", inner):      # "(2005-06)": a period, not a citation
         return []
     before = text[max(0, open_paren - 160):open_paren]
+    squeezed = re.sub(r"\s+", " ", before).rstrip()
+    for body in bodies:        # a body the document's list names: "the Dartington Social Research Unit (2004)"
+        if squeezed.endswith(" " + body) or squeezed == body:
+            start = open_paren - (len(before) - len(before.rstrip())) - len(body)
+            return [InTextCitation([body], year, suffix, False, _page(years.group("loc")), kind="narrative",
+                                   start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
+                    for year, suffix in _split_years(years.group("years"))]
     tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
     chosen: list[re.Match] = []
     for token in reversed(tokens):
@@ -233,12 +241,14 @@ def _expand_keys(letters: str, body: str) -> list[str]:
 
 
 def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: Iterable[dict[str, Any]] = (),
-                   exclude: Iterable[tuple[int, int]] = ()) -> list[InTextCitation]:
+                   exclude: Iterable[tuple[int, int]] = (), bodies: Iterable[str] = ()) -> list[InTextCitation]:
     """Every in-text citation of ``text`` outside the ``exclude`` spans (its reference lists).
 
     ``passages`` (dicts with passage_id, start, end, page, page_label) give each citation its passage
-    and page; ``pages`` (dicts with number, label, start, end) its page when no passage does.
+    and page; ``pages`` (dicts with number, label, start, end) its page when no passage does;
+    ``bodies`` are corporate authors of the document's list, cited narratively by their full name.
     """
+    bodies = sorted({re.sub(r",\s*The$", "", b).strip() for b in bodies if b and len(b.split()) > 1}, key=len, reverse=True)
     excluded = sorted(exclude)
     def outside(position: int) -> bool:
         return not any(a <= position < b for a, b in excluded)
@@ -250,8 +260,17 @@ def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: It
         inner_a, inner_b = match.start(1), match.end(1)
         citations = _parenthetical(text, inner_a, inner_b)
         if not citations:
-            citations = _narrative(text, match.start(), match.end() - 1)
+            citations = _narrative(text, match.start(), match.end() - 1, bodies)
         found.extend(citations)
+    for match in UNCLOSED_RE.finditer(text):
+        # "(Crowther & Cohen, 2011 and …": a parenthesis the author never closed
+        if not outside(match.start()) or any(c.start <= match.start() + 1 < c.end + 1 for c in found):
+            continue
+        closing = text.find(")", match.start(), match.start() + 400)
+        opening = text.find("(", match.start() + 1, match.start() + 400)
+        if closing != -1 and (opening == -1 or closing < opening):
+            continue
+        found.extend(_parenthetical(text, match.start() + 1, match.end()))
     for match in KEYED_RE.finditer(text):
         if not outside(match.start()):
             continue
