@@ -61,6 +61,8 @@ _CONNECTIVE_RE = re.compile(r"(?:However|Nonetheless|Nevertheless|Firstly|Second
                             r"In (?:those|these|this|summary|addition|contrast|brief)|Thus|Therefore|Consequently|Indeed|"
                             r"While|Whilst|When|Although|Where)\b")
 _ANAPHOR_RE = re.compile(r"\b(another|others|she|he|they|one|the other)\b(?:\s+(?:also|then|later|further|again|similarly|too))?\s*$", re.I)
+# how a document introduces the words of a text it quotes: "the report finds that:", "calls for"
+_QUOTING_RE = re.compile(r"\b(?:finds?|found|calls? for|defin\w*|states?|stated|reads?|puts? it|writes?|wrote|notes?|concludes?)\b")
 _PAIRS = {"“": "”", '"': '"', "‘": "’", "'": "'"}
 _OPENERS = "“\"‘'"
 
@@ -206,7 +208,7 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
                 phrase, role, how = found
                 if how == "author":
                     return phrase, None, "author"
-                return before[anaphor.start():].strip(" ,") or phrase, role, "anaphor"
+                return anaphor.group(1), role, "anaphor"
         name = _names_author(before, authors)
         if name and not _heads(before):
             return name, None, "author"
@@ -409,8 +411,8 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
     for index, (start, end) in enumerate(paragraphs):
         body = text[start:end]
-        if len(body.split()) < 6 or body.lstrip()[0] in _OPENERS:
-            continue
+        if len(body.split()) < 6 or body.lstrip()[0] in _OPENERS or re.match(r"\s*(?:[-•*]|\(?[a-z0-9]{1,3}\)|(?:Figure|Fig\.|Table) \d)", body):
+            continue   # a list item or a caption, not a quotation
         previous = masked[paragraphs[index - 1][0]:paragraphs[index - 1][1]].rstrip() if index else ""
         following = text[paragraphs[index + 1][0]:paragraphs[index + 1][1]] if index + 1 < len(paragraphs) else ""
         intro = previous[_sentences(previous)[-1][0]:] if previous.strip() else ""
@@ -418,7 +420,8 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
         if re.fullmatch(r"\s*\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\)\s*", following) and len(body.split()) <= 250:
             spans.append((start, end, "cited"))
         elif intro.endswith(":") and len(previous.split()) > 3 and (
-                _SPEECH_RE.search(intro) or _VOICE_RE.search(opening) or _POLICY_RE.search(intro) or _AUTHOR_YEAR_RE.search(intro)):
+                _SPEECH_RE.search(intro) or _VOICE_RE.search(opening)
+                or ((_POLICY_RE.search(intro) or _AUTHOR_YEAR_RE.search(intro)) and _QUOTING_RE.search(intro))):
             spans.append((start, _narration_start(text, start, end), "colon"))
         elif intro.endswith(".") and _runs_in(intro, opening):
             spans.append((start, _narration_start(text, start, end), "runin"))
@@ -511,7 +514,7 @@ def _role_phrase(clause: str, first: bool = False, near_end: bool = False) -> st
     determiners = [m for m in _DETERMINER_RE.finditer(head) if not re.search(r"[,;:]", head[m.end():])]
     start = role_start - len(head) + determiners[-1].start() if determiners else role_start
     end = role_end
-    trailer = re.match(r"(?: (?:interviewed|we spoke to|in (?:another|one|the) [a-z]+(?: [a-z]+)?|from [A-Z]?[a-z]+(?: [a-z]+)?))", clause[end:])
+    trailer = re.match(r"(?: (?:interviewed|we spoke to|in (?:another|one|the) [a-z]+(?: [a-z]+)?|(?:in|from|at) (?:the )?[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*))", clause[end:])
     if trailer:
         end += trailer.end()
     return clause[start:end].strip(" ,") or None
