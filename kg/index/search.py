@@ -25,6 +25,7 @@ _QUOTE_INTENT_RE = re.compile(
     r"\b(quotes?|quoted|quotations?|said|says|say|saying|words|told|tells|voices?|testimonials?|in (?:their|her|his) own words)\b", re.I
 )
 _CANDIDATES = 300
+_CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -102,6 +103,22 @@ class Searcher:
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
         self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
+        self._concept_rows = self._rows_by_concept()
+        self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def _rows_by_concept(self) -> dict[str, np.ndarray]:
+        """For each concept, the rows of its passages, strongest first (defining, then most mentions),
+        so a query naming a concept adds a bounded number of candidates however large the library."""
+        strength: dict[str, list[tuple[int, int, int]]] = {}
+        for row, passage in enumerate(self.passages):
+            link = self.links.get(passage["passage_id"])
+            if not link:
+                continue
+            counts = Counter(m["concept_id"] for m in link.get("mentions", []))
+            defines = set(link.get("defines", []))
+            for cid, count in counts.items():
+                strength.setdefault(cid, []).append((-(cid in defines), -count, row))
+        return {cid: np.array([row for *_, row in sorted(items)], dtype=np.int64) for cid, items in strength.items()}
 
     def _concepts_of(self, passage_id: str) -> list[str]:
         out: list[str] = []
@@ -155,8 +172,7 @@ class Searcher:
 
         candidates: set[int] = set()
         if mode != "dense":
-            top = np.argsort(-keyword)[:_CANDIDATES]
-            candidates.update(int(i) for i in top if keyword[i] > 0)
+            candidates.update(int(i) for i in _top(keyword, _CANDIDATES) if keyword[i] > 0)
         if vector is not None:
             _, rows = self.passage_index.search(vector[None, :], _CANDIDATES)
             candidates.update(int(i) for i in rows[0] if i >= 0)
@@ -164,7 +180,10 @@ class Searcher:
                 _, windows = self.window_index.search(vector[None, :], _CANDIDATES)
                 candidates.update(int(self.window_owner[w]) for w in windows[0] if w >= 0)
         for cid in query_concepts:
-            candidates.update(i for i, concepts in enumerate(self._row_concepts) if cid in concepts)
+            linked = self._concept_rows.get(cid, np.zeros(0, np.int64))
+            if allowed is not None:
+                linked = linked[allowed[linked]]
+            candidates.update(linked[:_CONCEPT_CANDIDATES].tolist())
         if allowed is not None:
             candidates = {i for i in candidates if allowed[i]}
             if len(candidates) < 50:
@@ -324,30 +343,49 @@ class Searcher:
         return [concept.get("pref_label", "")] + list(concept.get("alt_labels", []))
 
     def _mask(self, filters: dict[str, str]) -> np.ndarray | None:
+        """Rows the filters let through; each filter is a set lookup on a column computed once."""
         if not filters:
             return None
         mask = np.ones(len(self.passages), dtype=bool)
-        for row, passage in enumerate(self.passages):
-            source = self.sources.get(passage["source_id"], {})
-            for key, value in filters.items():
-                wanted = {v.strip() for v in str(value).split(",") if v.strip()}
-                if key == "source":
-                    ok = passage["source_id"] in wanted
-                elif key == "type":
-                    ok = source.get("type") in wanted
-                elif key == "study":
-                    studies = {x.lower() for x in source.get("studies", [])}
-                    ok = bool({w.lower() for w in wanted} & studies)
-                elif key == "concept":
-                    ok = bool(wanted & set(self._row_concepts[row]))
-                elif key == "year":
-                    ok = str(source.get("year")) in wanted
-                else:  # kind: the passage's kind or a tag such as quote / definition
-                    ok = bool(wanted & self._row_tags[row])
-                if not ok:
-                    mask[row] = False
-                    break
+        for key, value in filters.items():
+            wanted = {v.strip() for v in str(value).split(",") if v.strip()}
+            if key == "concept":
+                rows = [self._concept_rows.get(cid, np.zeros(0, np.int64)) for cid in wanted]
+                keep = np.zeros(len(self.passages), dtype=bool)
+                for linked in rows:
+                    keep[linked] = True
+                mask &= keep
+                continue
+            if key == "study":
+                wanted = {w.lower() for w in wanted}
+            values, codes = self._filter_column(key)
+            chosen = [code for code, value in enumerate(values) if _filter_matches(key, value, wanted)]
+            mask &= np.isin(codes, chosen)
         return mask
+
+    def _filter_column(self, key: str) -> tuple[list[str], np.ndarray]:
+        """Distinct values of a filterable field and each row's value code (for kind and study,
+        a row's set of tags or studies is one value)."""
+        column = self._filter_columns.get(key)
+        if column is None:
+            index: dict[Any, int] = {}
+            codes = np.empty(len(self.passages), dtype=np.int32)
+            for row, passage in enumerate(self.passages):
+                source = self.sources.get(passage["source_id"], {})
+                if key == "source":
+                    value: Any = passage["source_id"]
+                elif key == "type":
+                    value = source.get("type")
+                elif key == "study":
+                    value = frozenset(x.lower() for x in source.get("studies", []))
+                elif key == "year":
+                    value = str(source.get("year"))
+                else:  # kind: the passage's kind or a tag such as quote / definition
+                    value = frozenset(self._row_tags[row])
+                codes[row] = index.setdefault(value, len(index))
+            column = (list(index), codes)
+            self._filter_columns[key] = column
+        return column
 
     # --- presenting results ---------------------------------------------------------------------
 
@@ -428,6 +466,20 @@ class Searcher:
                 rows.append({"value": value, "label": label, "count": count})
             facets[name] = rows
         return facets
+
+
+def _filter_matches(key: str, value: Any, wanted: set[str]) -> bool:
+    if key in ("study", "kind"):
+        return bool(wanted & value)
+    return value in wanted
+
+
+def _top(scores: np.ndarray, count: int) -> np.ndarray:
+    """Rows of the ``count`` highest scores, best first, without sorting the whole array."""
+    if len(scores) <= count:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, count)[:count]
+    return part[np.argsort(-scores[part], kind="stable")]
 
 
 def _bounds(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
