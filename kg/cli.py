@@ -181,14 +181,26 @@ def serve(build_dir, host, port, server_threads) -> None:
 
     settings = _settings(build_dir=build_dir, host=host, port=port, server_threads=server_threads)
     try:
-        app = create_app({"BUILD_DIR": str(settings.build_dir)})
+        app = create_app({"BUILD_DIR": str(settings.build_dir), "MAX_CONTENT_LENGTH": settings.max_request_kb * 1024,
+                          "PROXY_COUNT": settings.proxy_count})
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Loading the search index…", err=True)
     app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
     app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
     click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="ckg")
+    waitress.serve(app, **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict:
+    """waitress's options from the settings: threads and the limits a server on a network needs."""
+    return {
+        "host": settings.host, "port": settings.port, "threads": settings.server_threads, "ident": "ckg",
+        "max_request_body_size": settings.max_request_kb * 1024,
+        "max_request_header_size": settings.max_header_kb * 1024,
+        "channel_timeout": settings.channel_timeout_s,
+        "connection_limit": settings.connection_limit,
+    }
 
 
 @main.command("sources", context_settings=CONTEXT)

@@ -32,6 +32,7 @@ class Settings:
     cache_dir: Path | None = _setting(None, "Embedding cache folder (default: <build_dir>/cache); texts already embedded are not embedded again.")
     embed_batch_size: int = _setting(64, "Texts per batch when embedding.")
     sentence_windows: bool = _setting(True, "Also embed one- and two-sentence windows of each passage (finds a passage by its best sentence).")
+    sentence_windows_max_passages: int = _setting(200_000, "Above this many passages sentence windows are not embedded (they would multiply the index memory by about seven).")
     vector_index_switch: int = _setting(200_000, "Vector count at which exact (flat) search gives way to HNSW.")
     bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation.")
     bm25_b: float = _setting(0.4, "BM25 length normalisation.")
@@ -52,6 +53,12 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address `ckg serve` listens on.")
     port: int = _setting(8000, "Port `ckg serve` listens on.")
     server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).")
+    max_request_kb: int = _setting(1024, "Largest request body (KB) `ckg serve` accepts; a larger one gets 413 before it is read.")
+    max_header_kb: int = _setting(64, "Largest request line and headers (KB), URL included; larger requests get 431.")
+    channel_timeout_s: int = _setting(60, "Seconds an idle or stalled connection is kept open by `ckg serve`.")
+    connection_limit: int = _setting(200, "Simultaneous connections `ckg serve` accepts; more wait in the listen backlog.")
+    proxy_count: int = _setting(0, "Reverse proxies in front of `ckg serve` whose X-Forwarded-For/-Proto/-Host/-Prefix "
+                                   "headers are trusted (0: none; 1 behind one nginx).")
 
     def with_overrides(self, **values: Any) -> "Settings":
         """A copy with the given values (None means: keep the current one), coerced to each field's type."""

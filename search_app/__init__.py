@@ -15,6 +15,7 @@ from . import viewdata
 from .errors import register_error_handlers
 from .security import add_security_headers
 from .views import api, knowledge, pages, search, sparql, quotes
+from .views import works
 
 __all__ = ["create_app"]
 
@@ -44,8 +45,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search.api_bp, url_prefix="/api")
     app.register_blueprint(knowledge.pages_bp)
     app.register_blueprint(knowledge.api_bp, url_prefix="/api")
+    app.register_blueprint(works.pages_bp)
+    app.register_blueprint(works.api_bp, url_prefix="/api")
     app.register_blueprint(sparql.bp)
     app.extensions["ckg_sparql"] = sparql.make_pool(app)
     register_error_handlers(app)
     app.after_request(add_security_headers)
+    if int(app.config.get("PROXY_COUNT") or 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])   # only headers set by our own proxies: a client could forge the rest
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return app

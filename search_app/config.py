@@ -18,6 +18,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_DIR", "build", "Build directory written by `ckg build` (its `current` release is served)."),
     Setting("TESTING", False, "Flask testing mode: exceptions propagate to the test client."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body accepted, in bytes; larger requests get 413."),
+    Setting("DEBUG", False, "Flask debug mode: never on when serving (set here so FLASK_DEBUG in the environment cannot turn it on)."),
+    Setting("PROXY_COUNT", 0, "Reverse proxies whose X-Forwarded-* headers are trusted (werkzeug ProxyFix); 0 trusts none."),
 )
 
 

@@ -19,7 +19,9 @@ SERVER_ERROR_MESSAGE = "Something went wrong on the server; the error has been l
 
 
 def wants_json() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    """The API, the SPARQL endpoint and the exports answer programs: their errors are JSON."""
+    path = request.path
+    return path == "/api" or path.startswith(("/api/", "/export/")) or path == "/sparql"
 
 
 def register_error_handlers(app: Flask) -> None:

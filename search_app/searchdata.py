@@ -25,7 +25,25 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     page = integer_param(args, "page", 1, 1, 10_000)
     offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    _check_filters(filters)
     return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters}
+
+
+PASSAGE_KINDS = ("text", "list", "table", "caption", "references", "slide", "quote", "definition")
+MAX_FILTER_CHARS = 500
+
+
+def _check_filters(filters: dict[str, str]) -> None:
+    """Filters with a fixed vocabulary (kind) or form (year) are checked; an unknown source or
+    concept id is a filter that matches nothing, not an error."""
+    for name, value in filters.items():
+        if len(value) > MAX_FILTER_CHARS:
+            raise BadParameter(f"parameter '{name}' is longer than {MAX_FILTER_CHARS} characters")
+        values = [v.strip() for v in value.split(",") if v.strip()]
+        if name == "year" and not all(re.fullmatch(r"\d{1,4}", v) for v in values):
+            raise BadParameter(f"parameter 'year' must be a year or years separated by commas, not {value[:40]!r}")
+        if name == "kind" and not set(values) <= set(PASSAGE_KINDS):
+            raise BadParameter(f"parameter 'kind' must be one of {', '.join(PASSAGE_KINDS)}")
 
 
 def integer_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -64,8 +64,13 @@ def _serve(build_dir: Path, name: str):
 
     from search_app import create_app
 
+    from kg.cli import server_options
+    from kg.settings import Settings
+
     app = create_app({"BUILD_DIR": str(build_dir)})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident=name)
+    # the limits of `ckg serve` (request body, headers, timeouts), on a free port with 4 threads
+    options = dict(server_options(Settings()), host="127.0.0.1", port=0, threads=4, ident=name)
+    server = waitress.create_server(app, **options)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -14,6 +14,7 @@ pages_bp = Blueprint("quotes", __name__)
 api_bp = Blueprint("quotes_api", __name__)
 QUOTE_MARKS = "“”\"‘’' "
 FILTERS = ("speaker_role", "concept", "study", "source", "kind")
+QUOTE_KINDS = ("participant", "literature")
 
 
 def _find():
@@ -23,6 +24,10 @@ def _find():
     except searchdata.BadParameter as exc:
         abort(400, description=str(exc))
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    if filters.get("kind") and not {v.strip() for v in filters["kind"].split(",") if v.strip()} <= set(QUOTE_KINDS):
+        abort(400, description=f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
+    if filters.get("speaker_role") and not {v.strip() for v in filters["speaker_role"].split(",") if v.strip()} <= set(ROLE_NAMES):
+        abort(400, description=f"parameter 'speaker_role' must be one of {', '.join(ROLE_NAMES)}")
     try:
         return library().search_quotes(args.get("q", ""), k=k, filters=filters), filters
     except SearchError as exc:

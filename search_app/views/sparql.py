@@ -11,7 +11,7 @@ import threading
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kg.graph import EXPORT_FORMATS, export
+from kg.graph import EXPORT_FORMATS, export, graph_name
 from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, QueryFailed, QueryPool, QueryRefused,
                        QueryTimeout, check_query, choose_format, serialize_results)
 
@@ -107,11 +107,24 @@ def sparql():
     return response
 
 
+def _graph_names() -> set[str]:
+    """IRIs of the named graphs of this build (ontology, build and one per source)."""
+    names = current_app.extensions.get("ckg_graph_names")
+    if names is None:
+        names = {str(graph_name(name)) for name in ("ontology", "build")}
+        names |= {str(graph_name(source["id"])) for source in library().sources()}
+        current_app.extensions["ckg_graph_names"] = names
+    return names
+
+
 @bp.get("/export/<fmt>")
 def export_graph(fmt: str):
     if fmt not in EXPORT_FORMATS:
         return _error(404, f"Unknown export format “{fmt}”: one of {', '.join(EXPORT_FORMATS)}.")
     graph = request.args.get("graph") or None
+    if graph is not None and str(graph_name(graph)) not in _graph_names():
+        # checked before the dataset is parsed: an unknown name costs nothing, and stays out of the cache
+        return _error(404, f"The dataset has no graph “{graph[:200]}”: use ontology, build or a source id.")
     cache = current_app.extensions.setdefault("ckg_exports", {})
     key = (fmt, graph)
     if key not in cache:
@@ -120,7 +133,7 @@ def export_graph(fmt: str):
             return _error(503, "This build has no knowledge graph (graph.nq); rebuild with `ckg build`.")
         try:
             body = export(path, fmt, graph)
-        except KeyError as exc:
+        except (KeyError, ValueError) as exc:
             return _error(404, str(exc.args[0]))
         with _LOCK:
             if len(cache) > 32:
