@@ -215,3 +215,52 @@ class Library:
 
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))
+
+    # --- citation lineage ---------------------------------------------------------------------------
+
+    @cached_property
+    def _citations(self) -> dict[str, Any]:
+        from .citations import FILE
+
+        path = self.root / FILE
+        if not path.exists():
+            return {"sources": {}, "works": {}, "people": {}}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def works(self, q: str = "") -> list[dict[str, Any]]:
+        """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty)."""
+        from .citations.works import work_matches
+
+        works = list(self._citations["works"].values())
+        return [w for w in works if work_matches(w, q)] if q.strip() else works
+
+    def work(self, work_id: str) -> dict[str, Any] | None:
+        return self._citations["works"].get(work_id)
+
+    def references(self, source_id: str) -> list[dict[str, Any]] | None:
+        """The reference-list entries of a source (None for an unknown source)."""
+        if source_id not in self._source_by_id:
+            return None
+        return self._citations["sources"].get(source_id, {}).get("references", [])
+
+    def citations(self, source_id: str) -> list[dict[str, Any]] | None:
+        """The in-text citations of a source, each with its sentence, passage, page and work."""
+        if source_id not in self._source_by_id:
+            return None
+        return self._citations["sources"].get(source_id, {}).get("citations", [])
+
+    def people(self) -> dict[str, dict[str, Any]]:
+        return self._citations["people"]
+
+    def person(self, person_id: str) -> dict[str, Any] | None:
+        return self._citations["people"].get(person_id)
+
+    def concept_lineage(self, concept_id: str) -> list[dict[str, Any]] | None:
+        """The works cited in the passages about a concept, earliest first, each with the citing
+        sentence (one naming the concept when there is one), its source and passage, and whether
+        that passage defines the concept. None for an unknown concept."""
+        from .citations.works import lineage
+
+        if concept_id not in self._concepts:
+            return None
+        return lineage(concept_id, self._citations, self._links, self._passage_by_id)

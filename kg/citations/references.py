@@ -76,7 +76,7 @@ class Reference:
 
 def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
     """"Edwards, A., Barnes, M. and Morris, K." → (authors, surnames, corporate, et_al); None when it is not names."""
-    text = text.strip().rstrip(",.;: ").strip()
+    text = text.strip().rstrip(",;: ").strip()
     if not text or len(text) > 300:
         return None
     et_al = bool(ET_AL_RE.search(text))
@@ -207,7 +207,7 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
         cut = re.search(r"\s\(|\.\s|$", text)
         return text[:cut.start()].strip(" .,-–:"), text[cut.start():]
     end = len(text)
-    for pattern in (r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
+    for pattern in (r"(?<=[a-z]{3})\.(?=[A-Z][a-z])", r",\s+(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s?:\s)", r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
                     r",\s+(?=[A-Z][^,.]{3,80},?\s*(?:vol\.?\s*)?\d)"):
         match = re.search(pattern, text)
         if match and match.start() < end:

@@ -261,3 +261,71 @@ def _link_sources(works: dict[str, dict[str, Any]], sources: list[dict[str, Any]
                 if citation.get("work_id") and citation["work_id"] not in cites and citation["work_id"] != work["id"]:
                     cites.append(citation["work_id"])
             work["cites"] = cites
+
+
+# --- queries over a built citations.json -------------------------------------------------------------
+
+def work_matches(work: dict[str, Any], q: str) -> bool:
+    """Every word of ``q`` is an author surname (or part of a body's name), the year, or a title word."""
+    words = set()
+    for name in work.get("surnames") or []:
+        words.update(re.findall(r"[a-z0-9]+", fold(name)))
+        words.add(surname_key(name))
+    words.update(re.findall(r"[a-z0-9]+", fold(work.get("title") or "")))
+    if work.get("year"):
+        words.add(work["year"].lower())
+        words.add(work["year"].lower() + (work.get("year_suffix") or ""))
+    terms = re.findall(r"[a-z0-9]+", fold(q))
+    return bool(terms) and all(t in words or surname_key(t) in words for t in terms)
+
+
+def year_order(year: str) -> tuple[int, str]:
+    """Sort key of a year: numbers first in order, then "in press" and "forthcoming", then none."""
+    match = re.match(r"\d{4}", year or "")
+    if match:
+        return int(match.group(0)), year
+    return (9998, year) if year else (9999, "")
+
+
+def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for source_id, doc in data.get("sources", {}).items():
+        for citation in doc.get("citations", []):
+            wid, pid = citation.get("work_id"), citation.get("passage_id")
+            if not wid or not pid:
+                continue
+            link = links.get(pid) or {}
+            mentions = [m for m in link.get("mentions", []) if m.get("concept_id") == concept_id]
+            defines = concept_id in (link.get("defines") or [])
+            if not mentions and not defines:
+                continue
+            # the citation's own sentence names the concept: the strongest evidence of lineage
+            a = citation.get("sentence_start", citation["start"])
+            b = a + len(citation.get("context") or "") + 40
+            in_sentence = any(a - 5 <= m["start"] <= b for m in mentions)
+            work = data["works"].get(wid, {})
+            row = {"work_id": wid, "year": work.get("year", ""), "title": work.get("title", ""),
+                   "authors": [x["name"] for x in work.get("authors", [])], "label": _label(work),
+                   "sentence": citation.get("context", ""), "source_id": source_id, "passage_id": pid,
+                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence}
+            best = rows.get(wid)
+            if best is None or (in_sentence, defines) > (best["in_sentence"], best["defines"]):
+                if best is not None:
+                    row["sources"] = sorted(set(best.get("sources", [best["source_id"]])) | {source_id})
+                rows[wid] = row
+            else:
+                best["sources"] = sorted(set(best.get("sources", [best["source_id"]])) | {source_id})
+    for row in rows.values():
+        row.setdefault("sources", [row["source_id"]])
+    return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
+
+
+def _label(work: dict[str, Any]) -> str:
+    names = work.get("surnames") or []
+    who = names[0] if names else (work.get("title") or work.get("id", ""))[:40]
+    if len(names) == 2 and not work.get("et_al"):
+        who = f"{names[0]} and {names[1]}"
+    elif len(names) > 2 or work.get("et_al"):
+        who += " et al."
+    return f"{who} ({work['year']}{work.get('year_suffix', '')})" if work.get("year") else who

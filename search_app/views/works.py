@@ -1,0 +1,123 @@
+"""Citation lineage pages and JSON API: works, people, a source's references and citations, a
+concept's lineage, the citation graph (SVG drawn here, no script) and BibTeX/RIS export of a work
+list. Data from search_app.workdata; the pages and the JSON share it."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from .. import workdata
+from . import library
+
+pages_bp = Blueprint("works", __name__)
+api_bp = Blueprint("works_api", __name__)
+
+
+def _q(name: str = "q") -> str:
+    value = request.args.get(name, "")
+    if len(value) > workdata.MAX_QUERY_CHARS:
+        abort(400, description=f"The parameter {name} is longer than {workdata.MAX_QUERY_CHARS} characters.")
+    return value
+
+
+def _or_404(data, what: str, ident: str):
+    if data is None:
+        abort(404, description=f"There is no {what} with the id “{ident}”.")
+    return data
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+@api_bp.get("/works")
+def works_api():
+    return jsonify(workdata.work_list(library(), _q()))
+
+
+@api_bp.get("/works/<work_id>")
+def work_api(work_id: str):
+    return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
+
+
+@api_bp.get("/people/<person_id>")
+def person_api(person_id: str):
+    return jsonify(_or_404(workdata.person_detail(library(), person_id), "person", person_id))
+
+
+@api_bp.get("/sources/<source_id>/references")
+def references_api(source_id: str):
+    return jsonify(_or_404(workdata.references(library(), source_id), "source", source_id))
+
+
+@api_bp.get("/sources/<source_id>/citations")
+def citations_api(source_id: str):
+    return jsonify(_or_404(workdata.citations(library(), source_id), "source", source_id))
+
+
+@api_bp.get("/concepts/<concept_id>/lineage")
+def lineage_api(concept_id: str):
+    return jsonify(_or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+@pages_bp.get("/works")
+def works_page():
+    q = _q()
+    return render_template("works.html", view=workdata.work_list(library(), q))
+
+
+@pages_bp.get("/works/export.<fmt>")
+def works_export(fmt: str):
+    if fmt not in ("bib", "ris"):
+        abort(404, description=f"There is no export format “{fmt}”; use export.bib or export.ris.")
+    works = [library().work(w["id"]) for w in workdata.work_list(library(), _q())["results"]]
+    ids = request.args.get("ids")
+    if ids:
+        wanted = [i for i in ids.split(",") if i]
+        works = [library().work(i) for i in wanted]
+        unknown = [i for i, w in zip(wanted, works) if w is None]
+        if unknown:
+            abort(400, description=f"Unknown work ids in the parameter ids: {', '.join(unknown[:10])}")
+    if fmt == "bib":
+        return Response(workdata.export_bibtex(works), mimetype="application/x-bibtex",
+                        headers={"Content-Disposition": "attachment; filename=works.bib"})
+    return Response(workdata.export_ris(works), mimetype="application/x-research-info-systems",
+                    headers={"Content-Disposition": "attachment; filename=works.ris"})
+
+
+@pages_bp.get("/works/<work_id>")
+def work_page(work_id: str):
+    view = _or_404(workdata.work_detail(library(), work_id), "work", work_id)
+    view["cites_works"] = [workdata.work_summary(library().work(w)) for w in view["cites"] if library().work(w)]
+    view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
+    return render_template("work.html", view=view)
+
+
+@pages_bp.get("/people/<person_id>")
+def person_page(person_id: str):
+    view = _or_404(workdata.person_detail(library(), person_id), "person", person_id)
+    view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
+    return render_template("person.html", view=view)
+
+
+@pages_bp.get("/concepts/<concept_id>/lineage")
+def lineage_page(concept_id: str):
+    view = _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id)
+    view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
+    return render_template("lineage.html", view=view)
+
+
+@pages_bp.get("/citations/graph")
+def graph_page():
+    q, source = _q(), _q("source")
+    if source and library().source(source) is None:
+        abort(404, description=f"There is no source with the id “{source}”.")
+    graph = workdata.citation_graph(library(), q, source)
+    return render_template("citation_graph.html", view={"query": q, "source": source, "graph": graph,
+                                                        "svg": workdata.graph_svg(graph, request.script_root)})
+
+
+@pages_bp.get("/citations/graph.svg")
+def graph_svg():
+    q, source = _q(), _q("source")
+    graph = workdata.citation_graph(library(), q, source)
+    return Response(workdata.graph_svg(graph, request.script_root), mimetype="image/svg+xml")

@@ -1,0 +1,210 @@
+"""View data of citation lineage: works, people, a source's references and citations, a concept's
+lineage, the citation graph (server-side SVG) and BibTeX/RIS exports. The JSON API and the HTML
+pages are rendered from the same dicts."""
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from kg.library import Library
+
+MAX_QUERY_CHARS = 200
+
+
+def _source_title(library: Library, source_id: str) -> str:
+    source = library.source(source_id) or {}
+    return source.get("title") or source_id
+
+
+def work_summary(work: dict[str, Any]) -> dict[str, Any]:
+    cited_by = []
+    for entry in work["cited_by"]:
+        if entry["source_id"] not in cited_by:
+            cited_by.append(entry["source_id"])
+    return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "year": work["year"],
+            "title": work["title"], "cited_by": cited_by, "source_id": work.get("source_id")}
+
+
+def work_list(library: Library, q: str = "") -> dict[str, Any]:
+    works = sorted(library.works(q), key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
+                                                    (w["surnames"] or [""])[0].lower(), w["year"]))
+    return {"query": q, "total": len(works), "results": [work_summary(w) for w in works]}
+
+
+def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
+    work = library.work(work_id)
+    if work is None:
+        return None
+    return {
+        "id": work["id"], "authors": [a["name"] for a in work["authors"]],
+        "people": work["authors"], "year": work["year"], "title": work["title"],
+        "container": work["container"], "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
+        "url": work["url"], "source_id": work.get("source_id"),
+        "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
+                     for c in work["cited_by"]],
+        "cites": list(work.get("cites") or []),
+        "renderings": work.get("renderings") or [],
+    }
+
+
+def references(library: Library, source_id: str) -> dict[str, Any] | None:
+    refs = library.references(source_id)
+    if refs is None:
+        return None
+    return {"source_id": source_id, "results": [
+        {"key": r["key"], "authors": r["authors"], "year": r["year"] + r["year_suffix"], "title": r["title"], "raw": r["raw"],
+         "work_id": r.get("work_id"), "container": r["container"], "publisher": r["publisher"], "url": r["url"],
+         "section": r["section"]} for r in refs]}
+
+
+def citations(library: Library, source_id: str) -> dict[str, Any] | None:
+    found = library.citations(source_id)
+    if found is None:
+        return None
+    return {"source_id": source_id, "results": [
+        {"surnames": c["surnames"], "year": c["year"] + c["year_suffix"], "page": c["page"], "key": c["key"],
+         "context": c["context"], "work_id": c.get("work_id"), "kind": c["kind"], "surface": c["surface"],
+         "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
+
+
+def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
+    person = library.person(person_id)
+    if person is None:
+        return None
+    works = [library.work(w) for w in person["works"]]
+    works = sorted((w for w in works if w), key=lambda w: w["year"])
+    cited_in = [{"work_id": w["id"], **c} for w in works for c in w["cited_by"] if c.get("context")]
+    return {"id": person["id"], "name": person["name"], "kind": person["kind"],
+            "works": [work_summary(w) for w in works], "cited_in": cited_in}
+
+
+def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
+    rows = library.concept_lineage(concept_id)
+    if rows is None:
+        return None
+    concept = library.concept(concept_id) or {}
+    users: dict[str, dict[str, Any]] = {}
+    for passage in library.passages():
+        link = library.links(passage["passage_id"])
+        mentions = sum(1 for m in link["mentions"] if m["concept_id"] == concept_id)
+        defines = concept_id in (link.get("defines") or [])
+        if mentions or defines:
+            entry = users.setdefault(passage["source_id"], {"source_id": passage["source_id"], "title": _source_title(library, passage["source_id"]),
+                                                           "mentions": 0, "defines": False})
+            entry["mentions"] += mentions
+            entry["defines"] = entry["defines"] or defines
+    return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id), "results": rows,
+            "sources": sorted(users.values(), key=lambda u: (not u["defines"], -u["mentions"]))}
+
+
+# --- the citation graph as SVG -------------------------------------------------------------------------
+
+def citation_graph(library: Library, q: str = "", source: str = "") -> dict[str, Any]:
+    """Nodes (sources on the left, works on the right) and edges (a source cites a work)."""
+    works = library.works(q)
+    if source:
+        works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
+    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))[:200]
+    source_ids = []
+    for work in works:
+        for c in work["cited_by"]:
+            if c["source_id"] not in source_ids:
+                source_ids.append(c["source_id"])
+    edges = sorted({(c["source_id"], w["id"]) for w in works for c in w["cited_by"]})
+    label = {w["id"]: _work_label(w) for w in works}
+    return {"sources": [{"id": s, "title": _source_title(library, s)} for s in source_ids],
+            "works": [{"id": w["id"], "label": label[w["id"]], "cited_by": len({c["source_id"] for c in w["cited_by"]})} for w in works],
+            "edges": [{"source_id": s, "work_id": w} for s, w in edges]}
+
+
+def _work_label(work: dict[str, Any]) -> str:
+    from kg.citations.works import _label
+
+    return _label(work)
+
+
+def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
+    """A bipartite drawing: one row per work, sources spread along the left; edges as curves."""
+    row, top, width = 22, 30, 980
+    left_x, right_x = 250, 560
+    n_works = max(1, len(graph["works"]))
+    height = top + row * n_works + 20
+    ys = {w["id"]: top + row * i for i, w in enumerate(graph["works"])}
+    step = (height - 2 * top) / max(1, len(graph["sources"]))
+    sy = {s["id"]: top + step * (i + 0.5) for i, s in enumerate(graph["sources"])}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="citation-graph" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" aria-label="Citation graph: {len(graph["sources"])} sources cite {len(graph["works"])} works">',
+             "<title>Citation graph: which corpus sources cite which works</title>",
+             # presentation attributes, not a <style> element: the pages' CSP allows no inline styles
+             '<g font-family="sans-serif" font-size="12" fill="#1b1b1b">']
+    for edge in graph["edges"]:
+        y1, y2 = sy[edge["source_id"]], ys[edge["work_id"]]
+        parts.append(f'<path class="edge" fill="none" stroke="#7a8ca3" stroke-opacity="0.55" data-source="{escape(edge["source_id"])}" data-work="{escape(edge["work_id"])}" '
+                     f'd="M{left_x},{y1:.1f} C{(left_x + right_x) / 2},{y1:.1f} {(left_x + right_x) / 2},{y2:.1f} {right_x},{y2:.1f}"/>')
+    for s in graph["sources"]:
+        y = sy[s["id"]]
+        title = s["title"] if len(s["title"]) <= 38 else s["title"][:37] + "…"
+        parts.append(f'<a href="{link_base}/sources/{escape(s["id"])}"><circle class="src" fill="#1f4e79" cx="{left_x}" cy="{y:.1f}" r="6"/>'
+                     f'<text x="{left_x - 10}" y="{y + 4:.1f}" text-anchor="end">{escape(title)}</text></a>')
+    for w in graph["works"]:
+        y = ys[w["id"]]
+        radius = 4 + min(4, w["cited_by"])
+        parts.append(f'<a href="{link_base}/works/{escape(w["id"])}"><circle class="wrk" fill="#b35c00" cx="{right_x}" cy="{y}" r="{radius}"/>'
+                     f'<text x="{right_x + 12}" y="{y + 4}">{escape(w["label"])}</text></a>')
+    parts.append("</g></svg>")
+    return "\n".join(parts)
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+def _bib_escape(text: str) -> str:
+    return re.sub(r"([{}&%$#_])", r"\\\1", text or "")
+
+
+def _entry_type(work: dict[str, Any]) -> tuple[str, str]:
+    if work.get("editors") or (work.get("container") and work.get("publisher")):
+        return "incollection", "CHAP"
+    if work.get("container") and not work.get("publisher"):
+        return "article", "JOUR"
+    if work.get("publisher"):
+        return "book", "BOOK"
+    return "misc", "GEN"
+
+
+def export_bibtex(works: list[dict[str, Any]]) -> str:
+    out = []
+    for work in works:
+        kind, _ = _entry_type(work)
+        fields = [("author", " and ".join(a["name"] if not work["corporate"] else "{" + a["name"] + "}" for a in work["authors"])),
+                  ("title", work["title"]), ("year", work["year"]),
+                  ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
+                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
+        body = ",\n".join(f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value)
+        out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")
+    return "\n".join(out)
+
+
+def export_ris(works: list[dict[str, Any]]) -> str:
+    lines = []
+    for work in works:
+        _, ty = _entry_type(work)
+        lines.append(f"TY  - {ty}")
+        lines.append(f"ID  - {work['id']}")
+        for author in work["authors"]:
+            lines.append(f"AU  - {author['name']}")
+        if work["title"]:
+            lines.append(f"TI  - {work['title']}")
+        if re.match(r"\d{4}", work["year"] or ""):
+            lines.append(f"PY  - {work['year'][:4]}")
+        if work["container"]:
+            lines.append(f"{'JO' if ty == 'JOUR' else 'T2'}  - {work['container']}")
+        if work["publisher"]:
+            lines.append(f"PB  - {work['publisher']}")
+        if work["place"]:
+            lines.append(f"CY  - {work['place']}")
+        if work["url"]:
+            lines.append(f"UR  - {work['url']}")
+        lines.append("ER  - ")
+        lines.append("")
+    return "\n".join(lines)
