@@ -14,6 +14,14 @@ from typing import Any
 from .concepts import Concept, ConceptMatcher, _tokens
 
 _ARTICLES = re.compile(r"^\s*(?:the|a|an)\s+", re.I)
+# A label typed as a question or a request for its meaning: "what is relational agency?",
+# "define co-production", "meaning of common knowledge", "the idea of third space".
+_ASKING = re.compile(
+    r"^\s*(?:(?:what|who)\s+(?:is|are|was|does|do)(?:\s+(?:meant\s+by|the\s+meaning\s+of))?|define|definition\s+of"
+    r"|meaning\s+of|explain|the\s+(?:concept|idea|notion|term)\s+of|(?:concept|idea|notion|term)\s+of)\s+"
+    r"|\s+(?:mean|means|definition|meaning|defined|concept)?\s*\??\s*$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,8 @@ class LabelResolver:
             if concept_id not in scores or score > scores[concept_id][0]:
                 scores[concept_id] = (score, label)
 
-        for variant in dict.fromkeys([text, _ARTICLES.sub("", text)]):
+        asked = _ARTICLES.sub("", _ASKING.sub("", text)) or text
+        for variant in dict.fromkeys([text, _ARTICLES.sub("", text), asked]):
             keys = _keys(variant)
             if not keys:
                 continue

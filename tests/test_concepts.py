@@ -106,6 +106,18 @@ def test_a_label_inside_a_longer_label_ranks_below_the_label_itself(resolver):
     assert ids[0] == "agency" and "relational-agency" in ids[1:]
 
 
+@pytest.mark.parametrize("typed,concept", [
+    ("what is relational agency?", "relational-agency"),
+    ("define co-production", "co-production"),
+    ("what does co-configuration mean?", "co-configuration"),
+    ("the idea of third space", "third-space"),
+    ("levels of prevention", "prevention"),
+])
+def test_a_label_asked_as_a_question_resolves_exactly(resolver, typed, concept):
+    found = resolver.resolve(typed)
+    assert found[0]["id"] == concept and found[0]["score"] >= 0.97
+
+
 def test_nothing_for_an_empty_label(resolver):
     assert resolver.resolve("   ") == []
 
