@@ -33,6 +33,16 @@ class _Label:
     preferred: bool
 
 
+_NUMBER_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "first", "second", "third", "fourth", "fifth", "3rd",
+})
+
+
+def _numbers(keys: tuple[str, ...]) -> set[str]:
+    """Numbers in a label: a typo is forgiven, "four" for "fourth" is not (levels of prevention)."""
+    return {k for k in keys if k.isdigit() or k in _NUMBER_WORDS}
+
+
 def _keys(text: str) -> tuple[str, ...]:
     return tuple(key for key, _, _ in _tokens(text))
 
@@ -110,7 +120,7 @@ class LabelResolver:
             for label in self.labels:
                 if len(squashed) >= 3 and label.squashed.startswith(squashed) and label.squashed != squashed:
                     offer(label.concept_id, 0.8 - 0.2 * (1 - len(squashed) / len(label.squashed)) + (0.01 if label.preferred else 0), label.label)
-                if limit_d:
+                if limit_d and _numbers(keys) == _numbers(label.keys):
                     d = distance(squashed, label.squashed, limit_d)
                     if d <= limit_d:
                         offer(label.concept_id, 0.88 - 0.06 * d + (0.01 if label.preferred else 0), label.label)

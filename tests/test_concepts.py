@@ -118,6 +118,11 @@ def test_a_label_asked_as_a_question_resolves_exactly(resolver, typed, concept):
     assert found[0]["id"] == concept and found[0]["score"] >= 0.97
 
 
+def test_a_typo_is_forgiven_but_not_a_different_number(resolver):
+    assert top(resolver, "levl three prevention") == "heavy-end-prevention"
+    assert top(resolver, "the four levels of prevention") == "prevention"    # not the fourth level
+
+
 def test_nothing_for_an_empty_label(resolver):
     assert resolver.resolve("   ") == []
 
