@@ -494,6 +494,13 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
     }
     dataset = build_graph(ontology_dir=ontology_dir, sources=sources, passages=passages, links=links,
                           documents=documents, files=files, build=build)
+    citations_path = release / "citations.json"
+    if citations_path.exists():      # citation lineage (kg/citation_graph.py): cito:cites, works, in-text pointers
+        from .citation_graph import add_citations
+
+        add_citations(dataset, json.loads(citations_path.read_text(encoding="utf-8")), documents,
+                      {p["passage_id"]: p for p in passages},
+                      URIRef(f"https://w3id.org/common-knowledge/software/ckg/{version or 'unknown'}"))
     dataset.serialize(destination=str(release / GRAPH_FILE), format="nquads", encoding="utf-8")
     stats: dict[str, Any] = {
         "file": GRAPH_FILE,

@@ -24,12 +24,13 @@ FILE = Namespace(BASE + "file/")
 VENUE = Namespace(BASE + "venue/")
 BUILD = Namespace(BASE + "build/")
 GRAPH = Namespace(BASE + "graph/")
+WORK = Namespace(BASE + "work/")          # works cited by the sources (citation lineage)
 ONTOLOGY_IRI = URIRef(BASE + "ontology")
 
 PREFIXES = {
     "ck": BASE + "ontology#",
     "ckc": str(CONCEPT), "cks": str(SOURCE), "ckst": str(STUDY), "ckp": str(PERSON), "cko": str(ORG),
-    "ckpol": str(POLICY), "ckpa": str(PASSAGE), "ckan": str(ANNOTATION),
+    "ckpol": str(POLICY), "ckpa": str(PASSAGE), "ckan": str(ANNOTATION), "ckw": str(WORK),
     "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
     "fabio": "http://purl.org/spar/fabio/", "bibo": "http://purl.org/ontology/bibo/", "cito": "http://purl.org/spar/cito/",
@@ -53,6 +54,7 @@ class CK(DefinedNamespace):
     Coinage: URIRef
     ConceptMention: URIRef
     StudyMention: URIRef
+    InTextCitation: URIRef
     Study: URIRef
     Policy: URIRef
     # passages and annotations
@@ -62,6 +64,10 @@ class CK(DefinedNamespace):
     heading: URIRef
     definesConcept: URIRef
     mentionsStudy: URIRef
+    # citation lineage
+    citingSentence: URIRef
+    citedPage: URIRef
+    citationKey: URIRef
     # sources and the build
     titleSupplied: URIRef
     publicationPlace: URIRef

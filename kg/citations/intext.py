@@ -94,6 +94,12 @@ def _clean_names(names: str) -> tuple[list[str], bool]:
     return parts, et_al
 
 
+def _particle_name(name: str) -> bool:
+    """A two-word surname led by a short particle: "Ní Bhriain", "Van Dyke", "De Souza", "Mac Giolla"."""
+    words = name.split()
+    return len(words) == 2 and len(words[0]) <= 3 and words[1][:1].isupper()
+
+
 def _valid_names(parts: list[str]) -> bool:
     if not parts:
         return False
@@ -207,7 +213,8 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
         if not parsed:
             return []
         names, et_al = parsed[1], parsed[3]
-    if not _valid_names(names) or any(len(n.split()) > 1 and not all(is_acronym(w) or w in ("of", "for", "the") for w in n.split()[1:])
+    if not _valid_names(names) or any(len(n.split()) > 1 and not _particle_name(n)
+                                       and not all(is_acronym(w) or w in ("of", "for", "the") for w in n.split()[1:])
                                        for n in names):
         return []
     preceding = before[:chosen[0].start()].rstrip()

@@ -33,7 +33,10 @@ def acronym_letters(token: str) -> str:
 
 
 def is_acronym(token: str) -> bool:
-    return len(token) <= 8 and sum(c.isupper() for c in token) >= 2 and " " not in token
+    """"DfES", "NECF", "OECD" — not "O'Neill" or "DeHaan": capitals are at least half the letters."""
+    letters = [c for c in token if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return len(token) <= 8 and " " not in token and capitals >= 2 and capitals * 2 >= len(letters)
 
 
 def title_words(title: str) -> list[str]:

@@ -232,7 +232,7 @@ def _details(ref: Reference, rest: str) -> None:
     publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text)
     if publisher:
         ref.place = publisher.group(1).strip(" ,")
-        ref.publisher = publisher.group(2).strip(" ,.")
+        ref.publisher = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2)).strip(" ,.")
     pages = PAGES_RE.findall(text)
     if pages:
         ref.pages = pages[-1].replace(" ", "")
@@ -308,6 +308,21 @@ def _split_run_on(text: str, start: int, end: int) -> list[int]:
     return cuts
 
 
+def _split_keyed(text: str, start: int, end: int) -> list[int]:
+    """Offsets of further keyed entries run into one paragraph ("… 12-30. [R2] Halden, J. (2009) …")."""
+    body = text[start:end]
+    first = KEY_RE.match(body)
+    if not first:
+        return []
+    letters = first.group(1).replace("$", "S")
+    cuts = []
+    for match in re.finditer(r"(?<=[.)\]]\s)\[\s*([A-Z$]{1,2})\s?(\d{1,3})\s*\]\s", body):
+        after = body[match.end():]
+        if match.group(1).replace("$", "S") == letters and (_is_entry_start(after) or re.match(r"[A-Z]", after)):
+            cuts.append(start + match.start())
+    return cuts
+
+
 def reference_sections(text: str) -> list[tuple[int, int, str]]:
     """(start, end, heading) of each reference list of a cleaned text.
 
@@ -380,7 +395,8 @@ def parse_references(text: str) -> list[Reference]:
             if entries and not _is_entry_start(para):
                 entries[-1] = (entries[-1][0], b)          # a continuation
                 continue
-            cuts = [a] + _split_run_on(text, a, b) + [b]
+            cuts = [a] + _split_keyed(text, a, b) + _split_run_on(text, a, b) + [b]
+            cuts = sorted(set(cuts))
             for x, y in zip(cuts, cuts[1:]):
                 entries.append((x, y))
         for a, b in entries:

@@ -1,0 +1,121 @@
+"""Citation lineage in the knowledge graph (from a release's citations.json).
+
+Into the named graph of each citing source go:
+
+* ``<source> cito:cites <work>`` for every work it lists or cites;
+* each cited work as a ``fabio:Expression`` / ``dcterms:BibliographicResource`` with its title,
+  publication year, the entry as the source renders it (``dcterms:bibliographicCitation``) and its
+  authors (``dcterms:creator``), people (``foaf:Person``) and bodies (``foaf:Organization``) shared
+  across works; a work that is itself a corpus source is that source's node;
+* each in-text citation as a ``ck:InTextCitation`` (an ``oa:Annotation`` motivated by
+  ``oa:linking``) whose body is the work and whose target is the citation's span of the source,
+  scoped to its passage, with a TextPositionSelector and a TextQuoteSelector, its citing sentence
+  (``ck:citingSentence``), the page it points at (``ck:citedPage``) and its key (``ck:citationKey``).
+
+A work is described again in every graph that cites it, so a source graph can be replaced alone.
+Entry point: :func:`add_citations`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+
+from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, source_graph
+from .vocab import ANNOTATION, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
+
+
+def work_node(work: dict[str, Any]) -> URIRef:
+    if work.get("source_id"):
+        return SOURCE[work["source_id"]]
+    return WORK[work["id"]]
+
+
+def _agent_node(person: dict[str, Any], agents: Agents) -> tuple[URIRef, bool]:
+    """The node of an author: the ontology's person or body when it knows the name, else our own."""
+    if person["kind"] == "organization":
+        node, _, _, known = agents.resolve(person["name"])
+        return (node if known else ORG[person["id"].removeprefix("org-")]), known
+    node, _, _, known = agents.resolve(person["name"])
+    return (node if known else PERSON[person["id"]]), known
+
+
+def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[str, Any]], agents: Agents,
+                   renderings: list[str]) -> URIRef:
+    node = work_node(work)
+    if work.get("source_id"):
+        return node            # a corpus source is described in its own graph
+    graph.add((node, RDF.type, FABIO.Expression))
+    graph.add((node, RDF.type, DCTERMS.BibliographicResource))
+    graph.add((node, DCTERMS.identifier, Literal(work["id"])))
+    if work.get("title"):
+        graph.add((node, DCTERMS.title, Literal(work["title"])))
+    if re.fullmatch(r"\d{4}", work.get("year") or ""):
+        graph.add((node, FABIO.hasPublicationYear, Literal(work["year"], datatype=XSD.gYear)))
+    for raw in renderings:
+        graph.add((node, DCTERMS.bibliographicCitation, Literal(raw)))
+    for author in work.get("authors") or []:
+        person = people.get(author["id"]) or {"id": author["id"], "name": author["name"], "kind": "person"}
+        agent, known = _agent_node(person, agents)
+        graph.add((node, DCTERMS.creator, agent))
+        if not known:
+            graph.add((agent, RDF.type, FOAF.Organization if person["kind"] == "organization" else FOAF.Person))
+            graph.add((agent, FOAF.name, Literal(person["name"])))
+    return node
+
+
+def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, dict[str, Any]],
+                  passages: dict[str, dict[str, Any]], agent: URIRef | None = None) -> int:
+    """Add citation lineage to ``dataset`` (see the module doc); returns the number of triples added."""
+    before = len(dataset)
+    agents = Agents(dataset.graph(ONTOLOGY_GRAPH))
+    works, people = data.get("works", {}), data.get("people", {})
+    for source_id, doc in data.get("sources", {}).items():
+        graph = dataset.graph(source_graph(source_id))
+        if not len(graph):
+            continue            # a source the graph does not hold
+        source = SOURCE[source_id]
+        text = (documents.get(source_id) or {}).get("text")
+        cited: dict[str, list[str]] = {}
+        for ref in doc.get("references", []):
+            if ref.get("work_id") in works:
+                cited.setdefault(ref["work_id"], []).append(ref["raw"])
+        for citation in doc.get("citations", []):
+            if citation.get("work_id") in works:
+                cited.setdefault(citation["work_id"], [])
+        for wid, renderings in cited.items():
+            node = _describe_work(graph, works[wid], people, agents, renderings)
+            if node != source:
+                graph.add((source, CITO.cites, node))
+        for citation in doc.get("citations", []):
+            wid = citation.get("work_id")
+            passage = passages.get(citation.get("passage_id") or "")
+            if wid not in works or passage is None or citation["end"] <= citation["start"]:
+                continue
+            digest = hashlib.sha1(f"{source_id}\0{citation['start']}\0{citation['end']}\0{wid}".encode()).hexdigest()[:12]
+            node = ANNOTATION[f"{source_id}/citation/{digest}"]
+            target = URIRef(f"{node}/target")
+            graph.add((node, RDF.type, OA.Annotation))
+            graph.add((node, RDF.type, CK.InTextCitation))
+            graph.add((node, OA.motivatedBy, OA.linking))
+            graph.add((node, OA.hasBody, work_node(works[wid])))
+            graph.add((node, OA.hasTarget, target))
+            if agent is not None:
+                graph.add((node, DCTERMS.creator, agent))
+            if citation.get("context"):
+                graph.add((node, CK.citingSentence, Literal(citation["context"])))
+            if citation.get("page"):
+                graph.add((node, CK.citedPage, Literal(str(citation["page"]))))
+            if citation.get("key"):
+                graph.add((node, CK.citationKey, Literal(citation["key"])))
+            graph.add((target, RDF.type, OA.SpecificResource))
+            graph.add((target, OA.hasSource, source))
+            graph.add((target, OA.hasScope, PASSAGE[passage["passage_id"]]))
+            start, end = citation["start"], citation["end"]
+            exact = text[start:end] if text is not None else citation["surface"]
+            prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
+            _selectors(graph, target, start, end, exact, prefix, suffix)
+    return len(dataset) - before
