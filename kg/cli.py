@@ -343,6 +343,57 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
             click.echo(f"miss {qid} rank={rank} {text}")
 
 
+@main.command("cites", context_settings=CONTEXT)
+@click.argument("source")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="References and citations as JSON (as /api/sources/<id>/references and /citations).")
+def cites(source, build_dir, as_json) -> None:
+    """What a source cites: its reference list and its in-text citations, each with its work."""
+    library = _library(build_dir)
+    references, citations = library.references(source), library.citations(source)
+    if references is None:
+        known = ", ".join(s["id"] for s in library.sources())
+        raise click.BadParameter(f"there is no source {source!r} in this build (sources: {known})", param_hint="SOURCE")
+    if as_json:
+        from search_app import workdata
+
+        click.echo(json.dumps({"source_id": source, "references": workdata.references(library, source)["results"],
+                               "citations": workdata.citations(library, source)["results"]}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{len(references)} references, {len(citations)} in-text citations")
+    for ref in references:
+        key = f"[{ref['key']}] " if ref["key"] else ""
+        click.echo(f"  {key}{'; '.join(ref['authors']) or '—'} ({ref['year']}{ref['year_suffix']}) {ref['title']}  → {ref.get('work_id') or '-'}")
+    for citation in citations:
+        page = f"p. {citation['doc_page']}  " if citation.get("doc_page") else ""
+        click.echo(f"  {page}{citation['surface']}  → {citation.get('work_id') or '-'}")
+
+
+@main.command("cited-by", context_settings=CONTEXT)
+@click.argument("work")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True, help="The works as JSON (as /api/works/<id>).")
+def cited_by(work, build_dir, as_json) -> None:
+    """Who cites a work, in which sentence: WORK is a work id or words of its authors, year and title
+    ("Leont'ev 1978")."""
+    from search_app import workdata
+
+    library = _library(build_dir)
+    found = [library.work(work)] if library.work(work) else library.works(work)
+    if not found:
+        raise click.BadParameter(f"no work has the id or matches {work!r}; try `ckg cited-by` with an author and a year",
+                                 param_hint="WORK")
+    details = [workdata.work_detail(library, w["id"]) for w in found]
+    if as_json:
+        click.echo(json.dumps(details if len(details) > 1 else details[0], ensure_ascii=False, indent=1))
+        return
+    for detail in details:
+        click.echo(f"{detail['id']}: {'; '.join(detail['authors'])} ({detail['year']}) {detail['title']}")
+        for entry in detail["cited_by"]:
+            page = f", p. {entry['page']}" if entry.get("page") else ""
+            click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}")
+
+
 @main.command("concept", context_settings=CONTEXT)
 @click.argument("label")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")

@@ -330,8 +330,24 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
         if spans is None:
             spans = cache[base] = sentence_spans(body)
         local = citation.start - base
-        sentence = next(((a, b) for a, b in spans if a <= local < b), None)
-        if sentence is None:
+        index = next((n for n, (a, b) in enumerate(spans) if a <= local < b), None)
+        if index is None:
             sentence = (max(0, local - 200), min(len(body), local + 200))
+        else:
+            sentence = spans[index]
+            # "(Leont’ev, 1978, p. 62)" opening a sentence closes the quotation before it
+            if citation.kind == "parenthetical" and local - sentence[0] <= 1 and index > 0:
+                sentence = (spans[index - 1][0], citation.end - base + 1)
         citation.sentence_start = base + sentence[0]
         citation.context = re.sub(r"\s+", " ", body[sentence[0]:sentence[1]]).strip()
+        if citation.kind == "parenthetical" and "\n" in text[citation.end:citation.end + 3] \
+                and re.search(r"(?:^|\n)\s*\(?\s*$", text[max(0, citation.start - 10):citation.start]):
+            # a citation on a line of its own closes the (block) quotation above it
+            opening = text.rfind("(", max(0, citation.start - 10), citation.start + 1)
+            cut = opening if opening != -1 else citation.start
+            above = text[max(0, cut - 800):cut].rstrip()
+            last = sentence_spans(above)
+            if last:
+                a, _ = last[-1]
+                citation.sentence_start = max(0, cut - 800) + a
+                citation.context = re.sub(r"\s+", " ", above[a:] + " " + text[cut:citation.end + 1]).strip()
