@@ -86,10 +86,17 @@ def _split_years(years: str) -> list[tuple[str, str]]:
 def _clean_names(names: str) -> tuple[list[str], bool]:
     et_al = bool(re.search(r"\bet\.?\s*al\b", names))
     names = re.sub(r"\s*,?\s*et\.?\s*al\.?(?:[’']s)?", "", names).strip(" ,")
-    if re.search(r"\s(?:of|for|the)\s", names):        # a body: "Office for National Statistics"
-        parts = [names]
-    else:
-        parts = [p.strip() for p in re.split(r"\s*,\s*and\s+|\s*,\s*&\s*|\s*,\s*|\s+and\s+|\s*&\s*", names) if p.strip()]
+    pieces = re.split(r"(\s*,\s*and\s+|\s*,\s*&\s*|\s*,\s*|\s+and\s+|\s*&\s*)", names)
+    parts: list[str] = []
+    for n in range(0, len(pieces), 2):
+        piece = pieces[n].strip()
+        if not piece:
+            continue
+        # "Department for Education" + "and" + "Skills": the last word of a body's name, not a second author
+        if parts and re.search(r"\s(?:of|for|the)\s", parts[-1]) and len(piece.split()) == 1 and pieces[n - 1].strip() == "and":
+            parts[-1] = f"{parts[-1]} and {piece}"
+        else:
+            parts.append(piece)
     parts = [re.sub(r"[’']s$", "", p) for p in parts]
     return parts, et_al
 

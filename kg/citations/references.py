@@ -288,23 +288,20 @@ def _split_run_on(text: str, start: int, end: int) -> list[int]:
         if match.start() < first[1] + 15:
             continue
         words = list(re.finditer(r"\S+", body[:match.start()]))
-        for n in range(max(0, len(words) - 12), len(words)):
-            candidate_start = words[n].start()
-            if candidate_start <= first[1] + 10:
-                continue
-            candidate = body[candidate_start:match.start()].strip()
-            names = parse_authors(candidate)
-            if not names:
-                continue
-            # an acronym in front of a corporate name is the previous entry's publisher ("DfES Department of …")
-            if names[2] and is_acronym(words[n].group(0)) and n + 1 < len(words):
-                rest = body[words[n + 1].start():match.start()]
-                if parse_authors(rest):
-                    candidate_start = words[n + 1].start()
-            if body[:candidate_start].rstrip().endswith(("In", "in", "in:", "In:")):
+        best = None
+        # from the year leftwards: the longest run of words that reads as authors, stopping at the
+        # end of the entry before ("… Policy Press.", "… London: TSO", "… HMSO")
+        for n in range(len(words) - 1, max(-1, len(words) - 13), -1):
+            word = words[n].group(0)
+            if words[n].start() <= first[1] + 10:
                 break
-            cuts.append(start + candidate_start)
-            break
+            if n < len(words) - 1 and (is_acronym(word.strip(",.")) or re.search(r"[:;]$", word)
+                                       or (word.endswith(".") and not INITIALS_RE.match(word))):
+                break
+            if parse_authors(body[words[n].start():match.start()].strip()):
+                best = n
+        if best is not None and not body[:words[best].start()].rstrip().endswith(("In", "in", "in:", "In:")):
+            cuts.append(start + words[best].start())
     return cuts
 
 

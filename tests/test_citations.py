@@ -1,0 +1,386 @@
+"""Citation lineage: the reference and in-text parsers on realistic strings, property tests that
+they never raise and keep their offsets, works across documents, the JSON API and CLI on the
+citations fixture corpus (tests/data/citations), BibTeX/RIS exports read back by standard parsers,
+and every new page in Debian's chromium."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.citations import analyse_document, find_citations, parse_reference, parse_references, resolve_works
+from kg.citations.names import fold, surname_key
+
+ROOT = Path(__file__).resolve().parent.parent
+CITATIONS_CORPUS = ROOT / "tests" / "data" / "citations"
+CKG = [sys.executable, "-m", "kg.cli"]
+
+
+# --- reference entries -------------------------------------------------------------------------------
+
+def test_author_year_entry_with_several_authors_and_a_journal():
+    ref = parse_reference("Tanaka, H., Brennan, M.J. and Oduya, P. (2013) Working across agencies: a review, "
+                          "Journal of Social Care, 14(2), 101-119.")
+    assert ref.surnames == ["Tanaka", "Brennan", "Oduya"]
+    assert ref.authors == ["Tanaka, H.", "Brennan, M.J.", "Oduya, P."]
+    assert (ref.year, ref.year_suffix) == ("2013", "")
+    assert ref.title == "Working across agencies: a review"
+    assert ref.container == "Journal of Social Care" and ref.pages == "101-119"
+
+
+def test_corporate_author_with_year_suffix_and_place_publisher():
+    ref = parse_reference("Department for Work and Pensions (2011b) Family Support Today. London: The Stationery Office")
+    assert ref.corporate and ref.surnames == ["Department for Work and Pensions"]
+    assert (ref.year, ref.year_suffix) == ("2011", "b")
+    assert ref.title == "Family Support Today"
+    assert (ref.place, ref.publisher) == ("London", "The Stationery Office")
+
+
+def test_in_press_et_al_chapter_and_url():
+    ref = parse_reference("Ferreira, L. et al. (in press) Agency at work. Bristol: Policy Press.")
+    assert ref.surnames == ["Ferreira"] and ref.et_al and ref.year == "in press"
+    chapter = parse_reference("Kowalski, A. (2008) Boundaries and brokers, in Hart, D. (ed.) Inter-agency Work. "
+                              "Leeds: Unit Press, pp. 40-58.")
+    assert chapter.title == "Boundaries and brokers" and chapter.container == "Inter-agency Work"
+    assert chapter.editors == ["Hart, D."] and chapter.publisher == "Unit Press" and chapter.pages == "40-58"
+    report = parse_reference("Rowe, K. & Lund, E. (2019) Early Help in Practice. Report to the Council. "
+                             "https://example.org/early-help.pdf")
+    assert report.surnames == ["Rowe", "Lund"] and report.url == "https://example.org/early-help.pdf"
+
+
+def test_names_with_apostrophes_diacritics_and_particles():
+    ref = parse_reference("O'Connell, B., Ødegaard, T. and Ní Bhriain, A. (2016) Three kinds of agency. Oslo: Nordic Press.")
+    assert ref.surnames == ["O'Connell", "Ødegaard", "Ní Bhriain"]
+    assert surname_key("Leont’ev") == surname_key("Leont'ev") == "leontev"
+    assert fold("Engeström") == "engestrom"
+
+
+def test_keyed_list_entries_and_a_list_with_broken_lines():
+    text = ("Outputs\n\n[R1] Moss, P. (2015) Working together. London: Routledge.\n\n"
+            "[R2] Moss, P. and Kay, J. (2017) Leading change, Journal of Leading, 3(1), 1-9.\n\n"
+            "[S1] FSP - Family Support Partnership (County Council) 2014-16 (Moss) £20k\n\n"
+            "References\n\nAbara, T. (2001) Practice and theory. Englewood Cliffs NJ:\n\nPrentice Hall\n\n"
+            "Home Office, The (1998) Supporting Carers London HMSO Department of Health (1989) The Care Act London, HMSO\n\n"
+            "Appendix 1\n\nSome text that is not a reference (Abara, 2001).")
+    refs = parse_references(text)
+    assert [r.key for r in refs[:3]] == ["R1", "R2", "S1"]
+    assert refs[1].surnames == ["Moss", "Kay"] and refs[1].year == "2017"
+    assert refs[2].surnames == [] and refs[2].year == "" and refs[2].title == "FSP - Family Support Partnership"
+    rest = refs[3:]
+    assert [r.surnames[0] for r in rest] == ["Abara", "Home Office, The", "Department of Health"]
+    assert rest[0].publisher == "Prentice Hall"          # the broken line joined its entry
+    assert all(text[r.start:r.end] == r.raw for r in refs)
+
+
+# --- in-text citations ------------------------------------------------------------------------------
+
+def _cites(text):
+    return [(c.surnames, c.year + c.year_suffix, c.page, c.key) for c in find_citations(text)]
+
+
+def test_parenthetical_citations():
+    assert _cites("Many have argued this (Yates 2005, 2007, in press).") == [
+        (["Yates"], "2005", "", ""), (["Yates"], "2007", "", ""), (["Yates"], "in press", "", "")]
+    assert _cites("as shown before (Barr, 2001; Ito and Salas, 2005).") == [
+        (["Barr"], "2001", "", ""), (["Ito", "Salas"], "2005", "", "")]
+    assert _cites("the true motive (Vasquez, 1978, p. 62).") == [(["Vasquez"], "1978", "62", "")]
+    assert _cites("as others have (Lowe et al, 2006; see also DfWP 2004a: 7).") == [
+        (["Lowe"], "2006", "", ""), (["DfWP"], "2004a", "7", "")]
+    assert _cites("both projects (Moreau & Chen, 2016; 2019).") == [
+        (["Moreau", "Chen"], "2016", "", ""), (["Moreau", "Chen"], "2019", "", "")]
+
+
+def test_narrative_citations_and_what_is_not_a_citation():
+    assert _cites("Lindgren (2006) extends this.") == [(["Lindgren"], "2006", "", "")]
+    assert _cites("as Obi et al. (2004, p. 7) put it") == [(["Obi"], "2004", "7", "")]
+    assert _cites("drawing on Kemp's (2013) four factors") == [(["Kemp"], "2013", "", "")]
+    assert _cites("Research staff were Larsen and Quist (2005-06).") == []
+    assert _cites("He left in 2012 (retired 2012) and the report Every Child Counts (2003) followed.") == []
+
+
+def test_keyed_citations_expand_ranges_and_keep_pages():
+    assert [c[3] for c in _cites("used widely [S1-3, 6][R2]")] == ["S1", "S2", "S3", "S6", "R2"]
+    assert _cites("as the report says [C2, pp. 2 and 52].") == [([], "", "2 and 52", "C2")]
+
+
+def test_citation_context_passage_and_page():
+    text = "First sentence here. Kaur (2010) showed it clearly. Last one.\n\nNext page text (Kaur, 2010)."
+    passages = [{"passage_id": "p1", "start": 0, "end": 62, "page": 1, "page_label": "i"},
+                {"passage_id": "p2", "start": 64, "end": len(text), "page": 2, "page_label": None}]
+    found = find_citations(text, passages)
+    assert [(c.passage_id, c.doc_page, c.context) for c in found] == [
+        ("p1", 1, "Kaur (2010) showed it clearly."), ("p2", 2, "Next page text (Kaur, 2010).")]
+
+
+def test_resolution_inside_a_document():
+    text = ("Body text cites (Price, 2011) and the Department (DWP 2004b) and Price and Lowe (2011).\n\n"
+            "References\n\nDepartment for Work and Pensions (2004a) Plan One. London: TSO\n\n"
+            "Department for Work and Pensions (2004b) Plan Two. London: TSO\n\n"
+            "Price, S. (2011) Alone. Leeds: Unit.\n\nPrice, S. and Lowe, T. (2011) Together. Leeds: Unit.\n")
+    doc = analyse_document(text)
+    titles = [doc["references"][c["reference"]]["title"] for c in doc["citations"]]
+    assert titles == ["Alone", "Plan Two", "Together"]
+
+
+def test_works_merge_renderings_across_documents():
+    a = analyse_document("It began with (Leont’ev, 1978, p. 62).")
+    b = analyse_document("See Leont'ev (1978).\n\nReferences\n\nLeont'ev, A.N. (1978). Activity, consciousness and personality. "
+                         "Englewood Cliffs NJ: Prentice Hall\n\nRowe, K. (1978) Other work. Leeds: Unit.\n")
+    c = analyse_document("References\n\nLeontev, A. N. (1978) Activity, Consciousness, and Personality, Prentice-Hall.\n")
+    result = resolve_works({"a": a, "b": b, "c": c})
+    leontev = [w for w in result["works"].values() if surname_key(w["surnames"][0]) == "leontev"]
+    assert len(leontev) == 1
+    assert sorted({x["source_id"] for x in leontev[0]["cited_by"]}) == ["a", "b", "c"]
+    assert len(leontev[0]["renderings"]) == 2
+    assert leontev[0]["authors"][0]["id"] in result["people"]
+
+
+# --- properties -----------------------------------------------------------------------------------------
+
+REFERENCE_LIKE = st.text(alphabet=st.sampled_from(list("Aa Bb,.;:()[]-–&'’\n0123456789ReSCfpPsiEdaln")), max_size=300)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=400), REFERENCE_LIKE))
+def test_parsers_never_raise_and_offsets_hold(text):
+    for ref in parse_references(text):
+        assert 0 <= ref.start <= ref.end <= len(text)
+        assert text[ref.start:ref.end] == ref.raw
+    for citation in find_citations(text):
+        assert 0 <= citation.start <= citation.end <= len(text)
+        assert text[citation.start:citation.end] == citation.surface
+    analyse_document(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(["Okafor", "Ní Bhriain", "O'Neill", "Smith", "DfES"]), min_size=1, max_size=3),
+                 st.sampled_from([["Department of Health"], ["Office for National Statistics"]])),
+       st.integers(1900, 2030), st.text(max_size=60))
+def test_a_generated_citation_is_found(names, year, filler):
+    filler = filler.replace("(", " ").replace(")", " ").replace("[", " ")
+    cited = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = f"{filler} (for example {cited}, {year}) end."
+    found = [c for c in find_citations(text) if c.year == str(year)]
+    assert found and found[0].surnames[0] == names[0]
+
+
+# --- the fixture corpus: build, API, CLI ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cites_build(tmp_path_factory) -> Path:
+    from kg.build import build
+    from kg.settings import Settings
+
+    out_dir = tmp_path_factory.mktemp("citations-build")
+    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), CITATIONS_CORPUS, out_dir)
+    assert report.release_dir is not None and len(report.ingested) == 3, [r.message for r in report.failed]
+    assert not [w for w in report.warnings if "citations" in w]
+    return out_dir
+
+
+@pytest.fixture(scope="module")
+def client(cites_build):
+    from search_app import create_app
+
+    return create_app({"BUILD_DIR": str(cites_build), "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="module")
+def cites_server(cites_build):
+    from conftest import _serve
+
+    yield from _serve(cites_build, "ckg-citations-server")
+
+
+def test_build_writes_citations_json(cites_build):
+    data = json.loads((cites_build / "current" / "citations.json").read_text())
+    assert set(data) >= {"sources", "works", "people"}
+    assert len(data["sources"]["boundary-article"]["references"]) == 10
+    assert len(data["sources"]["impact-study"]["references"]) == 7
+
+
+def test_api_works_search_fields(client):
+    data = client.get("/api/works?q=Halden 2018").get_json()
+    assert len(data["results"]) == 1
+    work = data["results"][0]
+    assert set(work) >= {"id", "authors", "year", "title", "cited_by"}
+    assert work["year"] == "2018" and work["authors"][0].startswith("Halden")
+    # the article is a corpus source: the impact study lists it as [R1] and the note cites it
+    assert sorted(work["cited_by"]) == ["impact-study", "review-note"]
+    assert work["source_id"] == "boundary-article"
+    assert client.get("/api/works?q=" + "x" * 300).status_code == 400
+
+
+def test_api_work_detail_fields(client):
+    wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
+    work = client.get(f"/api/works/{wid}").get_json()
+    assert set(work) >= {"id", "authors", "year", "title", "cited_by", "cites"}
+    assert work["title"].lower().startswith("relational agency in the work of teachers")
+    by = {(c["source_id"], c["passage_id"] is not None) for c in work["cited_by"]}
+    assert {("boundary-article", True), ("impact-study", True), ("review-note", True)} <= by
+    assert all(set(c) >= {"source_id", "passage_id", "context"} for c in work["cited_by"])
+    assert any("relational agency" in c["context"] for c in work["cited_by"])
+    source_work = client.get("/api/works?q=Halden 2018").get_json()["results"][0]["id"]
+    cites = client.get(f"/api/works/{source_work}").get_json()["cites"]
+    assert wid in cites                          # the article (a corpus source) cites Halden 2009
+    error = client.get("/api/works/no-such-work")
+    assert error.status_code == 404 and "no-such-work" in error.get_json()["error"]["message"]
+
+
+def test_api_source_references_and_citations_fields(client):
+    refs = client.get("/api/sources/impact-study/references").get_json()["results"]
+    assert all(set(r) >= {"key", "authors", "year", "title", "raw", "work_id"} for r in refs)
+    assert [r["key"] for r in refs] == ["R1", "R2", "R3", "S1", "S2", "C1", "C2"]
+    cites = client.get("/api/sources/impact-study/citations").get_json()["results"]
+    assert all(set(c) >= {"surnames", "year", "page", "key", "context", "work_id"} for c in cites)
+    c1 = next(c for c in cites if c["key"] == "C1")
+    assert c1["page"] == "4 and 9" and "guidance for local authorities" in c1["context"]
+    article = client.get("/api/sources/boundary-article/citations").get_json()["results"]
+    bakhtin = next(c for c in article if c["surnames"] == ["Bakhtin"])
+    assert (bakhtin["year"], bakhtin["page"]) == ("1986", "92") and bakhtin["work_id"]
+    assert client.get("/api/sources/nope/references").status_code == 404
+
+
+def test_api_concept_lineage_is_a_timeline(client):
+    data = client.get("/api/concepts/relational-agency/lineage").get_json()
+    rows = data["results"]
+    assert rows and all(set(r) >= {"work_id", "year", "sentence", "source_id"} for r in rows)
+    years = [int(r["year"][:4]) for r in rows if r["year"][:4].isdigit()]
+    assert years == sorted(years) and years[0] == 2009
+    assert "relational agency" in rows[0]["sentence"]
+    assert client.get("/api/concepts/no-such-concept/lineage").status_code == 404
+
+
+def test_api_person(client):
+    wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
+    pid = client.get(f"/api/works/{wid}").get_json()["people"][0]["id"]
+    person = client.get(f"/api/people/{pid}").get_json()
+    assert person["name"].startswith("Halden") and len(person["works"]) >= 3    # shared across works
+    assert person["cited_in"]
+
+
+def test_bibtex_and_ris_exports_parse(client):
+    import bibtexparser
+    import rispy
+
+    bib = client.get("/works/export.bib?q=Okafor")
+    assert bib.status_code == 200
+    library = bibtexparser.parse_string(bib.get_data(as_text=True))
+    assert len(library.entries) == 3 and not library.failed_blocks
+    assert {e.fields_dict["year"].value for e in library.entries} == {"2015", "2016", "in press"}
+    ris = rispy.loads(client.get("/works/export.ris?q=Okafor").get_data(as_text=True))
+    assert len(ris) == 3 and all(r["authors"] == ["Okafor, C."] for r in ris)
+    assert client.get("/works/export.bib?ids=nope").status_code == 400
+
+
+def test_cli_cites_and_cited_by(cites_build):
+    out = subprocess.run(CKG + ["cites", "impact-study", "--build", str(cites_build), "--json"],
+                         capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout)
+    assert len(data["references"]) == 7 and data["citations"]
+    out = subprocess.run(CKG + ["cited-by", "Okafor in press", "--build", str(cites_build), "--json"],
+                         capture_output=True, text=True, check=True)
+    work = json.loads(out.stdout)
+    assert work["year"] == "in press" and {c["source_id"] for c in work["cited_by"]} == {"boundary-article", "review-note"}
+    bad = subprocess.run(CKG + ["cites", "nope", "--build", str(cites_build)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "nope" in bad.stderr
+
+
+def test_graph_holds_cito_and_in_text_annotations(cites_build):
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    from kg.graph import GRAPH_FILE, read_dataset, union_graph, validate_dataset
+    from kg.vocab import CITO, CK, OA, SOURCE
+
+    dataset = read_dataset(cites_build / "current" / GRAPH_FILE)
+    conforms, report = validate_dataset(dataset, ROOT / "ontology")
+    assert conforms, report
+    graph = union_graph(dataset)
+    cited = set(graph.objects(SOURCE["impact-study"], CITO.cites))
+    assert SOURCE["boundary-article"] in cited            # a corpus source cited as [R1]
+    annotations = list(graph.subjects(RDF.type, CK.InTextCitation))
+    assert annotations
+    sentences = {str(graph.value(a, CK.citingSentence)) for a in annotations}
+    assert any("Bakhtin, 1986, p. 92" in s for s in sentences)
+    body = graph.value(annotations[0], OA.hasBody)
+    assert isinstance(body, URIRef)
+
+
+# --- pages in chromium ---------------------------------------------------------------------------------
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.mark.browser
+def test_works_page_and_work_page(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/works")
+    page.fill("#works-q", "Halden 2009")
+    page.click("form.works-search button")
+    expect(page.locator(".work-item")).to_have_count(1)
+    page.click(".work-item .work-link")
+    expect(page.locator("h1.work-heading")).to_contain_text("Relational agency in the work of teachers")
+    expect(page.locator(".cited-by .citing-sentence").first).to_be_visible()
+    expect(page.locator(".work-authors a")).to_contain_text("Halden")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_person_page(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/works?q=Halden+2009")
+    page.click(".work-item .work-link")
+    page.click(".work-authors a")
+    expect(page.locator("h1.person-name")).to_contain_text("Halden")
+    expect(page.locator(".person-works li")).to_have_count(3)
+    expect(page.locator(".person-cited li").first).to_be_visible()
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_concept_lineage_page_linked_from_the_concept_page(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/concepts/relational-agency")
+    page.click(".lineage-link a")
+    expect(page.locator("h1")).to_contain_text("relational agency")
+    first = page.locator(".timeline-item").first
+    expect(first.locator(".timeline-year")).to_have_text("2009")
+    expect(first.locator(".timeline-sentence")).to_contain_text("relational agency")
+    expect(page.locator(".lineage-sources li").first).to_be_visible()
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_citation_graph_page_draws_svg_without_scripts(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/citations/graph")
+    svg = page.locator("svg.citation-graph")
+    expect(svg).to_be_visible()
+    assert page.locator("svg.citation-graph circle.src").count() == 3
+    assert page.locator("svg.citation-graph path.edge").count() >= 10
+    page.locator("svg.citation-graph a[href*='/works/']").first.click()
+    expect(page.locator("h1.work-heading")).to_be_visible()
+    assert not page.errors, page.errors
+    with urllib.request.urlopen(f"{cites_server}/citations/graph.svg") as response:
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
