@@ -279,12 +279,12 @@ def _is_proper_name(label: str) -> bool:
 
 def _capitalised_like(text: str, span: list[tuple[str, int, int]], label: str) -> bool:
     """Every word the label capitalises is capitalised in the text too."""
-    capitals = [w[0].isupper() for w in _TOKEN_RE.findall(label) if not (w.lower() == "s")]
-    words = [text[start:end] for _, start, end in span]
     label_words = [w for w in _TOKEN_RE.findall(label) if w.lower() != "s"]
+    words = [text[start:end] for _, start, end in span]
     if len(label_words) != len(words):
         return True    # a label with articles skipped: the case of the rest cannot be paired up
-    return all(word[0].isupper() or not cap or not word[0].isalpha() for word, cap in zip(words, capitals))
+    return all(word[0].isupper() or not wanted[0].isupper() or not word[0].isalpha()
+               for word, wanted in zip(words, label_words))
 
 
 def _organisation_sense(text: str, token: tuple[str, int, int]) -> bool:
