@@ -273,6 +273,7 @@ def work_matches(work: dict[str, Any], q: str) -> bool:
         words.add(surname_key(name))
     words.update(re.findall(r"[a-z0-9]+", fold(work.get("title") or "")))
     if work.get("year"):
+        words.update(re.findall(r"[a-z0-9]+", work["year"].lower()))      # "in press" → in, press
         words.add(work["year"].lower())
         words.add(work["year"].lower() + (work.get("year_suffix") or ""))
     terms = re.findall(r"[a-z0-9]+", fold(q))
