@@ -5,6 +5,7 @@ and every new page in Debian's chromium."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -111,8 +112,9 @@ def test_keyed_citations_expand_ranges_and_keep_pages():
 
 def test_citation_context_passage_and_page():
     text = "First sentence here. Kaur (2010) showed it clearly. Last one.\n\nNext page text (Kaur, 2010)."
-    passages = [{"passage_id": "p1", "start": 0, "end": 62, "page": 1, "page_label": "i"},
-                {"passage_id": "p2", "start": 64, "end": len(text), "page": 2, "page_label": None}]
+    split = text.index("\n\n")
+    passages = [{"passage_id": "p1", "start": 0, "end": split, "page": 1, "page_label": "i"},
+                {"passage_id": "p2", "start": split + 2, "end": len(text), "page": 2, "page_label": None}]
     found = find_citations(text, passages)
     assert [(c.passage_id, c.doc_page, c.context) for c in found] == [
         ("p1", 1, "Kaur (2010) showed it clearly."), ("p2", 2, "Next page text (Kaur, 2010).")]
@@ -337,7 +339,7 @@ def test_works_page_and_work_page(page, cites_server):
     page.click("form.works-search button")
     expect(page.locator(".work-item")).to_have_count(1)
     page.click(".work-item .work-link")
-    expect(page.locator("h1.work-heading")).to_contain_text("Relational agency in the work of teachers")
+    expect(page.locator("h1.work-heading")).to_contain_text(re.compile("relational agency in the work of teachers", re.I))
     expect(page.locator(".cited-by .citing-sentence").first).to_be_visible()
     expect(page.locator(".work-authors a")).to_contain_text("Halden")
     assert not page.errors, page.errors
