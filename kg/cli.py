@@ -182,11 +182,14 @@ def serve(build_dir, host, port, server_threads) -> None:
     settings = _settings(build_dir=build_dir, host=host, port=port, server_threads=server_threads)
     try:
         app = create_app({"BUILD_DIR": str(settings.build_dir), "MAX_CONTENT_LENGTH": settings.max_request_kb * 1024,
-                          "PROXY_COUNT": settings.proxy_count})
+                          "PROXY_COUNT": settings.proxy_count, "RESPONSE_CACHE_MB": settings.response_cache_mb})
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Loading the search index…", err=True)
     app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
+    from .runtime import limit_math_threads
+
+    limit_math_threads(settings.serve_math_threads)
     app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
     click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
     waitress.serve(app, **server_options(settings))

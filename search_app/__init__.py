@@ -11,6 +11,7 @@ from flask import Flask
 from kg.library import Library
 
 from . import config as app_config
+from . import cache as response_cache
 from . import viewdata
 from .errors import register_error_handlers
 from .security import add_security_headers
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.extensions["ckg_sparql"] = sparql.make_pool(app)
     register_error_handlers(app)
+    app.extensions["ckg_response_cache"] = response_cache.install(app, float(app.config.get("RESPONSE_CACHE_MB") or 0))
     app.after_request(add_security_headers)
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -18,6 +18,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_DIR", "build", "Build directory written by `ckg build` (its `current` release is served)."),
     Setting("TESTING", False, "Flask testing mode: exceptions propagate to the test client."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body accepted, in bytes; larger requests get 413."),
+    Setting("RESPONSE_CACHE_MB", 0, "Memory (MB) for repeated GET answers of pages and API (search, concepts, sources…); 0 (the default of the app; `ckg serve` uses the response_cache_mb setting) turns the cache off."),
     Setting("DEBUG", False, "Flask debug mode: never on when serving (set here so FLASK_DEBUG in the environment cannot turn it on)."),
     Setting("PROXY_COUNT", 0, "Reverse proxies whose X-Forwarded-* headers are trusted (werkzeug ProxyFix); 0 trusts none."),
 )
