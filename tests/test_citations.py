@@ -97,6 +97,14 @@ def test_parenthetical_citations():
         (["Moreau", "Chen"], "2016", "", ""), (["Moreau", "Chen"], "2019", "", "")]
 
 
+def test_year_suffixes_particles_and_capitalised_surnames():
+    assert _cites("as argued (Hale 2001a, b; Ng 2011).") == [
+        (["Hale"], "2001a", "", ""), (["Hale"], "2001b", "", ""), (["Ng"], "2011", "", "")]
+    assert _cites("Van der Berg (2011) and de Souza (2009) agree (van der Berg, 2011).") == [
+        (["Van der Berg"], "2011", "", ""), (["de Souza"], "2009", "", ""), (["van der Berg"], "2011", "", "")]
+    assert parse_reference("HALE, J. (2004) A title. London: Sage.").surnames == ["HALE"]
+
+
 def test_narrative_citations_and_what_is_not_a_citation():
     assert _cites("Lindgren (2006) extends this.") == [(["Lindgren"], "2006", "", "")]
     assert _cites("as Obi et al. (2004, p. 7) put it") == [(["Obi"], "2004", "7", "")]

@@ -23,13 +23,16 @@ from ..sentences import sentence_spans
 from .names import is_acronym
 
 YEAR_TOKEN = r"(?:1[5-9]\d\d|20\d\d)(?:[-–]\d{4})?[a-z]?|in\s+press|forthcoming|n\.\s?d\."
-NAME = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[’']s)?"
+PARTICLE = r"(?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]u|[Ll]a|[Ll]e|[Dd]a|[Dd]i|[Dd]el|[Tt]en|[Tt]er)\s+)"
+PARTICLES = r"(?:van|von|de|der|den|du|la|le|da|di|del|ten|ter)"
+NAME = rf"{PARTICLE}*[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[’']s)?"
 # "Masten and Garmezy", "Howard, Dryden and Johnson", "Daniels et al", "Office for National Statistics"
 NAMES = (rf"{NAME}(?:\s+(?:of|for|the|and|&|de|van|von)\s+{NAME}|\s+{NAME})*"
          rf"(?:\s*(?:,|and|&|,\s*and|,\s*&)\s*{NAME}(?:\s+(?:of|for|the|de|van|von)\s+{NAME}|\s+{NAME})*)*"
          r"(?:\s*,?\s*et\.?\s*al\.?(?:[’']s)?)?")
 LOCATOR = r"(?:\s*(?:,\s*|:\s*|\s)(?:pp?\.\s*)?\d+(?:\s*[-–]\s*\d+)?(?!\d))"
-GROUP_RE = re.compile(rf"(?P<names>{NAMES})\s*,?\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*,\s*(?:{YEAR_TOKEN}))*)(?P<loc>{LOCATOR})?",
+YEAR_ITEM = rf"(?:{YEAR_TOKEN}|(?<=[a-z],\s)[a-z](?![\w.]))"      # "2001a, b": a further suffix of the same year
+GROUP_RE = re.compile(rf"(?P<names>{NAMES})\s*,?\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*,\s*(?:{YEAR_ITEM}))*)(?P<loc>{LOCATOR})?",
                       re.UNICODE)
 YEARS_ONLY_RE = re.compile(rf"^\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*[,;]\s*(?:{YEAR_TOKEN}))*)(?P<loc>{LOCATOR})?\s*$")
 PAREN_RE = re.compile(r"\(([^()]{2,400})\)")
@@ -75,9 +78,13 @@ class InTextCitation:
 
 
 def _split_years(years: str) -> list[tuple[str, str]]:
-    out = []
-    for match in YEAR_RE.finditer(years):
+    out: list[tuple[str, str]] = []
+    for match in re.finditer(rf"{YEAR_TOKEN}|(?<![\w])[a-z](?![\w.])", years):
         token = re.sub(r"\s+", " ", match.group(0)).lower()
+        if len(token) == 1:
+            if out and out[-1][1]:
+                out.append((out[-1][0], token))      # "2001a, b" → 2001b
+            continue
         m = re.match(r"(\d{4}(?:[-–]\d{4})?)([a-z]?)$", token)
         out.append((m.group(1), m.group(2)) if m else (token, ""))
     return out
@@ -101,6 +108,11 @@ def _clean_names(names: str) -> tuple[list[str], bool]:
     return parts, et_al
 
 
+def _core(name: str) -> str:
+    """A name without its leading particles: "van der Berg" → "Berg"."""
+    return re.sub(rf"^(?:{PARTICLES}\s+)+", "", name, flags=re.I) or name
+
+
 def _particle_name(name: str) -> bool:
     """A two-word surname led by a short particle: "Ní Bhriain", "Van Dyke", "De Souza", "Mac Giolla"."""
     words = name.split()
@@ -111,7 +123,7 @@ def _valid_names(parts: list[str]) -> bool:
     if not parts:
         return False
     for part in parts:
-        words = part.split()
+        words = _core(part).split()
         if words[0] in NOT_NAMES or len(words) > 8:
             return False
         if len(words) > 1 and not re.search(r"\s(?:of|for|the)\s", part) and not all(is_acronym(w) for w in words[1:]):
@@ -173,6 +185,34 @@ def _page(locator: str | None) -> str:
 NARRATIVE_TOKEN = re.compile(rf"({NAME}|et\.?|al\.?(?:[’']s)?|and|&|,)$")
 
 
+class _Token:
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+
+    def group(self, _n: int = 0) -> str:
+        return self._text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+def _join_particles(tokens: list, text: str) -> list:
+    out: list = []
+    for token in tokens:
+        if out and re.fullmatch(r"[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[’']s)?", token.group(0)) and re.fullmatch(PARTICLES, out[-1].group(0), re.I):
+            start = out[-1].start()
+            while len(out) > 1 and re.fullmatch(PARTICLES, out[-2].group(0), re.I):
+                out.pop()
+                start = out[-1].start()
+            out[-1] = _Token(text[start:token.end()], start, token.end())
+        else:
+            out.append(token)
+    return out
+
+
 def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[str] = ()) -> list[InTextCitation]:
     """Names right before a parenthesis of years only: "Fleer (2006)", "Warmington et al. (2004, p. 7)"."""
     inner = text[open_paren + 1:close_paren]
@@ -188,6 +228,8 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
                                    start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
                     for year, suffix in _split_years(years.group("years"))]
     tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
+    # "Van der Berg": a particle is part of the name after it
+    tokens = _join_particles(tokens, before)
     chosen: list[re.Match] = []
     for token in reversed(tokens):
         word = token.group(0)
@@ -220,7 +262,7 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
         if not parsed:
             return []
         names, et_al = parsed[1], parsed[3]
-    if not _valid_names(names) or any(len(n.split()) > 1 and not _particle_name(n)
+    if not _valid_names(names) or any(len(_core(n).split()) > 1 and not _particle_name(_core(n))
                                        and not all(is_acronym(w) or w in ("of", "for", "the") for w in n.split()[1:])
                                        for n in names):
         return []

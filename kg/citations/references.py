@@ -99,7 +99,8 @@ def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
             personal = True
             i += 1
             continue
-        if SURNAME_RE.match(part) and i + 1 < len(parts) and INITIALS_RE.match(parts[i + 1]) and not is_acronym(part):
+        if SURNAME_RE.match(part) and i + 1 < len(parts) and INITIALS_RE.match(parts[i + 1]) and (
+                not is_acronym(part) or (part.isupper() and len(part) > 3 and parts[i + 1].endswith("."))):   # "SMITH, J."
             authors.append(f"{part}, {parts[i + 1]}")
             surnames.append(part)
             personal = True

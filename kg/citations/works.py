@@ -10,7 +10,7 @@ from typing import Any
 
 from .names import acronym, acronym_letters, fold, is_acronym, slug, surname_key, title_similarity
 
-TITLE_MATCH = 0.5          # Dice overlap of title words above which two renderings are one work
+TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
 
 
 def _corporate_key(name: str) -> str:
