@@ -131,3 +131,22 @@ def test_pdf_extraction_takes_damaged_pdfs(flips, cut):
     for offset, value in flips:
         data[offset] = value
     _extract_bytes(bytes(data[:max(cut, 16)]), ".pdf")
+
+
+citation_text = st.one_of(
+    st.text(any_char, max_size=1500),
+    st.text(awkward_char, max_size=1500),
+    st.lists(st.one_of(word, long_token, st.sampled_from(["(", ")", "Edwards, A. (2009)", "et al.", "&", "2001a,", "b)",
+                                                         "References", "\n\n", "[1]", "ibid.", "(in press)", "doi:10.1/x"])),
+             max_size=150).map(" ".join),
+)
+
+
+@FAST
+@given(citation_text)
+def test_citation_parser_takes_anything(text):
+    """kg/citations (tests/test_citations.py has its own property test): any text, whole document."""
+    from kg.citations import analyse_document
+
+    analysis = analyse_document(text)
+    assert isinstance(analysis, dict)
