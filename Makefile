@@ -7,7 +7,7 @@ PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve build test bench clean browser
+.PHONY: install serve build test bench load clean browser
 
 # torch 2.13.0 first: it is the local CPU build; letting sentence-transformers pick torch pulls a CUDA build.
 $(BIN)/.installed: pyproject.toml
@@ -34,6 +34,10 @@ test: install browser
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# 50 clients for 60 s against `ckg serve` over build/ (benchmarks/README.md, "Load")
+load: build
+	$(BIN)/python -m benchmarks.load --build build --out benchmarks/load-results.json
 
 clean:
 	rm -rf build $(VENV) .pytest_cache
