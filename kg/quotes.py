@@ -81,6 +81,7 @@ class Quote:
     cited: str | None          # the citation of a literature quote, as written
     page: int | None = None
     page_label: str | None = None
+    introduction: str | None = None   # the words that introduce it ("as one practitioner explained:")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,8 +162,39 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8")).hexdigest()[:12]
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
-        quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label))
+        lead = " ".join(_lead_in(text, start, intro).split())
+        quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
+                            lead[-300:] or None))
     return quotes
+
+
+def _lead_in(text: str, start: int, intro: str) -> str:
+    """The introducing sentence as written (quotations inside it kept): the masked ``intro`` has the
+    same length as the text it was cut from, just before ``start`` or before the paragraph break."""
+    if not intro.strip():
+        return ""
+    end = start if _paragraph_start(text, start) != start else text.rfind("\n\n", 0, start)
+    end = len(text[:end].rstrip()) if end >= 0 else 0
+    stripped = intro.rstrip()
+    return text[max(0, end - len(stripped)):end]
+
+
+def speaker_roles_in(query: str) -> list[str]:
+    """Roles a query asks to hear from, as speakers ("headteacher quote on…", "what a mother said
+    about…", "quote from a burnt-out worker", "kids' own words"), not roles it is about
+    ("quote that a withdrawn child had opened up")."""
+    roles = []
+    for start, end, role in _role_matches(query):
+        before, after = query[:start], query[end:]
+        leading = len(before.split()) <= 2 and not re.search(r"\b(?:about|on|that|of|for|with|to|how|why)\b", before, re.I)
+        speaking = re.match(r"[’'s]*\s*(?:own\s+)?(?:quotes?|quotations?|words|voices?|testimonials?|comments?|views?|said|says|saying|"
+                            r"told|tells|explain\w*|describ\w*|talk\w*|reflect\w*|on|about|feel\w*|thought|thinks?)\b", after, re.I)
+        named = re.search(r"\b(?:quotes?|quotations?|words|testimonials?|comments?|voices?|views?)\s+(?:from|by|of)\s+(?:an?\s+|the\s+|one\s+)?"
+                          r"(?:[\w’'-]+\s+){0,3}$|\bwhat\s+(?:an?\s+|the\s+|one\s+)?(?:[\w’'-]+\s+){0,2}$", before, re.I)
+        said = re.match(r"\s+(?:said|says|thought|thinks|felt|feels|told)\b", after, re.I) and re.search(r"\bwhat\b", before, re.I)
+        if (leading and speaking) or named or said:
+            roles.append(role)
+    return list(dict.fromkeys(roles))
 
 
 def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,

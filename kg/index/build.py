@@ -52,6 +52,23 @@ def sentence_windows(text: str) -> list[str]:
     return windows + pairs
 
 
+def quote_context_text(quote: dict[str, Any], passages: list[dict[str, Any]], row_of: dict[str, int], reach: int = 800) -> str:
+    """What a quotation is embedded as beside its own words: the quotation in its setting, the
+    sentences before it (up to ``reach`` characters, from its passage and the one before) and then
+    its words; a short quotation ("she has come out of her shell") means little on its own."""
+    row = row_of.get(quote.get("passage_id"))
+    before = ""
+    if row is not None:
+        passage = passages[row]
+        before = passage["text"][:max(0, quote["start"] - passage["start"])]
+        if len(before) < reach and row and passages[row - 1]["source_id"] == passage["source_id"]:
+            before = passages[row - 1]["text"] + "\n\n" + before
+    before = before[-reach:]
+    sentence = re.search(r"[.!?:][’”\"')]*\s+", before) if len(before) == reach else None
+    before = before[sentence.end():] if sentence else before
+    return " ".join(f"{before} {quote['text']}".split())
+
+
 def passage_features(passage: dict[str, Any], links: dict[str, Any], quotes: list[dict[str, Any]]) -> dict[str, Any]:
     """Tags (kind, quote, definition) and the roles of the people quoted in a passage."""
     tags = [passage["kind"]]
@@ -83,7 +100,10 @@ def build_index(
     for row, passage in enumerate(passages):
         texts.append(passage_embedding_text(passage))
     window_texts: list[str] = []
-    if settings.sentence_windows:
+    use_windows = settings.sentence_windows and len(passages) <= settings.sentence_windows_max_passages
+    if settings.sentence_windows and not use_windows and progress:
+        progress(f"{len(passages)} passages: over sentence_windows_max_passages, sentence windows are not embedded")
+    if use_windows:
         for row, passage in enumerate(passages):
             for window in sentence_windows(passage["text"]):
                 window_texts.append(window)
@@ -92,14 +112,20 @@ def build_index(
         progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
     embed_started = time.monotonic()
     quote_texts = [q["text"].strip("“”\"‘’' ") for q in quotes or []]
+    # a quotation in its setting: who says it and how the document introduces it
+    row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
+    context_texts = [quote_context_text(q, passages, row_of) for q in quotes or []]
     try:
-        vectors, computed = cache.encode(embedder, texts + window_texts + quote_texts, batch_size=settings.embed_batch_size)
+        vectors, computed = cache.encode(embedder, texts + window_texts + quote_texts + context_texts,
+                                         batch_size=settings.embed_batch_size)
     finally:
         cache.close()
     embed_seconds = time.monotonic() - embed_started
     passage_vectors = vectors[:len(texts)]
     windows_array = vectors[len(texts):len(texts) + len(window_texts)]
-    np.save(out / "quote_vectors.npy", vectors[len(texts) + len(window_texts):])
+    quotes_end = len(texts) + len(window_texts) + len(quote_texts)
+    np.save(out / "quote_vectors.npy", vectors[len(texts) + len(window_texts):quotes_end])
+    np.save(out / "quote_context_vectors.npy", vectors[quotes_end:])
     _write(out / "quote_ids.json", [q["quote_id"] for q in quotes or []])
     window_owner = owners
 
@@ -122,7 +148,8 @@ def build_index(
                 for p in passages}
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
-    report = IndexReport(len(ids), len(window_owner), computed, len(texts) + len(window_texts) + len(quote_texts) - computed,
+    report = IndexReport(len(ids), len(window_owner), computed,
+                         len(texts) + len(window_texts) + len(quote_texts) + len(context_texts) - computed,
                          0.0, embed_seconds)
     report.seconds = time.monotonic() - started
     _write(out / "manifest.json", {
@@ -132,7 +159,7 @@ def build_index(
         "passages": len(ids),
         "windows": len(window_owner),
         "quotes": len(quote_texts),
-        "sentence_windows": bool(settings.sentence_windows),
+        "sentence_windows": bool(use_windows),
         "vector_index": kind,
         "window_index": window_kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},

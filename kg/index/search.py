@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..concepts import Concept, ConceptMatcher
-from ..quotes import roles_in
+from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
 from .embed import load_embedder
@@ -233,13 +233,17 @@ class Searcher:
     # --- quotes -------------------------------------------------------------------------------------
 
     QUOTE_FILTERS = ("speaker_role", "concept", "study", "source", "kind")
-    # a quote's own words, the passage around it, the query words it shares
-    quote_weights = (0.3, 0.5, 0.2)
+    # a quote's own words (against the query's topic), the quote in its setting (with the sentences
+    # before it, against the whole query), the query words it shares, the passage around it
+    quote_weights = (0.3, 0.2, 0.1, 0.5)
+    quote_role_boost = 0.2       # the query asks to hear from this speaker role ("headteacher quote on …")
 
     def search_quotes(self, query: str, quotes: list[dict[str, Any]], k: int = 20,
                       filters: dict[str, str] | None = None) -> dict[str, Any]:
-        """Quotes ranked by their own words' meaning, the words they share with the query and the
-        strength of the passage around them; with no query, every quote the filters let through."""
+        """Quotes ranked by their own words' meaning, their meaning in their setting, the words they
+        share with the query and the strength of the passage around them (the passage search's own
+        score), with the speaker role the query asks for first; with no query, every quote the
+        filters let through."""
         query = (query or "").strip()
         if len(query) > self.settings.max_query_chars:
             raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
@@ -253,36 +257,51 @@ class Searcher:
         chosen = [(i, q) for i, q in enumerate(quotes) if self._quote_allowed(q, filters, row_of)]
         if not query or not chosen:
             return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
+        roles = speaker_roles_in(query)
+        topic = _quote_topic(query, roles)
         vector = self._query_vector(query)
-        tokens = set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query))
-        quote_vectors = self._quote_vectors
-        own = np.array([float(quote_vectors[i] @ vector) if i < len(quote_vectors) else 0.0 for i, _ in chosen])
-        lo, hi = float(own.min()), float(own.max())
-        hits = self._score(query, sorted(tokens), self.matcher.concepts_in(query), "hybrid", None)
+        topic_vector = self._query_vector(topic) if topic != query else vector
+        rows = np.array([i for i, _ in chosen])
+        own = _similarities(self._quote_vector_file("quote_vectors.npy", len(quotes)), rows, topic_vector)
+        setting = _similarities(self._quote_vector_file("quote_context_vectors.npy", len(quotes)), rows, vector)
+        words = self._quote_word_overlap(quotes, [q for _, q in chosen], topic)
+        tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
+        hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None)
         passage_score = {h.row: h.score for h in hits}
         top = max(passage_score.values(), default=1.0) or 1.0
-        roles = roles_in(query)[:1]
-        ranked = []
-        for (i, quote), similarity in zip(chosen, own):
-            words = {t for t in tokenize(quote["text"])}
-            overlap = len(tokens & words) / len(tokens) if tokens else 0.0
-            context = passage_score.get(row_of.get(quote.get("passage_id"), -1), 0.0) / top
-            own_norm = (similarity - lo) / (hi - lo) if hi > lo else 0.0
-            w_own, w_context, w_words = self.quote_weights
-            score = w_own * own_norm + w_context * context + w_words * overlap
-            if roles and quote.get("speaker_role") == roles[0]:
-                score += 0.1
-            ranked.append((score, i, quote, similarity))
-        ranked.sort(key=lambda r: (-r[0], r[1]))
-        results = [dict(quote, score=round(score, 4), similarity=round(float(sim), 3)) for score, _, quote, sim in ranked[:k]]
-        return {"query": query, "total": len(ranked), "results": results}
+        context = np.array([passage_score.get(row_of.get(q.get("passage_id"), -1), 0.0) / top for _, q in chosen])
+        w_own, w_setting, w_words, w_context = self.quote_weights
+        scores = w_own * _unit(own) + w_setting * _unit(setting) + w_words * words + w_context * context
+        if roles:
+            scores += self.quote_role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
+        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
+        results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
+        return {"query": query, "total": len(chosen), "results": results}
 
-    @property
-    def _quote_vectors(self) -> np.ndarray:
-        if not hasattr(self, "_quote_vector_cache"):
-            path = self.root / INDEX_DIR / "quote_vectors.npy"
-            self._quote_vector_cache = np.load(path) if path.exists() else np.zeros((0, 1), np.float32)
-        return self._quote_vector_cache
+    def _quote_vector_file(self, name: str, count: int) -> np.ndarray:
+        """One of a build's quote vector files, loaded once; a build without it (or out of step with
+        its quotes) gives zero similarities rather than wrong ones."""
+        cache = self.__dict__.setdefault("_quote_vector_files", {})
+        if name not in cache:
+            path = self.root / INDEX_DIR / name
+            vectors = np.load(path) if path.exists() else np.zeros((0, 1), np.float32)
+            cache[name] = vectors if len(vectors) == count else np.zeros((0, 1), np.float32)
+        return cache[name]
+
+    def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str) -> np.ndarray:
+        """Share of the topic's words (weighted by their rarity among quotes) found in each quote or
+        the sentence that introduces it."""
+        if "_quote_terms" not in self.__dict__:
+            terms = {q["quote_id"]: set(tokenize(f"{q.get('introduction') or ''} {q.get('speaker') or ''} {q['text']}")) for q in quotes}
+            frequency = Counter(t for bag in terms.values() for t in bag)
+            self._quote_terms = terms
+            self._quote_idf = {t: float(np.log(1 + len(terms) / n)) for t, n in frequency.items()}
+        wanted = set(tokenize(topic))
+        weights = {t: self._quote_idf.get(t, float(np.log(1 + len(self._quote_terms)))) for t in wanted}
+        total = sum(weights.values())
+        if not total:
+            return np.zeros(len(chosen))
+        return np.array([sum(w for t, w in weights.items() if t in self._quote_terms.get(q["quote_id"], ())) / total for q in chosen])
 
     def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, str], row_of: dict[str, int]) -> bool:
         for key, value in filters.items():
@@ -480,6 +499,32 @@ def _top(scores: np.ndarray, count: int) -> np.ndarray:
         return np.argsort(-scores, kind="stable")
     part = np.argpartition(-scores, count)[:count]
     return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _quote_topic(query: str, roles: list[str]) -> str:
+    """What a quote query is about: without the words that ask for a quote or name the speaker
+    ("headteacher quote on involving the whole family" → "involving the whole family")."""
+    topic = _QUOTE_INTENT_RE.sub(" ", query)
+    for role, pattern in ROLE_RES:
+        if role in roles:
+            topic = pattern.sub(" ", topic, count=1)
+    topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
+    topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
+    return topic if len(topic.split()) >= 2 else query
+
+
+def _similarities(vectors: np.ndarray, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    if len(vectors) == 0 or vectors.shape[1] != len(vector):
+        return np.zeros(len(rows))
+    return np.asarray(vectors[rows] @ vector, dtype=float)
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Scaled to 0–1 over the candidates (all equal: all 0)."""
+    if not len(values):
+        return values
+    lo, hi = float(values.min()), float(values.max())
+    return (values - lo) / (hi - lo) if hi > lo else np.zeros(len(values))
 
 
 def _bounds(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
