@@ -55,6 +55,8 @@ _POLICY_RE = re.compile(r"\b(?:Guidance|Green Paper|White Paper|Act|Bill|report|
 _VOICE_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|I’ll|I'll|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|[Yy]ou|[Yy]our|[Yy]ourself|[Yy]ou’re|[Yy]ou're)\b|"
                        r"\w(?:n[’']t)\b|\b(?:[Ii]t|[Tt]hat|[Tt]here|[Ww]hat|[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ll]et|[Hh]ere)[’'](?:s|re|ll|ve|d)\b|"
                        r"\bOK\b|\b[Rr]eally\b|^\W*(?:…|\.\.\.)", re.M)
+_WORK_TALK_RE = re.compile(r"\b(?:my (?:job|work|role|caseload|manager|colleagues)|the team|our team|(?:review|my) cases|caseloads?|"
+                           r"meetings|paperwork|targets|families I work with|service users)\b", re.I)
 _SINGULAR_RE = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|I'd|me|my|myself)\b")
 _PLURAL_RE = re.compile(r"\b(?:we|we’re|we're|we’ve|we've|our|us)\b", re.I)
 _CONNECTIVE_RE = re.compile(r"(?:However|Nonetheless|Nevertheless|Firstly|Secondly|Thirdly|Finally|Moreover|Furthermore|"
@@ -218,6 +220,8 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     spoken = introduced or block is not None or bool(_SPEECH_RE.search(intro)) or voiced or how in ("verb", "anaphor", "after")
     if not spoken:
         return None, None, None, None
+    if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
+        role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"
 
 
@@ -259,7 +263,8 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
         phrase = _role_phrase(post.group(1), first=True)
         return phrase, role_of(phrase), "after"
     post = re.match(r"[\s’”\"'.,]*(?:(?:And|Also|Or)\b[\s’”\"'.,]*)?([A-Z][^.;:\n]{0,60}?)\s+(?:" + _SPEECH + r")\b", after)
-    if post and _role_phrase(post.group(1), near_end=True):
+    introduces_next = post and re.match(r"\s*(?:(?:us|me|them|that)\s*)?(?::|\s{3,})", after[post.end():post.end() + 40])
+    if post and not introduces_next and _role_phrase(post.group(1), near_end=True):
         phrase = _role_phrase(post.group(1), near_end=True)
         return phrase, role_of(phrase), "after"
     self_named = re.search(r"\bI(?:’m| am|'m) (an? [^.,;]{3,60})", inner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from kg.quotes import ROLE_NAMES, find_quotes, role_of, roles_in
+from kg.quotes import ROLE_NAMES, find_quotes, role_of, roles_in, speaker_roles_in
 
 
 def _one(text: str):
@@ -171,3 +171,106 @@ def test_a_pronoun_speaker_takes_the_role_introduced_before():
     first, second = find_quotes(text, "s")
     assert (first.speaker, first.speaker_role) == ("one mother", "parent")
     assert second.speaker.startswith("Another") and second.speaker_role == "parent"
+
+
+# --- extraction rules, each on text written for the test ---------------------------------------------
+
+def test_role_normalisation_takes_the_head_of_the_phrase():
+    assert role_of("a father of three teenagers") == "parent"
+    assert role_of("The project’s family worker") == "practitioner"
+    assert role_of("a Lead Analyst from the regional office") == "analyst"
+    assert role_of("Strategic group members") == "manager or senior officer"
+    assert role_of("the partnership boards") == "manager or senior officer"
+    assert role_of("one of the SENCOs") == "SENCO"
+    assert role_of("a foster carer") == "carer"
+
+
+def test_speaker_roles_a_query_asks_to_hear_from():
+    assert speaker_roles_in("SENCO quote on sharing information") == ["SENCO"]
+    assert speaker_roles_in("what a father said about school meetings") == ["parent"]
+    assert speaker_roles_in("quotes from a weary social worker about caseloads") == ["practitioner"]
+    assert speaker_roles_in("pupils' own words about the breakfast club") == ["child"]
+    assert speaker_roles_in("quote that a shy pupil settled in at school") == []      # the pupil is the topic
+    assert speaker_roles_in("children and families in decisions") == []
+
+
+def test_run_in_block_ends_where_the_narration_resumes():
+    text = ("Some services worked differently, as one youth worker explained. I go round to see them at home and you "
+            "get to know what’s really going on. It takes time, I don’t pretend it doesn’t. When we turn to the views of "
+            "parents and carers a different picture appears.")
+    quote = _one(text)
+    assert quote.kind == "participant" and quote.speaker_role == "practitioner" and quote.speaker == "one youth worker"
+    assert quote.text.startswith("I go round") and quote.text.endswith("doesn’t.")
+
+
+def test_colon_block_cut_at_a_lost_full_stop():
+    text = ("Support carried on after the sessions. One carer told us:\n\n"
+            "It helps me a lot and you feel they are on your side all the time. You come out feeling better in yourself "
+            "The focus of the service was practical help with housing and benefits for the families it worked with.")
+    quote = _one(text)
+    assert quote.kind == "participant" and quote.speaker_role == "carer"
+    assert quote.text.endswith("in yourself")
+
+
+def test_block_introduced_by_an_extract_in_the_paragraph_before():
+    text = ("Groups lacked experience of running things, as this extract from a grandmother about a youth club shows.\n\n"
+            "I tried to get people to come along but I was on my own with it, so I gave up in the end. "
+            "Secondly, staff were not trained to support community groups in the areas where children lived.")
+    quote = _one(text)
+    assert quote.speaker_role == "carer" and quote.text.endswith("in the end.")
+
+
+def test_cited_authors_and_policy_texts_are_literature():
+    text = ("Smith (2001) studied multi-agency panels. Smith suggests that practitioners should "
+            "‘keep the child at the centre of every plan they make’. "
+            "Brown (1999) looked at schools. He argues that heads must ‘treat every family as a partner in learning’. "
+            "The Guidance defines the aim as ‘services which help families before they reach crisis point’. "
+            "One headteacher told us: ‘I never thought we would share our budget with social care.’")
+    quotes = find_quotes(text, "s")
+    kinds = [(q.kind, q.speaker_role) for q in quotes]
+    assert kinds == [("literature", None), ("literature", None), ("literature", None), ("participant", "headteacher")]
+    assert quotes[0].cited == "Smith"
+
+
+def test_a_pronoun_after_a_block_quote_finds_the_speaker_before_it():
+    text = ("One of the secondary headteachers interviewed stressed the value of the family worker:\n\n"
+            "“She knew every family on the estate and they trusted her. That made all the difference for us.”\n\n"
+            "She also stressed that “you cannot rush it, it takes a whole year to build that trust”. The programme grew.")
+    first, second = find_quotes(text, "s")
+    assert first.speaker_role == "headteacher" and second.speaker_role == "headteacher" and second.speaker == "She"
+
+
+def test_attribution_after_the_quote():
+    text = "Families could rely on the team: “They always ring back when they say they will” (Family Support Worker). Trust grew."
+    quote = _one(text)
+    assert quote.speaker_role == "family support worker"
+
+
+def test_answers_listed_after_their_introduction_share_its_speaker():
+    text = ("We asked board members what prevention meant. The ways the strategic stakeholders described it are as follows:\n\n"
+            "‘stopping problems before they start’\n\n"
+            "‘working with the whole family early on, before anybody needs social care’\n\n"
+            "Views differed widely.")
+    quotes = find_quotes(text, "s")
+    assert len(quotes) == 2 and {q.speaker_role for q in quotes} == {"manager or senior officer"}
+
+
+def test_terms_and_scare_quotes_naming_people_are_not_quotations():
+    text = ("Services for children considered to be ‘at risk of significant harm’ were contrasted with "
+            "the ‘social situation of development’ of young people in the area.")
+    assert find_quotes(text, "s") == []
+
+
+def test_slide_voice_introducing_itself():
+    text = ("Working together\n\n"
+            "I am a school nurse in a busy team. I see the same children every week and my caseload keeps growing, "
+            "but nobody asks me what I think at the meetings.\n\nNext steps")
+    quote = _one_slide(text)
+    assert quote.speaker_role == "practitioner" and "school nurse" in quote.speaker
+
+
+def _one_slide(text: str):
+    quotes = find_quotes(text, "s", slides=True)
+    assert len(quotes) == 1, quotes
+    assert text[quotes[0].start:quotes[0].end] == quotes[0].text
+    return quotes[0]
