@@ -180,6 +180,17 @@ def test_a_generated_citation_is_found(names, year, filler):
     assert found and found[0].surnames[0] == names[0]
 
 
+@pytest.mark.parametrize("text", ["(" + "Van der Aaa " * 40 + ")", "(" + "Aaa Bbb, " * 60 + ")", "Aaa Bbb Ccc " * 400 + "(2004)",
+                                  "(Aaa " + "and Bbb " * 150 + "2001", "References\n\n" + "Aaa, B., " * 200 + "\n",
+                                  ("(" + "Abc Def of Ghi, " * 30 + "2004 and ") * 5])
+def test_parsers_stay_fast_on_long_runs_of_names(text):
+    import time
+
+    started = time.monotonic()
+    analyse_document(text)
+    assert time.monotonic() - started < 2.0
+
+
 # --- the fixture corpus: build, API, CLI ------------------------------------------------------------
 
 @pytest.fixture(scope="module")

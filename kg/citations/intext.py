@@ -23,7 +23,8 @@ from ..sentences import sentence_spans
 from .names import is_acronym
 
 YEAR_TOKEN = r"(?:1[5-9]\d\d|20\d\d)(?:[-–]\d{4})?[a-z]?|in\s+press|forthcoming|n\.\s?d\."
-PARTICLE = r"(?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]er|[Dd]en|[Dd]u|[Ll]a|[Ll]e|[Dd]a|[Dd]i|[Dd]el|[Tt]en|[Tt]er)\s+)"
+# lower case only: a capitalised "Van" is read as a name, so no text can be split two ways (no backtracking blow-up)
+PARTICLE = r"(?:(?:van|von|de|der|den|du|la|le|da|di|del|ten|ter)\s+)"
 PARTICLES = r"(?:van|von|de|der|den|du|la|le|da|di|del|ten|ter)"
 NAME = rf"{PARTICLE}*[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[’']s)?"
 # "Masten and Garmezy", "Howard, Dryden and Johnson", "Daniels et al", "Office for National Statistics"
