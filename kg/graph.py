@@ -495,12 +495,16 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
     dataset = build_graph(ontology_dir=ontology_dir, sources=sources, passages=passages, links=links,
                           documents=documents, files=files, build=build)
     citations_path = release / "citations.json"
+    citations_error = ""
     if citations_path.exists():      # citation lineage (kg/citation_graph.py): cito:cites, works, in-text pointers
         from .citation_graph import add_citations
 
-        add_citations(dataset, json.loads(citations_path.read_text(encoding="utf-8")), documents,
-                      {p["passage_id"]: p for p in passages},
-                      URIRef(f"https://w3id.org/common-knowledge/software/ckg/{version or 'unknown'}"))
+        try:
+            add_citations(dataset, json.loads(citations_path.read_text(encoding="utf-8")), documents,
+                          {p["passage_id"]: p for p in passages},
+                          URIRef(f"https://w3id.org/common-knowledge/software/ckg/{version or 'unknown'}"))
+        except Exception as exc:  # a broken citations.json must not lose the rest of the graph
+            citations_error = f"{type(exc).__name__}: {exc}"
     dataset.serialize(destination=str(release / GRAPH_FILE), format="nquads", encoding="utf-8")
     stats: dict[str, Any] = {
         "file": GRAPH_FILE,
@@ -508,6 +512,8 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
         "graphs": sorted(str(g.identifier) for g in dataset.graphs() if len(g)),
         "seconds": 0.0,
     }
+    if citations_error:
+        stats["citations_error"] = citations_error
     if validate:
         conforms, report = validate_dataset(dataset, ontology_dir)
         stats["shacl"] = {"conforms": conforms, "report": report if not conforms else ""}

@@ -180,6 +180,14 @@ def test_a_generated_citation_is_found(names, year, filler):
     assert found and found[0].surnames[0] == names[0]
 
 
+def test_a_failing_citation_step_is_a_build_warning(tmp_path):
+    from kg.build import BuildReport, _citations
+
+    report = BuildReport(out_dir=tmp_path, release_dir=None)
+    _citations(tmp_path, [{"id": "missing-document"}], [], report)      # its documents/*.json is absent
+    assert len(report.warnings) == 1 and "citations could not be extracted" in report.warnings[0]
+
+
 @pytest.mark.parametrize("text", ["(" + "Van der Aaa " * 40 + ")", "(" + "Aaa Bbb, " * 60 + ")", "Aaa Bbb Ccc " * 400 + "(2004)",
                                   "(Aaa " + "and Bbb " * 150 + "2001", "References\n\n" + "Aaa, B., " * 200 + "\n",
                                   ("(" + "Abc Def of Ghi, " * 30 + "2004 and ") * 5])
