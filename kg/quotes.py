@@ -595,7 +595,8 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
     if page:
         where += f", p. {page}"
     if quote.get("kind") == "participant":
-        return f"{quote.get('speaker_role') or 'participant'}, quoted in {where}"
+        role = quote.get("speaker_role")
+        return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
     if quote.get("cited"):
         return f"{quote['cited'].strip('()')}, quoted in {where}"
     return where

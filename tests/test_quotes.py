@@ -104,16 +104,19 @@ def test_api_quotes_without_query_lists_all_matching_the_filters(client, library
 def test_exports_parse_with_standard_parsers(client):
     quote = _head_quote(client)
     ids = quote["quote_id"]
+    page = str(quote["page_label"] or quote["page"] or "")
     rows = list(_csv.DictReader(_io.StringIO(client.get(f"/api/quotes/export?format=csv&ids={ids}").get_data(as_text=True))))
-    assert rows[0]["text"] == quote["text"] and rows[0]["speaker_role"] == "headteacher" and rows[0]["page"] == str(quote["page"] or "")
+    assert rows[0]["text"] == quote["text"] and rows[0]["speaker_role"] == "headteacher" and rows[0]["page"] == page
 
     import rispy
     records = rispy.loads(client.get(f"/api/quotes/export?format=ris&ids={ids}").get_data(as_text=True))
     assert records[0]["id"] == ids and any(quote["text"] in note for note in records[0]["notes"])
+    assert records[0].get("start_page", "") == page
 
     import bibtexparser
     library = bibtexparser.parse_string(client.get(f"/api/quotes/export?format=bibtex&ids={ids}").get_data(as_text=True))
     assert not library.failed_blocks and library.entries[0].key == ids
+    assert (library.entries[0].fields_dict["pages"].value if "pages" in library.entries[0].fields_dict else "") == page
 
     import jsonschema
     schema = {"type": "array", "items": {"type": "object", "required": ["id", "type", "title"], "properties": {
@@ -123,7 +126,7 @@ def test_exports_parse_with_standard_parsers(client):
         "issued": {"type": "object", "properties": {"date-parts": {"type": "array"}}}}}}
     items = _json.loads(client.get(f"/api/quotes/export?format=csl-json&ids={ids}").get_data(as_text=True))
     jsonschema.validate(items, schema)
-    assert items[0]["note"] == quote["text"]
+    assert items[0]["note"] == quote["text"] and items[0].get("page", "") == page
 
     markdown = client.get(f"/api/quotes/export?format=markdown&ids={ids}").get_data(as_text=True)
     assert markdown.startswith("> ") and quote["citation"] in markdown
@@ -274,3 +277,32 @@ def _one_slide(text: str):
     assert len(quotes) == 1, quotes
     assert text[quotes[0].start:quotes[0].end] == quotes[0].text
     return quotes[0]
+
+
+def test_exports_carry_the_page_and_a_harvard_citation():
+    """A quote on a known page: every export format names the page, read back with standard parsers."""
+    import bibtexparser
+    import jsonschema
+    import rispy
+
+    from kg.quote_export import export
+    from kg.quotes import harvard_citation
+
+    text = "Page one ends here.\n\nOne mother explained: ‘They ring me back and ask what I think we should do next.’ Done."
+    pages = [{"number": 1, "label": None, "start": 0, "end": 20}, {"number": 2, "label": "47", "start": 20, "end": len(text)}]
+    quote = find_quotes(text, "jv", pages=pages)[0].to_dict()
+    source = {"id": "jv", "title": "Working with families", "authors": ["Jopling, Michael", "Vincent, Sharon"], "year": 2020,
+              "type": "book chapter", "venue": "Childhood Well-being", "publisher": "Routledge"}
+    quote["citation"] = harvard_citation(quote, source)
+    assert quote["citation"] == "parent, quoted in Jopling and Vincent, 2020, p. 47"
+    sources = {"jv": source}
+    rows = list(_csv.DictReader(_io.StringIO(export([quote], sources, "csv"))))
+    assert rows[0]["page"] == "47" and rows[0]["citation"] == quote["citation"]
+    assert rispy.loads(export([quote], sources, "ris"))[0]["start_page"] == "47"
+    entry = bibtexparser.parse_string(export([quote], sources, "bibtex")).entries[0]
+    assert entry.fields_dict["pages"].value == "47" and entry.entry_type == "incollection"
+    items = _json.loads(export([quote], sources, "csl-json"))
+    jsonschema.validate(items, {"type": "array", "items": {"type": "object", "required": ["id", "type", "title", "page"],
+                                                         "properties": {"page": {"type": "string", "minLength": 1}}}})
+    assert items[0]["page"] == "47" and items[0]["author"][0] == {"family": "Jopling", "given": "Michael"}
+    assert "p. 47" in export([quote], sources, "markdown")
