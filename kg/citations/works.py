@@ -305,13 +305,15 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
             a = citation.get("sentence_start", citation["start"])
             b = a + len(citation.get("context") or "") + 40
             in_sentence = any(a - 5 <= m["start"] <= b for m in mentions)
+            distance = min((abs(m["start"] - citation["start"]) for m in mentions), default=10**6)
             work = data["works"].get(wid, {})
             row = {"work_id": wid, "year": work.get("year", ""), "title": work.get("title", ""),
                    "authors": [x["name"] for x in work.get("authors", [])], "label": _label(work),
                    "sentence": citation.get("context", ""), "source_id": source_id, "passage_id": pid,
-                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence}
+                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence, "_distance": distance}
             best = rows.get(wid)
-            if best is None or (in_sentence, defines) > (best["in_sentence"], best["defines"]):
+            # the sentence where the concept stands closest to the citation says most about the lineage
+            if best is None or (in_sentence, -distance, defines) > (best["in_sentence"], -best["_distance"], best["defines"]):
                 if best is not None:
                     row["sources"] = sorted(set(best.get("sources", [best["source_id"]])) | {source_id})
                 rows[wid] = row
@@ -319,6 +321,7 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
                 best["sources"] = sorted(set(best.get("sources", [best["source_id"]])) | {source_id})
     for row in rows.values():
         row.setdefault("sources", [row["source_id"]])
+        row.pop("_distance", None)
     return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
 
 
