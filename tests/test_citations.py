@@ -74,7 +74,8 @@ def test_keyed_list_entries_and_a_list_with_broken_lines():
     assert refs[1].surnames == ["Moss", "Kay"] and refs[1].year == "2017"
     assert refs[2].surnames == [] and refs[2].year == "" and refs[2].title == "FSP - Family Support Partnership"
     rest = refs[3:]
-    assert [r.surnames[0] for r in rest] == ["Abara", "Home Office, The", "Department of Health"]
+    assert [r.surnames[0] for r in rest] == ["Abara", "Home Office", "Department of Health"]
+    assert rest[1].authors == ["Home Office, The"]
     assert rest[0].publisher == "Prentice Hall"          # the broken line joined its entry
     assert all(text[r.start:r.end] == r.raw for r in refs)
 

@@ -121,8 +121,8 @@ def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
     if personal and i == len(parts):
         return authors, surnames, False, et_al
     corporate = _corporate_name(text)
-    if corporate and not et_al:
-        return [corporate], [corporate], True, False
+    if corporate and not et_al:       # "Home Office, The": the body is "Home Office"
+        return [corporate], [re.sub(r",\s*The$", "", corporate)], True, False
     if not personal and len(parts) == 1 and SURNAME_RE.match(parts[0]) and len(parts[0].split()) == 1 and et_al:
         return [parts[0]], [parts[0]], False, True
     return None
