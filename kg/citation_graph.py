@@ -24,6 +24,7 @@ from typing import Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
+from .citations.names import fold, surname_key
 from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, source_graph
 from .vocab import ANNOTATION, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
 
@@ -34,17 +35,43 @@ def work_node(work: dict[str, Any]) -> URIRef:
     return WORK[work["id"]]
 
 
-def _agent_node(person: dict[str, Any], agents: Agents) -> tuple[URIRef, bool]:
+class _Initials:
+    """The ontology's people by family name and first initial ("Edwards, A." → ckp:anne-edwards),
+    kept only where that pair names one person."""
+
+    def __init__(self, ontology: Graph):
+        seen: dict[tuple[str, str], set[URIRef]] = {}
+        for node in ontology.subjects(RDF.type, FOAF.Person):
+            family = ontology.value(node, FOAF.familyName)
+            given = ontology.value(node, FOAF.givenName)
+            name = str(ontology.value(node, FOAF.name) or "")
+            initial = str(given)[:1] if given else (name.split()[0][:1] if len(name.split()) > 1 else "")
+            if family and initial:
+                seen.setdefault((surname_key(str(family)), fold(initial)), set()).add(node)
+        self.by_key = {key: next(iter(nodes)) for key, nodes in seen.items() if len(nodes) == 1}
+
+    def find(self, name: str) -> URIRef | None:
+        if "," not in name:
+            return None
+        family, given = (part.strip() for part in name.split(",", 1))
+        initial = re.sub(r"[^A-Za-z]", "", fold(given))[:1]
+        return self.by_key.get((surname_key(family), initial)) if initial else None
+
+
+def _agent_node(person: dict[str, Any], agents: Agents, initials: _Initials) -> tuple[URIRef, bool]:
     """The node of an author: the ontology's person or body when it knows the name, else our own."""
     if person["kind"] == "organization":
         node, _, _, known = agents.resolve(person["name"])
         return (node if known else ORG[person["id"].removeprefix("org-")]), known
     node, _, _, known = agents.resolve(person["name"])
-    return (node if known else PERSON[person["id"]]), known
+    if known:
+        return node, True
+    found = initials.find(person["name"])
+    return (found, True) if found is not None else (PERSON[person["id"]], False)
 
 
 def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[str, Any]], agents: Agents,
-                   renderings: list[str]) -> URIRef:
+                   initials: _Initials, renderings: list[str]) -> URIRef:
     node = work_node(work)
     if work.get("source_id"):
         return node            # a corpus source is described in its own graph
@@ -59,7 +86,7 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         graph.add((node, DCTERMS.bibliographicCitation, Literal(raw)))
     for author in work.get("authors") or []:
         person = people.get(author["id"]) or {"id": author["id"], "name": author["name"], "kind": "person"}
-        agent, known = _agent_node(person, agents)
+        agent, known = _agent_node(person, agents, initials)
         graph.add((node, DCTERMS.creator, agent))
         if not known:
             graph.add((agent, RDF.type, FOAF.Organization if person["kind"] == "organization" else FOAF.Person))
@@ -72,6 +99,7 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
     """Add citation lineage to ``dataset`` (see the module doc); returns the number of triples added."""
     before = len(dataset)
     agents = Agents(dataset.graph(ONTOLOGY_GRAPH))
+    initials = _Initials(dataset.graph(ONTOLOGY_GRAPH))
     works, people = data.get("works", {}), data.get("people", {})
     for source_id, doc in data.get("sources", {}).items():
         graph = dataset.graph(source_graph(source_id))
@@ -87,7 +115,7 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
             if citation.get("work_id") in works:
                 cited.setdefault(citation["work_id"], [])
         for wid, renderings in cited.items():
-            node = _describe_work(graph, works[wid], people, agents, renderings)
+            node = _describe_work(graph, works[wid], people, agents, initials, renderings)
             if node != source:
                 graph.add((source, CITO.cites, node))
         for citation in doc.get("citations", []):
