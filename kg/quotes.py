@@ -158,7 +158,7 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         intro, introduced, previous = _introduction(text, masked, start, inline)
         after = text[end:end + 160]
         kind, cited, speaker, role = _classify(intro, introduced, previous, after, masked[end:end + 300], inner, authors,
-                                               block_kind.get((start, end)))
+                                               block_kind.get((start, end)), standalone)
         if kind is None:
             continue
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8")).hexdigest()[:12]
@@ -200,7 +200,7 @@ def speaker_roles_in(query: str) -> list[str]:
 
 
 def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,
-              authors: set[str], block: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+              authors: set[str], block: str | None, standalone: bool = False) -> tuple[str | None, str | None, str | None, str | None]:
     """(kind, citation, speaker, role); kind None when the marks hold no one's words (a term, a title)."""
     citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
     if citation_after:
@@ -220,6 +220,8 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     spoken = introduced or block is not None or bool(_SPEECH_RE.search(intro)) or voiced or how in ("verb", "anaphor", "after")
     if not spoken:
         return None, None, None, None
+    if not introduced and block is None and not voiced and len(inner.split()) < 7 and not standalone:
+        return None, None, None, None   # a short phrase reported in the author's sentence ("asked to ‘punch above its weight’")
     if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
         role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"

@@ -262,6 +262,7 @@ def test_terms_and_scare_quotes_naming_people_are_not_quotations():
     text = ("Services for children considered to be ‘at risk of significant harm’ were contrasted with "
             "the ‘social situation of development’ of young people in the area.")
     assert find_quotes(text, "s") == []
+    assert find_quotes("Board members said the Fund was asked to ‘punch well above its weight’ in the city.", "s") == []
 
 
 def test_slide_voice_introducing_itself():
