@@ -12,6 +12,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX cito: <http://purl.org/spar/cito/>
 """
 
 
@@ -155,6 +156,21 @@ SELECT ?build ?started ?software ?corpusHash (COUNT(?file) AS ?files) WHERE {
   OPTIONAL { ?build prov:used ?file }
 }
 GROUP BY ?build ?started ?software ?corpusHash""",
+    ),
+    Example(
+        "who-cites",
+        "Who cites which work, in which sentence (citation lineage)",
+        "Each source's cito:cites links to the works it lists or cites, with the sentence of every in-text "
+        "citation (a ck:InTextCitation annotation whose body is the work).",
+        """
+SELECT ?work ?title ?source ?sentence WHERE {
+  ?s cito:cites ?w ; dcterms:identifier ?source .
+  ?w dcterms:identifier ?work .
+  OPTIONAL { ?w dcterms:title ?title }
+  OPTIONAL { ?a a ck:InTextCitation ; oa:hasBody ?w ; oa:hasTarget/oa:hasSource ?s ; ck:citingSentence ?sentence }
+}
+ORDER BY ?work ?source
+LIMIT 500""",
     ),
     Example(
         "describe",

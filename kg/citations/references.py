@@ -205,7 +205,7 @@ def _key(letters: str, number: str) -> str:
 def _title(text: str, keyed: bool) -> tuple[str, str]:
     """The title at the start of ``text`` and what follows it."""
     if keyed:      # "[S1] NECF - National Evaluation … (DfES)- 3.5 year award": up to the first bracket
-        cut = re.search(r"\s\(|\.\s|$", text)
+        cut = re.search(r"\s\(|\.\s|\s£|\s[–-]\s*\d|\s\d{4}(?:[-–]\d{1,4})?\b|$", text)
         return text[:cut.start()].strip(" .,-–:"), text[cut.start():]
     end = len(text)
     for pattern in (r"(?<=[a-z]{3})\.(?=[A-Z][a-z])", r",\s+(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s?:\s)", r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",

@@ -108,10 +108,13 @@ def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _work_id(record: dict[str, Any], taken: set[str]) -> str:
-    who = slug(record["surnames"][0] if record.get("surnames") else (record.get("title") or "work"), 30)
-    year = (record.get("year") or "nd").replace(" ", "-")
-    words = [w for w in re.findall(r"[a-z0-9]+", fold(record.get("title") or "")) if w not in ("a", "an", "the")][:3]
-    base = "-".join([who, slug(year, 12)] + words)
+    """"leontev-1978-activity-consciousness-and"; a work without authors by its title ("[S9] Alliances …")."""
+    words = [w for w in re.findall(r"[a-z0-9]+", fold(record.get("title") or "")) if w not in ("a", "an", "the")]
+    if record.get("surnames"):
+        year = (record.get("year") or "nd").replace(" ", "-")
+        base = "-".join([slug(record["surnames"][0], 30), slug(year, 12)] + words[:3])
+    else:
+        base = "-".join(words[:6] + ([slug(record["year"], 12)] if record.get("year") else [])) or "work"
     wid, n = base, 2
     while wid in taken:
         wid, n = f"{base}-{n}", n + 1
