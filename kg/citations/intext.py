@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 from ..sentences import sentence_spans
@@ -39,7 +39,6 @@ YEARS_ONLY_RE = re.compile(rf"^\s*(?P<years>(?:{YEAR_TOKEN})(?:\s*[,;]\s*(?:{YEA
 PAREN_RE = re.compile(r"\(([^()]{2,400})\)")
 KEYED_RE = re.compile(r"\[\s*([A-Z$]{1,2})\s?(\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*,\s*(?:[A-Z]{1,2})?\s?\d{1,3}(?:\s*[-–]\s*\d{1,3})?)*)"
                       r"(?:\s*,\s*(pp?\.\s*[^\]]{1,30}))?\s*\]")
-YEAR_RE = re.compile(YEAR_TOKEN)
 UNCLOSED_RE = re.compile(rf"\((?:{NAMES})\s*,?\s*(?:{YEAR_TOKEN})(?:\s*,\s*(?:{YEAR_TOKEN}))*(?![\w)])")
 PREFIX_WORDS = re.compile(r"^(?:see also|see|e\.g\.|eg|cf\.?|for example|i\.e\.|adapted from|quoted in|cited in|as cited in|after|following|also)\s*,?\s*", re.I)
 SENTENCE_STARTERS = {"See", "In", "As", "Like", "From", "By", "Following", "While", "For", "And", "But", "Both", "Unlike",
@@ -70,12 +69,9 @@ class InTextCitation:
     page_label: str | None = None
     reference: int | None = None   # index of the reference entry in the same document, when resolved
     work_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("extra")
-        return data
+        return asdict(self)
 
 
 def _split_years(years: str) -> list[tuple[str, str]]:
@@ -181,9 +177,6 @@ def _page(locator: str | None) -> str:
         return ""
     match = re.search(r"\d+(?:\s*[-–]\s*\d+)?", locator)
     return re.sub(r"\s+", "", match.group(0)) if match else ""
-
-
-NARRATIVE_TOKEN = re.compile(rf"({NAME}|et\.?|al\.?(?:[’']s)?|and|&|,)$")
 
 
 class _Token:
