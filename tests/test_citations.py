@@ -414,3 +414,24 @@ def test_citation_graph_page_draws_svg_without_scripts(page, cites_server):
     assert not page.errors, page.errors
     with urllib.request.urlopen(f"{cites_server}/citations/graph.svg") as response:
         assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_reference_lists_answer_questions_about_works_not_about_ideas(cites_build):
+    """A bibliography holds every title word of its field: its passages lose `reference_penalty`
+    unless the query asks about works (a year, 'cites', 'references'…); other passages keep their score."""
+    from kg.library import Library
+    from kg.settings import Settings
+
+    def scores(query: str, penalty: float) -> dict[str, tuple[str, float]]:
+        library = Library(cites_build, Settings.from_env().with_overrides(reference_penalty=penalty))
+        return {r["passage_id"]: (r["kind"], r["score"]) for r in library.search(query, k=10).results}
+
+    for query, penalised in (("boundary work and professional identity", True),
+                             ("boundary work and professional identity 2016", False),
+                             ("who cites boundary work and professional identity", False)):
+        plain, penalty = scores(query, 0.0), scores(query, 0.25)
+        kinds = {kind for kind, _ in plain.values()}
+        assert {"references", "text"} <= kinds, query
+        for passage_id, (kind, score) in plain.items():
+            expected = score - 0.25 if penalised and kind == "references" else score
+            assert penalty[passage_id][1] == pytest.approx(expected, abs=1e-3), (query, kind)

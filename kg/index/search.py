@@ -24,6 +24,9 @@ FILTERS = ("source", "type", "study", "concept", "year", "kind")
 _QUOTE_INTENT_RE = re.compile(
     r"\b(quotes?|quoted|quotations?|said|says|say|saying|words|told|tells|voices?|testimonials?|in (?:their|her|his) own words)\b", re.I
 )
+_WORKS_INTENT_RE = re.compile(
+    r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
+    r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
 _CANDIDATES = 300
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -214,6 +217,7 @@ class Searcher:
             wants_quote = bool(_QUOTE_INTENT_RE.search(query))
             speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
             asked = set(query_concepts)
+            asks_for_works = bool(_WORKS_INTENT_RE.search(query))
             for hit in hits:
                 dense_norm = (hit.dense - lo) / (hi - lo) if hi > lo else 0.0
                 hit.score = s.dense_weight * dense_norm + (1 - s.dense_weight) * hit.keyword
@@ -227,6 +231,8 @@ class Searcher:
                     hit.score += s.concept_boost * hit.concept
                     if asked & self._row_defines[hit.row]:
                         hit.score += s.definition_boost
+                if not asks_for_works and self.passages[hit.row].get("kind") == "references":
+                    hit.score -= s.reference_penalty     # a bibliography answers questions about works only
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
 
