@@ -28,6 +28,7 @@ _WORKS_INTENT_RE = re.compile(
     r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
 _CANDIDATES = 300
+_SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -241,7 +242,7 @@ class Searcher:
     QUOTE_FILTERS = ("speaker_role", "concept", "study", "source", "kind")
     # a quote's own words (against the query's topic), the quote in its setting (with the sentences
     # before it, against the whole query), the query words it shares, the passage around it
-    quote_weights = (0.3, 0.2, 0.1, 0.5)
+    quote_weights = (0.3, 0.2, 0.05, 0.5)
     quote_role_boost = 0.2       # the query asks to hear from this speaker role ("headteacher quote on …")
 
     def search_quotes(self, query: str, quotes: list[dict[str, Any]], k: int = 20,
@@ -268,8 +269,12 @@ class Searcher:
         vector = self._query_vector(query)
         topic_vector = self._query_vector(topic) if topic != query else vector
         rows = np.array([i for i, _ in chosen])
+        settings = self._quote_vector_file("quote_context_vectors.npy", len(quotes))
         own = _similarities(self._quote_vector_file("quote_vectors.npy", len(quotes)), rows, topic_vector)
-        setting = _similarities(self._quote_vector_file("quote_context_vectors.npy", len(quotes)), rows, vector)
+        setting = _similarities(settings, rows, vector)
+        # a short quotation ("she has come out of her shell") says little alone: its setting stands for its words
+        short = np.array([len(q["text"].split()) < _SHORT_QUOTE_WORDS for _, q in chosen])
+        meaning = np.where(short, _unit(_similarities(settings, rows, topic_vector)), _unit(own)) if short.any() else _unit(own)
         words = self._quote_word_overlap(quotes, [q for _, q in chosen], topic)
         tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
         hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None)
@@ -277,7 +282,7 @@ class Searcher:
         top = max(passage_score.values(), default=1.0) or 1.0
         context = np.array([passage_score.get(row_of.get(q.get("passage_id"), -1), 0.0) / top for _, q in chosen])
         w_own, w_setting, w_words, w_context = self.quote_weights
-        scores = w_own * _unit(own) + w_setting * _unit(setting) + w_words * words + w_context * context
+        scores = w_own * meaning + w_setting * _unit(setting) + w_words * words + w_context * context
         if roles:
             scores += self.quote_role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
