@@ -6,12 +6,14 @@ Reports reference parsing F1 (an entry is right when its author surnames, its ye
 the start of its title agree), in-text detection F1 (first author or body, year with suffix, key),
 in-text → reference resolution accuracy (in documents with a list: the entry resolved, or none,
 agrees with the gold), and "who cites this work" checks (the sources citing a work; where the gold
-says renderings must merge, exactly one work may answer).
+says renderings must merge, exactly one work may answer). Only the documents a gold lists are scored; a
+document's citations may be scoped to the text before a phrase ({"until": "...", "author_year": [...]}).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +29,20 @@ def _load(build: Path) -> dict:
         if path.exists():
             return json.loads(path.read_text(encoding="utf-8"))
     raise SystemExit(f"{build} holds no citations.json (build it with `ckg build --out {build}`)")
+
+
+def _scope_end(build: Path | None, sid: str, until: str | None) -> int | None:
+    """Offset in the built text of `until` (a phrase), where a gold covers only the part of a document before it."""
+    if not until or build is None:
+        return None
+    for path in (build / "current" / "documents" / f"{sid}.json", build / "documents" / f"{sid}.json"):
+        if path.exists():
+            text = json.loads(path.read_text(encoding="utf-8"))["text"]
+            match = re.search(r"\s+".join(map(re.escape, until.split())), text)
+            if match is None:
+                raise SystemExit(f"gold scope phrase {until!r} not found in {path}")
+            return match.start()
+    raise SystemExit(f"{build} holds no documents/{sid}.json to scope the gold of {sid}")
 
 
 def _title_ok(gold: str, predicted: str) -> bool:
@@ -54,7 +70,7 @@ def _cite_key(first: str, year: str, key: str) -> tuple:
     return (surname_key(first), year, key)
 
 
-def evaluate(data: dict, gold: dict, misses: list | None = None) -> dict:
+def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | None = None) -> dict:
     misses = misses if misses is not None else []
     # references
     tp = n_pred = n_gold = 0
@@ -79,11 +95,13 @@ def evaluate(data: dict, gold: dict, misses: list | None = None) -> dict:
         doc = data["sources"].get(sid, {"references": [], "citations": []})
         refs = doc["references"]
         if isinstance(items, dict):
-            rows = [[None, "", "", k, k] for k in items["keyed"].split()] + items["author_year"]
+            rows = [[None, "", "", k, k] for k in items.get("keyed", "").split()] + items["author_year"]
         else:
             rows = items
+        # a gold may cover a document only up to a phrase ("until"): score the citations before it
+        end = _scope_end(build, sid, items.get("until") if isinstance(items, dict) else None)
         predicted = [(_cite_key(c["surnames"][0] if c["surnames"] else "", c["year"] + c["year_suffix"], c["key"]), c)
-                     for c in doc["citations"]]
+                     for c in doc["citations"] if end is None or c["start"] < end]
         gold_keys = [(_cite_key(r[0] or "", r[1], r[3]), r) for r in rows]
         n_pred += len(predicted)
         n_gold += len(gold_keys)
@@ -143,13 +161,14 @@ def evaluate(data: dict, gold: dict, misses: list | None = None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", type=Path, required=True, help="a build directory (or a release directory)")
-    parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--gold", type=Path, default=GOLD,
+                        help="a gold in the same format; only the documents it lists are scored (default: %(default)s)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
     gold = json.loads(args.gold.read_text(encoding="utf-8"))
     misses: list = []
-    result = evaluate(_load(args.build), gold, misses)
+    result = evaluate(_load(args.build), gold, misses, args.build)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
