@@ -55,7 +55,7 @@ def sentence_windows(text: str) -> list[str]:
 def quote_context_text(quote: dict[str, Any], passages: list[dict[str, Any]], row_of: dict[str, int], reach: int = 800) -> str:
     """What a quotation is embedded as beside its own words: the quotation in its setting, the
     sentences before it (up to ``reach`` characters, from its passage and the one before) and then
-    its words; a short quotation ("she has come out of her shell") means little on its own."""
+    its words; a short quotation ("it changed everything") means little on its own."""
     row = row_of.get(quote.get("passage_id"))
     before = ""
     if row is not None:

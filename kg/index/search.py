@@ -272,7 +272,7 @@ class Searcher:
         settings = self._quote_vector_file("quote_context_vectors.npy", len(quotes))
         own = _similarities(self._quote_vector_file("quote_vectors.npy", len(quotes)), rows, topic_vector)
         setting = _similarities(settings, rows, vector)
-        # a short quotation ("she has come out of her shell") says little alone: its setting stands for its words
+        # a short quotation ("it changed everything") says little alone: its setting stands for its words
         short = np.array([len(q["text"].split()) < _SHORT_QUOTE_WORDS for _, q in chosen])
         meaning = np.where(short, _unit(_similarities(settings, rows, topic_vector)), _unit(own)) if short.any() else _unit(own)
         words = self._quote_word_overlap(quotes, [q for _, q in chosen], topic)
