@@ -183,7 +183,7 @@ def _lead_in(text: str, start: int, intro: str) -> str:
 
 def speaker_roles_in(query: str) -> list[str]:
     """Roles a query asks to hear from, as speakers ("headteacher quote on…", "what a mother said
-    about…", "quote from a burnt-out worker", "kids' own words"), not roles it is about
+    about…", "quotes from a weary social worker", "pupils' own words"), not roles it is about
     ("quote that a shy pupil settled in")."""
     roles = []
     for start, end, role in _role_matches(query):
