@@ -90,6 +90,7 @@ def test_api_quotes_documented_fields(client):
     assert {"quote_id", "text", "speaker", "speaker_role", "source_id", "passage_id", "page", "citation"} <= set(first)
     assert "whose job it was" in first["text"] and first["speaker_role"] == "headteacher"
     assert first["citation"].startswith("headteacher, quoted in ")
+    assert "head teacher put it plainly" in first["introduction"]      # the words that introduce the quote
 
 
 def test_api_quotes_without_query_lists_all_matching_the_filters(client, library):
