@@ -230,7 +230,7 @@ def build(
             result.passages = len(found)
             passages.extend(found)
             quotes.extend(find_quotes(document.text, meta.id, [p.to_dict() for p in found], [vars(p) for p in document.pages],
-                                      slides=slides))
+                                      slides=slides, studies=meta.studies))
             sources.append(_source_record(meta, document, found, slides))
             _write_json(partial / "documents" / f"{meta.id}.json", {
                 "source_id": meta.id, "text": document.text, "layout": "slides" if slides else document.layout,

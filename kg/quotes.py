@@ -84,6 +84,7 @@ class Quote:
     page: int | None = None
     page_label: str | None = None
     introduction: str | None = None   # the words that introduce it ("as one practitioner explained:")
+    study: str | None = None          # the study the document reports it from, when it makes that clear
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,11 +138,13 @@ def _heads(clause: str) -> list[tuple[int, int, str]]:
 
 
 def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None = None,
-                pages: list[dict[str, Any]] | None = None, slides: bool = False) -> list[Quote]:
+                pages: list[dict[str, Any]] | None = None, slides: bool = False,
+                studies: list[str] | None = None) -> list[Quote]:
     """Quotations of one source's cleaned text, in order, with offsets into that text.
 
     ``slides``: a deck's first-person paragraphs without quote marks ("I just think that it’s all
-    useless…") are the voices it presents, and count as quotations too."""
+    useless…") are the voices it presents, and count as quotations too. ``studies``: the studies the
+    source reports; a participant quote belongs to the one named last before it (or the only one)."""
     inline = _inline_spans(text)
     masked = _mask(text, inline)
     authors = _cited_authors(text)
@@ -165,9 +168,26 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
         lead = " ".join(_lead_in(text, start, intro).split())
+        study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
-                            lead[-300:] or None))
+                            lead[-300:] or None, study))
     return quotes
+
+
+def _study(text: str, start: int, studies: list[str] | None) -> str | None:
+    """The one study named before a quotation in its paragraph, else in it and the one before (none
+    when several are named: the document does not make it clear), or the source's only study."""
+    if not studies:
+        return None
+    paragraph = _paragraph_start(text, start)
+    gap = text.rfind("\n\n", 0, paragraph)
+    for window in (text[paragraph:start], text[_paragraph_start(text, gap) if gap > 0 else 0:start]):
+        named = [study for study in studies if re.search(r"(?<![\w-])" + re.escape(study) + r"(?![\w-])", window)]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            break
+    return studies[0] if len(studies) == 1 else None
 
 
 def _lead_in(text: str, start: int, intro: str) -> str:

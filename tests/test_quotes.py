@@ -308,3 +308,11 @@ def test_exports_carry_the_page_and_a_harvard_citation():
                                                          "properties": {"page": {"type": "string", "minLength": 1}}}})
     assert items[0]["page"] == "47" and items[0]["author"][0] == {"family": "Jopling", "given": "Michael"}
     assert "p. 47" in export([quote], sources, "markdown")
+
+
+def test_study_named_before_the_quote_or_the_only_one():
+    text = ("Programme A worked city-wide.\n\nIn Programme B one of the care workers told us: ‘I knew every family by name.’\n\n"
+            "Both Programme A and Programme B used workers in schools. One mother said: ‘They never gave up on us, ever.’")
+    first, second = find_quotes(text, "s", studies=["Programme A", "Programme B"])
+    assert first.study == "Programme B" and second.study is None      # both named: not clear
+    assert find_quotes("One father said: ‘They rang me every single week.’", "s", studies=["NECF"])[0].study == "NECF"

@@ -326,8 +326,9 @@ class Searcher:
             elif key == "concept":
                 row = row_of.get(quote.get("passage_id"))
                 ok = row is not None and bool(wanted & set(self._row_concepts[row]))
-            else:  # study
-                studies = {x.lower() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}
+            else:  # study: the quote's own when the document makes it clear, else its source's
+                studies = {quote["study"].lower()} if quote.get("study") else \
+                    {x.lower() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}
                 ok = bool({w.lower() for w in wanted} & studies)
             if not ok:
                 return False
