@@ -87,7 +87,7 @@ def test_api_quotes_documented_fields(client):
     data = client.get("/api/quotes?q=what+the+child+needed&k=5").get_json()
     assert data["results"]
     first = data["results"][0]
-    assert {"quote_id", "text", "speaker", "speaker_role", "source_id", "passage_id", "page", "citation"} <= set(first)
+    assert {"quote_id", "text", "speaker", "speaker_role", "source_id", "passage_id", "page", "citation", "study"} <= set(first)
     assert "whose job it was" in first["text"] and first["speaker_role"] == "headteacher"
     assert first["citation"].startswith("headteacher, quoted in ")
     assert "head teacher put it plainly" in first["introduction"]      # the words that introduce the quote

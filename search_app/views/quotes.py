@@ -38,7 +38,7 @@ def _find():
 def quotes_api():
     data, filters = _find()
     fields = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
-              "page_label", "citation", "introduction", "score")
+              "page_label", "citation", "introduction", "study", "score")
     return {"query": data["query"], "total": data["total"], "filters": filters,
             "results": [{f: q.get(f) for f in fields if f in q or f != "score"} for q in data["results"]]}
 
