@@ -206,13 +206,14 @@ def build_graph(
     documents: dict[str, dict[str, Any]] | None = None,
     files: dict[str, dict[str, str]] | None = None,
     build: dict[str, Any] | None = None,
+    quotes: list[dict[str, Any]] | None = None,
 ) -> Dataset:
     """The dataset of a build from plain data.
 
     ``sources`` as in sources.json, ``passages`` as in passages.jsonl, ``links`` as in links.json,
     ``documents`` (optional) source id → {"text", "pages"} for quote context and exact pages,
     ``files`` (optional) source id → {"sha256", "path"}, ``build`` (optional) {"id", "started",
-    "version", "corpus_hash"} for the provenance graph.
+    "version", "corpus_hash"} for the provenance graph, ``quotes`` (optional) as in quotes.json.
     """
     from .studies import StudyMatcher, link_studies, study_labels
 
@@ -246,6 +247,10 @@ def build_graph(
     by_source: dict[str, list[dict[str, Any]]] = {}
     for passage in passages:
         by_source.setdefault(passage["source_id"], []).append(passage)
+    quotes_by_source: dict[str, list[dict[str, Any]]] = {}
+    for found in quotes or []:
+        quotes_by_source.setdefault(found["source_id"], []).append(found)
+    passage_by_id = {p["passage_id"]: p for p in passages}
 
     for record in sources:
         sid = record["id"]
@@ -272,6 +277,11 @@ def build_graph(
                 _add_mention(graph, ANNOTATION[f"{passage['passage_id']}-s{n}"], CK.StudyMention, study,
                              mention, passage, source, text, agent, activity)
         _locate_definitions(graph, definitions.get(sid, []), by_source.get(sid, []), document)
+        for found in quotes_by_source.get(sid, []):
+            passage = passage_by_id.get(found.get("passage_id"))
+            if passage is not None:
+                _add_quote(graph, found, passage, source, text, links.get(passage["passage_id"], {}), concept_ids,
+                           matcher, agent, activity)
 
     if build:
         _provenance(dataset.graph(BUILD_GRAPH), build, agent, sources, files)
@@ -391,6 +401,43 @@ def _add_passage(graph: Graph, passage: dict[str, Any], source: URIRef, file_nod
     _selectors(graph, node, passage["start"], passage["end"], exact, prefix, suffix)
 
 
+def _add_quote(graph: Graph, found: dict[str, Any], passage: dict[str, Any], source: URIRef, text: str | None,
+               link: dict[str, Any], concept_ids: set[str], matcher, agent: URIRef, activity: URIRef | None) -> None:
+    """A quotation found by the quote finder: its words, anchors, passage, page, speaker, concepts, study."""
+    node = ANNOTATION[found["quote_id"]]
+    participant = found.get("kind") == "participant"
+    graph.add((node, RDF.type, CK.Quote))
+    graph.add((node, RDF.type, CK.ParticipantQuote if participant else CK.LiteratureQuote))
+    graph.add((node, RDF.type, OA.SpecificResource))
+    graph.add((node, DCTERMS.identifier, Literal(found["quote_id"])))
+    graph.add((node, RDF.value, Literal(found["text"])))
+    graph.add((node, DCTERMS.source, source))
+    graph.add((node, OA.hasSource, source))
+    graph.add((node, PROV.wasQuotedFrom, PASSAGE[passage["passage_id"]]))
+    graph.add((node, DCTERMS.creator, agent))
+    if activity is not None:
+        graph.add((node, PROV.wasGeneratedBy, activity))
+    if found.get("page") is not None:
+        graph.add((node, CK.page, Literal(int(found["page"]))))
+    if participant:
+        if found.get("speaker"):
+            graph.add((node, CK.speaker, Literal(found["speaker"])))
+        if found.get("speaker_role"):
+            graph.add((node, CK.speakerRole, Literal(found["speaker_role"])))
+        study_id = matcher.resolve(found["study"]) if found.get("study") else None
+        if study_id:
+            graph.add((node, CK.fromStudy, URIRef(matcher.studies[study_id].uri)))
+    elif found.get("cited"):
+        graph.add((node, CK.citedAs, Literal(found["cited"])))
+    start, end = int(found["start"]), int(found["end"])
+    for mention in link.get("mentions", []):     # the concepts named inside the quotation
+        if start <= mention["start"] and mention["end"] <= end and mention["concept_id"] in concept_ids:
+            graph.add((node, DCTERMS.subject, CONCEPT[mention["concept_id"]]))
+    exact = text[start:end] if text is not None else found["text"]
+    prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
+    _selectors(graph, node, start, end, exact, prefix, suffix)
+
+
 def _add_mention(graph: Graph, node: URIRef, cls: URIRef, body: URIRef, mention: dict[str, Any],
                  passage: dict[str, Any], source: URIRef, text: str | None, agent: URIRef,
                  activity: URIRef | None) -> None:
@@ -492,8 +539,10 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
         "version": version,
         "corpus_hash": getattr(corpus, "corpus_hash", ""),
     }
+    quotes_path = release / "quotes.json"
+    quotes = json.loads(quotes_path.read_text(encoding="utf-8")) if quotes_path.exists() else []
     dataset = build_graph(ontology_dir=ontology_dir, sources=sources, passages=passages, links=links,
-                          documents=documents, files=files, build=build)
+                          documents=documents, files=files, build=build, quotes=quotes)
     citations_path = release / "citations.json"
     citations_error = ""
     if citations_path.exists():      # citation lineage (kg/citation_graph.py): cito:cites, works, in-text pointers

@@ -50,6 +50,8 @@ class CK(DefinedNamespace):
     ImpactCaseStudy: URIRef
     Passage: URIRef
     Quote: URIRef
+    ParticipantQuote: URIRef
+    LiteratureQuote: URIRef
     SourcedDefinition: URIRef
     Coinage: URIRef
     ConceptMention: URIRef
@@ -58,6 +60,10 @@ class CK(DefinedNamespace):
     Study: URIRef
     Policy: URIRef
     # passages and annotations
+    speaker: URIRef
+    speakerRole: URIRef
+    fromStudy: URIRef
+    citedAs: URIRef
     page: URIRef
     pageLabel: URIRef
     passageKind: URIRef

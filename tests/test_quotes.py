@@ -2,6 +2,8 @@
 citation, offsets that point at the exact words; never raises on any input."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings, strategies as st
 
 from kg.quotes import ROLE_NAMES, find_quotes, role_of, roles_in, speaker_roles_in
@@ -48,7 +50,7 @@ def test_roles():
     assert role_of("one special educational needs coordinator") == "SENCO"
     assert role_of("A senior manager in Oxfordshire Children’s Services") == "manager or senior officer"
     assert roles_in("headteacher quote on whole-family work") == ["headteacher"]
-    assert roles_in("kids' own words about their ideas") == ["child"]
+    assert roles_in("what the pupils told us about the playground") == ["child"]
 
 
 def test_quotes_in_the_built_library(library):
@@ -58,6 +60,39 @@ def test_quotes_in_the_built_library(library):
     document = library.document(heads[0]["source_id"])
     assert document["text"][heads[0]["start"]:heads[0]["end"]] == heads[0]["text"]
     assert heads[0]["passage_id"] in {p["passage_id"] for p in library.passages(heads[0]["source_id"])}
+
+
+def test_quotes_are_graph_resources_anchored_in_their_source(library):
+    """Each found quote is a ck:Quote in its source's named graph: its words, a TextQuoteSelector whose
+    exact text is the source's text at the TextPositionSelector's offsets, its passage, page, speaker."""
+    import json
+
+    from rdflib.namespace import DCTERMS, PROV, RDF
+
+    from kg.graph import GRAPH_FILE, read_dataset, source_graph, validate_dataset
+    from kg.vocab import ANNOTATION, CK, OA, PASSAGE, SOURCE
+
+    quotes = json.loads((library.root / "quotes.json").read_text(encoding="utf-8"))
+    dataset = read_dataset(library.root / GRAPH_FILE)
+    assert quotes and any(q["kind"] == "participant" for q in quotes)
+    for found in quotes:
+        graph = dataset.graph(source_graph(found["source_id"]))
+        node = ANNOTATION[found["quote_id"]]
+        kind = CK.ParticipantQuote if found["kind"] == "participant" else CK.LiteratureQuote
+        assert (node, RDF.type, kind) in graph and (node, RDF.type, CK.Quote) in graph
+        assert str(graph.value(node, RDF.value)) == found["text"]
+        assert graph.value(node, DCTERMS.source) == SOURCE[found["source_id"]]
+        assert graph.value(node, PROV.wasQuotedFrom) == PASSAGE[found["passage_id"]]
+        selectors = {graph.value(sel, RDF.type): sel for sel in graph.objects(node, OA.hasSelector)}
+        start = int(graph.value(selectors[OA.TextPositionSelector], OA.start))
+        end = int(graph.value(selectors[OA.TextPositionSelector], OA.end))
+        text = library.document(found["source_id"])["text"]
+        assert (start, end) == (found["start"], found["end"])
+        assert str(graph.value(selectors[OA.TextQuoteSelector], OA.exact)) == text[start:end]
+        if found["kind"] == "participant" and found.get("speaker_role"):
+            assert str(graph.value(node, CK.speakerRole)) == found["speaker_role"]
+    conforms, report = validate_dataset(dataset, Path(__file__).resolve().parent.parent / "ontology")
+    assert conforms, report
 
 
 @settings(max_examples=300, deadline=None)
