@@ -173,6 +173,23 @@ ORDER BY ?work ?source
 LIMIT 500""",
     ),
     Example(
+        "participant-quotes",
+        "What parents and practitioners said, with speaker, role, source and page",
+        "Each participant quotation the quote finder found (ck:ParticipantQuote), in the words of the source, "
+        "with the speaker as introduced, the normalised role, the page and the concepts it names.",
+        """
+SELECT ?role ?speaker ?quote ?source ?page (GROUP_CONCAT(DISTINCT ?label; separator=", ") AS ?concepts) WHERE {
+  ?q a ck:ParticipantQuote ; rdf:value ?quote ; dcterms:source/dcterms:identifier ?source .
+  OPTIONAL { ?q ck:speakerRole ?role }
+  OPTIONAL { ?q ck:speaker ?speaker }
+  OPTIONAL { ?q ck:page ?page }
+  OPTIONAL { ?q dcterms:subject/skos:prefLabel ?label }
+}
+GROUP BY ?role ?speaker ?quote ?source ?page
+ORDER BY ?role ?source ?page
+LIMIT 500""",
+    ),
+    Example(
         "describe",
         "Everything about one concept (DESCRIBE, as Turtle)",
         "A DESCRIBE query returns a graph: here the SKOS description of common knowledge.",

@@ -238,6 +238,9 @@ def test_every_example_answers_quickly_over_http(live_server):
     rows = json.loads(http(f"{live_server}/sparql?" + urllib.parse.urlencode(
         {"query": next(e for e in EXAMPLES if e.id == "prevention-levels").query}))[2])["results"]["bindings"]
     assert [r["level"]["value"] for r in rows] == ["1", "2", "3", "4"]
+    quotes = json.loads(http(f"{live_server}/sparql?" + urllib.parse.urlencode(
+        {"query": next(e for e in EXAMPLES if e.id == "participant-quotes").query}))[2])["results"]["bindings"]
+    assert any(r.get("role", {}).get("value") == "headteacher" and r["quote"]["value"] for r in quotes)
 
 
 def test_examples_page_and_html_results(client):
