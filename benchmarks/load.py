@@ -31,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -121,12 +122,15 @@ def get(connection: http.client.HTTPConnection, path: str) -> int:
     return response.status
 
 
-def start_server(build: Path, port: int, threads: int | None) -> subprocess.Popen:
+def start_server(build: Path, port: int, threads: int | None, log: Path) -> subprocess.Popen:
+    """`ckg serve` with its output in ``log``: a pipe nobody reads would fill with waitress's
+    "Task queue depth" warnings under load and stall the server."""
     command = [sys.executable, "-m", "kg.cli", "serve", "--build", str(build), "--host", "127.0.0.1", "--port", str(port)]
     if threads:
         command += ["--threads", str(threads)]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as handle:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def wait_ready(port: int, paths: dict[str, list[str]], timeout: float = 180) -> None:
@@ -200,7 +204,8 @@ def summary(records: list[tuple[str, float, int]], seconds: float) -> dict:
 def run(build: Path, clients: int, seconds: float, think_ms: float, threads: int | None) -> dict:
     paths = workload(build)
     port = free_port()
-    server = start_server(build, port, threads)
+    log = Path(tempfile.gettempdir()) / f"ckg-load-server-{port}.log"
+    server = start_server(build, port, threads, log)
     try:
         wait_ready(port, paths)
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -229,6 +234,8 @@ def run(build: Path, clients: int, seconds: float, think_ms: float, threads: int
     result = summary(records, elapsed)
     growth = (after["server_mb"] - before["server_mb"]) / before["server_mb"] * 100 if before["server_mb"] else 0.0
     result["memory"] = {"before": before, "after": after, "server_growth_pct": round(growth, 1)}
+    queued = log.read_text(encoding="utf-8", errors="replace").count("Task queue depth") if log.exists() else 0
+    result["server_log"] = {"file": str(log), "task_queue_warnings": queued}
     result["setup"] = {"clients": clients, "seconds": seconds, "think_ms_mean": think_ms, "server_threads": threads or "default",
                        "build": str(build), "distinct_requests": {k: len(v) for k, v in paths.items()},
                        "load_average_at_end": os.getloadavg()}
