@@ -435,3 +435,11 @@ def test_reference_lists_answer_questions_about_works_not_about_ideas(cites_buil
         for passage_id, (kind, score) in plain.items():
             expected = score - 0.25 if penalised and kind == "references" else score
             assert penalty[passage_id][1] == pytest.approx(expected, abs=1e-3), (query, kind)
+
+
+def test_subtitle_after_full_stop_stays_in_title():
+    ref = parse_reference("Marsh, P. (2019) Streets Without Names. The Hidden Maps of Small Towns. Leeds: Northgate Press.")
+    assert ref.title == "Streets Without Names. The Hidden Maps of Small Towns"
+    assert (ref.place, ref.publisher) == ("Leeds", "Northgate Press")
+    italic = parse_reference("Marsh, P. (2019) *Streets Without Names. A Study* Leeds: Northgate.")
+    assert italic.title == "Streets Without Names. A Study"

@@ -207,13 +207,34 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
     if keyed:      # "[S1] NECF - National Evaluation … (DfES)- 3.5 year award": up to the first bracket
         cut = re.search(r"\s\(|\.\s|\s£|\s[–-]\s*\d|\s\d{4}(?:[-–]\d{1,4})?\b|$", text)
         return text[:cut.start()].strip(" .,-–:"), text[cut.start():]
+    italic = re.match(r"\*([^*]{3,300})\*", text)      # markdown italics mark the title exactly
+    if italic:
+        return italic.group(1).strip(" .,:"), text[italic.end():]
     end = len(text)
     for pattern in (r"(?<=[a-z]{3})\.(?=[A-Z][a-z])", r",\s+(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s?:\s)", r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
                     r",\s+(?=[A-Z][^,.]{3,80},?\s*(?:vol\.?\s*)?\d)"):
         match = re.search(pattern, text)
         if match and match.start() < end:
             end = match.start() + (1 if text[match.start()] == "?" else 0)
+    end = _subtitle_end(text, end)
     return text[:end].strip(" .,:"), text[end:]
+
+
+# "Place: Publisher" closing a book entry: the place is one or two capitalised words, maybe ", Country"
+PLACE_PUBLISHER_RE = re.compile(rf"\.\s+[{UPPER}][a-z]+(?:\s[{UPPER}][a-z]+)?(?:,\s[{UPPER}][a-z]+)?\s?:\s*[{UPPER}]")
+
+
+def _subtitle_end(text: str, end: int) -> int:
+    """A subtitle after a full stop stays in the title when only "Place: Publisher" follows it."""
+    if end >= len(text) or text[end] != ".":
+        return end
+    match = PLACE_PUBLISHER_RE.search(text, end + 1)
+    if not match:
+        return end
+    between = text[end + 1:match.start()]
+    if not between.strip() or len(between) > 150 or re.search(r"\d|\b[Ii]n:?\s|\([Ee]ds?\.?\)|\.\s", between):
+        return end
+    return match.start()
 
 
 def _details(ref: Reference, rest: str) -> None:
