@@ -72,12 +72,23 @@ def test_keyed_list_entries_and_a_list_with_broken_lines():
     refs = parse_references(text)
     assert [r.key for r in refs[:3]] == ["R1", "R2", "S1"]
     assert refs[1].surnames == ["Moss", "Kay"] and refs[1].year == "2017"
-    assert refs[2].surnames == [] and refs[2].year == "" and refs[2].title == "FSP - Family Support Partnership"
+    # a funded study: its acronym beside its name, the period it states as its year
+    assert refs[2].surnames == [] and refs[2].year == "2014-16"
+    assert (refs[2].acronym, refs[2].title) == ("FSP", "Family Support Partnership")
     rest = refs[3:]
     assert [r.surnames[0] for r in rest] == ["Abara", "Home Office", "Department of Health"]
     assert rest[1].authors == ["Home Office, The"]
     assert rest[0].publisher == "Prentice Hall"          # the broken line joined its entry
     assert all(text[r.start:r.end] == r.raw for r in refs)
+
+
+def test_a_keyed_entry_that_is_not_a_study_takes_no_date_from_its_text():
+    refs = parse_references("Sources to corroborate the impact\n\n"
+                            "[C1] Head of Research and Assistant Director CWDC (2007-2011)\n\n"
+                            "[C2] Letter from the Early Intervention Manager, County Council, 2012\n\n"
+                            "[C3] Smith, J. (2011) An evaluation. London: HMSO.")
+    assert [(r.key, r.year, r.acronym) for r in refs] == [("C1", "", ""), ("C2", "", ""), ("C3", "2011", "")]
+    assert refs[0].title == "Head of Research and Assistant Director CWDC"
 
 
 # --- in-text citations ------------------------------------------------------------------------------

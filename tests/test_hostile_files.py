@@ -99,9 +99,11 @@ def cyclic_page_tree() -> bytes:
                 PAGE % b"", stream(TEXT), FONT, b"<< /Type /Pages /Kids [6 0 R 2 0 R] /Count 1 >>"])
 
 
-def slow_content(operators: int = 200_000) -> bytes:
-    """12 KB compressed, minutes of layout analysis: only the wall-clock limit stops it."""
-    return one_page(b"BT /F1 1 Tf " + b"1 0 0 1 72 720 Tm (x) Tj " * operators + b"ET", compress=True)
+def slow_content(operators: int = 20_000_000) -> bytes:
+    """80 KB compressed, a minute or more of interpreting "q Q" in flat memory: only the wall-clock limit stops it.
+
+    (Drawn characters would grow memory too, and the memory limit might stop the file first.)"""
+    return one_page(b"BT /F1 1 Tf " + b"q Q " * operators + b"ET", compress=True)
 
 
 # --- the corpus ---------------------------------------------------------------------------------------

@@ -46,9 +46,10 @@ class Reference:
     surnames: list[str] = field(default_factory=list)   # "Edwards", "Department for Education and Skills"
     corporate: bool = False
     et_al: bool = False
-    year: str = ""                # "2004", "in press", "1941-1967"
+    year: str = ""                # "2004", "in press", "1941-1967"; a study's period as written: "2007-8"
     year_suffix: str = ""         # the "a" of 2004a
     title: str = ""
+    acronym: str = ""             # "NECF" of "[S1] NECF - National Evaluation of the Children's Fund"
     container: str = ""           # journal or edited book
     editors: list[str] = field(default_factory=list)
     publisher: str = ""
@@ -194,8 +195,30 @@ def parse_reference(raw: str, key: str = "", section: str = "") -> Reference:
         rest = body
     if not ref.title:
         ref.title, rest = _title(rest, keyed=bool(ref.key) and not head)
+    if ref.key and not head:
+        _study_entry(ref, rest)
     _details(ref, rest)
     return ref
+
+
+# A keyed entry naming a funded study or grant rather than a publication ("[S3] PSE - Preventing Social
+# Exclusion in Secondary Schools (ESRC) – 2007-8 (Edwards and Lunt) £90k")
+STUDY_SECTION_RE = re.compile(r"\b(?:stud(?:y|ies)|grants?|projects?|awards?|funding|programmes?)\b", re.I)
+STUDY_MARK_RE = re.compile(r"£\s?\d|\baward(?:ed)?\b|\bfunded\b|\bgrant\b", re.I)
+ACRONYM_PREFIX_RE = re.compile(r"([A-Z][A-Za-z]{0,2}[A-Z]{1,6})\s*[-–]\s*(?=[A-Z])")
+STATED_YEAR_RE = re.compile(r"(?<![\d.£$])((?:19|20)\d{2}(?:\s?[-–/]\s?\d{1,4})?)(?![\d%k])")
+
+
+def _study_entry(ref: Reference, rest: str) -> None:
+    """A study entry's acronym goes beside its name, and the year it states (its end or its period) is its year."""
+    prefix = ACRONYM_PREFIX_RE.match(ref.title)
+    if prefix and len(ref.title) > prefix.end() + 3:
+        ref.acronym, ref.title = prefix.group(1), ref.title[prefix.end():].strip()
+    if ref.year or not (STUDY_SECTION_RE.search(ref.section) or STUDY_MARK_RE.search(rest)):
+        return
+    year = STATED_YEAR_RE.search(rest)
+    if year:
+        ref.year = re.sub(r"\s|–", lambda m: "-" if m.group(0) == "–" else "", year.group(1))
 
 
 def _key(letters: str, number: str) -> str:
