@@ -7,7 +7,7 @@ the start of its title agree), in-text detection F1 (first author or body, year 
 in-text → reference resolution accuracy (in documents with a list: the entry resolved, or none,
 agrees with the gold), and "who cites this work" checks (the sources citing a work; where the gold
 says renderings must merge, exactly one work may answer). Only the documents a gold lists are scored; a
-document's citations may be scoped to the text before a phrase ({"until": "...", "author_year": [...]}).
+document's citations may be scoped to the text before or from a phrase ({"until" or "from": "...", "author_year": [...]}).
 """
 from __future__ import annotations
 
@@ -31,16 +31,16 @@ def _load(build: Path) -> dict:
     raise SystemExit(f"{build} holds no citations.json (build it with `ckg build --out {build}`)")
 
 
-def _scope_end(build: Path | None, sid: str, until: str | None) -> int | None:
-    """Offset in the built text of `until` (a phrase), where a gold covers only the part of a document before it."""
-    if not until or build is None:
+def _scope_offset(build: Path | None, sid: str, phrase: str | None) -> int | None:
+    """Offset in the built text of a phrase, where a gold covers only the part of a document before ("until") or from it ("from")."""
+    if not phrase or build is None:
         return None
     for path in (build / "current" / "documents" / f"{sid}.json", build / "documents" / f"{sid}.json"):
         if path.exists():
             text = json.loads(path.read_text(encoding="utf-8"))["text"]
-            match = re.search(r"\s+".join(map(re.escape, until.split())), text)
+            match = re.search(r"\s+".join(map(re.escape, phrase.split())), text)
             if match is None:
-                raise SystemExit(f"gold scope phrase {until!r} not found in {path}")
+                raise SystemExit(f"gold scope phrase {phrase!r} not found in {path}")
             return match.start()
     raise SystemExit(f"{build} holds no documents/{sid}.json to scope the gold of {sid}")
 
@@ -98,10 +98,11 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
             rows = [[None, "", "", k, k] for k in items.get("keyed", "").split()] + items["author_year"]
         else:
             rows = items
-        # a gold may cover a document only up to a phrase ("until"): score the citations before it
-        end = _scope_end(build, sid, items.get("until") if isinstance(items, dict) else None)
+        # a gold may cover only the part of a document before ("until") or from ("from") a phrase
+        end = _scope_offset(build, sid, items.get("until") if isinstance(items, dict) else None)
+        begin = _scope_offset(build, sid, items.get("from") if isinstance(items, dict) else None)
         predicted = [(_cite_key(c["surnames"][0] if c["surnames"] else "", c["year"] + c["year_suffix"], c["key"]), c)
-                     for c in doc["citations"] if end is None or c["start"] < end]
+                     for c in doc["citations"] if (end is None or c["start"] < end) and (begin is None or c["start"] >= begin)]
         gold_keys = [(_cite_key(r[0] or "", r[1], r[3]), r) for r in rows]
         n_pred += len(predicted)
         n_gold += len(gold_keys)
@@ -141,7 +142,8 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
     # who cites
     right = 0
     works = list(data["works"].values())
-    for check in gold["who_cites"]:
+    checks = gold.get("who_cites") or []
+    for check in checks:
         year = check["year"]
         candidates = [w for w in works if w["surnames"] and w["year"] == year.rstrip("abc") and
                       (_name_matches(check["first"], w["surnames"][0], w["corporate"]) or
@@ -154,7 +156,7 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
         right += ok
         if not ok:
             misses.append(("who cites", check, [w["id"] for w in candidates], sources))
-    who = {"right": right, "checks": len(gold["who_cites"]), "share": round(right / len(gold["who_cites"]), 4)}
+    who = {"right": right, "checks": len(checks), "share": round(right / len(checks), 4) if checks else None}
     return {"references": references, "in_text_detection": detection, "resolution": resolution, "who_cites": who}
 
 
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference parsing   F1 {r['f1']:.3f}  (P {r['precision']:.3f} R {r['recall']:.3f}; {r['tp']}/{r['gold']} gold, {r['predicted']} predicted)")
         print(f"in-text detection   F1 {d['f1']:.3f}  (P {d['precision']:.3f} R {d['recall']:.3f}; {d['tp']}/{d['gold']} gold, {d['predicted']} predicted)")
         print(f"resolution          accuracy {s['accuracy']:.3f}  ({s['right']}/{s['checked']})")
-        print(f"who cites           {w['right']}/{w['checks']} = {w['share']:.1%}")
+        print(f"who cites           {w['right']}/{w['checks']} = {w['share']:.1%}" if w["checks"] else "who cites           (no checks in this gold)")
     if args.misses:
         for miss in misses:
             print("  -", *miss, file=sys.stderr)

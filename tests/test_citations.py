@@ -125,6 +125,15 @@ def test_narrative_citations_and_what_is_not_a_citation():
     assert _cites("He left in 2012 (retired 2012) and the report Every Child Counts (2003) followed.") == []
 
 
+def test_a_body_s_reports_by_acronym_and_a_quoted_speaker():
+    assert _cites("As shown in earlier CYPU reports (2002, 2003b), the plan") == [(["CYPU"], "2002", "", ""),
+                                                                               (["CYPU"], "2003b", "", "")]
+    assert _cites("Anna Lind, Minister for Schools, said that the plan offers “a fresh start for all” (2009:14).") == \
+        [(["Lind"], "2009", "14", "")]
+    assert _cites("The minister said that the plan offers “a fresh start” (2009:14).") == []
+    assert _cites("Summer reports (2004) were late, and the Terms reports (2005) too.") == []
+
+
 def test_keyed_citations_expand_ranges_and_keep_pages():
     assert [c[3] for c in _cites("used widely [S1-3, 6][R2]")] == ["S1", "S2", "S3", "S6", "R2"]
     assert _cites("as the report says [C2, pp. 2 and 52].") == [([], "", "2 and 52", "C2")]

@@ -221,6 +221,22 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
             return [InTextCitation([body], year, suffix, False, _page(years.group("loc")), kind="narrative",
                                    start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
                     for year, suffix in _split_years(years.group("years"))]
+    by_document = DOCUMENT_OF_BODY_RE.search(squeezed)
+    if by_document and is_acronym(by_document.group(1)):
+        # "previous NECF reports (2003, 2004a)": a body's own documents, by its acronym
+        offset = before.rfind(by_document.group(1))
+        start = open_paren - len(before) + offset
+        return [InTextCitation([by_document.group(1)], year, suffix, False, _page(years.group("loc")), kind="narrative",
+                               start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
+                for year, suffix in _split_years(years.group("years"))]
+    if years.group("loc") and re.search(r"[”\"’]\s*$", before):
+        speaker = _quoted_speaker(text, open_paren)
+        if speaker:
+            # 'Margaret Hodge … said that the Bill introduces "A shift to prevention …" (2004:3)'
+            name, start = speaker
+            return [InTextCitation([name], year, suffix, False, _page(years.group("loc")), kind="narrative",
+                                   start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
+                    for year, suffix in _split_years(years.group("years"))]
     tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
     # "Van der Berg": a particle is part of the name after it
     tokens = _join_particles(tokens, before)
@@ -273,6 +289,33 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
         out.append(InTextCitation(names, year, suffix, et_al, _page(years.group("loc")), kind="narrative", start=start,
                                   end=close_paren + 1, surface=text[start:close_paren + 1]))
     return out
+
+
+# "NECF reports", "the DfES guidance": an acronym and the kind of document, right before the years
+DOCUMENT_OF_BODY_RE = re.compile(
+    r"\b([A-Z][A-Za-z]{1,7})(?:[’']s)?\s+(?:(?:final|annual|interim|first|second|third|earlier|previous|latest|national)\s+)?"
+    r"(?:reports?|guidance|reviews?|evaluations?|surveys?|white\s+paper|green\s+paper|consultation|framework|strategy|"
+    r"statistics|briefings?|papers?|publications?)$")
+REPORTING_VERB = (r"(?:said|says|argued|argues|stated|states|wrote|writes|noted|notes|observed|observes|explained|explains|"
+                  r"suggested|suggests|claimed|claims|remarked|remarks|described|describes|put\s+it|insisted|insists|"
+                  r"declared|declares|announced|announces|commented|comments)")
+SPEAKER_RE = re.compile(rf"^(?:[A-Z][a-z]+\s+)?(?P<surname>{NAME})\s*(?:,[^“\"]{{0,120}}?,)?\s+(?:has\s+|had\s+)?{REPORTING_VERB}\b")
+
+
+def _quoted_speaker(text: str, open_paren: int) -> tuple[str, int] | None:
+    """The person a sentence opens with, when they are reported as saying the quotation the years follow."""
+    window = text[max(0, open_paren - 600):open_paren]
+    starts = [m.end() for m in re.finditer(r"(?:[.!?][”’\"]?\s+|\n\s*\n\s*)(?=[A-Z])", window)]
+    sentence_start = starts[-1] if starts else 0
+    sentence = re.sub(r"\s+", " ", window[sentence_start:])
+    if not re.search(r"[“\"‘]", sentence):
+        return None
+    match = SPEAKER_RE.match(sentence)
+    if not match or match.group("surname") in NOT_NAMES or match.group("surname") in SENTENCE_STARTERS:
+        return None
+    surname = re.sub(r"[’']s$", "", match.group("surname"))
+    start = max(0, open_paren - 600) + sentence_start + len(window[sentence_start:]) - len(window[sentence_start:].lstrip())
+    return surname, start
 
 
 def _expand_keys(letters: str, body: str) -> list[str]:
