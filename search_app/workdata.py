@@ -53,7 +53,8 @@ def references(library: Library, source_id: str) -> dict[str, Any] | None:
     if refs is None:
         return None
     return {"source_id": source_id, "results": [
-        {"key": r["key"], "authors": r["authors"], "year": r["year"] + r["year_suffix"], "title": r["title"], "raw": r["raw"],
+        {"key": r["key"], "authors": r["authors"], "year": r["year"] + r["year_suffix"], "title": r["title"],
+         "acronym": r.get("acronym", ""), "raw": r["raw"],
          "work_id": r.get("work_id"), "container": r["container"], "publisher": r["publisher"], "url": r["url"],
          "section": r["section"]} for r in refs]}
 

@@ -287,6 +287,9 @@ def test_api_source_references_and_citations_fields(client):
     refs = client.get("/api/sources/impact-study/references").get_json()["results"]
     assert all(set(r) >= {"key", "authors", "year", "title", "raw", "work_id"} for r in refs)
     assert [r["key"] for r in refs] == ["R1", "R2", "R3", "S1", "S2", "C1", "C2"]
+    s1, s2 = refs[3], refs[4]       # funded studies: the acronym beside the name, the stated period as the year
+    assert (s1["acronym"], s1["title"], s1["year"]) == ("FSP", "Family Services Partnership study", "2012-14")
+    assert (s2["acronym"], s2["year"]) == ("", "")
     cites = client.get("/api/sources/impact-study/citations").get_json()["results"]
     assert all(set(c) >= {"surnames", "year", "page", "key", "context", "work_id"} for c in cites)
     c1 = next(c for c in cites if c["key"] == "C1")
