@@ -159,7 +159,7 @@ class Library:
         return export(quotes, self._source_by_id, fmt, link_base)
 
     def search_quotes(self, query: str = "", **options):
-        return self.searcher.search_quotes(query, self._quotes, **options)
+        return self.searcher.search_quotes(query, **options)
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -169,7 +169,8 @@ class Library:
         from .index.search import Searcher
 
         try:
-            return Searcher(self.root, self._passages, self._source_by_id, self._concepts, self._links, self.settings)
+            return Searcher(self.root, self._passages, self._source_by_id, self._concepts, self._links, self.settings,
+                            quotes=self._quotes)
         except (OSError, ValueError) as exc:
             raise LibraryError(str(exc)) from None
 

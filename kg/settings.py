@@ -39,6 +39,8 @@ class Settings:
     dense_weight: float = _setting(0.7, "Share of meaning (dense) in the hybrid score; the rest is keywords (BM25).")
     sentence_weight: float = _setting(0.5, "Share of the best sentence window in a passage's dense score.")
     quote_boost: float = _setting(0.1, "Added to passages holding a quotation when the query asks for a quote.")
+    quote_match_weight: float = _setting(0.3, "When the query asks for a quote, added to the passages holding the best quotations of the quote ranking, in proportion to their score against the best one.")
+    quote_match_depth: int = _setting(5, "How many of the best quotations lift their passages (quote_match_weight).")
     role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).")
     concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")

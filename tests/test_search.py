@@ -32,6 +32,21 @@ def test_quote_found_by_half_remembered_words(library):
     assert "quote" in response.results[0]["tags"]
 
 
+def test_a_query_asking_for_a_quote_also_ranks_by_the_quotations(library, tiny_build):
+    from kg.library import Library
+    from kg.settings import Settings
+
+    asked = library.search("head teacher quote about asking what the child needed", k=3).results[0]
+    quote = asked["why"]["quote"]
+    assert quote["speaker_role"] == "headteacher" and quote["text"] in asked["text"]
+    assert any(q["quote_id"] == quote["quote_id"] for q in library.quotes())
+    # no quote asked for, or the quote ranking switched off: no quotation lifts a passage
+    assert all("quote" not in r["why"] for r in library.search("asking what the child needed", k=3).results)
+    plain = Library(tiny_build, Settings.from_env().with_overrides(quote_match_weight=0.0))
+    without = plain.search("head teacher quote about asking what the child needed", k=3).results[0]
+    assert "quote" not in without["why"] and without["score"] < asked["score"]
+
+
 def test_modes_differ_and_bm25_needs_the_words(library):
     bm25 = library.search("corridor", k=5, mode="bm25")
     assert bm25.results and all("corridor" in r["text"].lower() for r in bm25.results)
@@ -138,6 +153,10 @@ def test_search_page_in_a_browser(browser, live_server):
     page.wait_for_url("**/sources/**#*")
     target = page.url.split("#", 1)[1]
     assert page.locator(f"[id='{target}']").is_visible()
+    page.goto(live_server + "/search?q=head+teacher+quote+on+what+the+child+needed")
+    page.locator("#result-1 summary").click()
+    why_quote = page.locator("#result-1 .why-quote")
+    assert why_quote.is_visible() and "headteacher" in why_quote.inner_text() and "whose job it was" in why_quote.inner_text()
     page.goto(live_server + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert "<script>alert(1)</script>" in page.locator("#q").input_value()
     assert not errors, errors

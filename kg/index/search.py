@@ -45,6 +45,7 @@ class Hit:
     keyword: float = 0.0
     concept: float = 0.0
     window_similarity: float = 0.0
+    quote_id: str | None = None        # the quotation that matched a query asking for a quote
 
 
 @dataclass
@@ -63,7 +64,8 @@ class Searcher:
     """Loaded from a release directory; thread-safe for concurrent searches."""
 
     def __init__(self, release: Path, passages: list[dict[str, Any]], sources: dict[str, dict[str, Any]],
-                 concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings):
+                 concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings,
+                 quotes: list[dict[str, Any]] | None = None):
         directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
@@ -81,6 +83,8 @@ class Searcher:
         self.sources = sources
         self.concepts = concepts
         self.links = links
+        self.quotes = quotes or []          # the build's quotations: a query asking for a quote also ranks by them
+        self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
         self.window_vectors = np.load(directory / "window_vectors.npy", mmap_mode="r")
@@ -163,7 +167,8 @@ class Searcher:
         results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
         return SearchResponse(query, mode, total, offset, results, self._facets(hits[:100]), query_concepts)
 
-    def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None) -> list[Hit]:
+    def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
+               quote_matches: bool = True) -> list[Hit]:
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
@@ -234,8 +239,32 @@ class Searcher:
                         hit.score += s.definition_boost
                 if not asks_for_works and self.passages[hit.row].get("kind") == "references":
                     hit.score -= s.reference_penalty     # a bibliography answers questions about works only
+            if wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0:
+                self._add_quote_matches(query, hits)
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
+
+    def _add_quote_matches(self, query: str, hits: list[Hit]) -> None:
+        """A query asking for a quote ("parent quote on …") also ranks passages by their quotations:
+        the best few quotes of the quote ranking lift the passages that hold them, in proportion to
+        their score against the best one."""
+        by_row = {hit.row: hit for hit in hits}
+        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._row_of.get(q.get("passage_id"), -1) in by_row]
+        if not chosen:
+            return
+        scores, _ = self._quote_scores(query, chosen, {hit.row: hit.score for hit in hits})
+        order = np.argsort(-scores, kind="stable")[:self.settings.quote_match_depth]
+        top = float(scores[order[0]])
+        if top <= 0:
+            return
+        lifted: set[int] = set()
+        for j in order:
+            hit = by_row[self._row_of[chosen[j][1]["passage_id"]]]
+            if hit.row in lifted or scores[j] <= 0:
+                continue        # a passage is lifted once, by its best quote
+            lifted.add(hit.row)
+            hit.score += self.settings.quote_match_weight * float(scores[j]) / top
+            hit.quote_id = chosen[j][1]["quote_id"]
 
     # --- quotes -------------------------------------------------------------------------------------
 
@@ -245,7 +274,7 @@ class Searcher:
     quote_weights = (0.3, 0.2, 0.05, 0.5)
     quote_role_boost = 0.2       # the query asks to hear from this speaker role ("headteacher quote on …")
 
-    def search_quotes(self, query: str, quotes: list[dict[str, Any]], k: int = 20,
+    def search_quotes(self, query: str, k: int = 20,
                       filters: dict[str, str] | None = None) -> dict[str, Any]:
         """Quotes ranked by their own words' meaning, their meaning in their setting, the words they
         share with the query and the strength of the passage around them (the passage search's own
@@ -261,9 +290,21 @@ class Searcher:
         if unknown:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(self.QUOTE_FILTERS)}")
         row_of = self._row_of
-        chosen = [(i, q) for i, q in enumerate(quotes) if self._quote_allowed(q, filters, row_of)]
+        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, filters, row_of)]
         if not query or not chosen:
             return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
+        tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
+        hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None, quote_matches=False)
+        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits})
+        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
+        results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
+        return {"query": query, "total": len(chosen), "results": results}
+
+    def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
+                      passage_score: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The score of each chosen (index, quote) for ``query``, and the similarity of its own words;
+        ``passage_score``: the passage search's scores by row."""
+        quotes = self.quotes
         roles = speaker_roles_in(query)
         topic = _quote_topic(query, roles)
         vector = self._query_vector(query)
@@ -276,18 +317,13 @@ class Searcher:
         short = np.array([len(q["text"].split()) < _SHORT_QUOTE_WORDS for _, q in chosen])
         meaning = np.where(short, _unit(_similarities(settings, rows, topic_vector)), _unit(own)) if short.any() else _unit(own)
         words = self._quote_word_overlap(quotes, [q for _, q in chosen], topic)
-        tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
-        hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None)
-        passage_score = {h.row: h.score for h in hits}
         top = max(passage_score.values(), default=1.0) or 1.0
-        context = np.array([passage_score.get(row_of.get(q.get("passage_id"), -1), 0.0) / top for _, q in chosen])
+        context = np.array([passage_score.get(self._row_of.get(q.get("passage_id"), -1), 0.0) / top for _, q in chosen])
         w_own, w_setting, w_words, w_context = self.quote_weights
         scores = w_own * meaning + w_setting * _unit(setting) + w_words * words + w_context * context
         if roles:
             scores += self.quote_role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
-        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
-        results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
-        return {"query": query, "total": len(chosen), "results": results}
+        return scores, own
 
     def _quote_vector_file(self, name: str, count: int) -> np.ndarray:
         """One of a build's quote vector files, loaded once; a build without it (or out of step with
@@ -437,6 +473,10 @@ class Searcher:
             defined = [c for c in shared if c in self._row_defines[hit.row]]
             if defined:
                 why["defines"] = defined
+        if hit.quote_id:
+            quote = self._quote_by_id.get(hit.quote_id, {})
+            why["quote"] = {"quote_id": hit.quote_id, "text": quote.get("text"), "speaker": quote.get("speaker"),
+                            "speaker_role": quote.get("speaker_role")}
         if mode != "bm25" and vector is not None:
             sentence, similarity = self._best_sentence(hit.row, vector)
             why["meaning"] = {"similarity": round(similarity if sentence else hit.window_similarity or hit.dense, 3)}
