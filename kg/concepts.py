@@ -30,6 +30,8 @@ class Concept:
     scope_note: str = ""
     notation: str = ""
     definitions: list[dict[str, Any]] = field(default_factory=list)
+    # quoted passages about the concept that do not define it (ck:sourcedDescription)
+    descriptions: list[dict[str, Any]] = field(default_factory=list)
     broader: list[str] = field(default_factory=list)
     narrower: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
@@ -66,19 +68,23 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
         def ids(predicate) -> list[str]:
             return sorted({_local(str(o)) for o in graph.objects(uri, predicate)})
 
-        definitions = []
-        for node in graph.objects(uri, SKOS.definition):
-            value = graph.value(node, RDF.value)
-            if value is None:
-                definitions.append({"text": str(node), "source_id": None, "sense": None, "citation": None})
-                continue
-            source = graph.value(node, DCTERMS.source)
-            definitions.append({
-                "text": str(value),
-                "source_id": _local(str(source)) if source else None,
-                "sense": str(graph.value(node, ck.sense) or "") or None,
-                "citation": str(graph.value(node, ck.citation) or "") or None,
-            })
+        def quoted(predicate) -> list[dict[str, Any]]:
+            out = []
+            for node in graph.objects(uri, predicate):
+                value = graph.value(node, RDF.value)
+                if value is None:
+                    out.append({"text": str(node), "source_id": None, "sense": None, "citation": None})
+                    continue
+                source = graph.value(node, DCTERMS.source)
+                out.append({
+                    "text": str(value),
+                    "source_id": _local(str(source)) if source else None,
+                    "sense": str(graph.value(node, ck.sense) or "") or None,
+                    "citation": str(graph.value(node, ck.citation) or "") or None,
+                })
+            return sorted(out, key=lambda d: (d["source_id"] or "", d["text"]))
+
+        definitions = quoted(SKOS.definition)
         coinage = []
         for node in graph.objects(uri, ck.coinage):
             source = graph.value(node, DCTERMS.source)
@@ -97,7 +103,8 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
             hidden_labels=texts(SKOS.hiddenLabel),
             scope_note=str(graph.value(uri, SKOS.scopeNote) or ""),
             notation=str(graph.value(uri, SKOS.notation) or ""),
-            definitions=sorted(definitions, key=lambda d: (d["source_id"] or "", d["text"])),
+            definitions=definitions,
+            descriptions=quoted(ck.sourcedDescription),
             broader=ids(SKOS.broader),
             narrower=ids(SKOS.narrower),
             related=ids(SKOS.related),

@@ -65,9 +65,10 @@ def ontology_graph(ontology_dir: str | Path) -> Graph:
         if path.exists():
             graph.parse(str(path), format="turtle")
     graph = skolemize(graph)
-    for node in set(graph.objects(None, SKOS.definition)):
-        if isinstance(node, URIRef) and graph.value(node, RDF.value) is not None:
-            graph.add((node, RDF.type, CK.SourcedDefinition))
+    for predicate, kind in ((SKOS.definition, CK.SourcedDefinition), (CK.sourcedDescription, CK.SourcedDescription)):
+        for node in set(graph.objects(None, predicate)):
+            if isinstance(node, URIRef) and graph.value(node, RDF.value) is not None:
+                graph.add((node, RDF.type, kind))
     for node in set(graph.objects(None, CK.coinage)):
         graph.add((node, RDF.type, CK.Coinage))
     for node in set(graph.objects(None, CK.evidence)):
@@ -238,7 +239,7 @@ def build_graph(
 
     # definitions of the curated scheme by source, to locate them in the passages
     definitions: dict[str, list[tuple[URIRef, str]]] = {}
-    for node in ontology.subjects(RDF.type, CK.SourcedDefinition):
+    for node in [*ontology.subjects(RDF.type, CK.SourcedDefinition), *ontology.subjects(RDF.type, CK.SourcedDescription)]:
         source = ontology.value(node, DCTERMS.source)
         value = ontology.value(node, RDF.value)
         if source is not None and value is not None:

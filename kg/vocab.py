@@ -53,6 +53,7 @@ class CK(DefinedNamespace):
     ParticipantQuote: URIRef
     LiteratureQuote: URIRef
     SourcedDefinition: URIRef
+    SourcedDescription: URIRef
     Coinage: URIRef
     ConceptMention: URIRef
     StudyMention: URIRef
@@ -82,6 +83,7 @@ class CK(DefinedNamespace):
     citation: URIRef
     sense: URIRef
     coinage: URIRef
+    sourcedDescription: URIRef
     coinedBy: URIRef
     introducedBy: URIRef
     evidence: URIRef

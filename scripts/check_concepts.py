@@ -7,7 +7,7 @@ What it does
 
 * parses the Turtle file with rdflib (a syntax error is reported and is fatal);
 * counts the concepts (``skos:Concept``), per family collection and per scheme;
-* checks every quotation: each ``skos:definition`` node's ``rdf:value`` and each
+* checks every quotation: each ``skos:definition`` and ``ck:sourcedDescription`` node's ``rdf:value`` and each
   ``ck:evidence`` (a literal on a ``ck:coinage`` node, or an ``rdf:value`` on an evidence
   node) must occur in the document named by its ``dcterms:source`` after normalising BOTH
   sides: markdown ``**``/``*``/``<u>``/``</u>`` and broken bullet glyphs deleted, all
@@ -16,7 +16,7 @@ What it does
   must be kept).  A stricter comparison (whitespace collapsed, a line-break hyphen either
   kept or dropped, every other character as written) is reported as a warning when it fails;
 * checks structure: every concept has a prefLabel@en, a scopeNote, at least one sourced
-  definition, skos:inScheme ckc:scheme and membership of at least one family collection;
+  definition (or, for a concept no document defines, a sourced description), skos:inScheme ckc:scheme and membership of at least one family collection;
   prefLabels are unique; the concept id is the slug of its prefLabel (warning);
   skos:broader / skos:narrower are symmetric; skos:related is symmetric (warning);
   hasTopConcept / topConceptOf agree; every ckc: IRI used as an object is defined;
@@ -141,22 +141,26 @@ def main(argv: list[str] | None = None) -> int:
         if not strict_pattern(text).search(strict_src[sid]):
             warnings.append(f"{where}: found, but hyphenation/spacing differs from cks:{sid}: {text[:90]!r}")
 
-    n_definitions = 0
-    for owner, node in g.subject_objects(SKOS.definition):
-        n_definitions += 1
-        if not isinstance(node, BNode):
-            problems.append(f"{short(owner)}: skos:definition should be a node with rdf:value and dcterms:source")
-            continue
-        vals = list(g.objects(node, RDF.value))
-        srcs = list(g.objects(node, DCTERMS.source))
-        if len(vals) != 1 or len(srcs) != 1:
-            problems.append(f"{short(owner)} definition: needs exactly one rdf:value and one dcterms:source "
-                            f"(has {len(vals)} and {len(srcs)})")
-            continue
-        check_quote(owner, "definition", vals[0], srcs[0])
-        words = len(str(vals[0]).split())
-        if not 8 <= words <= 70:
-            warnings.append(f"{short(owner)} definition has {words} words: {str(vals[0])[:70]!r}")
+    n_definitions = n_descriptions = 0
+    for predicate, what in ((SKOS.definition, "definition"), (CK.sourcedDescription, "description")):
+        for owner, node in g.subject_objects(predicate):
+            if what == "definition":
+                n_definitions += 1
+            else:
+                n_descriptions += 1
+            if not isinstance(node, BNode):
+                problems.append(f"{short(owner)}: {short(predicate)} should be a node with rdf:value and dcterms:source")
+                continue
+            vals = list(g.objects(node, RDF.value))
+            srcs = list(g.objects(node, DCTERMS.source))
+            if len(vals) != 1 or len(srcs) != 1:
+                problems.append(f"{short(owner)} {what}: needs exactly one rdf:value and one dcterms:source "
+                                f"(has {len(vals)} and {len(srcs)})")
+                continue
+            check_quote(owner, what, vals[0], srcs[0])
+            words = len(str(vals[0]).split())
+            if not 8 <= words <= 70:
+                warnings.append(f"{short(owner)} {what} has {words} words: {str(vals[0])[:70]!r}")
 
     n_evidence = 0
     for holder, ev in g.subject_objects(CK.evidence):
@@ -196,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         if not list(g.objects(c, SKOS.scopeNote)):
             problems.append(f"{short(c)}: no skos:scopeNote")
         defs = list(g.objects(c, SKOS.definition))
-        if not defs:
-            problems.append(f"{short(c)}: no skos:definition")
+        if not defs and not list(g.objects(c, CK.sourcedDescription)):
+            problems.append(f"{short(c)}: no skos:definition and no ck:sourcedDescription")
         if SCHEME not in set(g.objects(c, SKOS.inScheme)):
             problems.append(f"{short(c)}: not skos:inScheme ckc:scheme")
         if not any(True for _ in g.subjects(SKOS.member, c)):
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"WARNING: {w}")
     for p in problems:
         print(f"PROBLEM: {p}")
-    print(f"{len(concepts)} concepts ({len(levels)} in ckc:prevention-levels); {n_definitions} definitions "
+    print(f"{len(concepts)} concepts ({len(levels)} in ckc:prevention-levels); {n_definitions} definitions, {n_descriptions} descriptions "
           f"({len(multi)} concepts with more than one, {len(senses)} with ck:sense-tagged senses); "
           f"{n_evidence} coinage evidence quotations on {len(coined)} concepts; "
           f"{len(warnings)} warnings; {len(problems)} problems")

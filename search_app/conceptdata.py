@@ -35,7 +35,8 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?concept ?definition ?text ?source ?passage ?page ?label WHERE {
-  ?concept skos:definition ?definition . ?definition rdf:value ?text ; dcterms:source ?source .
+  { ?concept skos:definition ?definition } UNION { ?concept ck:sourcedDescription ?definition }
+  ?definition rdf:value ?text ; dcterms:source ?source .
   OPTIONAL { ?definition prov:wasQuotedFrom ?passage }
   OPTIONAL { ?definition ck:page ?page }
   OPTIONAL { ?definition ck:pageLabel ?label }
@@ -171,11 +172,13 @@ def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
     return {"label": label, "results": results}
 
 
-def _definitions(ix: KnowledgeIndex, concept: dict[str, Any]) -> list[dict[str, Any]]:
+def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "definitions") -> list[dict[str, Any]]:
+    """The concept's definitions (or, with ``field="descriptions"``, its quoted descriptions), plainest
+    first, each with its passage, page and a ready citation."""
     from kg.concepts import rank_definitions
 
     out = []
-    for definition in rank_definitions(concept["id"], concept.get("definitions") or [], ix.resolver.matcher):
+    for definition in rank_definitions(concept["id"], concept.get(field) or [], ix.resolver.matcher):
         source_id = definition.get("source_id")
         place = ix.definition_places.get((concept["id"], source_id or "", definition["text"]), {})
         source = ix.sources.get(source_id or "")
@@ -225,6 +228,8 @@ def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
         "notation": concept.get("notation") or None,
         "scope_note": concept.get("scope_note") or None,
         "definitions": _definitions(ix, concept),
+        # what the sources say about it without defining it (all a concept no source defines has)
+        "descriptions": _definitions(ix, concept, "descriptions"),
         "broader": list(concept.get("broader") or []),
         "narrower": list(concept.get("narrower") or []),
         "related": list(concept.get("related") or []),
@@ -294,7 +299,7 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
         source = ix.sources.get(passage["source_id"]) or {}
         top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
                     "page_marker": page_marker(passage["page"], passage["page_label"])})
-    for definition in data["definitions"]:
+    for definition in data["definitions"] + data["descriptions"]:
         definition["page_marker"] = page_marker(definition["page"], definition["page_label"])
     for coinage in data["coined_by"]:
         source = ix.sources.get(coinage["source_id"] or "")

@@ -323,6 +323,20 @@ def test_concept_api_has_every_documented_field(gclient):
     assert body["coined_by"] and body["coined_by"][0]["by"][0]["name"] == "Anne Edwards"
 
 
+def test_a_concept_no_source_defines_shows_descriptions_not_definitions(gclient, glib):
+    body = gclient.get("/api/concepts/relational-expertise").get_json()
+    assert body["definitions"] == []          # the impact case study names it, it does not define it
+    assert body["descriptions"] and all(set(d) >= {"text", "source_id", "page", "passage_id", "cite"} for d in body["descriptions"])
+    assert any("called for a new 'relational expertise'" in d["text"] for d in body["descriptions"])
+    # and a description does not make its passage a defining one
+    passages = gclient.get("/api/concepts/relational-expertise").get_json()["passages"]
+    assert not any(p["defines"] for p in passages)
+    # every concept quotes its sources: definitions, or descriptions where none defines it
+    for concept_id in glib.concepts():
+        detail = gclient.get(f"/api/concepts/{concept_id}").get_json()
+        assert detail["definitions"] or detail["descriptions"], concept_id
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}

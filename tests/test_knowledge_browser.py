@@ -33,6 +33,19 @@ def test_concept_page(page, graph_server):  # noqa: F811
     page.problems.assert_clean()
 
 
+def test_a_concept_no_source_defines_says_so(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/relational-expertise")
+    expect(page.locator(".definitions .no-definition")).to_contain_text("No source in the library defines relational expertise")
+    expect(page.locator(".definitions .definition")).to_have_count(0)
+    description = page.locator(".descriptions .description").first
+    expect(description).to_contain_text("relational expertise")
+    description.locator(".cite summary").click()
+    expect(description.locator(".cite summary")).to_have_text("Cite this description")
+    page.problems.assert_clean()
+
+
 def test_competing_definitions_side_by_side(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 
