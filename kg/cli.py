@@ -427,6 +427,12 @@ def concept(label, build_dir, as_json) -> None:
         where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
         sense = f" [{d['sense']} sense]" if d["sense"] else ""
         click.echo(f"\n  “{d['text']}”{sense}\n    — {d['source_title']}{where}")
+    if not data["definitions"]:
+        click.echo(f"\nNo source in the library defines {data['pref_label']}"
+                   + ("; what the sources say about it:" if data["descriptions"] else "."))
+        for d in data["descriptions"]:
+            where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
+            click.echo(f"\n  “{d['text']}”\n    — {d['source_title']}{where}")
     for c in data["coined_by"]:
         who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
         click.echo(f"\ncoined by {who}" + (f" ({c['citation']})" if c["citation"] else ""))

@@ -308,6 +308,9 @@ def test_cli_concept(graph_build):
     text = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "heavy end prevention", "--build", str(graph_build)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert text.returncode == 0 and text.stdout.startswith("heavy-end prevention")
+    undefined = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "relational expertise", "--build", str(graph_build)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "No source in the library defines relational expertise; what the sources say about it:" in undefined.stdout
     missing = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "qqqqzzzz", "--build", str(graph_build)],
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and "no concept matches" in missing.stderr
