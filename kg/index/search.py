@@ -239,7 +239,7 @@ class Searcher:
                         hit.score += s.definition_boost
                 if not asks_for_works and self.passages[hit.row].get("kind") == "references":
                     hit.score -= s.reference_penalty     # a bibliography answers questions about works only
-            if wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0:
+            if wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0 and s.quote_match_depth > 0:
                 self._add_quote_matches(query, hits)
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits
