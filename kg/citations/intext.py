@@ -218,25 +218,18 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
     for body in bodies:        # a body the document's list names: "the Dartington Social Research Unit (2004)"
         if squeezed.endswith(" " + body) or squeezed == body:
             start = open_paren - (len(before) - len(before.rstrip())) - len(body)
-            return [InTextCitation([body], year, suffix, False, _page(years.group("loc")), kind="narrative",
-                                   start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
-                    for year, suffix in _split_years(years.group("years"))]
+            return _narrative_citations(text, [body], False, years, start, close_paren)
     by_document = DOCUMENT_OF_BODY_RE.search(squeezed)
     if by_document and is_acronym(by_document.group(1)):
         # "previous NECF reports (2003, 2004a)": a body's own documents, by its acronym
-        offset = before.rfind(by_document.group(1))
-        start = open_paren - len(before) + offset
-        return [InTextCitation([by_document.group(1)], year, suffix, False, _page(years.group("loc")), kind="narrative",
-                               start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
-                for year, suffix in _split_years(years.group("years"))]
+        start = open_paren - len(before) + before.rfind(by_document.group(1))
+        return _narrative_citations(text, [by_document.group(1)], False, years, start, close_paren)
     if years.group("loc") and re.search(r"[”\"’]\s*$", before):
         speaker = _quoted_speaker(text, open_paren)
         if speaker:
             # 'Margaret Hodge … said that the Bill introduces "A shift to prevention …" (2004:3)'
             name, start = speaker
-            return [InTextCitation([name], year, suffix, False, _page(years.group("loc")), kind="narrative",
-                                   start=start, end=close_paren + 1, surface=text[start:close_paren + 1])
-                    for year, suffix in _split_years(years.group("years"))]
+            return _narrative_citations(text, [name], False, years, start, close_paren)
     tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
     # "Van der Berg": a particle is part of the name after it
     tokens = _join_particles(tokens, before)
@@ -284,11 +277,15 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
             and not preceding.endswith((".", ":", ";", "?", "!")):
         return []          # "The Resourceful Leader (2011)": a longer capitalised title
     start = open_paren - len(before) + chosen[0].start()
-    out = []
-    for year, suffix in _split_years(years.group("years")):
-        out.append(InTextCitation(names, year, suffix, et_al, _page(years.group("loc")), kind="narrative", start=start,
-                                  end=close_paren + 1, surface=text[start:close_paren + 1]))
-    return out
+    return _narrative_citations(text, names, et_al, years, start, close_paren)
+
+
+def _narrative_citations(text: str, names: list[str], et_al: bool, years: re.Match, start: int,
+                         close_paren: int) -> list[InTextCitation]:
+    """One narrative citation per year of the parenthesis, from the names at ``start`` to its closing bracket."""
+    return [InTextCitation(names, year, suffix, et_al, _page(years.group("loc")), kind="narrative", start=start,
+                           end=close_paren + 1, surface=text[start:close_paren + 1])
+            for year, suffix in _split_years(years.group("years"))]
 
 
 # "NECF reports", "the DfES guidance": an acronym and the kind of document, right before the years
@@ -304,18 +301,18 @@ SPEAKER_RE = re.compile(rf"^(?:[A-Z][a-z]+\s+)?(?P<surname>{NAME})\s*(?:,[^“\"
 
 def _quoted_speaker(text: str, open_paren: int) -> tuple[str, int] | None:
     """The person a sentence opens with, when they are reported as saying the quotation the years follow."""
-    window = text[max(0, open_paren - 600):open_paren]
+    window_start = max(0, open_paren - 600)
+    window = text[window_start:open_paren]
     starts = [m.end() for m in re.finditer(r"(?:[.!?][”’\"]?\s+|\n\s*\n\s*)(?=[A-Z])", window)]
-    sentence_start = starts[-1] if starts else 0
-    sentence = re.sub(r"\s+", " ", window[sentence_start:])
+    raw = window[starts[-1] if starts else 0:]
+    sentence = re.sub(r"\s+", " ", raw)
     if not re.search(r"[“\"‘]", sentence):
         return None
     match = SPEAKER_RE.match(sentence)
     if not match or match.group("surname") in NOT_NAMES or match.group("surname") in SENTENCE_STARTERS:
         return None
     surname = re.sub(r"[’']s$", "", match.group("surname"))
-    start = max(0, open_paren - 600) + sentence_start + len(window[sentence_start:]) - len(window[sentence_start:].lstrip())
-    return surname, start
+    return surname, open_paren - len(raw.lstrip())
 
 
 def _expand_keys(letters: str, body: str) -> list[str]:

@@ -218,7 +218,7 @@ def _study_entry(ref: Reference, rest: str) -> None:
         return
     year = STATED_YEAR_RE.search(rest)
     if year:
-        ref.year = re.sub(r"\s|–", lambda m: "-" if m.group(0) == "–" else "", year.group(1))
+        ref.year = re.sub(r"\s", "", year.group(1)).replace("–", "-")
 
 
 def _key(letters: str, number: str) -> str:
