@@ -84,7 +84,6 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
                 })
             return sorted(out, key=lambda d: (d["source_id"] or "", d["text"]))
 
-        definitions = quoted(SKOS.definition)
         coinage = []
         for node in graph.objects(uri, ck.coinage):
             source = graph.value(node, DCTERMS.source)
@@ -103,7 +102,7 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
             hidden_labels=texts(SKOS.hiddenLabel),
             scope_note=str(graph.value(uri, SKOS.scopeNote) or ""),
             notation=str(graph.value(uri, SKOS.notation) or ""),
-            definitions=definitions,
+            definitions=quoted(SKOS.definition),
             descriptions=quoted(ck.sourcedDescription),
             broader=ids(SKOS.broader),
             narrower=ids(SKOS.narrower),
