@@ -224,9 +224,12 @@ class Searcher:
             speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
             asked = set(query_concepts)
             asks_for_works = bool(_WORKS_INTENT_RE.search(query))
-            for hit in hits:
+            keyword_rank = _ranks([h.keyword for h in hits])
+            for hit, rank in zip(hits, keyword_rank):
                 dense_norm = (hit.dense - lo) / (hi - lo) if hi > lo else 0.0
                 hit.score = s.dense_weight * dense_norm + (1 - s.dense_weight) * hit.keyword
+                if hit.keyword > 0:
+                    hit.score += s.keyword_rank_boost / (1 + rank)
                 if wants_quote and self._row_voices[hit.row]:
                     hit.score += s.quote_boost
                 if speaker_roles and speaker_roles[0] in self._row_roles[hit.row]:
@@ -563,6 +566,14 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+def _ranks(values: list[float]) -> np.ndarray:
+    """0 for the largest value, 1 for the next… (ties keep their order)."""
+    order = np.argsort(-np.asarray(values, dtype=float), kind="stable")
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order))
+    return ranks
 
 
 def _similarities(vectors: np.ndarray, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
