@@ -300,29 +300,39 @@ def quotes(query, speaker_role, source, kind, k, build_dir, as_json) -> None:
 
 
 @main.command("eval", context_settings=CONTEXT)
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scorer", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The scorer (score.py) whose relevance rule is used [default: score.py beside QUERIES].")
+              help="The scorer (score.py) whose relevance rule is used [default: score.py beside the first QUERIES file].")
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Modes to compare.")
 @click.option("-k", "k", type=int, default=10, show_default=True)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--misses", is_flag=True, help="List the queries whose answer is not in the top 5 (hybrid).")
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
-    """Score bm25, dense and hybrid search on a query set with the shared scorer's rule
-    (S@1, S@5, MRR@10, nDCG@10), e.g. `ckg eval ../shared/eval/queries-dev.json`."""
+    """Score bm25, dense and hybrid search on one or more query sets, taken together, with the
+    shared scorer's rule (S@1, S@5, MRR@10, nDCG@10), e.g. `ckg eval ../shared/eval/queries-dev.json`."""
     import importlib.util
 
-    scorer = scorer or queries.parent / "score.py"
+    scorer = scorer or queries[0].parent / "score.py"
     if not scorer.exists():
         raise click.BadParameter(f"{scorer} not found; pass --scorer PATH/score.py", param_hint="--scorer")
     spec = importlib.util.spec_from_file_location("ckg_eval_scorer", scorer)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    try:
-        items = json.loads(queries.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"{queries} is not valid JSON ({exc})") from None
+    items: list[dict] = []
+    seen: dict[str, Path] = {}
+    for path in queries:
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"{path} is not valid JSON ({exc})") from None
+        if not isinstance(loaded, list) or not all(isinstance(q, dict) and {"id", "query", "gold"} <= set(q) for q in loaded):
+            raise click.BadParameter(f"{path} must be a list of objects with id, query and gold")
+        for item in loaded:
+            if item["id"] in seen:
+                raise click.BadParameter(f"query id {item['id']!r} is in both {seen[item['id']]} and {path}; ids must be unique")
+            seen[item["id"]] = path
+        items += loaded
     library = _library(build_dir)
     table: dict[str, dict] = {}
     missed: list = []

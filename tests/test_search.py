@@ -131,6 +131,17 @@ def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]
     assert set(metrics) == {"bm25", "dense", "hybrid"} and metrics["hybrid"]["all"]["S@1"] == 1.0
+    # several query sets are scored together; an id in two of them is refused, naming both files
+    unanswerable = [{"id": "t2", "query": "quantum chromodynamics", "gold": ["no passage holds this sentence"]}]
+    (tmp_path / "more.json").write_text(json.dumps(unanswerable), encoding="utf-8")
+    both = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "more.json"), "--build", str(tiny_build),
+                                 "--json", "--modes", "hybrid"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["metrics"]["hybrid"]["all"] == {"n": 2, "S@1": 0.5}
+    (tmp_path / "again.json").write_text(json.dumps(queries), encoding="utf-8")
+    clash = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "again.json"), "--build", str(tiny_build)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert clash.returncode != 0 and "'t1'" in clash.stderr and "again.json" in clash.stderr
 
 
 @pytest.mark.browser
