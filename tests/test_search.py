@@ -47,6 +47,24 @@ def test_a_query_asking_for_a_quote_also_ranks_by_the_quotations(library, tiny_b
     assert "quote" not in without["why"] and without["score"] < asked["score"]
 
 
+def test_the_keyword_rankings_first_passage_is_lifted(tiny_build):
+    """keyword_rank_boost is added, whole, to the passage BM25 ranks first and, divided by its
+    rank, to the next ones; a large one puts the keyword ranking's first passage first."""
+    from kg.library import Library
+    from kg.settings import Settings
+
+    query = "informal conversations between colleagues in the corridor"
+    off = Library(tiny_build, Settings.from_env().with_overrides(keyword_rank_boost=0.0))
+    on = Library(tiny_build, Settings.from_env().with_overrides(keyword_rank_boost=0.5))
+    first_by_words = off.search(query, k=1, mode="bm25").results[0]["passage_id"]
+    before = {r["passage_id"]: r["score"] for r in off.search(query, k=20).results}
+    after = {r["passage_id"]: r["score"] for r in on.search(query, k=20).results}
+    assert after[first_by_words] == pytest.approx(before[first_by_words] + 0.5, abs=2e-3)
+    assert on.search(query, k=1).results[0]["passage_id"] == first_by_words
+    second_by_words = off.search(query, k=2, mode="bm25").results[1]["passage_id"]
+    assert after[second_by_words] == pytest.approx(before[second_by_words] + 0.25, abs=2e-3)
+
+
 def test_modes_differ_and_bm25_needs_the_words(library):
     bm25 = library.search("corridor", k=5, mode="bm25")
     assert bm25.results and all("corridor" in r["text"].lower() for r in bm25.results)
