@@ -45,7 +45,7 @@ class Settings:
     concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
     keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.")
-    reference_penalty: float = _setting(0.1, "Taken from reference-list passages unless the query asks about works or citations (names a year, 'cites', 'references'…).")
+    reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).")
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.")
     max_results: int = _setting(100, "Largest k (results per page) a search may ask for.")
     graph_validate: bool = _setting(True, "Validate the knowledge graph against ontology/shapes.ttl during `ckg build` (result in graph.json).")

@@ -47,6 +47,17 @@ def test_a_query_asking_for_a_quote_also_ranks_by_the_quotations(library, tiny_b
     assert "quote" not in without["why"] and without["score"] < asked["score"]
 
 
+def test_reference_lists_step_back_but_lists_of_funded_studies_do_not():
+    from kg.index.search import is_bibliography
+
+    assert is_bibliography({"kind": "references", "heading": "References", "text": "Edwards, A. (2005) Relational agency."})
+    assert is_bibliography({"kind": "references", "heading": "Key outputs", "text": "[R1] Edwards, A. (2009)."})
+    assert not is_bibliography({"kind": "references", "heading": "Studies since 2005 (Edwards' arrival in Oxford)",
+                                "text": "[S1] NECF - National Evaluation of the Children's Fund (DfES) £6m"})
+    assert not is_bibliography({"kind": "references", "heading": "Research grants", "text": "[G1] LIW (ESRC) £1.2m"})
+    assert not is_bibliography({"kind": "text", "heading": "References", "text": "As the references show…"})
+
+
 def test_the_keyword_rankings_first_passage_is_lifted(tiny_build):
     """keyword_rank_boost is added, whole, to the passage BM25 ranks first and, divided by its
     rank, to the next ones; a large one puts the keyword ranking's first passage first."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
@@ -112,6 +113,7 @@ class Searcher:
         self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
         self._concept_rows = self._rows_by_concept()
+        self._row_bibliography = [is_bibliography(p) for p in self.passages]
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
 
     def _rows_by_concept(self) -> dict[str, np.ndarray]:
@@ -240,7 +242,7 @@ class Searcher:
                     hit.score += s.concept_boost * hit.concept
                     if asked & self._row_defines[hit.row]:
                         hit.score += s.definition_boost
-                if not asks_for_works and self.passages[hit.row].get("kind") == "references":
+                if not asks_for_works and self._row_bibliography[hit.row]:
                     hit.score -= s.reference_penalty     # a bibliography answers questions about works only
             if wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0 and s.quote_match_depth > 0:
                 self._add_quote_matches(query, hits)
@@ -566,6 +568,12 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+def is_bibliography(passage: dict[str, Any]) -> bool:
+    """A reference-list passage, less the lists of funded studies ("Studies since 2005: [S1] NECF …
+    £6m"): those answer questions about studies, funders and grants, not only about works."""
+    return passage.get("kind") == "references" and not STUDY_SECTION_RE.search(passage.get("heading") or "")
 
 
 def _ranks(values: list[float]) -> np.ndarray:
