@@ -17,6 +17,7 @@ from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
 from .embed import load_embedder
+from .embed_onnx import load_query_encoder
 from .keyword import KeywordIndex
 from .text import tokenize, word_terms
 
@@ -105,6 +106,11 @@ class Searcher:
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
         self.embedder = load_embedder(self.manifest["model"])
+        if settings.query_encoder == "onnx":
+            cache = Path(settings.cache_dir or (release.parent.parent / "cache"))
+            self.embedder = load_query_encoder(self.embedder, cache, max(1, int(getattr(settings, "serve_math_threads", 1))))
+        elif settings.query_encoder != "torch":
+            raise ValueError(f"setting query_encoder must be onnx or torch, not {settings.query_encoder!r}")
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
@@ -113,7 +119,8 @@ class Searcher:
         self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
         self._concept_rows = self._rows_by_concept()
-        self._row_bibliography = [is_bibliography(p) for p in self.passages]
+        self._bibliography = np.array([is_bibliography(p) for p in self.passages], dtype=np.float64)
+        self._voices = np.array(self._row_voices, dtype=np.float64)
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
 
     def _rows_by_concept(self) -> dict[str, np.ndarray]:
@@ -181,15 +188,17 @@ class Searcher:
                 keyword = keyword + 0.3 * extra * (keyword.max() or extra.max()) / extra.max()
         vector = self._query_vector(query) if mode != "bm25" else None
 
-        candidates: set[int] = set()
+        found: list[np.ndarray] = []
         if mode != "dense":
-            candidates.update(int(i) for i in _top(keyword, _CANDIDATES) if keyword[i] > 0)
+            top = _top(keyword, _CANDIDATES)
+            found.append(top[keyword[top] > 0])
         if vector is not None:
             _, rows = self.passage_index.search(vector[None, :], _CANDIDATES)
-            candidates.update(int(i) for i in rows[0] if i >= 0)
+            found.append(rows[0][rows[0] >= 0])
             if self.window_index.size:
                 _, windows = self.window_index.search(vector[None, :], _CANDIDATES)
-                candidates.update(int(self.window_owner[w]) for w in windows[0] if w >= 0)
+                found.append(self.window_owner[windows[0][windows[0] >= 0]])
+        candidates: set[int] = set(np.unique(np.concatenate(found)).tolist()) if found else set()
         for cid in query_concepts:
             linked = self._concept_rows.get(cid, np.zeros(0, np.int64))
             if allowed is not None:
@@ -202,52 +211,47 @@ class Searcher:
         if not candidates:
             return []
         rows = np.fromiter(sorted(candidates), dtype=np.int64)
-        hits = [Hit(int(r), 0.0) for r in rows]
+        count = len(rows)
+        window_sim = np.zeros(count)
+        dense = np.zeros(count)
         if vector is not None:
-            passage_sim = np.asarray(self.passage_vectors[rows] @ vector)
-            best_sim = self._best_windows(rows, vector, passage_sim)
-            for hit, sim, window_sim in zip(hits, passage_sim, best_sim):
-                hit.window_similarity = float(window_sim)
-                hit.dense = (1 - s.sentence_weight) * float(sim) + s.sentence_weight * hit.window_similarity
-        top_keyword = float(keyword[rows].max()) if len(rows) else 0.0
-        for hit in hits:
-            hit.keyword = float(keyword[hit.row] / top_keyword) if top_keyword > 0 else 0.0
+            passage_sim = np.asarray(self.passage_vectors[rows] @ vector, dtype=np.float64)
+            window_sim = self._best_windows(rows, vector, passage_sim).astype(np.float64)
+            dense = (1 - s.sentence_weight) * passage_sim + s.sentence_weight * window_sim
+        top_keyword = float(keyword[rows].max()) if count else 0.0
+        words = (keyword[rows] / top_keyword).astype(np.float64) if top_keyword > 0 else np.zeros(count)
+        concept = np.zeros(count)
         if mode == "bm25":
-            hits = [h for h in hits if h.keyword > 0]
-            for hit in hits:
-                hit.score = hit.keyword
+            keep = words > 0
+            rows, dense, window_sim, words, concept = rows[keep], dense[keep], window_sim[keep], words[keep], concept[keep]
+            score = words.copy()
         elif mode == "dense":
-            for hit in hits:
-                hit.score = hit.dense
+            score = dense.copy()
         else:
-            dense = np.array([h.dense for h in hits])
             lo, hi = float(dense.min()), float(dense.max())
-            wants_quote = bool(_QUOTE_INTENT_RE.search(query))
+            dense_norm = (dense - lo) / (hi - lo) if hi > lo else np.zeros(count)
+            score = s.dense_weight * dense_norm + (1 - s.dense_weight) * words
+            score += np.where(words > 0, s.keyword_rank_boost / (1 + _ranks(words)), 0.0)
+            if _QUOTE_INTENT_RE.search(query):
+                score += s.quote_boost * self._voices[rows]
             speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
+            if speaker_roles:
+                score += s.role_boost * np.array([speaker_roles[0] in self._row_roles[r] for r in rows.tolist()])
             asked = set(query_concepts)
-            asks_for_works = bool(_WORKS_INTENT_RE.search(query))
-            keyword_rank = _ranks([h.keyword for h in hits])
-            for hit, rank in zip(hits, keyword_rank):
-                dense_norm = (hit.dense - lo) / (hi - lo) if hi > lo else 0.0
-                hit.score = s.dense_weight * dense_norm + (1 - s.dense_weight) * hit.keyword
-                if hit.keyword > 0:
-                    hit.score += s.keyword_rank_boost / (1 + rank)
-                if wants_quote and self._row_voices[hit.row]:
-                    hit.score += s.quote_boost
-                if speaker_roles and speaker_roles[0] in self._row_roles[hit.row]:
-                    hit.score += s.role_boost
-                if asked:
-                    shared = asked & set(self._row_concepts[hit.row])
-                    hit.concept = len(shared) / len(asked)
-                    hit.score += s.concept_boost * hit.concept
-                    if asked & self._row_defines[hit.row]:
-                        hit.score += s.definition_boost
-                if not asks_for_works and self._row_bibliography[hit.row]:
-                    hit.score -= s.reference_penalty     # a bibliography answers questions about works only
-            if wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0 and s.quote_match_depth > 0:
-                self._add_quote_matches(query, hits)
-        hits.sort(key=lambda h: (-h.score, h.row))
-        return hits
+            if asked:
+                concept = np.array([len(asked.intersection(self._row_concepts[r])) / len(asked) for r in rows.tolist()])
+                score += s.concept_boost * concept
+                score += s.definition_boost * np.array([bool(asked & self._row_defines[r]) for r in rows.tolist()])
+            if not _WORKS_INTENT_RE.search(query):
+                score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
+        hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws)
+                for r, sc, d, w, c, ws in zip(rows.tolist(), score.tolist(), dense.tolist(), words.tolist(),
+                                              concept.tolist(), window_sim.tolist())]
+        if (mode == "hybrid" and quote_matches and self.quotes and s.quote_match_weight > 0 and s.quote_match_depth > 0
+                and _QUOTE_INTENT_RE.search(query)):
+            self._add_quote_matches(query, hits)
+        order = np.lexsort((rows, -np.array([h.score for h in hits])))
+        return [hits[i] for i in order.tolist()]
 
     def _add_quote_matches(self, query: str, hits: list[Hit]) -> None:
         """A query asking for a quote ("parent quote on …") also ranks passages by their quotations:
@@ -405,8 +409,7 @@ class Searcher:
         vector = self._vectors.get(query)
         if vector is None:
             vector = self.embedder.encode([query])[0]
-            if len(self._vectors) >= 2048:
-                self._vectors.pop(next(iter(self._vectors)))
+            _make_room(self._vectors, 2048)
             self._vectors[query] = vector
         return vector
 
@@ -508,13 +511,22 @@ class Searcher:
         }
 
     def _window_text(self, row: int, window_row: int) -> str | None:
-        """The sentence window behind a window vector (recomputed: windows are derived from the text)."""
-        from .build import sentence_windows
-
-        windows = sentence_windows(self.passages[row]["text"])
+        """The sentence window behind a window vector (windows are derived from the text, not stored)."""
+        windows = self._windows_of(row)
         start, _ = self.window_bounds[row]
         index = window_row - start
         return windows[index] if 0 <= index < len(windows) else None
+
+    def _windows_of(self, row: int) -> list[str]:
+        """A passage's sentence windows, kept for the most recently shown passages."""
+        from .build import sentence_windows
+
+        cache = self.__dict__.setdefault("_window_texts", {})
+        windows = cache.get(row)
+        if windows is None:
+            _make_room(cache, 4096)
+            windows = cache[row] = sentence_windows(self.passages[row]["text"])
+        return windows
 
     def _facets(self, hits: list[Hit]) -> dict[str, list[dict[str, Any]]]:
         counters: dict[str, Counter] = {name: Counter() for name in ("source", "type", "concept", "kind", "year")}
@@ -548,6 +560,15 @@ def _filter_matches(key: str, value: Any, wanted: set[str]) -> bool:
     if key in ("study", "kind"):
         return bool(wanted & value)
     return value in wanted
+
+
+def _make_room(cache: dict, size: int) -> None:
+    """Drops the oldest entry of a bounded cache that is full (safe when requests race for it)."""
+    if len(cache) >= size:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):
+            pass
 
 
 def _top(scores: np.ndarray, count: int) -> np.ndarray:
