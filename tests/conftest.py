@@ -22,6 +22,16 @@ def pytest_configure(config):
     embedded once, however many builds the tests make."""
     if "CKG_CACHE_DIR" not in os.environ:
         os.environ["CKG_CACHE_DIR"] = tempfile.mkdtemp(prefix="ckg-test-cache-")
+        config._ckg_own_cache = os.environ["CKG_CACHE_DIR"]
+
+
+def pytest_unconfigure(config):
+    """The run's own cache (embeddings, the exported ONNX query encoder: ~100 MB) goes with it."""
+    own = getattr(config, "_ckg_own_cache", None)
+    if own:
+        import shutil
+
+        shutil.rmtree(own, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
