@@ -597,7 +597,7 @@ def is_bibliography(passage: dict[str, Any]) -> bool:
     return passage.get("kind") == "references" and not STUDY_SECTION_RE.search(passage.get("heading") or "")
 
 
-def _ranks(values: list[float]) -> np.ndarray:
+def _ranks(values: np.ndarray | list[float]) -> np.ndarray:
     """0 for the largest value, 1 for the next… (ties keep their order)."""
     order = np.argsort(-np.asarray(values, dtype=float), kind="stable")
     ranks = np.empty(len(order), dtype=np.int64)
