@@ -75,7 +75,7 @@ class OnnxQueryEncoder:
         options.log_severity_level = 3
         try:
             self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:     # a damaged or foreign file: export again once
+        except Exception as exc:     # a damaged or foreign file: removed, so the next load exports it anew
             path.unlink(missing_ok=True)
             raise OnnxUnavailable(f"{path} could not be opened ({exc}); it was removed and is exported again next time") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}

@@ -108,7 +108,7 @@ class Searcher:
         self.embedder = load_embedder(self.manifest["model"])
         if settings.query_encoder == "onnx":
             cache = Path(settings.cache_dir or (release.parent.parent / "cache"))
-            self.embedder = load_query_encoder(self.embedder, cache, max(1, int(getattr(settings, "serve_math_threads", 1))))
+            self.embedder = load_query_encoder(self.embedder, cache, max(1, settings.serve_math_threads))
         elif settings.query_encoder != "torch":
             raise ValueError(f"setting query_encoder must be onnx or torch, not {settings.query_encoder!r}")
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
