@@ -6,7 +6,7 @@
    lookup (``GET /api/concepts?label=`` on the Flask test client); it counts when the first result is the
    expected concept.
 2. **Definitions** — for each query, the first result shows a definition (``GET /api/concepts/<id>``)
-   whose text occurs verbatim (up to whitespace) in a passage of the cited source, and that definition
+   whose text occurs verbatim (up to case, punctuation and spacing, as the graph locates quotations) in a passage of the cited source, and that definition
    was judged, by reading the passage, to be a real definition (the ``definitions`` judgements of the
    data file). A wrong first result fails this check too.
 3. **Linking** — the build's links (mentions and definitional passages) of the passages of
@@ -27,6 +27,14 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def _ws(text: str) -> str:
     return " ".join(text.split())
+
+
+def _letters(text: str) -> str:
+    """A text as the graph locates quotations in passages: letters and digits only, case folded
+    (a list's bullets, which the cleaner drops from passages, do not count against a quotation)."""
+    from kg.graph import _squash_map
+
+    return _squash_map(text)[0]
 
 
 def judgement_key(concept_id: str, text: str) -> str:
@@ -51,8 +59,8 @@ def resolution(client, library, labels: dict[str, Any]) -> dict[str, Any]:
             for rank, definition in enumerate(detail.get("definitions") or []):
                 source = definition.get("source_id")
                 if source not in passages_by_source:
-                    passages_by_source[source] = [_ws(p["text"]) for p in library.passages(source)] if source else []
-                verbatim = any(_ws(definition["text"]) in text for text in passages_by_source[source])
+                    passages_by_source[source] = [_letters(p["text"]) for p in library.passages(source)] if source else []
+                verbatim = any(_letters(definition["text"]) in text for text in passages_by_source[source])
                 key = judgement_key(top, definition["text"])
                 if not verbatim:
                     reasons.append(f"not verbatim in {source}: {key}")

@@ -123,6 +123,13 @@ def test_a_typo_is_forgiven_but_not_a_different_number(resolver):
     assert top(resolver, "the four levels of prevention") == "prevention"    # not the fourth level
 
 
+def test_a_text_naming_two_concepts_resolves_first_to_the_one_it_is_mostly_about(resolver):
+    found = resolver.resolve("CHAT and relational agency")
+    ids = [r["id"] for r in found]
+    assert ids[0] == "relational-agency" and "cultural-historical-activity-theory" in ids[1:]
+    assert top(resolver, "relational agency in CHAT") == "relational-agency"
+
+
 def test_nothing_for_an_empty_label(resolver):
     assert resolver.resolve("   ") == []
 
