@@ -88,9 +88,14 @@ def test_shapes_catch_a_broken_graph(dataset):
     concept = CONCEPT["relational-agency"]
     broken.graph(URIRef("https://w3id.org/common-knowledge/graph/ontology")).add(
         (concept, SKOS.prefLabel, Literal("second preferred label", lang="en")))  # two prefLabels
+    oa = "http://www.w3.org/ns/oa#"
+    selector = next(s for s in graph.objects(passage, URIRef(oa + "hasSelector"))
+                    if (s, RDF.type, URIRef(oa + "TextQuoteSelector")) in graph)
+    graph.remove((selector, URIRef(oa + "exact"), None))                            # a quote selector without its text
     conforms, report = validate_dataset(broken, ONTOLOGY)
     assert not conforms
     assert "A passage has its text" in report and "exactly one English preferred label" in report
+    assert f"<{selector}>->oa:exact" in report
 
 
 # --- the dataset ------------------------------------------------------------------------------------

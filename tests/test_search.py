@@ -149,24 +149,21 @@ def test_cli_search_json(tiny_build):
 def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
     queries = [{"id": "t1", "persona": "trainer", "query": "what did the head teacher say about whose job it was",
                 "gold": ["We stopped asking whose job it was"]}]
+    unanswerable = [{"id": "t2", "query": "quantum chromodynamics", "gold": ["no passage holds this sentence"]}]
     (tmp_path / "q.json").write_text(json.dumps(queries), encoding="utf-8")
+    (tmp_path / "more.json").write_text(json.dumps(unanswerable), encoding="utf-8")
     (tmp_path / "score.py").write_text(
         "def score(queries, ranked, k=10):\n"
         "    hits = sum(1 for q in queries if any(g in t for g in q['gold'] for t in ranked.get(q['id'], [])[:k]))\n"
         "    m = {'n': len(queries), 'S@1': hits / len(queries)}\n"
         "    return {'all': m}, []\n", encoding="utf-8")
-    result = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), "--build", str(tiny_build), "--json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    # several query sets are scored together, with the scorer beside the first
+    result = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "more.json"), "--build", str(tiny_build),
+                                   "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)["metrics"]
-    assert set(metrics) == {"bm25", "dense", "hybrid"} and metrics["hybrid"]["all"]["S@1"] == 1.0
-    # several query sets are scored together; an id in two of them is refused, naming both files
-    unanswerable = [{"id": "t2", "query": "quantum chromodynamics", "gold": ["no passage holds this sentence"]}]
-    (tmp_path / "more.json").write_text(json.dumps(unanswerable), encoding="utf-8")
-    both = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "more.json"), "--build", str(tiny_build),
-                                 "--json", "--modes", "hybrid"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert both.returncode == 0, both.stderr
-    assert json.loads(both.stdout)["metrics"]["hybrid"]["all"] == {"n": 2, "S@1": 0.5}
+    assert set(metrics) == {"bm25", "dense", "hybrid"} and metrics["hybrid"]["all"] == {"n": 2, "S@1": 0.5}
+    # an id in two of them is refused, naming both files
     (tmp_path / "again.json").write_text(json.dumps(queries), encoding="utf-8")
     clash = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "again.json"), "--build", str(tiny_build)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
