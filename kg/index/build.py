@@ -16,8 +16,8 @@ import numpy as np
 
 from ..sentences import sentence_spans
 from .dense import VectorIndex, choose_kind
-from .embed import EmbeddingCache, load_embedder
-from .embed_onnx import load_query_encoder
+from .embed import EmbeddingCache, cache_folder, load_embedder
+from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
 
 INDEX_DIR = "index"
@@ -93,8 +93,8 @@ def build_index(
     out = release / INDEX_DIR
     out.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(settings.embedding_model)
-    cache_folder = Path(settings.cache_dir or (release.parent.parent / "cache"))
-    cache = EmbeddingCache(cache_folder / "embeddings.sqlite", settings.embedding_model)
+    cache_dir = cache_folder(release, settings)
+    cache = EmbeddingCache(cache_dir / "embeddings.sqlite", settings.embedding_model)
 
     ids = [p["passage_id"] for p in passages]
     texts: list[str] = []
@@ -151,9 +151,7 @@ def build_index(
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
     # the query encoder is made (exported, checked) now, so the first search does not wait for it
-    query_encoder = "torch"
-    if settings.query_encoder == "onnx":
-        query_encoder = "onnx" if load_query_encoder(embedder, cache_folder, 1) is not embedder else "torch"
+    encoder = "onnx" if query_encoder(embedder, settings, cache_dir) is not embedder else "torch"
     report = IndexReport(len(ids), len(window_owner), computed,
                          len(texts) + len(window_texts) + len(quote_texts) + len(context_texts) - computed,
                          0.0, embed_seconds)
@@ -166,7 +164,7 @@ def build_index(
         "windows": len(window_owner),
         "quotes": len(quote_texts),
         "sentence_windows": bool(use_windows),
-        "query_encoder": query_encoder,
+        "query_encoder": encoder,
         "vector_index": kind,
         "window_index": window_kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},

@@ -58,6 +58,12 @@ def resolve_model_path(model: str) -> Path:
                      "(setting embedding_model); models are never downloaded")
 
 
+def cache_folder(release: Path, settings) -> Path:
+    """Where a build keeps what it can reuse (embeddings, the exported query encoder): the
+    cache_dir setting, or ``<build_dir>/cache`` beside the releases."""
+    return Path(settings.cache_dir or (release.parent.parent / "cache"))
+
+
 @lru_cache(maxsize=4)
 def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
     """One loaded model per process and name (loading takes seconds; encoding is thread-safe)."""

@@ -107,6 +107,16 @@ _EXPORT_LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
 
 
+def query_encoder(reference: SentenceTransformerEmbedder, settings, cache_dir: Path):
+    """The encoder the ``query_encoder`` setting asks for: ``reference`` itself for torch, the ONNX
+    Runtime one (or ``reference`` where it cannot stand in) for onnx."""
+    if settings.query_encoder == "torch":
+        return reference
+    if settings.query_encoder != "onnx":
+        raise ValueError(f"setting query_encoder must be onnx or torch, not {settings.query_encoder!r}")
+    return load_query_encoder(reference, cache_dir, max(1, settings.serve_math_threads))
+
+
 @lru_cache(maxsize=4)
 def load_query_encoder(reference: SentenceTransformerEmbedder, cache_dir: Path, threads: int = 1):
     """The ONNX Runtime encoder for ``reference``'s queries, or ``reference`` itself (with the

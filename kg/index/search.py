@@ -16,8 +16,8 @@ from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
-from .embed import load_embedder
-from .embed_onnx import load_query_encoder
+from .embed import cache_folder, load_embedder
+from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
 from .text import tokenize, word_terms
 
@@ -105,22 +105,17 @@ class Searcher:
         self.window_owner = owner
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
-        self.embedder = load_embedder(self.manifest["model"])
-        if settings.query_encoder == "onnx":
-            cache = Path(settings.cache_dir or (release.parent.parent / "cache"))
-            self.embedder = load_query_encoder(self.embedder, cache, max(1, settings.serve_math_threads))
-        elif settings.query_encoder != "torch":
-            raise ValueError(f"setting query_encoder must be onnx or torch, not {settings.query_encoder!r}")
+        self.embedder = query_encoder(load_embedder(self.manifest["model"]), settings, cache_folder(release, settings))
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
-        self._row_voices = [self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0 for p in self.passages]
+        self._voices = np.array([self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0
+                                 for p in self.passages], dtype=np.float64)    # passages quoting a participant
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
         self._concept_rows = self._rows_by_concept()
         self._bibliography = np.array([is_bibliography(p) for p in self.passages], dtype=np.float64)
-        self._voices = np.array(self._row_voices, dtype=np.float64)
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
 
     def _rows_by_concept(self) -> dict[str, np.ndarray]:
@@ -221,6 +216,7 @@ class Searcher:
         top_keyword = float(keyword[rows].max()) if count else 0.0
         words = (keyword[rows] / top_keyword).astype(np.float64) if top_keyword > 0 else np.zeros(count)
         concept = np.zeros(count)
+        wants_quote = bool(_QUOTE_INTENT_RE.search(query))
         if mode == "bm25":
             keep = words > 0
             rows, dense, window_sim, words, concept = rows[keep], dense[keep], window_sim[keep], words[keep], concept[keep]
@@ -232,7 +228,7 @@ class Searcher:
             dense_norm = (dense - lo) / (hi - lo) if hi > lo else np.zeros(count)
             score = s.dense_weight * dense_norm + (1 - s.dense_weight) * words
             score += np.where(words > 0, s.keyword_rank_boost / (1 + _ranks(words)), 0.0)
-            if _QUOTE_INTENT_RE.search(query):
+            if wants_quote:
                 score += s.quote_boost * self._voices[rows]
             speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
             if speaker_roles:
@@ -247,8 +243,8 @@ class Searcher:
         hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws)
                 for r, sc, d, w, c, ws in zip(rows.tolist(), score.tolist(), dense.tolist(), words.tolist(),
                                               concept.tolist(), window_sim.tolist())]
-        if (mode == "hybrid" and quote_matches and self.quotes and s.quote_match_weight > 0 and s.quote_match_depth > 0
-                and _QUOTE_INTENT_RE.search(query)):
+        if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0
+                and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
         order = np.lexsort((rows, -np.array([h.score for h in hits])))
         return [hits[i] for i in order.tolist()]
