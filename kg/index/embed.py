@@ -9,7 +9,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -90,8 +90,9 @@ class EmbeddingCache:
 
         return hashlib.sha1(f"{self.model}\x00{text}".encode("utf-8")).hexdigest()
 
-    def encode(self, embedder: Embedder, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts`` and how many had to be computed."""
+    def encode(self, load: Callable[[], Embedder], texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` and how many had to be computed; ``load`` gives the embedder, called
+        only when some text is not in the cache (loading the model takes seconds)."""
         keys = [self._key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         for chunk in range(0, len(keys), 500):
@@ -100,14 +101,17 @@ class EmbeddingCache:
             for key, blob in rows:
                 found[key] = np.frombuffer(blob, dtype=np.float32)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+        dimension = len(next(iter(found.values()))) if found else 0
         if missing:
+            embedder = load()
+            dimension = embedder.dimension
             vectors = embedder.encode([t for _, t in missing], batch_size=batch_size)
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                                      [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors)])
             for (key, _), vector in zip(missing, vectors):
                 found[key] = vector
-        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+        out = np.zeros((len(texts), dimension), dtype=np.float32)
         for row, key in enumerate(keys):
             out[row] = found[key]
         return out, len(missing)

@@ -16,7 +16,7 @@ from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT
 from .dense import VectorIndex
-from .embed import cache_folder, load_embedder
+from .embed import cache_folder
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
 from .text import tokenize, word_terms
@@ -105,7 +105,7 @@ class Searcher:
         self.window_owner = owner
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
-        self.embedder = query_encoder(load_embedder(self.manifest["model"]), settings, cache_folder(release, settings))
+        self.embedder = query_encoder(self.manifest["model"], settings, cache_folder(release, settings))
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
