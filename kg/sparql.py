@@ -101,6 +101,11 @@ def skeleton(query: str) -> str:
     return "".join(out)
 
 
+def names_its_dataset(query: str) -> bool:
+    """Whether the query has a dataset clause (FROM or FROM NAMED)."""
+    return bool(re.search(r"(?<![\w?$:])FROM(?![\w:\-])", skeleton(query), re.I))
+
+
 def check_query(query: str) -> str:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a read-only query; raises QueryRefused otherwise."""
     if not query or not query.strip():
@@ -277,7 +282,11 @@ class Engine:
             self.store = load_store(graph_path)
             self.size = len(self.store)
         elif store == "rdflib":
+            import rdflib.plugins.sparql
             from rdflib import Dataset
+
+            # FROM <iri> of a graph the build lacks must not make the server fetch it from the web
+            rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
             try:
                 self.store = Dataset(store="Oxigraph", default_union=True)
@@ -292,6 +301,11 @@ class Engine:
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Result:
         started = time.monotonic()
         form = check_query(query)
+        if self.kind == "rdflib" and (default_graphs or named_graphs or names_its_dataset(query)):
+            # oxrdflib answers every query over the union of the graphs, whatever the query asks
+            raise QueryRefused("This endpoint's store (graph_store = rdflib) cannot choose the dataset: FROM, FROM NAMED, "
+                               "default-graph-uri and named-graph-uri are refused. Use GRAPH <iri> { … } in the query, "
+                               "or the default graph_store = oxigraph.")
         result = self._oxigraph(query, form, graph_format, max_results, default_graphs, named_graphs) \
             if self.kind == "oxigraph" else self._rdflib(query, form, graph_format, max_results)
         result.seconds = time.monotonic() - started
@@ -300,7 +314,11 @@ class Engine:
     def _oxigraph(self, query, form, graph_format, max_results, default_graphs, named_graphs) -> Result:
         import pyoxigraph
 
-        options: dict[str, Any] = {"use_default_graph_as_union": not default_graphs}
+        # the dataset: the protocol's graph parameters, else the query's FROM / FROM NAMED, else
+        # every graph of the build as the default graph
+        options: dict[str, Any] = {}
+        if not (default_graphs or named_graphs or names_its_dataset(query)):
+            options["use_default_graph_as_union"] = True
         if default_graphs:
             options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
         if named_graphs:

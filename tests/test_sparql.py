@@ -206,6 +206,37 @@ def test_runaway_query_is_cut_off_while_the_server_keeps_serving(live_server, ap
         assert status == 200
 
 
+def _count(live_server, query, **params):
+    status, _, body = http(f"{live_server}/sparql?" + urllib.parse.urlencode(dict(params, query=query), doseq=True),
+                           headers={"Accept": "application/sparql-results+json"})
+    assert status == 200, body[:300]
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_the_dataset_is_chosen_by_from_or_by_the_protocol(live_server):
+    """With no dataset named, the default graph is every graph of the build; FROM and FROM NAMED in
+    the query, or default-graph-uri and named-graph-uri in the request (which win), choose it."""
+    client = wrapper(live_server)
+    client.setQuery("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    sizes = {b["g"]["value"]: int(b["n"]["value"]) for b in client.queryAndConvert()["results"]["bindings"]}
+    source = next(g for g in sizes if "/graph/source/" in g)
+    ontology = next(g for g in sizes if g.endswith("/graph/ontology"))
+    everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert _count(live_server, everything) == sum(sizes.values())
+    assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM <{source}> WHERE {{ ?s ?p ?o }}") == sizes[source]
+    assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM <{source}> FROM <{ontology}> WHERE {{ ?s ?p ?o }}") \
+        <= sizes[source] + sizes[ontology]
+    assert _count(live_server, "SELECT (COUNT(*) AS ?n) FROM <http://example.org/not-in-the-build> WHERE { ?s ?p ?o }") == 0
+    assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM NAMED <{source}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == sizes[source]
+    assert _count(live_server, everything, **{"default-graph-uri": ontology}) == sizes[ontology]
+    assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM <{source}> WHERE {{ ?s ?p ?o }}",
+                  **{"default-graph-uri": ontology}) == sizes[ontology]
+    assert _count(live_server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                  **{"named-graph-uri": [source, ontology]}) == sizes[source] + sizes[ontology]
+    # a keyword inside a string or an IRI names no dataset
+    assert _count(live_server, 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p "FROM <x>" }') == 0
+
+
 def test_check_query_reads_past_strings_comments_and_iris():
     assert check_query('# SERVICE in a comment\nSELECT * WHERE { ?s ?p "SERVICE INSERT" }') == "SELECT"
     assert check_query("PREFIX service: <http://e.org/>\nSELECT ?service WHERE { ?service service:x <http://e.org/SERVICE> }") == "SELECT"
@@ -327,5 +358,12 @@ def test_the_rdflib_store_answers_the_same(tiny_build, client):
             ours = app.test_client().get("/sparql", query_string={"query": example.query, "format": "json"}).get_json()
             default = client.get("/sparql", query_string={"query": example.query, "format": "json"}).get_json()
             assert len(ours["results"]["bindings"]) == len(default["results"]["bindings"]), example.id
+        # oxrdflib answers over every graph whatever the query names: a dataset clause is refused, not ignored
+        refused = app.test_client().get("/sparql", query_string={
+            "query": "SELECT * FROM <https://w3id.org/common-knowledge/graph/ontology> WHERE { ?s ?p ?o } LIMIT 1"})
+        assert refused.status_code == 400 and b"graph_store = rdflib" in refused.data and b"GRAPH <iri>" in refused.data
+        by_protocol = app.test_client().get("/sparql", query_string={
+            "query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "default-graph-uri": "https://w3id.org/common-knowledge/graph/ontology"})
+        assert by_protocol.status_code == 400
     finally:
         app.extensions["ckg_sparql"].close()
