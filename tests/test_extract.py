@@ -116,6 +116,20 @@ def test_headings_are_found(seed_documents):
     assert "1.2 The Children’s Fund" in report and "CHAPTER TWO" in report
 
 
+def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents):
+    """"Englewood Cliffs NJ:" closing a line of a reference entry is the colon between place and
+    publisher: "Prentice Hall" on the next line is the entry's end, not a heading."""
+    report = seed_documents["necf-prevention-report.txt"].blocks
+    assert "Prentice Hall" not in [b.text for b in report if b.kind == "heading"]
+    assert any(b.text.endswith("Englewood Cliffs NJ: Prentice Hall") for b in report)
+    text = _clean_text("References\n\nDaniels, H. (2002). Vygotsky and Pedagogy. London:\nRoutledge.\n\n"
+                       "Edwards, A. (2010) Being an Expert Professional Practitioner. Dordrecht:\nSpringer\n")
+    assert "London: Routledge." in text and "Dordrecht: Springer" in text
+    # outside a reference list a short line after a colon keeps its own block
+    text = _clean_text("Introduction\n\nThe Green Paper (2003) asks three questions:\nWho Leads\n\nThe next paragraph.")
+    assert "asks three questions:\n\nWho Leads" in text
+
+
 def test_form_feed_pages_furniture_and_labels(tmp_path):
     page = "Journal of Things 12\n{body}\n\n{n}\n"
     body = "This is the body text of page {n} which goes on for a while and ends here."

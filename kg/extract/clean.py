@@ -346,6 +346,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
     current_kind = "paragraph"
     current_page: int | None = None
     deferred: list[Block] = []   # captions met in the middle of a sentence, placed after the paragraph
+    in_references = False        # under a References / Bibliography heading
 
     def flush() -> None:
         nonlocal current, current_pages, current_kind
@@ -378,6 +379,10 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
                     heading_text = " ".join(lines[j].text for j in range(i, i + run))
                     level = ln.marked_heading or _heading_level(heading_text)
                     blocks.append(Block(kind="heading", text=heading_text, page=ln.page, level=level))
+                    if _REFERENCE_HEADINGS.match(heading_text):
+                        in_references = True
+                    elif _strong_heading(heading_text):
+                        in_references = False      # a new chapter or appendix ends the list
                     i += run
                     continue
             if _TABLE_GAP_RE.search(text) and not ln.bullet:
@@ -405,7 +410,8 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         if slides and ln.page != lines[i - 1].page:
             flush()
             continue
-        if _continues(prev, ln, current_kind, profile, lines, i):
+        if _continues(prev, ln, current_kind, profile, lines, i) or (
+                in_references and _publisher_after_place(current, ln, current_kind)):
             if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():
                 current[-1] = rejoin(prev[:-1], text, vocabulary)
             elif _URL_TAIL_RE.search(prev) and _URL_PART_RE.match(text) and (
@@ -420,6 +426,19 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         flush()
     flush()
     return _merge_list_runs(blocks)
+
+
+# "Leont’ev, A.N. (1978)", "Hardiker, P., Exton, K. and …", "National Evaluation of the Children’s Fund (2003)"
+_REFERENCE_ENTRY_RE = re.compile(r"^(?:[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)*,\s?(?:[A-Z]\.\s?-?)+"
+                                 r"|[A-Z][^.,;:()]{2,80}\s\((?:1[5-9]|20)\d\d[a-z]?\))")
+
+
+def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
+    """In a reference-list entry (under a references heading), "Englewood Cliffs NJ:" ends a line and the publisher ("Prentice
+    Hall") starts the next: the colon of place and publisher, not the end of the paragraph."""
+    return (kind == "paragraph" and ln.gap == 0 and not ln.bullet and not ln.marked_heading
+            and current[-1].rstrip().endswith(":") and bool(_REFERENCE_ENTRY_RE.match(current[0]))
+            and not _REFERENCE_ENTRY_RE.match(ln.text) and not _strong_heading(ln.text))
 
 
 def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
