@@ -133,3 +133,19 @@ def test_torch_encoder_by_setting_and_a_wrong_setting_is_named(tiny_build, libra
     wrong = Library(tiny_build, Settings.from_env().with_overrides(query_encoder="tensorflow"))
     with pytest.raises(LibraryError, match="query_encoder must be onnx or torch"):
         wrong.searcher
+
+
+def test_exports_left_without_a_record_are_cleared_once_old(tmp_path):
+    from kg.index.embed_onnx import _remove_stale_exports
+
+    folder = tmp_path / "onnx"
+    folder.mkdir()
+    old, fresh, recorded = folder / "0000000000000000.onnx", folder / "1111111111111111.onnx", folder / "2222222222222222.onnx"
+    for path in (old, fresh, recorded):
+        path.write_bytes(b"x")
+    recorded.with_suffix(".json").write_text("{}")
+    os.utime(old, (1, 1))
+    os.utime(recorded, (1, 1))
+    _remove_stale_exports(folder / "3333333333333333")
+    assert not old.exists()                       # an hour old and no record: a cut-off or earlier export
+    assert fresh.exists() and recorded.exists()   # another process's export under way; a whole export

@@ -23,6 +23,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import warnings
 from functools import lru_cache
 from importlib import metadata
@@ -175,9 +176,7 @@ def export_model(reference, stem: Path) -> None:
             return
         try:
             stem.parent.mkdir(parents=True, exist_ok=True)
-            for stale in stem.parent.glob("*.onnx"):      # exports left without a record (cut off, or an earlier format)
-                if not stale.with_suffix(".json").exists():
-                    stale.unlink(missing_ok=True)
+            _remove_stale_exports(stem)
             _export(model[0].auto_model, tokenizer, stem.with_suffix(".onnx"))
             _write_atomically(stem.with_suffix(".tokenizer.json"), backend.to_str())
             _write_atomically(stem.with_suffix(".json"), json.dumps(record))
@@ -194,6 +193,17 @@ def _write_atomically(path: Path, text: str) -> None:
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _remove_stale_exports(stem: Path) -> None:
+    """Exports beside ``stem`` left without a record (cut off, or of an earlier format) and an hour
+    old (not another process's export under way): 90 MB each."""
+    for stale in stem.parent.glob("*.onnx"):
+        try:
+            if stale.stem != stem.name and not stale.with_suffix(".json").exists() and time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink()
+        except OSError:
+            pass        # gone meanwhile, or not ours to remove: it costs disk, not correctness
 
 
 def _remove(stem: Path) -> None:
