@@ -12,11 +12,27 @@ _CANDIDATE_RE = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s+[\"'‘“(\[•]?[A-
 _OPENERS = {"“": "”", "«": "»"}
 
 
+_PARAGRAPH_BREAK_RE = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in ``text``; never inside an open “…” quotation."""
+    """(start, end) of each sentence in ``text``; never inside an open “…” quotation, never across
+    a paragraph break (a heading, a block quotation without its full stop, a table title end there)
+    unless the paragraph ends with a colon or the next begins in lower case (a list's items)."""
     spans: list[tuple[int, int]] = []
-    start = _skip_space(text, 0)
-    for match in _CANDIDATE_RE.finditer(text):
+    paragraph_start = 0
+    for match in _PARAGRAPH_BREAK_RE.finditer(text):
+        if text[match.start() - 1:match.start()] == ":" or text[match.end():match.end() + 1].islower():
+            continue        # "… four factors:" runs on into the quotation or list below, and its lower-case items
+        spans += _paragraph_spans(text, paragraph_start, match.start())
+        paragraph_start = match.end()
+    return spans + _paragraph_spans(text, paragraph_start, len(text))
+
+
+def _paragraph_spans(text: str, begin: int, stop: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = _skip_space(text, begin)
+    for match in _CANDIDATE_RE.finditer(text, begin, stop):
         end = match.end()
         if end <= start:
             continue
@@ -24,8 +40,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             continue
         spans.append((start, end))
         start = _skip_space(text, end)
-    if start < len(text.rstrip()):
-        spans.append((start, len(text.rstrip())))
+    last = stop
+    while last > start and text[last - 1].isspace():
+        last -= 1
+    if start < last:
+        spans.append((start, last))
     return spans
 
 

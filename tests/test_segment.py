@@ -102,6 +102,23 @@ def test_sentence_splitter_respects_abbreviations_and_quotes():
     assert split_sentences(text) == ["He said “It is fine. We go.”", "Then Edwards, A. (2009) wrote e.g. this.", "See p. 62.", "Next?"]
 
 
+def test_a_sentence_ends_with_its_paragraph_unless_a_colon_or_a_list_runs_on():
+    text = ("Underpinning research\n\nThe programme began in 2002 (NECF, 2003). It grew.\n\n"
+            "‘a parent’s words without a full stop’\n\nSmith (2013) named four factors:\n\n"
+            "a common purpose\n\nmutual trust\n\nThe end")
+    assert split_sentences(text) == ["Underpinning research", "The programme began in 2002 (NECF, 2003).", "It grew.",
+                                     "‘a parent’s words without a full stop’",
+                                     "Smith (2013) named four factors:\n\na common purpose\n\nmutual trust", "The end"]
+
+
+def test_a_citing_sentence_does_not_take_the_heading_above_it():
+    from kg.citations.intext import find_citations
+
+    text = "3.2 Understandings of prevention\n\nAs discussed in previous reports (Kaur, 2010), it holds."
+    passages = [{"passage_id": "p1", "start": 0, "end": len(text), "page": 1, "page_label": None}]
+    assert [c.context for c in find_citations(text, passages)] == ["As discussed in previous reports (Kaur, 2010), it holds."]
+
+
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu")), min_size=1, max_size=12)
 sentence = st.builds(lambda ws, end: " ".join(ws).capitalize() + end, st.lists(words, min_size=1, max_size=30), st.sampled_from([".", "?", "!", ":", ""]))
 paragraph = st.builds(" ".join, st.lists(sentence, min_size=1, max_size=25))
