@@ -149,3 +149,15 @@ def test_exports_left_without_a_record_are_cleared_once_old(tmp_path):
     _remove_stale_exports(folder / "3333333333333333")
     assert not old.exists()                       # an hour old and no record: a cut-off or earlier export
     assert fresh.exists() and recorded.exists()   # another process's export under way; a whole export
+
+
+def test_a_model_found_not_to_export_faithfully_is_not_exported_again(reference, tmp_path, caplog):
+    from kg.index.embed_onnx import export_stem, load_query_encoder
+
+    stem = export_stem(MODEL, tmp_path)
+    stem.parent.mkdir(parents=True)
+    stem.with_suffix(".refused").write_text("gives vectors that differ from the model's (least cosine 0.42)\n")
+    with caplog.at_level("WARNING", logger="kg.index.embed_onnx"):
+        assert load_query_encoder(MODEL, tmp_path) is reference
+    assert "least cosine 0.42" in caplog.text
+    assert not stem.with_suffix(".onnx").exists()          # no export attempted

@@ -135,10 +135,18 @@ def load_query_encoder(model: str, cache_dir: Path, threads: int = 1):
 
     try:
         stem = export_stem(model, cache_dir)
-        if not stem.with_suffix(".json").exists():
-            export_model(load_embedder(model), stem)
-        return OnnxQueryEncoder(stem, threads)
-    except OnnxUnavailable as exc:
+        refused = stem.with_suffix(".refused")
+        if refused.exists():     # this model (with these library versions) was found not to export faithfully
+            raise OnnxUnavailable(refused.read_text(encoding="utf-8", errors="replace").strip())
+        if stem.with_suffix(".json").exists():
+            return OnnxQueryEncoder(stem, threads)
+        export_model(load_embedder(model), stem)
+        try:
+            return OnnxQueryEncoder(stem, threads)
+        except OnnxUnavailable as exc:      # a fresh export that fails its check would fail again: remembered
+            _write_atomically(refused, f"{exc}\n")
+            raise
+    except (OnnxUnavailable, OSError) as exc:
         _log.warning("queries are encoded by sentence-transformers: %s", exc)
         return load_embedder(model)
 
