@@ -109,6 +109,9 @@ def test_api_search_documented_fields(client):
         assert {"passage_id", "source_id", "text", "page", "score", "concepts"} <= set(result)
         assert isinstance(result["concepts"], list) and isinstance(result["score"], float)
     assert {"source", "kind", "concept"} <= set(data["facets"])
+    # the counts say over how many results they were taken: each passage has one source
+    assert data["facets_over"] == min(data["total"], 100)
+    assert sum(row["count"] for row in data["facets"]["source"]) == data["facets_over"]
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -186,6 +189,9 @@ def test_search_page_in_a_browser(browser, live_server):
     page.locator("#result-1 summary").click()
     assert "Meaning" in first.inner_text()
     assert page.locator("#facet-source a").count() >= 1
+    shown = sum(int(text) for text in page.locator("#facet-source .count").all_inner_texts())
+    total = int(page.locator("#result-count").inner_text().rsplit(" ", 1)[1])
+    assert f" {shown} " in page.locator("#facet-scope").inner_text() + " " and shown == min(total, 100)
     page.locator("#result-1 .result-source a").click()
     page.wait_for_url("**/sources/**#*")
     target = page.url.split("#", 1)[1]

@@ -30,6 +30,7 @@ _WORKS_INTENT_RE = re.compile(
     r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
 _CANDIDATES = 300
+_FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly every passage has some score
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -60,6 +61,7 @@ class SearchResponse:
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     concepts: list[str] = field(default_factory=list)
     message: str | None = None
+    facets_over: int = 0     # the facet counts are over the best this many results, not over all `total`
 
 
 class Searcher:
@@ -169,7 +171,9 @@ class Searcher:
         page = hits[offset:offset + k]
         vector = self._query_vector(query) if mode != "bm25" else None
         results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
-        return SearchResponse(query, mode, total, offset, results, self._facets(hits[:100]), query_concepts)
+        counted = hits[:_FACET_DEPTH]
+        return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
+                              facets_over=len(counted))
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
                quote_matches: bool = True) -> list[Hit]:
