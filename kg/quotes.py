@@ -266,7 +266,7 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
                 phrase, role, how = found
                 if how == "author":
                     return phrase, None, "author"
-                return anaphor.group(1), role, "anaphor"
+                return _resolved_anaphor(anaphor.group(1), phrase, role), role, "anaphor"
         name = _names_author(before, authors)
         if name and not _heads(before):
             return name, None, "author"
@@ -303,6 +303,19 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
         phrase = _role_phrase(intro, first=True)
         return phrase, role_of(phrase), "mention"
     return None, None, None
+
+
+def _resolved_anaphor(pronoun: str, antecedent: str, role: str | None) -> str:
+    """What a reader of a handout needs instead of a bare "She" or "Another": the person the
+    pronoun stands for, or for "another"/"the other"/"one" a different person in the same role."""
+    word = pronoun.lower()
+    if word in {"she", "he", "they"}:
+        return antecedent
+    if not role:
+        return pronoun
+    if word == "others":
+        return f"{pronoun} ({role})"
+    return f"{pronoun} {role}"
 
 
 def _last_speaker(previous: str, authors: set[str], reach: int = 600) -> tuple[str, str | None, str] | None:

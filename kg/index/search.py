@@ -261,7 +261,7 @@ class Searcher:
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._row_of.get(q.get("passage_id"), -1) in by_row]
         if not chosen:
             return
-        scores, _ = self._quote_scores(query, chosen, {hit.row: hit.score for hit in hits})
+        scores, _ = self._quote_scores(query, chosen, {hit.row: hit.score for hit in hits}, self.quote_role_boost)
         order = np.argsort(-scores, kind="stable")[:self.settings.quote_match_depth]
         top = float(scores[order[0]])
         if top <= 0:
@@ -281,7 +281,11 @@ class Searcher:
     # a quote's own words (against the query's topic), the quote in its setting (with the sentences
     # before it, against the whole query), the query words it shares, the passage around it
     quote_weights = (0.3, 0.2, 0.05, 0.5)
-    quote_role_boost = 0.2       # the query asks to hear from this speaker role ("headteacher quote on …")
+    # the query asks to hear from this speaker role ("headteacher quote on …", "parent on trust"):
+    # in the quote finder as large as all other terms together (each is 0–1), so that role's quotes
+    # come first, best first; in the passage search's quotation lift, one signal among the others
+    quote_role_first = sum(quote_weights)
+    quote_role_boost = 0.2
 
     def search_quotes(self, query: str, k: int = 20,
                       filters: dict[str, str] | None = None) -> dict[str, Any]:
@@ -304,15 +308,16 @@ class Searcher:
             return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
         tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
         hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None, quote_matches=False)
-        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits})
+        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
         return {"query": query, "total": len(chosen), "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
-                      passage_score: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+                      passage_score: dict[int, float], role_boost: float) -> tuple[np.ndarray, np.ndarray]:
         """The score of each chosen (index, quote) for ``query``, and the similarity of its own words;
-        ``passage_score``: the passage search's scores by row."""
+        ``passage_score``: the passage search's scores by row; ``role_boost``: added to quotes by the
+        speaker role the query asks for."""
         quotes = self.quotes
         roles = speaker_roles_in(query)
         topic = _quote_topic(query, roles)
@@ -331,7 +336,7 @@ class Searcher:
         w_own, w_setting, w_words, w_context = self.quote_weights
         scores = w_own * meaning + w_setting * _unit(setting) + w_words * words + w_context * context
         if roles:
-            scores += self.quote_role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
+            scores += role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
         return scores, own
 
     def _quote_vector_file(self, name: str, count: int) -> np.ndarray:
