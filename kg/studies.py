@@ -110,7 +110,11 @@ SELECT ?study ?p ?o ?name WHERE {
 _REPORTS_QUERY = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
-SELECT DISTINCT ?source ?study WHERE { ?source a ck:Source ; dcterms:references ?study . ?study a ck:Study }
+SELECT DISTINCT ?source ?study WHERE {
+  ?source a ck:Source . ?study a ck:Study .
+  { ?source dcterms:references ?study }           # the source's catalogue entry lists the study
+  UNION { ?study dcterms:isReferencedBy ?source }  # the curated study record names the source
+}
 """
 
 _MENTIONS_QUERY = """

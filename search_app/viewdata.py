@@ -106,10 +106,26 @@ def reader(library: Library, source_id: str) -> dict[str, Any] | None:
     if source is None:
         return None
     document = library.document(source_id) or {"text": "", "blocks": [], "pages": []}
+    header = _reader_header(source)
+    header["study_links"] = _study_links(library, source)
     return {
-        "source": _reader_header(source),
+        "source": header,
         "segments": _reader_segments(document, library.passages(source_id)),
     }
+
+
+def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any]]:
+    """The studies the source reports, as the graph knows them (its catalogue entry or the curated
+    study record), each linking to its study page; a name the catalogue entry gives that no study
+    of the graph carries stays as plain text."""
+    known = [study for study in library.studies().values() if source["id"] in study["sources"]]
+    names = {name.casefold() for study in known
+             for name in (study["name"], study["label"], study.get("acronym") or "", *study["alt_labels"]) if name}
+    links = [{"known": True, "id": study["id"], "name": study["label"] or study["name"], "acronym": study.get("acronym")}
+             for study in known]
+    links += [{"known": False, "id": None, "name": name, "acronym": None}
+              for name in source.get("studies") or [] if name.casefold() not in names]
+    return links
 
 
 def _reader_header(source: dict[str, Any]) -> dict[str, Any]:

@@ -72,6 +72,20 @@ def test_clicking_a_source_opens_the_reader(page, live_server, library):
     expect(page.locator(".passage")).to_have_count(len(library.passages("team-around-the-child")))
     expect(page.get_by_text("Effective collaborative practice depended on trust")).to_be_visible()
     page.problems.assert_clean()
+    # the studies its catalogue entry lists lead to their study pages
+    page.locator("dd.studies").get_by_role("link", name="NECF").click()
+    page.wait_for_url(f"{live_server}/studies/necf")
+    expect(page.locator("h1")).to_contain_text("National Evaluation of the Children")
+    expect(page.locator(".study-sources")).to_contain_text("Working together around the child")
+    page.problems.assert_clean()
+
+
+def test_a_study_name_the_graph_does_not_know_stays_plain(library):
+    from search_app.viewdata import _study_links
+
+    links = _study_links(library, {"id": "team-around-the-child", "studies": ["NECF", "LIW", "A Study Nobody Described"]})
+    assert {link["id"] for link in links if link["known"]} >= {"necf", "liw"}
+    assert [link["name"] for link in links if not link["known"]] == ["A Study Nobody Described"]
 
 
 def test_fragment_lands_on_the_passage_with_its_page(page, live_server, library):
