@@ -453,7 +453,7 @@ def concept(label, build_dir, as_json) -> None:
         click.echo("sources: " + "; ".join(f"{s['source_id']} ({s['mentions']})" for s in data["source_counts"]))
     for passage in data["passages"][:5]:
         mark = "defines · " if passage["defines"] else ""
-        click.echo(f"\n── {passage['passage_id']}  {mark}{passage['mentions']} mentions")
+        click.echo(f"\n── {passage['passage_id']}  {mark}{passage['mentions']} mention{'' if passage['mentions'] == 1 else 's'}")
         click.echo(" ".join(passage["text"].split())[:400])
     if len(matches) > 1:
         click.echo("\nother matches: " + ", ".join(m["id"] for m in matches[1:5]))
