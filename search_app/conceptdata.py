@@ -236,17 +236,24 @@ def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
         "families": list(concept.get("families") or []),
         "schemes": list(concept.get("schemes") or []),
         "studies": list(concept.get("studies") or []),
-        "coined_by": [{
-            "by": [{"id": p, "name": ix.name(p, "person/")} for p in c.get("by") or []],
-            "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
-            "citation": c.get("citation"),
-            "evidence": c.get("evidence"),
-            "source_id": c.get("source_id"),
-        } for c in concept.get("coinage") or []],
+        "coined_by": coined_by(library, concept),
         "sources": sources,
         "source_counts": [{"source_id": s, "title": (ix.sources.get(s) or {}).get("title") or s, **counts[s]} for s in sources],
         "passages": [_passage_json(library, entry) for entry in passages],
     }
+
+
+def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who coined the concept, as the sources say: people (and who introduced it), the citation,
+    the sentence that says so and its source."""
+    ix = index(library)
+    return [{
+        "by": [{"id": p, "name": ix.name(p, "person/")} for p in c.get("by") or []],
+        "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
+        "citation": c.get("citation"),
+        "evidence": c.get("evidence"),
+        "source_id": c.get("source_id"),
+    } for c in concept.get("coinage") or []]
 
 
 def _introducer_name(ix: KnowledgeIndex, local: str) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
 
+from .conceptdata import coined_by
+
 DEFAULT_K = 10
 
 
@@ -91,6 +93,7 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
                 "source_title": source.get("title") if source else None,
             },
             "scope_note": concept.get("scope_note") or None,
+            "coined_by": coined_by(library, concept),
             "broader": concept.get("broader", []),
             "related": concept.get("related", [])[:6],
         }
@@ -112,6 +115,7 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         result["segments"] = highlight(result["text"], result["highlights"])
         result["concept_labels"] = [(cid, (library.concept(cid) or {}).get("pref_label", cid)) for cid in result["concepts"][:8]]
     view["data"] = data
+    view["coined"] = _coined_line(data["concept_card"])
     base = {"q": params["query"], "mode": params["mode"], **params["filters"]}
     if params["k"] != DEFAULT_K:
         base["k"] = params["k"]
@@ -132,6 +136,17 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     }
     view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
     return view
+
+
+def _coined_line(card: dict[str, Any] | None) -> list[tuple[str, list[str]]]:
+    """The concept card's "Coined by": each coiner once, with every citation the sources give."""
+    grouped: dict[str, list[str]] = {}
+    for coinage in (card or {}).get("coined_by") or []:
+        people = [p["name"] for p in coinage["by"] + coinage["introduced_by"]]
+        citations = grouped.setdefault(", ".join(people) or "the authors of the source", [])
+        if coinage.get("citation") and coinage["citation"] not in citations:
+            citations.append(coinage["citation"])
+    return list(grouped.items())
 
 
 def highlight(text: str, terms: list[str]) -> list[tuple[str, bool]]:

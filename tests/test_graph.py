@@ -308,6 +308,15 @@ def gclient(graph_build):
     app.extensions["ckg_sparql"].close()
 
 
+def test_search_concept_card_carries_definition_and_coiner(gclient):
+    card = gclient.get("/api/search?q=relational+agency&k=1").get_json()["concept_card"]
+    assert card["id"] == "relational-agency" and card["pref_label"] == "relational agency"
+    assert "working relationally" in card["alt_labels"]
+    assert card["definition"]["source_id"] == "chat-resilience-article" and card["definition"]["text"]
+    coiners = [person["name"] for coinage in card["coined_by"] for person in coinage["by"]]
+    assert "Anne Edwards" in coiners and all(set(c) >= {"citation", "evidence", "source_id"} for c in card["coined_by"])
+
+
 def test_concept_api_has_every_documented_field(gclient):
     body = gclient.get("/api/concepts/relational-agency").get_json()
     for name in ("id", "uri", "pref_label", "alt_labels", "definitions", "broader", "narrower", "related", "studies",

@@ -33,6 +33,18 @@ def test_concept_page(page, graph_server):  # noqa: F811
     page.problems.assert_clean()
 
 
+def test_the_search_pages_concept_card_says_who_coined_it(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/search?q=who+coined+relational+agency")
+    coined = page.locator("#concept-card #concept-card-coined")
+    expect(coined).to_contain_text("Coined by Anne Edwards (")
+    coined.get_by_role("link").click()
+    page.wait_for_url("**/concepts/relational-agency#coined-heading")
+    expect(page.locator(".coined")).to_contain_text("Anne Edwards")
+    page.problems.assert_clean()
+
+
 def test_a_concept_no_source_defines_says_so(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 
