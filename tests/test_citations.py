@@ -393,6 +393,12 @@ def test_works_page_and_work_page(page, cites_server):
     expect(page.locator("h1.work-heading")).to_contain_text(re.compile("relational agency in the work of teachers", re.I))
     expect(page.locator(".cited-by .citing-sentence").first).to_be_visible()
     expect(page.locator(".work-authors a")).to_contain_text("Halden")
+    # a work with no author (a corroborating letter) is listed by its title
+    page.goto(f"{cites_server}/works?q=Head+of+Early+Help")
+    expect(page.locator(".work-item .work-link").first).to_contain_text("Head of Early Help")
+    page.click(".work-item .work-link")
+    expect(page.locator("h1.work-heading")).to_contain_text("Head of Early Help")
+    assert page.title().startswith("Head of Early Help")
     assert not page.errors, page.errors
 
 
