@@ -75,7 +75,7 @@ def home(library: Library) -> dict[str, Any]:
         "product": PRODUCT_NAME,
         "purpose": PURPOSE,
         "counts": {"sources": counts["sources"], "passages": counts["passages"]},
-        "sources": [_source_row(source) for source in library.sources()],
+        "sources": [dict(_source_row(source), study_links=_study_links(library, source)) for source in library.sources()],
         "failures": [
             {"file": f.get("file", ""), "reason": f.get("reason", ""), "message": f.get("message", "")}
             for f in library.failures()
@@ -116,16 +116,26 @@ def reader(library: Library, source_id: str) -> dict[str, Any] | None:
 
 def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any]]:
     """The studies the source reports, as the graph knows them (its catalogue entry or the curated
-    study record), each linking to its study page; a name the catalogue entry gives that no study
-    of the graph carries stays as plain text."""
+    study record), each linking to its study page, in the catalogue entry's order and then the
+    curated ones; a name the catalogue entry gives that no study of the graph carries stays as
+    plain text."""
     known = [study for study in library.studies().values() if source["id"] in study["sources"]]
-    names = {name.casefold() for study in known
-             for name in (study["name"], study["label"], study.get("acronym") or "", *study["alt_labels"]) if name}
-    links = [{"known": True, "id": study["id"], "name": study["label"] or study["name"], "acronym": study.get("acronym")}
-             for study in known]
-    links += [{"known": False, "id": None, "name": name, "acronym": None}
-              for name in source.get("studies") or [] if name.casefold() not in names]
-    return links
+
+    def names(study: dict[str, Any]) -> set[str]:
+        return {n.casefold() for n in (study["name"], study["label"], study.get("acronym") or "", *study["alt_labels"]) if n}
+
+    ordered: list[dict[str, Any] | str] = []
+    for name in source.get("studies") or []:
+        match = next((study for study in known if name.casefold() in names(study)), None)
+        if match is None:
+            ordered.append(name)
+        elif match not in ordered:
+            ordered.append(match)
+    ordered += [study for study in known if study not in ordered]
+    return [{"known": False, "id": None, "name": item, "acronym": None, "short": item} if isinstance(item, str) else
+            {"known": True, "id": item["id"], "name": item["label"] or item["name"], "acronym": item.get("acronym"),
+             "short": item.get("acronym") or item["label"] or item["name"]}
+            for item in ordered]
 
 
 def _reader_header(source: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,9 @@ def test_home_lists_the_sources(page, live_server, library):
         expect(page.get_by_role("link", name=source["title"], exact=True)).to_be_visible()
     expect(page.locator("#count-passages strong")).to_have_text(str(len(library.passages())))
     expect(page.locator(".not-ingested")).to_contain_text("Not ingested (1 file)")
+    row = rows.filter(has_text="Working together around the child")
+    expect(row.locator("td.studies a")).to_have_text(["NECF", "LIW"])     # the catalogue entry's order
+    expect(row.locator("td.studies a").first).to_have_attribute("href", "/studies/necf")
     page.problems.assert_clean()
 
 
@@ -86,6 +89,7 @@ def test_a_study_name_the_graph_does_not_know_stays_plain(library):
     links = _study_links(library, {"id": "team-around-the-child", "studies": ["NECF", "LIW", "A Study Nobody Described"]})
     assert {link["id"] for link in links if link["known"]} >= {"necf", "liw"}
     assert [link["name"] for link in links if not link["known"]] == ["A Study Nobody Described"]
+    assert [link["short"] for link in links][:3] == ["NECF", "LIW", "A Study Nobody Described"]
 
 
 def test_fragment_lands_on_the_passage_with_its_page(page, live_server, library):
