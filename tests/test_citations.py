@@ -159,6 +159,15 @@ def test_resolution_inside_a_document():
     assert titles == ["Alone", "Plan Two", "Together"]
 
 
+def test_a_work_with_no_author_is_labelled_by_its_title_cut_between_words():
+    from kg.citations.works import _label
+
+    assert _label({"title": "National Evaluation of the Children's Fund", "year": "2006"}) == \
+        "National Evaluation of the Children's… (2006)"
+    assert _label({"title": "Leading for Learning", "year": "2011-12"}) == "Leading for Learning (2011-12)"
+    assert _label({"surnames": ["Halden", "Moss"], "year": "2018"}) == "Halden and Moss (2018)"
+
+
 def test_works_merge_renderings_across_documents():
     a = analyse_document("It began with (Leont’ev, 1978, p. 62).")
     b = analyse_document("See Leont'ev (1978).\n\nReferences\n\nLeont'ev, A.N. (1978). Activity, consciousness and personality. "

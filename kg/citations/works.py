@@ -328,9 +328,17 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
 
 
+def _shortened(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut between words, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0] if " " in text[:limit - 1] else text[:limit - 1]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def _label(work: dict[str, Any]) -> str:
     names = work.get("surnames") or []
-    who = names[0] if names else (work.get("title") or work.get("id", ""))[:40]
+    who = names[0] if names else _shortened(work.get("title") or work.get("id", ""), 40)
     if len(names) == 2 and not work.get("et_al"):
         who = f"{names[0]} and {names[1]}"
     elif len(names) > 2 or work.get("et_al"):
