@@ -170,7 +170,7 @@ class Library:
 
         try:
             return Searcher(self.root, self._passages, self._source_by_id, self._concepts, self._links, self.settings,
-                            quotes=self._quotes)
+                            quotes=self._quotes, study_sources=self._sources_by_study)
         except (OSError, ValueError) as exc:
             raise LibraryError(str(exc)) from None
 
@@ -213,6 +213,15 @@ class Library:
 
     def study(self, study_id: str) -> dict[str, Any] | None:
         return self._studies.get(study_id)
+
+    def _sources_by_study(self) -> dict[str, set[str]]:
+        """A study's id, acronym, title and labels (case-folded) → the sources that report it."""
+        out: dict[str, set[str]] = {}
+        for study in self.studies().values():
+            for name in (study["id"], study.get("acronym"), study.get("name"), study.get("label"), *study["alt_labels"]):
+                if name:
+                    out.setdefault(name.casefold(), set()).update(study["sources"])
+        return out
 
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))

@@ -135,7 +135,21 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         for name, rows in data["facets"].items()
     }
     view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
+    view["study_filter"] = _study_filter(library, params, base)
     return view
+
+
+def _study_filter(library: Library, params: dict[str, Any], base: dict[str, Any]) -> dict[str, Any] | None:
+    """The study filter has no facet: the page names the studies it keeps and links to removing it."""
+    value = params["filters"].get("study")
+    if not value:
+        return None
+    studies = []
+    for name in (v.strip() for v in str(value).split(",") if v.strip()):
+        study = library.study(name)
+        studies.append({"id": study["id"] if study else None, "name": study["name"] if study else name,
+                        "acronym": study.get("acronym") if study else None})
+    return {"studies": studies, "remove": "?" + urlencode({k: v for k, v in base.items() if k != "study"})}
 
 
 def _coined_line(card: dict[str, Any] | None) -> list[tuple[str, list[str]]]:

@@ -308,6 +308,20 @@ def gclient(graph_build):
     app.extensions["ckg_sparql"].close()
 
 
+def test_the_study_filter_takes_a_study_id_or_name_and_the_curated_sources(gclient):
+    def sources(study: str) -> tuple[int, set[str]]:
+        body = gclient.get(f"/api/search?q=resilience&k=100&study={study}").get_json()
+        return body["total"], {r["source_id"] for r in body["results"]}
+
+    # NECF by id, acronym or title: the two sources whose catalogue entries list it
+    assert sources("necf")[1] == sources("NECF")[1] == sources("National+Evaluation+of+the+Children's+Fund")[1] \
+        == {"chat-resilience-article", "oxford-ref2014-impact"}
+    # the TLRP is in no catalogue entry: its curated record names the sources that report it
+    total, found = sources("tlrp")
+    assert total > 0 and found <= {"chat-resilience-article", "oxford-ref2014-impact"}
+    assert sources("no-such-study") == (0, set())
+
+
 def test_search_concept_card_carries_definition_and_coiner(gclient):
     card = gclient.get("/api/search?q=relational+agency&k=1").get_json()["concept_card"]
     assert card["id"] == "relational-agency" and card["pref_label"] == "relational agency"

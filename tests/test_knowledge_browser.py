@@ -100,6 +100,16 @@ def test_study_page(page, graph_server):  # noqa: F811
     expect(page.locator(".meta .leads")).to_have_text("Anne Edwards")
     expect(page.locator(".study-sources li")).to_have_count(3)
     expect(page.locator(".passage-hit").first).to_be_visible()
+    # search only the sources that report the study, and take the filter off again
+    page.fill("#study-q", "relational agency")
+    page.locator(".study-search button").click()
+    page.wait_for_url("**/search?*study=necf*")
+    expect(page.locator("#study-filter")).to_contain_text("Only the sources reporting NECF")
+    expect(page.locator("#result-1")).to_be_visible()
+    page.locator("#study-filter a.remove").click()
+    page.wait_for_url("**/search?*")
+    assert "study=" not in page.url and "q=relational+agency" in page.url
+    expect(page.locator("#study-filter")).to_have_count(0)
     page.problems.assert_clean()
 
 

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -69,7 +69,11 @@ class Searcher:
 
     def __init__(self, release: Path, passages: list[dict[str, Any]], sources: dict[str, dict[str, Any]],
                  concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings,
-                 quotes: list[dict[str, Any]] | None = None):
+                 quotes: list[dict[str, Any]] | None = None,
+                 study_sources: Callable[[], dict[str, set[str]]] | None = None):
+        """``study_sources``: called the first time a search filters by study, it maps a study's id and
+        names (case-folded) to the sources that report it; without it a study filter matches the
+        names in the sources' catalogue entries only."""
         directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
@@ -88,6 +92,8 @@ class Searcher:
         self.concepts = concepts
         self.links = links
         self.quotes = quotes or []          # the build's quotations: a query asking for a quote also ranks by them
+        self._study_sources_of = study_sources
+        self._study_sources: dict[str, set[str]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -440,8 +446,18 @@ class Searcher:
                 wanted = {w.lower() for w in wanted}
             values, codes = self._filter_column(key)
             chosen = [code for code, value in enumerate(values) if _filter_matches(key, value, wanted)]
-            mask &= np.isin(codes, chosen)
+            keep = np.isin(codes, chosen)
+            if key == "study":      # also by the study's id or any of its names, as the graph links it
+                reporting = set().union(*(self._sources_reporting(w) for w in wanted))
+                source_values, source_codes = self._filter_column("source")
+                keep |= np.isin(source_codes, [c for c, sid in enumerate(source_values) if sid in reporting])
+            mask &= keep
         return mask
+
+    def _sources_reporting(self, study: str) -> set[str]:
+        if self._study_sources is None:
+            self._study_sources = self._study_sources_of() if self._study_sources_of else {}
+        return self._study_sources.get(study.casefold(), set())
 
     def _filter_column(self, key: str) -> tuple[list[str], np.ndarray]:
         """Distinct values of a filterable field and each row's value code (for kind and study,
