@@ -214,13 +214,17 @@ class Library:
     def study(self, study_id: str) -> dict[str, Any] | None:
         return self._studies.get(study_id)
 
-    def _sources_by_study(self) -> dict[str, set[str]]:
-        """A study's id, acronym, title and labels (case-folded) → the sources that report it."""
-        out: dict[str, set[str]] = {}
+    def _sources_by_study(self) -> dict[str, dict[str, set[str]]]:
+        """A study's id, acronym, title and labels (case-folded) → {"sources": the sources that report
+        it, "names": all those names}."""
+        out: dict[str, dict[str, set[str]]] = {}
         for study in self.studies().values():
-            for name in (study["id"], study.get("acronym"), study.get("name"), study.get("label"), *study["alt_labels"]):
-                if name:
-                    out.setdefault(name.casefold(), set()).update(study["sources"])
+            names = {n.casefold() for n in (study["id"], study.get("acronym"), study.get("name"), study.get("label"),
+                                            *study["alt_labels"]) if n}
+            for name in names:
+                entry = out.setdefault(name, {"sources": set(), "names": set()})
+                entry["sources"] |= set(study["sources"])
+                entry["names"] |= names
         return out
 
     def failures(self) -> list[dict[str, str]]:

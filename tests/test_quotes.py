@@ -137,6 +137,15 @@ def test_the_speaker_role_a_query_asks_for_comes_first(client):
     assert neutral["results"][0]["speaker_role"] == "practitioner"
 
 
+def test_the_quote_study_filter_takes_any_name_of_the_study(client):
+    by = {}
+    for study in ("NECF", "necf", "National Evaluation of the Children's Fund", "Learning in and for Interagency Working"):
+        body = client.get("/api/quotes", query_string={"study": study, "k": 500}).get_json()
+        by[study] = {q["quote_id"] for q in body["results"]}
+    assert by["NECF"] and len(set(map(frozenset, by.values()))) == 1, by
+    assert not client.get("/api/quotes", query_string={"study": "no such study"}).get_json()["results"]
+
+
 def test_api_quotes_without_query_lists_all_matching_the_filters(client, library):
     everything = client.get("/api/quotes?k=500").get_json()
     assert everything["total"] == len(library.quotes())

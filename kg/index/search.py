@@ -70,10 +70,10 @@ class Searcher:
     def __init__(self, release: Path, passages: list[dict[str, Any]], sources: dict[str, dict[str, Any]],
                  concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings,
                  quotes: list[dict[str, Any]] | None = None,
-                 study_sources: Callable[[], dict[str, set[str]]] | None = None):
+                 study_sources: Callable[[], dict[str, dict[str, set[str]]]] | None = None):
         """``study_sources``: called the first time a search filters by study, it maps a study's id and
-        names (case-folded) to the sources that report it; without it a study filter matches the
-        names in the sources' catalogue entries only."""
+        each of its names (case-folded) to {"sources": the sources that report it, "names": all its
+        names}; without it a study filter matches the names in the sources' catalogue entries only."""
         directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
@@ -93,7 +93,7 @@ class Searcher:
         self.links = links
         self.quotes = quotes or []          # the build's quotations: a query asking for a quote also ranks by them
         self._study_sources_of = study_sources
-        self._study_sources: dict[str, set[str]] | None = None
+        self._study_sources: dict[str, dict[str, set[str]]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -383,9 +383,12 @@ class Searcher:
                 row = row_of.get(quote.get("passage_id"))
                 ok = row is not None and bool(wanted & set(self._row_concepts[row]))
             else:  # study: the quote's own when the document makes it clear, else its source's
-                studies = {quote["study"].lower()} if quote.get("study") else \
-                    {x.lower() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}
-                ok = bool({w.lower() for w in wanted} & studies)
+                names = self._study_names(wanted)
+                if quote.get("study"):
+                    ok = quote["study"].casefold() in names
+                else:
+                    ok = bool(names & {x.casefold() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}) \
+                        or quote["source_id"] in self._sources_reporting(names)
             if not ok:
                 return False
         return True
@@ -443,21 +446,28 @@ class Searcher:
                 mask &= keep
                 continue
             if key == "study":
-                wanted = {w.lower() for w in wanted}
+                wanted = self._study_names(wanted)
             values, codes = self._filter_column(key)
             chosen = [code for code, value in enumerate(values) if _filter_matches(key, value, wanted)]
             keep = np.isin(codes, chosen)
-            if key == "study":      # also by the study's id or any of its names, as the graph links it
-                reporting = set().union(*(self._sources_reporting(w) for w in wanted))
+            if key == "study":      # also the sources the graph says report it (its curated record)
+                reporting = self._sources_reporting(wanted)
                 source_values, source_codes = self._filter_column("source")
                 keep |= np.isin(source_codes, [c for c, sid in enumerate(source_values) if sid in reporting])
             mask &= keep
         return mask
 
-    def _sources_reporting(self, study: str) -> set[str]:
+    def _study_entry(self, name: str) -> dict[str, set[str]]:
         if self._study_sources is None:
             self._study_sources = self._study_sources_of() if self._study_sources_of else {}
-        return self._study_sources.get(study.casefold(), set())
+        return self._study_sources.get(name.casefold(), {"sources": set(), "names": set()})
+
+    def _study_names(self, wanted: set[str]) -> set[str]:
+        """The names asked for and every other name of the studies they name (id, acronym, title…), case-folded."""
+        return {w.casefold() for w in wanted}.union(*(self._study_entry(w)["names"] for w in wanted))
+
+    def _sources_reporting(self, names: set[str]) -> set[str]:
+        return set().union(*(self._study_entry(n)["sources"] for n in names))
 
     def _filter_column(self, key: str) -> tuple[list[str], np.ndarray]:
         """Distinct values of a filterable field and each row's value code (for kind and study,
@@ -473,7 +483,7 @@ class Searcher:
                 elif key == "type":
                     value = source.get("type")
                 elif key == "study":
-                    value = frozenset(x.lower() for x in source.get("studies", []))
+                    value = frozenset(x.casefold() for x in source.get("studies", []))
                 elif key == "year":
                     value = str(source.get("year"))
                 else:  # kind: the passage's kind or a tag such as quote / definition
