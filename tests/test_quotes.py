@@ -218,6 +218,14 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert "whose job it was" in open(download.value.path(), encoding="utf-8").read() and "ids=q-" in href
     page.locator("#basket-clear").click()
     assert page.locator("#basket-count").inner_text() == "0"
+    # by study: the chapter reports NECF, the practice notes report none
+    page.goto(live_server + "/quotes?q=consent")
+    page.select_option("#qstudy", label="NECF")
+    page.locator(".search-form button[type=submit]").click()
+    page.wait_for_url("**study=necf**")
+    assert page.locator("#qstudy").input_value() == "necf"
+    texts = page.locator(".quote-card").all_inner_texts()
+    assert any("whose job it was" in t for t in texts) and not any("Consent is the first thing" in t for t in texts)
     assert not errors, errors
     page.close()
 

@@ -65,6 +65,7 @@ def quotes_page():
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
+        "studies": [(s["id"], s.get("acronym") or s["label"] or s["name"]) for s in lib.studies().values() if s["sources"]],
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
                          copy_text=f"“{q['text'].strip(QUOTE_MARKS)}” ({q['citation']})") for q in data["results"]],
         "formats": list(FORMATS),
