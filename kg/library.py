@@ -214,13 +214,21 @@ class Library:
     def study(self, study_id: str) -> dict[str, Any] | None:
         return self._studies.get(study_id)
 
+    def find_study(self, name: str) -> dict[str, Any] | None:
+        """The study a name stands for: its id, acronym, title or a label, in any case."""
+        from .studies import study_names
+
+        wanted = name.strip().casefold()
+        return next((study for study in self.studies().values() if wanted in study_names(study)), None)
+
     def _sources_by_study(self) -> dict[str, dict[str, set[str]]]:
         """A study's id, acronym, title and labels (case-folded) → {"sources": the sources that report
         it, "names": all those names}."""
+        from .studies import study_names
+
         out: dict[str, dict[str, set[str]]] = {}
         for study in self.studies().values():
-            names = {n.casefold() for n in (study["id"], study.get("acronym"), study.get("name"), study.get("label"),
-                                            *study["alt_labels"]) if n}
+            names = study_names(study)
             for name in names:
                 entry = out.setdefault(name, {"sources": set(), "names": set()})
                 entry["sources"] |= set(study["sources"])

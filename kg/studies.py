@@ -196,6 +196,12 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
     return dict(sorted(studies.items(), key=lambda kv: kv[1]["name"].lstrip("[").casefold()))
 
 
+def study_names(study: dict[str, Any]) -> set[str]:
+    """Every name a reader may give a catalogued study (id, acronym, title, labels), case-folded."""
+    return {n.casefold() for n in (study["id"], study.get("acronym"), study.get("name"), study.get("label"),
+                                   *study.get("alt_labels", [])) if n}
+
+
 def _empty(sid: str, uri: str) -> dict[str, Any]:
     return {
         "id": sid, "uri": uri, "name": "", "label": "", "acronym": None, "alt_labels": [], "funder": [],

@@ -146,7 +146,7 @@ def _study_filter(library: Library, params: dict[str, Any], base: dict[str, Any]
         return None
     studies = []
     for name in (v.strip() for v in str(value).split(",") if v.strip()):
-        study = library.study(name)
+        study = library.find_study(name)
         studies.append({"id": study["id"] if study else None, "name": (study["label"] or study["name"]) if study else name,
                         "acronym": study.get("acronym") if study else None})
     return {"studies": studies, "remove": "?" + urlencode({k: v for k, v in base.items() if k != "study"})}

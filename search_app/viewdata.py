@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.library import Library
+from kg.studies import study_names
 
 PRODUCT_NAME = "Common Knowledge"
 PURPOSE = ("A knowledge graph and search over research and policy literature on inter-professional "
@@ -120,13 +121,9 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
     curated ones; a name the catalogue entry gives that no study of the graph carries stays as
     plain text."""
     known = [study for study in library.studies().values() if source["id"] in study["sources"]]
-
-    def names(study: dict[str, Any]) -> set[str]:
-        return {n.casefold() for n in (study["name"], study["label"], study.get("acronym") or "", *study["alt_labels"]) if n}
-
     ordered: list[dict[str, Any] | str] = []
     for name in source.get("studies") or []:
-        match = next((study for study in known if name.casefold() in names(study)), None)
+        match = next((study for study in known if name.casefold() in study_names(study)), None)
         if match is None:
             ordered.append(name)
         elif match not in ordered:
