@@ -241,25 +241,30 @@ def _library(build_dir):
 @click.option("--source", help="Only passages of this source id (comma-separated for several).")
 @click.option("--concept", help="Only passages that mention this concept id.")
 @click.option("--kind", help="Only passages of this kind or tag: text, list, slide, references, quote, definition…")
+@click.option("--study", help="Only the sources that report this study: its id, acronym or title (e.g. necf, NECF).")
+@click.option("--type", "doc_type", help="Only sources of this document type (e.g. 'journal article').")
+@click.option("--year", help="Only sources of this year (comma-separated for several).")
+@click.option("--page", "page_number", type=int, default=1, show_default=True, help="Page of results (k per page).")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
-def search(query, mode, k, source, concept, kind, build_dir, as_json) -> None:
+def search(query, mode, k, source, concept, kind, study, doc_type, year, page_number, build_dir, as_json) -> None:
     """Search the passages: meaning, keywords and concepts, with why each result matched."""
-    from dataclasses import asdict
-
-    from .index.search import SearchError
+    from search_app.searchdata import BadParameter, parse
+    from search_app.searchdata import search as search_view
 
     library = _library(build_dir)
+    args = {"q": query, "mode": mode, "k": str(k), "page": str(page_number), "source": source or "", "concept": concept or "",
+            "kind": kind or "", "study": study or "", "type": doc_type or "", "year": year or ""}
     try:
-        response = library.search(query, k=k, mode=mode, filters={"source": source, "concept": concept, "kind": kind})
-    except SearchError as exc:
+        data = search_view(library, parse(args, library.settings.max_results))
+    except BadParameter as exc:
         raise click.BadParameter(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(asdict(response), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    if response.message:
-        click.echo(response.message)
-    for rank, result in enumerate(response.results, start=1):
+    if data["message"]:
+        click.echo(data["message"])
+    for rank, result in enumerate(data["results"], start=data["offset"] + 1):
         page = f"p. {result['page_label'] or result['page']}" if result["page"] else ""
         click.echo(f"{rank:2d}. {result['score']:.3f}  {result['source_id']} {page}  #{result['passage_id']}")
         why = result["why"]

@@ -147,6 +147,17 @@ def test_cli_search_json(tiny_build):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert len(data["results"]) == 2
+    # the same JSON as GET /api/search, filters included
+    assert {"query", "mode", "total", "offset", "results", "facets", "facets_over", "concept_card", "filters"} <= set(data)
+    by_study = subprocess.run(CKG + ["search", "trust", "--json", "--study", "National Evaluation of the Children's Fund",
+                                     "--page", "2", "-k", "1", "--build", str(tiny_build)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert by_study.returncode == 0, by_study.stderr
+    body = json.loads(by_study.stdout)
+    assert body["offset"] == 1 and body["results"] and {r["source_id"] for r in body["results"]} == {"team-around-the-child"}
+    bad = subprocess.run(CKG + ["search", "trust", "--year", "last", "--build", str(tiny_build)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "parameter 'year'" in bad.stderr
 
 
 def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
