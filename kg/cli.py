@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .quotes import ROLE_NAMES
 from .settings import Settings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -281,19 +282,23 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 
 @main.command(context_settings=CONTEXT)
 @click.argument("query", required=False, default="")
-@click.option("--role", "speaker_role", help="Only quotes of speakers in this role (parent, headteacher, practitioner…).")
+@click.option("--role", "speaker_role", type=click.Choice(ROLE_NAMES, case_sensitive=False),
+              help="Only quotes of speakers in this role.")
 @click.option("--source", help="Only quotes from this source id.")
+@click.option("--concept", help="Only quotes from passages that mention this concept id.")
+@click.option("--study", help="Only quotes from this study or the sources reporting it: its id, acronym or title.")
 @click.option("--kind", type=click.Choice(["participant", "literature"]), help="Participants' words or quoted texts.")
 @click.option("-k", "k", type=int, default=10, show_default=True)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
-def quotes(query, speaker_role, source, kind, k, build_dir, as_json) -> None:
+def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, as_json) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation."""
     from .index.search import SearchError
 
     library = _library(build_dir)
+    filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
     try:
-        data = library.search_quotes(query, k=k, filters={"speaker_role": speaker_role, "source": source, "kind": kind})
+        data = library.search_quotes(query, k=k, filters=filters)
     except SearchError as exc:
         raise click.BadParameter(str(exc)) from None
     if as_json:

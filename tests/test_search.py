@@ -160,6 +160,20 @@ def test_cli_search_json(tiny_build):
     assert bad.returncode == 2 and "parameter 'year'" in bad.stderr
 
 
+def test_cli_quotes_takes_the_apis_filters(tiny_build):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(CKG + ["quotes", *args, "--build", str(tiny_build)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    heads = run("what the child needed", "--role", "Headteacher", "--study", "NECF", "--json")
+    assert heads.returncode == 0, heads.stderr
+    found = json.loads(heads.stdout)["results"]
+    assert found and all(q["speaker_role"] == "headteacher" for q in found)
+    assert "whose job it was" in run("what the child needed", "--role", "headteacher").stdout
+    typo = run("trust", "--role", "headteachers")
+    assert typo.returncode == 2 and "'--role'" in typo.stderr and "headteacher" in typo.stderr
+
+
 def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
     queries = [{"id": "t1", "persona": "trainer", "query": "what did the head teacher say about whose job it was",
                 "gold": ["We stopped asking whose job it was"]}]
