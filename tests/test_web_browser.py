@@ -157,3 +157,13 @@ def test_unknown_source_shows_the_404_page(page, live_server):
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     page.problems.console_errors = [e for e in page.problems.console_errors if "404" not in e]
     page.problems.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=trust+between+professionals", "/quotes?q=trust", "/sources/team-around-the-child"])
+def test_pages_fit_a_phone_screen(page, live_server, path):
+    page.set_viewport_size({"width": 380, "height": 700})
+    page.goto(live_server + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380     # nothing runs off the side
+    nav = page.locator(".site-header nav a").last
+    assert nav.bounding_box()["x"] + nav.bounding_box()["width"] <= 380      # the menu wraps instead
+    page.problems.assert_clean()
