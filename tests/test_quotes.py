@@ -218,6 +218,13 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert "whose job it was" in open(download.value.path(), encoding="utf-8").read() and "ids=q-" in href
     page.locator("#basket-clear").click()
     assert page.locator("#basket-count").inner_text() == "0"
+    # the count says what it counts, and more of the same ranking is one click away
+    page.goto(live_server + "/quotes?q=consent&k=1")
+    assert "best match for “consent” first (the first 1 shown)" in page.locator("#quote-count").inner_text()
+    page.locator("#quote-more").click()
+    page.wait_for_url("**k=41**")
+    assert page.locator(".quote-card").count() == int(page.locator("#quote-count").inner_text().split()[0])
+    assert page.locator("#quote-more").count() == 0
     # by study: the chapter reports NECF, the practice notes report none
     page.goto(live_server + "/quotes?q=consent")
     page.select_option("#qstudy", label="NECF")

@@ -1,6 +1,8 @@
 """The quote finder: /quotes (page), /api/quotes (JSON) and /api/quotes/export (verified exports)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, abort, render_template, request
 
 from kg.index.search import SearchError
@@ -70,4 +72,7 @@ def quotes_page():
                          copy_text=f"“{q['text'].strip(QUOTE_MARKS)}” ({q['citation']})") for q in data["results"]],
         "formats": list(FORMATS),
     }
+    shown = len(view["results"])
+    if view["total"] > shown:       # no pages: the same ranking (or document order), more of it
+        view["more"] = "?" + urlencode({**request.args.to_dict(), "k": min(shown + 40, 1000)})
     return render_template("quotes.html", view=view)
