@@ -86,7 +86,7 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
         return {
             "id": concept_id,
             "pref_label": concept["pref_label"],
-            "alt_labels": concept.get("alt_labels", [])[:8],
+            "alt_labels": _distinct_labels(concept["pref_label"], concept.get("alt_labels", []))[:8],
             "definition": definition and {
                 "text": definition["text"],
                 "source_id": definition.get("source_id"),
@@ -137,6 +137,22 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
     view["study_filter"] = _study_filter(library, params, base)
     return view
+
+
+def _distinct_labels(pref_label: str, alt_labels: list[str]) -> list[str]:
+    """The alternative labels a card shows: not those that differ from the preferred label or from
+    one already shown only in case, hyphens or spaces ("heavy end prevention" beside "heavy-end
+    prevention"); the concept page lists them all."""
+    def key(label: str) -> str:
+        return re.sub(r"[\s\-‐‑–]+", "", label.casefold())
+
+    seen = {key(pref_label)}
+    shown = []
+    for label in alt_labels:
+        if key(label) not in seen:
+            seen.add(key(label))
+            shown.append(label)
+    return shown
 
 
 def _study_filter(library: Library, params: dict[str, Any], base: dict[str, Any]) -> dict[str, Any] | None:

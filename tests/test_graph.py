@@ -331,6 +331,14 @@ def test_search_concept_card_carries_definition_and_coiner(gclient):
     assert "Anne Edwards" in coiners and all(set(c) >= {"citation", "evidence", "source_id"} for c in card["coined_by"])
 
 
+def test_the_concept_card_leaves_out_mere_spelling_variants():
+    from search_app.searchdata import _distinct_labels
+
+    shown = _distinct_labels("co-production", ["co production", "Coproduction", "co-produced", "co-production approach",
+                                               "co produced"])
+    assert shown == ["co-produced", "co-production approach"]
+
+
 def test_concept_api_has_every_documented_field(gclient):
     body = gclient.get("/api/concepts/relational-agency").get_json()
     for name in ("id", "uri", "pref_label", "alt_labels", "definitions", "broader", "narrower", "related", "studies",
