@@ -308,8 +308,10 @@ class Searcher:
         unknown = set(filters) - set(self.QUOTE_FILTERS)
         if unknown:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(self.QUOTE_FILTERS)}")
-        row_of = self._row_of
-        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, filters, row_of)]
+        wanted = {key: {v.strip() for v in str(value).split(",") if v.strip()} for key, value in filters.items()}
+        study_names = self._study_names(wanted["study"]) if "study" in wanted else set()   # resolved once, not per quote
+        reporting = self._sources_reporting(study_names)
+        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names, reporting)]
         if not query or not chosen:
             return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
         tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
@@ -370,9 +372,11 @@ class Searcher:
             return np.zeros(len(chosen))
         return np.array([sum(w for t, w in weights.items() if t in self._quote_terms.get(q["quote_id"], ())) / total for q in chosen])
 
-    def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, str], row_of: dict[str, int]) -> bool:
-        for key, value in filters.items():
-            wanted = {v.strip() for v in str(value).split(",") if v.strip()}
+    def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, set[str]], study_names: set[str],
+                       reporting: set[str]) -> bool:
+        """``filters``: each filter's wanted values; ``study_names``: every name of the studies the study
+        filter names; ``reporting``: the sources that report them."""
+        for key, wanted in filters.items():
             if key == "speaker_role":
                 ok = (quote.get("speaker_role") or "") in wanted
             elif key == "source":
@@ -380,15 +384,14 @@ class Searcher:
             elif key == "kind":
                 ok = quote.get("kind") in wanted
             elif key == "concept":
-                row = row_of.get(quote.get("passage_id"))
+                row = self._row_of.get(quote.get("passage_id"))
                 ok = row is not None and bool(wanted & set(self._row_concepts[row]))
             else:  # study: the quote's own when the document makes it clear, else its source's
-                names = self._study_names(wanted)
                 if quote.get("study"):
-                    ok = quote["study"].casefold() in names
+                    ok = quote["study"].casefold() in study_names
                 else:
-                    ok = bool(names & {x.casefold() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}) \
-                        or quote["source_id"] in self._sources_reporting(names)
+                    ok = bool(study_names & {x.casefold() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}) \
+                        or quote["source_id"] in reporting
             if not ok:
                 return False
         return True
