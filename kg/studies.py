@@ -202,6 +202,16 @@ def study_names(study: dict[str, Any]) -> set[str]:
                                    *study.get("alt_labels", [])) if n}
 
 
+def study_label(study: dict[str, Any]) -> str:
+    """A catalogued study's short label ("Programme A"), else its title."""
+    return study["label"] or study["name"]
+
+
+def study_short_name(study: dict[str, Any]) -> str:
+    """What a list or a menu shows for a catalogued study: its acronym, else its label."""
+    return study.get("acronym") or study_label(study)
+
+
 def _empty(sid: str, uri: str) -> dict[str, Any]:
     return {
         "id": sid, "uri": uri, "name": "", "label": "", "acronym": None, "alt_labels": [], "funder": [],

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
+from kg.studies import study_short_name
 
 from .conceptdata import coined_by
 
@@ -163,8 +164,7 @@ def _study_filter(library: Library, params: dict[str, Any], base: dict[str, Any]
     studies = []
     for name in (v.strip() for v in str(value).split(",") if v.strip()):
         study = library.find_study(name)
-        studies.append({"id": study["id"] if study else None, "name": (study["label"] or study["name"]) if study else name,
-                        "acronym": study.get("acronym") if study else None})
+        studies.append({"id": study["id"], "short": study_short_name(study)} if study else {"id": None, "short": name})
     return {"studies": studies, "remove": "?" + urlencode({k: v for k, v in base.items() if k != "study"})}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.library import Library
-from kg.studies import study_names
+from kg.studies import study_label, study_names, study_short_name
 
 PRODUCT_NAME = "Common Knowledge"
 PURPOSE = ("A knowledge graph and search over research and policy literature on inter-professional "
@@ -130,8 +130,8 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
             ordered.append(match)
     ordered += [study for study in known if study not in ordered]
     return [{"known": False, "id": None, "name": item, "acronym": None, "short": item} if isinstance(item, str) else
-            {"known": True, "id": item["id"], "name": item["label"] or item["name"], "acronym": item.get("acronym"),
-             "short": item.get("acronym") or item["label"] or item["name"]}
+            {"known": True, "id": item["id"], "name": study_label(item), "acronym": item.get("acronym"),
+             "short": study_short_name(item)}
             for item in ordered]
 
 

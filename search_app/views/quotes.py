@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from kg.index.search import SearchError
 from kg.quote_export import FORMATS, ExportError
 from kg.quotes import ROLE_NAMES
+from kg.studies import study_short_name
 
 from .. import searchdata
 from . import library
@@ -67,7 +68,7 @@ def quotes_page():
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
-        "studies": [(s["id"], s.get("acronym") or s["label"] or s["name"]) for s in lib.studies().values() if s["sources"]],
+        "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
                          copy_text=f"“{q['text'].strip(QUOTE_MARKS)}” ({q['citation']})") for q in data["results"]],
         "formats": list(FORMATS),
