@@ -299,7 +299,10 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
         return {"id": cid, "label": concept["pref_label"] if concept else cid.replace("-", " "), "known": concept is not None}
 
     studies = library.studies()
-    competing = [d for d in data["definitions"] if d["sense"]]
+    competing: dict[str, list[dict[str, Any]]] = {}     # sense → its definitions, senses in order of first appearance
+    for d in data["definitions"]:
+        if d["sense"]:
+            competing.setdefault(d["sense"], []).append(d)
     plain = [d for d in data["definitions"] if not d["sense"]]
     top = []
     for passage in data["passages"][:TOP_PASSAGES]:
@@ -315,7 +318,8 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     return {
         **data,
         "plain_definitions": plain,
-        "competing_definitions": competing,
+        "competing_senses": [{"sense": sense, "heading": f"{sense[:1].upper()}{sense[1:]} sense", "definitions": found}
+                             for sense, found in competing.items()],
         "broader_links": [link(c) for c in data["broader"]],
         "narrower_links": [link(c) for c in data["narrower"]],
         "related_links": [link(c) for c in data["related"]],

@@ -64,8 +64,11 @@ def test_competing_definitions_side_by_side(page, graph_server):  # noqa: F811
     page.goto(f"{graph_server}/concepts/resilience")
     senses = page.locator(".competing .sense h4")
     expect(senses.first).to_be_visible()
-    texts = [t.lower() for t in senses.all_inner_texts()]
-    assert any("developmental" in t for t in texts) and any("chat" in t for t in texts)
+    texts = senses.all_inner_texts()
+    assert "Developmental sense" in texts and "CHAT sense" in texts      # CHAT keeps its capitals
+    assert len(texts) == len(set(texts)), f"one column per sense, each sense once: {texts}"
+    columns = page.locator(".competing .sense")
+    assert sum(columns.nth(i).locator(".definition").count() for i in range(columns.count())) > len(texts)
     page.problems.assert_clean()
 
 
