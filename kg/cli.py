@@ -417,6 +417,17 @@ def cited_by(work, build_dir, as_json) -> None:
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}")
 
 
+def _quoted_definition(d: dict) -> str:
+    """A definition (or description) as the concept page shows it: the words, where they stand,
+    whom the source credits, and a ready citation."""
+    where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
+    sense = f" [{d['sense']} sense]" if d.get("sense") else ""
+    credited = f" (the source attributes it to {d['citation']})" if d.get("citation") else ""
+    cite = (d.get("cite") or {}).get("in_text")
+    return (f"\n  “{d['text']}”{sense}\n    — {d['source_title']}{where}{credited}"
+            + (f"\n    cite: {cite}" if cite else ""))
+
+
 @main.command("concept", context_settings=CONTEXT)
 @click.argument("label")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
@@ -444,15 +455,12 @@ def concept(label, build_dir, as_json) -> None:
     if data["scope_note"]:
         click.echo(f"\n{data['scope_note']}")
     for d in data["definitions"]:
-        where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
-        sense = f" [{d['sense']} sense]" if d["sense"] else ""
-        click.echo(f"\n  “{d['text']}”{sense}\n    — {d['source_title']}{where}")
+        click.echo(_quoted_definition(d))
     if not data["definitions"]:
         click.echo(f"\nNo source in the library defines {data['pref_label']}"
                    + ("; what the sources say about it:" if data["descriptions"] else "."))
         for d in data["descriptions"]:
-            where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
-            click.echo(f"\n  “{d['text']}”\n    — {d['source_title']}{where}")
+            click.echo(_quoted_definition(d))
     for c in data["coined_by"]:
         who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
         click.echo(f"\ncoined by {who}" + (f" ({c['citation']})" if c["citation"] else ""))
