@@ -319,6 +319,18 @@ def test_api_concept_lineage_is_a_timeline(client):
     assert client.get("/api/concepts/no-such-concept/lineage").status_code == 404
 
 
+def test_lineage_tells_the_works_cited_for_the_concept_from_those_cited_beside_it(client):
+    rows = {r["label"]: r for r in client.get("/api/concepts/relational-agency/lineage").get_json()["results"]}
+    # "The concept of relational agency [R2, 3] informed training for service leaders [S1-2] and guidance …"
+    assert rows["Halden (2009)"]["attached"] and rows["Morgan et al. (2014)"]["attached"]
+    study = rows["Family Services Partnership study (2012-14)"]
+    assert study["in_sentence"] and not study["attached"]
+    # "Okafor (2015) argued that relational agency is learnt …, and Ní Bhriain et al. (2012, p. 14) showed …"
+    assert rows["Okafor (2015)"]["attached"] and rows["Ní Bhriain et al. (2012)"]["attached"]
+    # cited in a passage about the concept, in a sentence that does not name it
+    assert not rows["Okafor (in press)"]["in_sentence"] and not rows["Okafor (in press)"]["attached"]
+
+
 def test_api_person(client):
     wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
     pid = client.get(f"/api/works/{wid}").get_json()["people"][0]["id"]
@@ -434,6 +446,10 @@ def test_concept_lineage_page_linked_from_the_concept_page(page, cites_server):
     first = page.locator(".timeline-item").first
     expect(first.locator(".timeline-year")).to_have_text("2009")
     expect(first.locator(".timeline-sentence")).to_contain_text("relational agency")
+    cited_for = page.locator("#cited-for .timeline-work")
+    expect(cited_for.first).to_have_text("Halden (2009)")
+    assert "Family Services Partnership study (2012-14)" not in cited_for.all_inner_texts()
+    expect(page.locator("#also-cited .timeline-work", has_text="Family Services Partnership study")).to_be_visible()
     expect(page.locator(".lineage-sources li").first).to_be_visible()
     assert not page.errors, page.errors
 

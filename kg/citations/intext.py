@@ -63,7 +63,8 @@ class InTextCitation:
     end: int = 0
     surface: str = ""
     context: str = ""              # the citing sentence
-    sentence_start: int = 0
+    sentence_start: int = 0        # offsets of the citing sentence in the text
+    sentence_end: int = 0
     passage_id: str | None = None
     doc_page: int | None = None    # the page of the document the citation is on
     page_label: str | None = None
@@ -421,7 +422,7 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
             # "(Leont’ev, 1978, p. 62)" opening a sentence closes the quotation before it
             if citation.kind == "parenthetical" and local - sentence[0] <= 1 and index > 0:
                 sentence = (spans[index - 1][0], citation.end - base + 1)
-        citation.sentence_start = base + sentence[0]
+        citation.sentence_start, citation.sentence_end = base + sentence[0], base + sentence[1]
         citation.context = re.sub(r"\s+", " ", body[sentence[0]:sentence[1]]).strip()
         if citation.kind == "parenthetical" and "\n" in text[citation.end:citation.end + 3] \
                 and re.search(r"(?:^|\n)\s*\(?\s*$", text[max(0, citation.start - 10):citation.start]):
@@ -432,5 +433,5 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
             last = sentence_spans(above)
             if last:
                 a, _ = last[-1]
-                citation.sentence_start = max(0, cut - 800) + a
+                citation.sentence_start, citation.sentence_end = max(0, cut - 800) + a, citation.end + 1
                 citation.context = re.sub(r"\s+", " ", above[a:] + " " + text[cut:citation.end + 1]).strip()

@@ -292,10 +292,17 @@ def year_order(year: str) -> tuple[int, str]:
 
 
 def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage)."""
+    """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage).
+
+    ``in_sentence``: the citing sentence names the concept; ``attached``: the citation stands by that
+    name — the first group of citations after it in the sentence ("'relational agency' [R3][S1]"),
+    and the group before it when none follows or when it names its authors in the running text just
+    before ("Luthar (1993) … suggested that resilience …"); a sentence listing several concepts with
+    their own citations gives each only its own."""
     rows: dict[str, dict[str, Any]] = {}
     for source_id, doc in data.get("sources", {}).items():
-        for citation in doc.get("citations", []):
+        attached = _attached_citations(concept_id, doc.get("citations", []), links, passages)
+        for n, citation in enumerate(doc.get("citations", [])):
             wid, pid = citation.get("work_id"), citation.get("passage_id")
             if not wid or not pid:
                 continue
@@ -304,19 +311,18 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
             defines = concept_id in (link.get("defines") or [])
             if not mentions and not defines:
                 continue
-            # the citation's own sentence names the concept: the strongest evidence of lineage
-            a = citation.get("sentence_start", citation["start"])
-            b = a + len(citation.get("context") or "") + 40
-            in_sentence = any(a - 5 <= m["start"] <= b for m in mentions)
+            a, b = _sentence_bounds(citation)
+            in_sentence = any(a <= m["start"] < b for m in mentions)
             distance = min((abs(m["start"] - citation["start"]) for m in mentions), default=10**6)
             work = data["works"].get(wid, {})
             row = {"work_id": wid, "year": work.get("year", ""), "title": work.get("title", ""),
                    "authors": [x["name"] for x in work.get("authors", [])], "label": _label(work),
                    "sentence": citation.get("context", ""), "source_id": source_id, "passage_id": pid,
-                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence, "_distance": distance}
+                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence,
+                   "attached": n in attached, "_distance": distance}
             best = rows.get(wid)
             # the sentence where the concept stands closest to the citation says most about the lineage
-            if best is None or (in_sentence, -distance, defines) > (best["in_sentence"], -best["_distance"], best["defines"]):
+            if best is None or _evidence(row) > _evidence(best):
                 if best is not None:
                     row["sources"] = sorted(set(best.get("sources", [best["source_id"]])) | {source_id})
                 rows[wid] = row
@@ -326,6 +332,52 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
         row.setdefault("sources", [row["source_id"]])
         row.pop("_distance", None)
     return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
+
+
+def _evidence(row: dict[str, Any]) -> tuple:
+    return row["attached"], row["in_sentence"], -row["_distance"], row["defines"]
+
+
+def _sentence_bounds(citation: dict[str, Any]) -> tuple[int, int]:
+    start = citation.get("sentence_start", citation["start"])
+    end = citation.get("sentence_end") or start + len(citation.get("context") or "")   # builds before sentence_end
+    return start, max(end, citation.get("end", start))
+
+
+def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links: dict[str, Any],
+                        passages: dict[str, dict[str, Any]]) -> set[int]:
+    """Indexes of the citations that stand by a name of the concept in their sentence."""
+    by_sentence: dict[tuple[str, int, int], list[int]] = {}
+    for n, citation in enumerate(citations):
+        if citation.get("passage_id"):
+            by_sentence.setdefault((citation["passage_id"], *_sentence_bounds(citation)), []).append(n)
+    attached: set[int] = set()
+    for (pid, a, b), members in by_sentence.items():
+        passage = passages.get(pid) or {}
+        mentions = [m for m in (links.get(pid) or {}).get("mentions", [])
+                    if m.get("concept_id") == concept_id and a <= m["start"] < b]
+        if not mentions or "text" not in passage:
+            continue
+        text, offset = passage["text"], passage.get("start", 0)
+        groups: list[list[int]] = []
+        for n in sorted(members, key=lambda i: citations[i]["start"]):
+            if groups:
+                gap = text[max(0, citations[groups[-1][-1]]["end"] - offset):max(0, citations[n]["start"] - offset)]
+                if not re.search(r"[^\W\d_]{2,}", gap):     # only brackets, commas, semicolons between: one group
+                    groups[-1].append(n)
+                    continue
+            groups.append([n])
+        for mention in mentions:
+            after = [g for g in groups if citations[g[0]]["start"] >= mention["end"]]
+            before = [g for g in groups if citations[g[-1]]["end"] <= mention["start"]]
+            if after:
+                attached.update(after[0])
+            # the group before: when nothing follows, or when it names the authors in the running text
+            # close before the name ("Okafor (2015) argued that relational agency …")
+            if before and (not after or (all(citations[n].get("kind") == "narrative" for n in before[-1])
+                                         and mention["start"] - citations[before[-1][-1]]["end"] <= 120)):
+                attached.update(before[-1])
+    return attached
 
 
 def _shortened(text: str, limit: int) -> str:
