@@ -265,6 +265,8 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
         return
     if data["message"]:
         click.echo(data["message"])
+    if data["did_you_mean"]:
+        click.echo(f"Did you mean: {data['did_you_mean']}")
     for rank, result in enumerate(data["results"], start=data["offset"] + 1):
         page = f"p. {result['page_label'] or result['page']}" if result["page"] else ""
         click.echo(f"{rank:2d}. {result['score']:.3f}  {result['source_id']} {page}  #{result['passage_id']}")

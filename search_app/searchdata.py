@@ -69,7 +69,8 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
                                   filters=params["filters"])
     except SearchError as exc:
         raise BadParameter(str(exc)) from None
-    data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over", "concepts", "message")}
+    data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over",
+                                                       "concepts", "message", "unknown_words", "did_you_mean")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
     data["concept_card"] = concept_card(library, response.concepts)

@@ -141,6 +141,22 @@ def test_empty_and_garbage_queries_answer_gracefully(client, query):
     assert data["results"] == [] and data["message"]
 
 
+def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
+    typo = client.get("/api/search", query_string={"q": "Practitoners and trsut"}).get_json()
+    assert typo["unknown_words"] == ["Practitoners", "trsut"]
+    assert typo["did_you_mean"] == "Practitioners and trust"     # the query's own case and stop words kept
+    assert "“trsut”" in typo["message"] and typo["results"]     # nearest in meaning still shown, and said so
+    compound = client.get("/api/search", query_string={"q": "team-arund-the-child"}).get_json()
+    assert compound["unknown_words"] == ["arund"] and compound["did_you_mean"] == "team-around-the-child"
+    partly = client.get("/api/search", query_string={"q": "trust qxzvw"}).get_json()
+    assert partly["unknown_words"] == ["qxzvw"] and partly["did_you_mean"] is None
+    assert partly["message"] == "Not found in the library: “qxzvw”."
+    known = client.get("/api/search", query_string={"q": "families trust practitioners"}).get_json()
+    assert known["unknown_words"] == [] and known["did_you_mean"] is None and known["message"] is None
+    words_only = client.get("/api/search", query_string={"q": "trsut", "mode": "bm25"}).get_json()
+    assert words_only["results"] == [] and words_only["message"] == "No passage contains “trsut”."
+
+
 def test_cli_search_json(tiny_build):
     result = subprocess.run(CKG + ["search", "trust", "--json", "-k", "2", "--build", str(tiny_build)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
@@ -225,6 +241,11 @@ def test_search_page_in_a_browser(browser, live_server):
     page.locator("#result-1 summary").click()
     why_quote = page.locator("#result-1 .why-quote")
     assert why_quote.is_visible() and "headteacher" in why_quote.inner_text() and "whose job it was" in why_quote.inner_text()
+    page.goto(live_server + "/search?q=practitoners+and+trsut&mode=bm25")
+    assert "No passage contains" in page.locator("#search-message").inner_text()
+    page.locator("#did-you-mean a").click()
+    page.wait_for_selector("#result-1")
+    assert page.locator("#q").input_value() == "practitioners and trust" and page.locator("#search-message").count() == 0
     page.goto(live_server + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert "<script>alert(1)</script>" in page.locator("#q").input_value()
     assert not errors, errors

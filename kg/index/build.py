@@ -19,9 +19,11 @@ from .dense import VectorIndex, choose_kind
 from .embed import EmbeddingCache, cache_folder, load_embedder
 from .embed_onnx import OnnxQueryEncoder, query_encoder
 from .keyword import KeywordIndex
+from .text import word_counts
 
 INDEX_DIR = "index"
 INDEX_FORMAT = 1
+WORDS_FILE = "words.json"      # word → count: spellings suggested for a misspelt query
 
 
 
@@ -142,6 +144,7 @@ def build_index(
     keyword_texts = [f"{p.get('heading') or ''} {p['text']}" for p in passages]
     (out / "bm25").mkdir(exist_ok=True)
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
+    _write(out / WORDS_FILE, word_counts(keyword_texts))
 
     by_passage: dict[str, list[dict[str, Any]]] = {}
     for quote in quotes or []:

@@ -28,6 +28,9 @@ class KeywordIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
+    def has_term(self, term: str) -> bool:
+        return term in self._vocab
+
     @property
     def size(self) -> int:
         return int(self.model.scores["num_docs"]) if hasattr(self.model, "scores") else 0

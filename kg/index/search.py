@@ -14,12 +14,12 @@ import numpy as np
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
-from .build import INDEX_DIR, INDEX_FORMAT
+from .build import INDEX_DIR, INDEX_FORMAT, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import tokenize, word_terms
+from .text import tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -31,9 +31,11 @@ _WORKS_INTENT_RE = re.compile(
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
 _CANDIDATES = 300
 _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly every passage has some score
+_WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
 class SearchError(ValueError):
@@ -62,6 +64,8 @@ class SearchResponse:
     concepts: list[str] = field(default_factory=list)
     message: str | None = None
     facets_over: int = 0     # the facet counts are over the best this many results, not over all `total`
+    unknown_words: list[str] = field(default_factory=list)   # words of the query that no passage contains
+    did_you_mean: str | None = None                          # the query with those words spelt as the library spells them
 
 
 class Searcher:
@@ -74,7 +78,7 @@ class Searcher:
         """``study_sources``: called the first time a search filters by study, it maps a study's id and
         each of its names (case-folded) to {"sources": the sources that report it, "names": all its
         names}; without it a study filter matches the names in the sources' catalogue entries only."""
-        directory = release / INDEX_DIR
+        directory = self._directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
             raise FileNotFoundError(f"{directory} holds no search index; rebuild with `ckg build`")
@@ -94,6 +98,8 @@ class Searcher:
         self.quotes = quotes or []          # the build's quotations: a query asking for a quote also ranks by them
         self._study_sources_of = study_sources
         self._study_sources: dict[str, dict[str, set[str]]] | None = None
+        self._word_counts: Counter = Counter()
+        self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -178,8 +184,62 @@ class Searcher:
         vector = self._query_vector(query) if mode != "bm25" else None
         results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
         counted = hits[:_FACET_DEPTH]
+        unknown, did_you_mean, message = self._spelling_help(query, query_concepts, mode)
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
-                              facets_over=len(counted))
+                              message=message, facets_over=len(counted), unknown_words=unknown,
+                              did_you_mean=did_you_mean)
+
+    def _spelling_help(self, query: str, query_concepts: list[str], mode: str) -> tuple[list[str], str | None, str | None]:
+        """The query's words that no passage contains, the query respelt with the library's nearest
+        words (typos: "relashional" → "relational"), and a note saying what the results are then worth."""
+        words = _LETTERS_RE.findall(query)       # "co-configuraton": each part of a compound on its own
+        unknown = [w for w in dict.fromkeys(words)
+                   if (terms := word_terms(w)) and not any(self.keyword.has_term(t) for t in terms)]
+        if not unknown:
+            return [], None, None
+        respelt = {w: self._nearest_word(w) for w in unknown}
+        did_you_mean = None
+        if any(respelt.values()):
+            did_you_mean = _LETTERS_RE.sub(lambda m: respelt.get(m.group(0)) or m.group(0), query)
+        named = ", ".join(f"“{w}”" for w in unknown)
+        if len(unknown) < len({w for w in words if word_terms(w)}) or query_concepts:
+            message = f"Not found in the library: {named}."
+        elif mode == "bm25":
+            message = f"No passage contains {named}."
+        else:
+            message = (f"No passage contains {named}: the passages below are only the nearest in meaning, "
+                       "which may not be related.")
+        return unknown, did_you_mean, message
+
+    def _nearest_word(self, word: str) -> str | None:
+        """The library's most frequent word that is spelt almost like ``word`` (None for numbers and
+        for words nothing resembles)."""
+        import difflib
+
+        folded = word.casefold()
+        if len(folded) < 4 or not folded.isalpha():
+            return None
+        groups = self._word_groups()      # a typo seldom falls on the first letter: only those words are compared
+        candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in groups.get((folded[0], n), ())]
+        close = difflib.get_close_matches(folded, candidates, n=5, cutoff=0.8)
+        if not close:
+            return None
+        best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._word_counts[w]))
+        return best if word[:1].islower() else best[:1].upper() + best[1:]
+
+    def _word_groups(self) -> dict[tuple[str, int], list[str]]:
+        """The library's words by first letter and length."""
+        if self._word_lengths is None:     # read on the first misspelt query: most searches never need it
+            stored = self._directory / WORDS_FILE
+            if stored.exists():
+                counts = Counter(json.loads(stored.read_text(encoding="utf-8")))
+            else:                          # a build from before the word list: count (a bounded sample)
+                counts = Counter(word_counts([p["text"] for p in self.passages[:_WORD_SAMPLE]]))
+            lengths: dict[tuple[str, int], list[str]] = {}
+            for w in counts:
+                lengths.setdefault((w[0], len(w)), []).append(w)
+            self._word_counts, self._word_lengths = counts, lengths
+        return self._word_lengths
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
                quote_matches: bool = True) -> list[Hit]:

@@ -66,3 +66,14 @@ def tokenize(text: str) -> list[str]:
                 continue
             tokens.append(_stem(_spelling(form)))
     return tokens
+
+
+def word_counts(texts: list[str]) -> dict[str, int]:
+    """How often each word (letters only, case folded) occurs: the spellings a misspelt query is
+    compared with."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in re.findall(r"[^\W\d_]+", text):
+            word = word.casefold()
+            counts[word] = counts.get(word, 0) + 1
+    return counts
