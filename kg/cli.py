@@ -306,6 +306,9 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, as_j
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
+    if data["unknown_words"]:
+        click.echo("Not found in the library: " + ", ".join(data["unknown_words"])
+                   + (f"; did you mean: {data['did_you_mean']}" if data["did_you_mean"] else ""))
     for rank, quote in enumerate(data["results"], start=1):
         who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")

@@ -118,6 +118,14 @@ def _head_quote(client) -> dict:
     return data["results"][0]
 
 
+def test_quote_finder_names_misspelt_words(client):
+    data = client.get("/api/quotes?q=whose+jb+was+it&k=3").get_json()
+    assert data["unknown_words"] == ["jb"] and data["did_you_mean"] is None     # too short to respell
+    data = client.get("/api/quotes?q=what+the+chlid+neded&k=3").get_json()
+    assert data["unknown_words"] == ["chlid", "neded"] and data["did_you_mean"] == "what the child needed"
+    assert client.get("/api/quotes?q=what+the+child+needed&k=3").get_json()["unknown_words"] == []
+
+
 def test_api_quotes_documented_fields(client):
     data = client.get("/api/quotes?q=what+the+child+needed&k=5").get_json()
     assert data["results"]
@@ -225,6 +233,12 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.wait_for_url("**k=41**")
     assert page.locator(".quote-card").count() == int(page.locator("#quote-count").inner_text().split()[0])
     assert page.locator("#quote-more").count() == 0
+    # a misspelt word is named, with the query respelt one click away (filters kept)
+    page.goto(live_server + "/quotes?q=what+the+chlid+needed&speaker_role=headteacher")
+    assert "“chlid”" in page.locator("#quote-unknown").inner_text()
+    page.locator("#quote-did-you-mean").click()
+    page.wait_for_url("**q=what+the+child+needed**")
+    assert "speaker_role=headteacher" in page.url and page.locator("#quote-unknown").count() == 0
     # by study: the chapter reports NECF, the practice notes report none
     page.goto(live_server + "/quotes?q=consent")
     page.select_option("#qstudy", label="NECF")

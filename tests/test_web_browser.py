@@ -22,7 +22,9 @@ class PageProblems:
         self.dialogs: list[str] = []
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        # a load the next navigation cancels (net::ERR_ABORTED, e.g. the favicon) is not a fault of the page
+        page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED"
+                and self.failed_requests.append(f"{request.url} ({request.failure})"))
         page.on("dialog", self._dialog)
 
     def _dialog(self, dialog):

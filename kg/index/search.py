@@ -372,14 +372,17 @@ class Searcher:
         study_names = self._study_names(wanted["study"]) if "study" in wanted else set()   # resolved once, not per quote
         reporting = self._sources_reporting(study_names)
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names, reporting)]
+        query_concepts = self.matcher.concepts_in(query) if query else []
+        unknown, did_you_mean, _ = self._spelling_help(query, query_concepts, "hybrid") if query else ([], None, None)
+        found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean}
         if not query or not chosen:
-            return {"query": query, "total": len(chosen), "results": [q for _, q in chosen][:k]}
+            return {**found, "results": [q for _, q in chosen][:k]}
         tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
-        hits = self._score(query, tokens, self.matcher.concepts_in(query), "hybrid", None, quote_matches=False)
+        hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
-        return {"query": query, "total": len(chosen), "results": results}
+        return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
                       passage_score: dict[int, float], role_boost: float) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,7 @@ def quotes_api():
     fields = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
               "page_label", "citation", "introduction", "study", "score")
     return {"query": data["query"], "total": data["total"], "filters": filters,
+            "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
             "results": [{f: q.get(f) for f in fields if f in q or f != "score"} for q in data["results"]]}
 
 
@@ -67,6 +68,9 @@ def quotes_page():
     lib = library()
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
+        "unknown_words": data["unknown_words"],
+        "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
+        "respelt": data["did_you_mean"],
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
         "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
