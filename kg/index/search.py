@@ -203,7 +203,8 @@ class Searcher:
             did_you_mean = _LETTERS_RE.sub(lambda m: respelt.get(m.group(0)) or m.group(0), query)
         named = ", ".join(f"“{w}”" for w in unknown)
         if len(unknown) < len({w for w in words if word_terms(w)}) or query_concepts:
-            message = f"Not found in the library: {named}."
+            # other words found: a word the library lacks ("who coined …") is worth a note only as a typo
+            message = f"Not found in the library: {named}." if did_you_mean else None
         elif mode == "bm25":
             message = f"No passage contains {named}."
         else:
@@ -221,7 +222,8 @@ class Searcher:
             return None
         groups = self._word_groups()      # a typo seldom falls on the first letter: only those words are compared
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in groups.get((folded[0], n), ())]
-        close = difflib.get_close_matches(folded, candidates, n=5, cutoff=0.8)
+        close = [w for w in difflib.get_close_matches(folded, candidates, n=8, cutoff=0.75)
+                 if _typo_distance(folded, w) <= (1 if len(folded) <= 6 else 2)]   # a typo, not another word
         if not close:
             return None
         best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._word_counts[w]))
@@ -651,6 +653,20 @@ class Searcher:
                 rows.append({"value": value, "label": label, "count": count})
             facets[name] = rows
         return facets
+
+
+def _typo_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn ``a`` into ``b``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def _filter_matches(key: str, value: Any, wanted: set[str]) -> bool:
