@@ -43,6 +43,21 @@ def test_corporate_author_with_year_suffix_and_place_publisher():
     assert (ref.place, ref.publisher) == ("London", "The Stationery Office")
 
 
+def test_place_and_publisher_after_a_title_without_a_full_stop():
+    # British reports' style: "The Children Act London, HMSO"
+    ref = parse_reference("Department of Health (1989) The Children Act London, HMSO")
+    assert (ref.title, ref.place, ref.publisher) == ("The Children Act", "London", "HMSO")
+    ref = parse_reference("Edwards, A. (2010) Being an Expert Professional Practitioner: the relational turn in expertise "
+                          "Dordrecht, Springer.")
+    assert (ref.title, ref.place, ref.publisher) == (
+        "Being an Expert Professional Practitioner: the relational turn in expertise", "Dordrecht", "Springer")
+    # a place that belongs to the title stays in it
+    assert parse_reference("Jones, K. (2005) Working in Berlin and Paris, Routledge.").title == \
+        "Working in Berlin and Paris, Routledge"
+    assert parse_reference("Smith, J. (2001) Children in London, England. Bristol: Policy Press.").title == \
+        "Children in London, England"
+
+
 def test_in_press_et_al_chapter_and_url():
     ref = parse_reference("Ferreira, L. et al. (in press) Agency at work. Bristol: Policy Press.")
     assert ref.surnames == ["Ferreira"] and ref.et_al and ref.year == "in press"
@@ -179,6 +194,17 @@ def test_works_merge_renderings_across_documents():
     assert sorted({x["source_id"] for x in leontev[0]["cited_by"]}) == ["a", "b", "c"]
     assert len(leontev[0]["renderings"]) == 2
     assert leontev[0]["authors"][0]["id"] in result["people"]
+
+
+def test_one_series_two_works_are_not_merged():
+    a = analyse_document("References\n\nDepartment for Education and Skills (2004) Every Child Matters: Next Steps "
+                         "London, The Stationery Office\n")
+    b = analyse_document("References\n\nDepartment for Education and Skills (2004) Every Child Matters: Change for "
+                         "children. London: TSO.\n")
+    c = analyse_document("References\n\nDfES (2004) Every Child Matters: Next steps. London: DfES.\n")
+    works = resolve_works({"a": a, "b": b, "c": c})["works"].values()
+    titles = sorted((w["title"], sorted({x["source_id"] for x in w["cited_by"]})) for w in works)
+    assert titles == [("Every Child Matters: Change for children", ["b"]), ("Every Child Matters: Next Steps", ["a", "c"])]
 
 
 # --- properties -----------------------------------------------------------------------------------------

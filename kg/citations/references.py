@@ -240,11 +240,40 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
         if match and match.start() < end:
             end = match.start() + (1 if text[match.start()] == "?" else 0)
     end = _subtitle_end(text, end)
+    if not text[end:].strip(" ."):     # only when the entry ends there: "Title London, HMSO"
+        tail = _place_comma_publisher(text[:end].rstrip(" .,:"))
+        end = tail if tail is not None else end
     return text[:end].strip(" .,:"), text[end:]
 
 
 # "Place: Publisher" closing a book entry: the place is one or two capitalised words, maybe ", Country"
 PLACE_PUBLISHER_RE = re.compile(rf"\.\s+[{UPPER}][a-z]+(?:\s[{UPPER}][a-z]+)?(?:,\s[{UPPER}][a-z]+)?\s?:\s*[{UPPER}]")
+
+
+# Places of publication that British reference lists name without a full stop before them
+# ("The Children Act London, HMSO", "… in expertise Dordrecht, Springer")
+PUBLISHING_PLACES = (
+    "London", "Oxford", "Cambridge", "Bristol", "Edinburgh", "Glasgow", "Cardiff", "Belfast", "Dublin", "Manchester",
+    "Birmingham", "Leeds", "Norwich", "Nottingham", "Brighton", "Hove", "Abingdon", "Basingstoke", "Maidenhead",
+    "Buckingham", "Aldershot", "Milton Keynes", "Slough", "Harlow", "Chichester", "Exeter", "York", "Dordrecht",
+    "Amsterdam", "Rotterdam", "Berlin", "Heidelberg", "Paris", "New York", "Boston", "Chicago", "Philadelphia",
+    "Thousand Oaks", "San Francisco", "Washington", "Toronto", "Sydney", "Melbourne", "Wellington",
+)
+_PLACE_GROUP = "|".join(re.escape(place) for place in PUBLISHING_PLACES)
+PLACE_COMMA_PUBLISHER_RE = re.compile(rf"(?<=[\w?!)’'])\s+({_PLACE_GROUP}),\s*([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
+
+
+PLACE_PUBLISHER_ONLY_RE = re.compile(rf"^\s*({_PLACE_GROUP}),\s*([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
+_TITLE_CANNOT_END_RE = re.compile(r"\b(?:and|or|in|of|to|for|from|the|a|an|at|on|with|between|across|by)$", re.I)
+
+
+def _place_comma_publisher(title: str) -> int | None:
+    """Where a trailing "London, HMSO" (a known place, a comma, a publisher) begins in ``title``;
+    None when the place reads as part of the title ("Working in Berlin and Paris, Routledge")."""
+    match = PLACE_COMMA_PUBLISHER_RE.search(title)
+    if not match or match.start() < 3 or _TITLE_CANNOT_END_RE.search(title[:match.start()]):
+        return None
+    return match.start()
 
 
 def _subtitle_end(text: str, end: int) -> int:
@@ -274,7 +303,8 @@ def _details(ref: Reference, rest: str) -> None:
         journal = re.match(r"\s*([A-Z][^.,:]{2,100}?)[,.]?\s*(?:vol\.?\s*)?(\d+)\s*(?:\((\d+)\)|,\s*\d+)", text)
         if journal:
             ref.container = journal.group(1).strip()
-    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text)
+    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text) \
+        or PLACE_PUBLISHER_ONLY_RE.search(text.rstrip(" ."))
     if publisher:
         ref.place = publisher.group(1).strip(" ,")
         ref.publisher = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2)).strip(" ,.")

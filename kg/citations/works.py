@@ -94,6 +94,9 @@ def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False
     if a.get("title") and b.get("title"):
         ta, tb = fold(a["title"]), fold(b["title"])
+        sub_a, sub_b = ta.partition(":")[2].strip(), tb.partition(":")[2].strip()
+        if sub_a and sub_b and title_similarity(sub_a, sub_b) < 0.5:
+            return False      # one series, two works: "Every Child Matters: Next Steps", "…: Change for children"
         return title_similarity(ta, tb) >= TITLE_MATCH or ta.startswith(tb[:30]) or tb.startswith(ta[:30])
     # one side is a bare citation: the number of authors must agree
     many_a = a.get("et_al") or len(a["surnames"]) > 2
