@@ -51,6 +51,11 @@ def test_place_and_publisher_after_a_title_without_a_full_stop():
                           "Dordrecht, Springer.")
     assert (ref.title, ref.place, ref.publisher) == (
         "Being an Expert Professional Practitioner: the relational turn in expertise", "Dordrecht", "Springer")
+    assert parse_reference("Home Office, The (1998) Supporting Families: A consultation document London HMSO").title == \
+        "Supporting Families: A consultation document"
+    ref = parse_reference("Edwards, A. (2006) Working to Prevent Exclusion: final lessons from the National Evaluation, "
+                          "London, DfES Research Report 734.")
+    assert (ref.title, ref.place) == ("Working to Prevent Exclusion: final lessons from the National Evaluation", "London")
     # a place that belongs to the title stays in it
     assert parse_reference("Jones, K. (2005) Working in Berlin and Paris, Routledge.").title == \
         "Working in Berlin and Paris, Routledge"

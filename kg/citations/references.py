@@ -243,6 +243,9 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
     if not text[end:].strip(" ."):     # only when the entry ends there: "Title London, HMSO"
         tail = _place_comma_publisher(text[:end].rstrip(" .,:"))
         end = tail if tail is not None else end
+    else:                               # "…Children's Fund, London, DfES Research Report 734"
+        place = re.search(rf",\s*(?:{_PLACE_GROUP})$", text[:end])
+        end = place.start() if place and place.start() > 10 else end
     return text[:end].strip(" .,:"), text[end:]
 
 
@@ -260,10 +263,13 @@ PUBLISHING_PLACES = (
     "Thousand Oaks", "San Francisco", "Washington", "Toronto", "Sydney", "Melbourne", "Wellington",
 )
 _PLACE_GROUP = "|".join(re.escape(place) for place in PUBLISHING_PLACES)
-PLACE_COMMA_PUBLISHER_RE = re.compile(rf"(?<=[\w?!)’'])\s+({_PLACE_GROUP}),\s*([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
+# "… London, HMSO", "… London HMSO" (an acronym), "…, London, DfES Research Report 734"
+PLACE_COMMA_PUBLISHER_RE = re.compile(
+    rf"(?<=[\w?!)’'])(?:,\s*|\s+)({_PLACE_GROUP})(?:,\s*|\s+(?=[{UPPER}]{{2,}}\b))([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
 
 
-PLACE_PUBLISHER_ONLY_RE = re.compile(rf"^\s*({_PLACE_GROUP}),\s*([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
+PLACE_PUBLISHER_ONLY_RE = re.compile(
+    rf"^[\s,]*({_PLACE_GROUP})(?:,\s*|\s+(?=[{UPPER}]{{2,}}\b))([{UPPER}][^,.:;()]{{1,60}}?)\s*$")
 _TITLE_CANNOT_END_RE = re.compile(r"\b(?:and|or|in|of|to|for|from|the|a|an|at|on|with|between|across|by)$", re.I)
 
 
