@@ -93,7 +93,11 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
                 "text": definition["text"],
                 "source_id": definition.get("source_id"),
                 "source_title": source.get("title") if source else None,
+                "sense": definition.get("sense"),
             },
+            # a contested concept ("resilience"): the senses its definitions take, in the order first met
+            "senses": list(dict.fromkeys(d["sense"] for d in concept.get("definitions", []) if d.get("sense"))),
+            "definition_count": len(concept.get("definitions", [])),
             "scope_note": concept.get("scope_note") or None,
             "coined_by": coined_by(library, concept),
             "broader": concept.get("broader", []),

@@ -331,6 +331,14 @@ def test_search_concept_card_carries_definition_and_coiner(gclient):
     assert "Anne Edwards" in coiners and all(set(c) >= {"citation", "evidence", "source_id"} for c in card["coined_by"])
 
 
+def test_search_concept_card_says_a_concept_is_contested(gclient):
+    card = gclient.get("/api/search?q=resilience&k=1").get_json()["concept_card"]
+    assert {"developmental", "CHAT"} <= set(card["senses"]) and card["definition_count"] >= len(card["senses"])
+    assert card["definition"]["sense"] in card["senses"]
+    single = gclient.get("/api/search?q=relational+agency&k=1").get_json()["concept_card"]
+    assert single["senses"] == [] and single["definition"]["sense"] is None
+
+
 def test_the_concept_card_leaves_out_mere_spelling_variants():
     from search_app.searchdata import _distinct_labels
 

@@ -45,6 +45,20 @@ def test_the_search_pages_concept_card_says_who_coined_it(page, graph_server):  
     page.problems.assert_clean()
 
 
+def test_the_search_pages_concept_card_says_a_concept_is_contested(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/search?q=resilience")
+    senses = page.locator("#concept-card #concept-card-senses")
+    expect(senses).to_contain_text("Contested: the sources define it in")
+    senses.get_by_role("link").click()
+    page.wait_for_url("**/concepts/resilience#definitions-heading")
+    expect(page.locator(".competing .sense").first).to_be_visible()
+    page.goto(f"{graph_server}/search?q=relational+agency")
+    expect(page.locator("#concept-card-senses")).to_have_count(0)
+    page.problems.assert_clean()
+
+
 def test_a_concept_no_source_defines_says_so(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 
