@@ -314,6 +314,41 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, as_j
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")
 
 
+@main.command("lineage", context_settings=CONTEXT)
+@click.argument("label")
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--all", "show_all", is_flag=True, help="Also the works cited where the concept is discussed, not for it.")
+@click.option("--json", "as_json", is_flag=True, help="The lineage as JSON (the same object as /api/concepts/<id>/lineage).")
+def lineage(label, build_dir, show_all, as_json) -> None:
+    """Where a concept came from: the works the sources cite for it, earliest first, each with the
+    sentence that cites it (LABEL as for `ckg concept`)."""
+    from search_app import conceptdata as knowledge
+    from search_app import workdata
+
+    library = _library(build_dir)
+    matches = knowledge.concept_list(library, label)["results"]
+    if not matches:
+        click.echo(f"ckg lineage: no concept matches {label!r}", err=True)
+        sys.exit(1)
+    data = workdata.concept_lineage(library, matches[0]["id"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    cited_for = [r for r in data["results"] if r["attached"]]
+    others = [r for r in data["results"] if not r["attached"]]
+    click.echo(f"{data['label']}  ({data['concept_id']}): {len(cited_for)} works cited for it, "
+               f"{len(others)} more cited where it is discussed")
+    for title, rows in (("cited for it", cited_for), ("cited where it is discussed", others if show_all else [])):
+        if rows:
+            click.echo(f"\n{title}:")
+        for row in rows:
+            page = f", p. {row['page']}" if row.get("page") else ""
+            click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}  [{row['work_id']}]\n"
+                       f"           “{row['sentence']}” — {row['source_id']}{page}")
+    if others and not show_all:
+        click.echo("\n(--all lists the works cited where it is discussed)")
+
+
 @main.command("eval", context_settings=CONTEXT)
 @click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scorer", type=click.Path(exists=True, dir_okay=False, path_type=Path),

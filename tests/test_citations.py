@@ -397,6 +397,22 @@ def test_cli_cites_and_cited_by(cites_build):
     assert bad.returncode != 0 and "nope" in bad.stderr
 
 
+def test_cli_lineage(cites_build):
+    text = subprocess.run(CKG + ["lineage", "Relational Agencies", "--build", str(cites_build)],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.startswith("relational agency  (relational-agency): ")
+    cited_for = text.split("cited for it:", 1)[1]
+    assert "Halden (2009)" in cited_for and "Family Services Partnership study" not in cited_for
+    everything = subprocess.run(CKG + ["lineage", "relational agency", "--all", "--build", str(cites_build)],
+                                capture_output=True, text=True, check=True).stdout
+    assert "Family Services Partnership study" in everything.split("cited where it is discussed:", 1)[1]
+    data = json.loads(subprocess.run(CKG + ["lineage", "relational agency", "--json", "--build", str(cites_build)],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert data["concept_id"] == "relational-agency" and all("attached" in r for r in data["results"])
+    missing = subprocess.run(CKG + ["lineage", "qqqzzz", "--build", str(cites_build)], capture_output=True, text=True)
+    assert missing.returncode == 1 and "no concept matches" in missing.stderr
+
+
 def test_graph_holds_cito_and_in_text_annotations(cites_build):
     from rdflib import URIRef
     from rdflib.namespace import RDF
