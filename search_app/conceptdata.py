@@ -14,6 +14,7 @@ from typing import Any
 
 from kg.concepts import _local
 from kg.library import Library
+from kg.index.search import is_bibliography
 
 from .viewdata import harvard_citation, harvard_name, page_marker
 
@@ -82,7 +83,7 @@ class KnowledgeIndex:
         pid = passage["passage_id"]
         if pid not in entries:
             entries[pid] = {"passage_id": pid, "source_id": passage["source_id"], "mentions": 0, "defines": False,
-                            "words": words}
+                            "words": words, "reference_list": is_bibliography(passage)}
         return entries[pid]
 
     @cached_property
@@ -137,9 +138,11 @@ class KnowledgeIndex:
         return self.names.get(uri) or _local(uri).replace("-", " ")
 
     def passages_of(self, concept_id: str) -> list[dict[str, Any]]:
-        """Every passage linked to the concept, best first: definitional, then by mention density."""
+        """Every passage linked to the concept, best first: definitional, then by mention density, a
+        reference list (a title naming the concept) last."""
         entries = list(self.by_concept.get(concept_id, {}).values())
-        return sorted(entries, key=lambda e: (not e["defines"], -e["density"], -e["mentions"], e["passage_id"]))
+        return sorted(entries, key=lambda e: (not e["defines"], e["reference_list"], -e["density"], -e["mentions"],
+                                              e["passage_id"]))
 
 
 _INDEXES: "weakref.WeakKeyDictionary[Library, KnowledgeIndex]" = weakref.WeakKeyDictionary()

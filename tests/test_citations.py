@@ -397,6 +397,15 @@ def test_cli_cites_and_cited_by(cites_build):
     assert bad.returncode != 0 and "nope" in bad.stderr
 
 
+def test_a_concepts_passages_put_reference_lists_last(client):
+    passages = client.get("/api/concepts/relational-agency").get_json()["passages"]
+    kind_of = {p["passage_id"]: p["kind"] for source in {p["source_id"] for p in passages}
+               for p in client.get(f"/api/sources/{source}").get_json()["passages"]}
+    kinds = [kind_of[p["passage_id"]] for p in passages]
+    # the reference list names the concept in titles, more densely than the prose that discusses it
+    assert "references" in kinds and kinds == sorted(kinds, key=lambda kind: kind == "references")
+
+
 def test_cli_lineage(cites_build):
     text = subprocess.run(CKG + ["lineage", "Relational Agencies", "--build", str(cites_build)],
                           capture_output=True, text=True, check=True).stdout
