@@ -247,15 +247,18 @@ def _library(build_dir):
 @click.option("--year", help="Only sources of this year (comma-separated for several).")
 @click.option("--page", "page_number", type=int, default=1, show_default=True, help="Page of results (k per page).")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--respell/--no-respell", default=True, show_default=True,
+              help="When no word of the query is in the library, search for its nearest respelling.")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
-def search(query, mode, k, source, concept, kind, study, doc_type, year, page_number, build_dir, as_json) -> None:
+def search(query, mode, k, source, concept, kind, study, doc_type, year, page_number, build_dir, respell, as_json) -> None:
     """Search the passages: meaning, keywords and concepts, with why each result matched."""
     from search_app.searchdata import BadParameter, parse
     from search_app.searchdata import search as search_view
 
     library = _library(build_dir)
     args = {"q": query, "mode": mode, "k": str(k), "page": str(page_number), "source": source or "", "concept": concept or "",
-            "kind": kind or "", "study": study or "", "type": doc_type or "", "year": year or ""}
+            "kind": kind or "", "study": study or "", "type": doc_type or "", "year": year or "",
+            "respell": "1" if respell else "0"}
     try:
         data = search_view(library, parse(args, library.settings.max_results))
     except BadParameter as exc:
@@ -265,7 +268,7 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
         return
     if data["message"]:
         click.echo(data["message"])
-    if data["did_you_mean"]:
+    if data["did_you_mean"] and not data["searched_for"]:
         click.echo(f"Did you mean: {data['did_you_mean']}")
     for rank, result in enumerate(data["results"], start=data["offset"] + 1):
         page = f"p. {result['page_label'] or result['page']}" if result["page"] else ""

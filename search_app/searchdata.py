@@ -29,7 +29,10 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
     _check_filters(filters)
-    return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters}
+    respell = args.get("respell", "1") or "1"
+    if respell not in ("0", "1"):
+        raise BadParameter("parameter 'respell' must be 0 (search the words as typed) or 1")
+    return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters, "respell": respell == "1"}
 
 
 PASSAGE_KINDS = ("text", "list", "table", "caption", "references", "slide", "quote", "definition")
@@ -66,11 +69,12 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
     """Run the search; the JSON answer of /api/search."""
     try:
         response = library.search(params["query"], k=params["k"], mode=params["mode"], offset=params["offset"],
-                                  filters=params["filters"])
+                                  filters=params["filters"], respell=params.get("respell", True))
     except SearchError as exc:
         raise BadParameter(str(exc)) from None
     data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over",
-                                                       "concepts", "message", "unknown_words", "did_you_mean")}
+                                                       "concepts", "message", "unknown_words", "did_you_mean",
+                                                       "searched_for")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
     data["concept_card"] = concept_card(library, response.concepts)
@@ -123,6 +127,8 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     view["data"] = data
     view["coined"] = _coined_line(data["concept_card"])
     base = {"q": params["query"], "mode": params["mode"], **params["filters"]}
+    if not params.get("respell", True):
+        base["respell"] = "0"
     if params["k"] != DEFAULT_K:
         base["k"] = params["k"]
     current = params["offset"] // params["k"] + 1

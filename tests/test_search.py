@@ -145,7 +145,14 @@ def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     typo = client.get("/api/search", query_string={"q": "Practitoners and trsut"}).get_json()
     assert typo["unknown_words"] == ["Practitoners", "trsut"]
     assert typo["did_you_mean"] == "Practitioners and trust"     # the query's own case and stop words kept
-    assert "“trsut”" in typo["message"] and typo["results"]     # nearest in meaning still shown, and said so
+    # no word of the query occurs: the results are the respelling's, and the answer says so
+    assert typo["searched_for"] == "Practitioners and trust" and typo["query"] == "Practitoners and trsut"
+    assert typo["message"] == "No passage contains “Practitoners”, “trsut”: showing the results for “Practitioners and trust”."
+    respelt = client.get("/api/search", query_string={"q": "Practitioners and trust"}).get_json()
+    assert [r["passage_id"] for r in typo["results"]] == [r["passage_id"] for r in respelt["results"]]
+    as_typed = client.get("/api/search", query_string={"q": "Practitoners and trsut", "respell": "0"}).get_json()
+    assert as_typed["searched_for"] is None and "only the nearest in meaning" in as_typed["message"]
+    assert client.get("/api/search", query_string={"q": "trust", "respell": "yes"}).status_code == 400
     compound = client.get("/api/search", query_string={"q": "team-arund-the-child"}).get_json()
     assert compound["unknown_words"] == ["arund"] and compound["did_you_mean"] == "team-around-the-child"
     partly = client.get("/api/search", query_string={"q": "families trsut"}).get_json()
@@ -156,7 +163,7 @@ def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     assert client.get("/api/search", query_string={"q": "trust coined"}).get_json()["did_you_mean"] is None
     known = client.get("/api/search", query_string={"q": "families trust practitioners"}).get_json()
     assert known["unknown_words"] == [] and known["did_you_mean"] is None and known["message"] is None
-    words_only = client.get("/api/search", query_string={"q": "trsut", "mode": "bm25"}).get_json()
+    words_only = client.get("/api/search", query_string={"q": "trsut", "mode": "bm25", "respell": "0"}).get_json()
     assert words_only["results"] == [] and words_only["message"] == "No passage contains “trsut”."
 
 
@@ -245,7 +252,11 @@ def test_search_page_in_a_browser(browser, live_server):
     why_quote = page.locator("#result-1 .why-quote")
     assert why_quote.is_visible() and "headteacher" in why_quote.inner_text() and "whose job it was" in why_quote.inner_text()
     page.goto(live_server + "/search?q=practitoners+and+trsut&mode=bm25")
-    assert "No passage contains" in page.locator("#search-message").inner_text()
+    assert "showing the results for “practitioners and trust”" in page.locator("#search-message").inner_text()
+    page.wait_for_selector("#result-1")
+    page.locator("#search-instead a").click()         # as typed: nothing, and a respelling to click
+    page.wait_for_url("**respell=0**")
+    assert "No passage contains" in page.locator("#search-message").inner_text() and page.locator("#result-1").count() == 0
     page.locator("#did-you-mean a").click()
     page.wait_for_selector("#result-1")
     assert page.locator("#q").input_value() == "practitioners and trust" and page.locator("#search-message").count() == 0

@@ -66,6 +66,7 @@ class SearchResponse:
     facets_over: int = 0     # the facet counts are over the best this many results, not over all `total`
     unknown_words: list[str] = field(default_factory=list)   # words of the query that no passage contains
     did_you_mean: str | None = None                          # the query with those words spelt as the library spells them
+    searched_for: str | None = None    # set when no word of the query occurs: the results are for did_you_mean
 
 
 class Searcher:
@@ -156,7 +157,9 @@ class Searcher:
     # --- the search ---------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", offset: int = 0,
-               filters: dict[str, str] | None = None) -> SearchResponse:
+               filters: dict[str, str] | None = None, respell: bool = True) -> SearchResponse:
+        """``respell``: when no word of the query occurs in the library but a respelling does
+        ("relashional agensy"), search for the respelling and say so."""
         query = (query or "").strip()
         mode = mode or "hybrid"
         if mode not in MODES:
@@ -185,6 +188,14 @@ class Searcher:
         results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
         counted = hits[:_FACET_DEPTH]
         unknown, did_you_mean, message = self._spelling_help(query, query_concepts, mode)
+        if respell and did_you_mean and message and message.startswith("No passage contains"):
+            respelt = self.search(did_you_mean, k=k, mode=mode, offset=offset, filters=filters, respell=False)
+            if respelt.total:
+                named = ", ".join(f"“{w}”" for w in unknown)
+                respelt.query, respelt.unknown_words, respelt.did_you_mean = query, unknown, did_you_mean
+                respelt.searched_for = did_you_mean
+                respelt.message = f"No passage contains {named}: showing the results for “{did_you_mean}”."
+                return respelt
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
                               did_you_mean=did_you_mean)
