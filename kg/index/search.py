@@ -180,15 +180,8 @@ class Searcher:
         query_concepts = self.matcher.concepts_in(query)
         if not tokens and not query_concepts and not re.search(r"\w{2,}", query):
             return SearchResponse(query, mode, 0, offset, [], message="Nothing to search for in this query.")
-        allowed = self._mask(filters)
-        hits = self._score(query, tokens, query_concepts, mode, allowed)
-        total = len(hits)
-        page = hits[offset:offset + k]
-        vector = self._query_vector(query) if mode != "bm25" else None
-        results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
-        counted = hits[:_FACET_DEPTH]
-        unknown, did_you_mean, message = self._spelling_help(query, query_concepts, mode)
-        if respell and did_you_mean and message and message.startswith("No passage contains"):
+        unknown, did_you_mean, message, none_found = self._spelling_help(query, query_concepts, mode)
+        if respell and none_found and did_you_mean:
             respelt = self.search(did_you_mean, k=k, mode=mode, offset=offset, filters=filters, respell=False)
             if respelt.total:
                 named = ", ".join(f"“{w}”" for w in unknown)
@@ -196,18 +189,27 @@ class Searcher:
                 respelt.searched_for = did_you_mean
                 respelt.message = f"No passage contains {named}: showing the results for “{did_you_mean}”."
                 return respelt
+        allowed = self._mask(filters)
+        hits = self._score(query, tokens, query_concepts, mode, allowed)
+        total = len(hits)
+        page = hits[offset:offset + k]
+        vector = self._query_vector(query) if mode != "bm25" else None
+        results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
+        counted = hits[:_FACET_DEPTH]
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
                               did_you_mean=did_you_mean)
 
-    def _spelling_help(self, query: str, query_concepts: list[str], mode: str) -> tuple[list[str], str | None, str | None]:
+    def _spelling_help(self, query: str, query_concepts: list[str],
+                       mode: str) -> tuple[list[str], str | None, str | None, bool]:
         """The query's words that no passage contains, the query respelt with the library's nearest
-        words (typos: "relashional" → "relational"), and a note saying what the results are then worth."""
+        words (typos: "relashional" → "relational"), a note saying what the results are then worth,
+        and whether no word of the query (nor a concept it names) is in the library at all."""
         words = _LETTERS_RE.findall(query)       # "co-configuraton": each part of a compound on its own
         unknown = [w for w in dict.fromkeys(words)
                    if (terms := word_terms(w)) and not any(self.keyword.has_term(t) for t in terms)]
         if not unknown:
-            return [], None, None
+            return [], None, None, False
         respelt = {w: self._nearest_word(w) for w in unknown}
         did_you_mean = None
         if any(respelt.values()):
@@ -215,13 +217,11 @@ class Searcher:
         named = ", ".join(f"“{w}”" for w in unknown)
         if len(unknown) < len({w for w in words if word_terms(w)}) or query_concepts:
             # other words found: a word the library lacks ("who coined …") is worth a note only as a typo
-            message = f"Not found in the library: {named}." if did_you_mean else None
-        elif mode == "bm25":
-            message = f"No passage contains {named}."
-        else:
-            message = (f"No passage contains {named}: the passages below are only the nearest in meaning, "
-                       "which may not be related.")
-        return unknown, did_you_mean, message
+            return unknown, did_you_mean, f"Not found in the library: {named}." if did_you_mean else None, False
+        if mode == "bm25":
+            return unknown, did_you_mean, f"No passage contains {named}.", True
+        return unknown, did_you_mean, (f"No passage contains {named}: the passages below are only the nearest in "
+                                       "meaning, which may not be related."), True
 
     def _nearest_word(self, word: str) -> str | None:
         """The library's most frequent word that is spelt almost like ``word`` (None for numbers and
@@ -386,7 +386,7 @@ class Searcher:
         reporting = self._sources_reporting(study_names)
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names, reporting)]
         query_concepts = self.matcher.concepts_in(query) if query else []
-        unknown, did_you_mean, _ = self._spelling_help(query, query_concepts, "hybrid") if query else ([], None, None)
+        unknown, did_you_mean, _, _ = self._spelling_help(query, query_concepts, "hybrid") if query else ([], None, None, False)
         found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean}
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][:k]}
