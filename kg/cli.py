@@ -295,23 +295,26 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--kind", type=click.Choice(["participant", "literature"]), help="Participants' words or quoted texts.")
 @click.option("-k", "k", type=int, default=10, show_default=True)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--respell/--no-respell", default=True, show_default=True,
+              help="When no word of the query is in the library, rank by its nearest respelling.")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
-def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, as_json) -> None:
+def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, respell, as_json) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation."""
     from .index.search import SearchError
 
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
     try:
-        data = library.search_quotes(query, k=k, filters=filters)
+        data = library.search_quotes(query, k=k, filters=filters, respell=respell)
     except SearchError as exc:
         raise click.BadParameter(str(exc)) from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    if data["unknown_words"]:
-        click.echo("Not found in the library: " + ", ".join(data["unknown_words"])
-                   + (f"; did you mean: {data['did_you_mean']}" if data["did_you_mean"] else ""))
+    if data["searched_for"]:
+        click.echo(f"No quote contains {', '.join(data['unknown_words'])}: ranked for “{data['searched_for']}”")
+    elif data["did_you_mean"]:
+        click.echo(f"Not found in the library: {', '.join(data['unknown_words'])}; did you mean: {data['did_you_mean']}")
     for rank, quote in enumerate(data["results"], start=1):
         who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")

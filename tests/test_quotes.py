@@ -124,6 +124,13 @@ def test_quote_finder_names_misspelt_words(client):
     data = client.get("/api/quotes?q=what+the+chlid+neded&k=3").get_json()
     assert data["unknown_words"] == ["chlid", "neded"] and data["did_you_mean"] == "what the child needed"
     assert client.get("/api/quotes?q=what+the+child+needed&k=3").get_json()["unknown_words"] == []
+    # no word of the query in the library: ranked by its respelling, and said so
+    typo = client.get("/api/quotes?q=chlid+neded&k=3").get_json()
+    respelt = client.get("/api/quotes?q=child+needed&k=3").get_json()
+    assert typo["searched_for"] == "child needed" and typo["query"] == "chlid neded"
+    assert [q["quote_id"] for q in typo["results"]] == [q["quote_id"] for q in respelt["results"]]
+    assert client.get("/api/quotes?q=chlid+neded&respell=0").get_json()["searched_for"] is None
+    assert client.get("/api/quotes?q=x&respell=2").status_code == 400
 
 
 def test_api_quotes_documented_fields(client):
@@ -239,6 +246,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.locator("#quote-did-you-mean").click()
     page.wait_for_url("**q=what+the+child+needed**")
     assert "speaker_role=headteacher" in page.url and page.locator("#quote-unknown").count() == 0
+    page.goto(live_server + "/quotes?q=chlid+neded")
+    assert "ranked for “child needed”" in page.locator("#quote-unknown").inner_text()
+    page.locator("#quote-as-typed").click()
+    page.wait_for_url("**respell=0**")
+    assert "Did you mean" in page.locator("#quote-unknown").inner_text()
     # by study: the chapter reports NECF, the practice notes report none
     page.goto(live_server + "/quotes?q=consent")
     page.select_option("#qstudy", label="NECF")

@@ -366,8 +366,8 @@ class Searcher:
     quote_role_first = sum(quote_weights)
     quote_role_boost = 0.2
 
-    def search_quotes(self, query: str, k: int = 20,
-                      filters: dict[str, str] | None = None) -> dict[str, Any]:
+    def search_quotes(self, query: str, k: int = 20, filters: dict[str, str] | None = None,
+                      respell: bool = True) -> dict[str, Any]:
         """Quotes ranked by their own words' meaning, their meaning in their setting, the words they
         share with the query and the strength of the passage around them (the passage search's own
         score), with the speaker role the query asks for first; with no query, every quote the
@@ -386,10 +386,15 @@ class Searcher:
         reporting = self._sources_reporting(study_names)
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names, reporting)]
         query_concepts = self.matcher.concepts_in(query) if query else []
-        unknown, did_you_mean, _, _ = self._spelling_help(query, query_concepts, "hybrid") if query else ([], None, None, False)
-        found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean}
+        unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
+                                                else ([], None, None, False))
+        found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean,
+                 "searched_for": None}
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][:k]}
+        if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
+            query = found["searched_for"] = did_you_mean
+            query_concepts = self.matcher.concepts_in(query)
         tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first)
