@@ -164,7 +164,7 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
                                                block_kind.get((start, end)), standalone)
         if kind is None:
             continue
-        quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8")).hexdigest()[:12]
+        quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
         lead = " ".join(_lead_in(text, start, intro).split())

@@ -88,7 +88,7 @@ def segment(
 
 def _passage_id(source_id: str, text: str, seen: dict[str, int]) -> str:
     normal = re.sub(r"\s+", " ", text).strip()
-    digest = hashlib.sha1(f"{source_id}\x00{normal}".encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.sha1(f"{source_id}\x00{normal}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
     occurrence = seen.get(digest, 0)
     seen[digest] = occurrence + 1
     return f"{source_id}-{digest}" + (f"-{occurrence}" if occurrence else "")
