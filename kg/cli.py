@@ -328,14 +328,10 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
 def lineage(label, build_dir, show_all, as_json) -> None:
     """Where a concept came from: the works the sources cite for it, earliest first, each with the
     sentence that cites it (LABEL as for `ckg concept`)."""
-    from search_app import conceptdata as knowledge
     from search_app import workdata
 
     library = _library(build_dir)
-    matches = knowledge.concept_list(library, label)["results"]
-    if not matches:
-        click.echo(f"ckg lineage: no concept matches {label!r}", err=True)
-        sys.exit(1)
+    matches = _concept_matches(library, label, "lineage")
     data = workdata.concept_lineage(library, matches[0]["id"])
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
@@ -463,6 +459,17 @@ def cited_by(work, build_dir, as_json) -> None:
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}")
 
 
+def _concept_matches(library, label: str, command: str) -> list[dict]:
+    """The concepts a label resolves to, best first; exits with status 1 when there is none."""
+    from search_app import conceptdata
+
+    matches = conceptdata.concept_list(library, label)["results"]
+    if not matches:
+        click.echo(f"ckg {command}: no concept matches {label!r}", err=True)
+        sys.exit(1)
+    return matches
+
+
 def _quoted_definition(d: dict) -> str:
     """A definition (or description) as the concept page shows it: the words, where they stand,
     whom the source credits, and a ready citation."""
@@ -485,10 +492,7 @@ def concept(label, build_dir, as_json) -> None:
     from search_app import conceptdata as knowledge
 
     library = _library(build_dir)
-    matches = knowledge.concept_list(library, label)["results"]
-    if not matches:
-        click.echo(f"ckg concept: no concept matches {label!r}", err=True)
-        sys.exit(1)
+    matches = _concept_matches(library, label, "concept")
     data = knowledge.concept_detail(library, matches[0]["id"])
     if as_json:
         data["matched_label"], data["score"] = matches[0]["matched_label"], matches[0]["score"]
