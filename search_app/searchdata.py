@@ -29,10 +29,16 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
     _check_filters(filters)
+    return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters, "respell": respell_param(args)}
+
+
+def respell_param(args: Mapping[str, str]) -> bool:
+    """``respell``: 1 (the default) searches for a respelling when no word of the query is in the
+    library; 0 takes the words as typed."""
     respell = args.get("respell", "1") or "1"
     if respell not in ("0", "1"):
-        raise BadParameter("parameter 'respell' must be 0 (search the words as typed) or 1")
-    return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters, "respell": respell == "1"}
+        raise BadParameter("parameter 'respell' must be 0 (take the words as typed) or 1")
+    return respell == "1"
 
 
 PASSAGE_KINDS = ("text", "list", "table", "caption", "references", "slide", "quote", "definition")

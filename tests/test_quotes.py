@@ -127,7 +127,7 @@ def test_quote_finder_names_misspelt_words(client):
     # no word of the query in the library: ranked by its respelling, and said so
     typo = client.get("/api/quotes?q=chlid+neded&k=3").get_json()
     respelt = client.get("/api/quotes?q=child+needed&k=3").get_json()
-    assert typo["searched_for"] == "child needed" and typo["query"] == "chlid neded"
+    assert typo["searched_for"] == "child needed" and typo["query"] == "chlid neded" and "as_typed" not in typo
     assert [q["quote_id"] for q in typo["results"]] == [q["quote_id"] for q in respelt["results"]]
     assert client.get("/api/quotes?q=chlid+neded&respell=0").get_json()["searched_for"] is None
     assert client.get("/api/quotes?q=x&respell=2").status_code == 400

@@ -24,6 +24,7 @@ def _find():
     args = request.args
     try:
         k = searchdata.integer_param(args, "k", 20, 1, 1000)
+        respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
         abort(400, description=str(exc))
     filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
@@ -31,11 +32,8 @@ def _find():
         abort(400, description=f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
     if filters.get("speaker_role") and not {v.strip() for v in filters["speaker_role"].split(",") if v.strip()} <= set(ROLE_NAMES):
         abort(400, description=f"parameter 'speaker_role' must be one of {', '.join(ROLE_NAMES)}")
-    respell = args.get("respell", "1") or "1"
-    if respell not in ("0", "1"):
-        abort(400, description="parameter 'respell' must be 0 (rank by the words as typed) or 1")
     try:
-        return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell == "1"), filters
+        return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell), filters
     except SearchError as exc:
         abort(400, description=str(exc))
 
@@ -46,8 +44,7 @@ def quotes_api():
     fields = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
               "page_label", "citation", "introduction", "study", "score")
     return {"query": data["query"], "total": data["total"], "filters": filters,
-            "unknown_words": data["unknown_words"], "searched_for": data["searched_for"],
-        "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}), "did_you_mean": data["did_you_mean"],
+            "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
             "searched_for": data["searched_for"],
             "results": [{f: q.get(f) for f in fields if f in q or f != "score"} for q in data["results"]]}
 
