@@ -309,7 +309,10 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
     except SearchError as exc:
         raise click.BadParameter(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        from search_app.searchdata import quotes_json
+
+        given = {name: value for name, value in filters.items() if value}
+        click.echo(json.dumps(quotes_json(data, given), ensure_ascii=False, indent=1))
         return
     if data["searched_for"]:
         click.echo(f"No quote contains {', '.join(data['unknown_words'])}: ranked for “{data['searched_for']}”")

@@ -87,6 +87,19 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
+                "page_label", "citation", "introduction", "study", "score")
+
+
+def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]:
+    """The JSON answer of GET /api/quotes (and ``ckg quotes --json``) from the quote finder's answer:
+    the documented fields of each quote; ``score`` only when the quotes were ranked for a query."""
+    return {"query": data["query"], "total": data["total"], "filters": filters,
+            "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
+            "searched_for": data["searched_for"],
+            "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}
+
+
 def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | None:
     """The first concept the query names: label, alternative labels and a sourced definition."""
     for concept_id in concept_ids:

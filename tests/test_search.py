@@ -186,7 +186,7 @@ def test_cli_search_json(tiny_build):
     assert bad.returncode == 2 and "parameter 'year'" in bad.stderr
 
 
-def test_cli_quotes_takes_the_apis_filters(tiny_build):
+def test_cli_quotes_takes_the_apis_filters(tiny_build, client):
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(CKG + ["quotes", *args, "--build", str(tiny_build)], cwd=ROOT, capture_output=True,
                               text=True, timeout=300)
@@ -195,6 +195,9 @@ def test_cli_quotes_takes_the_apis_filters(tiny_build):
     assert heads.returncode == 0, heads.stderr
     found = json.loads(heads.stdout)["results"]
     assert found and all(q["speaker_role"] == "headteacher" for q in found)
+    # --json is the API's answer, field for field (not the finder's internal rows)
+    api = client.get("/api/quotes?q=what+the+child+needed&speaker_role=headteacher&study=NECF&k=10").get_json()
+    assert json.loads(heads.stdout) == api
     assert "whose job it was" in run("what the child needed", "--role", "headteacher").stdout
     typo = run("trust", "--role", "headteachers")
     assert typo.returncode == 2 and "'--role'" in typo.stderr and "headteacher" in typo.stderr

@@ -41,12 +41,7 @@ def _find():
 @api_bp.get("/quotes")
 def quotes_api():
     data, filters = _find()
-    fields = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
-              "page_label", "citation", "introduction", "study", "score")
-    return {"query": data["query"], "total": data["total"], "filters": filters,
-            "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
-            "searched_for": data["searched_for"],
-            "results": [{f: q.get(f) for f in fields if f in q or f != "score"} for q in data["results"]]}
+    return searchdata.quotes_json(data, filters)
 
 
 @api_bp.get("/quotes/export")
