@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .index.text import fold
+from .sentences import sentence_spans
 
 CK = "https://w3id.org/common-knowledge/"
 CONCEPT_NS = CK + "concept/"
@@ -405,8 +406,10 @@ def link_concepts(
     concepts: dict[str, Concept],
     matcher: ConceptMatcher | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """For each passage id: its mentions (offsets into the cleaned source text) and the
-    concepts it defines (it holds a curated definition, or a label followed by a defining verb)."""
+    """For each passage id: its mentions (offsets into the cleaned source text), the concepts it
+    defines (it holds a curated definition, or a label followed by a defining verb) and, for the
+    second kind, the defining sentence (``found_definitions``: concept id, text, offsets) — what a
+    document added by a user says a concept is, before anyone has curated it."""
     matcher = matcher or ConceptMatcher(concepts)
     definitions = [(concept.id, _squash(d["text"]), d.get("source_id")) for concept in concepts.values()
                    for d in concept.definitions if len(d["text"]) >= 20]
@@ -414,19 +417,68 @@ def link_concepts(
     for passage in passages:
         text = passage["text"]
         mentions = matcher.find(text, names_in_capitals=True)
-        for mention in mentions:
-            mention["start"] += passage["start"]
-            mention["end"] += passage["start"]
         squashed = _squash(text)
         defines = sorted({cid for cid, definition, source in definitions
                           if (source in (None, passage["source_id"])) and definition[:120] in squashed})
+        found: list[dict[str, Any]] = []
+        sentences: list[tuple[int, int]] | None = None
         for mention in mentions:
-            local = mention["start"] - passage["start"]
-            after = text[local + len(mention["surface"]): local + len(mention["surface"]) + 40]
-            if _DEFINING_RE.match(after.strip()) and mention["concept_id"] not in defines and _starts_clause(text, local):
-                defines.append(mention["concept_id"])
+            local = mention["start"]
+            after = text[mention["end"]: mention["end"] + 40]
+            if mention["concept_id"] in defines:
+                continue
+            if sentences is None:
+                sentences = sentence_spans(text)
+            sentence = next(((a, b) for a, b in sentences if a <= local < b), None)
+            says_what = bool(sentence) and _states_what_it_is(text[sentence[0]:local], after)
+            if not says_what and not (_DEFINING_RE.match(after.strip()) and (
+                    _starts_clause(text, local) or (sentence and _starts_sentence(text, sentence[0], local)))):
+                continue
+            defines.append(mention["concept_id"])
+            if says_what and MIN_FOUND_DEFINITION <= sentence[1] - sentence[0] <= MAX_FOUND_DEFINITION:
+                found.append({"concept_id": mention["concept_id"], "text": text[sentence[0]:sentence[1]],
+                              "start": passage["start"] + sentence[0], "end": passage["start"] + sentence[1]})
+        for mention in mentions:
+            mention["start"] += passage["start"]
+            mention["end"] += passage["start"]
         out[passage["passage_id"]] = {"mentions": mentions, "defines": sorted(set(defines))}
+        if found:
+            out[passage["passage_id"]]["found_definitions"] = found
     return out
+
+
+# A found defining sentence is quoted whole: shorter is a fragment, longer a run-on paragraph.
+MIN_FOUND_DEFINITION = 30
+MAX_FOUND_DEFINITION = 600
+
+
+# Stricter than marking a passage as definitional: the sentence opens with the concept ("Relational
+# expertise is the capacity …", "The concept of X refers to …", "By X we mean …") and says what it is.
+_OPENS_WITH_LABEL = re.compile(r"[\s‘“'\"(\[]*(?:(?:the|a|an)\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?",
+                               re.I)
+_OPENS_WITH_BY = re.compile(r"[\s‘“'\"(\[]*by\s+(?:the\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?", re.I)
+_SAYS_WHAT_IT_IS = re.compile(
+    r"[’'”\"]?\s*(?:\([^)]{0,40}\)\s*)?,?\s*(?:"
+    r"(?:is|are|can be|may be|might be)\s+(?:best\s+)?(?:defined|understood|seen|described|characteri[sz]ed"
+    r"|conceptuali[sz]ed|thought of)\s+as\b|(?:is|are)\s+defined\b|refers?\s+to\b|means\b|denotes\b"
+    r"|(?:is|are)\s+(?:a|an|the)\s+(?!(?:key|major|main|central|useful|important|good|big|real|very|most|more"
+    r"|first|second|third|last|only|same|other|case|result|focus|aim|subject|topic)\b)|i\.e\.)",
+    re.I,
+)
+_WE_MEAN = re.compile(r"[’'”\"]?\s*,?\s*(?:we|i|they|the authors?)\s+mean\b", re.I)
+
+
+def _states_what_it_is(before: str, after: str) -> bool:
+    """``before`` (the sentence up to the label) and ``after`` (what follows the label) make a
+    sentence that says what the concept is."""
+    if _OPENS_WITH_BY.fullmatch(before):
+        return bool(_WE_MEAN.match(after))
+    return bool(_OPENS_WITH_LABEL.fullmatch(before) and _SAYS_WHAT_IT_IS.match(after))
+
+
+def _starts_sentence(text: str, sentence_start: int, index: int) -> bool:
+    """The label opens its sentence, perhaps after an opening quotation mark or bracket."""
+    return not re.sub(r"[\s‘“'\"(\[]", "", text[sentence_start:index])
 
 
 def _starts_clause(text: str, index: int) -> bool:

@@ -272,6 +272,10 @@ def build_graph(
                 if mention["concept_id"] in concept_ids:
                     _add_mention(graph, ANNOTATION[f"{passage['passage_id']}-c{n}"], CK.ConceptMention,
                                  CONCEPT[mention["concept_id"]], mention, passage, source, text, agent, activity)
+            for n, found in enumerate(link.get("found_definitions", [])):
+                if found["concept_id"] in concept_ids:
+                    _add_found_definition(graph, ANNOTATION[f"{passage['passage_id']}-d{n}"], found, passage, source,
+                                          text, document, agent, activity)
             for n, mention in enumerate(study_mentions.get(passage["passage_id"], [])):
                 study = URIRef(matcher.studies[mention["study_id"]].uri)
                 graph.add((node, CK.mentionsStudy, study))
@@ -434,6 +438,32 @@ def _add_quote(graph: Graph, found: dict[str, Any], passage: dict[str, Any], sou
     for mention in link.get("mentions", []):     # the concepts named inside the quotation
         if start <= mention["start"] and mention["end"] <= end and mention["concept_id"] in concept_ids:
             graph.add((node, DCTERMS.subject, CONCEPT[mention["concept_id"]]))
+    exact = text[start:end] if text is not None else found["text"]
+    prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
+    _selectors(graph, node, start, end, exact, prefix, suffix)
+
+
+def _add_found_definition(graph: Graph, node: URIRef, found: dict[str, Any], passage: dict[str, Any], source: URIRef,
+                          text: str | None, document: dict[str, Any], agent: URIRef, activity: URIRef | None) -> None:
+    """A sentence found to say what a concept is (not curated): its words, anchors, passage, page, concept."""
+    concept = CONCEPT[found["concept_id"]]
+    graph.add((concept, CK.foundDefinition, node))
+    graph.add((node, RDF.type, CK.FoundDefinition))
+    graph.add((node, RDF.type, OA.SpecificResource))
+    graph.add((node, RDF.value, Literal(found["text"])))
+    graph.add((node, DCTERMS.subject, concept))
+    graph.add((node, DCTERMS.source, source))
+    graph.add((node, OA.hasSource, source))
+    graph.add((node, PROV.wasQuotedFrom, PASSAGE[passage["passage_id"]]))
+    graph.add((node, DCTERMS.creator, agent))
+    if activity is not None:
+        graph.add((node, PROV.wasGeneratedBy, activity))
+    start, end = int(found["start"]), int(found["end"])
+    page, label = page_at(start, sorted(document.get("pages") or [], key=lambda p: p["start"]), passage)
+    if page is not None:
+        graph.add((node, CK.page, Literal(int(page))))
+    if label:
+        graph.add((node, CK.pageLabel, Literal(str(label))))
     exact = text[start:end] if text is not None else found["text"]
     prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
     _selectors(graph, node, start, end, exact, prefix, suffix)

@@ -60,6 +60,24 @@ ORDER BY LCASE(STR(?concept)) ?source ?page
 LIMIT 300""",
     ),
     Example(
+        "found-definitions",
+        "Definitions found in the sources, not yet reviewed",
+        "Sentences the build found saying what a concept is (the concept opens the sentence: “X is …”, "
+        "“X refers to …”, “By X we mean …”), with source and page: where a document you added defines a "
+        "concept the curated scheme has no definition for.",
+        """
+SELECT ?concept ?definition ?source ?page WHERE {
+  ?c ck:foundDefinition ?d ; skos:prefLabel ?concept .
+  ?d rdf:value ?definition ; dcterms:source ?s .
+  OPTIONAL { ?s dcterms:title ?title }
+  OPTIONAL { ?d ck:page ?page }
+  BIND(COALESCE(?title, STR(?s)) AS ?source)
+  FILTER NOT EXISTS { ?c skos:definition ?curated }
+}
+ORDER BY LCASE(STR(?concept)) ?source ?page
+LIMIT 300""",
+    ),
+    Example(
         "studies",
         "Studies with their funders and leads",
         "Each study, programme or evaluation with its acronym, years, funders and (co-)leads.",

@@ -54,6 +54,7 @@ class CK(DefinedNamespace):
     LiteratureQuote: URIRef
     SourcedDefinition: URIRef
     SourcedDescription: URIRef
+    FoundDefinition: URIRef
     Coinage: URIRef
     ConceptMention: URIRef
     StudyMention: URIRef
@@ -84,6 +85,7 @@ class CK(DefinedNamespace):
     sense: URIRef
     coinage: URIRef
     sourcedDescription: URIRef
+    foundDefinition: URIRef
     coinedBy: URIRef
     introducedBy: URIRef
     evidence: URIRef

@@ -43,6 +43,18 @@ SELECT ?concept ?definition ?text ?source ?passage ?page ?label WHERE {
   OPTIONAL { ?definition ck:pageLabel ?label }
 }
 """
+_FOUND_DEFINITIONS_QUERY = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?concept ?text ?source ?passage ?page ?label WHERE {
+  ?concept ck:foundDefinition ?definition .
+  ?definition rdf:value ?text ; dcterms:source ?source ; prov:wasQuotedFrom ?passage .
+  OPTIONAL { ?definition ck:page ?page }
+  OPTIONAL { ?definition ck:pageLabel ?label }
+}
+"""
 _SCHEME_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -105,6 +117,20 @@ class KnowledgeIndex:
                     "page": int(row["page"]) if row.get("page") else None,
                     "page_label": row.get("label"),
                 }
+        return out
+
+    @cached_property
+    def found_definitions(self) -> dict[str, list[dict[str, Any]]]:
+        """concept id → the sentences found to say what it is (not curated), in source and text order."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        if self.library.graph_path.exists():
+            for row in self.library.sparql(_FOUND_DEFINITIONS_QUERY).dicts():
+                out.setdefault(_local(row["concept"]), []).append({
+                    "text": row["text"], "source_id": _local(row["source"]), "passage_id": _local(row["passage"]),
+                    "page": int(row["page"]) if row.get("page") else None, "page_label": row.get("label")})
+        order = {p["passage_id"]: n for n, p in enumerate(self.library.passages())}
+        for found in out.values():
+            found.sort(key=lambda f: (order.get(f["passage_id"], len(order)), f["text"]))
         return out
 
     @cached_property
@@ -196,7 +222,38 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "source_title": (source or {}).get("title") or source_id,
             "in_library": source is not None,
             "cite": cite_definition(source, place.get("page"), place.get("page_label")) if source else None,
+            "reviewed": True,
         })
+    if field == "definitions":
+        out += _found_definitions(ix, concept["id"], [d["text"] for d in out])
+    return out
+
+
+def found_definitions(library: Library, concept_id: str) -> list[dict[str, Any]]:
+    """The sentences the build found saying what the concept is that no curated definition repeats."""
+    ix = index(library)
+    concept = ix.concepts.get(concept_id) or {}
+    return _found_definitions(ix, concept_id, [d["text"] for d in concept.get("definitions") or []])
+
+
+def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) -> list[dict[str, Any]]:
+    """The sentences the build found saying what the concept is, after the curated definitions and
+    without those that repeat one (or a curated description)."""
+    from kg.graph import _squash_map
+
+    concept = ix.concepts.get(concept_id) or {}
+    known = [_squash_map(t)[0] for t in curated + [d["text"] for d in concept.get("descriptions") or []]]
+    out = []
+    for found in ix.found_definitions.get(concept_id, []):
+        squashed = _squash_map(found["text"])[0]
+        if any(squashed in k or k in squashed for k in known if k):
+            continue
+        known.append(squashed)
+        source = ix.sources.get(found["source_id"])
+        out.append({**found, "sense": None, "citation": None,
+                    "source_title": (source or {}).get("title") or found["source_id"], "in_library": source is not None,
+                    "cite": cite_definition(source, found["page"], found["page_label"]) if source else None,
+                    "reviewed": False})
     return out
 
 
@@ -306,7 +363,7 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     for d in data["definitions"]:
         if d["sense"]:
             competing.setdefault(d["sense"], []).append(d)
-    plain = [d for d in data["definitions"] if not d["sense"]]
+    plain = [d for d in data["definitions"] if not d["sense"] and d["reviewed"]]
     top = []
     for passage in data["passages"][:TOP_PASSAGES]:
         source = ix.sources.get(passage["source_id"]) or {}
@@ -321,6 +378,8 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     return {
         **data,
         "plain_definitions": plain,
+        "found_definitions": [d for d in data["definitions"] if not d["reviewed"]],
+        "reviewed_definitions": sum(1 for d in data["definitions"] if d["reviewed"]),
         "competing_senses": [{"sense": sense, "heading": f"{sense[:1].upper()}{sense[1:]} sense", "definitions": found}
                              for sense, found in competing.items()],
         "broader_links": [link(c) for c in data["broader"]],

@@ -9,7 +9,7 @@ from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
 from kg.studies import study_short_name
 
-from .conceptdata import coined_by
+from .conceptdata import coined_by, found_definitions
 
 DEFAULT_K = 10
 
@@ -106,7 +106,9 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
         concept = library.concept(concept_id)
         if not concept:
             continue
-        definition = concept["definitions"][0] if concept.get("definitions") else None
+        # a concept the curators have not defined may still be defined by a document a user added
+        definitions = concept.get("definitions") or found_definitions(library, concept_id)
+        definition = definitions[0] if definitions else None
         source = library.source(definition["source_id"]) if definition and definition.get("source_id") else None
         return {
             "id": concept_id,
@@ -117,10 +119,11 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
                 "source_id": definition.get("source_id"),
                 "source_title": source.get("title") if source else None,
                 "sense": definition.get("sense"),
+                "reviewed": definition.get("reviewed", True),
             },
             # a contested concept ("resilience"): the senses its definitions take, in the order first met
             "senses": list(dict.fromkeys(d["sense"] for d in concept.get("definitions", []) if d.get("sense"))),
-            "definition_count": len(concept.get("definitions", [])),
+            "definition_count": len(definitions),
             "scope_note": concept.get("scope_note") or None,
             "coined_by": coined_by(library, concept),
             "broader": concept.get("broader", []),

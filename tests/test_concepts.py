@@ -192,6 +192,40 @@ def test_links_have_offsets_into_the_source_text(scheme):
     assert links["defines"] == ["relational-agency"]
 
 
+@pytest.mark.parametrize("text,found", [
+    ("Resourceful practice is the inventive work of practitioners who draw on what others offer.", True),
+    ("The concept of resourceful practice refers to the inventive work of practitioners.", True),
+    ("By resourceful practice we mean the inventive work of practitioners who draw on others.", True),
+    ("“Resourceful practice” (Edwards 2010) is a label for the inventive work of practitioners.", True),
+    # the label does not open the sentence, or the verb does not say what it is
+    ("However, when resourceful practice is a barrier, practitioners turn back to their rules.", False),
+    ("Another difference is that resourceful practice is a matter for every service we visited.", False),
+    ("Resourceful practice is also discussed in the workshops with practitioners and parents.", False),
+    ("Resourceful practice is a key part of the work that practitioners did with families.", False),
+    ("Resourceful practice is it.", False),                  # too short to quote as a definition
+])
+def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
+    passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
+    links = link_concepts([passage], scheme)["p1"]
+    got = links.get("found_definitions", [])
+    if found:
+        assert [(f["concept_id"], f["text"]) for f in got] == [("resourceful-practice", text)]
+        start = 40 + passage["text"].index(text)
+        assert (got[0]["start"], got[0]["end"]) == (start, start + len(text))
+        assert "resourceful-practice" in links["defines"]
+    else:
+        assert got == []
+
+
+def test_a_curated_definition_is_not_found_again(scheme):
+    curated = next(d for d in scheme["developmental-work-research"].definitions if d["text"].startswith("DWR is a"))
+    passage = {"passage_id": "p1", "start": 0, "text": curated["text"]}
+    in_its_source = link_concepts([{**passage, "source_id": curated["source_id"]}], scheme)["p1"]
+    assert "developmental-work-research" in in_its_source["defines"] and "found_definitions" not in in_its_source
+    elsewhere = link_concepts([{**passage, "source_id": "another-source"}], scheme)["p1"]
+    assert [f["concept_id"] for f in elsewhere["found_definitions"]] == ["developmental-work-research"]
+
+
 def test_plainest_definition_first(scheme, matcher):
     ranked = rank_definitions("relational-agency", scheme["relational-agency"].definitions, matcher)
     assert ranked[0]["text"].startswith("At the level of practice, relational agency involves")

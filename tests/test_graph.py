@@ -196,6 +196,48 @@ def test_definitional_passages_and_located_definitions(dataset, union, glib):
     assert senses["developmental"].toPython() == 3 and senses["CHAT"].toPython() in (1, 3)
 
 
+def test_found_definitions_are_anchored_quotations_in_their_source_graph(dataset, union, glib):
+    # the test text says "Resourceful practice is the inventive work …"; no curated definition says so
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    found = list(graph.objects(CONCEPT["resourceful-practice"], CK.foundDefinition))
+    assert len(found) == 1
+    node = found[0]
+    assert (node, RDF.type, CK.FoundDefinition) in graph and (node, DCTERMS.subject, CONCEPT["resourceful-practice"]) in graph
+    text = str(graph.value(node, RDF.value))
+    assert text.startswith("Resourceful practice is the inventive work") and text.endswith("needs.")
+    assert graph.value(node, CK.page).toPython() == 3
+    passage = graph.value(node, PROV.wasQuotedFrom)
+    assert text in glib.passage(str(passage).rsplit("/", 1)[-1])["text"]
+    selectors = {union.value(s, RDF.type): s for s in union.objects(node, OA.hasSelector)}
+    assert str(union.value(selectors[OA.TextQuoteSelector], OA.exact)) == text
+    start = union.value(selectors[OA.TextPositionSelector], OA.start).toPython()
+    assert glib.document("chat-resilience-article")["text"][start:start + len(text)] == text
+    # "However, when the professional identity of a practitioner is a barrier, …" says nothing of what it is
+    assert not list(union.objects(CONCEPT["professional-identity"], CK.foundDefinition))
+    # the ready SPARQL example lists it (resourceful practice has no curated definition)
+    from kg.sparql_examples import EXAMPLES
+
+    rows = glib.sparql(next(e for e in EXAMPLES if e.id == "found-definitions").query).dicts()
+    assert [(r["concept"], r["definition"][:40], r["page"]) for r in rows] == \
+        [("resourceful practice", text[:40], "3")]
+
+
+def test_a_found_definition_is_shown_when_no_curated_one_is(gclient):
+    body = gclient.get("/api/concepts/resourceful-practice").get_json()
+    assert body["definitions"] and body["definitions"][0]["reviewed"] is False
+    first = body["definitions"][0]
+    assert first["text"].startswith("Resourceful practice is the inventive work")
+    assert first["source_id"] == "chat-resilience-article" and first["page"] == 3 and first["passage_id"]
+    assert first["cite"]["in_text"] == "(Edwards and Daniels, 2009, p. 3)"
+    card = gclient.get("/api/search?q=resourceful+practice&k=1").get_json()["concept_card"]
+    assert card["definition"]["text"] == first["text"] and card["definition"]["reviewed"] is False
+    # curated definitions say they are reviewed, and come before anything found
+    reviewed = gclient.get("/api/concepts/relational-agency").get_json()["definitions"]
+    assert reviewed and reviewed[0]["reviewed"] is True
+    flags = [d["reviewed"] for d in reviewed]
+    assert flags == sorted(flags, reverse=True)
+
+
 def test_passages_link_to_the_studies_they_name(union):
     named = {(str(p).rsplit("/", 1)[-1], str(s).rsplit("/", 1)[-1]) for p, s in union.subject_objects(CK.mentionsStudy)}
     studies = {s for _, s in named}

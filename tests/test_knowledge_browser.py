@@ -72,6 +72,30 @@ def test_a_concept_no_source_defines_says_so(page, graph_server):  # noqa: F811
     page.problems.assert_clean()
 
 
+def test_a_definition_found_in_a_source_is_shown_as_not_reviewed(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/resourceful-practice")
+    found = page.locator("#found-definitions .definition.unreviewed")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("Resourceful practice is the inventive work")
+    expect(found.locator(".unreviewed-mark")).to_have_text("found in the text, not yet reviewed")
+    expect(page.locator("#found-definitions .found-note")).to_contain_text("no curator has reviewed it")
+    expect(page.locator(".definitions .no-definition")).to_have_count(0)
+    found.locator(".cite summary").click()
+    expect(found.locator(".cite .in-text")).to_contain_text("(Edwards and Daniels, 2009, p. 3)")
+    # the passage link opens the reader at the sentence's passage
+    found.locator("figcaption a").click()
+    page.wait_for_url("**/sources/chat-resilience-article#*")
+    # a concept with curated definitions shows no such block
+    page.goto(f"{graph_server}/concepts/relational-agency")
+    expect(page.locator(".definitions .definition").first).to_be_visible()
+    expect(page.locator("#found-definitions")).to_have_count(0)
+    page.goto(f"{graph_server}/search?q=resourceful+practice")
+    expect(page.locator("#concept-card-unreviewed")).to_be_visible()
+    page.problems.assert_clean()
+
+
 def test_competing_definitions_side_by_side(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -146,5 +170,5 @@ def test_sparql_examples_run_with_one_click(page, graph_server):  # noqa: F811
     page.goto(f"{graph_server}/sparql")
     page.fill("#query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/common-knowledge/ontology#Passage> }")
     page.get_by_role("button", name="Run").click()
-    expect(page.locator("#results tbody td").first).to_have_text("8")
+    expect(page.locator("#results tbody td").first).to_have_text("9")
     page.problems.assert_clean()
