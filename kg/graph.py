@@ -415,13 +415,8 @@ def _add_quote(graph: Graph, found: dict[str, Any], passage: dict[str, Any], sou
     graph.add((node, RDF.type, CK.ParticipantQuote if participant else CK.LiteratureQuote))
     graph.add((node, RDF.type, OA.SpecificResource))
     graph.add((node, DCTERMS.identifier, Literal(found["quote_id"])))
-    graph.add((node, RDF.value, Literal(found["text"])))
-    graph.add((node, DCTERMS.source, source))
-    graph.add((node, OA.hasSource, source))
-    graph.add((node, PROV.wasQuotedFrom, PASSAGE[passage["passage_id"]]))
-    graph.add((node, DCTERMS.creator, agent))
-    if activity is not None:
-        graph.add((node, PROV.wasGeneratedBy, activity))
+    start, end = int(found["start"]), int(found["end"])
+    _add_quoted_span(graph, node, found["text"], start, end, passage, source, text, agent, activity)
     if found.get("page") is not None:
         graph.add((node, CK.page, Literal(int(found["page"]))))
     if participant:
@@ -434,13 +429,9 @@ def _add_quote(graph: Graph, found: dict[str, Any], passage: dict[str, Any], sou
             graph.add((node, CK.fromStudy, URIRef(matcher.studies[study_id].uri)))
     elif found.get("cited"):
         graph.add((node, CK.citedAs, Literal(found["cited"])))
-    start, end = int(found["start"]), int(found["end"])
     for mention in link.get("mentions", []):     # the concepts named inside the quotation
         if start <= mention["start"] and mention["end"] <= end and mention["concept_id"] in concept_ids:
             graph.add((node, DCTERMS.subject, CONCEPT[mention["concept_id"]]))
-    exact = text[start:end] if text is not None else found["text"]
-    prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
-    _selectors(graph, node, start, end, exact, prefix, suffix)
 
 
 def _add_found_definition(graph: Graph, node: URIRef, found: dict[str, Any], passage: dict[str, Any], source: URIRef,
@@ -450,21 +441,27 @@ def _add_found_definition(graph: Graph, node: URIRef, found: dict[str, Any], pas
     graph.add((concept, CK.foundDefinition, node))
     graph.add((node, RDF.type, CK.FoundDefinition))
     graph.add((node, RDF.type, OA.SpecificResource))
-    graph.add((node, RDF.value, Literal(found["text"])))
     graph.add((node, DCTERMS.subject, concept))
+    start, end = int(found["start"]), int(found["end"])
+    _add_quoted_span(graph, node, found["text"], start, end, passage, source, text, agent, activity)
+    page, label = page_at(start, sorted(document.get("pages") or [], key=lambda p: p["start"]), passage)
+    if page is not None:
+        graph.add((node, CK.page, Literal(int(page))))
+    if label:
+        graph.add((node, CK.pageLabel, Literal(str(label))))
+
+
+def _add_quoted_span(graph: Graph, node: URIRef, value: str, start: int, end: int, passage: dict[str, Any],
+                     source: URIRef, text: str | None, agent: URIRef, activity: URIRef | None) -> None:
+    """What every span quoted from a source carries: its words, source, passage, maker and both selectors."""
+    graph.add((node, RDF.value, Literal(value)))
     graph.add((node, DCTERMS.source, source))
     graph.add((node, OA.hasSource, source))
     graph.add((node, PROV.wasQuotedFrom, PASSAGE[passage["passage_id"]]))
     graph.add((node, DCTERMS.creator, agent))
     if activity is not None:
         graph.add((node, PROV.wasGeneratedBy, activity))
-    start, end = int(found["start"]), int(found["end"])
-    page, label = page_at(start, sorted(document.get("pages") or [], key=lambda p: p["start"]), passage)
-    if page is not None:
-        graph.add((node, CK.page, Literal(int(page))))
-    if label:
-        graph.add((node, CK.pageLabel, Literal(str(label))))
-    exact = text[start:end] if text is not None else found["text"]
+    exact = text[start:end] if text is not None else value
     prefix, suffix = _context(text, passage["text"], start, end, passage["start"])
     _selectors(graph, node, start, end, exact, prefix, suffix)
 
