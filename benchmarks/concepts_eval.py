@@ -12,6 +12,9 @@
 3. **Linking** — the build's links (mentions and definitional passages) of the passages of
    ``benchmarks/data/concept-links-gold.json`` against the gold concepts: micro precision and recall,
    on the sample the linker was tuned on and on a fresh sample judged afterwards.
+4. **Found definitions** — the build's definition finder run with every curated definition hidden:
+   how many of the sentences it finds are curated definitions judged defining, and how many of the
+   defined concepts it covers (it is meant to be precise, not complete).
 """
 from __future__ import annotations
 
@@ -113,6 +116,34 @@ def linking(library, passages: list[dict[str, Any]]) -> dict[str, Any]:
             "precision": round(precision, 3), "recall": round(recall, 3), "errors": rows}
 
 
+def found_definitions(library, labels: dict[str, Any]) -> dict[str, Any]:
+    """The definition finder (sentences that open with a concept and say what it is) run over the
+    build's passages with every curated definition hidden, as if no curator had read the seeds: how
+    many of the sentences it finds are curated definitions judged defining (precision, the rest listed
+    for reading), and for how many of the concepts so defined it finds one (recall)."""
+    from kg.concepts import link_concepts, load_scheme
+
+    root = Path(__file__).resolve().parent.parent
+    scheme = load_scheme(root / "ontology" / "concepts.ttl")
+    judged = {k for k, v in labels.get("definitions", {}).items() if v["defining"]}
+    defining: dict[str, list[str]] = {}
+    for concept in scheme.values():
+        defining[concept.id] = [_letters(d["text"]) for d in concept.definitions
+                                if judgement_key(concept.id, d["text"]) in judged]
+        concept.definitions = []
+    found = [f for link in link_concepts(library.passages(), scheme).values() for f in link.get("found_definitions", [])]
+    rows, hit_concepts = [], set()
+    for item in found:
+        text = _letters(item["text"])
+        is_defining = any(text in d or d in text for d in defining.get(item["concept_id"], []) if d)
+        if is_defining:
+            hit_concepts.add(item["concept_id"])
+        rows.append({"concept_id": item["concept_id"], "text": item["text"], "judged_defining": is_defining})
+    defined = [c for c, texts in defining.items() if texts]
+    return {"found": len(rows), "judged_defining": sum(r["judged_defining"] for r in rows),
+            "concepts_defined": len(defined), "concepts_found": len(hit_concepts), "rows": rows}
+
+
 def run(build: str) -> dict[str, Any]:
     from search_app import create_app
 
@@ -123,7 +154,8 @@ def run(build: str) -> dict[str, Any]:
     with app.test_client() as client:
         return {"resolution": resolution(client, library, labels),
                 "linking": linking(library, gold["passages"]),
-                "linking_fresh": linking(library, gold.get("fresh_passages") or [])}
+                "linking_fresh": linking(library, gold.get("fresh_passages") or []),
+                "found_definitions": found_definitions(library, labels)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,7 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, link in (("linking (tuning sample)", result["linking"]), ("linking (fresh sample)", result["linking_fresh"])):
         print(f"{name}: precision {link['precision']:.1%}, recall {link['recall']:.1%} "
               f"({link['gold_links']} gold links, {link['predicted_links']} predicted, {link['passages']} passages)")
+    found = result["found_definitions"]
+    print(f"found definitions (curated ones hidden): {found['found']} sentences found, {found['judged_defining']} of "
+          f"them curated definitions judged defining; they cover {found['concepts_found']} of the "
+          f"{found['concepts_defined']} concepts the seeds define")
     if args.misses:
+        for row in found["rows"]:
+            if not row["judged_defining"]:
+                print(f"  found for {row['concept_id']}, not a judged definition: {row['text'][:160]!r}")
         for row in res["rows"]:
             if not row["resolved"] or not row["defined"]:
                 print(f"  query {row['query']!r}: expected {row['expected']}, got {row['got']}"
