@@ -198,7 +198,23 @@ def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
     for match in ix.resolver.resolve(label, limit=10):
         concept = ix.concepts[match["id"]]
         results.append({**concept_summary(concept), "score": match["score"], "matched_label": match["label"]})
-    return {"label": label, "results": results}
+    return {"label": label, "results": results, "families": family_matches(ix, label)}
+
+
+def family_matches(ix: KnowledgeIndex, label: str) -> list[dict[str, Any]]:
+    """The concept families (skos:Collection) whose name holds every word of ``label``
+    ("policy instruments", "relational turn"), each with its number of concepts."""
+    from kg.index.text import tokenize
+
+    words = set(tokenize(label))
+    if not words:
+        return []
+    out = []
+    for family in ix.families:
+        if words <= set(tokenize(family["label"])):
+            count = sum(1 for c in ix.concepts.values() if family["id"] in (c.get("families") or []))
+            out.append({"id": family["id"], "label": family["label"], "count": count})
+    return out
 
 
 def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "definitions") -> list[dict[str, Any]]:

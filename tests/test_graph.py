@@ -423,6 +423,13 @@ def test_a_concept_no_source_defines_shows_descriptions_not_definitions(gclient,
         assert detail["definitions"] or detail["descriptions"], concept_id
 
 
+def test_a_label_naming_a_family_lists_the_family(gclient):
+    body = gclient.get("/api/concepts?label=policy+instruments").get_json()
+    assert [(f["id"], f["label"]) for f in body["families"]] == [("family-policy", "Policy instruments")]
+    assert body["families"][0]["count"] >= 5
+    assert gclient.get("/api/concepts?label=relational+agency").get_json()["families"] == []
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}

@@ -55,7 +55,9 @@ def concepts_page():
     label = _label()
     view = knowledge.concept_browser(library())
     view["label"] = label or ""
-    view["matches"] = knowledge.concept_list(library(), label)["results"] if label and label.strip() else None
+    found = knowledge.concept_list(library(), label) if label and label.strip() else None
+    view["matches"] = found["results"] if found else None
+    view["family_matches"] = found["families"] if found else []
     if view["matches"] and request.args.get("go") and view["matches"][0].get("score", 0) >= 0.9:
         return redirect(url_for("knowledge.concept_page", concept_id=view["matches"][0]["id"]))
     return render_template("concepts.html", view=view)
