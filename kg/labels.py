@@ -128,7 +128,8 @@ class LabelResolver:
                             distance(a, b, 1 if len(a) < 8 else 2) <= (1 if len(a) < 8 else 2) for a, b in zip(keys, label.keys)):
                         offer(label.concept_id, 0.75, label.label)
                 if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
-                    offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys), label.label)
+                    offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys) + (0.01 if label.preferred else 0),
+                          label.label)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.concepts[kv[0]].pref_label.casefold()))
         return [{"id": cid, "score": round(score, 3), "label": label} for cid, (score, label) in ranked[:limit]]
 

@@ -106,6 +106,13 @@ def test_a_label_inside_a_longer_label_ranks_below_the_label_itself(resolver):
     assert ids[0] == "agency" and "relational-agency" in ids[1:]
 
 
+def test_a_word_inside_several_labels_ranks_a_concepts_own_name_before_an_alternative_one(resolver):
+    # "identity" is in "professional identity" (a concept's name) and in "interprofessional identity"
+    # (another name of multi-professional identity): the concept so named comes first
+    ids = [r["id"] for r in resolver.resolve("identity")]
+    assert ids[0] == "professional-identity" and "multi-professional-identity" in ids[1:]
+
+
 @pytest.mark.parametrize("typed,concept", [
     ("what is relational agency?", "relational-agency"),
     ("define co-production", "co-production"),
