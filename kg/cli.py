@@ -513,6 +513,9 @@ def concept(label, build_dir, as_json) -> None:
     if not data["definitions"]:
         click.echo(f"\nNo source in the library defines {data['pref_label']}"
                    + ("; what the sources say about it:" if data["descriptions"] else "."))
+    elif not any(d["reviewed"] for d in data["definitions"]) and data["descriptions"]:
+        click.echo("\nwhat the sources say about it:")     # the found definitions are not reviewed: show these too
+    if not any(d["reviewed"] for d in data["definitions"]):
         for d in data["descriptions"]:
             click.echo(_quoted_definition(d))
     for c in data["coined_by"]:

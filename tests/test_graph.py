@@ -317,6 +317,17 @@ def test_one_named_graph_exports_alone(graph_build, dataset):
         export(graph_build / "current" / GRAPH_FILE, "turtle", "no-such-source")
 
 
+def test_cli_concept_marks_a_found_definition_and_still_quotes_the_descriptions(graph_build):
+    result = subprocess.run(CKG + ["concept", "resourceful practice", "--build", str(graph_build)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Resourceful practice is the inventive work" in out and "[found in the text, not reviewed]" in out
+    assert "No source in the library defines" not in out
+    # nobody has reviewed what was found, so what the sources say about it follows
+    assert out.index("[found in the text, not reviewed]") < out.index("what the sources say about it:")
+
+
 def test_cli_export(graph_build, tmp_path, union):
     out = tmp_path / "graph.jsonld"
     result = subprocess.run(CKG + ["export", "--format", "json-ld", "--build", str(graph_build), "--out", str(out)],
