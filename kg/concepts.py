@@ -420,12 +420,13 @@ def link_concepts(
         squashed = _squash(text)
         defines = sorted({cid for cid, definition, source in definitions
                           if (source in (None, passage["source_id"])) and definition[:120] in squashed})
+        curated = set(defines)
         found: list[dict[str, Any]] = []
         sentences: list[tuple[int, int]] | None = None
         for mention in mentions:
             local = mention["start"]
             after = text[mention["end"]: mention["end"] + 40]
-            if mention["concept_id"] in defines:
+            if mention["concept_id"] in curated or any(f["concept_id"] == mention["concept_id"] for f in found):
                 continue
             if sentences is None:
                 sentences = sentence_spans(text)

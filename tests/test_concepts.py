@@ -224,6 +224,15 @@ def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, te
         assert got == []
 
 
+def test_the_defining_sentence_is_found_after_a_looser_mention(scheme):
+    # the first mention marks the passage as defining it ("the X involves"), the second says what it is
+    definition = "Resourceful practice is the inventive work of practitioners who draw on what others offer."
+    text = "Within teams the resourceful practice involves some risk. " + definition
+    links = link_concepts([{"passage_id": "p1", "source_id": "s", "start": 0, "text": text}], scheme)["p1"]
+    assert [f["text"] for f in links["found_definitions"]] == [definition]
+    assert links["defines"].count("resourceful-practice") == 1
+
+
 def test_a_curated_definition_is_not_found_again(scheme):
     curated = next(d for d in scheme["developmental-work-research"].definitions if d["text"].startswith("DWR is a"))
     passage = {"passage_id": "p1", "start": 0, "text": curated["text"]}
