@@ -161,3 +161,43 @@ def test_a_model_found_not_to_export_faithfully_is_not_exported_again(reference,
         assert load_query_encoder(MODEL, tmp_path) is reference
     assert "least cosine 0.42" in caplog.text
     assert not stem.with_suffix(".onnx").exists()          # no export attempted
+
+
+def test_a_model_folder_retrained_in_place_is_embedded_anew(tmp_path):
+    # the embedding cache knows a model by its files, not only its name: a local model folder whose
+    # weights change (an adapted model saved over the old one) never gets the old vectors back
+    import shutil
+
+    from kg.index.embed import EmbeddingCache, load_embedder, resolve_model_path
+
+    folder = tmp_path / "my-model"
+    shutil.copytree(resolve_model_path(MODEL), folder)
+    texts = ["relational agency in children's services"]
+
+    def encode() -> int:
+        cache = EmbeddingCache(tmp_path / "embeddings.sqlite", str(folder))
+        try:
+            return cache.encode(lambda: load_embedder(str(folder)), texts)[1]
+        finally:
+            cache.close()
+
+    assert encode() == 1 and encode() == 0          # computed once, then from the cache
+    (folder / "README.md").write_text("retrained in place\n", encoding="utf-8")
+    assert encode() == 1                            # the folder changed: computed again
+
+
+def test_a_build_whose_model_has_changed_since_is_refused(tiny_build, tmp_path):
+    import shutil
+
+    from kg.library import Library, LibraryError
+
+    copy = tmp_path / "build"
+    shutil.copytree(tiny_build, copy, symlinks=True, ignore=shutil.ignore_patterns("cache"))
+    manifest_path = copy / "current" / "index" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["model_fingerprint"]           # the build records which weights made its vectors
+    assert Library(copy).search("trust").results    # the same model: it searches
+    manifest["model_fingerprint"] = "0" * 16
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(LibraryError, match=r"has changed since this build.*rebuild with `ckg build`"):
+        Library(copy).search("trust")

@@ -162,6 +162,7 @@ def build_index(
     _write(out / "manifest.json", {
         "format": INDEX_FORMAT,
         "model": settings.embedding_model,
+        "model_fingerprint": cache.fingerprint,
         "dimension": int(passage_vectors.shape[1]),
         "passages": len(ids),
         "windows": len(window_owner),

@@ -58,6 +58,33 @@ def resolve_model_path(model: str) -> Path:
                      "(setting embedding_model); models are never downloaded")
 
 
+def model_fingerprint(model: str) -> str:
+    """What a model's vectors depend on, as a digest of the files of its folder: the same name with
+    other weights (a local folder retrained in place) gives another fingerprint."""
+    return folder_digest(resolve_model_path(model))
+
+
+def folder_digest(folder: Path) -> str:
+    """A digest of every file of ``folder`` (names, sizes, contents); recomputed only when a file's
+    size or modification time changes."""
+    folder = Path(folder)
+    stamp = tuple(sorted((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns)
+                         for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")))
+    return _digest_of(folder, stamp)
+
+
+@lru_cache(maxsize=8)
+def _digest_of(folder: Path, stamp: tuple) -> str:
+    import hashlib
+
+    digest = hashlib.sha1()
+    for relative, size, _ in stamp:
+        digest.update(f"{relative}\x00{size}\x00".encode())
+        with open(folder / relative, "rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha1").digest())
+    return digest.hexdigest()[:16]
+
+
 def cache_folder(release: Path, settings) -> Path:
     """Where a build keeps what it can reuse (embeddings, the exported query encoder): the
     cache_dir setting, or ``<build_dir>/cache`` beside the releases."""
@@ -73,12 +100,15 @@ def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
 class EmbeddingCache:
     """Vectors by (model, text) in a SQLite file, so a text is embedded once across builds.
 
-    Rebuilding after a change, or adding one source (`ckg add`), embeds only the new texts.
+    Rebuilding after a change, or adding one source (`ckg add`), embeds only the new texts. The model
+    counts by its name and its fingerprint, so a model folder whose files change (retrained in
+    place) does not get the old model's vectors back.
     """
 
     def __init__(self, path: Path, model: str):
         import sqlite3
 
+        self.fingerprint = model_fingerprint(model)      # also: an unknown model fails here, clearly
         path.parent.mkdir(parents=True, exist_ok=True)
         self.model = model
         self._db = sqlite3.connect(str(path), timeout=30)
@@ -88,7 +118,7 @@ class EmbeddingCache:
     def _key(self, text: str) -> str:
         import hashlib
 
-        return hashlib.sha1(f"{self.model}\x00{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha1(f"{self.model}\x00{self.fingerprint}\x00{text}".encode("utf-8")).hexdigest()
 
     def encode(self, load: Callable[[], Embedder], texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` and how many had to be computed; ``load`` gives the embedder, called

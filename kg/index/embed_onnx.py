@@ -219,28 +219,18 @@ def _remove(stem: Path) -> None:
         stem.with_suffix(suffix).unlink(missing_ok=True)
 
 
-@lru_cache(maxsize=8)
-def _fingerprint_of(folder: Path, stamp: tuple) -> str:
-    digest = hashlib.sha1()
-    for relative, size, _ in stamp:
-        digest.update(f"{relative}\x00{size}\x00".encode())
-        with open(folder / relative, "rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha1").digest())
+def _fingerprint(folder: Path) -> str:
+    """Names an export by the model's files (read without loading the model: a changed model is
+    exported anew) and by the versions of the libraries that compute its vectors."""
+    from .embed import folder_digest
+
+    digest = hashlib.sha1(folder_digest(folder).encode())
     for package in ("sentence-transformers", "tokenizers", "onnxruntime"):    # versions whose change could alter vectors
         try:
             digest.update(f"{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             pass
     return digest.hexdigest()[:16]
-
-
-def _fingerprint(folder: Path) -> str:
-    """Names an export by the model's files (read without loading the model: a changed model is
-    exported anew) and by the versions of the libraries that compute its vectors."""
-    folder = Path(folder)
-    stamp = tuple(sorted((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns)
-                         for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")))
-    return _fingerprint_of(folder, stamp)
 
 
 def _export(model, tokenizer, path: Path) -> None:

@@ -16,7 +16,7 @@ from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
 from .build import INDEX_DIR, INDEX_FORMAT, WORDS_FILE
 from .dense import VectorIndex
-from .embed import cache_folder
+from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
 from .text import tokenize, word_counts, word_terms
@@ -120,6 +120,10 @@ class Searcher:
         self.window_owner = owner
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
+        built_with = self.manifest.get("model_fingerprint")
+        if built_with and built_with != model_fingerprint(self.manifest["model"]):
+            raise ValueError(f"the embedding model {self.manifest['model']!r} has changed since this build was made "
+                             "(its files differ), so the passages' vectors no longer match the queries'; rebuild with `ckg build`")
         self.embedder = query_encoder(self.manifest["model"], settings, cache_folder(release, settings))
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
