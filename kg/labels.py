@@ -24,6 +24,9 @@ _ASKING = re.compile(
 )
 
 
+_QUALIFIED = re.compile(r"(.+?)\s*\(([a-z][a-z \-]*)\)")
+
+
 @dataclass(frozen=True)
 class _Label:
     concept_id: str
@@ -84,6 +87,11 @@ class LabelResolver:
                 keys = _keys(label)
                 if keys:
                     self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label))
+                # a homonym qualified in the thesaurus way, "mediation (activity theory)", is also the bare term
+                qualified = _QUALIFIED.fullmatch(label)
+                bare = _keys(qualified.group(1)) if qualified else ()
+                if bare and bare != keys:
+                    self.labels.append(_Label(concept.id, label, bare, "".join(bare), False))
         self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
         self.by_squashed: dict[str, list[_Label]] = {}
         for label in self.labels:
@@ -130,7 +138,9 @@ class LabelResolver:
                 if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
                     offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys) + (0.01 if label.preferred else 0),
                           label.label)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], self.concepts[kv[0]].pref_label.casefold()))
+        # equally good matches (homonyms): a concept the library defines before one it does not
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], not self.concepts[kv[0]].definitions,
+                                                        self.concepts[kv[0]].pref_label.casefold()))
         return [{"id": cid, "score": round(score, 3), "label": label} for cid, (score, label) in ranked[:limit]]
 
     def best(self, text: str) -> str | None:

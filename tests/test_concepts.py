@@ -113,6 +113,17 @@ def test_a_word_inside_several_labels_ranks_a_concepts_own_name_before_an_altern
     assert ids[0] == "professional-identity" and "multi-professional-identity" in ids[1:]
 
 
+def test_a_bare_homonym_lists_every_sense_the_defined_one_first(resolver):
+    # "mediation (activity theory)" is CHAT's mediation, the qualified homonym of Smith's factor
+    # "mediation" (between different interests), which no source in the library defines
+    found = resolver.resolve("mediation")
+    assert [r["id"] for r in found[:2]] == ["mediational-means", "mediation-between-different-interests"]
+    assert found[0]["score"] == found[1]["score"] and found[0]["label"] == "mediation (activity theory)"
+    # the full names still resolve to their own concept alone
+    assert resolver.resolve("mediation between different interests")[0]["id"] == "mediation-between-different-interests"
+    assert resolver.resolve("mediational means")[0]["score"] == 1.0
+
+
 @pytest.mark.parametrize("typed,concept", [
     ("what is relational agency?", "relational-agency"),
     ("define co-production", "co-production"),
