@@ -510,12 +510,13 @@ def concept(label, build_dir, as_json) -> None:
         click.echo(f"\n{data['scope_note']}")
     for d in data["definitions"]:
         click.echo(_quoted_definition(d))
+    reviewed = any(d["reviewed"] for d in data["definitions"])
     if not data["definitions"]:
         click.echo(f"\nNo source in the library defines {data['pref_label']}"
                    + ("; what the sources say about it:" if data["descriptions"] else "."))
-    elif not any(d["reviewed"] for d in data["definitions"]) and data["descriptions"]:
+    elif not reviewed and data["descriptions"]:
         click.echo("\nwhat the sources say about it:")     # the found definitions are not reviewed: show these too
-    if not any(d["reviewed"] for d in data["definitions"]):
+    if not reviewed:
         for d in data["descriptions"]:
             click.echo(_quoted_definition(d))
     for c in data["coined_by"]:

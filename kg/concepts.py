@@ -455,9 +455,10 @@ MAX_FOUND_DEFINITION = 600
 
 # Stricter than marking a passage as definitional: the sentence opens with the concept ("Relational
 # expertise is the capacity …", "The concept of X refers to …", "By X we mean …") and says what it is.
-_OPENS_WITH_LABEL = re.compile(r"[\s‘“'\"(\[]*(?:(?:the|a|an)\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?",
+_OPENERS = r"[\s‘“'\"(\[]*"         # what may stand before a sentence's first word: space, opening quotes, brackets
+_OPENS_WITH_LABEL = re.compile(_OPENERS + r"(?:(?:the|a|an)\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?",
                                re.I)
-_OPENS_WITH_BY = re.compile(r"[\s‘“'\"(\[]*by\s+(?:the\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?", re.I)
+_OPENS_WITH_BY = re.compile(_OPENERS + r"by\s+(?:the\s+)?(?:(?:idea|concept|notion|term)\s+(?:of\s+)?)?[‘“'\"]?", re.I)
 _SAYS_WHAT_IT_IS = re.compile(
     r"[’'”\"]?\s*(?:\([^)]{0,40}\)\s*)?,?\s*(?:"
     r"(?:is|are|can be|may be|might be)\s+(?:best\s+)?(?:defined|understood|seen|described|characteri[sz]ed"
@@ -479,7 +480,7 @@ def _states_what_it_is(before: str, after: str) -> bool:
 
 def _starts_sentence(text: str, sentence_start: int, index: int) -> bool:
     """The label opens its sentence, perhaps after an opening quotation mark or bracket."""
-    return not re.sub(r"[\s‘“'\"(\[]", "", text[sentence_start:index])
+    return re.fullmatch(_OPENERS, text[sentence_start:index]) is not None
 
 
 def _starts_clause(text: str, index: int) -> bool:

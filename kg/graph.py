@@ -261,6 +261,7 @@ def build_graph(
         text = document.get("text")
         _describe_source(graph, record, agents, matcher, files.get(sid), activity)
         file_node = _file_node(record)
+        pages = sorted(document.get("pages") or [], key=lambda p: p["start"])
         for passage in by_source.get(sid, []):
             _add_passage(graph, passage, source, file_node, text, activity)
             link = links.get(passage["passage_id"], {})
@@ -275,13 +276,13 @@ def build_graph(
             for n, found in enumerate(link.get("found_definitions", [])):
                 if found["concept_id"] in concept_ids:
                     _add_found_definition(graph, ANNOTATION[f"{passage['passage_id']}-d{n}"], found, passage, source,
-                                          text, document, agent, activity)
+                                          text, pages, agent, activity)
             for n, mention in enumerate(study_mentions.get(passage["passage_id"], [])):
                 study = URIRef(matcher.studies[mention["study_id"]].uri)
                 graph.add((node, CK.mentionsStudy, study))
                 _add_mention(graph, ANNOTATION[f"{passage['passage_id']}-s{n}"], CK.StudyMention, study,
                              mention, passage, source, text, agent, activity)
-        _locate_definitions(graph, definitions.get(sid, []), by_source.get(sid, []), document)
+        _locate_definitions(graph, definitions.get(sid, []), by_source.get(sid, []), text, pages)
         for found in quotes_by_source.get(sid, []):
             passage = passage_by_id.get(found.get("passage_id"))
             if passage is not None:
@@ -435,7 +436,7 @@ def _add_quote(graph: Graph, found: dict[str, Any], passage: dict[str, Any], sou
 
 
 def _add_found_definition(graph: Graph, node: URIRef, found: dict[str, Any], passage: dict[str, Any], source: URIRef,
-                          text: str | None, document: dict[str, Any], agent: URIRef, activity: URIRef | None) -> None:
+                          text: str | None, pages: list[dict[str, Any]], agent: URIRef, activity: URIRef | None) -> None:
     """A sentence found to say what a concept is (not curated): its words, anchors, passage, page, concept."""
     concept = CONCEPT[found["concept_id"]]
     graph.add((concept, CK.foundDefinition, node))
@@ -444,7 +445,7 @@ def _add_found_definition(graph: Graph, node: URIRef, found: dict[str, Any], pas
     graph.add((node, DCTERMS.subject, concept))
     start, end = int(found["start"]), int(found["end"])
     _add_quoted_span(graph, node, found["text"], start, end, passage, source, text, agent, activity)
-    page, label = page_at(start, sorted(document.get("pages") or [], key=lambda p: p["start"]), passage)
+    page, label = page_at(start, pages, passage)
     if page is not None:
         graph.add((node, CK.page, Literal(int(page))))
     if label:
@@ -488,12 +489,11 @@ def _add_mention(graph: Graph, node: URIRef, cls: URIRef, body: URIRef, mention:
 
 
 def _locate_definitions(graph: Graph, definitions: list[tuple[URIRef, str]], passages: list[dict[str, Any]],
-                        document: dict[str, Any]) -> None:
-    """Each curated definition of this source: the passage it is quoted from and its page."""
+                        text: str | None, pages: list[dict[str, Any]]) -> None:
+    """Each curated definition of this source: the passage it is quoted from and its page (``pages``
+    sorted by start)."""
     if not definitions or not passages:
         return
-    text = document.get("text")
-    pages = sorted(document.get("pages") or [], key=lambda p: p["start"])
     squashed = _squash_map(text) if text is not None else None
     ordered = sorted(passages, key=lambda p: p["start"])
     for node, value in definitions:

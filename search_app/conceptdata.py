@@ -255,13 +255,13 @@ def found_definitions(library: Library, concept_id: str) -> list[dict[str, Any]]
 def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) -> list[dict[str, Any]]:
     """The sentences the build found saying what the concept is, after the curated definitions and
     without those that repeat one (or a curated description)."""
-    from kg.graph import _squash_map
+    from kg.concepts import _squash     # as the linker compares curated definitions with passages
 
     concept = ix.concepts.get(concept_id) or {}
-    known = [_squash_map(t)[0] for t in curated + [d["text"] for d in concept.get("descriptions") or []]]
+    known = [_squash(t) for t in curated + [d["text"] for d in concept.get("descriptions") or []]]
     out = []
     for found in ix.found_definitions.get(concept_id, []):
-        squashed = _squash_map(found["text"])[0]
+        squashed = _squash(found["text"])
         if any(squashed in k or k in squashed for k in known if k):
             continue
         known.append(squashed)
