@@ -61,7 +61,7 @@ def throughput() -> dict:
         manifest = json.loads((release / "index" / "manifest.json").read_text())
         passages = [json.loads(line) for line in (release / "passages.jsonl").open()]
     texts = [passage_embedding_text(p) for p in passages] + [w for p in passages for w in sentence_windows(p["text"])]
-    model = load_embedder(manifest["model"])
+    model = load_embedder(manifest["model"], manifest.get("adapter"))
     model.encode(texts[:64])
     started = time.perf_counter()
     model.encode(texts, batch_size=64)

@@ -32,6 +32,7 @@ from typing import Any, Callable
 from . import __version__
 from .corpus import CorpusPlan, SourceMeta, plan
 from .extract import ExtractedDocument, ExtractionError, extract
+from .index.embed import check_embedding_settings
 from .quotes import Quote, find_quotes
 from .segment import Passage, segment
 from .settings import Settings
@@ -201,6 +202,7 @@ def build(
     started = time.monotonic()
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
     out_dir = Path(out_dir or settings.build_dir)
+    check_embedding_settings(settings)      # a wrong model or adapter setting fails now, not after extraction
     corpus = plan(corpus_dir)
     report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
     for file, reason, message in corpus.skipped:
@@ -375,6 +377,7 @@ def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sourc
         "ontology_hash": _ontology_hash(Path(settings.ontology_dir)),
         "index": {
             "model": settings.embedding_model,
+            "adapter": settings.embedding_adapter,
             "passages": report.index.passages if report.index else 0,
             "windows": report.index.windows if report.index else 0,
             "embedded_texts": report.index.embedded if report.index else 0,

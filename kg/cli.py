@@ -58,9 +58,14 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         raise click.UsageError(str(exc)) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
-    with progress:
-        task = progress.add_task("extracting", total=total, last="")
-        report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
+    from .index.embed import EmbeddingSettingsError
+
+    try:
+        with progress:
+            task = progress.add_task("extracting", total=total, last="")
+            report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
+    except EmbeddingSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     _print_report(report, console)
     if not report.ingested or (strict and report.failed):
         sys.exit(1)
@@ -107,8 +112,13 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
 
     from .build import build as run_build
     from .extract import SUPPORTED_SUFFIXES
+    from .index.embed import EmbeddingSettingsError, check_embedding_settings
 
     settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
+    try:
+        check_embedding_settings(settings)      # before the file is copied into the corpus
+    except EmbeddingSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
     target = Path(settings.corpus_dir) / file.name
@@ -409,6 +419,40 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
     if misses:
         for qid, rank, text in missed:
             click.echo(f"miss {qid} rank={rank} {text}")
+
+
+@main.command("adapt", context_settings=CONTEXT)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Built library whose passages are learnt from [default: build].")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Adapter file to write (.safetensors).")
+@click.option("--seed", type=int, default=11, show_default=True, help="Seed of the sentence choice, order and dropout.")
+@click.option("--rank", type=int, default=64, show_default=True, help="Rank kept of each weight matrix's change.")
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--sentences", "sentences_per_passage", type=int, default=2, show_default=True, help="Training sentences taken from each passage.")
+def adapt(build_dir, out_file, seed, rank, epochs, sentences_per_passage) -> None:
+    """Learn an embedding adapter from a built library's own passages (no queries, no judgements:
+    each sentence is taught to find the rest of its passage) and write it to OUT. Then build with
+    it: `CKG_EMBEDDING_ADAPTER=OUT ckg build`. About 5 minutes for the 348 seed passages on 2 cores.
+    The shipped `field` adapter was made by `ckg adapt --out kg/index/adapters/field-ict-r64.safetensors`
+    on the seed build."""
+    from rich.progress import Progress
+
+    from .index.adapt import learn_adapter
+
+    library = _library(build_dir)
+    settings = _settings(build_dir=build_dir)
+    texts = [p["text"] for p in library.passages()]
+    with Progress(transient=True) as bar:
+        task = bar.add_task(f"learning from {len(texts)} passages", total=None)
+        try:
+            done = learn_adapter(texts, out_file, model=settings.embedding_model, seed=seed, rank=rank, epochs=epochs,
+                                 sentences_per_passage=sentences_per_passage,
+                                 note=f"corpus {library.manifest.get('corpus_hash', '')[:16]}",
+                                 progress=lambda step, total: bar.update(task, completed=step, total=total))
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{done['pairs']} sentence–passage pairs, {done['steps']} steps in {done['seconds']:.0f} s → "
+               f"{out_file} ({done['bytes'] / 1e6:.1f} MB)")
+    click.echo(f"use it: CKG_EMBEDDING_ADAPTER={out_file} ckg build")
 
 
 @main.command("cites", context_settings=CONTEXT)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..sentences import sentence_spans
 from .dense import VectorIndex, choose_kind
+from .adapt import adapter_label
 from .embed import EmbeddingCache, cache_folder, load_embedder
 from .embed_onnx import OnnxQueryEncoder, query_encoder
 from .keyword import KeywordIndex
@@ -95,7 +96,8 @@ def build_index(
     out = release / INDEX_DIR
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = cache_folder(release, settings)
-    cache = EmbeddingCache(cache_dir / "embeddings.sqlite", settings.embedding_model)
+    adapter = adapter_label(settings.embedding_adapter)
+    cache = EmbeddingCache(cache_dir / "embeddings.sqlite", settings.embedding_model, adapter)
 
     ids = [p["passage_id"] for p in passages]
     texts: list[str] = []
@@ -119,7 +121,7 @@ def build_index(
     row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
     context_texts = [quote_context_text(q, passages, row_of) for q in quotes or []]
     try:
-        vectors, computed = cache.encode(lambda: load_embedder(settings.embedding_model),
+        vectors, computed = cache.encode(lambda: load_embedder(settings.embedding_model, adapter),
                                          texts + window_texts + quote_texts + context_texts,
                                          batch_size=settings.embed_batch_size)
     finally:
@@ -154,7 +156,7 @@ def build_index(
     _write(out / "features.json", features)
     _write(out / "passage_ids.json", ids)
     # the query encoder is made (exported, checked) now, so the first search does not wait for it
-    encoder = "onnx" if isinstance(query_encoder(settings.embedding_model, settings, cache_dir), OnnxQueryEncoder) else "torch"
+    encoder = "onnx" if isinstance(query_encoder(settings.embedding_model, settings, cache_dir, adapter), OnnxQueryEncoder) else "torch"
     report = IndexReport(len(ids), len(window_owner), computed,
                          len(texts) + len(window_texts) + len(quote_texts) + len(context_texts) - computed,
                          0.0, embed_seconds)
@@ -162,6 +164,7 @@ def build_index(
     _write(out / "manifest.json", {
         "format": INDEX_FORMAT,
         "model": settings.embedding_model,
+        "adapter": adapter,
         "model_fingerprint": cache.fingerprint,
         "dimension": int(passage_vectors.shape[1]),
         "passages": len(ids),

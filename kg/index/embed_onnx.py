@@ -114,33 +114,33 @@ _EXPORT_LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
 
 
-def query_encoder(model: str, settings, cache_dir: Path):
-    """The encoder of ``model``'s queries the ``query_encoder`` setting asks for: the
-    sentence-transformers model itself for torch; for onnx, the ONNX Runtime one (exported first if
-    the cache folder has no export of this model) or, where it cannot stand in, the model itself."""
+def query_encoder(model: str, settings, cache_dir: Path, adapter: str | None = None):
+    """The encoder of ``model``'s queries (with ``adapter`` added) the ``query_encoder`` setting asks
+    for: the sentence-transformers model itself for torch; for onnx, the ONNX Runtime one (exported
+    first if the cache folder has no export of this model) or, where it cannot stand in, the model itself."""
     from .embed import load_embedder
 
     if settings.query_encoder == "torch":
-        return load_embedder(model)
+        return load_embedder(model, adapter)
     if settings.query_encoder != "onnx":
         raise ValueError(f"setting query_encoder must be onnx or torch, not {settings.query_encoder!r}")
-    return load_query_encoder(model, Path(cache_dir), max(1, settings.serve_math_threads))
+    return load_query_encoder(model, Path(cache_dir), max(1, settings.serve_math_threads), adapter)
 
 
 @lru_cache(maxsize=4)
-def load_query_encoder(model: str, cache_dir: Path, threads: int = 1):
+def load_query_encoder(model: str, cache_dir: Path, threads: int = 1, adapter: str | None = None):
     """The ONNX Runtime encoder for ``model``'s queries, or the sentence-transformers model itself
     (with the reason logged) where ONNX Runtime cannot give the same vectors."""
     from .embed import load_embedder
 
     try:
-        stem = export_stem(model, cache_dir)
+        stem = export_stem(model, cache_dir, adapter)
         refused = stem.with_suffix(".refused")
         if refused.exists():     # this model (with these library versions) was found not to export faithfully
             raise OnnxUnavailable(refused.read_text(encoding="utf-8", errors="replace").strip())
         if stem.with_suffix(".json").exists():
             return OnnxQueryEncoder(stem, threads)
-        export_model(load_embedder(model), stem)
+        export_model(load_embedder(model, adapter), stem)
         try:
             return OnnxQueryEncoder(stem, threads)
         except OnnxUnavailable as exc:      # a fresh export that fails its check would fail again: remembered
@@ -148,14 +148,14 @@ def load_query_encoder(model: str, cache_dir: Path, threads: int = 1):
             raise
     except (OnnxUnavailable, OSError) as exc:
         _log.warning("queries are encoded by sentence-transformers: %s", exc)
-        return load_embedder(model)
+        return load_embedder(model, adapter)
 
 
-def export_stem(model: str, cache_dir: Path) -> Path:
-    """Where ``model``'s export lives in ``cache_dir`` (without suffix)."""
-    from .embed import resolve_model_path
+def export_stem(model: str, cache_dir: Path, adapter: str | None = None) -> Path:
+    """Where ``model``'s export (with ``adapter`` added) lives in ``cache_dir`` (without suffix)."""
+    from .embed import model_fingerprint
 
-    return Path(cache_dir) / "onnx" / _fingerprint(resolve_model_path(model))
+    return Path(cache_dir) / "onnx" / _fingerprint(model_fingerprint(model, adapter))
 
 
 def export_model(reference, stem: Path) -> None:
@@ -219,12 +219,10 @@ def _remove(stem: Path) -> None:
         stem.with_suffix(suffix).unlink(missing_ok=True)
 
 
-def _fingerprint(folder: Path) -> str:
-    """Names an export by the model's files (read without loading the model: a changed model is
-    exported anew) and by the versions of the libraries that compute its vectors."""
-    from .embed import folder_digest
-
-    digest = hashlib.sha1(folder_digest(folder).encode())
+def _fingerprint(model_digest: str) -> str:
+    """Names an export by the model's fingerprint (its files and adapter, read without loading the
+    model: a changed model is exported anew) and by the versions of the libraries that compute its vectors."""
+    digest = hashlib.sha1(model_digest.encode())
     for package in ("sentence-transformers", "tokenizers", "onnxruntime"):    # versions whose change could alter vectors
         try:
             digest.update(f"{package}={metadata.version(package)}".encode())

@@ -121,10 +121,12 @@ class Searcher:
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
         built_with = self.manifest.get("model_fingerprint")
-        if built_with and built_with != model_fingerprint(self.manifest["model"]):
-            raise ValueError(f"the embedding model {self.manifest['model']!r} has changed since this build was made "
-                             "(its files differ), so the passages' vectors no longer match the queries'; rebuild with `ckg build`")
-        self.embedder = query_encoder(self.manifest["model"], settings, cache_folder(release, settings))
+        adapter = self.manifest.get("adapter")      # the build's own, whatever the settings say now
+        if built_with and built_with != model_fingerprint(self.manifest["model"], adapter):
+            raise ValueError(f"the embedding model {self.manifest['model']!r} (adapter {adapter or 'none'}) has changed since "
+                             "this build was made (its files differ), so the passages' vectors no longer match the queries'; "
+                             "rebuild with `ckg build`")
+        self.embedder = query_encoder(self.manifest["model"], settings, cache_folder(release, settings), adapter)
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
