@@ -32,6 +32,7 @@ from typing import Any, Callable
 from . import __version__
 from .corpus import CorpusPlan, SourceMeta, plan
 from .extract import ExtractedDocument, ExtractionError, extract
+from .index.adapt import adapter_label
 from .index.embed import check_embedding_settings
 from .quotes import Quote, find_quotes
 from .segment import Passage, segment
@@ -377,7 +378,7 @@ def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sourc
         "ontology_hash": _ontology_hash(Path(settings.ontology_dir)),
         "index": {
             "model": settings.embedding_model,
-            "adapter": settings.embedding_adapter,
+            "adapter": adapter_label(settings.embedding_adapter),
             "passages": report.index.passages if report.index else 0,
             "windows": report.index.windows if report.index else 0,
             "embedded_texts": report.index.embedded if report.index else 0,

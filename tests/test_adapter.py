@@ -46,7 +46,7 @@ def test_ckg_adapt_learns_an_adapter_that_a_build_uses(tiny_build, tmp_path, mon
     from kg.settings import Settings
 
     out = tmp_path / "mine.safetensors"
-    result = CliRunner().invoke(main, ["adapt", "--build", str(tiny_build), "--out", str(out), "--rank", "4"])
+    result = CliRunner().invoke(main, ["adapt", "--build", str(tiny_build), "--out", str(out), "--rank", "4", "--epochs", "1"])
     assert result.exit_code == 0, result.output
     assert "sentence–passage pairs" in result.output and f"CKG_EMBEDDING_ADAPTER={out}" in result.output
     metadata = adapter_metadata(out)

@@ -4,19 +4,18 @@ all-MiniLM-L6-v2 was trained on web question–answer pairs; the language of chi
 research ("heavy-end prevention", "object motive", "rule-bending") is not what it knows best. An
 adapter is learnt without any query or judgement, by the Inverse Cloze Task: one sentence of a
 passage is a query and the rest of that passage its answer, the other passages of the batch the
-wrong answers (in-batch negatives, cross-entropy over scaled cosines). One epoch moves every weight a
+wrong answers (in-batch negatives, cross-entropy over scaled cosines). Training moves every weight a
 little; the change of each weight matrix is then kept as its best rank-``rank`` approximation
-(``up @ down``, by SVD), vectors and norms' changes in full, in fp16: about 5.6 MB at rank 64 instead
+(``up @ down``, by SVD), vectors and norms' changes in full, in fp16: 5.4 MB at rank 64 instead
 of a 90 MB model. The token embeddings are left as they were.
 
-The product ships one adapter, learnt from the seed corpus (``field``: see ADAPTERS_README); `ckg adapt`
+The product ships one adapter, learnt from the seed corpus (``field``: README, "The field adapter"); `ckg adapt`
 learns one from any built library. The ``embedding_adapter`` setting chooses it, ``none`` for the
 plain model. An adapter records the fingerprint of the model it was learnt on and is refused on any
 other.
 """
 from __future__ import annotations
 
-import json
 import random
 import time
 from pathlib import Path
@@ -120,7 +119,7 @@ def training_pairs(texts: Iterable[str], sentences_per_passage: int, rng: random
 
 
 def learn_adapter(texts: list[str], out: Path, *, model: str, seed: int = 11, sentences_per_passage: int = 2,
-                  epochs: int = 1, batch_size: int = 32, learning_rate: float = 2e-5, rank: int = 64,
+                  epochs: int = 3, batch_size: int = 32, learning_rate: float = 2e-5, rank: int = 64,
                   scale: float = 20.0, note: str = "", progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Learn an adapter of ``model`` from ``texts`` (passages) and write it to ``out`` (atomically).
     Returns what was done: pairs, steps, seconds, size."""
@@ -150,9 +149,10 @@ def learn_adapter(texts: list[str], out: Path, *, model: str, seed: int = 11, se
     steps_total = epochs * ((len(pairs) + batch_size - 1) // batch_size)
     steps = 0
     for _ in range(epochs):
-        rng.shuffle(pairs)
-        for start in range(0, len(pairs), batch_size):
-            batch = pairs[start:start + batch_size]
+        order = list(pairs)         # each epoch a new order of the pairs as made
+        rng.shuffle(order)
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
             steps += 1
             if len(batch) < 4:      # too few in-batch negatives to learn from
                 continue
@@ -202,8 +202,3 @@ def _low_rank_changes(before: dict, after: dict, rank: int) -> dict:
             out[f"{key}::delta"] = change.to(torch.float16).contiguous()
     return out
 
-
-def describe(path: Path) -> str:
-    """One line on an adapter: what it was learnt from and how."""
-    m = adapter_metadata(path)
-    return json.dumps({k: m.get(k) for k in ("base_model", "method", "rank", "passages", "pairs", "seed", "note")})
