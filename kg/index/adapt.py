@@ -60,7 +60,7 @@ def adapter_metadata(path: Path) -> dict[str, str]:
     from safetensors import safe_open
 
     try:
-        with safe_open(str(path), framework="pt") as handle:
+        with safe_open(str(path), framework="np") as handle:     # not "pt": checking a setting must not import torch
             metadata = dict(handle.metadata() or {})
     except Exception as exc:
         raise AdapterError(f"embedding adapter {path} could not be read ({exc}); make it again with `ckg adapt`") from exc
