@@ -47,8 +47,9 @@ def machine() -> dict:
 
 
 def throughput() -> dict:
-    """Build (with an empty embedding cache) against the raw model encode rate on the same texts."""
-    from kg.index.build import passage_embedding_text, sentence_windows
+    """Build (with an empty embedding cache) against the raw model encode rate on the same texts:
+    every text the build embeds (passages, sentence windows, quotations and their settings), each once."""
+    from kg.index.build import texts_to_embed
     from kg.index.embed import load_embedder
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +61,11 @@ def throughput() -> dict:
         release = (Path(tmp) / "b" / "current").resolve()
         manifest = json.loads((release / "index" / "manifest.json").read_text())
         passages = [json.loads(line) for line in (release / "passages.jsonl").open()]
-    texts = [passage_embedding_text(p) for p in passages] + [w for p in passages for w in sentence_windows(p["text"])]
+        quotes = json.loads((release / "quotes.json").read_text(encoding="utf-8"))
+    parts = texts_to_embed(passages, quotes, manifest["sentence_windows"])
+    texts = list(dict.fromkeys(t for part in (parts[0], parts[1], parts[3], parts[4]) for t in part))   # the cache embeds a text once
+    if len(texts) != manifest["embedded_texts"]:
+        raise RuntimeError(f"the build embedded {manifest['embedded_texts']} texts, the benchmark would encode {len(texts)}")
     model = load_embedder(manifest["model"], manifest.get("adapter"))
     model.encode(texts[:64])
     started = time.perf_counter()

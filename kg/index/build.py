@@ -84,6 +84,24 @@ def passage_features(passage: dict[str, Any], links: dict[str, Any], quotes: lis
     return {"tags": tags, "roles": roles, "participant_quotes": sum(1 for q in quotes if q["kind"] == "participant")}
 
 
+def texts_to_embed(passages: list[dict[str, Any]], quotes: list[dict[str, Any]], windows: bool = True
+                   ) -> tuple[list[str], list[str], list[int], list[str], list[str]]:
+    """What a build embeds: each passage, its sentence windows (with the passage row of each),
+    each quotation, and each quotation in its setting (who says it and how the document introduces it)."""
+    texts = [passage_embedding_text(p) for p in passages]
+    window_texts: list[str] = []
+    owners: list[int] = []
+    if windows:
+        for row, passage in enumerate(passages):
+            for window in sentence_windows(passage["text"]):
+                window_texts.append(window)
+                owners.append(row)
+    quote_texts = [q["text"].strip("“”\"‘’' ") for q in quotes]
+    row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
+    context_texts = [quote_context_text(q, passages, row_of) for q in quotes]
+    return texts, window_texts, owners, quote_texts, context_texts
+
+
 def build_index(
     release: Path,
     passages: list[dict[str, Any]],
@@ -100,26 +118,13 @@ def build_index(
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite", settings.embedding_model, adapter)
 
     ids = [p["passage_id"] for p in passages]
-    texts: list[str] = []
-    owners: list[int] = []          # passage row of each window
-    for row, passage in enumerate(passages):
-        texts.append(passage_embedding_text(passage))
-    window_texts: list[str] = []
     use_windows = settings.sentence_windows and len(passages) <= settings.sentence_windows_max_passages
     if settings.sentence_windows and not use_windows and progress:
         progress(f"{len(passages)} passages: over sentence_windows_max_passages, sentence windows are not embedded")
-    if use_windows:
-        for row, passage in enumerate(passages):
-            for window in sentence_windows(passage["text"]):
-                window_texts.append(window)
-                owners.append(row)
+    texts, window_texts, owners, quote_texts, context_texts = texts_to_embed(passages, quotes or [], use_windows)
     if progress:
         progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
     embed_started = time.monotonic()
-    quote_texts = [q["text"].strip("“”\"‘’' ") for q in quotes or []]
-    # a quotation in its setting: who says it and how the document introduces it
-    row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
-    context_texts = [quote_context_text(q, passages, row_of) for q in quotes or []]
     try:
         vectors, computed = cache.encode(lambda: load_embedder(settings.embedding_model, adapter),
                                          texts + window_texts + quote_texts + context_texts,
