@@ -378,7 +378,7 @@ def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sourc
         "ontology_hash": _ontology_hash(Path(settings.ontology_dir)),
         "index": {
             "model": settings.embedding_model,
-            "adapter": adapter_label(settings.embedding_adapter),
+            "adapter": report.index.adapter if report.index else adapter_label(settings.embedding_adapter),
             "passages": report.index.passages if report.index else 0,
             "windows": report.index.windows if report.index else 0,
             "embedded_texts": report.index.embedded if report.index else 0,

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.citations import analyse_document, find_citations, parse_reference, parse_references, resolve_works
+from kg.citations.intext import without_citations
 from kg.citations.names import fold, surname_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,20 @@ def test_one_series_two_works_are_not_merged():
     assert titles == [("Every Child Matters: Change for children", ["b"]), ("Every Child Matters: Next Steps", ["a", "c"])]
 
 
+def test_text_without_its_citations_reads_as_prose():
+    assert (without_citations("findings from the ESRC-funded PSE study [S3][R5] on lack of training, again emphasised in "
+                              "ELPP **[S4][R4]**, led to two reports")
+            == "findings from the ESRC-funded PSE study on lack of training, again emphasised in ELPP, led to two reports")
+    assert (without_citations("As Fleer (2006) and Warmington et al. (2004, p. 7) argue, risk (Bynner, 2001; France and "
+                              "Utting, 2005) grows (e.g. Rincon-Gallardo & Fullan, 2016).")
+            == "As Fleer and Warmington et al. argue, risk grows.")
+    # a parenthesis that says more than whom it cites stays whole; no citation, no change
+    kept = "an account of it (see Kozulin, 1986 for one account) follows"
+    assert without_citations(kept) == kept
+    assert without_citations("Phase 2 (2004) began.") == "Phase 2 (2004) began."
+    assert without_citations("[R4]") == "[R4]"      # nothing but a citation: kept rather than emptied
+
+
 # --- properties -----------------------------------------------------------------------------------------
 
 REFERENCE_LIKE = st.text(alphabet=st.sampled_from(list("Aa Bb,.;:()[]-–&'’\n0123456789ReSCfpPsiEdaln")), max_size=300)
@@ -227,6 +242,20 @@ def test_parsers_never_raise_and_offsets_hold(text):
         assert 0 <= citation.start <= citation.end <= len(text)
         assert text[citation.start:citation.end] == citation.surface
     analyse_document(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=400), REFERENCE_LIKE))
+def test_taking_citations_out_only_deletes(text):
+    cleaned = without_citations(text)
+    if not find_citations(text):
+        assert cleaned == text
+    position = 0                     # every character left is the text's own, in order (spaces may be merged)
+    squeezed = re.sub(r"[ \t]+", " ", text)
+    for char in re.sub(r"[ \t]+", " ", cleaned):
+        if char == " ":
+            continue
+        position = squeezed.index(char, position) + 1
 
 
 @settings(max_examples=60, deadline=None)

@@ -58,6 +58,19 @@ def test_reference_lists_step_back_but_lists_of_funded_studies_do_not():
     assert not is_bibliography({"kind": "text", "heading": "References", "text": "As the references show…"})
 
 
+def test_passages_and_windows_are_embedded_without_their_citations():
+    from kg.index.build import sentence_windows, texts_to_embed
+
+    text = ("Findings from the PSE study [S3][R5] on training led to two reports. Often referred to as "
+            "third generation activity theory (Daniels, 2002), it looks at several systems.")
+    passage = {"passage_id": "p1", "source_id": "s", "text": text, "heading": None, "start": 0, "end": len(text)}
+    texts, windows, owners, _, _ = texts_to_embed([passage], [])
+    assert texts == ["Findings from the PSE study on training led to two reports. Often referred to as "
+                     "third generation activity theory, it looks at several systems."]
+    assert len(windows) == len(sentence_windows(text)) and owners == [0] * len(windows)   # one vector per window shown
+    assert not any("[S3]" in w or "Daniels" in w for w in windows)
+
+
 def test_the_keyword_rankings_first_passage_is_lifted(tiny_build):
     """keyword_rank_boost is added, whole, to the passage BM25 ranks first and, divided by its
     rank, to the next ones; a large one puts the keyword ranking's first passage first."""

@@ -435,3 +435,52 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
                 a, _ = last[-1]
                 citation.sentence_start, citation.sentence_end = max(0, cut - 800) + a, citation.end + 1
                 citation.context = re.sub(r"\s+", " ", above[a:] + " " + text[cut:citation.end + 1]).strip()
+
+
+def without_citations(text: str) -> str:
+    """``text`` with its in-text citations taken out, as a sentence embedding should read it: a
+    citation is noise to the meaning ("findings from the PSE study [S3][R5] on …" → "findings from the
+    PSE study on …"). A parenthesis of citations goes whole, "Fleer (2006)" keeps the name, a key
+    "[R4]" goes with its bold marks; a parenthesis that says more than whom it cites stays."""
+    citations = find_citations(text)
+    if not citations:
+        return text
+    cuts: list[tuple[int, int]] = []
+    in_parens: list[InTextCitation] = []
+    for citation in citations:
+        if citation.kind == "keyed":
+            start, end = citation.start, citation.end
+            while start >= 1 and text[start - 1] == "*":
+                start -= 1
+            while end < len(text) and text[end] == "*":
+                end += 1
+            cuts.append((start, end))
+        elif citation.kind == "narrative":
+            opening = text.find("(", citation.start, citation.end)
+            if opening != -1:
+                cuts.append((opening, citation.end))
+        else:
+            in_parens.append(citation)
+    for match in PAREN_RE.finditer(text):
+        inside = [c for c in in_parens if match.start(1) <= c.start < match.end(1)]
+        if not inside:
+            continue
+        rest = text[match.start(1):match.end(1)]
+        for citation in sorted(inside, key=lambda c: c.start, reverse=True):
+            a, b = citation.start - match.start(1), citation.end - match.start(1)
+            rest = rest[:a] + " " + rest[b:]
+        rest = re.sub(r"(?<!\w)(?:see also|see|e\.g\.|eg|cf\.?|for example|i\.e\.|also|and|&)(?!\w)|[;,.:\s]", "", rest, flags=re.I)
+        if not rest:
+            cuts.append((match.start(), match.end()))
+    if not cuts:
+        return text
+    pieces, position = [], 0
+    for start, end in sorted(set(cuts)):
+        if start < position:        # overlapping cuts (a key repeated per expanded citation)
+            start = position
+        pieces.append(text[position:start])
+        position = max(position, end)
+    pieces.append(text[position:])
+    cleaned = re.sub(r"[ \t]+([,.;:)])", r"\1", "".join(pieces))
+    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
+    return cleaned if cleaned.strip() else text

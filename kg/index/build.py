@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..citations.intext import without_citations
 from ..sentences import sentence_spans
 from .dense import VectorIndex, choose_kind
 from .adapt import adapter_label
@@ -36,6 +37,7 @@ class IndexReport:
     reused: int            # texts whose vectors came from the embedding cache
     seconds: float
     embed_seconds: float
+    adapter: str | None = None   # the adapter the vectors were made with (its label in the manifests)
 
 
 def passage_embedding_text(passage: dict[str, Any]) -> str:
@@ -87,14 +89,16 @@ def passage_features(passage: dict[str, Any], links: dict[str, Any], quotes: lis
 def texts_to_embed(passages: list[dict[str, Any]], quotes: list[dict[str, Any]], windows: bool = True
                    ) -> tuple[list[str], list[str], list[int], list[str], list[str]]:
     """What a build embeds: each passage, its sentence windows (with the passage row of each),
-    each quotation, and each quotation in its setting (who says it and how the document introduces it)."""
-    texts = [passage_embedding_text(p) for p in passages]
+    each quotation, and each quotation in its setting (who says it and how the document introduces it).
+    Passages and windows are embedded without their in-text citations ("[S3][R5]", "(Daniels, 2002)"),
+    which only blur what a sentence means; the keyword index keeps them."""
+    texts = [without_citations(passage_embedding_text(p)) for p in passages]
     window_texts: list[str] = []
     owners: list[int] = []
     if windows:
         for row, passage in enumerate(passages):
             for window in sentence_windows(passage["text"]):
-                window_texts.append(window)
+                window_texts.append(without_citations(window))
                 owners.append(row)
     quote_texts = [q["text"].strip("“”\"‘’' ") for q in quotes]
     row_of = {p["passage_id"]: row for row, p in enumerate(passages)}
@@ -164,7 +168,7 @@ def build_index(
     encoder = "onnx" if isinstance(query_encoder(settings.embedding_model, settings, cache_dir, adapter), OnnxQueryEncoder) else "torch"
     report = IndexReport(len(ids), len(window_owner), computed,
                          len(texts) + len(window_texts) + len(quote_texts) + len(context_texts) - computed,
-                         0.0, embed_seconds)
+                         0.0, embed_seconds, adapter)
     report.seconds = time.monotonic() - started
     _write(out / "manifest.json", {
         "format": INDEX_FORMAT,
