@@ -8,6 +8,7 @@ passages that define a concept.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -413,10 +414,12 @@ def link_concepts(
     matcher = matcher or ConceptMatcher(concepts)
     definitions = [(concept.id, _squash(d["text"]), d.get("source_id")) for concept in concepts.values()
                    for d in concept.definitions if len(d["text"]) >= 20]
+    passages = list(passages)
+    found_mentions = [matcher.find(p["text"], names_in_capitals=True) for p in passages]
+    choose_senses(passages, found_mentions, concepts)
     out: dict[str, dict[str, Any]] = {}
-    for passage in passages:
+    for passage, mentions in zip(passages, found_mentions):
         text = passage["text"]
-        mentions = matcher.find(text, names_in_capitals=True)
         squashed = _squash(text)
         defines = sorted({cid for cid, definition, source in definitions
                           if (source in (None, passage["source_id"])) and definition[:120] in squashed})
@@ -446,6 +449,61 @@ def link_concepts(
         if found:
             out[passage["passage_id"]]["found_definitions"] = found
     return out
+
+
+QUALIFIED_LABEL_RE = re.compile(r"(.+?)\s*\(([a-z][a-z \-]*)\)")   # "mediation (activity theory)"
+
+
+def homonyms(concepts: dict[str, Concept]) -> dict[tuple[str, tuple[str, ...]], list[str]]:
+    """Words that name two concepts: a concept labelled "mediation" and another labelled, the
+    thesaurus way, "mediation (activity theory)". (concept that owns the bare word, the word's keys)
+    → the concepts whose qualified label it is the bare form of."""
+    owners: dict[tuple[str, ...], list[str]] = {}
+    for concept in concepts.values():
+        for label in concept.labels:
+            owners.setdefault(_label_keys(label), []).append(concept.id)
+    out: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for concept in concepts.values():
+        for label in concept.labels:
+            qualified = QUALIFIED_LABEL_RE.fullmatch(label)
+            bare = _label_keys(qualified.group(1)) if qualified else ()
+            for owner in owners.get(bare, []) if bare else []:
+                if owner != concept.id and concept.id not in out.setdefault((owner, bare), []):
+                    out[(owner, bare)].append(concept.id)
+    return out
+
+
+def choose_senses(passages: list[dict[str, Any]], mentions: list[list[dict[str, Any]]],
+                  concepts: dict[str, Concept]) -> None:
+    """A homonym takes the sense its document talks about. The bare word links to the concept that
+    owns it unless the document mentions more concepts of the other sense's neighbourhood (the
+    concept it is filed under and that concept's other children): "mediation" in a chapter on
+    Smith's four factors is Smith's factor, in an activity-theory paper CHAT's mediation."""
+    senses = homonyms(concepts)
+    if not senses:
+        return
+
+    near: dict[str, set[str]] = {}
+    for concept_id in {c for (owner, _), others in senses.items() for c in (owner, *others)}:
+        concept = concepts[concept_id]
+        family = set(concept.broader)
+        for parent in concept.broader:
+            family.update(concepts[parent].narrower if parent in concepts else ())
+        near[concept_id] = family - {concept_id}
+
+    by_source: dict[Any, list[int]] = {}
+    for row, passage in enumerate(passages):
+        by_source.setdefault(passage.get("source_id"), []).append(row)
+    for rows in by_source.values():
+        counts = Counter(m["concept_id"] for row in rows for m in mentions[row])
+        evidence = {cid: sum(counts[c] for c in family) for cid, family in near.items()}
+        for row in rows:
+            for mention in mentions[row]:
+                others = senses.get((mention["concept_id"], _label_keys(mention["label"])))
+                if others:
+                    best = max(others, key=evidence.__getitem__)
+                    if evidence[best] > evidence[mention["concept_id"]]:
+                        mention["concept_id"] = best
 
 
 # A found defining sentence is quoted whole: shorter is a fragment, longer a run-on paragraph.

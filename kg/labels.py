@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .concepts import Concept, ConceptMatcher, _tokens
+from .concepts import QUALIFIED_LABEL_RE, Concept, ConceptMatcher, _tokens
 
 _ARTICLES = re.compile(r"^\s*(?:the|a|an)\s+", re.I)
 # A label typed as a question or a request for its meaning: "what is relational agency?",
@@ -22,9 +22,6 @@ _ASKING = re.compile(
     r"|\s+(?:mean|means|definition|meaning|defined|concept)?\s*\??\s*$",
     re.I,
 )
-
-
-_QUALIFIED = re.compile(r"(.+?)\s*\(([a-z][a-z \-]*)\)")
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ class LabelResolver:
                 if keys:
                     self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label))
                 # a homonym qualified in the thesaurus way, "mediation (activity theory)", is also the bare term
-                qualified = _QUALIFIED.fullmatch(label)
+                qualified = QUALIFIED_LABEL_RE.fullmatch(label)
                 bare = _keys(qualified.group(1)) if qualified else ()
                 if bare and bare != keys:
                     self.labels.append(_Label(concept.id, label, bare, "".join(bare), False))

@@ -210,6 +210,26 @@ def test_links_have_offsets_into_the_source_text(scheme):
     assert links["defines"] == ["relational-agency"]
 
 
+def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
+    chat = [{"passage_id": "c1", "source_id": "chat-paper", "start": 0,
+             "text": "In activity theory the activity system and its object of activity are analysed together."},
+            {"passage_id": "c2", "source_id": "chat-paper", "start": 90,
+             "text": "Mediation by cultural tools is how the subject acts on the object."}]
+    smith = [{"passage_id": "s1", "source_id": "chapter", "start": 0,
+              "text": "Smith's four factors are common purpose, trust and acknowledging conflict and complexity."},
+             {"passage_id": "s2", "source_id": "chapter", "start": 90,
+              "text": "Mediation between the school and the family was the programme's strength."}]
+    plain = [{"passage_id": "n1", "source_id": "note", "start": 0, "text": "Mediation was offered to the families."}]
+    links = link_concepts(chat + smith + plain, scheme)
+
+    def sense(passage_id):
+        return [m["concept_id"] for m in links[passage_id]["mentions"] if m["surface"].lower() == "mediation"]
+
+    assert sense("c2") == ["mediational-means"]
+    assert sense("s2") == ["mediation-between-different-interests"]
+    assert sense("n1") == ["mediation-between-different-interests"]    # no context: the word's own concept
+
+
 @pytest.mark.parametrize("text,found", [
     ("Resourceful practice is the inventive work of practitioners who draw on what others offer.", True),
     ("The concept of resourceful practice refers to the inventive work of practitioners.", True),
