@@ -332,12 +332,14 @@ def _expand_keys(letters: str, body: str) -> list[str]:
 
 
 def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: Iterable[dict[str, Any]] = (),
-                   exclude: Iterable[tuple[int, int]] = (), bodies: Iterable[str] = ()) -> list[InTextCitation]:
+                   exclude: Iterable[tuple[int, int]] = (), bodies: Iterable[str] = (),
+                   place: bool = True) -> list[InTextCitation]:
     """Every in-text citation of ``text`` outside the ``exclude`` spans (its reference lists).
 
     ``passages`` (dicts with passage_id, start, end, page, page_label) give each citation its passage
     and page; ``pages`` (dicts with number, label, start, end) its page when no passage does;
     ``bodies`` are corporate authors of the document's list, cited narratively by their full name.
+    ``place=False`` leaves out the citing sentence, passage and page: the spans only.
     """
     bodies = sorted({re.sub(r",\s*The$", "", b).strip() for b in bodies if b and len(b.split()) > 1}, key=len, reverse=True)
     excluded = sorted(exclude)
@@ -376,7 +378,8 @@ def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: It
             found.append(InTextCitation([], "", key=key, page=page, kind="keyed", start=match.start(), end=match.end(),
                                         surface=match.group(0)))
     found.sort(key=lambda c: (c.start, c.end))
-    _place(text, found, list(passages), list(pages))
+    if place:
+        _place(text, found, list(passages), list(pages))
     return found
 
 
@@ -442,11 +445,11 @@ def without_citations(text: str) -> str:
     citation is noise to the meaning ("findings from the PSE study [S3][R5] on …" → "findings from the
     PSE study on …"). A parenthesis of citations goes whole, "Fleer (2006)" keeps the name, a key
     "[R4]" goes with its bold marks; a parenthesis that says more than whom it cites stays."""
-    citations = find_citations(text)
+    citations = find_citations(text, place=False)
     if not citations:
         return text
     cuts: list[tuple[int, int]] = []
-    in_parens: list[InTextCitation] = []
+    in_parens: dict[int, list[InTextCitation]] = {}     # by the offset of the parenthesis they stand in
     for citation in citations:
         if citation.kind == "keyed":
             start, end = citation.start, citation.end
@@ -460,9 +463,9 @@ def without_citations(text: str) -> str:
             if opening != -1:
                 cuts.append((opening, citation.end))
         else:
-            in_parens.append(citation)
+            in_parens.setdefault(text.rfind("(", 0, citation.start), []).append(citation)
     for match in PAREN_RE.finditer(text):
-        inside = [c for c in in_parens if match.start(1) <= c.start < match.end(1)]
+        inside = in_parens.get(match.start())
         if not inside:
             continue
         rest = text[match.start(1):match.end(1)]
