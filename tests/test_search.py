@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,12 @@ def test_passages_and_windows_are_embedded_without_their_citations():
                      "third generation activity theory, it looks at several systems."]
     assert len(windows) == len(sentence_windows(text)) and owners == [0] * len(windows)   # one vector per window shown
     assert not any("[S3]" in w or "Daniels" in w for w in windows)
+
+
+def test_a_query_is_embedded_without_its_citations(library):
+    searcher = library.searcher
+    pasted = searcher._query_vector("the team around the child met weekly (Edwards, 2005) [R2]")
+    assert np.array_equal(pasted, searcher._query_vector("the team around the child met weekly"))
 
 
 def test_the_keyword_rankings_first_passage_is_lifted(tiny_build):

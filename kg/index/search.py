@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in
@@ -509,10 +510,11 @@ class Searcher:
         return self._window_text(row, start + best), float(sims[best])
 
     def _query_vector(self, query: str) -> np.ndarray:
-        """Query embeddings are cached: paging and facet clicks repeat the same query."""
+        """Query embeddings are cached: paging and facet clicks repeat the same query. A query is
+        embedded without its citations, as the passages are (a sentence pasted with its "[S3]")."""
         vector = self._vectors.get(query)
         if vector is None:
-            vector = self.embedder.encode([query])[0]
+            vector = self.embedder.encode([without_citations(query)])[0]
             _make_room(self._vectors, 2048)
             self._vectors[query] = vector
         return vector
