@@ -491,6 +491,7 @@ def choose_senses(passages: list[dict[str, Any]], mentions: list[list[dict[str, 
             family.update(concepts[parent].narrower if parent in concepts else ())
         near[concept_id] = family - {concept_id}
 
+    owners = {owner for owner, _ in senses}
     by_source: dict[Any, list[int]] = {}
     for row, passage in enumerate(passages):
         by_source.setdefault(passage.get("source_id"), []).append(row)
@@ -499,6 +500,8 @@ def choose_senses(passages: list[dict[str, Any]], mentions: list[list[dict[str, 
         evidence = {cid: sum(counts[c] for c in family) for cid, family in near.items()}
         for row in rows:
             for mention in mentions[row]:
+                if mention["concept_id"] not in owners:     # most mentions: no label of theirs is a homonym
+                    continue
                 others = senses.get((mention["concept_id"], _label_keys(mention["label"])))
                 if others:
                     best = max(others, key=evidence.__getitem__)
