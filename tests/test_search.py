@@ -48,6 +48,19 @@ def test_a_query_asking_for_a_quote_also_ranks_by_the_quotations(library, tiny_b
     assert "quote" not in without["why"] and without["score"] < asked["score"]
 
 
+def test_what_a_document_says_is_not_a_request_for_a_quote(library):
+    from kg.index.search import asks_for_quote
+
+    for query in ("parent quote on being consulted", "what did a carer say about the group", "kids' own words",
+                  "headteacher saying the school changed", "testimonial from an official"):
+        assert asks_for_quote(query), query
+    for query in ("can it already say what works", "what does the report say about trust",
+                  "what the evaluation tells us about funding", "how the child needed help"):
+        assert not asks_for_quote(query), query
+    # no quotation lifts a passage when a document is what "says"
+    assert all("quote" not in r["why"] for r in library.search("can the report say what the child needed", k=3).results)
+
+
 def test_reference_lists_step_back_but_lists_of_funded_studies_do_not():
     from kg.index.search import is_bibliography
 

@@ -27,6 +27,10 @@ FILTERS = ("source", "type", "study", "concept", "year", "kind")
 _QUOTE_INTENT_RE = re.compile(
     r"\b(quotes?|quoted|quotations?|said|says|say|saying|words|told|tells|voices?|testimonials?|in (?:their|her|his) own words)\b", re.I
 )
+# "can the report already say what works": a document or "it" saying something is a finding, not someone's words
+_DOCUMENT_SAYS_RE = re.compile(
+    r"\b(?:it|this|report|study|evaluation|chapter|paper|article|document|evidence|research|book|slides|guidance|"
+    r"findings?|data|literature)\s+(?:\w+\s+)?(?:say|says|said|saying|tell|tells|told)\b", re.I)
 _WORKS_INTENT_RE = re.compile(
     r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
@@ -306,7 +310,7 @@ class Searcher:
         top_keyword = float(keyword[rows].max()) if count else 0.0
         words = (keyword[rows] / top_keyword).astype(np.float64) if top_keyword > 0 else np.zeros(count)
         concept = np.zeros(count)
-        wants_quote = bool(_QUOTE_INTENT_RE.search(query))
+        wants_quote = asks_for_quote(query)
         if mode == "bm25":
             keep = words > 0
             rows, dense, window_sim, words, concept = rows[keep], dense[keep], window_sim[keep], words[keep], concept[keep]
@@ -726,6 +730,12 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+def asks_for_quote(query: str) -> bool:
+    """Whether a query asks to hear someone's words ("parent quote on…", "what did a carer say
+    about…"), not what a document says ("can the report already say what works")."""
+    return bool(_QUOTE_INTENT_RE.search(_DOCUMENT_SAYS_RE.sub(" ", query)))
 
 
 def is_bibliography(passage: dict[str, Any]) -> bool:
