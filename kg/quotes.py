@@ -213,7 +213,7 @@ def speaker_roles_in(query: str) -> list[str]:
                             r"told|tells|explain\w*|describ\w*|talk\w*|reflect\w*|on|about|feel\w*|thought|thinks?)\b", after, re.I)
         named = re.search(r"\b(?:quotes?|quotations?|words|testimonials?|comments?|voices?|views?)\s+(?:from|by|of)\s+(?:an?\s+|the\s+|one\s+)?"
                           r"(?:[\w’'-]+\s+){0,3}$|\bwhat\s+(?:an?\s+|the\s+|one\s+)?(?:[\w’'-]+\s+){0,2}$", before, re.I)
-        said = re.match(r"\s+(?:said|says|thought|thinks|felt|feels|told)\b", after, re.I) and re.search(r"\bwhat\b", before, re.I)
+        said = re.match(r"\s+(?:say|said|says|think|thought|thinks|feel|felt|feels|tell|told)\b", after, re.I) and re.search(r"\bwhat\b", before, re.I)
         if (leading and speaking) or named or said:
             roles.append(role)
     return list(dict.fromkeys(roles))

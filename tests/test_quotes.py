@@ -288,6 +288,7 @@ def test_speaker_roles_a_query_asks_to_hear_from():
     assert speaker_roles_in("what a father said about school meetings") == ["parent"]
     assert speaker_roles_in("quotes from a weary social worker about caseloads") == ["practitioner"]
     assert speaker_roles_in("pupils' own words about the breakfast club") == ["child"]
+    assert speaker_roles_in("what did an experienced family support worker say about home visits") == ["family support worker"]   # "say" as well as "said"
     assert speaker_roles_in("quote that a shy pupil settled in at school") == []      # the pupil is the topic
     assert speaker_roles_in("children and families in decisions") == []
 
