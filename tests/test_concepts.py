@@ -113,6 +113,16 @@ def test_a_word_inside_several_labels_ranks_a_concepts_own_name_before_an_altern
     assert ids[0] == "professional-identity" and "multi-professional-identity" in ids[1:]
 
 
+def test_a_whole_word_is_matched_wherever_it_stands_not_as_an_unfinished_label(resolver):
+    # "knowledge" begins "knowledge in use" (another name of conceptual tools) but is a whole word of
+    # "common knowledge" as much: the label it begins does not jump the queue
+    ids = [r["id"] for r in resolver.resolve("knowledge")]
+    assert ids[0] == "common-knowledge" and "conceptual-tools" in ids[1:]
+    # an unfinished word still completes to the labels it begins
+    assert [r["id"] for r in resolver.resolve("relat")[:2]] == ["relational-agency", "relational-expertise"]
+    assert resolver.resolve("co-conf")[0]["id"] == "co-configuration"
+
+
 def test_a_bare_homonym_lists_every_sense_the_defined_one_first(resolver):
     # "mediation (activity theory)" is CHAT's mediation, the qualified homonym of Smith's factor
     # "mediation" (between different interests), which no source in the library defines
