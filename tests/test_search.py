@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 CKG = [sys.executable, "-m", "kg.cli"]
@@ -123,6 +124,28 @@ def test_why_it_matched(library):
     assert "conversations" in [w.lower() for w in why["keywords"]]
     assert 0 < why["meaning"]["similarity"] <= 1 and why["meaning"]["sentence"]
     assert "conversations" in result["highlights"]
+
+
+def test_highlights_are_the_query_words_not_what_the_stemmer_cuts_alike():
+    from kg.index.text import QueryWords
+
+    words = QueryWords("relational agency in prevention work with parents")
+    for seen in ("relational", "Relationally", "relation", "agencies", "Agency", "prevent", "working", "parent's", "parents"):
+        assert words.matches(seen), seen
+    for unseen in ("relatively", "CHAT-related", "relate", "agent", "preventive", "partner"):
+        assert not words.matches(unseen), unseen     # "relatively" and "related" stem to "relat" as well
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+       st.from_regex(r"[A-Za-z][a-z]{0,12}(?:-[a-z]{1,8})?", fullmatch=True))
+@settings(max_examples=200, deadline=None)
+def test_a_highlighted_word_always_shares_an_index_term_with_the_query(text, word):
+    from kg.index.text import QueryWords, tokenize, word_terms
+
+    if QueryWords(text).matches(word):      # never more than the keyword ranking counted
+        assert word_terms(word) & set(tokenize(text))
+    if tokenize(word):                      # a query's own word is always highlighted
+        assert QueryWords(f"{text} {word.upper()}").matches(word)
 
 
 def test_filters(library):

@@ -20,7 +20,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import tokenize, word_counts, word_terms
+from .text import QueryWords, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -187,7 +187,10 @@ class Searcher:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(FILTERS)}")
         if not query:
             return SearchResponse(query, mode, 0, offset, [], message="Type a question, a phrase or a concept.")
-        tokens = tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)
+        asked = _QUOTE_INTENT_RE.sub(" ", query)      # "parent quote on trust": the keywords are "parent", "trust"
+        if not tokenize(asked):
+            asked = query
+        tokens = tokenize(asked)
         query_concepts = self.matcher.concepts_in(query)
         if not tokens and not query_concepts and not re.search(r"\w{2,}", query):
             return SearchResponse(query, mode, 0, offset, [], message="Nothing to search for in this query.")
@@ -205,7 +208,8 @@ class Searcher:
         total = len(hits)
         page = hits[offset:offset + k]
         vector = self._query_vector(query) if mode != "bm25" else None
-        results = [self._result(hit, tokens, query_concepts, mode, vector) for hit in page]
+        words = QueryWords(asked) if tokens else None
+        results = [self._result(hit, tokens, words, query_concepts, mode, vector) for hit in page]
         counted = hits[:_FACET_DEPTH]
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
@@ -591,13 +595,16 @@ class Searcher:
 
     # --- presenting results ---------------------------------------------------------------------
 
-    def _result(self, hit: Hit, tokens: list[str], query_concepts: list[str], mode: str,
+    def _result(self, hit: Hit, tokens: list[str], words: QueryWords | None, query_concepts: list[str], mode: str,
                 vector: np.ndarray | None) -> dict[str, Any]:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
         wanted = set(tokens)
-        matched_terms = sorted({word for word in _WORDS_RE.findall(passage["text"]) if word_terms(word) & wanted},
+        # the words the keyword ranking counted, less those the stemmer only cuts like a query word
+        # ("relatively" for "relational"): they are what the page highlights
+        matched_terms = sorted({word for word in _WORDS_RE.findall(passage["text"])
+                                if word_terms(word) & wanted and (words is None or words.matches(word))},
                                key=str.lower) if tokens else []
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":

@@ -53,19 +53,64 @@ def word_terms(word: str) -> frozenset[str]:
     return frozenset(tokenize(word))
 
 
-def tokenize(text: str) -> list[str]:
-    """Index terms of a text; a compound "co-configuration" gives co, configuration and coconfiguration."""
-    tokens: list[str] = []
+def _forms(text: str) -> list[str]:
+    """The words of a text as the index sees them before stemming: case and accents folded, one
+    spelling, stop words dropped; a compound "co-configuration" gives co, configuration and coconfiguration."""
+    out: list[str] = []
     for match in _WORD_RE.finditer(fold(text)):
         word = match.group(0).replace("’", "'")
         word = re.sub(r"'s$", "", word)
         parts = [p for p in re.split(r"['\-‐‑]", word) if p]
         forms = parts + (["".join(parts)] if len(parts) > 1 else [])
-        for form in forms:
-            if form in _STOPWORDS or (len(form) < 2 and not form.isdigit()):
-                continue
-            tokens.append(_stem(_spelling(form)))
-    return tokens
+        out.extend(_spelling(form) for form in forms if form not in _STOPWORDS and (len(form) >= 2 or form.isdigit()))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of a text (its forms, stemmed)."""
+    return [_stem(form) for form in _forms(text)]
+
+
+def _inflected(word: str) -> str:
+    """A word without its plural or verb ending (agencies → agency, parents → parent, visited → visit)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for ending, shortest in (("es", 5), ("s", 4), ("ing", 6), ("ed", 5)):
+        if len(word) >= shortest and word.endswith(ending) and not word.endswith(("ss", "us", "is")):
+            return word[:-len(ending)]
+    return word
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two forms with one stem that a reader takes for one word: an inflection ("agency",
+    "agencies"), the stem itself grown ("prevent", "prevention") or a long shared beginning
+    ("relation", "relational"); not words the stemmer merely cuts alike ("relational", "relatively",
+    "related": all "relat")."""
+    if a == b or _inflected(a) == _inflected(b):
+        return True
+    short, long = sorted((a, b), key=len)
+    stem = _stem(short)
+    if stem == short and long.startswith(short):
+        return True
+    shared = len(next((a[:i] for i in range(min(len(a), len(b)), 0, -1) if a[:i] == b[:i]), ""))
+    return shared >= len(stem) + 2
+
+
+class QueryWords:
+    """The words of a query, to tell which words of a result a reader would see as the query's own."""
+
+    def __init__(self, query: str):
+        self._forms: dict[str, set[str]] = {}
+        for form in _forms(query):
+            self._forms.setdefault(_stem(form), set()).add(form)
+
+    def matches(self, word: str) -> bool:
+        """Whether a word of a text is one of the query's words (in any of its forms)."""
+        for form in _forms(word):
+            wanted = self._forms.get(_stem(form))
+            if wanted and any(_same_word(form, other) for other in wanted):
+                return True
+        return False
 
 
 def word_counts(texts: list[str]) -> dict[str, int]:
