@@ -219,6 +219,10 @@ def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     assert client.get("/api/search", query_string={"q": "trust coined"}).get_json()["did_you_mean"] is None
     known = client.get("/api/search", query_string={"q": "families trust practitioners"}).get_json()
     assert known["unknown_words"] == [] and known["did_you_mean"] is None and known["message"] is None
+    # the words that ask for a quote are not looked for in the library ("quote" would be respelt "quite")
+    asking = client.get("/api/search", query_string={"q": "families testimonials on trust"}).get_json()
+    assert asking["unknown_words"] == [] and asking["did_you_mean"] is None and asking["message"] is None
+    assert client.get("/api/quotes", query_string={"q": "families testimonials on trust"}).get_json()["unknown_words"] == []
     words_only = client.get("/api/search", query_string={"q": "trsut", "mode": "bm25", "respell": "0"}).get_json()
     assert words_only["results"] == [] and words_only["message"] == "No passage contains “trsut”."
 

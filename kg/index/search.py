@@ -220,7 +220,9 @@ class Searcher:
         """The query's words that no passage contains, the query respelt with the library's nearest
         words (typos: "relashional" → "relational"), a note saying what the results are then worth,
         and whether no word of the query (nor a concept it names) is in the library at all."""
-        words = _LETTERS_RE.findall(query)       # "co-configuraton": each part of a compound on its own
+        # "co-configuraton": each part of a compound on its own; "quote", "said" ask for a kind of
+        # passage and need not be in the library
+        words = _LETTERS_RE.findall(_QUOTE_INTENT_RE.sub(" ", query))
         unknown = [w for w in dict.fromkeys(words)
                    if (terms := word_terms(w)) and not any(self.keyword.has_term(t) for t in terms)]
         if not unknown:
