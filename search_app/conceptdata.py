@@ -482,8 +482,9 @@ def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
     concepts = sorted((c["id"] for c in ix.concepts.values() if study_id in (c.get("studies") or [])),
                       key=lambda cid: ix.concepts[cid]["pref_label"].casefold())
     passages = []
-    for entry in sorted(study["passages"], key=lambda e: (-e["mentions"], e["passage_id"])):
-        passage = library.passage(entry["passage_id"]) or {}
+    found = [(entry, library.passage(entry["passage_id"]) or {}) for entry in study["passages"]]
+    # most mentions first, a reference list (which names a study in the titles of its outputs) last
+    for entry, passage in sorted(found, key=lambda f: (is_bibliography(f[1]), -f[0]["mentions"], f[0]["passage_id"])):
         passages.append({"passage_id": entry["passage_id"], "source_id": passage.get("source_id"),
                          "text": passage.get("text", ""), "page": passage.get("page"),
                          "page_label": passage.get("page_label"), "mentions": entry["mentions"]})

@@ -448,7 +448,7 @@ def test_competing_definitions_keep_their_sense(gclient):
     assert any(d["sense"] == "developmental" and d["page"] == 3 for d in body["definitions"])
 
 
-def test_study_api(gclient):
+def test_study_api(gclient, glib):
     listing = gclient.get("/api/studies").get_json()["results"]
     assert listing and all(set(s) >= {"id", "name", "acronym", "funder", "years", "sources"} for s in listing)
     necf = next(s for s in listing if s["id"] == "necf")
@@ -458,5 +458,8 @@ def test_study_api(gclient):
     assert set(detail) >= {"id", "name", "acronym", "funder", "years", "sources", "concepts", "passages"}
     assert "relational-agency" in detail["concepts"] or "cultural-historical-activity-theory" in detail["concepts"]
     assert detail["passages"] and all(p["text"] and p["source_id"] for p in detail["passages"])
+    # the reference list names NECF more often than any passage, yet comes after them all
+    kinds = [glib.passage(p["passage_id"])["kind"] for p in detail["passages"]]
+    assert "references" in kinds and kinds.index("references") == len(kinds) - 1, kinds
     assert detail["leads"][0]["name"] == "Anne Edwards"
     assert gclient.get("/api/studies/nope").status_code == 404

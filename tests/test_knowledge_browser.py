@@ -178,5 +178,5 @@ def test_sparql_examples_run_with_one_click(page, graph_server):  # noqa: F811
     page.goto(f"{graph_server}/sparql")
     page.fill("#query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/common-knowledge/ontology#Passage> }")
     page.get_by_role("button", name="Run").click()
-    expect(page.locator("#results tbody td").first).to_have_text("9")
+    expect(page.locator("#results tbody td").first).to_have_text("10")
     page.problems.assert_clean()
