@@ -9,7 +9,7 @@ from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
 from kg.studies import study_short_name
 
-from .conceptdata import coined_by, found_definitions
+from .conceptdata import coined_by, found_definitions, index as knowledge_index
 
 DEFAULT_K = 10
 
@@ -83,7 +83,7 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
                                                        "searched_for")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
-    data["concept_card"] = concept_card(library, response.concepts)
+    data["concept_card"] = concept_card(library, response.concepts, response.query)
     return data
 
 
@@ -100,8 +100,9 @@ def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]
             "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}
 
 
-def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | None:
-    """The first concept the query names: label, alternative labels and a sourced definition."""
+def concept_card(library: Library, concept_ids: list[str], query: str = "") -> dict[str, Any] | None:
+    """The first concept the query names: label, alternative labels and a sourced definition, and
+    the other concepts a query that is nothing but a homonym ("mediation") may mean."""
     for concept_id in concept_ids:
         concept = library.concept(concept_id)
         if not concept:
@@ -128,8 +129,22 @@ def concept_card(library: Library, concept_ids: list[str]) -> dict[str, Any] | N
             "coined_by": coined_by(library, concept),
             "broader": concept.get("broader", []),
             "related": concept.get("related", [])[:6],
+            "other_senses": _other_senses(library, concept_id, query),
         }
     return None
+
+
+def _other_senses(library: Library, concept_id: str, query: str) -> list[dict[str, str]]:
+    """The concepts a query names as well as ``concept_id``, equally well: the senses of a homonym
+    typed alone ("mediation": Smith's factor and, as "mediation (activity theory)", CHAT's
+    mediational means), each with the label it is known by there."""
+    matches = knowledge_index(library).resolver.resolve(query, limit=5) if query else []
+    best = matches[0]["score"] if matches else 0.0
+    tied = [m for m in matches if m["score"] == best]
+    if best < 0.9 or concept_id not in {m["id"] for m in tied}:
+        return []
+    return [{"id": m["id"], "pref_label": library.concept(m["id"])["pref_label"], "label": m["label"]}
+            for m in tied if m["id"] != concept_id and library.concept(m["id"])]
 
 
 def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> dict[str, Any]:

@@ -392,6 +392,18 @@ def test_search_concept_card_says_a_concept_is_contested(gclient):
     assert single["senses"] == [] and single["definition"]["sense"] is None
 
 
+def test_search_concept_card_names_the_other_senses_of_a_homonym(gclient):
+    # "mediation" alone: the card is Smith's factor (which owns the word), and says what else it names
+    card = gclient.get("/api/search?q=mediation&k=1").get_json()["concept_card"]
+    assert card["id"] == "mediation-between-different-interests"
+    assert card["other_senses"] == [{"id": "mediational-means", "pref_label": "mediational means",
+                                     "label": "mediation (activity theory)"}]
+    assert gclient.get("/api/search?q=mediational+means&k=1").get_json()["concept_card"]["other_senses"] == []
+    assert gclient.get("/api/search?q=relational+agency&k=1").get_json()["concept_card"]["other_senses"] == []
+    html = gclient.get("/search?q=mediation").get_data(as_text=True)
+    assert 'id="concept-card-other-senses"' in html and 'href="/concepts/mediational-means"' in html
+
+
 def test_the_concept_card_leaves_out_mere_spelling_variants():
     from search_app.searchdata import _distinct_labels
 
