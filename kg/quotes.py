@@ -214,6 +214,8 @@ def speaker_roles_in(query: str) -> list[str]:
         named = re.search(r"\b(?:quotes?|quotations?|words|testimonials?|comments?|voices?|views?)\s+(?:from|by|of)\s+(?:an?\s+|the\s+|one\s+)?"
                           r"(?:[\w’'-]+\s+){0,3}$|\bwhat\s+(?:an?\s+|the\s+|one\s+)?(?:[\w’'-]+\s+){0,2}$", before, re.I)
         said = re.match(r"\s+(?:say|said|says|think|thought|thinks|feel|felt|feels|tell|told)\b", after, re.I) and re.search(r"\bwhat\b", before, re.I)
+        if re.match(r"[’']s?\s+\w", after) and not speaking:
+            continue        # a possessor ("what children's services need"), not a speaker ("pupils' own words")
         if (leading and speaking) or named or said:
             roles.append(role)
     return list(dict.fromkeys(roles))

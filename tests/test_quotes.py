@@ -291,6 +291,8 @@ def test_speaker_roles_a_query_asks_to_hear_from():
     assert speaker_roles_in("what did an experienced family support worker say about home visits") == ["family support worker"]   # "say" as well as "said"
     assert speaker_roles_in("quote that a shy pupil settled in at school") == []      # the pupil is the topic
     assert speaker_roles_in("children and families in decisions") == []
+    assert speaker_roles_in("quote that the budget was tiny beside what children's services need") == []   # a possessor
+    assert speaker_roles_in("children's views on the club") == ["child"]
 
 
 def test_run_in_block_ends_where_the_narration_resumes():
