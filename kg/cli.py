@@ -104,13 +104,18 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
 
     The file is copied into the corpus folder and the library rebuilt; only texts not embedded
     before are embedded (the embedding cache keeps the others), so the other sources are not
-    re-embedded. Give it metadata by adding a [[source]] entry to corpus/sources.toml.
+    re-embedded. Give it metadata by adding a [[source]] entry to corpus/sources.toml. A file that
+    cannot be ingested (no text layer, encrypted, damaged, too large or too slow) is refused before
+    anything changes: the corpus, a file it would replace and the library stay as they were.
     """
     import shutil
+    import tempfile
 
     from rich.console import Console
 
     from .build import build as run_build
+    from .build import extract_all
+    from .corpus import SourceMeta, slugify
     from .extract import SUPPORTED_SUFFIXES
     from .index.embed import EmbeddingSettingsError, check_embedding_settings
 
@@ -124,15 +129,33 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
     target = Path(settings.corpus_dir) / file.name
     if target.exists() and target.resolve() != file.resolve() and not replace:
         raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
+    # tried alone first, by the build's own extractor in a worker with the build's limits
+    tried = []
+    extract_all([(file, SourceMeta(id=slugify(file.stem), file=file.name))], settings,
+                lambda _path, _meta, _document, result: tried.append(result))
+    if not tried or not tried[0].ok:
+        reason = tried[0].message if tried else "the extractor gave no answer"
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {reason}")
     Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
-    if target.resolve() != file.resolve():
-        shutil.copy2(file, target)
     console = Console(stderr=True)
-    report = run_build(settings)
-    _print_report(report, console)
-    added = next((r for r in report.results if r.file == target.name), None)
-    if added is None or not added.ok:
-        raise click.ClickException(f"{file.name} was not ingested: {added.message if added else 'not found'}")
+    with tempfile.TemporaryDirectory(prefix="ckg-add-") as keep:
+        previous = None
+        if target.resolve() != file.resolve():
+            if target.exists():                 # --replace: the old file comes back if the new one fails
+                previous = Path(keep) / target.name
+                shutil.copy2(target, previous)
+            shutil.copy2(file, target)
+        report = run_build(settings)
+        _print_report(report, console)
+        added = next((r for r in report.results if r.file == target.name), None)
+        if added is None or not added.ok:
+            if previous is not None:
+                shutil.copy2(previous, target)
+            elif target.resolve() != file.resolve():
+                target.unlink()
+            run_build(settings)                 # the library as it was (the cache makes it quick)
+            raise click.ClickException(f"{file.name} was not ingested and was taken out again: "
+                                       f"{added.message if added else 'not found'}")
     if report.index:
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
 

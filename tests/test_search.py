@@ -349,6 +349,16 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     assert 0 < manifest["embedded_texts"] <= 6 and manifest["cached_texts"] > 6
     again = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "--replace" in again.stderr
+    # a file that cannot be ingested is refused before anything changes, even one that would replace a source
+    current = (out / "current").resolve()
+    broken = tmp_path / "elsewhere" / "new-note.md"
+    broken.parent.mkdir()
+    broken.write_text("", encoding="utf-8")
+    refused = subprocess.run(CKG + ["add", "--replace", str(broken)] + env_cache, cwd=ROOT, capture_output=True,
+                             text=True, timeout=600)
+    assert refused.returncode == 1 and "new-note.md was not added" in refused.stderr and "unchanged" in refused.stderr
+    assert (corpus / "new-note.md").read_text(encoding="utf-8") == new.read_text(encoding="utf-8")
+    assert (out / "current").resolve() == current
 
 
 def test_concept_labels_inside_a_compound_are_not_mentions():
