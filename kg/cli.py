@@ -395,8 +395,11 @@ def lineage(label, build_dir, show_all, as_json) -> None:
 @click.option("-k", "k", type=int, default=10, show_default=True)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--misses", is_flag=True, help="List the queries whose answer is not in the top 5 (hybrid).")
+@click.option("--quotes", "quote_finder", is_flag=True,
+              help="Also score the quote finder (mode 'quotes') on the queries of kind 'quote': a quote is an answer "
+                   "when its own words hold a gold snippet.")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
+def evaluate(queries, scorer, modes, k, build_dir, misses, quote_finder, as_json) -> None:
     """Score bm25, dense and hybrid search on one or more query sets, taken together, with the
     shared scorer's rule (S@1, S@5, MRR@10, nDCG@10), e.g. `ckg eval ../shared/eval/queries-dev.json`."""
     import importlib.util
@@ -430,6 +433,12 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, as_json) -> None:
         table[mode] = metrics
         if mode == "hybrid":
             missed = mode_misses
+    if quote_finder:
+        asking = [q for q in items if q.get("kind") == "quote"]
+        if not asking:
+            raise click.BadParameter("no query of kind 'quote' to score the quote finder on", param_hint="--quotes")
+        ranked = {q["id"]: [r["text"] for r in library.search_quotes(q["query"], k=k)["results"]] for q in asking}
+        table["quotes"], _ = module.score(asking, ranked, k)
     if as_json:
         click.echo(json.dumps({"metrics": table, "misses": missed}))
         return

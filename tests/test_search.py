@@ -285,6 +285,16 @@ def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
     clash = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "again.json"), "--build", str(tiny_build)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert clash.returncode != 0 and "'t1'" in clash.stderr and "again.json" in clash.stderr
+    # --quotes scores the quote finder too, on the queries of kind "quote", by the quotes' own words
+    queries[0]["kind"] = "quote"
+    (tmp_path / "q.json").write_text(json.dumps(queries), encoding="utf-8")
+    finder = subprocess.run(CKG + ["eval", str(tmp_path / "q.json"), str(tmp_path / "more.json"), "--build", str(tiny_build),
+                                   "--modes", "hybrid", "--quotes", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finder.returncode == 0, finder.stderr
+    assert json.loads(finder.stdout)["metrics"]["quotes"]["all"] == {"n": 1, "S@1": 1.0}
+    none = subprocess.run(CKG + ["eval", str(tmp_path / "more.json"), "--scorer", str(tmp_path / "score.py"), "--build",
+                                 str(tiny_build), "--quotes"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert none.returncode != 0 and "kind 'quote'" in none.stderr
 
 
 @pytest.mark.browser

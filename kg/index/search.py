@@ -376,7 +376,7 @@ class Searcher:
     QUOTE_FILTERS = ("speaker_role", "concept", "study", "source", "kind")
     # a quote's own words (against the query's topic), the quote in its setting (with the sentences
     # before it, against the whole query), the query words it shares, the passage around it
-    quote_weights = (0.3, 0.2, 0.05, 0.5)
+    quote_weights = (0.4, 0.2, 0.05, 0.4)
     # the query asks to hear from this speaker role ("headteacher quote on …", "parent on trust"):
     # in the quote finder as large as all other terms together (each is 0–1), so that role's quotes
     # come first, best first; in the passage search's quotation lift, one signal among the others
