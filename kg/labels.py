@@ -143,6 +143,17 @@ class LabelResolver:
                                                         self.concepts[kv[0]].pref_label.casefold()))
         return [{"id": cid, "score": round(score, 3), "label": label} for cid, (score, label) in ranked[:limit]]
 
+    def named_exactly(self, text: str) -> list[dict[str, str]]:
+        """The concepts whose label (or the bare form of a qualified one) is ``text`` up to case,
+        hyphens, plurals and spelling: one for most labels, several for a homonym ("mediation").
+        A dictionary lookup, cheap enough for every search."""
+        text = " ".join((text or "").split())[:200]
+        found: dict[str, str] = {}
+        for variant in dict.fromkeys([text, _ARTICLES.sub("", text), _ARTICLES.sub("", _ASKING.sub("", text))]):
+            for label in self.by_keys.get(_keys(variant), []) if variant else []:
+                found.setdefault(label.concept_id, label.label)
+        return [{"id": cid, "label": label} for cid, label in found.items()]
+
     def best(self, text: str) -> str | None:
         found = self.resolve(text, limit=1)
         return found[0]["id"] if found and found[0]["score"] >= 0.7 else None

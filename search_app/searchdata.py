@@ -138,13 +138,11 @@ def _other_senses(library: Library, concept_id: str, query: str) -> list[dict[st
     """The concepts a query names as well as ``concept_id``, equally well: the senses of a homonym
     typed alone ("mediation": Smith's factor and, as "mediation (activity theory)", CHAT's
     mediational means), each with the label it is known by there."""
-    matches = knowledge_index(library).resolver.resolve(query, limit=5) if query else []
-    best = matches[0]["score"] if matches else 0.0
-    tied = [m for m in matches if m["score"] == best]
-    if best < 0.9 or concept_id not in {m["id"] for m in tied}:
+    named = knowledge_index(library).resolver.named_exactly(query) if query else []
+    if concept_id not in {m["id"] for m in named}:
         return []
     return [{"id": m["id"], "pref_label": library.concept(m["id"])["pref_label"], "label": m["label"]}
-            for m in tied if m["id"] != concept_id and library.concept(m["id"])]
+            for m in named if m["id"] != concept_id and library.concept(m["id"])]
 
 
 def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> dict[str, Any]:

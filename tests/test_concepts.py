@@ -113,6 +113,13 @@ def test_a_word_inside_several_labels_ranks_a_concepts_own_name_before_an_altern
     assert ids[0] == "professional-identity" and "multi-professional-identity" in ids[1:]
 
 
+def test_the_concepts_a_text_names_exactly(resolver):
+    # the search's concept card lists a homonym's other senses from this lookup
+    assert {m["id"] for m in resolver.named_exactly("Mediation?")} == {"mediational-means", "mediation-between-different-interests"}
+    assert [m["id"] for m in resolver.named_exactly("the relational agencies")] == ["relational-agency"]
+    assert resolver.named_exactly("relational") == [] and resolver.named_exactly("") == []
+
+
 def test_a_whole_word_is_matched_wherever_it_stands_not_as_an_unfinished_label(resolver):
     # "knowledge" begins "knowledge in use" (another name of conceptual tools) but is a whole word of
     # "common knowledge" as much: the label it begins does not jump the queue
