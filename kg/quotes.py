@@ -29,11 +29,22 @@ ROLES: list[tuple[str, str]] = [
     ("carer", r"(?:foster |kinship )?carers?|grand(?:parent|mother|father)s?"),
     ("parent", r"parents?|mothers?|fathers?|mums?|dads?"),
     ("child", r"child(?:ren)?|young (?:person|people)|pupils?|kids?|boys?|girls?|teenagers?"),
-    ("practitioner", r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|family|community development) workers?|"
+    # frontline officers and the other frontline jobs, before "officer" alone is taken for a manager
+    ("practitioner", r"(?:police|probation|attendance|youth offending|youth justice|family liaison|child protection|participation|"
+                     r"inclusion|housing) officers?|teaching assistants?|learning mentors?|(?:educational |clinical |child )?psychologists?|"
+                     r"GPs?|doctors?|(?:speech and language |play |family )?therapists?|counsell?ors?|"
+                     r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|family|community development) workers?|"
                      r"workers?|teachers?|nurses?|health visitors?|staff|specialists?|service providers?|providers?|coordinators?|co-ordinators?"),
 ]
 ROLE_RES = [(role, re.compile(r"\b(?:" + pattern + r")\b", re.I)) for role, pattern in ROLES]
 ROLE_NAMES = [role for role, _ in ROLES] + ["other"]
+# frontline roles named apart that are practitioners too: asking to hear practitioners includes them
+NARROWER_ROLES = {"practitioner": ("education welfare officer", "SENCO", "family support worker", "care worker")}
+
+
+def with_narrower_roles(roles: list[str]) -> set[str]:
+    """The roles a query asking for ``roles`` is answered by: each, and the roles filed under it."""
+    return {narrower for role in roles for narrower in (role, *NARROWER_ROLES.get(role, ()))}
 
 # verbs that report what somebody said or thought, in any tense
 _SPEECH = (r"explain(?:s|ed|ing)?|say(?:s|ing)?|said|tell(?:s|ing)?|told|describ(?:e|es|ed|ing)|comment(?:s|ed|ing)?|"

@@ -51,6 +51,19 @@ def test_roles():
     assert role_of("A senior manager in Oxfordshire Children’s Services") == "manager or senior officer"
     assert roles_in("headteacher quote on whole-family work") == ["headteacher"]
     assert roles_in("what the pupils told us about the playground") == ["child"]
+    # a frontline officer is a practitioner; "officer" alone stays a manager's title
+    for frontline in ("a police officer", "the attendance officer", "one child protection officer", "a teaching assistant",
+                      "an educational psychologist"):
+        assert role_of(frontline) == "practitioner", frontline
+    assert role_of("the project officer") == "manager or senior officer"
+
+
+def test_asking_for_practitioners_includes_the_frontline_roles_named_apart():
+    from kg.quotes import with_narrower_roles
+
+    assert with_narrower_roles(["practitioner"]) >= {"practitioner", "education welfare officer", "family support worker"}
+    assert with_narrower_roles(["family support worker"]) == {"family support worker"}     # not the other way round
+    assert with_narrower_roles([]) == set()
 
 
 def test_quotes_in_the_built_library(library):

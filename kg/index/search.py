@@ -14,7 +14,7 @@ import numpy as np
 from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
-from ..quotes import ROLE_RES, roles_in, speaker_roles_in
+from ..quotes import ROLE_RES, roles_in, speaker_roles_in, with_narrower_roles
 from .build import INDEX_DIR, INDEX_FORMAT, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
@@ -332,7 +332,8 @@ class Searcher:
                 score += s.quote_boost * self._voices[rows]
             speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
             if speaker_roles:
-                score += s.role_boost * np.array([speaker_roles[0] in self._row_roles[r] for r in rows.tolist()])
+                heard = with_narrower_roles(speaker_roles)
+                score += s.role_boost * np.array([bool(heard & self._row_roles[r]) for r in rows.tolist()])
             asked = set(query_concepts)
             if asked:
                 concept = np.array([len(asked.intersection(self._row_concepts[r])) / len(asked) for r in rows.tolist()])
@@ -442,7 +443,8 @@ class Searcher:
         w_own, w_setting, w_words, w_context = self.quote_weights
         scores = w_own * meaning + w_setting * _unit(setting) + w_words * words + w_context * context
         if roles:
-            scores += role_boost * np.array([q.get("speaker_role") in roles for _, q in chosen], dtype=float)
+            heard = with_narrower_roles(roles)
+            scores += role_boost * np.array([q.get("speaker_role") in heard for _, q in chosen], dtype=float)
         return scores, own
 
     def _quote_vector_file(self, name: str, count: int) -> np.ndarray:
