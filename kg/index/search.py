@@ -607,7 +607,7 @@ class Searcher:
         wanted = set(tokens)
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
-        matched_terms = sorted({word for word in _WORDS_RE.findall(passage["text"])
+        matched_terms = sorted({word for word in set(_WORDS_RE.findall(passage["text"]))
                                 if word_terms(word) & wanted and (words is None or words.matches(word))},
                                key=str.lower) if tokens else []
         why: dict[str, Any] = {}

@@ -101,16 +101,17 @@ class QueryWords:
 
     def __init__(self, query: str):
         self._forms: dict[str, set[str]] = {}
+        self._seen: dict[str, bool] = {}       # a page of results repeats its words
         for form in _forms(query):
             self._forms.setdefault(_stem(form), set()).add(form)
 
     def matches(self, word: str) -> bool:
         """Whether a word of a text is one of the query's words (in any of its forms)."""
-        for form in _forms(word):
-            wanted = self._forms.get(_stem(form))
-            if wanted and any(_same_word(form, other) for other in wanted):
-                return True
-        return False
+        seen = self._seen.get(word)
+        if seen is None:
+            seen = self._seen[word] = any(
+                any(_same_word(form, other) for other in self._forms.get(_stem(form), ())) for form in _forms(word))
+        return seen
 
 
 def word_counts(texts: list[str]) -> dict[str, int]:
