@@ -149,13 +149,15 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
         _print_report(report, console)
         added = next((r for r in report.results if r.file == target.name), None)
         if added is None or not added.ok:
+            reason = added.message if added else "not found"
+            if target.resolve() == file.resolve():      # a file already in the corpus: nothing to undo
+                raise click.ClickException(f"{file.name} was not ingested: {reason}")
             if previous is not None:
                 shutil.copy2(previous, target)
-            elif target.resolve() != file.resolve():
+            else:
                 target.unlink()
             run_build(settings)                 # the library as it was (the cache makes it quick)
-            raise click.ClickException(f"{file.name} was not ingested and was taken out again: "
-                                       f"{added.message if added else 'not found'}")
+            raise click.ClickException(f"{file.name} was not ingested and was taken out again: {reason}")
     if report.index:
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
 
