@@ -585,3 +585,15 @@ def test_subtitle_after_full_stop_stays_in_title():
     assert (ref.place, ref.publisher) == ("Leeds", "Northgate Press")
     italic = parse_reference("Marsh, P. (2019) *Streets Without Names. A Study* Leeds: Northgate.")
     assert italic.title == "Streets Without Names. A Study"
+
+
+def test_a_parenthesis_after_the_full_stop_cites_the_sentence_before_it_whole():
+    from kg.citations.intext import find_citations
+
+    text = ("The initiative engaged families in the ‘design, delivery and evaluation of services’. "
+            "(Edwards et al, 2006; Evans et al, 2006). The government therefore took a service-led view.")
+    found = find_citations(text)
+    assert [c.surface for c in found] == ["Edwards et al, 2006", "Evans et al, 2006"]
+    # both belong to the sentence before, and the citing sentence ends with the whole parenthesis
+    assert {c.context for c in found} == {"The initiative engaged families in the ‘design, delivery and evaluation of "
+                                          "services’. (Edwards et al, 2006; Evans et al, 2006)"}

@@ -422,9 +422,13 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
             sentence = (max(0, local - 200), min(len(body), local + 200))
         else:
             sentence = spans[index]
-            # "(Leont’ev, 1978, p. 62)" opening a sentence closes the quotation before it
-            if citation.kind == "parenthetical" and local - sentence[0] <= 1 and index > 0:
-                sentence = (spans[index - 1][0], citation.end - base + 1)
+            # "(Leont’ev, 1978, p. 62)" opening a sentence closes the quotation (or sentence) before
+            # it: every citation of that parenthesis belongs there, and the context ends with it
+            opening = body.rfind("(", 0, local + 1)
+            if citation.kind == "parenthetical" and index > 0 and 0 <= opening - sentence[0] <= 1 \
+                    and ")" not in body[opening:local]:
+                closing = body.find(")", local)
+                sentence = (spans[index - 1][0], closing + 1 if closing != -1 else citation.end - base + 1)
         citation.sentence_start, citation.sentence_end = base + sentence[0], base + sentence[1]
         citation.context = re.sub(r"\s+", " ", body[sentence[0]:sentence[1]]).strip()
         if citation.kind == "parenthetical" and "\n" in text[citation.end:citation.end + 3] \
