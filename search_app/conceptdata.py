@@ -12,7 +12,7 @@ import weakref
 from functools import cached_property
 from typing import Any
 
-from kg.concepts import _local
+from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.library import Library
 from kg.index.search import is_bibliography
 
@@ -313,10 +313,26 @@ def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
         "schemes": list(concept.get("schemes") or []),
         "studies": list(concept.get("studies") or []),
         "coined_by": coined_by(library, concept),
+        "homonyms": homonyms(ix, concept),
         "sources": sources,
         "source_counts": [{"source_id": s, "title": (ix.sources.get(s) or {}).get("title") or s, **counts[s]} for s in sources],
         "passages": [_passage_json(library, entry) for entry in passages],
     }
+
+
+def homonyms(ix: "KnowledgeIndex", concept: dict[str, Any]) -> list[dict[str, str]]:
+    """Other concepts a name of this one also names ("mediation": Smith's factor, and CHAT's
+    mediational means as "mediation (activity theory)"), each with the shared word."""
+    out: dict[str, dict[str, str]] = {}
+    for label in [concept["pref_label"], *(concept.get("alt_labels") or [])]:
+        qualified = QUALIFIED_LABEL_RE.fullmatch(label)
+        word = qualified.group(1) if qualified else label
+        for match in ix.resolver.named_exactly(word):
+            other = ix.concepts.get(match["id"])
+            if other and match["id"] != concept["id"] and match["id"] not in out:
+                out[match["id"]] = {"id": match["id"], "pref_label": other["pref_label"], "word": word,
+                                    "label": match["label"]}
+    return list(out.values())
 
 
 def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]:

@@ -404,6 +404,17 @@ def test_search_concept_card_names_the_other_senses_of_a_homonym(gclient):
     assert 'id="concept-card-other-senses"' in html and 'href="/concepts/mediational-means"' in html
 
 
+def test_a_concept_page_names_the_concepts_its_names_also_name(gclient):
+    smith = gclient.get("/api/concepts/mediation-between-different-interests").get_json()
+    assert smith["homonyms"] == [{"id": "mediational-means", "pref_label": "mediational means", "word": "mediation",
+                                  "label": "mediation (activity theory)"}]
+    chat = gclient.get("/api/concepts/mediational-means").get_json()
+    assert [h["id"] for h in chat["homonyms"]] == ["mediation-between-different-interests"]
+    assert gclient.get("/api/concepts/relational-agency").get_json()["homonyms"] == []
+    html = gclient.get("/concepts/mediational-means").get_data(as_text=True)
+    assert 'id="homonyms"' in html and 'href="/concepts/mediation-between-different-interests"' in html
+
+
 def test_the_concept_card_leaves_out_mere_spelling_variants():
     from search_app.searchdata import _distinct_labels
 
