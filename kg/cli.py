@@ -584,6 +584,8 @@ def concept(label, build_dir, as_json) -> None:
     click.echo(f"{data['pref_label']}  ({data['id']})" + (f"  notation {data['notation']}" if data["notation"] else ""))
     if data["alt_labels"]:
         click.echo("also: " + "; ".join(data["alt_labels"]))
+    for h in data["homonyms"]:
+        click.echo(f"not to be confused with {h['pref_label']} ({h['id']}), also called “{h['word']}”")
     if data["scope_note"]:
         click.echo(f"\n{data['scope_note']}")
     for d in data["definitions"]:

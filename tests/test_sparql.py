@@ -344,6 +344,9 @@ def test_cli_concept(graph_build):
     agency = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "relational agency", "--build", str(graph_build)],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "\n    cite: (Edwards and Daniels, 2009, p. 2)" in agency.stdout
+    homonym = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "mediation", "--build", str(graph_build)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "not to be confused with mediation between different interests" in homonym.stdout
     undefined = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "relational expertise", "--build", str(graph_build)],
                                cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "No source in the library defines relational expertise; what the sources say about it:" in undefined.stdout
