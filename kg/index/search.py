@@ -187,9 +187,7 @@ class Searcher:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(FILTERS)}")
         if not query:
             return SearchResponse(query, mode, 0, offset, [], message="Type a question, a phrase or a concept.")
-        asked = _QUOTE_INTENT_RE.sub(" ", query)      # "parent quote on trust": the keywords are "parent", "trust"
-        if not tokenize(asked):
-            asked = query
+        asked = _keyword_text(query)
         tokens = tokenize(asked)
         query_concepts = self.matcher.concepts_in(query)
         if not tokens and not query_concepts and not re.search(r"\w{2,}", query):
@@ -413,7 +411,7 @@ class Searcher:
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
             query = found["searched_for"] = did_you_mean
             query_concepts = self.matcher.concepts_in(query)
-        tokens = sorted(set(tokenize(_QUOTE_INTENT_RE.sub(" ", query)) or tokenize(query)))
+        tokens = sorted(set(tokenize(_keyword_text(query))))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
@@ -741,6 +739,13 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+def _keyword_text(query: str) -> str:
+    """What the keywords of a query are taken from: "parent quote on trust" gives "parent … on trust";
+    a query of nothing but such words stays whole."""
+    asked = _QUOTE_INTENT_RE.sub(" ", query)
+    return asked if tokenize(asked) else query
 
 
 def asks_for_quote(query: str) -> bool:
