@@ -192,6 +192,7 @@ class ConceptMatcher:
     def __init__(self, concepts: dict[str, Concept]):
         self.concepts = concepts
         self._by_first: dict[str, list[_Pattern]] = {}
+        self._by_sorted_keys: dict[tuple[str, ...], list[_Pattern]] = {}
         seen: dict[tuple[tuple[str, ...], str], _Pattern] = {}
         for concept in concepts.values():
             for label in concept.labels:
@@ -206,6 +207,8 @@ class ConceptMatcher:
                     pattern = _Pattern(keys, concept.id, label, _is_acronym(label), _is_proper_name(label))
                     seen[(keys, concept.id)] = pattern
                     self._by_first.setdefault(keys[0], []).append(pattern)
+                    if len(keys) > 1:
+                        self._by_sorted_keys.setdefault(tuple(sorted(keys)), []).append(pattern)
         for patterns in self._by_first.values():
             patterns.sort(key=lambda p: -len(p.keys))
 
@@ -248,8 +251,10 @@ class ConceptMatcher:
         return mentions
 
     def concepts_in(self, text: str) -> list[str]:
-        """Concept ids mentioned in a short text (a query), in order of first mention."""
-        out: list[str] = []
+        """Concept ids mentioned in a short text (a query), in order of first mention; a text that is
+        a label's words in another order ("prevention level 2") names that concept first."""
+        reordered = self._by_sorted_keys.get(tuple(sorted(key for key, _, _ in _tokens(text))), ())
+        out: list[str] = list(dict.fromkeys(p.concept_id for p in reordered if not p.acronym))
         for mention in self.find(text):
             if mention["concept_id"] not in out:
                 out.append(mention["concept_id"])

@@ -91,8 +91,10 @@ class LabelResolver:
                     self.labels.append(_Label(concept.id, label, bare, "".join(bare), False))
         self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
         self.by_squashed: dict[str, list[_Label]] = {}
+        self.by_sorted_keys: dict[tuple[str, ...], list[_Label]] = {}
         for label in self.labels:
             self.by_keys.setdefault(label.keys, []).append(label)
+            self.by_sorted_keys.setdefault(tuple(sorted(label.keys)), []).append(label)
             self.by_squashed.setdefault(label.squashed, []).append(label)
 
     def resolve(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -116,6 +118,9 @@ class LabelResolver:
                 offer(label.concept_id, 1.0 if label.preferred else 0.97, label.label)
             for label in self.by_squashed.get(squashed, []):
                 offer(label.concept_id, 0.95 if label.preferred else 0.93, label.label)
+            # the label's words in another order: "prevention level 2" for "level 2 prevention"
+            for label in self.by_sorted_keys.get(tuple(sorted(keys)), []) if len(keys) > 1 else []:
+                offer(label.concept_id, 0.91 if label.preferred else 0.9, label.label)
             mentions = self.matcher.find(variant)
             if mentions and len(mentions) == 1 and mentions[0]["end"] - mentions[0]["start"] >= len(variant.strip()) - 1:
                 offer(mentions[0]["concept_id"], 0.9, mentions[0]["label"])

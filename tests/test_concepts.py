@@ -165,6 +165,21 @@ def test_a_text_naming_two_concepts_resolves_first_to_the_one_it_is_mostly_about
     assert top(resolver, "relational agency in CHAT") == "relational-agency"
 
 
+@pytest.mark.parametrize("typed, concept", [
+    ("prevention level 2", "early-prevention"),
+    ("prevention level one", "diversionary-prevention"),
+    ("agency relational", "relational-agency"),
+])
+def test_a_labels_words_in_another_order_resolve_to_it_before_a_concept_named_by_one_word(resolver, typed, concept):
+    found = resolver.resolve(typed)
+    assert found[0]["id"] == concept and found[0]["score"] < 0.93    # below the label as written
+
+
+def test_a_query_that_is_a_labels_words_in_another_order_names_that_concept(matcher):
+    assert matcher.concepts_in("prevention level 2") == ["early-prevention", "prevention"]
+    assert matcher.concepts_in("level 2 prevention") == ["early-prevention"]
+
+
 def test_nothing_for_an_empty_label(resolver):
     assert resolver.resolve("   ") == []
 
