@@ -24,6 +24,12 @@ _ASKING = re.compile(
 )
 
 
+def bare_name(text: str) -> str:
+    """A name without the words that ask about it and without a leading article: "what is the
+    NECF?" → "NECF", "define co-production" → "co-production"."""
+    return _ARTICLES.sub("", _ASKING.sub("", text))
+
+
 @dataclass(frozen=True)
 class _Label:
     concept_id: str
@@ -108,7 +114,7 @@ class LabelResolver:
             if concept_id not in scores or score > scores[concept_id][0]:
                 scores[concept_id] = (score, label)
 
-        asked = _ARTICLES.sub("", _ASKING.sub("", text)) or text
+        asked = bare_name(text) or text
         for variant in dict.fromkeys([text, _ARTICLES.sub("", text), asked]):
             keys = _keys(variant)
             if not keys:
@@ -154,7 +160,7 @@ class LabelResolver:
         A dictionary lookup, cheap enough for every search."""
         text = " ".join((text or "").split())[:200]
         found: dict[str, str] = {}
-        for variant in dict.fromkeys([text, _ARTICLES.sub("", text), _ARTICLES.sub("", _ASKING.sub("", text))]):
+        for variant in dict.fromkeys([text, _ARTICLES.sub("", text), bare_name(text)]):
             for label in self.by_keys.get(_keys(variant), []) if variant else []:
                 found.setdefault(label.concept_id, label.label)
         return [{"id": cid, "label": label} for cid, label in found.items()]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,35 @@ class Library:
 
         wanted = name.strip().casefold()
         return next((study for study in self.studies().values() if wanted in study_names(study)), None)
+
+    @cached_property
+    def _study_matcher(self):
+        from .concepts import Concept
+        from .studies import StudyMatcher
+
+        records = {}
+        for sid, study in self.studies().items():
+            name = study["name"] or study["label"] or sid
+            others = [n for n in dict.fromkeys((study.get("acronym"), study.get("label"), *study.get("alt_labels", [])))
+                      if n and n != name and not n.startswith("[")]
+            records[sid] = Concept(id=sid, uri=study["uri"], pref_label=name, alt_labels=others)
+        return StudyMatcher(records)
+
+    def studies_named_in(self, text: str) -> list[str]:
+        """The catalogued studies a short text (a query) names, in order: the whole text as a study's
+        name in any case ("necf", "what is the LIW study?"), else each name written in it as the
+        texts write it (acronyms in capitals: "relational agency in LIW")."""
+        from .labels import bare_name
+
+        text = " ".join((text or "").split())[:200]
+        if not text:
+            return []
+        for whole in dict.fromkeys((text, bare_name(text).rstrip("?. "), re.sub(r"\s+(?:study|project|evaluation)$", "",
+                                                                               bare_name(text).rstrip("?. "), flags=re.I))):
+            study = self.find_study(whole) if whole else None
+            if study:
+                return [study["id"]]
+        return list(dict.fromkeys(m["study_id"] for m in self._study_matcher.find(text)))
 
     def _sources_by_study(self) -> dict[str, dict[str, set[str]]]:
         """A study's id, acronym, title and labels (case-folded) → {"sources": the sources that report

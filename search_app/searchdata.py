@@ -84,7 +84,29 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
     data["k"] = params["k"]
     data["filters"] = params["filters"]
     data["concept_card"] = concept_card(library, response.concepts, response.query)
+    data["study_card"] = study_card(library, response.query)
     return data
+
+
+def study_card(library: Library, query: str) -> dict[str, Any] | None:
+    """The first catalogued study the query names ("NECF", "relational agency in LIW"): what it was,
+    who funded and led it, when, and how many of the library's sources report it."""
+    named = library.studies_named_in(query) if query else []
+    study = library.study(named[0]) if named else None
+    if not study:
+        return None
+    return {
+        "id": study["id"],
+        "name": study["name"] or study["label"],
+        "acronym": study.get("acronym"),
+        "years": study.get("years"),
+        "funders": study.get("funder_names", []),
+        "leads": [lead["name"] for lead in study.get("leads", [])],
+        "study_type": study.get("study_type"),
+        "description": study.get("description"),
+        "sources": study.get("sources", []),
+        "also_named": [{"id": n, "name": study_short_name(library.study(n))} for n in named[1:] if library.study(n)],
+    }
 
 
 QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
@@ -183,6 +205,9 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     }
     view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
     view["study_filter"] = _study_filter(library, params, base)
+    card = data["study_card"]
+    view["study_card_filter"] = ("?" + urlencode({**base, "study": card["id"]})
+                                 if card and params["filters"].get("study") != card["id"] else None)
     return view
 
 

@@ -404,6 +404,23 @@ def test_search_concept_card_names_the_other_senses_of_a_homonym(gclient):
     assert 'id="concept-card-other-senses"' in html and 'href="/concepts/mediational-means"' in html
 
 
+def test_search_study_card_for_a_query_that_names_a_study(gclient):
+    card = gclient.get("/api/search?q=necf&k=1").get_json()["study_card"]
+    assert set(card) >= {"id", "name", "acronym", "years", "funders", "leads", "study_type", "description", "sources",
+                         "also_named"}
+    assert card["id"] == "necf" and card["acronym"] == "NECF" and card["years"] == "2002–2006"
+    assert card["funders"] == ["Department for Education and Skills"] and card["leads"] == ["Anne Edwards"]
+    assert set(card["sources"]) == {"chat-resilience-article", "oxford-ref2014-impact"}
+    # the whole query as any of its names, asked about, or an acronym written in capitals inside a longer query
+    for query in ("National Evaluation of the Children's Fund", "what is the NECF study?", "relational agency in NECF"):
+        assert gclient.get("/api/search", query_string={"q": query, "k": 1}).get_json()["study_card"]["id"] == "necf"
+    both = gclient.get("/api/search", query_string={"q": "NECF and LIW", "k": 1}).get_json()["study_card"]
+    assert both["id"] == "necf" and both["also_named"] == [{"id": "liw", "name": "LIW"}]
+    # a lower-case acronym inside a sentence is a word, not a name; most queries name no study
+    for query in ("relational agency in necf", "relational agency", "what works"):
+        assert gclient.get("/api/search", query_string={"q": query, "k": 1}).get_json()["study_card"] is None
+
+
 def test_a_concept_page_names_the_concepts_its_names_also_name(gclient):
     smith = gclient.get("/api/concepts/mediation-between-different-interests").get_json()
     assert smith["homonyms"] == [{"id": "mediational-means", "pref_label": "mediational means", "word": "mediation",

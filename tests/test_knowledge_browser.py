@@ -45,6 +45,23 @@ def test_the_search_pages_concept_card_says_who_coined_it(page, graph_server):  
     page.problems.assert_clean()
 
 
+def test_the_search_pages_study_card_links_to_the_study_and_filters_by_it(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/search?q=NECF")
+    card = page.locator("#study-card")
+    expect(card.locator("h2")).to_have_text("National Evaluation of the Children's Fund (NECF)")
+    expect(card.locator(".facts")).to_contain_text("2002–2006; funded by Department for Education and Skills; led by Anne Edwards")
+    card.locator("#study-card-filter").click()
+    page.wait_for_url("**/search?*study=necf*")
+    expect(page.locator("#study-filter")).to_contain_text("Only the sources reporting NECF")
+    expect(page.locator("#study-card-filter")).to_have_count(0)      # already filtered by it
+    expect(page.locator(".result").first).to_be_visible()
+    page.locator("#study-card h2 a").click()
+    page.wait_for_url("**/studies/necf")
+    page.problems.assert_clean()
+
+
 def test_the_search_pages_concept_card_says_a_concept_is_contested(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 
