@@ -51,7 +51,8 @@ def test_the_search_pages_study_card_links_to_the_study_and_filters_by_it(page, 
     page.goto(f"{graph_server}/search?q=NECF")
     card = page.locator("#study-card")
     expect(card.locator("h2")).to_have_text("National Evaluation of the Children's Fund (NECF)")
-    expect(card.locator(".facts")).to_contain_text("2002–2006; funded by Department for Education and Skills; led by Anne Edwards")
+    expect(card.locator(".facts")).to_have_text("2002–2006; funded by Department for Education and Skills; led by Anne Edwards.")
+    expect(card.locator(".description")).to_contain_text("Commissioned national evaluation of the Children's Fund")
     card.locator("#study-card-filter").click()
     page.wait_for_url("**/search?*study=necf*")
     expect(page.locator("#study-filter")).to_contain_text("Only the sources reporting NECF")
@@ -59,6 +60,10 @@ def test_the_search_pages_study_card_links_to_the_study_and_filters_by_it(page, 
     expect(page.locator(".result").first).to_be_visible()
     page.locator("#study-card h2 a").click()
     page.wait_for_url("**/studies/necf")
+    page.goto(f"{graph_server}/search?q=relational+agency+in+NECF")    # beside a concept card: one line
+    expect(page.locator("#concept-card")).to_be_visible()
+    expect(page.locator("#study-card .facts")).to_contain_text("Commissioned national evaluation, 2002–2006")
+    expect(page.locator("#study-card .description")).to_have_count(0)
     page.problems.assert_clean()
 
 
