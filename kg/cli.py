@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
 from .settings import Settings
 
@@ -333,9 +334,13 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--respell/--no-respell", default=True, show_default=True,
               help="When no word of the query is in the library, rank by its nearest respelling.")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
-def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, respell, as_json) -> None:
-    """Find quotations by meaning and words, with speaker, role, page and a ready citation."""
+@click.option("--export", "export_format", type=click.Choice(list(EXPORT_FORMATS)),
+              help="Print the quotes found, each verified against its source, in this format (as /api/quotes/export).")
+def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, respell, as_json, export_format) -> None:
+    """Find quotations by meaning and words, with speaker, role, page and a ready citation.
+    `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them."""
     from .index.search import SearchError
+    from .quote_export import ExportError
 
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
@@ -343,6 +348,14 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
         data = library.search_quotes(query, k=k, filters=filters, respell=respell)
     except SearchError as exc:
         raise click.BadParameter(str(exc)) from None
+    if export_format:
+        if not data["results"]:
+            raise click.ClickException("no quote matches this query and these filters: nothing to export")
+        try:
+            click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format), nl=False)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     if as_json:
         from search_app.searchdata import quotes_json
 

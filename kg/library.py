@@ -148,7 +148,7 @@ class Library:
         from .quote_export import ExportError, export
 
         if not quote_ids:
-            raise ExportError("no quotes to export: give their ids")
+            raise ExportError("no quotes to export: give their ids (ids=), or a query (q=) or filters that find some")
         quotes = [self.quote(qid) for qid in quote_ids]
         missing = [qid for qid, quote in zip(quote_ids, quotes) if quote is None]
         if missing:

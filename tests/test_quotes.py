@@ -214,6 +214,30 @@ def test_exports_parse_with_standard_parsers(client):
     assert markdown.startswith("> ") and quote["citation"] in markdown
 
 
+def test_export_of_what_a_query_and_filters_find_without_a_basket(client, tiny_build):
+    found = client.get("/api/quotes?speaker_role=headteacher&q=child&k=2").get_json()["results"]
+    rows = list(_csv.DictReader(_io.StringIO(
+        client.get("/api/quotes/export?format=csv&speaker_role=headteacher&q=child&k=2").get_data(as_text=True))))
+    assert found and [r["text"] for r in rows] == [q["text"] for q in found]
+    assert all(r["speaker_role"] == "headteacher" for r in rows)
+    # nothing asked for, or nothing found: a clear 400, not an empty file
+    nothing = client.get("/api/quotes/export?format=csv")
+    assert nothing.status_code == 400 and "give their ids" in nothing.get_json()["error"]["message"]
+    none_found = client.get("/api/quotes/export?format=csv&q=child&source=no-such-source")
+    assert none_found.status_code == 400 and "nothing to export" in none_found.get_json()["error"]["message"]
+    # the CLI exports the same quotes
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    cli = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "child", "--role", "headteacher", "-k", "2",
+                          "--export", "csv", "--build", str(tiny_build)], cwd=root, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert [r["text"] for r in _csv.DictReader(_io.StringIO(cli.stdout))] == [q["text"] for q in found]
+    empty = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "child", "--source", "no-such-source",
+                            "--export", "ris", "--build", str(tiny_build)], cwd=root, capture_output=True, text=True)
+    assert empty.returncode == 1 and "nothing to export" in empty.stderr
+
+
 def test_export_refuses_quotes_that_no_longer_match(client):
     library = client.application.extensions["ckg_library"]   # the app's own library
     quote = library.quote(_head_quote(client)["quote_id"])
@@ -272,6 +296,14 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert page.locator("#qstudy").input_value() == "necf"
     texts = page.locator(".quote-card").all_inner_texts()
     assert any("whose job it was" in t for t in texts) and not any("Consent is the first thing" in t for t in texts)
+    # the quotes found, exported whole without a basket
+    assert "Export these" in page.locator("#export-found").inner_text()
+    with page.expect_download() as download:
+        page.locator(".export-found-link[data-format=csv]").click()
+    rows = list(_csv.DictReader(open(download.value.path(), encoding="utf-8", newline="")))
+    assert len(rows) == len(texts) and any("whose job it was" in r["text"] for r in rows)
+    page.goto(live_server + "/quotes")
+    assert page.locator("#export-found").count() == 0      # the whole library is no query
     assert not errors, errors
     page.close()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import FORMATS, ExportError
@@ -49,7 +49,12 @@ def quotes_export():
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
-    ids = [i for i in request.args.get("ids", "").split(",") if i.strip()]
+    ids = [i.strip() for i in request.args.get("ids", "").split(",") if i.strip()]
+    if not ids and (request.args.get("q", "").strip() or any(request.args.get(f, "").strip() for f in FILTERS)):
+        # no basket: the quotes the same query and filters find (k of them, as /api/quotes)
+        ids = [quote["quote_id"] for quote in _find()[0]["results"]]
+        if not ids:
+            abort(400, description="no quote matches this query and these filters: nothing to export")
     try:
         body = library().export_quotes(ids, fmt, request.host_url.rstrip("/"))
     except ExportError as exc:
@@ -76,6 +81,10 @@ def quotes_page():
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
+    if shown and (data["query"] or filters):     # the same query and filters, exported whole
+        args = {**request.args.to_dict(), "k": shown}
+        view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
+                                for fmt in FORMATS]
     if view["total"] > shown:       # no pages: the same ranking (or document order), more of it
         view["more"] = "?" + urlencode({**request.args.to_dict(), "k": min(shown + 40, 1000)})
     return render_template("quotes.html", view=view)
