@@ -98,7 +98,8 @@ def _print_report(report, console) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), help="Corpus folder [default: corpus].")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--build", "--out", "out_dir", type=click.Path(path_type=Path),
+              help="Build directory to rebuild, as the other commands' --build (--out as for ckg build) [default: build].")
 @click.option("--replace", is_flag=True, help="Overwrite a corpus file of the same name.")
 def add(file: Path, corpus_dir, out_dir, replace) -> None:
     """Add (or with --replace, replace) one document and rebuild.

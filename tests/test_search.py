@@ -352,7 +352,8 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     new = tmp_path / "new-note.md"
     new.write_text("# A note on trust\n\nA carer said that the worker “always rang back when she said she would”, and that mattered most.\n",
                    encoding="utf-8")
-    added = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    # `add` names the build directory --build, as the commands that read a build do (--out still works)
+    added = subprocess.run(CKG + ["add", str(new), "--corpus", str(corpus), "--build", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert added.returncode == 0, added.stderr
     manifest = json.loads((out / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
     # only the new note's passage and its sentences were embedded; the first source came from the cache
