@@ -18,7 +18,8 @@ ROLES: list[tuple[str, str]] = [
     ("education welfare officer", r"education welfare officers?|EWOs?"),
     ("SENCO", r"SENCOs?|special educational needs co-?ordinators?"),
     ("headteacher", r"(?:primary |secondary )?head ?teachers?|heads? of (?:the )?school|school heads?"),
-    ("family support worker", r"family support workers?"),
+    # "family worker" is the same frontline job in UK children's services (the Children's Fund's own term)
+    ("family support worker", r"family (?:support )?workers?"),
     ("care worker", r"(?:residential )?care workers?"),
     ("analyst", r"(?:lead |policy )?analysts?"),
     ("manager or senior officer", r"(?:senior |programme |service |project |operational |strategic |early intervention |team )?managers?|"
@@ -33,7 +34,7 @@ ROLES: list[tuple[str, str]] = [
     ("practitioner", r"(?:police|probation|attendance|youth offending|youth justice|family liaison|child protection|participation|"
                      r"inclusion|housing) officers?|teaching assistants?|learning mentors?|(?:educational |clinical |child )?psychologists?|"
                      r"GPs?|doctors?|(?:speech and language |play |family )?therapists?|counsell?ors?|"
-                     r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|family|community development) workers?|"
+                     r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|community development) workers?|"
                      r"workers?|teachers?|nurses?|health visitors?|staff|specialists?|service providers?|providers?|coordinators?|co-ordinators?"),
 ]
 ROLE_RES = [(role, re.compile(r"\b(?:" + pattern + r")\b", re.I)) for role, pattern in ROLES]
