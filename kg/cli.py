@@ -392,13 +392,15 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     others = [r for r in data["results"] if not r["attached"]]
     click.echo(f"{data['label']}  ({data['concept_id']}): {len(cited_for)} works cited for it, "
                f"{len(others)} more cited where it is discussed")
+    labels = {r["work_id"]: r["label"] for r in data["results"]}
     for title, rows in (("cited for it", cited_for), ("cited where it is discussed", others if show_all else [])):
         if rows:
             click.echo(f"\n{title}:")
         for row in rows:
             page = f", p. {row['page']}" if row.get("page") else ""
-            click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}  [{row['work_id']}]\n"
-                       f"           “{row['sentence']}” — {row['source_id']}{page}")
+            where = (f"(the same sentence as {labels[row['same_sentence_as']]})" if row["same_sentence_as"]
+                     else f"“{row['sentence']}” — {row['source_id']}{page}")
+            click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}  [{row['work_id']}]\n           {where}")
     if others and not show_all:
         click.echo("\n(--all lists the works cited where it is discussed)")
 

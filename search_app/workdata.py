@@ -84,6 +84,12 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
     rows = library.concept_lineage(concept_id)
     if rows is None:
         return None
+    # several works cited in one sentence: the page quotes it once and points the others to it
+    rows = [dict(row) for row in rows]
+    first_with: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in [r for r in rows if r["attached"]] + [r for r in rows if not r["attached"]]:   # the page's order
+        earlier = first_with.setdefault((row["passage_id"], row["sentence"]), row)
+        row["same_sentence_as"] = None if earlier is row else earlier["work_id"]
     concept = library.concept(concept_id) or {}
     users: dict[str, dict[str, Any]] = {}
     for passage in library.passages():

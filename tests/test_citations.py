@@ -390,6 +390,11 @@ def test_lineage_tells_the_works_cited_for_the_concept_from_those_cited_beside_i
     assert rows["Okafor (2015)"]["attached"] and rows["Ní Bhriain et al. (2012)"]["attached"]
     # cited in a passage about the concept, in a sentence that does not name it
     assert not rows["Okafor (in press)"]["in_sentence"] and not rows["Okafor (in press)"]["attached"]
+    # one sentence citing several works: the rows after the first point to it
+    halden = rows["Halden (2009)"]
+    assert halden["same_sentence_as"] is None and halden["sentence"].startswith("The concept of relational agency [R2, 3]")
+    assert rows["Morgan et al. (2014)"]["same_sentence_as"] == study["same_sentence_as"] == halden["work_id"]
+    assert rows["Okafor (2015)"]["same_sentence_as"] is None or rows["Ní Bhriain et al. (2012)"]["same_sentence_as"] is None
 
 
 def test_api_person(client):
@@ -442,6 +447,8 @@ def test_cli_lineage(cites_build):
     assert text.startswith("relational agency  (relational-agency): ")
     cited_for = text.split("cited for it:", 1)[1]
     assert "Halden (2009)" in cited_for and "Family Services Partnership study" not in cited_for
+    # a sentence citing several works is printed once
+    assert cited_for.count("The concept of relational agency [R2, 3]") == 1 and "(the same sentence as Halden (2009))" in cited_for
     everything = subprocess.run(CKG + ["lineage", "relational agency", "--all", "--build", str(cites_build)],
                                 capture_output=True, text=True, check=True).stdout
     assert "Family Services Partnership study" in everything.split("cited where it is discussed:", 1)[1]
@@ -535,7 +542,15 @@ def test_concept_lineage_page_linked_from_the_concept_page(page, cites_server):
     cited_for = page.locator("#cited-for .timeline-work")
     expect(cited_for.first).to_have_text("Halden (2009)")
     assert "Family Services Partnership study (2012-14)" not in cited_for.all_inner_texts()
-    expect(page.locator("#also-cited .timeline-work", has_text="Family Services Partnership study")).to_be_visible()
+    study = page.locator("#also-cited .timeline-item", has_text="Family Services Partnership study")
+    expect(study).to_be_visible()
+    # its sentence is quoted once, under the work cited for the concept in it
+    expect(study.locator(".timeline-sentence")).to_have_count(0)
+    study.locator(".timeline-same a").click()
+    expect(page.locator(":target .timeline-work")).to_have_text("Halden (2009)")
+    expect(page.locator(":target .timeline-sentence")).to_contain_text("The concept of relational agency [R2, 3]")
+    rows = page.evaluate("fetch('/api/concepts/relational-agency/lineage').then(r => r.json())")["results"]
+    expect(page.locator(".timeline-sentence")).to_have_count(len({(r["passage_id"], r["sentence"]) for r in rows}))
     expect(page.locator(".lineage-sources li").first).to_be_visible()
     assert not page.errors, page.errors
 
