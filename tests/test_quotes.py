@@ -260,8 +260,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.goto(live_server + "/quotes?q=what+the+child+needed")
     first = page.locator("#quote-1")
     assert "whose job it was" in first.inner_text() and "headteacher, quoted in" in first.inner_text()
+    # an empty basket offers no export, only how to fill it
+    assert page.locator("#basket-empty").is_visible() and not page.locator("#basket-exports").is_visible()
     first.locator("button.add").click()
     assert page.locator("#basket-count").inner_text() == "1"
+    assert page.locator("#basket-exports").is_visible() and not page.locator("#basket-empty").is_visible()
     page.goto(live_server + "/quotes?speaker_role=headteacher")          # the basket survives a new search
     assert page.locator("#basket-count").inner_text() == "1"
     href = page.locator(".export-link[data-format=csv]").get_attribute("href")
@@ -269,7 +272,7 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
         page.locator(".export-link[data-format=csv]").click()
     assert "whose job it was" in open(download.value.path(), encoding="utf-8").read() and "ids=q-" in href
     page.locator("#basket-clear").click()
-    assert page.locator("#basket-count").inner_text() == "0"
+    assert page.locator("#basket-count").inner_text() == "0" and not page.locator("#basket-exports").is_visible()
     # the count says what it counts, and more of the same ranking is one click away
     page.goto(live_server + "/quotes?q=consent&k=1")
     assert "best match for “consent” first (the first 1 shown)" in page.locator("#quote-count").inner_text()

@@ -25,6 +25,9 @@
       list.appendChild(li);
     });
     count.textContent = String(items.length);
+    // nothing to export from an empty basket: say how to fill it instead
+    document.getElementById("basket-exports").hidden = items.length === 0;
+    document.getElementById("basket-empty").hidden = items.length > 0;
     var base = document.getElementById("basket").getAttribute("data-export");
     document.querySelectorAll(".export-link").forEach(function (link) {
       var ids = items.map(function (x) { return x.id; }).join(",");
