@@ -32,6 +32,7 @@ class Library:
                     self._passages.append(json.loads(line))
         self._passage_by_id = {p["passage_id"]: p for p in self._passages}
         self._documents: dict[str, dict[str, Any]] = {}
+        self._credits: dict[str, dict[str, dict[str, Any]]] = {}    # concept id → passages crediting it to a work
 
     @staticmethod
     def _resolve(build_dir: Path) -> Path:
@@ -171,7 +172,7 @@ class Library:
 
         try:
             return Searcher(self.root, self._passages, self._source_by_id, self._concepts, self._links, self.settings,
-                            quotes=self._quotes, study_sources=self._sources_by_study)
+                            quotes=self._quotes, study_sources=self._sources_by_study, credits=self.passages_crediting)
         except (OSError, ValueError) as exc:
             raise LibraryError(str(exc)) from None
 
@@ -306,6 +307,19 @@ class Library:
 
     def person(self, person_id: str) -> dict[str, Any] | None:
         return self._citations["people"].get(person_id)
+
+    def passages_crediting(self, concept_id: str) -> dict[str, dict[str, Any]]:
+        """The passages where a source credits the concept to a work (a citation standing by its name
+        in the sentence, as the lineage's "cited for" rows): passage id → {"place", "works"}, those
+        crediting the earliest work first (place 0). Remembered per concept; do not change it."""
+        from .citations.works import crediting_passages
+
+        found = self._credits.get(concept_id)
+        if found is None:
+            found = self._credits[concept_id] = (
+                crediting_passages(concept_id, self._citations, self._links, self._passage_by_id)
+                if concept_id in self._concepts else {})
+        return found
 
     def concept_lineage(self, concept_id: str) -> list[dict[str, Any]] | None:
         """The works cited in the passages about a concept, earliest first, each with the citing

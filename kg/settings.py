@@ -46,6 +46,7 @@ class Settings:
     role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).")
     concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
+    origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').")
     keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.")
     reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).")
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.")

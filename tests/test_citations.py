@@ -397,6 +397,30 @@ def test_lineage_tells_the_works_cited_for_the_concept_from_those_cited_beside_i
     assert rows["Okafor (2015)"]["same_sentence_as"] is None or rows["Ní Bhriain et al. (2012)"]["same_sentence_as"] is None
 
 
+def test_search_asking_where_a_concept_came_from_puts_the_passage_crediting_its_earliest_work_first(client):
+    lineage = client.get("/api/concepts/relational-agency/lineage").get_json()["results"]
+    earliest = [r for r in lineage if r["attached"]][0]["label"]
+    for query in ("who introduced relational agency", "where does the idea of relational agency come from"):
+        first = client.get("/api/search", query_string={"q": query, "k": 5}).get_json()["results"][0]
+        credits = first["why"]["credits"]
+        assert credits[0]["concept_id"] == "relational-agency" and credits[0]["works"][0] == earliest, query
+    # naming the concept alone asks for no origin: nothing is credited
+    plain = client.get("/api/search", query_string={"q": "relational agency", "k": 10}).get_json()["results"]
+    assert not any("credits" in r["why"] for r in plain)
+
+
+def test_origin_intent_is_told_from_other_questions():
+    from kg.index.search import _ORIGIN_INTENT_RE
+
+    asking = ["who introduced relational agency", "Who coined co-configuration?", "origins of common knowledge",
+              "where did the idea of resilience come from", "which author first wrote about the object of activity",
+              "who is credited with distributed expertise"]
+    other = ["what is relational agency", "who funded the NECF study", "who said that relational agency matters",
+             "relational agency in schools", "what did a parent say about trust"]
+    assert all(_ORIGIN_INTENT_RE.search(q) for q in asking)
+    assert not any(_ORIGIN_INTENT_RE.search(q) for q in other)
+
+
 def test_api_person(client):
     wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
     pid = client.get(f"/api/works/{wid}").get_json()["people"][0]["id"]
@@ -552,6 +576,10 @@ def test_concept_lineage_page_linked_from_the_concept_page(page, cites_server):
     rows = page.evaluate("fetch('/api/concepts/relational-agency/lineage').then(r => r.json())")["results"]
     expect(page.locator(".timeline-sentence")).to_have_count(len({(r["passage_id"], r["sentence"]) for r in rows}))
     expect(page.locator(".lineage-sources li").first).to_be_visible()
+    # the search says why a passage answers "who introduced …": the work it credits the concept to
+    page.goto(f"{cites_server}/search?q=who+introduced+relational+agency")
+    page.locator(".result").first.locator("details.why summary").click()
+    expect(page.locator(".result").first.locator(".why-credits")).to_contain_text("credits relational agency to Halden (2009)")
     assert not page.errors, page.errors
 
 

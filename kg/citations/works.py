@@ -337,6 +337,27 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
 
 
+def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, Any],
+                       passages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The passages where a citation stands by a name of the concept (``attached`` in :func:`lineage`):
+    where a source credits the concept to a work ("the idea of ‘relational agency’ (Edwards 2005)").
+    Each passage id maps to ``place`` (0 for the passages crediting the earliest work, 1 for the next
+    year, …) and the ``works`` it credits, earliest first; the passages come in that order."""
+    credited: dict[str, dict[str, tuple[int, str]]] = {}
+    for doc in data.get("sources", {}).values():
+        citations = doc.get("citations", [])
+        for n in _attached_citations(concept_id, citations, links, passages):
+            wid = citations[n].get("work_id") or ""
+            work = data.get("works", {}).get(wid, {})
+            label = _label(work) if work else citations[n].get("surface", "")
+            credited.setdefault(citations[n]["passage_id"], {})[label] = year_order(work.get("year", ""))
+    earliest = {pid: min(works.values()) for pid, works in credited.items()}
+    years = sorted(set(earliest.values()))
+    return {pid: {"place": years.index(earliest[pid]),
+                  "works": sorted(credited[pid], key=lambda label: (credited[pid][label], label))}
+            for pid in sorted(credited, key=lambda pid: (earliest[pid], pid))}
+
+
 def _evidence(row: dict[str, Any]) -> tuple:
     return row["attached"], row["in_sentence"], -row["_distance"], row["defines"]
 

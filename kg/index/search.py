@@ -34,6 +34,12 @@ _DOCUMENT_SAYS_RE = re.compile(
 _WORKS_INTENT_RE = re.compile(
     r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
+# a query asking where an idea came from: who introduced, coined, is credited with it; its origins
+_ORIGIN_INTENT_RE = re.compile(
+    r"\b(?:who|whose|which (?:authors?|scholars?|writers?|researchers?|theorists?|thinkers?))\b[^?]*?"
+    r"\b(?:introduc|coin|originat|propos|invent|formulat|credit|cited|came up|put forward|devis|conceiv|first)\w*|"
+    r"\b(?:origins?|originat\w*|roots|coined|introduced by|credited|lineage|genealogy)\b|"
+    r"\bwhere (?:does|did|do)\b.+\bcome from\b|\bcame from\b", re.I)
 _CANDIDATES = 300
 _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly every passage has some score
 _WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
@@ -56,6 +62,7 @@ class Hit:
     concept: float = 0.0
     window_similarity: float = 0.0
     quote_id: str | None = None        # the quotation that matched a query asking for a quote
+    credits: list[dict[str, Any]] | None = None   # the concepts it credits to works, for a query asking where one came from
 
 
 @dataclass
@@ -80,10 +87,14 @@ class Searcher:
     def __init__(self, release: Path, passages: list[dict[str, Any]], sources: dict[str, dict[str, Any]],
                  concepts: dict[str, dict[str, Any]], links: dict[str, dict[str, Any]], settings,
                  quotes: list[dict[str, Any]] | None = None,
-                 study_sources: Callable[[], dict[str, dict[str, set[str]]]] | None = None):
+                 study_sources: Callable[[], dict[str, dict[str, set[str]]]] | None = None,
+                 credits: Callable[[str], dict[str, dict[str, Any]]] | None = None):
         """``study_sources``: called the first time a search filters by study, it maps a study's id and
         each of its names (case-folded) to {"sources": the sources that report it, "names": all its
-        names}; without it a study filter matches the names in the sources' catalogue entries only."""
+        names}; without it a study filter matches the names in the sources' catalogue entries only.
+        ``credits``: a concept id → the passages that credit it to a work (a citation by its name),
+        each with its ``place`` (0 for the earliest work's) and the ``works``; lifted, the earliest most,
+        when a query asks where a concept it names came from."""
         directory = self._directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
@@ -103,6 +114,7 @@ class Searcher:
         self.links = links
         self.quotes = quotes or []          # the build's quotations: a query asking for a quote also ranks by them
         self._study_sources_of = study_sources
+        self._credits_of = credits
         self._study_sources: dict[str, dict[str, set[str]]] | None = None
         self._word_counts: Counter = Counter()
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
@@ -213,6 +225,22 @@ class Searcher:
                               message=message, facets_over=len(counted), unknown_words=unknown,
                               did_you_mean=did_you_mean)
 
+    def _credited_rows(self, query: str, query_concepts: list[str]) -> dict[int, tuple[int, list[dict[str, Any]]]]:
+        """When the query asks where a concept it names came from: the rows crediting that concept to a
+        work, each with its place (0 for the earliest work's) and what it credits to which works."""
+        if not query_concepts or self._credits_of is None or not _ORIGIN_INTENT_RE.search(query):
+            return {}
+        rows: dict[int, tuple[int, list[dict[str, Any]]]] = {}
+        for cid in query_concepts:
+            label = self.concepts.get(cid, {}).get("pref_label", cid)
+            for pid, credit in self._credits_of(cid).items():
+                row = self._row_of.get(pid)
+                if row is not None:
+                    place, said = rows.get(row, (credit["place"], []))
+                    rows[row] = (min(place, credit["place"]),
+                                 said + [{"concept_id": cid, "label": label, "works": list(credit["works"])}])
+        return rows
+
     def _spelling_help(self, query: str, query_concepts: list[str],
                        mode: str) -> tuple[list[str], str | None, str | None, bool]:
         """The query's words that no passage contains, the query respelt with the library's nearest
@@ -297,6 +325,8 @@ class Searcher:
             if allowed is not None:
                 linked = linked[allowed[linked]]
             candidates.update(linked[:_CONCEPT_CANDIDATES].tolist())
+        credited = self._credited_rows(query, query_concepts) if mode == "hybrid" else {}
+        candidates.update(r for r in credited if allowed is None or allowed[r])
         if allowed is not None:
             candidates = {i for i in candidates if allowed[i]}
             if len(candidates) < 50:
@@ -337,9 +367,12 @@ class Searcher:
                 concept = np.array([len(asked.intersection(self._row_concepts[r])) / len(asked) for r in rows.tolist()])
                 score += s.concept_boost * concept
                 score += s.definition_boost * np.array([bool(asked & self._row_defines[r]) for r in rows.tolist()])
+            if credited:    # the passages crediting the earliest work get it all, the next year's half, a third…
+                score += s.origin_boost * np.array([1 / (1 + credited[r][0]) if r in credited else 0.0 for r in rows.tolist()])
             if not _WORKS_INTENT_RE.search(query):
                 score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
-        hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws)
+        hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws,
+                    credits=credited[r][1] if r in credited and mode == "hybrid" else None)
                 for r, sc, d, w, c, ws in zip(rows.tolist(), score.tolist(), dense.tolist(), words.tolist(),
                                               concept.tolist(), window_sim.tolist())]
         if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0
@@ -617,6 +650,8 @@ class Searcher:
             defined = [c for c in shared if c in self._row_defines[hit.row]]
             if defined:
                 why["defines"] = defined
+        if hit.credits:
+            why["credits"] = hit.credits
         if hit.quote_id:
             quote = self._quote_by_id.get(hit.quote_id, {})
             why["quote"] = {"quote_id": hit.quote_id, "text": quote.get("text"), "speaker": quote.get("speaker"),
