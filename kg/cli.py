@@ -316,6 +316,10 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
             reasons.append("keywords: " + ", ".join(why["keywords"][:8]))
         if why.get("concepts"):
             reasons.append("concepts: " + ", ".join(why["concepts"]))
+        for credit in why.get("credits") or []:
+            reasons.append(f"credits {credit['label']} to {', '.join(credit['works'])}")
+        if why.get("quote"):
+            reasons.append(f"quotes {why['quote'].get('speaker') or 'a speaker'} ({why['quote'].get('speaker_role') or 'role unknown'})")
         if why.get("meaning"):
             reasons.append(f"meaning {why['meaning']['similarity']:.2f}")
         click.echo("    " + " | ".join(reasons))

@@ -479,6 +479,9 @@ def test_cli_lineage(cites_build):
     data = json.loads(subprocess.run(CKG + ["lineage", "relational agency", "--json", "--build", str(cites_build)],
                                      capture_output=True, text=True, check=True).stdout)
     assert data["concept_id"] == "relational-agency" and all("attached" in r for r in data["results"])
+    searched = subprocess.run(CKG + ["search", "who introduced relational agency", "-k", "1", "--build", str(cites_build)],
+                              capture_output=True, text=True, check=True).stdout
+    assert "credits relational agency to Halden (2009)" in searched
     missing = subprocess.run(CKG + ["lineage", "qqqzzz", "--build", str(cites_build)], capture_output=True, text=True)
     assert missing.returncode == 1 and "no concept matches" in missing.stderr
 
