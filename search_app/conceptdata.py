@@ -337,15 +337,22 @@ def homonyms(ix: "KnowledgeIndex", concept: dict[str, Any]) -> list[dict[str, st
 
 def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]:
     """Who coined the concept, as the sources say: people (and who introduced it), the citation,
-    the sentence that says so and its source."""
+    the sentence that says so and its source; the earliest citation first."""
     ix = index(library)
+    coinage = sorted(concept.get("coinage") or [], key=lambda c: earliest_year(c.get("citation")))
     return [{
         "by": [{"id": p, "name": ix.name(p, "person/")} for p in c.get("by") or []],
         "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
         "citation": c.get("citation"),
         "evidence": c.get("evidence"),
         "source_id": c.get("source_id"),
-    } for c in concept.get("coinage") or []]
+    } for c in coinage]
+
+
+def earliest_year(citation: str | None) -> int:
+    """The earliest year a citation names ("Edwards 2009 [R3]; Edwards 2005, 2007" → 2005); 9999 for none."""
+    years = [int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", citation or "")]
+    return min(years, default=9999)
 
 
 def _introducer_name(ix: KnowledgeIndex, local: str) -> str:

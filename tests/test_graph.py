@@ -382,6 +382,12 @@ def test_search_concept_card_carries_definition_and_coiner(gclient):
     assert card["definition"]["source_id"] == "chat-resilience-article" and card["definition"]["text"]
     coiners = [person["name"] for coinage in card["coined_by"] for person in coinage["by"]]
     assert "Anne Edwards" in coiners and all(set(c) >= {"citation", "evidence", "source_id"} for c in card["coined_by"])
+    # the earliest citation first ("Edwards 2005, 2007" before "Edwards 2009 [R3]")
+    from search_app.conceptdata import earliest_year
+
+    years = [earliest_year(c["citation"]) for c in card["coined_by"]]
+    assert len(years) >= 2 and years == sorted(years)
+    assert earliest_year("Edwards 2009 [R3]; Edwards 2005, 2007") == 2005 and earliest_year("Engeström") == 9999
 
 
 def test_search_concept_card_says_a_concept_is_contested(gclient):
