@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 ROLES: list[tuple[str, str]] = [
-    ("education welfare officer", r"education welfare officers?|EWOs?"),
+    # "welfare officer" alone is the same job in schools' usage (not a manager, as "officer" alone is taken)
+    ("education welfare officer", r"(?:education |school )?welfare officers?|EWOs?"),
     ("SENCO", r"SENCOs?|special educational needs co-?ordinators?"),
     ("headteacher", r"(?:primary |secondary )?head ?teachers?|heads? of (?:the )?school|school heads?"),
     # "family worker" is the same frontline job in UK children's services (the Children's Fund's own term)

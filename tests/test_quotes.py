@@ -325,6 +325,7 @@ def test_role_normalisation_takes_the_head_of_the_phrase():
     assert role_of("a father of three teenagers") == "parent"
     assert role_of("The project’s family worker") == "family support worker"    # one job, two names
     assert role_of("a youth worker") == "practitioner"
+    assert role_of("the school welfare officer") == "education welfare officer"     # not a manager, as "officer" alone
     assert role_of("a Lead Analyst from the regional office") == "analyst"
     assert role_of("Strategic group members") == "manager or senior officer"
     assert role_of("the partnership boards") == "manager or senior officer"
