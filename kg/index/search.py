@@ -36,7 +36,7 @@ _WORKS_INTENT_RE = re.compile(
     r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
 # a query asking where an idea came from: who introduced, coined, is credited with it; its origins
 _ORIGIN_INTENT_RE = re.compile(
-    r"\b(?:who|whose|which (?:authors?|scholars?|writers?|researchers?|theorists?|thinkers?))\b[^?]*?"
+    r"\b(?:who|whose|which (?:authors?|scholars?|writers?|researchers?|theorists?|thinkers?))\b[^?]{0,80}?"
     r"\b(?:introduc|coin|originat|propos|invent|formulat|credit|cited|came up|put forward|devis|conceiv|first)\w*|"
     r"\b(?:origins?|originat\w*|roots|coined|introduced by|credited|lineage|genealogy)\b|"
     r"\bwhere (?:does|did|do)\b.+\bcome from\b|\bcame from\b", re.I)
