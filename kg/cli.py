@@ -345,7 +345,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
     """Find quotations by meaning and words, with speaker, role, page and a ready citation.
     `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them."""
     from .index.search import SearchError
-    from .quote_export import ExportError
+    from .quote_export import NOTHING_FOUND, ExportError
 
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
@@ -355,7 +355,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
         raise click.BadParameter(str(exc)) from None
     if export_format:
         if not data["results"]:
-            raise click.ClickException("no quote matches this query and these filters: nothing to export")
+            raise click.ClickException(NOTHING_FOUND)
         try:
             click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format), nl=False)
         except ExportError as exc:

@@ -23,6 +23,10 @@ _CSL_TYPES = {"journal article": "article-journal", "research report": "report",
               "impact case study": "report", "presentation slides": "speech"}
 
 
+# said when a search (not a list of ids) is exported and finds nothing
+NOTHING_FOUND = "no quote matches this query and these filters: nothing to export"
+
+
 class ExportError(ValueError):
     """Quotes that cannot be exported: unknown ids or text that no longer matches its source."""
 

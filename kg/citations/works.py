@@ -352,8 +352,8 @@ def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, A
             label = _label(work) if work else citations[n].get("surface", "")
             credited.setdefault(citations[n]["passage_id"], {})[label] = year_order(work.get("year", ""))
     earliest = {pid: min(works.values()) for pid, works in credited.items()}
-    years = sorted(set(earliest.values()))
-    return {pid: {"place": years.index(earliest[pid]),
+    place = {year: n for n, year in enumerate(sorted(set(earliest.values())))}
+    return {pid: {"place": place[earliest[pid]],
                   "works": sorted(credited[pid], key=lambda label: (credited[pid][label], label))}
             for pid in sorted(credited, key=lambda pid: (earliest[pid], pid))}
 

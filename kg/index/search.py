@@ -372,7 +372,7 @@ class Searcher:
             if not _WORKS_INTENT_RE.search(query):
                 score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
         hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws,
-                    credits=credited[r][1] if r in credited and mode == "hybrid" else None)
+                    credits=credited[r][1] if r in credited else None)
                 for r, sc, d, w, c, ws in zip(rows.tolist(), score.tolist(), dense.tolist(), words.tolist(),
                                               concept.tolist(), window_sim.tolist())]
         if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
-from kg.quote_export import FORMATS, ExportError
+from kg.quote_export import FORMATS, NOTHING_FOUND, ExportError
 from kg.quotes import ROLE_NAMES
 from kg.studies import study_short_name
 
@@ -54,7 +54,7 @@ def quotes_export():
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes)
         ids = [quote["quote_id"] for quote in _find()[0]["results"]]
         if not ids:
-            abort(400, description="no quote matches this query and these filters: nothing to export")
+            abort(400, description=NOTHING_FOUND)
     try:
         body = library().export_quotes(ids, fmt, request.host_url.rstrip("/"))
     except ExportError as exc:
