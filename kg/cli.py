@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, write_metadata
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
 from .settings import Settings
@@ -101,14 +102,37 @@ def _print_report(report, console) -> None:
 @click.option("--build", "--out", "out_dir", type=click.Path(path_type=Path),
               help="Build directory to rebuild, as the other commands' --build (--out as for ckg build) [default: build].")
 @click.option("--replace", is_flag=True, help="Overwrite a corpus file of the same name.")
-def add(file: Path, corpus_dir, out_dir, replace) -> None:
+@click.option("--id", "source_id", help="Source id (lower case, digits, '-', '.', '_'), part of every passage id "
+                                       "[default: the file name's].")
+@click.option("--title", help="Title as the document states it.")
+@click.option("--author", "authors", multiple=True, help="An author as 'Surname, Given' (or a body's full name); "
+                                                           "repeat for each, in order.")
+@click.option("--year", type=int, help="Year of publication.")
+@click.option("--type", "doc_type", type=click.Choice(DOCUMENT_TYPES, case_sensitive=False), help="Document type.")
+@click.option("--venue", help="Journal, book title or series.")
+@click.option("--publisher", help="Publisher.")
+@click.option("--place", help="Place of publication.")
+@click.option("--editor", "editors", multiple=True, help="An editor as 'Surname, Given'; repeat for each.")
+@click.option("--pages", help="Page range, e.g. 123-140.")
+@click.option("--url", help="Web address the document gives for itself.")
+@click.option("--study", "studies", multiple=True, help="A study or programme the document reports (e.g. NECF); "
+                                                         "repeat for each.")
+@click.option("--note", help="Where the metadata came from, and what is unknown.")
+def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, year, doc_type, venue, publisher, place,
+        editors, pages, url, studies, note) -> None:
     """Add (or with --replace, replace) one document and rebuild.
 
     The file is copied into the corpus folder and the library rebuilt; only texts not embedded
     before are embedded (the embedding cache keeps the others), so the other sources are not
-    re-embedded. Give it metadata by adding a [[source]] entry to corpus/sources.toml. A file that
-    cannot be ingested (no text layer, encrypted, damaged, too large or too slow) is refused before
-    anything changes: the corpus, a file it would replace and the library stay as they were.
+    re-embedded. A file that cannot be ingested (no text layer, encrypted, damaged, too large or
+    too slow) is refused before anything changes: the corpus, a file it would replace and the
+    library stay as they were.
+
+    The catalogue options (--title, --author, --year, --type …) write the file's [[source]] entry
+    in corpus/sources.toml (created, or updated: fields not given keep their values; the file's
+    other entries and comments are kept), which gives its citations and pages their authors and
+    year. They are undone with the file if the build fails. For a file already in the corpus,
+    `ckg add corpus/FILE --year 2010` updates its entry and rebuilds.
     """
     import shutil
     import tempfile
@@ -128,9 +152,23 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
         raise click.ClickException(str(exc)) from None
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
-    target = Path(settings.corpus_dir) / file.name
+    corpus_root = Path(settings.corpus_dir).resolve()
+    if file.resolve().is_relative_to(corpus_root):      # already in the corpus (maybe in a subfolder): stays put
+        target, name = file, file.resolve().relative_to(corpus_root).as_posix()
+    else:
+        target, name = Path(settings.corpus_dir) / file.name, file.name
     if target.exists() and target.resolve() != file.resolve() and not replace:
         raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
+    catalogue = {"id": source_id, "title": title, "authors": [a.strip() for a in authors], "year": year, "type": doc_type,
+                 "venue": venue, "publisher": publisher, "place": place, "editors": [e.strip() for e in editors], "pages": pages,
+                 "url": url, "studies": [s.strip() for s in studies], "note": note}
+    catalogue = {key: value.strip() if isinstance(value, str) else value for key, value in catalogue.items()}
+    metadata = None                         # (sources.toml before, after) when catalogue options are given
+    if any(value not in (None, "", []) for value in catalogue.values()):
+        try:
+            metadata = with_metadata(Path(settings.corpus_dir), name, catalogue)
+        except MetadataError as exc:
+            raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
     # tried alone first, by the build's own extractor in a worker with the build's limits
     tried = []
     extract_all([(file, SourceMeta(id=slugify(file.stem), file=file.name))], settings,
@@ -147,12 +185,18 @@ def add(file: Path, corpus_dir, out_dir, replace) -> None:
                 previous = Path(keep) / target.name
                 shutil.copy2(target, previous)
             shutil.copy2(file, target)
+        if metadata is not None:
+            write_metadata(Path(settings.corpus_dir), metadata[1])
         report = run_build(settings)
         _print_report(report, console)
-        added = next((r for r in report.results if r.file == target.name), None)
+        added = next((r for r in report.results if r.file == name), None)
         if added is None or not added.ok:
             reason = added.message if added else "not found"
-            if target.resolve() == file.resolve():      # a file already in the corpus: nothing to undo
+            if metadata is not None:
+                write_metadata(Path(settings.corpus_dir), metadata[0])
+            if target.resolve() == file.resolve():      # a file already in the corpus: nothing else to undo
+                if metadata is not None:
+                    run_build(settings)
                 raise click.ClickException(f"{file.name} was not ingested: {reason}")
             if previous is not None:
                 shutil.copy2(previous, target)

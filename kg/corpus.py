@@ -130,3 +130,117 @@ def _file_hash(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class MetadataError(ValueError):
+    """A catalogue entry that cannot be written as asked (the message says what to change)."""
+
+
+# the order a written entry lists its keys in, as the seed entries do
+_ENTRY_ORDER = ("id", "file", "title", "title_supplied", "authors", "year", "type", "venue", "publisher", "place",
+                "editors", "pages", "url", "studies", "note")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> tuple[str | None, str]:
+    """The text of sources.toml after giving ``file_name`` the catalogue fields ``fields`` (an entry
+    created, or the file's entry updated: fields not given keep their values), and its text before
+    (None when there is no sources.toml). Nothing is written: see :func:`write_metadata`. Every
+    other entry, comment and line of the file is kept as it was (tomlkit edits in place).
+
+    Raises MetadataError for a value the build would refuse or misread, an id another entry uses,
+    or a sources.toml that is not valid TOML."""
+    import tomlkit
+
+    unknown = set(fields) - set(_ENTRY_ORDER) - {"file"}
+    if unknown:
+        raise MetadataError(f"unknown catalogue field(s) {sorted(unknown)}; fields are {', '.join(_ENTRY_ORDER[2:])}")
+    fields = {key: value for key, value in fields.items() if value not in (None, "", [], ())}
+    _check_fields(fields)
+    path = Path(corpus_dir) / METADATA_FILE
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    try:
+        document = tomlkit.parse(before or "")
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise MetadataError(f"{path} is not valid TOML ({exc}); fix it, then add the metadata again") from None
+    entries = document.get("source")
+    if entries is None:
+        entries = tomlkit.aot()
+        document.append("source", entries)
+    elif not isinstance(entries, list):
+        raise MetadataError(f"{path}: 'source' must be a list of [[source]] tables; fix it, then add the metadata again")
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("file") == file_name), None)
+    wanted_id = fields.get("id") or (entry.get("id") if entry is not None else None) or slugify(Path(file_name).stem)
+    taken = next((e.get("file") for e in entries if isinstance(e, dict) and e is not entry and e.get("id") == wanted_id), None)
+    listed = {e.get("file") for e in entries if isinstance(e, dict)}
+    taken = taken or next((name for name, stem in _corpus_files(Path(corpus_dir))     # files without an entry: named by their file
+                           if name != file_name and name not in listed and slugify(stem) == wanted_id), None)
+    if taken:
+        raise MetadataError(f"source id {wanted_id!r} is already used by {taken} in {path}; choose another with --id")
+    changes = dict(fields)
+    if "title" in fields:
+        changes["title_supplied"] = False       # a title someone typed in is the document's, not ours
+    if entry is None:
+        entry = tomlkit.table()
+        changes = {"id": wanted_id, "file": file_name} | changes
+        entries.append(entry)
+    for key in _ENTRY_ORDER:                    # an entry's other keys and comments stay where they are
+        if key in changes:
+            entry[key] = list(changes[key]) if isinstance(changes[key], tuple) else changes[key]
+    text = tomlkit.dumps(document)
+    spaced = re.sub(r"(?<=[^\n])\n(?=\[\[source\]\]\n)", "\n\n", text)   # a key added last ate the blank line
+    return before, spaced if tomlkit.parse(spaced) == tomlkit.parse(text) else text
+
+
+def _corpus_files(corpus_dir: Path) -> list[tuple[str, str]]:
+    """(name relative to the corpus, file stem) of the documents the build would ingest."""
+    if not corpus_dir.is_dir():
+        return []
+    return [(p.relative_to(corpus_dir).as_posix(), p.stem) for p in sorted(corpus_dir.rglob("*"))
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
+            and p.name.lower() not in _IGNORED_NAMES]
+
+
+def write_metadata(corpus_dir: Path, text: str | None) -> None:
+    """Write sources.toml whole (None removes it), through a temporary file: an interrupted write
+    leaves the old file, never half of the new one."""
+    import os
+    import tempfile
+
+    path = Path(corpus_dir) / METADATA_FILE
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".sources-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    import datetime
+
+    if "id" in fields and not _ID_RE.fullmatch(str(fields["id"])):
+        raise MetadataError(f"id {fields['id']!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
+                            "every passage id and page address), e.g. 'edwards-2010'")
+    if "year" in fields:
+        latest = datetime.date.today().year + 5
+        if not isinstance(fields["year"], int) or isinstance(fields["year"], bool) or not 1500 <= fields["year"] <= latest:
+            raise MetadataError(f"year {fields['year']!r} must be a whole number between 1500 and {latest}")
+    if "type" in fields and fields["type"] not in DOCUMENT_TYPES:
+        raise MetadataError(f"type {fields['type']!r} must be one of: {', '.join(DOCUMENT_TYPES)}")
+    if "url" in fields and not re.match(r"https?://\S+$", str(fields["url"])):
+        raise MetadataError(f"url {fields['url']!r} must be a web address starting with http:// or https://")
+    for key in ("authors", "editors", "studies"):
+        names = fields.get(key, [])
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise MetadataError(f"{key} must be a list of non-empty names")
+    for key in ("title", "venue", "publisher", "place", "pages", "note"):
+        if key in fields and (not isinstance(fields[key], str) or "\n" in fields[key] and key != "note"):
+            raise MetadataError(f"{key} must be one line of text")

@@ -352,14 +352,42 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     new = tmp_path / "new-note.md"
     new.write_text("# A note on trust\n\nA carer said that the worker “always rang back when she said she would”, and that mattered most.\n",
                    encoding="utf-8")
-    # `add` names the build directory --build, as the commands that read a build do (--out still works)
-    added = subprocess.run(CKG + ["add", str(new), "--corpus", str(corpus), "--build", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    # a catalogue value the build would misread is refused before anything changes
+    bad = subprocess.run(CKG + ["add", str(new), "--year", "20"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 1 and "year 20 must be a whole number" in bad.stderr and "unchanged" in bad.stderr
+    assert not (corpus / "new-note.md").exists() and not (corpus / "sources.toml").exists()
+    # `add` names the build directory --build, as the commands that read a build do (--out still works);
+    # the catalogue options write the file's entry in sources.toml
+    catalogue = ["--title", "A note on trust", "--author", "Smith, Jo", "--author", "Khan, Amir", "--year", "2019",
+                 "--type", "Research report", "--study", "NECF"]
+    added = subprocess.run(CKG + ["add", str(new), "--corpus", str(corpus), "--build", str(out)] + catalogue, cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
     assert added.returncode == 0, added.stderr
     manifest = json.loads((out / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
     # only the new note's passage and its sentences were embedded; the first source came from the cache
     assert 0 < manifest["embedded_texts"] <= 6 and manifest["cached_texts"] > 6
+
+    def listed() -> dict:
+        shown = subprocess.run(CKG + ["sources", "--json", "--build", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        return {s["file"]: s for s in map(json.loads, shown.stdout.splitlines())}["new-note.md"]
+
+    source = listed()
+    assert source["has_metadata"] and source["id"] == "new-note" and source["title"] == "A note on trust"
+    assert source["authors"] == ["Smith, Jo", "Khan, Amir"] and source["year"] == 2019
+    assert source["type"] == "research report" and source["studies"] == ["NECF"]
     again = subprocess.run(CKG + ["add", str(new)] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 1 and "--replace" in again.stderr
+    # a file already in the corpus: its entry is updated (fields not given keep their values) and the library rebuilt
+    (corpus / "sources.toml").write_text("# kept\n" + (corpus / "sources.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    clash = subprocess.run(CKG + ["add", str(corpus / "new-note.md"), "--id", "team-around-the-child"] + env_cache,
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert clash.returncode == 1 and "already used" in clash.stderr  # the other file has no entry; its id is its name's
+    updated = subprocess.run(CKG + ["add", str(corpus / "new-note.md"), "--year", "2020"] + env_cache, cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)
+    assert updated.returncode == 0, updated.stderr
+    source = listed()
+    assert source["year"] == 2020 and source["title"] == "A note on trust" and source["authors"] == ["Smith, Jo", "Khan, Amir"]
+    assert (corpus / "sources.toml").read_text(encoding="utf-8").startswith("# kept\n")
     # a file that cannot be ingested is refused before anything changes, even one that would replace a source
     current = (out / "current").resolve()
     broken = tmp_path / "elsewhere" / "new-note.md"

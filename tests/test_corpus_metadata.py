@@ -1,0 +1,89 @@
+"""Catalogue entries written by `ckg add --title … --author …` (kg.corpus.with_metadata)."""
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.corpus import MetadataError, load_metadata, with_metadata, write_metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# one line of any text (TOML strings must escape quotes, backslashes and control characters)
+_LINE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), min_size=1, max_size=40)
+_LINE = _LINE.filter(lambda text: text.strip() == text and text.strip())
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_LINE, authors=st.lists(_LINE, max_size=3), note=st.text(max_size=60).filter(lambda t: t.strip() == t))
+def test_any_text_round_trips_through_sources_toml(tmp_path_factory, title, authors, note):
+    corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copy(ROOT / "corpus" / "sources.toml", corpus / "sources.toml")
+    before, after = with_metadata(corpus, "new.pdf", {"title": title, "authors": authors, "note": note, "year": 2011})
+    entries = {e["file"]: e for e in tomllib.loads(after)["source"]}
+    assert entries["new.pdf"]["title"] == title and entries["new.pdf"].get("authors", []) == authors
+    assert entries["new.pdf"].get("note", "") == note and entries["new.pdf"]["year"] == 2011
+    # every other entry is exactly as it was
+    old = {e["file"]: e for e in tomllib.loads(before)["source"]}
+    assert {f: e for f, e in entries.items() if f != "new.pdf"} == old
+
+
+def test_an_entry_is_updated_in_place_and_the_file_keeps_its_comments(tmp_path):
+    shutil.copy(ROOT / "corpus" / "sources.toml", tmp_path / "sources.toml")
+    before, after = with_metadata(tmp_path, "jopling-vincent-2020.txt", {"pages": "201-215", "studies": ["Programme A"]})
+    assert after.splitlines()[0] == before.splitlines()[0] and after.count("\n#") == before.count("\n#")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert changed == [('pages = ""', 'pages = "201-215"'), ('studies = ["Programme A", "Programme B"]', 'studies = ["Programme A"]')]
+    # a key the entry lacked is added to it, and the next entry still starts after a blank line
+    _, added = with_metadata(tmp_path, "chat-resilience-article.txt", {"year": 2010, "id": "chat-2010"})
+    entry = next(e for e in tomllib.loads(added)["source"] if e["file"] == "chat-resilience-article.txt")
+    assert entry["year"] == 2010 and entry["id"] == "chat-2010" and entry["title"].startswith("[A CHAT view")
+    assert "\n\n[[source]]\nid = \"necf-prevention-report\"" in added
+    # entries written one after the other, then the first given a key it lacked
+    for name, fields in (("x.pdf", {"year": 2001}), ("y.pdf", {"year": 2002}), ("x.pdf", {"venue": "A journal"})):
+        write_metadata(tmp_path, with_metadata(tmp_path, name, fields)[1])
+    written = (tmp_path / "sources.toml").read_text(encoding="utf-8")
+    assert 'venue = "A journal"\n\n[[source]]\nid = "y"' in written
+
+
+def test_written_entries_are_what_the_build_reads(tmp_path):
+    (tmp_path / "a.md").write_text("# A\n\ntext\n", encoding="utf-8")
+    _, text = with_metadata(tmp_path, "a.md", {"title": "A study", "authors": ["Edwards, Anne"], "year": 2009,
+                                               "type": "journal article", "studies": ["LIW"]})
+    write_metadata(tmp_path, text)
+    entries, warnings = load_metadata(tmp_path)
+    assert not warnings
+    assert entries["a.md"] == {"id": "a", "file": "a.md", "title": "A study", "title_supplied": False,
+                               "authors": ["Edwards, Anne"], "year": 2009, "type": "journal article", "studies": ["LIW"]}
+    write_metadata(tmp_path, None)          # what `ckg add` puts back when there was no sources.toml
+    assert not (tmp_path / "sources.toml").exists()
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"year": 20}, "year 20 must be a whole number"),
+    ({"year": True}, "year True must be a whole number"),
+    ({"type": "blog post"}, "type 'blog post' must be one of"),
+    ({"url": "www.example.org"}, "must be a web address"),
+    ({"id": "Edwards 2009"}, "id 'Edwards 2009' must be lower-case"),
+    ({"id": "necf-prevention-report"}, "already used by necf-prevention-report.txt"),
+    ({"id": "loose-file"}, "already used by loose-file.txt"),       # a file without an entry is named by its file
+    ({"authors": ["Edwards, Anne", " "]}, "authors must be a list of non-empty names"),
+    ({"title": "two\nlines"}, "title must be one line"),
+    ({"colour": "blue"}, "unknown catalogue field"),
+])
+def test_values_the_build_would_misread_are_refused(tmp_path, fields, message):
+    shutil.copy(ROOT / "corpus" / "sources.toml", tmp_path / "sources.toml")
+    (tmp_path / "loose-file.txt").write_text("text", encoding="utf-8")
+    with pytest.raises(MetadataError, match=message):
+        with_metadata(tmp_path, "new.pdf", fields)
+
+
+def test_a_broken_sources_toml_is_named_and_left_alone(tmp_path):
+    (tmp_path / "sources.toml").write_text("[[source]\nfile = ", encoding="utf-8")
+    with pytest.raises(MetadataError, match=r"sources.toml is not valid TOML .*fix it"):
+        with_metadata(tmp_path, "new.pdf", {"year": 2001})
+    assert (tmp_path / "sources.toml").read_text(encoding="utf-8") == "[[source]\nfile = "
