@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, write_metadata
+from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
 from .settings import Settings
@@ -393,6 +394,9 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
 
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
+    k_given = click.get_current_context().get_parameter_source("k") is not click.core.ParameterSource.DEFAULT
+    if export_format and not (query or "").strip() and not k_given:
+        k = EXPORT_ALL       # no query to rank by: every quote the filters let through (`--role parent`: all of them)
     try:
         data = library.search_quotes(query, k=k, filters=filters, respell=respell)
     except SearchError as exc:
@@ -404,6 +408,10 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
             click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format), nl=False)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from None
+        if data["total"] > len(data["results"]):     # said on stderr: stdout is the export
+            ranked = f" ranked for “{data['query']}”" if data["query"] else ""
+            click.echo(f"Exported {len(data['results'])} of the {data['total']} quotes{ranked}; -k N exports more "
+                       f"(at most {EXPORT_ALL}).", err=True)
         return
     if as_json:
         from search_app.searchdata import quotes_json

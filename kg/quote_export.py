@@ -25,6 +25,7 @@ _CSL_TYPES = {"journal article": "article-journal", "research report": "report",
 
 # said when a search (not a list of ids) is exported and finds nothing
 NOTHING_FOUND = "no quote matches this query and these filters: nothing to export"
+EXPORT_ALL = 1000       # quotes an export without a query takes unless asked for fewer (the quote finder's largest k)
 
 
 class ExportError(ValueError):

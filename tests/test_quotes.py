@@ -238,6 +238,42 @@ def test_export_of_what_a_query_and_filters_find_without_a_basket(client, tiny_b
     assert empty.returncode == 1 and "nothing to export" in empty.stderr
 
 
+def test_an_export_without_a_query_takes_every_quote_the_filters_let_through(tmp_path):
+    """`ckg quotes --role parent --export csv` is all the parents' words, not the first page of them;
+    with a query, the best k (and stderr says how many of how many)."""
+    import subprocess
+    import sys
+
+    from kg.build import build
+    from kg.settings import Settings
+    from search_app import create_app
+
+    places = ["the school", "the health visitor", "the youth club", "the breakfast club", "the nurse", "the teacher",
+              "the social worker", "the council", "the clinic", "the library", "the playgroup", "the mentor",
+              "the housing officer", "the counsellor", "the coach", "the church group", "the GP", "the summer scheme",
+              "the holiday club", "the homework club", "the careers adviser", "the dentist", "the police"]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "parents.md").write_text("# What parents told us\n\n" + "\n\n".join(
+        f"Parents described the support in their own words. One mother said: “I rang {place} on a Monday and by "
+        f"Friday someone had come round to help us.” Others agreed." for place in places), encoding="utf-8")
+    report = build(Settings.from_env().with_overrides(workers=1), corpus, tmp_path / "build")
+    assert report.release_dir is not None
+    client = create_app({"BUILD_DIR": str(tmp_path / "build"), "TESTING": True}).test_client()
+    assert client.get("/api/quotes?speaker_role=parent&k=100").get_json()["total"] == len(places)
+    everyone = client.get("/api/quotes/export?format=csv&speaker_role=parent")     # more than a page (20)
+    assert len(list(_csv.DictReader(_io.StringIO(everyone.get_data(as_text=True))))) == len(places)
+    best = client.get("/api/quotes/export?format=csv&speaker_role=parent&q=school")  # a query: its best 20
+    assert len(list(_csv.DictReader(_io.StringIO(best.get_data(as_text=True))))) == 20
+    root = Path(__file__).resolve().parent.parent
+    ckg = [sys.executable, "-m", "kg.cli", "quotes", "--build", str(tmp_path / "build"), "--export", "csv"]
+    cli = subprocess.run(ckg + ["--role", "parent"], cwd=root, capture_output=True, text=True)
+    assert cli.returncode == 0 and len(list(_csv.DictReader(_io.StringIO(cli.stdout)))) == len(places), cli.stderr
+    ranked = subprocess.run(ckg + ["school", "-k", "3"], cwd=root, capture_output=True, text=True)
+    assert ranked.returncode == 0 and len(list(_csv.DictReader(_io.StringIO(ranked.stdout)))) == 3
+    assert f"Exported 3 of the {len(places)} quotes ranked for “school”; -k N exports more" in ranked.stderr
+
+
 def test_export_refuses_quotes_that_no_longer_match(client):
     library = client.application.extensions["ckg_library"]   # the app's own library
     quote = library.quote(_head_quote(client)["quote_id"])

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
-from kg.quote_export import FORMATS, NOTHING_FOUND, ExportError
+from kg.quote_export import EXPORT_ALL, FORMATS, NOTHING_FOUND, ExportError
 from kg.quotes import ROLE_NAMES
 from kg.studies import study_short_name
 
@@ -20,10 +20,10 @@ FILTERS = ("speaker_role", "concept", "study", "source", "kind")
 QUOTE_KINDS = ("participant", "literature")
 
 
-def _find():
+def _find(default_k: int = 20):
     args = request.args
     try:
-        k = searchdata.integer_param(args, "k", 20, 1, 1000)
+        k = searchdata.integer_param(args, "k", default_k, 1, EXPORT_ALL)
         respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
         abort(400, description=str(exc))
@@ -51,8 +51,9 @@ def quotes_export():
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
     ids = [i.strip() for i in request.args.get("ids", "").split(",") if i.strip()]
     if not ids and (request.args.get("q", "").strip() or any(request.args.get(f, "").strip() for f in FILTERS)):
-        # no basket: the quotes the same query and filters find (k of them, as /api/quotes)
-        ids = [quote["quote_id"] for quote in _find()[0]["results"]]
+        # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
+        # alone, every quote they let through)
+        ids = [quote["quote_id"] for quote in _find(20 if request.args.get("q", "").strip() else EXPORT_ALL)[0]["results"]]
         if not ids:
             abort(400, description=NOTHING_FOUND)
     try:
