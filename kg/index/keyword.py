@@ -5,13 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import tokenize
+from .text import stem_word, tokenize, unglued
 
 
 class KeywordIndex:
     def __init__(self, model):
         self.model = model
         self._vocab = model.vocab_dict if hasattr(model, "vocab_dict") else {}
+        self._glued: dict[str, list[str]] | None = None
 
     @classmethod
     def build(cls, texts: list[str], k1: float, b: float) -> "KeywordIndex":
@@ -22,14 +23,34 @@ class KeywordIndex:
         return cls(model)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every document for the query tokens (unknown tokens are ignored)."""
-        known = [t for t in tokens if t in self._vocab]
+        """BM25 score of every document for the query tokens. A token the index lacks counts through
+        the index's terms that are it glued to a short word ("climbie" finds "Climbiéand"); other
+        unknown tokens are ignored."""
+        known = self.searched_terms(tokens)
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
+    def searched_terms(self, tokens: list[str]) -> list[str]:
+        """The index terms a query's tokens are searched as: those the index has, and for one it
+        lacks, the terms that are it glued to a short word."""
+        known = [t for t in tokens if t in self._vocab]
+        return known + [g for t in tokens if t not in self._vocab for g in self.glued_terms().get(t, ())]
+
     def has_term(self, term: str) -> bool:
-        return term in self._vocab
+        return term in self._vocab or term in self.glued_terms()
+
+    def glued_terms(self) -> dict[str, list[str]]:
+        """The index's terms that are a word and a short word run together by a space the PDF's text
+        lost ("climbieand", "managersthat"), by the word's own term ("climbi", "manag"). A term that
+        is itself a word ("often", "england", "theory") is not one. Found once, on first need."""
+        if self._glued is None:
+            glued: dict[str, list[str]] = {}
+            for term in self._vocab:
+                for rest in unglued(term):
+                    glued.setdefault(stem_word(rest), []).append(term)
+            self._glued = glued
+        return self._glued
 
     @property
     def size(self) -> int:

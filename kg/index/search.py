@@ -635,7 +635,7 @@ class Searcher:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
-        wanted = set(tokens)
+        wanted = set(self.keyword.searched_terms(tokens))
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
         matched_terms = sorted({word for word in set(_WORDS_RE.findall(passage["text"]))

@@ -47,6 +47,31 @@ def _stem(word: str) -> str:
     return stemmer.stemWord(word) if stemmer else word
 
 
+# short words a PDF's text run loses the space before or after ("the Climbiéand Baby Peter
+# incidents", "the managersthat", "thepower of"); not "in", "on", "or", "as", "at": too many words end so
+_GLUE_WORDS = ("and", "the", "of", "for", "by", "with", "that", "to")
+
+
+@lru_cache(maxsize=100_000)
+def unglued(form: str) -> tuple[str, ...]:
+    """The word a folded form (or index term) would be without a short word run into it by a space
+    the PDF's text lost ("climbieand" → "climbie", "managersthat" → "managers"); nothing for a form
+    that is itself a word ("often", "england", "towards", "theory")."""
+    rests = [form[:-len(g)] for g in _GLUE_WORDS if form.endswith(g)]
+    rests += [form[len(g):] for g in _GLUE_WORDS if form.startswith(g)]
+    rests = [rest for rest in rests if len(rest) >= 4 and rest.isalpha()]
+    if not rests:
+        return ()
+    from wordfreq import zipf_frequency
+
+    return tuple(rests) if zipf_frequency(form, "en") == 0 else ()
+
+
+def stem_word(form: str) -> str:
+    """The index term of one already folded word form."""
+    return _stem(form)
+
+
 @lru_cache(maxsize=200_000)
 def word_terms(word: str) -> frozenset[str]:
     """Index terms of a single word (cached: used to find which words of a result matched)."""
@@ -110,7 +135,8 @@ class QueryWords:
         seen = self._seen.get(word)
         if seen is None:
             seen = self._seen[word] = any(
-                any(_same_word(form, other) for other in self._forms.get(_stem(form), ())) for form in _forms(word))
+                any(_same_word(form, other) for other in self._forms.get(_stem(form), ()))
+                for form in _forms(word) for form in (form, *unglued(form)))     # "Climbiéand" for "Climbié"
         return seen
 
 
