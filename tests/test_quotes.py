@@ -165,6 +165,21 @@ def test_the_speaker_role_a_query_asks_for_comes_first(client):
     assert neutral["results"][0]["speaker_role"] == "practitioner"
 
 
+def test_a_search_asking_only_for_a_speaker_puts_that_speaker_first(library):
+    """"quotes from practitioners", "what did a practitioner say": whose words are the whole question,
+    so the passages quoting such a speaker come first (the headteacher's passage shares more words)."""
+    from kg.index.search import _asks_only_for_a_speaker
+
+    for query in ("quotes from practitioners", "what did a practitioner say", "what did parents say"):
+        results = library.search(query, k=3).results
+        wanted = "parent" if "parent" in query else "practitioner"
+        assert wanted in results[0]["speaker_roles"], (query, [r["speaker_roles"] for r in results])
+    assert _asks_only_for_a_speaker("what did managers say") and _asks_only_for_a_speaker("parent quotes")
+    assert not _asks_only_for_a_speaker("parent quote on trust")
+    assert not _asks_only_for_a_speaker("what did a headteacher say about the whole family")
+    assert not _asks_only_for_a_speaker("what did the report say")
+
+
 def test_the_quote_study_filter_takes_any_name_of_the_study(client):
     by = {}
     for study in ("NECF", "necf", "National Evaluation of the Children's Fund", "Learning in and for Interagency Working"):

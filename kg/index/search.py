@@ -152,6 +152,7 @@ class Searcher:
         self._voices = np.array([self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0
                                  for p in self.passages], dtype=np.float64)    # passages quoting a participant
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
+        self._quoting: dict[frozenset[str], list[int]] = {}     # rows quoting a set of roles, asked for before
         self._concept_rows = self._rows_by_concept()
         self._bibliography = np.array([is_bibliography(p) for p in self.passages], dtype=np.float64)
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -327,6 +328,12 @@ class Searcher:
             candidates.update(linked[:_CONCEPT_CANDIDATES].tolist())
         credited = self._credited_rows(query, query_concepts) if mode == "hybrid" else {}
         candidates.update(r for r in credited if allowed is None or allowed[r])
+        # "what did managers say", "parent quotes": whose words are the whole question, so every passage
+        # quoting such a speaker is a candidate and comes first
+        speaker_only = (with_narrower_roles(roles_in(query)[:1]) if mode == "hybrid" and asks_for_quote(query)
+                        and _asks_only_for_a_speaker(query) else set())
+        if speaker_only:
+            candidates.update(r for r in self._rows_quoting(speaker_only) if allowed is None or allowed[r])
         if allowed is not None:
             candidates = {i for i in candidates if allowed[i]}
             if len(candidates) < 50:
@@ -378,8 +385,19 @@ class Searcher:
         if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
-        order = np.lexsort((rows, -np.array([h.score for h in hits])))
+        keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
+        if speaker_only:
+            keys.append(np.array([not (speaker_only & self._row_roles[h.row]) for h in hits]))
+        order = np.lexsort(keys)
         return [hits[i] for i in order.tolist()]
+
+    def _rows_quoting(self, roles: set[str]) -> list[int]:
+        """Rows of the passages quoting someone in one of these roles."""
+        key = frozenset(roles)
+        if key not in self._quoting:
+            _make_room(self._quoting, 64)
+            self._quoting[key] = [row for row, said in enumerate(self._row_roles) if said & roles]
+        return self._quoting[key]
 
     def _add_quote_matches(self, query: str, hits: list[Hit]) -> None:
         """A query asking for a quote ("parent quote on …") also ranks passages by their quotations:
@@ -774,6 +792,15 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+def _asks_only_for_a_speaker(query: str) -> bool:
+    """Whether a query names whose words it wants and nothing else ("what did managers say",
+    "parent quotes", "quotes from practitioners"): no topic is left without the asking and the role."""
+    rest = _QUOTE_INTENT_RE.sub(" ", query)
+    for _, pattern in ROLE_RES:
+        rest = pattern.sub(" ", rest)
+    return bool(roles_in(query)) and not tokenize(rest)
 
 
 def _keyword_text(query: str) -> str:
