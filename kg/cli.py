@@ -269,7 +269,8 @@ def serve(build_dir, host, port, server_threads) -> None:
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Loading the search index…", err=True)
-    app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
+    searcher = app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
+    searcher.keyword.glued_terms()          # and the word list that tells a run-together word from a real one
     from .runtime import limit_math_threads
 
     limit_math_threads(settings.serve_math_threads)

@@ -136,7 +136,7 @@ class QueryWords:
         if seen is None:
             seen = self._seen[word] = any(
                 any(_same_word(form, other) for other in self._forms.get(_stem(form), ()))
-                for form in _forms(word) for form in (form, *unglued(form)))     # "Climbiéand" for "Climbié"
+                for whole in _forms(word) for form in (whole, *unglued(whole)))     # "Climbiéand" for "Climbié"
         return seen
 
 
