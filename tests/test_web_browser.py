@@ -63,6 +63,23 @@ def test_home_lists_the_sources(page, live_server, library):
     row = rows.filter(has_text="Working together around the child")
     expect(row.locator("td.studies a")).to_have_text(["NECF", "LIW"])     # the catalogue entry's order
     expect(row.locator("td.studies a").first).to_have_attribute("href", "/studies/necf")
+    expect(page.locator("#start-here a")).to_have_text(["Concepts", "Quote finder", "Works"])
+    page.problems.assert_clean()
+
+
+def test_the_home_page_searches(page, live_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/")
+    expect(page.locator("#home-q")).to_be_focused()
+    page.locator("#home-q").fill("informal conversations between colleagues")
+    page.locator("#home-q").press("Enter")
+    page.wait_for_url("**/search?q=informal+conversations+between+colleagues")
+    expect(page.locator("#q")).to_have_value("informal conversations between colleagues")
+    expect(page.locator("#result-1")).to_be_visible()
+    page.goto(f"{live_server}/")
+    page.locator("#start-here").get_by_role("link", name="Quote finder").click()
+    page.wait_for_url("**/quotes")
     page.problems.assert_clean()
 
 
