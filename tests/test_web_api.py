@@ -130,7 +130,7 @@ def test_unknown_source_is_json_404(client):
     assert "no-such-source" in message
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/", "/api", "/api/sources/a/b", "/api/health/extra"])
+@pytest.mark.parametrize("path", ["/api/nope", "/api/sources/a/b", "/api/health/extra"])     # /api is the index
 def test_unknown_api_path_is_json_404(client, path):
     _error(client.get(path), 404)
 
@@ -315,3 +315,21 @@ def test_live_server_serves_the_api(live_server):
     assert caught.value.code == 404
     body = json.load(caught.value)
     assert body["error"]["status"] == 404 and body["error"]["message"]
+
+
+def test_api_index_lists_every_endpoint_with_its_documentation(client, app):
+    """GET /api lists the JSON and data endpoints from the app's own routes; an endpoint added without
+    @documented fails here."""
+    body = client.get("/api").get_json()
+    assert client.get("/api").status_code == 200 and client.get("/api/").get_json() == body
+    listed = {e["path"]: e for e in body["endpoints"]}
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")}
+    assert routes <= set(listed), routes - set(listed)
+    for path, endpoint in listed.items():
+        assert endpoint["summary"] and endpoint["methods"], path
+        assert all(p["name"] and p["description"] for p in endpoint["parameters"]), path
+    search = {p["name"] for p in listed["/api/search"]["parameters"]}
+    assert {"q", "k", "mode", "source", "concept", "kind", "page", "respell"} <= search
+    assert {"label"} == {p["name"] for p in listed["/api/concepts"]["parameters"]}
+    assert listed["/sparql"]["methods"] == ["GET", "POST"] and "/export/<fmt>" in listed
+    assert "/search" not in listed and "/concepts" not in listed       # pages are not the API

@@ -1,25 +1,39 @@
 """JSON API under /api. Errors share one shape (see search_app.errors)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, current_app, jsonify
 
 from .. import viewdata
+from ..apidoc import documented, endpoint_index
 from . import library
 
 bp = Blueprint("api", __name__)
 
 
+@bp.get("/", strict_slashes=False)
+@documented("This list: every JSON and data endpoint with what it answers and its parameters.",
+            '{"name", "endpoints": [{"path", "methods", "summary", "returns", "parameters": [{"name", "description"}]}]}')
+def index():
+    return jsonify({"name": "Common Knowledge JSON API", "errors": '{"error": {"status", "message"}} with the HTTP status',
+                    "endpoints": endpoint_index(current_app)})
+
+
 @bp.get("/health")
+@documented("Whether the library is loaded: counts of sources and passages, the build's date and corpus hash.",
+            '{"status", "sources", "passages", "build": {"created", "corpus_hash", "format_version"}}')
 def health():
     return jsonify(viewdata.health(library()))
 
 
 @bp.get("/sources")
+@documented("Every source with its catalogue metadata.", '{"results": [{"id", "title", "authors", "year", "type", "file", …}]}')
 def sources():
     return jsonify(viewdata.source_list(library()))
 
 
 @bp.get("/sources/<source_id>")
+@documented("One source: its metadata and every passage with its page and character offsets.",
+            '{…metadata, "passages": [{"passage_id", "source_id", "page", "page_label", "start", "end", "heading", "kind", "text"}]}')
 def source(source_id: str):
     data = viewdata.source_detail(library(), source_id)
     if data is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from .. import conceptdata as knowledge
+from ..apidoc import documented
 from . import library
 
 pages_bp = Blueprint("knowledge", __name__)
@@ -23,11 +24,19 @@ def _label() -> str | None:
 # --- JSON -----------------------------------------------------------------------------------------
 
 @api_bp.get("/concepts")
+@documented("The concepts a label names, best match first (any case, hyphenated or not, plural, British or "
+            "American, an acronym, a small typo, a question); without a label every concept A–Z.",
+            '{"results": [{"id", "pref_label", "alt_labels", "score", "matched_label"}], "families"}',
+            label="the label as a reader types it")
 def concepts_api():
     return jsonify(knowledge.concept_list(library(), _label()))
 
 
 @api_bp.get("/concepts/<concept_id>")
+@documented("One concept: labels, definitions quoted with source, page and citation, descriptions, "
+            "neighbours, who coined it, studies, sources and every passage linked to it (definitional first).",
+            '{"id", "uri", "pref_label", "alt_labels", "definitions", "descriptions", "broader", "narrower", "related", '
+            '"studies", "coined_by", "homonyms", "sources", "source_counts", "passages"}')
 def concept_api(concept_id: str):
     data = knowledge.concept_detail(library(), concept_id)
     if data is None:
@@ -36,11 +45,13 @@ def concept_api(concept_id: str):
 
 
 @api_bp.get("/studies")
+@documented("Every study the sources describe.", '{"results": [{"id", "name", "acronym", "funder", "years", "sources"}]}')
 def studies_api():
     return jsonify(knowledge.study_list(library()))
 
 
 @api_bp.get("/studies/<study_id>")
+@documented("One study with its leads, scale, method, outputs, concepts and the passages that name it.")
 def study_api(study_id: str):
     data = knowledge.study_detail(library(), study_id)
     if data is None:

@@ -11,6 +11,7 @@ from kg.quotes import ROLE_NAMES
 from kg.studies import study_short_name
 
 from .. import searchdata
+from ..apidoc import documented
 from . import library
 
 pages_bp = Blueprint("quotes", __name__)
@@ -39,12 +40,24 @@ def _find(default_k: int = 20):
 
 
 @api_bp.get("/quotes")
+@documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
+            "without q, every quote the filters let through in document order.",
+            '{"query", "total", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
+            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for"}',
+            q="what the quote is about, or words of it", speaker_role="roles, separated by commas", concept="concept ids",
+            study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
+            respell="as for /api/search")
 def quotes_api():
     data, filters = _find()
     return searchdata.quotes_json(data, filters)
 
 
 @api_bp.get("/quotes/export")
+@documented("Quotes exported after each is checked again against its source (409 when one no longer matches).",
+            format="csv (default), ris, bibtex, csl-json or markdown", ids="quote ids separated by commas",
+            q="without ids: the quotes /api/quotes finds for q and the filters (with filters alone, all of them)",
+            speaker_role="as for /api/quotes", concept="as for /api/quotes", study="as for /api/quotes",
+            source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids")
 def quotes_export():
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from .. import searchdata
+from ..apidoc import documented
 from . import library
 
 pages_bp = Blueprint("search", __name__)
@@ -18,6 +19,14 @@ def _params():
 
 
 @api_bp.get("/search")
+@documented("Passages ranked by meaning, keywords and concepts, each with why it matched; facets with counts.",
+            '{"query", "mode", "total", "offset", "results": [{"passage_id", "source_id", "text", "page", "score", '
+            '"concepts", "why", "highlights", …}], "facets", "concept_card", "study_card"}',
+            q="the query: a concept, a question, a half-remembered quote", k="results per page (default 10)",
+            mode="hybrid (default), bm25 or dense", page="page of results, from 1", offset="first result, instead of page",
+            source="source ids, separated by commas", type="document types", study="study ids or names",
+            concept="concept ids", year="years", kind="passage kinds: text, list, table, caption, references, slide, quote, definition",
+            respell="1 (default): search for a respelling when no word is in the library; 0: as typed")
 def search_api():
     params = _params()
     try:

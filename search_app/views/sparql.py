@@ -16,6 +16,7 @@ from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, QueryFail
                        QueryTimeout, check_query, choose_format, serialize_results)
 
 from .. import sparqldata
+from ..apidoc import documented
 from . import library
 
 bp = Blueprint("sparql", __name__)
@@ -56,6 +57,14 @@ def _values(name: str) -> list[str]:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@documented("SPARQL 1.1 Protocol, read-only: SELECT and ASK as JSON, XML, CSV or TSV, CONSTRUCT and DESCRIBE as "
+            "Turtle, N-Triples, RDF/XML or JSON-LD (by Accept or format); UPDATE, LOAD and SERVICE refused; a time "
+            "limit and a row cap. Without a query, the page of example queries.",
+            query="the SPARQL query (GET, or POST as a form field or an application/sparql-query body)",
+            format="json, xml, csv, tsv (SELECT, ASK) or turtle, ntriples, rdfxml, jsonld (CONSTRUCT, DESCRIBE), "
+                   "instead of an Accept header",
+            **{"default-graph-uri": "a named graph to query as the default graph",
+               "named-graph-uri": "a named graph the query may name"})
 def sparql():
     if request.method == "GET":
         if "update" in request.args:
@@ -118,6 +127,8 @@ def _graph_names() -> set[str]:
 
 
 @bp.get("/export/<fmt>")
+@documented("The knowledge graph: nquads or trig (every named graph), turtle or json-ld (their union).",
+            graph="one named graph: ontology, build or a source id")
 def export_graph(fmt: str):
     if fmt not in EXPORT_FORMATS:
         return _error(404, f"Unknown export format “{fmt}”: one of {', '.join(EXPORT_FORMATS)}.")

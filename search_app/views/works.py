@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from .. import workdata
+from ..apidoc import documented
 from . import library
 
 pages_bp = Blueprint("works", __name__)
@@ -28,31 +29,39 @@ def _or_404(data, what: str, ident: str):
 # --- JSON -----------------------------------------------------------------------------------------
 
 @api_bp.get("/works")
+@documented("Works the sources cite (merged across documents), found by author, year and title words.",
+            '{"query", "results": [{"id", "authors", "year", "title", …}]}', q="author, year or title words")
 def works_api():
     return jsonify(workdata.work_list(library(), _q()))
 
 
 @api_bp.get("/works/<work_id>")
+@documented("One work: how each source lists it, who cites it in which sentence, and what it cites.")
 def work_api(work_id: str):
     return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
 
 
 @api_bp.get("/people/<person_id>")
+@documented("One person: their works and where they are cited.")
 def person_api(person_id: str):
     return jsonify(_or_404(workdata.person_detail(library(), person_id), "person", person_id))
 
 
 @api_bp.get("/sources/<source_id>/references")
+@documented("A source's reference list, each entry with the work it resolves to.")
 def references_api(source_id: str):
     return jsonify(_or_404(workdata.references(library(), source_id), "source", source_id))
 
 
 @api_bp.get("/sources/<source_id>/citations")
+@documented("A source's in-text citations, each with its citing sentence, passage, page and work.")
 def citations_api(source_id: str):
     return jsonify(_or_404(workdata.citations(library(), source_id), "source", source_id))
 
 
 @api_bp.get("/concepts/<concept_id>/lineage")
+@documented("Where a concept came from: the works cited for it, earliest first, each with its sentence "
+            "(attached, in_sentence, same_sentence_as), then the works cited where it is discussed.")
 def lineage_api(concept_id: str):
     return jsonify(_or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
 
@@ -66,6 +75,8 @@ def works_page():
 
 
 @pages_bp.get("/works/export.<fmt>")
+@documented("The works a search finds (or those named) as BibTeX (export.bib) or RIS (export.ris).",
+            q="author, year or title words", ids="work ids separated by commas, instead of q")
 def works_export(fmt: str):
     if fmt not in ("bib", "ris"):
         abort(404, description=f"There is no export format “{fmt}”; use export.bib or export.ris.")
@@ -117,6 +128,8 @@ def graph_page():
 
 
 @pages_bp.get("/citations/graph.svg")
+@documented("Which sources cite which works, drawn as SVG.", q="only works matching these words",
+            source="only this source's citations")
 def graph_svg():
     q, source = _q(), _q("source")
     graph = workdata.citation_graph(library(), q, source)
