@@ -30,7 +30,7 @@ def _or_404(data, what: str, ident: str):
 
 @api_bp.get("/works")
 @documented("Works the sources cite (merged across documents), found by author, year and title words.",
-            '{"query", "results": [{"id", "authors", "year", "title", …}]}', q="author, year or title words")
+            '{"query", "total", "results": [{"id", "authors", "year", "title", "cited_by", "source_id"}]}', q="author, year or title words")
 def works_api():
     return jsonify(workdata.work_list(library(), _q()))
 
