@@ -337,6 +337,26 @@ def test_api_works_search_fields(client):
     assert client.get("/api/works?q=" + "x" * 300).status_code == 400
 
 
+def test_a_work_is_found_by_a_citation_as_a_reader_pastes_it(client):
+    """"Edwards et al. (2006, p. 62)", "France and Utting 2005", "Leontiev 1978": the words that name
+    no work are passed over, and a surname may differ by one letter (transliterations)."""
+    from kg.citations.works import work_matches
+
+    leontev = {"surnames": ["Leont’ev"], "year": "1978", "title": "Activity, consciousness and personality"}
+    for q in ("Leontiev", "Leontyev 1978", "(Leont’ev, 1978, p. 62)", "Leont'ev and activity", "leontev"):
+        assert work_matches(leontev, q), q
+    for q in ("Leontiev 1979", "Lenin 1978", "Leo", "p. 62", "et al", ""):
+        assert not work_matches(leontev, q), q
+    team = {"surnames": ["Edwards", "Barnes", "Evans"], "year": "2006", "title": "Working to prevent the social exclusion of children"}
+    for q in ("Edwards et al. (2006)", "Edwards and Barnes 2006", "Edwardes 2006", "edwards, barnes & evans",
+              "the social exclusion of children"):
+        assert work_matches(team, q), q
+    for q in ("Edwards et al. 2007", "et al", "Howard 2006", "Edwards 2006 pp. 12-14 inclusion"):
+        assert not work_matches(team, q), q
+    found = client.get("/api/works", query_string={"q": "Halden et al. (2018, p. 4)"}).get_json()["results"]
+    assert [w["year"] for w in found] == ["2018"]
+
+
 def test_api_work_detail_fields(client):
     wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
     work = client.get(f"/api/works/{wid}").get_json()

@@ -271,19 +271,44 @@ def _link_sources(works: dict[str, dict[str, Any]], sources: list[dict[str, Any]
 
 # --- queries over a built citations.json -------------------------------------------------------------
 
+# the words of a citation as a reader pastes it that name no work: "Edwards et al. (2006, p. 62)",
+# "France and Utting 2005" (they still count where a title holds them)
+_CITATION_WORDS = frozenset("and et al the of in a an on for to by with ed eds p pp".split())
+
+
 def work_matches(work: dict[str, Any], q: str) -> bool:
-    """Every word of ``q`` is an author surname (or part of a body's name), the year, or a title word."""
+    """Every word of ``q`` is an author surname (or part of a body's name), the year, or a title word;
+    the other words of a pasted citation ("et al.", "and", a page number) are passed over, and a
+    surname may differ by one letter, as transliterations do ("Leontiev" for "Leont’ev")."""
     words = set()
+    surnames = set()
     for name in work.get("surnames") or []:
         words.update(re.findall(r"[a-z0-9]+", fold(name)))
-        words.add(surname_key(name))
+        surnames.add(surname_key(name))
+    words |= surnames
     words.update(re.findall(r"[a-z0-9]+", fold(work.get("title") or "")))
     if work.get("year"):
         words.update(re.findall(r"[a-z0-9]+", work["year"].lower()))      # "in press" → in, press
         words.add(work["year"].lower())
         words.add(work["year"].lower() + (work.get("year_suffix") or ""))
-    terms = re.findall(r"[a-z0-9]+", fold(q))
-    return bool(terms) and all(t in words or surname_key(t) in words for t in terms)
+    terms = [t for t in re.findall(r"[a-z0-9]+", fold(q))
+             if t in words or not (t in _CITATION_WORDS or (t.isdigit() and len(t) != 4))]
+    return bool(terms) and all(t in words or surname_key(t) in words or _one_letter_from(t, surnames) for t in terms)
+
+
+def _one_letter_from(term: str, surnames: set[str]) -> bool:
+    """Whether a word of six letters or more is one of these surnames but for one letter added,
+    dropped or changed."""
+    if len(term) < 6 or not term.isalpha():
+        return False
+    for name in surnames:
+        if abs(len(name) - len(term)) > 1 or len(name) < 5:
+            continue
+        shorter, longer = sorted((term, name), key=len)
+        i = next((i for i, (a, b) in enumerate(zip(shorter, longer)) if a != b), len(shorter))
+        if shorter[i + (len(shorter) == len(longer)):] == longer[i + 1:]:
+            return True
+    return False
 
 
 def year_order(year: str) -> tuple[int, str]:
