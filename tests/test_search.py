@@ -217,6 +217,18 @@ def test_empty_and_garbage_queries_answer_gracefully(client, query):
     assert data["results"] == [] and data["message"]
 
 
+def test_a_name_written_with_an_apostrophe_is_a_spelling_to_suggest():
+    """"Leontiev" is one letter from "Leont’ev" (the transliteration's apostrophe): the library's
+    words keep the apostrophe inside a name, so the respelling can be offered."""
+    from kg.index.search import _typo_distance
+    from kg.index.text import word_counts
+
+    counts = word_counts(["Leont’ev (1978) and Leont’ev’s student; O'Brien's team"])
+    assert counts["leont’ev"] == 1 and counts["leont’ev’s"] == 1 and counts["o'brien's"] == 1
+    assert "leont" not in counts and "ev" not in counts
+    assert _typo_distance("leontiev", "leont’ev") == 1
+
+
 def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     typo = client.get("/api/search", query_string={"q": "Practitoners and trsut"}).get_json()
     assert typo["unknown_words"] == ["Practitoners", "trsut"]

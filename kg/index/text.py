@@ -141,11 +141,11 @@ class QueryWords:
 
 
 def word_counts(texts: list[str]) -> dict[str, int]:
-    """How often each word (letters only, case folded) occurs: the spellings a misspelt query is
-    compared with."""
+    """How often each word (letters, and an apostrophe inside a name: "Leont’ev"; case folded)
+    occurs: the spellings a misspelt query is compared with ("Leontiev" → "Leont’ev")."""
     counts: dict[str, int] = {}
     for text in texts:
-        for word in re.findall(r"[^\W\d_]+", text):
+        for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", text):
             word = word.casefold()
             counts[word] = counts.get(word, 0) + 1
     return counts
