@@ -133,11 +133,16 @@ class LabelResolver:
             for mention in mentions:     # several concepts named: the one covering more of the text first
                 offer(mention["concept_id"], 0.6 + 0.1 * (mention["end"] - mention["start"]) / len(variant), mention["label"])
             limit_d = 0 if len(squashed) < 4 else 1 if len(squashed) < 8 else 2 if len(squashed) < 16 else 3
+            # "TAC", "LSCB": typed in capitals, an acronym, not the beginning of a word nor a slip of one
+            acronym = variant.isalpha() and variant.isupper() and len(variant) <= 6
+            if acronym:
+                limit_d = 0
             for label in self.labels:
                 # an unfinished word ("relat", "co-conf") completes to the labels it begins; whole words
                 # ("knowledge") are matched below, wherever they stand in a label
                 whole_words = label.keys[:len(keys)] == keys
-                if len(squashed) >= 3 and label.squashed.startswith(squashed) and label.squashed != squashed and not whole_words:
+                if (len(squashed) >= 3 and not acronym and label.squashed.startswith(squashed) and label.squashed != squashed
+                        and not whole_words):
                     offer(label.concept_id, 0.8 - 0.2 * (1 - len(squashed) / len(label.squashed)) + (0.01 if label.preferred else 0), label.label)
                 if limit_d and _numbers(keys) == _numbers(label.keys):
                     d = distance(squashed, label.squashed, limit_d)

@@ -158,6 +158,14 @@ def test_a_typo_is_forgiven_but_not_a_different_number(resolver):
     assert top(resolver, "the four levels of prevention") == "prevention"    # not the fourth level
 
 
+def test_an_acronym_typed_in_capitals_is_not_taken_for_the_start_or_a_slip_of_a_word(resolver):
+    # "TAC" (team around the child) is no label here: it used to complete to "tacit knowledge"; "SEN"
+    # was a slip of "agency"
+    assert resolver.resolve("TAC") == [] and resolver.resolve("SEN") == []
+    assert top(resolver, "CAF") == "common-assessment-framework" and top(resolver, "ECM") == "every-child-matters"
+    assert top(resolver, "tac") == "tacit-knowledge"            # typed as a word, it may be one begun
+
+
 def test_a_text_naming_two_concepts_resolves_first_to_the_one_it_is_mostly_about(resolver):
     found = resolver.resolve("CHAT and relational agency")
     ids = [r["id"] for r in found]
