@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, write_metadata
+from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, without_entry, write_metadata
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
@@ -33,7 +33,8 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Folder of documents and sources.toml [default: corpus].")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--out", "--build", "out_dir", type=click.Path(path_type=Path),
+              help="Build directory (--build as the commands that read a build) [default: build].")
 @click.option("--workers", type=int, help="Files extracted in parallel [default: 2].")
 @click.option("--file-timeout", "file_timeout_s", type=float, help="Seconds allowed per file [default: 120].")
 @click.option("--file-memory", "file_memory_mb", type=int, help="Memory limit per file in MB [default: 2048].")
@@ -207,6 +208,65 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
             raise click.ClickException(f"{file.name} was not ingested and was taken out again: {reason}")
     if report.index:
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("source")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), help="Corpus folder [default: corpus].")
+@click.option("--build", "--out", "out_dir", type=click.Path(path_type=Path), help="Build directory to rebuild [default: build].")
+def remove(source: str, corpus_dir, out_dir) -> None:
+    """Take one document out of the library and rebuild: SOURCE is its source id or its file name.
+
+    The file is moved to the corpus folder's .removed/ (which builds ignore: move it back to undo,
+    or delete it) and its [[source]] entry is taken out of sources.toml; the library is rebuilt from
+    the rest (the embedding cache spares re-embedding). If that build fails, the file and its entry
+    are put back and the library stays as it was.
+    """
+    import shutil
+
+    from rich.console import Console
+
+    from .build import build as run_build
+    from .corpus import plan
+
+    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
+    corpus = Path(settings.corpus_dir)
+    try:
+        files = plan(corpus).files
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    chosen = [(path, meta) for path, meta in files if source in (meta.id, meta.file, path.name)]
+    if not chosen:
+        known = ", ".join(meta.id for _, meta in files) or "none"
+        raise click.BadParameter(f"no document in {corpus} has the source id or file name {source!r} (sources: {known})",
+                                 param_hint="SOURCE")
+    if len(chosen) > 1:
+        raise click.BadParameter(f"{source!r} names {len(chosen)} documents ({', '.join(m.file for _, m in chosen)}); "
+                                 "give the source id", param_hint="SOURCE")
+    if len(files) == 1:
+        raise click.ClickException(f"{chosen[0][1].file} is the library's only document; a library needs one")
+    path, meta = chosen[0]
+    try:
+        before, after = without_entry(corpus, meta.file)
+    except MetadataError as exc:
+        raise click.ClickException(f"{meta.file} was not removed (nothing changed): {exc}") from None
+    removed = corpus / ".removed" / meta.file
+    if removed.exists():
+        raise click.ClickException(f"{removed} already exists (an earlier removal); move or delete it first")
+    removed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), str(removed))
+    if after != before:
+        write_metadata(corpus, after)
+    console = Console(stderr=True)
+    report = run_build(settings)
+    _print_report(report, console)
+    if report.release_dir is None:
+        shutil.move(str(removed), str(path))
+        if after != before:
+            write_metadata(corpus, before)
+        raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
+                                   "and the library is as it was")
+    console.print(f"removed {meta.id}: {meta.file} is in {removed.parent} (move it back and rebuild to undo)")
 
 
 @main.command(context_settings=CONTEXT)

@@ -192,6 +192,35 @@ def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> t
     return before, spaced if tomlkit.parse(spaced) == tomlkit.parse(text) else text
 
 
+def without_entry(corpus_dir: Path, file_name: str) -> tuple[str | None, str | None]:
+    """The text of sources.toml before and after taking out ``file_name``'s entry (both None when
+    there is no sources.toml; the same text twice when the file has no entry). The rest of the
+    file, comments too, is kept. Raises MetadataError for a sources.toml that is not valid TOML."""
+    import tomlkit
+
+    path = Path(corpus_dir) / METADATA_FILE
+    if not path.exists():
+        return None, None
+    before = path.read_text(encoding="utf-8")
+    try:
+        document = tomlkit.parse(before)
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise MetadataError(f"{path} is not valid TOML ({exc}); fix it, then remove the file again") from None
+    entries = document.get("source")
+    if not isinstance(entries, list):
+        return before, before
+    kept = [e for e in entries if not (isinstance(e, dict) and e.get("file") == file_name)]
+    if len(kept) == len(entries):
+        return before, before
+    if not kept:
+        del document["source"]                  # an empty list of tables would be written "source = []"
+    else:
+        for index in reversed(range(len(entries))):
+            if isinstance(entries[index], dict) and entries[index].get("file") == file_name:
+                del entries[index]
+    return before, tomlkit.dumps(document)
+
+
 def _corpus_files(corpus_dir: Path) -> list[tuple[str, str]]:
     """(name relative to the corpus, file stem) of the documents the build would ingest."""
     if not corpus_dir.is_dir():

@@ -87,3 +87,18 @@ def test_a_broken_sources_toml_is_named_and_left_alone(tmp_path):
     with pytest.raises(MetadataError, match=r"sources.toml is not valid TOML .*fix it"):
         with_metadata(tmp_path, "new.pdf", {"year": 2001})
     assert (tmp_path / "sources.toml").read_text(encoding="utf-8") == "[[source]\nfile = "
+
+
+def test_an_entry_is_taken_out_and_the_rest_kept(tmp_path):
+    from kg.corpus import without_entry
+
+    shutil.copy(ROOT / "corpus" / "sources.toml", tmp_path / "sources.toml")
+    before, after = without_entry(tmp_path, "jopling-vincent-2020.txt")
+    old = [e for e in tomllib.loads(before)["source"] if e["file"] != "jopling-vincent-2020.txt"]
+    assert tomllib.loads(after)["source"] == old and len(old) == 4
+    assert after.splitlines()[:5] == before.splitlines()[:5]           # the header comment stays
+    assert without_entry(tmp_path, "not-listed.pdf") == (before, before)
+    (tmp_path / "sources.toml").write_text('# only one\n[[source]]\nid = "a"\nfile = "a.md"\n', encoding="utf-8")
+    assert without_entry(tmp_path, "a.md")[1] == "# only one\n"           # not "source = []"
+    (tmp_path / "sources.toml").unlink()
+    assert without_entry(tmp_path, "a.md") == (None, None)

@@ -430,6 +430,18 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     assert refused.returncode == 1 and "new-note.md was not added" in refused.stderr and "unchanged" in refused.stderr
     assert (corpus / "new-note.md").read_text(encoding="utf-8") == new.read_text(encoding="utf-8")
     assert (out / "current").resolve() == current
+    # `ckg remove`: the file goes to .removed/ (builds ignore it), its entry out of sources.toml, the library rebuilt
+    unknown = subprocess.run(CKG + ["remove", "no-such-source"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert unknown.returncode == 2 and "new-note, team-around-the-child" in unknown.stderr
+    removed = subprocess.run(CKG + ["remove", "new-note"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert removed.returncode == 0, removed.stderr
+    assert not (corpus / "new-note.md").exists() and (corpus / ".removed" / "new-note.md").exists()
+    kept = (corpus / "sources.toml").read_text(encoding="utf-8")
+    assert kept.startswith("# kept\n") and "new-note" not in kept
+    shown = subprocess.run(CKG + ["sources", "--json", "--build", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert [json.loads(line)["id"] for line in shown.stdout.splitlines()] == ["team-around-the-child"]
+    last = subprocess.run(CKG + ["remove", "team-around-the-child.txt"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert last.returncode == 1 and "only document" in last.stderr and (corpus / "team-around-the-child.txt").exists()
 
 
 def test_concept_labels_inside_a_compound_are_not_mentions():
