@@ -229,7 +229,13 @@ def remove(source: str, corpus_dir, out_dir) -> None:
     from .build import build as run_build
     from .corpus import plan
 
+    from .index.embed import EmbeddingSettingsError, check_embedding_settings
+
     settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
+    try:
+        check_embedding_settings(settings)      # before anything moves
+    except EmbeddingSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     corpus = Path(settings.corpus_dir)
     try:
         files = plan(corpus).files
@@ -258,12 +264,20 @@ def remove(source: str, corpus_dir, out_dir) -> None:
     if after != before:
         write_metadata(corpus, after)
     console = Console(stderr=True)
-    report = run_build(settings)
-    _print_report(report, console)
-    if report.release_dir is None:
+
+    def put_back() -> None:
         shutil.move(str(removed), str(path))
         if after != before:
             write_metadata(corpus, before)
+
+    try:
+        report = run_build(settings)
+    except BaseException:           # interrupted or broken: the corpus as it was (the last build still serves)
+        put_back()
+        raise
+    _print_report(report, console)
+    if report.release_dir is None:
+        put_back()
         raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
                                    "and the library is as it was")
     console.print(f"removed {meta.id}: {meta.file} is in {removed.parent} (move it back and rebuild to undo)")
