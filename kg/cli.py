@@ -189,21 +189,31 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
             shutil.copy2(file, target)
         if metadata is not None:
             write_metadata(Path(settings.corpus_dir), metadata[1])
-        report = run_build(settings)
+
+        def put_back() -> None:
+            """The corpus as it was: the entry, and the file replaced or taken out."""
+            if metadata is not None:
+                write_metadata(Path(settings.corpus_dir), metadata[0])
+            if target.resolve() != file.resolve():
+                if previous is not None:
+                    shutil.copy2(previous, target)
+                else:
+                    target.unlink()
+
+        try:
+            report = run_build(settings)
+        except BaseException:       # interrupted or broken: the corpus as it was (the last build still serves)
+            put_back()
+            raise
         _print_report(report, console)
         added = next((r for r in report.results if r.file == name), None)
         if added is None or not added.ok:
             reason = added.message if added else "not found"
-            if metadata is not None:
-                write_metadata(Path(settings.corpus_dir), metadata[0])
-            if target.resolve() == file.resolve():      # a file already in the corpus: nothing else to undo
+            put_back()
+            if target.resolve() == file.resolve():      # a file already in the corpus: only its entry to undo
                 if metadata is not None:
                     run_build(settings)
                 raise click.ClickException(f"{file.name} was not ingested: {reason}")
-            if previous is not None:
-                shutil.copy2(previous, target)
-            else:
-                target.unlink()
             run_build(settings)                 # the library as it was (the cache makes it quick)
             raise click.ClickException(f"{file.name} was not ingested and was taken out again: {reason}")
     if report.index:

@@ -90,6 +90,12 @@ def test_adapter_setting_errors_say_what_to_do(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["add", str(note), "--corpus", str(corpus), "--out", str(tmp_path / "build")])
     assert result.exit_code == 1 and "setting embedding_adapter" in result.output, result.output
     assert not (corpus / "note.txt").exists()         # not copied into the corpus
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A note.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("Another note.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["remove", "a", "--corpus", str(corpus), "--build", str(tmp_path / "build")])
+    assert result.exit_code == 1 and "setting embedding_adapter" in result.output, result.output
+    assert (corpus / "a.txt").exists() and not (corpus / ".removed").exists()      # nothing moved
     monkeypatch.delenv("CKG_EMBEDDING_ADAPTER")
 
     with pytest.raises(AdapterError, match=r"'no-such\.safetensors' is not a file \(setting embedding_adapter\).*ckg adapt"):
