@@ -96,7 +96,7 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     root = corpus_dir.resolve()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(corpus_dir).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(corpus_dir).parts) or path.name.lower() in _IGNORED_NAMES:
+        if _passed_over(path, corpus_dir):
             if path.name == METADATA_FILE:
                 digest.update(path.read_bytes())
             continue
@@ -221,14 +221,18 @@ def without_entry(corpus_dir: Path, file_name: str) -> tuple[str | None, str | N
     return before, tomlkit.dumps(document)
 
 
+def _passed_over(path: Path, corpus_dir: Path) -> bool:
+    """A file the build does not read as a document: in a dot folder (.removed/, .git/), a dot
+    file, sources.toml or a README."""
+    return any(part.startswith(".") for part in path.relative_to(corpus_dir).parts) or path.name.lower() in _IGNORED_NAMES
+
+
 def _corpus_files(corpus_dir: Path) -> list[tuple[str, str]]:
     """(name relative to the corpus, file stem) of the documents the build would ingest."""
     if not corpus_dir.is_dir():
         return []
     return [(p.relative_to(corpus_dir).as_posix(), p.stem) for p in sorted(corpus_dir.rglob("*"))
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-            and p.name.lower() not in _IGNORED_NAMES]
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _passed_over(p, corpus_dir)]
 
 
 def write_metadata(corpus_dir: Path, text: str | None) -> None:
@@ -271,5 +275,5 @@ def _check_fields(fields: dict[str, Any]) -> None:
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
             raise MetadataError(f"{key} must be a list of non-empty names")
     for key in ("title", "venue", "publisher", "place", "pages", "note"):
-        if key in fields and (not isinstance(fields[key], str) or "\n" in fields[key] and key != "note"):
+        if key in fields and (not isinstance(fields[key], str) or ("\n" in fields[key] and key != "note")):
             raise MetadataError(f"{key} must be one line of text")
