@@ -75,6 +75,20 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         sys.exit(1)
 
 
+def _build_or_put_back(settings: Settings, put_back, console):
+    """Rebuild after a change to the corpus and print the report; a build that raises (interrupted,
+    broken) first has ``put_back`` restore the corpus (the last build still serves)."""
+    from .build import build as run_build
+
+    try:
+        report = run_build(settings)
+    except BaseException:
+        put_back()
+        raise
+    _print_report(report, console)
+    return report
+
+
 def _print_report(report, console) -> None:
     from rich.table import Table
 
@@ -200,12 +214,7 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
                 else:
                     target.unlink()
 
-        try:
-            report = run_build(settings)
-        except BaseException:       # interrupted or broken: the corpus as it was (the last build still serves)
-            put_back()
-            raise
-        _print_report(report, console)
+        report = _build_or_put_back(settings, put_back, console)
         added = next((r for r in report.results if r.file == name), None)
         if added is None or not added.ok:
             reason = added.message if added else "not found"
@@ -236,9 +245,7 @@ def remove(source: str, corpus_dir, out_dir) -> None:
 
     from rich.console import Console
 
-    from .build import build as run_build
     from .corpus import plan
-
     from .index.embed import EmbeddingSettingsError, check_embedding_settings
 
     settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
@@ -280,12 +287,7 @@ def remove(source: str, corpus_dir, out_dir) -> None:
         if after != before:
             write_metadata(corpus, before)
 
-    try:
-        report = run_build(settings)
-    except BaseException:           # interrupted or broken: the corpus as it was (the last build still serves)
-        put_back()
-        raise
-    _print_report(report, console)
+    report = _build_or_put_back(settings, put_back, console)
     if report.release_dir is None:
         put_back()
         raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
