@@ -19,9 +19,10 @@ api_bp = Blueprint("quotes_api", __name__)
 QUOTE_MARKS = "“”\"‘’' "
 FILTERS = ("speaker_role", "concept", "study", "source", "kind")
 QUOTE_KINDS = ("participant", "literature")
+QUOTES_K = 20       # quotes a search answers unless k says otherwise
 
 
-def _find(default_k: int = 20):
+def _find(default_k: int = QUOTES_K):
     args = request.args
     try:
         k = searchdata.integer_param(args, "k", default_k, 1, EXPORT_ALL)
@@ -66,7 +67,7 @@ def quotes_export():
     if not ids and (request.args.get("q", "").strip() or any(request.args.get(f, "").strip() for f in FILTERS)):
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
         # alone, every quote they let through)
-        ids = [quote["quote_id"] for quote in _find(20 if request.args.get("q", "").strip() else EXPORT_ALL)[0]["results"]]
+        ids = [quote["quote_id"] for quote in _find(QUOTES_K if request.args.get("q", "").strip() else EXPORT_ALL)[0]["results"]]
         if not ids:
             abort(400, description=NOTHING_FOUND)
     try:
