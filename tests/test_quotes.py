@@ -174,6 +174,14 @@ def test_a_search_asking_only_for_a_speaker_puts_that_speaker_first(library):
         results = library.search(query, k=3).results
         wanted = "parent" if "parent" in query else "practitioner"
         assert wanted in results[0]["speaker_roles"], (query, [r["speaker_roles"] for r in results])
+    # the speaker as the query names them ("social workers": "One social worker") comes before others of
+    # the same role (practitioners)
+    searcher = library.searcher
+    rows = {p["passage_id"].rsplit("-", 1)[0]: searcher._row_of[p["passage_id"]] for p in library.passages()
+            if p["passage_id"] in {q["passage_id"] for q in library.quotes()}}
+    assert searcher._rows_quoting_named("what did social workers say") == {rows["practice-notes"]}
+    assert searcher._rows_quoting_named("what did head teachers say") == {rows["team-around-the-child"]}
+    assert searcher._rows_quoting_named("what did the report say") == set()
     assert _asks_only_for_a_speaker("what did managers say") and _asks_only_for_a_speaker("parent quotes")
     assert not _asks_only_for_a_speaker("parent quote on trust")
     assert not _asks_only_for_a_speaker("what did a headteacher say about the whole family")

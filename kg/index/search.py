@@ -153,6 +153,7 @@ class Searcher:
                                  for p in self.passages], dtype=np.float64)    # passages quoting a participant
         self._row_roles = [set(self.features.get(p["passage_id"], {}).get("roles", [])) for p in self.passages]
         self._quoting: dict[frozenset[str], list[int]] = {}     # rows quoting a set of roles, asked for before
+        self._speaker_words: list[tuple[int, frozenset[str]]] | None = None
         self._concept_rows = self._rows_by_concept()
         self._bibliography = np.array([is_bibliography(p) for p in self.passages], dtype=np.float64)
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -386,10 +387,24 @@ class Searcher:
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
         keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
-        if speaker_only:
+        if speaker_only:        # the speaker as named ("social workers") before others of the role (practitioners)
+            named = self._rows_quoting_named(query)
+            keys.append(np.array([h.row not in named for h in hits]))
             keys.append(np.array([not (speaker_only & self._row_roles[h.row]) for h in hits]))
         order = np.lexsort(keys)
         return [hits[i] for i in order.tolist()]
+
+    def _rows_quoting_named(self, query: str) -> set[int]:
+        """Rows quoting a speaker introduced in the words the query names them by ("a social worker"
+        for "what did social workers say")."""
+        named = [set(tokenize(m.group(0))) for _, pattern in ROLE_RES for m in pattern.finditer(query)]
+        named = [words for words in named if words]
+        if not named:
+            return set()
+        if self._speaker_words is None:     # each quote's row and the words its speaker is introduced by, once
+            self._speaker_words = [(self._row_of[q["passage_id"]], frozenset(tokenize(q.get("speaker") or "")))
+                                   for q in self.quotes if q.get("speaker") and q.get("passage_id") in self._row_of]
+        return {row for row, said in self._speaker_words if any(words <= said for words in named)}
 
     def _rows_quoting(self, roles: set[str]) -> list[int]:
         """Rows of the passages quoting someone in one of these roles."""
