@@ -331,8 +331,10 @@ class Searcher:
         candidates.update(r for r in credited if allowed is None or allowed[r])
         # "what did managers say", "parent quotes": whose words are the whole question, so every passage
         # quoting such a speaker is a candidate and comes first
-        speaker_only = (with_narrower_roles(roles_in(query)[:1]) if mode == "hybrid" and asks_for_quote(query)
-                        and _asks_only_for_a_speaker(query) else set())
+        named_roles = roles_in(query)           # the speakers' roles the query names, in order of mention
+        wants_quote = asks_for_quote(query)
+        speaker_only = (with_narrower_roles(named_roles[:1]) if mode == "hybrid" and wants_quote
+                        and _asks_only_for_a_speaker(query, named_roles) else set())
         if speaker_only:
             candidates.update(r for r in self._rows_quoting(speaker_only) if allowed is None or allowed[r])
         if allowed is not None:
@@ -352,7 +354,6 @@ class Searcher:
         top_keyword = float(keyword[rows].max()) if count else 0.0
         words = (keyword[rows] / top_keyword).astype(np.float64) if top_keyword > 0 else np.zeros(count)
         concept = np.zeros(count)
-        wants_quote = asks_for_quote(query)
         if mode == "bm25":
             keep = words > 0
             rows, dense, window_sim, words, concept = rows[keep], dense[keep], window_sim[keep], words[keep], concept[keep]
@@ -366,7 +367,7 @@ class Searcher:
             score += np.where(words > 0, s.keyword_rank_boost / (1 + _ranks(words)), 0.0)
             if wants_quote:
                 score += s.quote_boost * self._voices[rows]
-            speaker_roles = roles_in(query)[:1]   # "parent quote on …", "board member on …": the speaker comes first
+            speaker_roles = named_roles[:1]   # "parent quote on …", "board member on …": the speaker comes first
             if speaker_roles:
                 heard = with_narrower_roles(speaker_roles)
                 score += s.role_boost * np.array([bool(heard & self._row_roles[r]) for r in rows.tolist()])
@@ -809,13 +810,14 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     return topic if len(topic.split()) >= 2 else query
 
 
-def _asks_only_for_a_speaker(query: str) -> bool:
+def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool:
     """Whether a query names whose words it wants and nothing else ("what did managers say",
-    "parent quotes", "quotes from practitioners"): no topic is left without the asking and the role."""
+    "parent quotes", "quotes from practitioners"): no topic is left without the asking and the role.
+    ``roles``: the query's roles when the caller has them (roles_in)."""
     rest = _QUOTE_INTENT_RE.sub(" ", query)
     for _, pattern in ROLE_RES:
         rest = pattern.sub(" ", rest)
-    return bool(roles_in(query)) and not tokenize(rest)
+    return bool(roles_in(query) if roles is None else roles) and not tokenize(rest)
 
 
 def _keyword_text(query: str) -> str:
