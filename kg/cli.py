@@ -75,6 +75,19 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         sys.exit(1)
 
 
+def _rebuild_settings(corpus_dir, out_dir) -> Settings:
+    """The settings of a command that changes the corpus and rebuilds, refused at once when the
+    embedding model or adapter setting is wrong (before anything in the corpus changes)."""
+    from .index.embed import EmbeddingSettingsError, check_embedding_settings
+
+    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
+    try:
+        check_embedding_settings(settings)
+    except EmbeddingSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings
+
+
 def _build_or_put_back(settings: Settings, put_back, console):
     """Rebuild after a change to the corpus and print the report; a build that raises (interrupted,
     broken) first has ``put_back`` restore the corpus (the last build still serves)."""
@@ -159,13 +172,8 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
     from .build import extract_all
     from .corpus import SourceMeta, slugify
     from .extract import SUPPORTED_SUFFIXES
-    from .index.embed import EmbeddingSettingsError, check_embedding_settings
 
-    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
-    try:
-        check_embedding_settings(settings)      # before the file is copied into the corpus
-    except EmbeddingSettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _rebuild_settings(corpus_dir, out_dir)      # before the file is copied into the corpus
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
     corpus_root = Path(settings.corpus_dir).resolve()
@@ -175,10 +183,11 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
         target, name = Path(settings.corpus_dir) / file.name, file.name
     if target.exists() and target.resolve() != file.resolve() and not replace:
         raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
-    catalogue = {"id": source_id, "title": title, "authors": [a.strip() for a in authors], "year": year, "type": doc_type,
-                 "venue": venue, "publisher": publisher, "place": place, "editors": [e.strip() for e in editors], "pages": pages,
-                 "url": url, "studies": [s.strip() for s in studies], "note": note}
-    catalogue = {key: value.strip() if isinstance(value, str) else value for key, value in catalogue.items()}
+    given = {"id": source_id, "title": title, "authors": authors, "year": year, "type": doc_type, "venue": venue,
+             "publisher": publisher, "place": place, "editors": editors, "pages": pages, "url": url, "studies": studies,
+             "note": note}
+    catalogue = {key: [v.strip() for v in value] if isinstance(value, tuple) else value.strip() if isinstance(value, str)
+                 else value for key, value in given.items()}        # repeated options come as tuples
     metadata = None                         # (sources.toml before, after) when catalogue options are given
     if any(value not in (None, "", []) for value in catalogue.values()):
         try:
@@ -246,13 +255,8 @@ def remove(source: str, corpus_dir, out_dir) -> None:
     from rich.console import Console
 
     from .corpus import plan
-    from .index.embed import EmbeddingSettingsError, check_embedding_settings
 
-    settings = _settings(corpus_dir=corpus_dir, build_dir=out_dir)
-    try:
-        check_embedding_settings(settings)      # before anything moves
-    except EmbeddingSettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _rebuild_settings(corpus_dir, out_dir)      # before anything moves
     corpus = Path(settings.corpus_dir)
     try:
         files = plan(corpus).files
