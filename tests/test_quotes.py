@@ -202,6 +202,11 @@ def test_api_quotes_without_query_lists_all_matching_the_filters(client, library
     assert everything["total"] == len(library.quotes())
     heads = client.get("/api/quotes?speaker_role=headteacher&k=500").get_json()
     assert heads["results"] and all(q["speaker_role"] == "headteacher" for q in heads["results"])
+    # role= (the CLI's --role) is the same filter; speaker_role wins when both are given
+    assert client.get("/api/quotes?role=headteacher&k=500").get_json()["results"] == heads["results"]
+    assert client.get("/api/quotes?role=parent&speaker_role=headteacher&k=500").get_json()["results"] == heads["results"]
+    refused = client.get("/api/quotes?role=headteachers")
+    assert refused.status_code == 400 and "'role'" in refused.get_json()["error"]["message"]
     assert client.get("/api/quotes?colour=x").status_code == 200
     assert client.get("/api/quotes?k=x").status_code == 400
 

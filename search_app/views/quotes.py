@@ -20,6 +20,17 @@ QUOTE_MARKS = "“”\"‘’' "
 FILTERS = ("speaker_role", "concept", "study", "source", "kind")
 QUOTE_KINDS = ("participant", "literature")
 QUOTES_K = 20       # quotes a search answers unless k says otherwise
+ALIASES = {"role": "speaker_role"}      # the CLI's --role, typed into a URL
+
+
+def _filter_args() -> dict[str, str]:
+    """The filters the request gives, by their documented names (an alias counts when its name is not given)."""
+    args = request.args
+    given = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    for alias, name in ALIASES.items():
+        if name not in given and args.get(alias, "").strip():
+            given[name] = args[alias].strip()
+    return given
 
 
 def _find(default_k: int = QUOTES_K):
@@ -29,11 +40,11 @@ def _find(default_k: int = QUOTES_K):
         respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
         abort(400, description=str(exc))
-    filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    filters = _filter_args()
     if filters.get("kind") and not {v.strip() for v in filters["kind"].split(",") if v.strip()} <= set(QUOTE_KINDS):
         abort(400, description=f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
     if filters.get("speaker_role") and not {v.strip() for v in filters["speaker_role"].split(",") if v.strip()} <= set(ROLE_NAMES):
-        abort(400, description=f"parameter 'speaker_role' must be one of {', '.join(ROLE_NAMES)}")
+        abort(400, description=f"parameter 'speaker_role' (or 'role') must be one of {', '.join(ROLE_NAMES)}")
     try:
         return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell), filters
     except SearchError as exc:
@@ -45,7 +56,8 @@ def _find(default_k: int = QUOTES_K):
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
             '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for"}',
-            q="what the quote is about, or words of it", speaker_role="roles, separated by commas", concept="concept ids",
+            q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
+            concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
             respell="as for /api/search")
 def quotes_api():
@@ -64,7 +76,7 @@ def quotes_export():
     if fmt not in FORMATS:
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
     ids = [i.strip() for i in request.args.get("ids", "").split(",") if i.strip()]
-    if not ids and (request.args.get("q", "").strip() or any(request.args.get(f, "").strip() for f in FILTERS)):
+    if not ids and (request.args.get("q", "").strip() or _filter_args()):
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
         # alone, every quote they let through)
         ids = [quote["quote_id"] for quote in _find(QUOTES_K if request.args.get("q", "").strip() else EXPORT_ALL)[0]["results"]]
