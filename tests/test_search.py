@@ -156,6 +156,23 @@ def test_words_run_together_by_a_lost_space_are_found():
     assert words.matches("Climbiéand") and not QueryWords("hospital wards").matches("towards")
 
 
+def test_capitalised_words_run_together_are_found_one_by_one():
+    """The slides' text has "McKimm’sProfessional Identity" and "Activity SystemMapping": each word
+    is an index term (the whole too); a name with a capital inside ("McKimm", "NVivo", "DfES") is not cut."""
+    from kg.index.keyword import KeywordIndex
+    from kg.index.text import QueryWords, stem_word, tokenize
+
+    assert {stem_word("professional"), stem_word("mckimm")} <= set(tokenize("McKimm’sProfessional Identity"))
+    assert {stem_word("system"), stem_word("mapping"), "systemmap"} <= set(tokenize("Activity SystemMapping"))
+    for name in ("McKimm", "NVivo", "DfES", "iPad", "McDonald"):
+        assert tokenize(name) == [stem_word(name.casefold())], name
+    index = KeywordIndex.build(["McKimm’sProfessional Identity", "Activity SystemMapping", "a professional mapping"],
+                               k1=1.2, b=0.75)
+    assert all(index.scores(tokenize("professional identity"))[:1] > 0)
+    assert index.scores(tokenize("system"))[1] > 0 and index.scores(tokenize("system"))[2] == 0
+    assert QueryWords("professional identity").matches("McKimm’sProfessional")
+
+
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
        st.from_regex(r"[A-Za-z][a-z]{0,12}(?:-[a-z]{1,8})?", fullmatch=True))
 @settings(max_examples=200, deadline=None)

@@ -78,11 +78,29 @@ def word_terms(word: str) -> frozenset[str]:
     return frozenset(tokenize(word))
 
 
+# where a PDF's text lost the space between two capitalised words: "ThePower Matrix", "Activity
+# SystemMapping", "McKimm’sProfessional Identity" (two lower-case letters, or a possessive, before the
+# capital: "McKimm", "DfES", "NVivo" stay whole)
+_CAPITAL_GLUE = re.compile(r"(?<=[a-z][a-z])(?=[A-Z][a-z][a-z])|(?<=[a-z]['’]s)(?=[A-Z][a-z])")
+
+
 def _forms(text: str) -> list[str]:
     """The words of a text as the index sees them before stemming: case and accents folded, one
-    spelling, stop words dropped; a compound "co-configuration" gives co, configuration and coconfiguration."""
+    spelling, stop words dropped; a compound "co-configuration" gives co, configuration and
+    coconfiguration, and capitalised words run together ("ThePower") give each word besides the whole."""
+    out = _folded_forms(fold(text))
+    if not _CAPITAL_GLUE.search(text):
+        return out
+    for match in _WORD_RE.finditer(text):
+        pieces = _CAPITAL_GLUE.split(match.group(0))
+        if len(pieces) > 1:
+            out.extend(form for piece in pieces for form in _folded_forms(fold(piece)))
+    return out
+
+
+def _folded_forms(folded: str) -> list[str]:
     out: list[str] = []
-    for match in _WORD_RE.finditer(fold(text)):
+    for match in _WORD_RE.finditer(folded):
         word = match.group(0).replace("’", "'")
         word = re.sub(r"'s$", "", word)
         parts = [p for p in re.split(r"['\-‐‑]", word) if p]
