@@ -61,7 +61,8 @@ _SPEECH_RE = re.compile(r"\b(?:" + _SPEECH + r")\b", re.I)
 _INTRO_RE = re.compile(r"\b(?:" + _SPEECH + r")\b|\bextracts? from\b|\b(?:that|as) follows?\b|"
                        r"\b(?:typical|illustrative) (?:response|comment|quotation)\b|\bone such\b", re.I)
 _CITATION_RE = re.compile(r"\((?:[A-Z][^()]{0,80}?,?\s*)?(?:1[89]\d\d|20\d\d)[a-z]?(?:[:,]\s*(?:p+\.\s*)?\d+(?:[-–]\d+)?)?\)|\(p+\.\s*\d+\)")
-_AUTHOR_YEAR_RE = re.compile(r"\b[A-Z][a-z’'A-Z-]+(?: (?:and|&) [A-Z][a-z’'-]+| et al\.?)?,? \(?(?:1[89]\d\d|20\d\d)")
+_AUTHOR_YEAR_RE = re.compile(r"\b[A-Z][a-z’'A-Z-]+(?: (?:and|&) [A-Z][a-z’'-]+| et al\.?)?,? \(?(?:1[89]\d\d|20\d\d)[a-z]?"
+                             r"(?:(?:[:,]\s*|\s+)(?:p+\.\s*)?\d+(?:[-–]\d+)?)?\)?")
 _POLICY_RE = re.compile(r"\b(?:Guidance|Green Paper|White Paper|Act|Bill|report|document|the Government|policy|Minister|"
                         r"definition|defines|Plan|aim(?:s|ed)?|objectives?|framework|legislation|consultation)\b")
 # the register of speech: first and second person, contractions, a trailing-off ellipsis
@@ -244,14 +245,15 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if trailing:
         return "literature", trailing.group(1), None, None
     speaker, role, how = _speaker(intro, previous, after_masked, inner, authors)
-    if how == "author":
-        return "literature", speaker, None, None
+    if how == "author":     # the author as the sentence cites them: "Powell and Glendinning (2002 p. 3)", not "Powell"
+        cited = next((m.group(0) for m in _AUTHOR_YEAR_RE.finditer(intro) if speaker and m.group(0).startswith(speaker)), speaker)
+        return "literature", _balanced(cited), None, None
     voiced = bool(_VOICE_RE.search(inner)) or bool(_PLURAL_RE.search(inner))
     if how not in ("verb", "anaphor", "after", "self") and not _VOICE_RE.search(inner) and _POLICY_RE.search(intro):
         return "literature", None, None, None
     author = _AUTHOR_YEAR_RE.search(intro) or _names_author(intro, authors)
     if author and how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner):
-        return "literature", author if isinstance(author, str) else author.group(0), None, None
+        return "literature", _balanced(author if isinstance(author, str) else author.group(0)), None, None
     spoken = introduced or block is not None or bool(_SPEECH_RE.search(intro)) or voiced or how in ("verb", "anaphor", "after")
     if not spoken:
         return None, None, None, None
@@ -260,6 +262,15 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
         role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"
+
+
+def _balanced(cited: str | None) -> str | None:
+    """A citation with its brackets paired: "France and Utting (2005" → "France and Utting (2005)", "DfES, 2005)" → "DfES, 2005"."""
+    if cited and cited.count("(") > cited.count(")"):
+        return cited.rstrip(" ,;:") + ")"
+    if cited and cited.count(")") > cited.count("(") and cited.endswith(")"):
+        return cited[:-1]      # "(DfES, 2005)" seen from inside its bracket
+    return cited
 
 
 def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str]) -> tuple[str | None, str | None, str | None]:
@@ -375,7 +386,7 @@ def _inline_spans(text: str) -> list[tuple[int, int]]:
     while i < n:
         char = text[i]
         if char in _PAIRS and _opens(text, i):
-            close = _closing(text, i, _PAIRS[char])
+            close = _closing(text, i, _PAIRS[char], char)
             if close is not None:
                 spans.append((i, close + 1))
                 i = close + 1
@@ -390,11 +401,14 @@ def _opens(text: str, i: int) -> bool:
     return (before.isspace() or before in "([—–-:/…") and not after.isspace()
 
 
-def _closing(text: str, i: int, closer: str) -> int | None:
+def _closing(text: str, i: int, closer: str, opener: str = "") -> int | None:
     limit = min(len(text), i + 1500)
     j = i + 1
+    inner = 0       # quotes opened inside with the same marks: "‘only one makes … the ‘wider social context’ in …’"
     while j < limit:
-        if text[j] == closer:
+        if text[j] == opener != closer and _opens(text, j):
+            inner += 1
+        elif text[j] == closer:
             following = text[j + 1] if j + 1 < len(text) else " "
             if closer in "’'" and following.isalpha():
                 j += 1      # an apostrophe inside a word: don’t, children’s
@@ -402,7 +416,9 @@ def _closing(text: str, i: int, closer: str) -> int | None:
             if closer in "’'" and text[j - 1] == "s" and following == " " and text[j - 2:j].isalpha() and _apostrophe_plural(text, j):
                 j += 1      # the families’ homes
                 continue
-            return j
+            if not inner:
+                return j
+            inner -= 1
         if text.startswith("\n\n\n", j):
             return None
         j += 1
@@ -627,15 +643,38 @@ def _page(pages: list[dict[str, Any]] | None, offset: int) -> tuple[int | None, 
 
 def author_short(source: dict[str, Any]) -> str:
     """"Jopling and Vincent", "Edwards et al.", a corporate author, or the title when no author is known."""
-    names = [a.split(",")[0].strip() if "," in a else a.strip() for a in source.get("authors") or []]
+    names = [a.split(",")[0].strip() if "," in a else a.strip() for a in source.get("authors") or [] if a.strip()]
     if not names:
-        title = (source.get("title") or source.get("id") or "").strip()
-        return title if len(title) <= 80 else title[:77] + "…"
+        return short_title((source.get("title") or source.get("id") or "").strip())
     if len(names) == 1:
         return names[0]
     if len(names) == 2:
         return f"{names[0]} and {names[1]}"
     return f"{names[0]} et al."
+
+
+_PAIRED_MARKS = {"‘": "’", "“": "”", '"': '"', "'": "'"}
+
+
+def words_inside_marks(text: str) -> str:
+    """A quote's words without its own outer pair of quotation marks, the marks inside kept
+    ("‘It’s “what do you think we should do?”’" → "It’s “what do you think we should do?”")."""
+    text = text.strip()
+    if len(text) >= 2 and _PAIRED_MARKS.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
+
+
+def short_title(title: str, limit: int = 80) -> str:
+    """A title to cite a work by when it has no author: cut between words, with an ellipsis, when longer
+    than ``limit``; a title the cataloguer supplied keeps its square brackets ("[A CHAT view of … vulnerable…]")."""
+    supplied = title.startswith("[") and title.endswith("]")
+    inner = title[1:-1] if supplied else title
+    if len(title) > limit:
+        room = limit - 1 - 2 * supplied
+        cut = inner[:room + 1]
+        inner = (cut.rsplit(" ", 1)[0] if " " in cut else cut[:room]).rstrip(" ,;:.-–—") + "…"
+    return f"[{inner}]" if supplied else inner
 
 
 def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
@@ -648,7 +687,10 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
         role = quote.get("speaker_role")
         return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
     if quote.get("cited"):
-        return f"{quote['cited'].strip('()')}, quoted in {where}"
+        cited = quote["cited"].strip()
+        if cited.startswith("(") and cited.endswith(")") and "(" not in cited[1:-1]:
+            cited = cited[1:-1]     # "(Smith, 2013)" → "Smith, 2013"; "Powell and Glendinning (2002 p. 3)" kept whole
+        return f"{cited}, quoted in {where}"
     return where
 
 

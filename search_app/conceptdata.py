@@ -15,8 +15,9 @@ from typing import Any
 from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.library import Library
 from kg.index.search import is_bibliography
+from kg.quotes import author_short
 
-from .viewdata import harvard_citation, harvard_name, page_marker
+from .viewdata import harvard_citation, page_marker
 
 EXCERPT_CHARS = 320
 TOP_PASSAGES = 12
@@ -275,9 +276,7 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
 
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None) -> dict[str, str]:
     """ "Cite this definition": a Harvard in-text citation with the page, and the full reference."""
-    names = [harvard_name(a).split(",")[0] for a in source.get("authors") or [] if a and a.strip()]
-    who = names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2 else (f"{names[0]} et al." if names else "")
-    who = who or re.sub(r"^\[|\]$", "", source.get("title") or source["id"])
+    who = author_short(source)
     year = str(source["year"]) if source.get("year") else "n.d."
     where = f", p. {page_label or page}" if (page_label or page) else ""
     return {"in_text": f"({who}, {year}{where})", "reference": harvard_citation(source)}

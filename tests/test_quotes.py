@@ -522,6 +522,47 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     assert "p. 47" in export([quote], sources, "markdown")
 
 
+def test_a_literature_quote_is_cited_as_the_sentence_cites_it():
+    from kg.quotes import harvard_citation
+
+    text = ("Powell and Glendinning (2002 p. 3) describe partnership as “the involvement of at least two agencies "
+            "with at least some common interests”. It is located in what France and Utting (2005) call the "
+            "‘Risk and Protection Paradigm of services’. He observes that ‘only one makes even passing reference to the "
+            "influence of the ‘wider social context’ in the development of children’.")
+    first, second, third = find_quotes(text, "s")
+    assert first.cited == "Powell and Glendinning (2002 p. 3)" and second.cited == "France and Utting (2005)"
+    assert third.text.endswith("development of children’")       # the quote inside the quote does not end it
+    source = {"id": "s", "title": "A chapter", "authors": ["Jopling, Michael"], "year": 2020}
+    assert harvard_citation(first.to_dict(), source) == "Powell and Glendinning (2002 p. 3), quoted in Jopling, 2020"
+    assert harvard_citation({**second.to_dict(), "cited": "(Smith, 2013)"}, source) == "Smith, 2013, quoted in Jopling, 2020"
+
+
+def test_a_source_without_authors_is_cited_by_its_title_cut_between_words():
+    from kg.quotes import author_short, words_inside_marks
+
+    title = "[A CHAT view of resilience in preventing the social exclusion of vulnerable children in England]"
+    short = author_short({"id": "x", "title": title, "authors": []})
+    assert short == "[A CHAT view of resilience in preventing the social exclusion of vulnerable…]" and len(short) <= 80
+    assert author_short({"id": "x", "title": "A short title", "authors": [" "]}) == "A short title"
+    assert words_inside_marks("‘All three of us. It’s “what do you think we should do?”’") == \
+        "All three of us. It’s “what do you think we should do?”"
+    assert words_inside_marks("No marks at all.") == "No marks at all."
+
+
+@given(st.text(max_size=120))
+@settings(max_examples=200, deadline=None)
+def test_a_short_title_is_a_start_of_the_title_within_the_limit(title):
+    from kg.quotes import short_title
+
+    short = short_title(title)
+    assert len(short) <= max(80, len(title) if len(title) <= 80 else 0)
+    if len(title) <= 80:
+        assert short == title
+    else:
+        body = short[1:-2] if title.startswith("[") and title.endswith("]") else short[:-1]
+        assert short.endswith(("…", "…]")) and title.lstrip("[").startswith(body)
+
+
 def test_study_named_before_the_quote_or_the_only_one():
     text = ("Programme A worked city-wide.\n\nIn Programme B one of the care workers told us: ‘I knew every family by name.’\n\n"
             "Both Programme A and Programme B used workers in schools. One mother said: ‘They never gave up on us, ever.’")

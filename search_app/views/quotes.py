@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import EXPORT_ALL, FORMATS, NOTHING_FOUND, ExportError
-from kg.quotes import ROLE_NAMES
+from kg.quotes import ROLE_NAMES, words_inside_marks
 from kg.studies import study_short_name
 
 from .. import searchdata
@@ -16,7 +16,6 @@ from . import library
 
 pages_bp = Blueprint("quotes", __name__)
 api_bp = Blueprint("quotes_api", __name__)
-QUOTE_MARKS = "“”\"‘’' "
 FILTERS = ("speaker_role", "concept", "study", "source", "kind")
 QUOTE_KINDS = ("participant", "literature")
 QUOTES_K = 20       # quotes a search answers unless k says otherwise
@@ -104,7 +103,7 @@ def quotes_page():
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
         "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
-                         copy_text=f"“{q['text'].strip(QUOTE_MARKS)}” ({q['citation']})") for q in data["results"]],
+                         copy_text=f"“{words_inside_marks(q['text'])}” ({q['citation']})") for q in data["results"]],
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
