@@ -274,6 +274,17 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
     return out
 
 
+def clear_best(matches: list[dict[str, Any]]) -> bool:
+    """Whether the first of the concept finder's matches is the one meant, so "Go to the best match"
+    goes there: the only match, a label as typed (score ≥ 0.9), or a near one well ahead of the next
+    ("common knowlege", "relationl agency"); "activity" (activity system, activity theory…) stays a list."""
+    if not matches:
+        return False
+    best = matches[0].get("score", 0)
+    second = matches[1].get("score", 0) if len(matches) > 1 else 0
+    return len(matches) == 1 or best >= 0.9 or (best >= 0.75 and best - second >= 0.1)
+
+
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None) -> dict[str, str]:
     """ "Cite this definition": a Harvard in-text citation with the page, and the full reference."""
     who = author_short(source)

@@ -487,6 +487,17 @@ def test_a_label_naming_a_family_lists_the_family(gclient):
     assert gclient.get("/api/concepts?label=relational+agency").get_json()["families"] == []
 
 
+def test_go_to_the_best_match_goes_when_one_match_is_clearly_meant(gclient):
+    """The concepts page's "Go to the best match": a typo well ahead of the next match goes to its
+    concept, as `ckg concept` does; a word several concepts share stays a list."""
+    for typed, concept_id in (("common knowlege", "common-knowledge"), ("relationl agency", "relational-agency"),
+                              ("Heavy End Prevention", "heavy-end-prevention")):
+        response = gclient.get("/concepts", query_string={"label": typed, "go": "1"})
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/concepts/{concept_id}"), typed
+    listed = gclient.get("/concepts", query_string={"label": "activity", "go": "1"})
+    assert listed.status_code == 200 and "activity system" in listed.get_data(as_text=True)
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}

@@ -69,7 +69,7 @@ def concepts_page():
     found = knowledge.concept_list(library(), label) if label and label.strip() else None
     view["matches"] = found["results"] if found else None
     view["family_matches"] = found["families"] if found else []
-    if view["matches"] and request.args.get("go") and view["matches"][0].get("score", 0) >= 0.9:
+    if view["matches"] and request.args.get("go") and knowledge.clear_best(view["matches"]):
         return redirect(url_for("knowledge.concept_page", concept_id=view["matches"][0]["id"]))
     return render_template("concepts.html", view=view)
 
