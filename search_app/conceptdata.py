@@ -277,12 +277,22 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
 def clear_best(matches: list[dict[str, Any]]) -> bool:
     """Whether the first of the concept finder's matches is the one meant, so "Go to the best match"
     goes there: the only match, a label as typed (score ≥ 0.9), or a near one well ahead of the next
-    ("common knowlege", "relationl agency"); "activity" (activity system, activity theory…) stays a list."""
+    ("common knowlege", "relationl agency"); "activity" (activity system, activity theory…) and a homonym
+    ("mediation") stay a list."""
     if not matches:
         return False
     best = matches[0].get("score", 0)
     second = matches[1].get("score", 0) if len(matches) > 1 else 0
-    return len(matches) == 1 or best >= 0.9 or (best >= 0.75 and best - second >= 0.1)
+    return len(matches) == 1 or (best >= 0.9 > second) or (best >= 0.75 and best - second >= 0.1)
+
+
+def named_concept(library: Library, query: str) -> str | None:
+    """The concept a short query names as the concept finder reads it (typos, "resiliency",
+    "multi-agency"), when one match is clearly meant; None for a longer text or an unclear match."""
+    if len(query.split()) > 6:
+        return None
+    matches = index(library).resolver.resolve(query, limit=3)
+    return matches[0]["id"] if matches and matches[0]["score"] >= 0.7 and clear_best(matches) else None
 
 
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None) -> dict[str, str]:

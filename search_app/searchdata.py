@@ -9,7 +9,7 @@ from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
 from kg.studies import study_short_name
 
-from .conceptdata import coined_by, found_definitions, index as knowledge_index
+from .conceptdata import coined_by, found_definitions, index as knowledge_index, named_concept
 
 DEFAULT_K = 10
 
@@ -83,7 +83,10 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
                                                        "searched_for")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
-    data["concept_card"] = concept_card(library, response.concepts, response.query)
+    # the card shows the concept the concept finder reads in a short query ("relationl agency" is
+    # relational agency, not the "agency" its second word names), else the first the query names
+    named = named_concept(library, response.query)
+    data["concept_card"] = concept_card(library, [named] * bool(named) + response.concepts, response.query)
     data["study_card"] = study_card(library, response.query)
     return data
 

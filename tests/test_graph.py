@@ -498,6 +498,17 @@ def test_go_to_the_best_match_goes_when_one_match_is_clearly_meant(gclient):
     assert listed.status_code == 200 and "activity system" in listed.get_data(as_text=True)
 
 
+def test_the_search_card_shows_the_concept_the_concept_finder_reads(gclient):
+    """"relationl agency" names relational agency (its second word alone names "agency"); a typo or a
+    variant the search's label matcher misses still gets its card; a homonym keeps its other senses."""
+    for typed, concept_id in (("relationl agency", "relational-agency"), ("common knowlege", "common-knowledge"),
+                              ("resiliency", "resilience")):
+        card = gclient.get("/api/search", query_string={"q": typed}).get_json()["concept_card"]
+        assert card and card["id"] == concept_id, (typed, card and card["id"])
+    card = gclient.get("/api/search", query_string={"q": "mediation"}).get_json()["concept_card"]
+    assert card["other_senses"], card
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}
