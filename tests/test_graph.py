@@ -509,6 +509,16 @@ def test_the_search_card_shows_the_concept_the_concept_finder_reads(gclient):
     assert card["other_senses"], card
 
 
+def test_a_query_that_is_only_a_concept_name_lists_the_passages_about_it_first(glib):
+    """"relational expertise": the passages linked to the concept before one that only shares the
+    word "expertise" ("the idea of distributed expertise"), however close in meaning."""
+    for label in ("relational expertise", "relational agency", "common knowledge", "CHAT"):
+        response = glib.search(label, k=10)
+        concept_id = response.concepts[0]
+        about = [concept_id in result["concepts"] for result in response.results]
+        assert any(about) and about == sorted(about, reverse=True), (label, about)
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}

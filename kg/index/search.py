@@ -375,6 +375,10 @@ class Searcher:
             if asked:
                 concept = np.array([len(asked.intersection(self._row_concepts[r])) / len(asked) for r in rows.tolist()])
                 score += s.concept_boost * concept
+                if self._names_only_concepts(tokens, query_concepts):
+                    # the query is a concept's name and nothing else ("Sure Start"): a passage sharing
+                    # one of its words ("we start to make contact") must not outrank one about it
+                    score += s.dense_weight * concept
                 score += s.definition_boost * np.array([bool(asked & self._row_defines[r]) for r in rows.tolist()])
             if credited:    # the passages crediting the earliest work get it all, the next year's half, a third…
                 score += s.origin_boost * np.array([1 / (1 + credited[r][0]) if r in credited else 0.0 for r in rows.tolist()])
@@ -595,6 +599,11 @@ class Searcher:
             _make_room(self._vectors, 2048)
             self._vectors[query] = vector
         return vector
+
+    def _names_only_concepts(self, tokens: list[str], query_concepts: list[str]) -> bool:
+        """Whether every word of the query belongs to a label of the concepts it names."""
+        named = {t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)}
+        return bool(tokens) and set(tokens) <= named
 
     def _labels(self, concept_id: str) -> list[str]:
         concept = self.concepts.get(concept_id, {})
