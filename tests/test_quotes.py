@@ -197,6 +197,14 @@ def test_the_quote_study_filter_takes_any_name_of_the_study(client):
     assert not client.get("/api/quotes", query_string={"study": "no such study"}).get_json()["results"]
 
 
+def test_a_query_of_only_a_speaker_lists_their_quotes_first(library):
+    """In the quote finder "headteacher", "head teachers" or "a parent" asks for those speakers' words."""
+    for typed, role in (("headteacher", "headteacher"), ("head teachers", "headteacher"), ("a parent", "parent")):
+        heard = [q for q in library.quotes() if q.get("speaker_role") == role]
+        found = library.search_quotes(typed, k=len(heard))["results"]
+        assert heard and [q["speaker_role"] for q in found] == [role] * len(heard), (typed, [q["speaker_role"] for q in found])
+
+
 def test_api_quotes_without_query_lists_all_matching_the_filters(client, library):
     everything = client.get("/api/quotes?k=500").get_json()
     assert everything["total"] == len(library.quotes())

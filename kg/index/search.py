@@ -484,18 +484,21 @@ class Searcher:
             query_concepts = self.matcher.concepts_in(query)
         tokens = sorted(set(tokenize(_keyword_text(query))))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
-        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first)
+        # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
+        roles = speaker_roles_in(query) or (roles_in(query) if _asks_only_for_a_speaker(query) else [])
+        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
         return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
-                      passage_score: dict[int, float], role_boost: float) -> tuple[np.ndarray, np.ndarray]:
+                      passage_score: dict[int, float], role_boost: float,
+                      roles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The score of each chosen (index, quote) for ``query``, and the similarity of its own words;
         ``passage_score``: the passage search's scores by row; ``role_boost``: added to quotes by the
-        speaker role the query asks for."""
+        speaker role the query asks for (``roles``, else those speaker_roles_in reads in it)."""
         quotes = self.quotes
-        roles = speaker_roles_in(query)
+        roles = speaker_roles_in(query) if roles is None else roles
         topic = _quote_topic(query, roles)
         vector = self._query_vector(query)
         topic_vector = self._query_vector(topic) if topic != query else vector
