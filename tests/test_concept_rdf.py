@@ -94,6 +94,7 @@ def test_the_concept_url_answers_by_accept(graph_server, accept, media_type):
 
 
 def test_unknown_concepts_and_formats_are_404(graph_client):
+    assert graph_client.get("/concepts/relational-agency.jsonld").status_code == 200
     assert graph_client.get("/concepts/no-such-concept.ttl").status_code == 404
     assert graph_client.get("/concepts/no-such-concept", headers={"Accept": "text/turtle"}).status_code == 404
     assert graph_client.get("/concepts/relational-agency.xml").status_code == 404
