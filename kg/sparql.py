@@ -65,6 +65,10 @@ class QueryFailed(Exception):
     """The query could not be run: bad syntax or an evaluation error (HTTP 400)."""
 
 
+class NotAcceptable(Exception):
+    """The Accept header names no format this endpoint gives for the query form (HTTP 406)."""
+
+
 class QueryTimeout(Exception):
     """The query ran over the time limit and its worker was stopped (HTTP 503)."""
 
@@ -288,11 +292,16 @@ class Engine:
             # FROM <iri> of a graph the build lacks must not make the server fetch it from the web
             rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
+            # not default_union: through oxrdflib it is oxigraph's bag union (a triple in two graphs
+            # matches twice); the default graph is filled with the merge of the graphs instead, a set
             try:
-                self.store = Dataset(store="Oxigraph", default_union=True)
+                self.store = Dataset(store="Oxigraph", default_union=False)
             except Exception:  # oxrdflib missing: rdflib's own memory store
-                self.store = Dataset(default_union=True)
+                self.store = Dataset(default_union=False)
             self.store.parse(graph_path, format="nquads")
+            default = self.store.default_graph
+            for s, p, o, _ in list(self.store.quads((None, None, None, None))):
+                default.add((s, p, o))
             self.size = len(self.store)
         else:
             raise ValueError(f"unknown graph store {store!r}: oxigraph or rdflib")
@@ -315,12 +324,12 @@ class Engine:
         import pyoxigraph
 
         # the dataset: the protocol's graph parameters, else the query's FROM / FROM NAMED, else
-        # every graph of the build as the default graph
+        # the store's default graph, which load_store made the RDF merge (a set) of every graph
         options: dict[str, Any] = {}
-        if not (default_graphs or named_graphs or names_its_dataset(query)):
-            options["use_default_graph_as_union"] = True
         if default_graphs:
             options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
+        elif named_graphs:
+            options["default_graph"] = []     # the protocol: named-graph-uri alone gives an empty default graph
         if named_graphs:
             options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
         try:
@@ -616,7 +625,8 @@ def choose_format(form: str, fmt: str | None, accept) -> str:
     """The response format of a query: ``format`` parameter first, then the Accept header, then the default.
 
     ``accept`` is a werkzeug MIMEAccept (or None). Returns a key of RESULT_TYPES or GRAPH_TYPES, or
-    ``html``; raises QueryRefused for a format that does not fit the query form.
+    ``html``; raises QueryRefused for a format that does not fit the query form and NotAcceptable
+    for an Accept header (not None) that allows none of the formats of the form.
     """
     graph = form in ("CONSTRUCT", "DESCRIBE")
     if fmt:
@@ -628,18 +638,23 @@ def choose_format(form: str, fmt: str | None, accept) -> str:
                                "turtle, ntriples, rdfxml or jsonld for CONSTRUCT and DESCRIBE.")
         chosen = FORMAT_ALIASES[fmt][1 if graph else 0]
         if chosen is None:
-            raise QueryRefused(f"Format {fmt!r} does not fit a {form} query.")
+            raise QueryRefused(f"Format {fmt!r} does not fit {'an' if form[0] in 'AEIOU' else 'a'} {form} query.")
         return chosen
     offered = GRAPH_TYPES if graph else RESULT_TYPES
     if accept is not None:
-        candidates = list(offered.values()) + (["application/json"] if not graph else ["application/json", "text/n3"])
-        best = accept.best_match(candidates)
+        # generic names clients send besides the exact media types
+        aliases = {"application/json": "jsonld" if graph else "json", "application/xml": "rdfxml" if graph else "xml",
+                   "text/xml": "rdfxml" if graph else "xml"}
+        if graph:
+            aliases["text/n3"] = "turtle"
+        best = accept.best_match(list(offered.values()) + list(aliases))
         if best:
-            if best == "application/json":
-                return "jsonld" if graph else "json"
-            if best == "text/n3":
-                return "turtle"
-            return next(k for k, v in offered.items() if v == best)
+            return aliases.get(best) or next(k for k, v in offered.items() if v == best)
+        # a header that names nothing we give (application/pdf, or text/turtle on a SELECT): the
+        # protocol's 406, not a silent JSON answer; */* and no header at all still get the default
+        raise NotAcceptable(f"No format for {'an' if form[0] in 'AEIOU' else 'a'} {form} query fits the Accept header "
+                            f"({accept.to_header()[:200]}): this endpoint gives {', '.join(offered.values())}"
+                            " or text/html (a results table); or name one in the `format` parameter.")
     return "turtle" if graph else "json"
 
 

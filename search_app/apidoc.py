@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import Flask
 
 # the routes the index lists: the JSON API and the data a program fetches
-_LISTED_PREFIXES = ("/api/", "/sparql", "/export/", "/works/export.", "/citations/graph.svg")
+_LISTED_PREFIXES = ("/api/", "/sparql", "/export/", "/works/export.", "/citations/graph.svg", "/concepts/<concept_id>.")
 
 
 def documented(summary: str, returns: str = "", **parameters: str) -> Callable:

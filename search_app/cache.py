@@ -72,7 +72,9 @@ class ResponseCache:
 def _key() -> str | None:
     if request.method != "GET" or not request.path.startswith(CACHEABLE) or request.path.startswith(NEVER):
         return None
-    return request.path + "?" + request.query_string.decode("latin-1")
+    # the Accept header is part of the key: a page with content negotiation (/concepts/<id> as HTML,
+    # Turtle or JSON-LD) must not answer a Turtle client with the HTML a browser was given
+    return request.path + "?" + request.query_string.decode("latin-1") + "\n" + request.headers.get("Accept", "")
 
 
 def install(app: Flask, max_mb: float) -> ResponseCache | None:

@@ -202,3 +202,23 @@ def test_sparql_examples_run_with_one_click(page, graph_server):  # noqa: F811
     page.get_by_role("button", name="Run").click()
     expect(page.locator("#results tbody td").first).to_have_text("10")
     page.problems.assert_clean()
+
+
+def test_concept_page_offers_its_rdf(page, graph_server):  # noqa: F811
+    """The concept page links its Turtle and JSON-LD; what the links give parses as RDF about it."""
+    from playwright.sync_api import expect
+    from rdflib import Graph, URIRef
+
+    page.goto(f"{graph_server}/concepts/relational-agency")
+    links = page.locator("p.uri a.rdf-download")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_have_text("Turtle")
+    expect(links.nth(1)).to_have_text("JSON-LD")
+    concept = URIRef("https://w3id.org/common-knowledge/concept/relational-agency")
+    for link, fmt in ((links.nth(0), "turtle"), (links.nth(1), "json-ld")):
+        response = page.request.get(graph_server + link.get_attribute("href"))
+        assert response.ok and response.headers["content-type"].startswith(link.get_attribute("type"))
+        assert len(list(Graph().parse(data=response.body(), format=fmt).predicate_objects(concept))) > 5
+    page.goto(f"{graph_server}/sparql")
+    expect(page.locator(".intro .purpose")).to_contain_text("works the sources cite and their citations")
+    page.problems.assert_clean()

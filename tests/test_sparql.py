@@ -20,12 +20,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from kg.sparql import QueryRefused, check_query
+from kg.sparql import Engine, QueryRefused, check_query
 from kg.sparql_examples import EXAMPLES
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
 from SPARQLWrapper import CSV, JSON, POST, TSV, TURTLE, XML  # noqa: E402
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed  # noqa: E402
+from SPARQLWrapper.Wrapper import QueryResult  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nPREFIX ckc: <https://w3id.org/common-knowledge/concept/>\n"
@@ -222,7 +223,9 @@ def test_the_dataset_is_chosen_by_from_or_by_the_protocol(live_server):
     source = next(g for g in sizes if "/graph/source/" in g)
     ontology = next(g for g in sizes if g.endswith("/graph/ontology"))
     everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    assert _count(live_server, everything) == sum(sizes.values())
+    # the default graph is the merge of the graphs: a triple two graphs state counts once
+    distinct = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    assert _count(live_server, everything) == _count(live_server, distinct) <= sum(sizes.values())
     assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM <{source}> WHERE {{ ?s ?p ?o }}") == sizes[source]
     assert _count(live_server, f"SELECT (COUNT(*) AS ?n) FROM <{source}> FROM <{ontology}> WHERE {{ ?s ?p ?o }}") \
         <= sizes[source] + sizes[ontology]
@@ -375,3 +378,151 @@ def test_the_rdflib_store_answers_the_same(tiny_build, client):
         assert by_protocol.status_code == 400
     finally:
         app.extensions["ckg_sparql"].close()
+
+
+# --- the default graph is a set (the RDF merge of the named graphs) ----------------------------------
+
+SHARED = """<http://example.org/a> <http://example.org/p> <http://example.org/b> <http://example.org/g1> .
+<http://example.org/a> <http://example.org/p> <http://example.org/b> <http://example.org/g2> .
+<http://example.org/a> <http://example.org/p> <http://example.org/c> <http://example.org/g2> .
+"""
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "rdflib"])
+def test_a_triple_in_two_graphs_matches_once(tmp_path, store):
+    path = tmp_path / "graph.nq"
+    path.write_text(SHARED, encoding="utf-8")
+    engine = Engine(str(path), store)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert engine.run(count).dicts() == [{"n": "2"}]
+    assert len(engine.run("SELECT ?o WHERE { <http://example.org/a> ?p ?o }").rows) == 2
+    # GRAPH ?g still sees each named graph, and only those
+    per_graph = engine.run("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g").dicts()
+    assert per_graph == [{"g": "http://example.org/g1", "n": "1"}, {"g": "http://example.org/g2", "n": "2"}]
+    if store == "oxigraph":      # the dataset chosen by the protocol or FROM is as named
+        assert engine.run(count, default_graphs=["http://example.org/g2"]).dicts() == [{"n": "2"}]
+        assert engine.run(count, named_graphs=["http://example.org/g1"]).dicts() == [{"n": "0"}]
+        assert engine.run("SELECT (COUNT(*) AS ?n) FROM <http://example.org/g1> WHERE { ?s ?p ?o }").dicts() == [{"n": "1"}]
+
+
+@pytest.fixture(scope="module")
+def shared_server(graph_build, tmp_path_factory):
+    """The graph corpus's build with every work one source cites also described in the other
+    source's graph, as the build does for a work two sources cite; served live."""
+    import re
+    import shutil
+
+    from conftest import _serve
+
+    release = tmp_path_factory.mktemp("shared-works") / "release"
+    shutil.copytree((graph_build / "current").resolve(), release)
+    graph = release / "graph.nq"
+    lines = graph.read_text(encoding="utf-8").splitlines()
+    graphs = sorted({m.group(1) for m in (re.search(r"(<[^>]*/graph/source/[^>]*>) \.$", l) for l in lines) if m})
+    assert len(graphs) == 2, graphs
+    works = [l for l in lines if l.startswith("<https://w3id.org/common-knowledge/work/") and l.endswith(f"{graphs[0]} .")]
+    assert works, "the graph corpus's build describes no cited work"
+    graph.write_text("\n".join(lines + [l[: -len(f"{graphs[0]} .")] + f"{graphs[1]} ." for l in works]) + "\n",
+                     encoding="utf-8")
+    yield from _serve(release, "ckg-shared-works-server")
+
+
+def test_shared_triples_and_citations_count_once_over_http(shared_server):
+    """A triple two source graphs state matches once through the default graph, and the examples
+    return no solution twice (they did, once per graph stating the work)."""
+    client = wrapper(shared_server)
+    client.setQuery("SELECT ?s ?p ?o WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } FILTER(STR(?g1) < STR(?g2)) } LIMIT 1")
+    shared = client.queryAndConvert()["results"]["bindings"]
+    assert shared
+    s, p, o = (shared[0][v] for v in ("s", "p", "o"))
+    term = f"<{o['value']}>" if o["type"] == "uri" else json.dumps(o["value"]) + (
+        f"@{o['xml:lang']}" if "xml:lang" in o else f"^^<{o['datatype']}>" if "datatype" in o else "")
+    client.setQuery(f"SELECT * WHERE {{ <{s['value']}> <{p['value']}> {term} }}")
+    assert len(client.queryAndConvert()["results"]["bindings"]) == 1
+    client.setQuery(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{s['value']}> <{p['value']}> {term} }} }}")
+    assert len(client.queryAndConvert()["results"]["bindings"]) == 2          # each named graph still holds it
+    # who cites which work: as many rows as distinct solutions (every variable of the pattern kept)
+    who = next(e for e in EXAMPLES if e.id == "who-cites")
+    client.setQuery(who.query)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    client.setQuery(who.query.replace("SELECT ?work ?title ?source ?sentence", "SELECT DISTINCT ?work ?title ?source ?sentence ?s ?w ?a"))
+    assert len(rows) == len(client.queryAndConvert()["results"]["bindings"]) > 0
+    # "cited by N" counted in SPARQL is the number of citing sources
+    prefixes = who.query.split("SELECT")[0]
+    client.setQuery(prefixes + "SELECT ?w (COUNT(?s) AS ?n) WHERE { ?s cito:cites ?w . ?w dcterms:title ?t } "
+                               "GROUP BY ?w ORDER BY DESC(?n) LIMIT 1")
+    top = client.queryAndConvert()["results"]["bindings"][0]
+    client.setQuery(prefixes + f"SELECT DISTINCT ?s WHERE {{ ?s cito:cites <{top['w']['value']}> }}")
+    assert int(top["n"]["value"]) == len(client.queryAndConvert()["results"]["bindings"])
+
+
+# --- protocol deviations: one query string, 406 for an Accept header nothing fits ------------------------
+
+def test_two_query_strings_are_a_400(live_server):
+    two = urllib.parse.urlencode([("query", "ASK {}"), ("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1")])
+    status, headers, body = http(f"{live_server}/sparql?{two}")
+    assert status == 400 and "more than one query" in json.loads(body)["error"]["message"]
+    status, _, _ = http(f"{live_server}/sparql", data=two.encode(), method="POST",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 400
+    status, _, _ = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}), data=b"ASK {}",
+                        method="POST", headers={"Content-Type": "application/sparql-query"})
+    assert status == 400
+    status, _, _ = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
+    assert status == 200
+
+
+@pytest.mark.parametrize("query,accept", [
+    ("ASK {}", "application/pdf"),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "text/turtle"),
+    ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "text/csv"),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "application/sparql-results+json;q=0, image/png"),
+])
+def test_an_accept_header_nothing_fits_is_a_406(live_server, query, accept):
+    status, headers, body = http(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": query}),
+                                 headers={"Accept": accept})
+    assert status == 406, body[:200]
+    message = json.loads(body)["error"]["message"]
+    assert "Accept" in message and "format" in message
+
+
+def test_usual_accept_headers_still_answer(live_server):
+    """No header, */*, generic JSON and XML names and a browser's header are answered, not refused."""
+    for accept, media_type in [
+        ("application/xml", "application/sparql-results+xml"),        # was answered as JSON
+        ("text/xml", "application/sparql-results+xml"),
+        (None, "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8", "text/html"),
+    ]:
+        request = urllib.request.Request(f"{live_server}/sparql?" + urllib.parse.urlencode({"query": "ASK {}"}))
+        if accept is not None:
+            request.add_header("Accept", accept)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200 and response.headers.get_content_type() == media_type, accept
+
+
+def test_sparqlwrapper_reads_a_406_as_an_error_and_the_usual_formats_as_results(live_server):
+    client = wrapper(live_server)
+    client.setOnlyConneg(True)             # no format= parameter: the Accept header alone decides
+    client.addCustomHttpHeader("Accept", "text/turtle")      # a SELECT asked for as Turtle: nothing fits
+    client.setQuery(LEVELS)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        client.query()
+    assert caught.value.code == 406
+    client = wrapper(live_server, fmt=JSON)
+    client.setOnlyConneg(True)
+    client.setQuery(LEVELS)
+    result: QueryResult = client.query()
+    assert len(result.convert()["results"]["bindings"]) == 4
+
+
+def test_error_wording_and_the_page_introduction(client):
+    ask = client.get("/sparql", query_string={"query": "ASK {}", "format": "turtle"})
+    assert ask.status_code == 400 and "does not fit an ASK query" in ask.get_json()["error"]["message"]
+    select = client.get("/sparql", query_string={"query": "SELECT * {}", "format": "turtle"})
+    assert "does not fit a SELECT query" in select.get_json()["error"]["message"]
+    intro = client.get("/sparql").get_data(as_text=True)
+    purpose = intro[intro.index('class="purpose"'):intro.index("</p>", intro.index('class="purpose"'))]
+    assert "works" in purpose and "citations" in purpose

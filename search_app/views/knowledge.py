@@ -2,9 +2,10 @@
 (/api/concepts, /api/concepts/<id>, /api/studies, /api/studies/<id>), from search_app.knowledge."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from .. import conceptdata as knowledge
+from ..conceptrdf import CONCEPT_RDF_TYPES, EXTENSIONS, concept_rdf
 from ..apidoc import documented
 from . import library
 
@@ -76,6 +77,8 @@ def concepts_page():
 
 @pages_bp.get("/concepts/<concept_id>")
 def concept_page(concept_id: str):
+    if (rdf := concept_rdf_negotiated(concept_id)) is not None:    # Accept: text/turtle or application/ld+json
+        return rdf
     view = knowledge.concept_page(library(), concept_id)
     if view is None:
         abort(404, description=f"There is no concept with the id “{concept_id}”.")
@@ -93,3 +96,45 @@ def study_page(study_id: str):
     if view is None:
         abort(404, description=f"There is no study with the id “{study_id}”.")
     return render_template("study.html", view=view)
+
+
+# --- one concept as RDF (Skosmos-style): /concepts/<id>.ttl, .jsonld, or /concepts/<id> by Accept ---
+
+def _concept_rdf_response(concept_id: str, media_type: str) -> Response:
+    fmt, ext = CONCEPT_RDF_TYPES[media_type]
+    body = concept_rdf(library(), concept_id, fmt)
+    if body is None:
+        abort(404, description=f"There is no concept with the id “{concept_id}”.")
+    response = Response(body, mimetype=media_type)
+    response.headers["Content-Disposition"] = f'inline; filename="{concept_id}.{ext}"'
+    response.vary.add("Accept")
+    return response
+
+
+@pages_bp.get("/concepts/<concept_id>.<fmt>")
+@documented("One concept as RDF: its SKOS labels and notes, definitions and descriptions with their source, page "
+            "and the passage quoted, broader, narrower and related concepts, collections, studies and coinages, each "
+            "linked node with its label (a concise bounded description from the graph). /concepts/<id> gives the "
+            "same to an Accept header of text/turtle or application/ld+json.",
+            "text/turtle (.ttl) or application/ld+json (.jsonld): the concept's skos:prefLabel, skos:altLabel, "
+            "skos:definition (rdf:value, dcterms:source, ck:page, prov:wasQuotedFrom), skos:broader, skos:narrower, "
+            "skos:related, ck:relatedStudy")
+def concept_rdf_file(concept_id: str, fmt: str):
+    if fmt not in EXTENSIONS:
+        abort(404, description=f"There is no concept format “{fmt}”: use .ttl or .jsonld.")
+    return _concept_rdf_response(concept_id, EXTENSIONS[fmt])
+
+
+def concept_rdf_negotiated(concept_id: str) -> Response | None:
+    """The concept's RDF when the Accept header prefers Turtle or JSON-LD to HTML; None for the page.
+    HTML comes first among equals, so */*, a browser's header and no header get the page."""
+    best = request.accept_mimetypes.best_match(["text/html", *CONCEPT_RDF_TYPES])
+    return _concept_rdf_response(concept_id, best) if best in CONCEPT_RDF_TYPES else None
+
+
+@pages_bp.after_request
+def _concept_page_varies_by_accept(response: Response) -> Response:
+    # the HTML concept page has RDF siblings at the same URL: caches must key it by Accept
+    if request.endpoint == "knowledge.concept_page":
+        response.vary.add("Accept")
+    return response

@@ -12,8 +12,8 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from kg.graph import EXPORT_FORMATS, export, graph_name
-from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, QueryFailed, QueryPool, QueryRefused,
-                       QueryTimeout, check_query, choose_format, serialize_results)
+from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, NotAcceptable, QueryFailed, QueryPool,
+                       QueryRefused, QueryTimeout, check_query, choose_format, serialize_results)
 
 from .. import sparqldata
 from ..apidoc import documented
@@ -66,6 +66,11 @@ def _values(name: str) -> list[str]:
             **{"default-graph-uri": "a named graph to query as the default graph",
                "named-graph-uri": "a named graph the query may name"})
 def sparql():
+    # the protocol allows exactly one query string (URL, form or body together); two are an error, not "the first"
+    given = len(_values("query")) + (request.method == "POST" and request.mimetype == "application/sparql-query")
+    if given > 1:
+        return _error(400, "The request holds more than one query: pass exactly one (the SPARQL 1.1 Protocol "
+                           "allows one `query` parameter, or one query as the POST body).")
     if request.method == "GET":
         if "update" in request.args:
             return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
@@ -99,6 +104,8 @@ def sparql():
                             named_graphs=_values("named-graph-uri") or None)
     except QueryRefused as exc:
         return _error(400, str(exc))
+    except NotAcceptable as exc:
+        return _error(406, str(exc))
     except QueryFailed as exc:
         return _error(400, str(exc))
     except (QueryTimeout, EndpointUnavailable) as exc:
