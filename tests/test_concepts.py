@@ -281,6 +281,15 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("Resourceful practice is also discussed in the workshops with practitioners and parents.", False),
     ("Resourceful practice is a key part of the work that practitioners did with families.", False),
     ("Resourceful practice is it.", False),                  # too short to quote as a definition
+    # a word for a term as the complement, then the role the term plays: not what it means
+    ("Resourceful practice is the concept that is driving most of the work with families in England.", False),
+    ("Resourceful practice is a term used widely in children's services and in the workshops.", False),
+    ("Resourceful practice is the idea which dominates the training of new practitioners.", False),
+    ("Resourceful practice is a key concept behind the reform of children's services.", False),
+    # … unless the term is then explained
+    ("Resourceful practice is a term used to describe the inventive work of practitioners.", True),
+    ("Resourceful practice is the idea that practitioners draw on what other services can offer.", True),
+    ("Resourceful practice is the concept of drawing on what other services and families can offer.", True),
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
@@ -318,3 +327,4 @@ def test_plainest_definition_first(scheme, matcher):
     assert ranked[0]["text"].startswith("At the level of practice, relational agency involves")
     ranked = rank_definitions("restorative-prevention", scheme["restorative-prevention"].definitions, matcher)
     assert ranked[0]["text"].startswith("Level Four: Restorative prevention focuses on")
+
