@@ -115,6 +115,12 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
             schemes=ids(SKOS.inScheme),
         )
         concepts[concept.id] = concept
+    # skos:related is symmetric (SKOS reference, S23): a link written one way is read both ways, so
+    # a concept page lists every concept that lists it (scripts/check_concepts.py rejects a one-way link)
+    for concept in concepts.values():
+        for other in concept.related:
+            if other in concepts and concept.id not in concepts[other].related:
+                concepts[other].related = sorted({*concepts[other].related, concept.id})
     return concepts
 
 
