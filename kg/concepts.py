@@ -115,6 +115,12 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
             schemes=ids(SKOS.inScheme),
         )
         concepts[concept.id] = concept
+    # skos:related is symmetric (SKOS reference, S23): a link written one way is read both ways, so
+    # a concept page lists every concept that lists it (scripts/check_concepts.py rejects a one-way link)
+    for concept in concepts.values():
+        for other in concept.related:
+            if other in concepts and concept.id not in concepts[other].related:
+                concepts[other].related = sorted({*concepts[other].related, concept.id})
     return concepts
 
 
@@ -439,7 +445,7 @@ def link_concepts(
             if sentences is None:
                 sentences = sentence_spans(text)
             sentence = next(((a, b) for a, b in sentences if a <= local < b), None)
-            says_what = bool(sentence) and _states_what_it_is(text[sentence[0]:local], after)
+            says_what = bool(sentence) and _states_what_it_is(text[sentence[0]:local], text[mention["end"]:sentence[1]])
             if not says_what and not (_DEFINING_RE.match(after.strip()) and (
                     _starts_clause(text, local) or (sentence and _starts_sentence(text, sentence[0], local)))):
                 continue
@@ -534,14 +540,45 @@ _SAYS_WHAT_IT_IS = re.compile(
     re.I,
 )
 _WE_MEAN = re.compile(r"[’'”\"]?\s*,?\s*(?:we|i|they|the authors?)\s+mean\b", re.I)
+# "X is the concept that is driving most interventions", "X is a term used widely in policy": the
+# complement is a word for a term (concept, term, idea …), and what follows says what role the term
+# plays — what drives, who uses it — not what it means. Such a sentence defines X only when the term
+# is then explained: "the idea of …", "the idea that <a clause>", "a term used to describe …",
+# "the concept that refers to …".
+_META_COMPLEMENT = re.compile(
+    r"[’'”\"]?\s*(?:\([^)]{0,40}\)\s*)?,?\s*(?:is|are)\s+(?:(?:a|an|the)\s+)(?:[\w-]+\s+){0,2}?"
+    r"(?:concept|term|idea|notion|word|phrase|label|expression|buzzword|watchword|catchword)s?\b", re.I)
+_EXPLAINS_THE_TERM = re.compile(
+    r"\b(?:describ\w*|refer(?:s|red|ring)?|denot\w*|mean(?:s|t|ing)?|signif(?:y|ies|ied|ying)|captur(?:e|es|ed|ing)"
+    r"|nam(?:e|es|ed|ing)|designat\w*|stand(?:s|ing)?\s+for)\b", re.I)
+_RELATIVE_VERB = re.compile(    # "that / which" followed by a verb: a relative clause about the term
+    r"(?:that|which)\s+(?:(?:is|are|was|were|has|have|had|will|would|can|could|may|might|should|must|does|do|did"
+    r"|now|currently|increasingly|often|also|still|most|lies|sits|drives|underpins|underlies|informs|shapes|guides"
+    r"|dominates|runs|gained|emerged|became|becomes)\b|\w+ing\b)", re.I)
+
+
+def _names_the_term_only(rest: str) -> bool:
+    """``rest`` (what follows the label, to the end of its sentence) calls the concept a concept, term,
+    idea … and then says what role it plays instead of what it means ("is the concept that is driving
+    most social inclusion interventions"): a copular sentence that is no definition."""
+    meta = _META_COMPLEMENT.match(rest)
+    if not meta:
+        return False
+    tail = rest[meta.end():]
+    if re.match(r"\s*(?:of|for)\b", tail, re.I) or _EXPLAINS_THE_TERM.search(tail):
+        return False                                # "the idea of …", "a term used to describe …"
+    if re.match(r"\s*that\b", tail, re.I) and not _RELATIVE_VERB.match(tail.lstrip()):
+        return False                                # "the idea that practitioners …": says what the idea is
+    return True
 
 
 def _states_what_it_is(before: str, after: str) -> bool:
-    """``before`` (the sentence up to the label) and ``after`` (what follows the label) make a
-    sentence that says what the concept is."""
+    """``before`` (the sentence up to the label) and ``after`` (what follows the label, to the end of
+    its sentence) make a sentence that says what the concept is."""
     if _OPENS_WITH_BY.fullmatch(before):
         return bool(_WE_MEAN.match(after))
-    return bool(_OPENS_WITH_LABEL.fullmatch(before) and _SAYS_WHAT_IT_IS.match(after))
+    return bool(_OPENS_WITH_LABEL.fullmatch(before) and _SAYS_WHAT_IT_IS.match(after)
+                and not _names_the_term_only(after))
 
 
 def _starts_sentence(text: str, sentence_start: int, index: int) -> bool:

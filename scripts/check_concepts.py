@@ -18,11 +18,12 @@ What it does
 * checks structure: every concept has a prefLabel@en, a scopeNote, at least one sourced
   definition (or, for a concept no document defines, a sourced description), skos:inScheme ckc:scheme and membership of at least one family collection;
   prefLabels are unique; the concept id is the slug of its prefLabel (warning);
-  skos:broader / skos:narrower are symmetric; skos:related is symmetric (warning);
+  skos:broader / skos:narrower are symmetric; skos:related is symmetric;
   hasTopConcept / topConceptOf agree; every ckc: IRI used as an object is defined;
   the prevention-levels scheme has four concepts with notations "1".."4";
   an altLabel equal to the prefLabel, or shared by two concepts, is a warning;
-  definitions outside 10-60 words are a warning.
+  definitions outside 8-70 words are a warning; a definition that opens on a conjunction ("although …")
+  or ends on ";" or "," is a fragment, a problem.
 
 Exit status 0 when there are no problems (warnings allowed), 1 otherwise.
 """
@@ -52,6 +53,9 @@ from seedtext import GLYPHS, MARKUP, SEED_DIR, SEED_FILES, WS, load_sources, sho
 from seedtext import normalise as _normalise  # noqa: E402
 
 _BREAK = "\x00"   # marks a line-break hyphen in the strict form of a source
+# A quoted definition that opens mid-sentence on a conjunction ("although …", "and therefore …") or runs
+# on into what follows ("…, leading to;") is a fragment, not a sentence that says what a concept is.
+FRAGMENT = re.compile(r"^[…\s]*(?:and|but|or|although|though|because|whereas|while|which|so)\b|[;,]$")
 
 
 def normalise(text: str, unify_quotes: bool = True) -> str:
@@ -158,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
                                 f"(has {len(vals)} and {len(srcs)})")
                 continue
             check_quote(owner, what, vals[0], srcs[0])
+            if what == "definition" and FRAGMENT.search(str(vals[0]).strip()):
+                problems.append(f"{short(owner)} definition is a fragment (it opens on a conjunction or ends on "
+                                f"';' or ','): quote a sentence that says what the concept is, or make it a "
+                                f"ck:sourcedDescription: {str(vals[0])[:90]!r}")
             words = len(str(vals[0]).split())
             if not 8 <= words <= 70:
                 warnings.append(f"{short(owner)} {what} has {words} words: {str(vals[0])[:70]!r}")
@@ -225,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{short(s)} skos:narrower {short(o)} but not {short(o)} skos:broader {short(s)}")
     for s, o in g.subject_objects(SKOS.related):
         if (o, SKOS.related, s) not in g:
-            warnings.append(f"{short(s)} skos:related {short(o)} is not reciprocated")
+            problems.append(f"{short(s)} skos:related {short(o)} is not reciprocated (skos:related is symmetric: "
+                            f"add {short(o)} skos:related {short(s)})")
         if (s, SKOS.broader, o) in g or (s, SKOS.narrower, o) in g:
             problems.append(f"{short(s)} is both skos:related and broader/narrower to {short(o)}")
     for s, p, o in g:

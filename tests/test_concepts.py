@@ -281,6 +281,15 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("Resourceful practice is also discussed in the workshops with practitioners and parents.", False),
     ("Resourceful practice is a key part of the work that practitioners did with families.", False),
     ("Resourceful practice is it.", False),                  # too short to quote as a definition
+    # a word for a term as the complement, then the role the term plays: not what it means
+    ("Resourceful practice is the concept that is driving most of the work with families in England.", False),
+    ("Resourceful practice is a term used widely in children's services and in the workshops.", False),
+    ("Resourceful practice is the idea which dominates the training of new practitioners.", False),
+    ("Resourceful practice is a key concept behind the reform of children's services.", False),
+    # … unless the term is then explained
+    ("Resourceful practice is a term used to describe the inventive work of practitioners.", True),
+    ("Resourceful practice is the idea that practitioners draw on what other services can offer.", True),
+    ("Resourceful practice is the concept of drawing on what other services and families can offer.", True),
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
@@ -318,3 +327,80 @@ def test_plainest_definition_first(scheme, matcher):
     assert ranked[0]["text"].startswith("At the level of practice, relational agency involves")
     ranked = rank_definitions("restorative-prevention", scheme["restorative-prevention"].definitions, matcher)
     assert ranked[0]["text"].startswith("Level Four: Restorative prevention focuses on")
+
+
+# --- the curated file: scripts/check_concepts.py ------------------------------------------------
+
+def _check_concepts():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return importlib.import_module("check_concepts")
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def test_the_curated_scheme_passes_its_check(capsys):
+    # every quotation verbatim in its source, skos:related both ways, no definition that is a fragment
+    assert _check_concepts().main(["--quiet"]) == 0, capsys.readouterr().out
+
+
+_ONE_WAY = """@prefix ck: <https://w3id.org/common-knowledge/ontology#> .
+@prefix ckc: <https://w3id.org/common-knowledge/concept/> .
+@prefix cks: <https://w3id.org/common-knowledge/source/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+ckc:scheme a skos:ConceptScheme .
+ckc:empowerment a skos:Concept ; skos:inScheme ckc:scheme ; skos:prefLabel "empowerment"@en ;
+    skos:scopeNote "Developing agency."@en ;
+    skos:definition [ rdf:value "Empowerment is the process by which we develop agency."@en ;
+                      dcterms:source cks:collaborative-agency-slides ] ;
+    skos:related ckc:nested-empowerment .
+ckc:nested-empowerment a skos:Concept ; skos:inScheme ckc:scheme ; skos:prefLabel "nested empowerment"@en ;
+    skos:scopeNote "Empowering at every level."@en ;
+    skos:definition [ rdf:value "and therefore empowerment at every level, leading to;"@en ;
+                      dcterms:source cks:collaborative-agency-slides ] .
+"""
+
+
+def test_a_one_way_related_link_and_a_fragment_definition_are_problems(tmp_path, capsys):
+    ttl = tmp_path / "concepts.ttl"
+    ttl.write_text(_ONE_WAY, encoding="utf-8")
+    assert _check_concepts().main(["--ttl", str(ttl), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "PROBLEM: ckc:empowerment skos:related ckc:nested-empowerment is not reciprocated" in out
+    assert "PROBLEM: ckc:nested-empowerment definition is a fragment" in out
+    assert "ckc:empowerment definition is a fragment" not in out
+
+
+def test_a_related_link_written_one_way_is_read_both_ways(tmp_path):
+    ttl = tmp_path / "concepts.ttl"
+    ttl.write_text(_ONE_WAY, encoding="utf-8")
+    scheme = load_scheme(ttl)
+    assert scheme["empowerment"].related == ["nested-empowerment"]
+    assert scheme["nested-empowerment"].related == ["empowerment"]
+
+
+def test_related_is_symmetric_in_the_curated_scheme(scheme):
+    one_way = [(c.id, other) for c in scheme.values() for other in c.related
+               if other in scheme and c.id not in scheme[other].related]
+    assert one_way == []
+    assert "contactpoint" in scheme["children-act-2004"].related
+    assert "information-sharing" in scheme["lead-professional"].related
+    assert "information-sharing" in scheme["common-assessment-framework"].related
+
+
+def test_working_relationally_links_relational_agency_but_is_not_shown_as_a_name_of_it(scheme, matcher):
+    # the CHAT article uses "working relationally" for the practice relational agency is the capacity
+    # for, with practitioners and (it extends the concept) with families: a mention, not another name.
+    # "relational working" is no source's term, and a broader one: no label at all.
+    agency = scheme["relational-agency"]
+    assert "working relationally" in agency.hidden_labels
+    assert not {"working relationally", "relational working"} & set(agency.alt_labels)
+    assert [c for c, _ in linked(matcher, "can be enhanced through working relationally with others")] \
+        == ["relational-agency"]
+    assert "relational-agency" not in {c for c, _ in linked(matcher, "a model of relational working in social care")}
+    assert [c for c, _ in linked(matcher, "a capacity for relational agency")] == ["relational-agency"]

@@ -378,7 +378,7 @@ def test_the_study_filter_takes_a_study_id_or_name_and_the_curated_sources(gclie
 def test_search_concept_card_carries_definition_and_coiner(gclient):
     card = gclient.get("/api/search?q=relational+agency&k=1").get_json()["concept_card"]
     assert card["id"] == "relational-agency" and card["pref_label"] == "relational agency"
-    assert "working relationally" in card["alt_labels"]
+    assert "capacity for relational agency" in card["alt_labels"]
     assert card["definition"]["source_id"] == "chat-resilience-article" and card["definition"]["text"]
     coiners = [person["name"] for coinage in card["coined_by"] for person in coinage["by"]]
     assert "Anne Edwards" in coiners and all(set(c) >= {"citation", "evidence", "source_id"} for c in card["coined_by"])

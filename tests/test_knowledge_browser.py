@@ -15,7 +15,7 @@ def test_concept_page(page, graph_server):  # noqa: F811
     response = page.goto(f"{graph_server}/concepts/relational-agency")
     assert response.status == 200
     expect(page.locator("h1.pref-label")).to_have_text("relational agency")
-    expect(page.locator(".alt-labels")).to_contain_text("working relationally")
+    expect(page.locator(".alt-labels")).to_contain_text("capacity for relational agency")
     definition = page.locator(".definitions .definition").first
     expect(definition).to_contain_text("relational agency involves first being able to align")
     expect(definition.locator("figcaption")).to_contain_text("p. 2")
