@@ -258,7 +258,7 @@ def build(
         _write_json(partial / "quotes.json", [q.to_dict() for q in quotes])
         report.quote_count = len(quotes)
         links = _link(settings, partial, passages, report)
-        _citations(partial, sources, passages, report)
+        _citations(partial, sources, passages, report, settings.ontology_dir)
         _graph(settings, partial, sources, passages, report, corpus)
         _index(settings, partial, passages, links, out_dir, report, progress_note)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
@@ -299,16 +299,22 @@ def _link(settings: Settings, release: Path, passages: list[Passage], report: Bu
     return links
 
 
-def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Passage], report: BuildReport) -> None:
+def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Passage], report: BuildReport,
+               ontology_dir: str | Path | None = None) -> None:
     """Reference lists, in-text citations, works and people (citations.json); a failure is a warning."""
+    from .citation_graph import align_people
     from .citations import FILE, build_citations
+    from .graph import ontology_graph
 
     try:
         documents = {}
         for record in sources:
             data = json.loads((release / "documents" / f"{record['id']}.json").read_text(encoding="utf-8"))
             documents[record["id"]] = {"text": data.get("text") or "", "pages": data.get("pages") or []}
-        _write_json(release / FILE, build_citations(documents, [p.to_dict() for p in passages], sources))
+        found = build_citations(documents, [p.to_dict() for p in passages], sources)
+        if ontology_dir is not None:     # people get their graph nodes' ids: the API's ids and the graph's are one
+            align_people(found, ontology_graph(ontology_dir))
+        _write_json(release / FILE, found)
     except Exception as exc:  # the passages and the search must not be lost with the citations
         report.warnings.append(f"citations could not be extracted ({type(exc).__name__}: {exc}); "
                                "work pages and citation lineage are unavailable in this build")

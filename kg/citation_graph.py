@@ -25,7 +25,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .citations.names import fold, surname_key
-from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, source_graph
+from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, _slug, source_graph
 from .vocab import ANNOTATION, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
 
 
@@ -37,41 +37,95 @@ def work_node(work: dict[str, Any]) -> URIRef:
 
 class _Initials:
     """The ontology's people by family name and first initial ("Edwards, A." → ckp:anne-edwards),
-    kept only where that pair names one person."""
+    kept only where that pair names one person; a person the ontology knows by family name alone
+    ("Vygotsky") is found by it when no other person of the ontology has that family name."""
 
     def __init__(self, ontology: Graph):
         seen: dict[tuple[str, str], set[URIRef]] = {}
+        families: dict[str, set[URIRef]] = {}
         for node in ontology.subjects(RDF.type, FOAF.Person):
             family = ontology.value(node, FOAF.familyName)
             given = ontology.value(node, FOAF.givenName)
             name = str(ontology.value(node, FOAF.name) or "")
             initial = str(given)[:1] if given else (name.split()[0][:1] if len(name.split()) > 1 else "")
+            if family:
+                families.setdefault(surname_key(str(family)), set()).add(node)
             if family and initial:
                 seen.setdefault((surname_key(str(family)), fold(initial)), set()).add(node)
-        self.by_key = {key: next(iter(nodes)) for key, nodes in seen.items() if len(nodes) == 1}
+            elif family:
+                seen.setdefault((surname_key(str(family)), ""), set()).add(node)
+        self.by_key = {key: next(iter(nodes)) for key, nodes in seen.items()
+                       if len(nodes) == 1 and (key[1] or len(families[key[0]]) == 1)}
 
     def find(self, name: str) -> URIRef | None:
         if "," not in name:
             return None
         family, given = (part.strip() for part in name.split(",", 1))
         initial = re.sub(r"[^A-Za-z]", "", fold(given))[:1]
-        return self.by_key.get((surname_key(family), initial)) if initial else None
+        if not initial:
+            return None
+        return self.by_key.get((surname_key(family), initial)) or self.by_key.get((surname_key(family), ""))
 
 
 def _agent_node(person: dict[str, Any], agents: Agents, initials: _Initials) -> tuple[URIRef, bool]:
-    """The node of an author: the ontology's person or body when it knows the name, else our own."""
-    if person["kind"] == "organization":
-        node, _, _, known = agents.resolve(person["name"])
-        return (node if known else ORG[person["id"].removeprefix("org-")]), known
+    """The node of an author: the ontology's person or body when it knows the name, else our own
+    (a body's node is named as graph.py names the bodies that author or publish a source)."""
     node, _, _, known = agents.resolve(person["name"])
+    if person["kind"] == "organization":
+        return (node if known else ORG[_slug(person["name"])]), known
     if known:
         return node, True
     found = initials.find(person["name"])
     return (found, True) if found is not None else (PERSON[person["id"]], False)
 
 
-def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[str, Any]], agents: Agents,
-                   initials: _Initials, renderings: list[str]) -> URIRef:
+def person_node(person_id: str) -> URIRef:
+    """The graph node of a person or body of citations.json: its id is the node's local name
+    ("anne-edwards" → ckp:anne-edwards), a body's with "org-" before it ("org-dfes" → cko:dfes)."""
+    return ORG[person_id.removeprefix("org-")] if person_id.startswith("org-") else PERSON[person_id]
+
+
+def _node_id(node: URIRef) -> str:
+    text = str(node)
+    if text.startswith(str(ORG)):
+        return "org-" + text[len(str(ORG)):]
+    return text[len(str(PERSON)):] if text.startswith(str(PERSON)) else text.rsplit("/", 1)[-1]
+
+
+def align_people(data: dict[str, Any], ontology: Graph) -> None:
+    """Give each person and body of ``data`` (citations.json) the id of its node in the graph, so
+    that the pages, the API and the graph name one person alike: the ontology's person or body when
+    it knows them ("Edwards, A." → anne-edwards, "Department for Education and Skills" → org-dfes),
+    else the id the citations gave. Records that come to one node are merged; the ids they had are
+    kept as ``aliases`` (old links redirect). Mutates ``data``."""
+    agents, initials = Agents(ontology), _Initials(ontology)
+    renamed: dict[str, str] = {}
+    people: dict[str, dict[str, Any]] = {}
+    for pid, person in data.get("people", {}).items():
+        node, known = _agent_node(person, agents, initials)
+        new = _node_id(node)
+        renamed[pid] = new
+        target = people.get(new)
+        if target is None:
+            name = str(ontology.value(node, FOAF.name) or person["name"]) if known else person["name"]
+            kind = "organization" if str(node).startswith(str(ORG)) else "person"
+            target = people[new] = {**person, "id": new, "name": name, "kind": kind, "works": [], "aliases": []}
+        target["works"] += [w for w in person["works"] if w not in target["works"]]
+        if pid != new and pid not in target["aliases"]:
+            target["aliases"].append(pid)
+    for work in data.get("works", {}).values():
+        authors, seen = [], set()
+        for author in work.get("authors") or []:
+            new = renamed.get(author["id"], author["id"])
+            if new not in seen:
+                seen.add(new)
+                authors.append({**author, "id": new})
+        work["authors"] = authors
+    data["people"] = people
+
+
+def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[str, Any]], ontology: Graph,
+                   renderings: list[str]) -> URIRef:
     node = work_node(work)
     if work.get("source_id"):
         return node            # a corpus source is described in its own graph
@@ -86,9 +140,9 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         graph.add((node, DCTERMS.bibliographicCitation, Literal(raw)))
     for author in work.get("authors") or []:
         person = people.get(author["id"]) or {"id": author["id"], "name": author["name"], "kind": "person"}
-        agent, known = _agent_node(person, agents, initials)
+        agent = person_node(person["id"])       # the id is the node's name (align_people at build time)
         graph.add((node, DCTERMS.creator, agent))
-        if not known:
+        if (agent, RDF.type, None) not in ontology:     # the ontology describes its own people
             graph.add((agent, RDF.type, FOAF.Organization if person["kind"] == "organization" else FOAF.Person))
             graph.add((agent, FOAF.name, Literal(person["name"])))
     return node
@@ -98,8 +152,7 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
                   passages: dict[str, dict[str, Any]], agent: URIRef | None = None) -> int:
     """Add citation lineage to ``dataset`` (see the module doc); returns the number of triples added."""
     before = len(dataset)
-    agents = Agents(dataset.graph(ONTOLOGY_GRAPH))
-    initials = _Initials(dataset.graph(ONTOLOGY_GRAPH))
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
     works, people = data.get("works", {}), data.get("people", {})
     for source_id, doc in data.get("sources", {}).items():
         graph = dataset.graph(source_graph(source_id))
@@ -115,7 +168,7 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
             if citation.get("work_id") in works:
                 cited.setdefault(citation["work_id"], [])
         for wid, renderings in cited.items():
-            node = _describe_work(graph, works[wid], people, agents, initials, renderings)
+            node = _describe_work(graph, works[wid], people, ontology, renderings)
             if node != source:
                 graph.add((source, CITO.cites, node))
         for citation in doc.get("citations", []):

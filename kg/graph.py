@@ -135,6 +135,10 @@ class Agents:
                 family, given = ontology.value(node, FOAF.familyName), ontology.value(node, FOAF.givenName)
                 if family and given:
                     self.by_name.setdefault(_fold(f"{given} {family}"), node)
+        # a body cited by its acronym ("DfES 2005") is the body; names come first
+        for node in ontology.subjects(RDF.type, FOAF.Organization):
+            for acronym in ontology.objects(node, CK.acronym):
+                self.by_name.setdefault(_fold(str(acronym)), node)
 
     def resolve(self, name: str) -> tuple[URIRef, URIRef, str, bool]:
         """(node, class, display name, known) for a "Surname, Given" person or a corporate name."""
@@ -144,12 +148,20 @@ class Agents:
             display = f"{given} {family}".strip()
             node = self.by_name.get(_fold(display))
             return (node or PERSON[_slug(display)]), FOAF.Person, display, node is not None
-        node = self.by_name.get(_fold(name))
-        return (node or ORG[_slug(name)]), FOAF.Organization, name, node is not None
+        # "Home Office, The" and "The Home Office" are the Home Office: found and named without "The"
+        bare = _without_article(name)
+        node = self.by_name.get(_fold(name)) or self.by_name.get(_fold(bare))
+        display = f"The {bare}" if bare != name else name
+        return (node or ORG[_slug(bare)]), FOAF.Organization, display, node is not None
+
+
+def _without_article(name: str) -> str:
+    return re.sub(r"^(.+),\s*The$", r"\1", re.sub(r"^The\s+(?=\S)", "", name)).strip() or name
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", _fold(text).replace("'", "")).strip("-") or "unnamed"
+    # apostrophes go before folding: "Children's" and "Children’s" are one word, not "children-s"
+    return re.sub(r"[^a-z0-9]+", "-", _fold(re.sub("['’‘`´ʼ]", "", text))).strip("-") or "unnamed"
 
 
 # --- locating quotations ---------------------------------------------------------------------------

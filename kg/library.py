@@ -33,6 +33,7 @@ class Library:
         self._passage_by_id = {p["passage_id"]: p for p in self._passages}
         self._documents: dict[str, dict[str, Any]] = {}
         self._credits: dict[str, dict[str, dict[str, Any]]] = {}    # concept id → passages crediting it to a work
+        self._aliases: dict[str, str] | None = None                   # a person's former id → their id
 
     @staticmethod
     def _resolve(build_dir: Path) -> Path:
@@ -307,6 +308,14 @@ class Library:
 
     def person(self, person_id: str) -> dict[str, Any] | None:
         return self._citations["people"].get(person_id)
+
+    def person_alias(self, person_id: str) -> str | None:
+        """The id a person now has when ``person_id`` is one they had before their graph id
+        ("edwards-a" → "anne-edwards"), so that old links still lead to them."""
+        if self._aliases is None:
+            self._aliases = {alias: pid for pid, person in self._citations["people"].items()
+                             for alias in person.get("aliases") or []}
+        return self._aliases.get(person_id)
 
     def passages_crediting(self, concept_id: str) -> dict[str, dict[str, Any]]:
         """The passages where a source credits the concept to a work (a citation standing by its name

@@ -10,6 +10,11 @@ _ABBREVIATIONS = {
 }
 _CANDIDATE_RE = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s+[\"'‘“(\[•]?[A-Z0-9À-Ö])")
 _OPENERS = {"“": "”", "«": "»"}
+# the citation keys that close a sentence after its full stop or closing quote ("…in the Hubs.' [C1].",
+# "…practice.' **[C3]**", bold in markdown): they belong to the sentence before when a stop or the
+# paragraph's end follows them ("[S3] PSE - …" opening a list item does not). An author–year
+# parenthesis after the stop is joined by the citation finder (kg/citations/intext.py).
+_TRAILING_KEYS_RE = re.compile(r"[ \t]+(?:\*{0,2}\[[A-Za-z]{0,3}\s?\d[^\[\]\n]{0,60}\]\*{0,2}[ \t]*)+[.!?]?")
 
 
 _PARAGRAPH_BREAK_RE = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
@@ -38,6 +43,9 @@ def _paragraph_spans(text: str, begin: int, stop: int) -> list[tuple[int, int]]:
             continue
         if _is_abbreviation(text, match.start()) or _inside_quotation(text, start, end):
             continue
+        trailing = _TRAILING_KEYS_RE.match(text, end, stop)
+        if trailing and (trailing.group(0)[-1] in ".!?" or not text[trailing.end():stop].strip()):
+            end = len(text[:trailing.end()].rstrip(" \t"))
         spans.append((start, end))
         start = _skip_space(text, end)
     last = stop

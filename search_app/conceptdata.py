@@ -361,7 +361,9 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
     ix = index(library)
     coinage = sorted(concept.get("coinage") or [], key=lambda c: earliest_year(c.get("citation")))
     return [{
-        "by": [{"id": p, "name": ix.name(p, "person/")} for p in c.get("by") or []],
+        # in_library: /people/<id> lists their works (a person's id is their graph node's name)
+        "by": [{"id": p, "name": ix.name(p, "person/"), "in_library": library.person(p) is not None}
+               for p in c.get("by") or []],
         "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
         "citation": c.get("citation"),
         "evidence": c.get("evidence"),

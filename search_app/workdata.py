@@ -22,14 +22,25 @@ def work_summary(work: dict[str, Any]) -> dict[str, Any]:
     for entry in work["cited_by"]:
         if entry["source_id"] not in cited_by:
             cited_by.append(entry["source_id"])
-    return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "year": work["year"],
+    return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "year": _year(work),
             "title": work["title"], "cited_by": cited_by, "source_id": work.get("source_id")}
 
 
-def work_list(library: Library, q: str = "") -> dict[str, Any]:
-    works = sorted(library.works(q), key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
-                                                    (w["surnames"] or [""])[0].lower(), w["year"]))
-    return {"query": q, "total": len(works), "results": [work_summary(w) for w in works]}
+def _year(work: dict[str, Any]) -> str:
+    """The year as the reference list prints it: "1999a" and "1999b" are two works."""
+    return (work.get("year") or "") + (work.get("year_suffix") or "") if work.get("year") else ""
+
+
+def work_list(library: Library, q: str = "", source: str = "") -> dict[str, Any]:
+    """The works matching ``q`` (all when empty); with ``source``, only those that source cites in
+    its text or lists in its references."""
+    works = library.works(q)
+    if source:
+        works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
+    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
+                                         (w["surnames"] or [""])[0].lower(), w["year"]))
+    return {"query": q, "source": source, "source_title": _source_title(library, source) if source else "",
+            "total": len(works), "results": [work_summary(w) for w in works]}
 
 
 def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
@@ -38,7 +49,7 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
         return None
     return {
         "id": work["id"], "authors": [a["name"] for a in work["authors"]],
-        "people": work["authors"], "year": work["year"], "title": work["title"],
+        "people": work["authors"], "year": _year(work), "title": work["title"],
         "container": work["container"], "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
         "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
@@ -76,8 +87,10 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
     works = [library.work(w) for w in person["works"]]
     works = sorted((w for w in works if w), key=lambda w: w["year"])
     cited_in = [{"work_id": w["id"], **c} for w in works for c in w["cited_by"] if c.get("context")]
-    return {"id": person["id"], "name": person["name"], "kind": person["kind"],
-            "works": [work_summary(w) for w in works], "cited_in": cited_in}
+    from kg.citation_graph import person_node
+
+    return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),
+            "aliases": list(person.get("aliases") or []), "works": [work_summary(w) for w in works], "cited_in": cited_in}
 
 
 def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
@@ -183,11 +196,14 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
     out = []
     for work in works:
         kind, _ = _entry_type(work)
-        fields = [("author", " and ".join(a["name"] if not work["corporate"] else "{" + a["name"] + "}" for a in work["authors"])),
-                  ("title", work["title"]), ("year", work["year"]),
+        # a body's name is braced whole (escaped inside, the braces not) so BibTeX reads no surname in it
+        author = " and ".join("{" + _bib_escape(a["name"]) + "}" if work["corporate"] else _bib_escape(a["name"])
+                              for a in work["authors"])
+        fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
-        body = ",\n".join(f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value)
+        body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
+                          + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")
     return "\n".join(out)
 

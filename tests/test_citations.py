@@ -663,3 +663,192 @@ def test_a_parenthesis_after_the_full_stop_cites_the_sentence_before_it_whole():
     # both belong to the sentence before, and the citing sentence ends with the whole parenthesis
     assert {c.context for c in found} == {"The initiative engaged families in the ‘design, delivery and evaluation of "
                                           "services’. (Edwards et al, 2006; Evans et al, 2006)"}
+
+
+# --- people, bodies and year suffixes (tests/data/citations-bodies) ---------------------------------
+
+BODIES_CORPUS = ROOT / "tests" / "data" / "citations-bodies"
+
+
+@pytest.fixture(scope="module")
+def bodies_build(tmp_path_factory) -> Path:
+    from kg.build import build
+    from kg.settings import Settings
+
+    out_dir = tmp_path_factory.mktemp("bodies-build")
+    report = build(Settings.from_env().with_overrides(workers=1, file_timeout_s=60), BODIES_CORPUS, out_dir)
+    assert report.release_dir is not None and len(report.ingested) == 1, [r.message for r in report.failed]
+    assert not [w for w in report.warnings if "citations" in w or "graph" in w]
+    return out_dir
+
+
+@pytest.fixture(scope="module")
+def bodies_client(bodies_build):
+    from search_app import create_app
+
+    return create_app({"BUILD_DIR": str(bodies_build), "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="module")
+def bodies_server(bodies_build):
+    from conftest import _serve
+
+    yield from _serve(bodies_build, "ckg-bodies-server")
+
+
+def _work(client, q: str) -> dict:
+    found = client.get("/api/works", query_string={"q": q}).get_json()["results"]
+    assert len(found) == 1, (q, found)
+    return client.get(f"/api/works/{found[0]['id']}").get_json()
+
+
+def test_a_person_has_one_id_in_the_api_the_pages_and_the_graph(bodies_build, bodies_client):
+    from rdflib.namespace import DCTERMS, FOAF, RDF
+
+    from kg.citation_graph import person_node
+    from kg.graph import GRAPH_FILE, read_dataset, union_graph
+    from kg.library import Library
+    from kg.vocab import PERSON, WORK
+
+    client = bodies_client
+    # the concept's coiner (an ontology person) is the author of the works the report cites
+    coined = client.get("/api/concepts/activity-system").get_json()["coined_by"]
+    by = {p["id"]: p for c in coined for p in c["by"]}
+    assert by["yrjo-engestrom"]["in_library"]
+    for pid, entry in by.items():
+        assert (client.get(f"/api/people/{pid}").status_code == 200) == entry["in_library"], pid
+    person = client.get("/api/people/yrjo-engestrom").get_json()
+    assert set(person) >= {"id", "name", "kind", "uri", "aliases", "works", "cited_in"}
+    assert person["uri"] == str(PERSON["yrjo-engestrom"]) and person["kind"] == "person"
+    assert sorted(w["year"] for w in person["works"]) == ["1999a", "1999b"]
+    assert _work(client, "Engestrom 1999a")["people"][0]["id"] == "yrjo-engestrom"
+    # the id it had before (surname and initial) leads to it
+    assert "engestrom-y" in person["aliases"]
+    moved = client.get("/api/people/engestrom-y")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/api/people/yrjo-engestrom")
+    assert client.get("/people/engestrom-y").headers["Location"].endswith("/people/yrjo-engestrom")
+    assert client.get("/api/people/nobody-x").status_code == 404
+    # the graph names every person and body by the API's id, and the works' creators are those
+    graph = union_graph(read_dataset(bodies_build / "current" / GRAPH_FILE))
+    people = Library(bodies_build).people()
+    nodes = {person_node(pid) for pid in people}
+    for pid in people:
+        assert {FOAF.Person, FOAF.Organization} & set(graph.objects(person_node(pid), RDF.type)), pid
+    creators = {o for s, o in graph.subject_objects(DCTERMS.creator) if str(s).startswith(str(WORK))}
+    assert creators and creators <= nodes, creators - nodes
+
+
+def test_a_body_cited_by_its_acronym_is_the_body_of_the_reference_list(bodies_build, bodies_client):
+    from rdflib.namespace import DCTERMS, FOAF, RDF
+
+    from kg.graph import GRAPH_FILE, read_dataset, union_graph
+    from kg.vocab import SOURCE
+
+    client = bodies_client
+    dfes = {_work(client, q)["people"][0]["id"] for q in ("DfES 2004a", "DfES 2004b", "DfES 2005")}
+    assert len(dfes) == 1
+    body = client.get(f"/api/people/{dfes.pop()}").get_json()
+    assert body["kind"] == "organization" and body["name"] == "Department for Education and Skills"
+    assert len(body["works"]) == 3
+    # "Home Office, The" (the list) and "Home Office" (the text) are one body
+    home = {_work(client, q)["people"][0]["id"] for q in ("Home Office 1998", "Home Office 2000")}
+    assert len(home) == 1 and client.get(f"/api/people/{home.pop()}").get_json()["kind"] == "organization"
+    # no body is a person
+    people = [client.get(f"/api/people/{p['id']}").get_json() for w in client.get("/api/works").get_json()["results"]
+              for p in client.get(f"/api/works/{w['id']}").get_json()["people"]]
+    assert not [p["name"] for p in people if p["kind"] == "person" and not p["name"].startswith(("Engeström", "Y. "))]
+    # the report's author (curly apostrophe) is the body of its list entry (straight apostrophe)
+    graph = union_graph(read_dataset(bodies_build / "current" / GRAPH_FILE))
+    author = set(graph.objects(SOURCE["bodies-report"], DCTERMS.creator))
+    necf = _work(client, "NECF 2004b")["people"][0]
+    assert {str(a) for a in author} == {client.get(f"/api/people/{necf['id']}").get_json()["uri"]}
+    bodies = {o for o in graph.subjects(RDF.type, FOAF.Organization)
+              if any("Evaluation of the Children" in str(n) for n in graph.objects(o, FOAF.name))}
+    assert len(bodies) == 1, bodies
+
+
+def test_a_body_s_citation_as_printed_finds_its_work(bodies_build, bodies_client):
+    def total(q: str) -> int:
+        return bodies_client.get("/api/works", query_string={"q": q}).get_json()["total"]
+
+    assert _work(bodies_client, "DfES 2004a")["title"] == "Every Child Matters: Next Steps"
+    assert total("DfES 2004") == 2 and total("(DfES, 2004b)") == 1
+    assert _work(bodies_client, "CYPU 2001:7")["title"] == "Children's Fund Guidance"
+    assert _work(bodies_client, "NECF 2004b")["year"] == "2004b"
+    assert total("DfE 2004") == 0            # another department: an acronym is matched whole
+    out = subprocess.run(CKG + ["cited-by", "CYPU 2001", "--build", str(bodies_build)], capture_output=True, text=True)
+    assert out.returncode == 0 and "Children's Fund Guidance" in out.stdout, out.stderr
+
+
+def test_the_year_suffix_is_shown_wherever_a_work_is_labelled(bodies_build, bodies_client):
+    found = bodies_client.get("/api/works", query_string={"q": "Engestrom 1999"}).get_json()["results"]
+    assert sorted(w["year"] for w in found) == ["1999a", "1999b"]
+    assert _work(bodies_client, "Engestrom 1999b")["year"] == "1999b"
+    out = subprocess.run(CKG + ["cited-by", "Engestrom, 1999a", "--build", str(bodies_build)],
+                         capture_output=True, text=True, check=True).stdout
+    heading = out.splitlines()[0]
+    assert "(1999a) Activity theory and individual" in heading and "Innovative" not in out
+
+
+def test_bibtex_braces_a_body_whole_and_reads_back_as_its_name(bodies_client):
+    import bibtexparser
+    from bibtexparser import middlewares
+
+    text = bodies_client.get("/works/export.bib", query_string={"q": "Department for Education and Skills"}).get_data(as_text=True)
+    assert "\\{" not in text
+    library = bibtexparser.parse_string(text, append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
+    assert len(library.entries) == 3 and not library.failed_blocks
+    for entry in library.entries:
+        (name,) = entry.fields_dict["author"].value
+        assert not name.first and not name.von and name.last == ["{Department for Education and Skills}"]
+    # a year stays a number for BibTeX (styles add a/b themselves); the keys tell the works apart
+    years = {e.fields_dict["year"].value for e in library.entries}
+    assert years == {"2004", "2005"}
+
+
+def test_the_works_a_source_cites(client):
+    everything = client.get("/api/works").get_json()
+    data = client.get("/api/works?source=review-note").get_json()
+    assert data["source"] == "review-note" and data["source_title"] == "A short review of boundary work"
+    assert 0 < data["total"] == len(data["results"]) < everything["total"]
+    assert all("review-note" in w["cited_by"] for w in data["results"])
+    cited = {c["work_id"] for c in client.get("/api/sources/review-note/citations").get_json()["results"] if c["work_id"]}
+    assert {w["id"] for w in data["results"]} == cited
+    assert client.get("/api/works?source=review-note&q=Halden 2009").get_json()["total"] == 1
+    assert client.get("/api/works?source=nope").status_code == 404
+    works = next(e for e in client.get("/api").get_json()["endpoints"] if e["path"] == "/api/works")
+    assert "source" in {p["name"] for p in works["parameters"]}
+    assert "source_title" in works["returns"]
+
+
+@pytest.mark.browser
+def test_the_reader_links_to_the_works_its_source_cites(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/sources/review-note")
+    page.click("a.source-cites")
+    expect(page.locator("h1")).to_contain_text("A short review of boundary work")
+    total = json.loads(urllib.request.urlopen(f"{cites_server}/api/works?source=review-note").read())["total"]
+    expect(page.locator(".work-item")).to_have_count(total)
+    page.fill("#works-q", "Halden 2009")
+    page.click("form.works-search button")
+    expect(page.locator(".work-item")).to_have_count(1)
+    assert "source=review-note" in page.url
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/works?q=Engestrom")
+    links = page.locator(".work-item .work-link")
+    expect(links).to_have_count(2)
+    assert sorted(t[-7:] for t in links.all_inner_texts()) == ["(1999a)", "(1999b)"]
+    page.locator(".work-item .work-link", has_text="1999b").click()
+    expect(page.locator(".work-year")).to_have_text("1999b")
+    page.goto(f"{bodies_server}/concepts/activity-system")
+    page.locator(".coined a.coiner", has_text="Engeström").first.click()
+    expect(page.locator("h1.person-name")).to_contain_text("Engeström")
+    expect(page.locator(".person-works li")).to_have_count(2)
+    assert not page.errors, page.errors

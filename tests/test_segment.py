@@ -119,6 +119,34 @@ def test_a_citing_sentence_does_not_take_the_heading_above_it():
     assert [c.context for c in find_citations(text, passages)] == ["As discussed in previous reports (Kaur, 2010), it holds."]
 
 
+def test_a_citation_key_after_a_closing_quote_ends_the_quoted_sentence():
+    # oxford-ref2014-impact: the testimonial's citing sentence was the marker alone ("[C1].")
+    text = ("A manager explains the impact: 'It helped us plan. We work in the Hubs.' [C1]. Edwards has also run "
+            "workshops.\n\nThe analyst wrote: 'It was timely.' **[C3]**\n\n- [C1] Early Intervention Manager (letter on file)")
+    assert split_sentences(text) == ["A manager explains the impact: 'It helped us plan.", "We work in the Hubs.' [C1].",
+                                     "Edwards has also run workshops.", "The analyst wrote: 'It was timely.' **[C3]**",
+                                     "- [C1] Early Intervention Manager (letter on file)"]
+    # a key opening the next sentence stays with it
+    assert split_sentences("It ended. [S3] PSE began in 2007.") == ["It ended.", "[S3] PSE began in 2007."]
+
+
+_keys = st.lists(st.builds(lambda letter, n, more: f"[{letter}{n}{more}]", st.sampled_from(["C", "R", "S", ""]),
+                           st.integers(1, 12), st.sampled_from(["", "-4, 6", ", pp. 2 and 52"])), min_size=1, max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=8), min_size=1, max_size=8),
+       st.sampled_from([".'", ".’", ".”", '."', ".", "!'"]), _keys, st.sampled_from(["", "**"]),
+       st.sampled_from(["", ".", ". Next one here.", "\n\nA new paragraph."]))
+def test_no_sentence_is_only_a_citation_key(quoted, close, keys, bold, after):
+    marker = bold + "".join(keys) + bold
+    text = "She said: 'We " + " ".join(quoted) + close + " " + marker + after
+    sentences = split_sentences(text)
+    assert not [s for s in sentences if re.fullmatch(r"[\s*.]*(?:\[[^\]]*\][\s*.]*)+", s)], sentences
+    closing = next(s for s in sentences if marker in s)
+    assert closing.split(marker)[0].rstrip().endswith(quoted[-1] + close)
+
+
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu")), min_size=1, max_size=12)
 sentence = st.builds(lambda ws, end: " ".join(ws).capitalize() + end, st.lists(words, min_size=1, max_size=30), st.sampled_from([".", "?", "!", ":", ""]))
 paragraph = st.builds(" ".join, st.lists(sentence, min_size=1, max_size=25))

@@ -125,6 +125,21 @@ def _work_id(record: dict[str, Any], taken: set[str]) -> str:
     return wid
 
 
+def _without_article(name: str) -> str:
+    """"Home Office, The" and "The Home Office" → "Home Office": one body, one id."""
+    return re.sub(r"^(.+),\s*The$", r"\1", re.sub(r"^The\s+(?=\S)", "", name.strip()))
+
+
+def _cited_body(name: str, bodies: list[str]) -> str | None:
+    """The body an author named in a bare citation is: the one listed body it names or abbreviates
+    ("DfES" → "Department for Education and Skills", "Home Office" → "Home Office, The"); an
+    acronym no list spells out is a body of that name ("NECF"); None for a person."""
+    matches = {_without_article(b) for b in bodies if _name_matches(name, b, True)}
+    if len(matches) == 1:
+        return next(b for b in bodies if _without_article(b) in matches)
+    return name if is_acronym(name) else None
+
+
 def person_id(surname: str, initials: str = "") -> str:
     first = re.sub(r"[^A-Za-z]", "", fold(initials))[:1]
     return slug(surname, 40) + (f"-{first}" if first else "")
@@ -170,13 +185,18 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
     people: dict[str, dict[str, Any]] = {}
     surname_people: dict[str, set[str]] = {}
     bare: set[str] = set()
+    bodies = sorted({name for r in records if r.get("corporate") for name in r.get("authors") or []})
     for work in works:
         best = work.best
         wid = _work_id(best, taken)
         authors = []
+        corporate = bool(best.get("corporate"))
         for n, name in enumerate(best.get("authors") or []):
-            if best.get("corporate"):
-                pid, kind, display = "org-" + slug(name, 50), "organization", re.sub(r"^(.*),\s*The$", r"The \1", name)
+            body = None if corporate else _cited_body(name, bodies)
+            if corporate or body is not None:
+                corporate = corporate or len(best.get("authors") or []) == 1
+                name = body or name
+                pid, kind, display = "org-" + slug(_without_article(name), 50), "organization", re.sub(r"^(.*),\s*The$", r"The \1", name)
             else:
                 surname = (best.get("surnames") or [name])[n] if n < len(best.get("surnames") or []) else name
                 initials = name[len(surname):].strip(" ,") if name.startswith(surname) else ""
@@ -197,7 +217,7 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             else:
                 doc["citations"][record["citation"]]["work_id"] = wid
         out_works[wid] = {
-            "id": wid, "authors": authors, "surnames": list(best.get("surnames") or []), "corporate": bool(best.get("corporate")),
+            "id": wid, "authors": authors, "surnames": list(best.get("surnames") or []), "corporate": corporate,
             "et_al": bool(best.get("et_al")), "year": best.get("year") or "", "year_suffix": best.get("year_suffix") or "",
             "title": best.get("title") or "", "container": best.get("container") or "", "publisher": best.get("publisher") or "",
             "place": best.get("place") or "", "pages": best.get("pages") or "", "url": best.get("url") or "",
@@ -291,6 +311,16 @@ def work_matches(work: dict[str, Any], q: str) -> bool:
         words.update(re.findall(r"[a-z0-9]+", work["year"].lower()))      # "in press" → in, press
         words.add(work["year"].lower())
         words.add(work["year"].lower() + (work.get("year_suffix") or ""))
+    # a body cited by its acronym as the text cites it ("DfES 2004a", "CYPU 2001", "necf")
+    # (all its capitals, not a prefix: "DfE" is another department than "DfES")
+    if work.get("corporate"):
+        # a body cited by acronym alone ("DfES 2005") is found by its name too
+        names = list(work.get("surnames") or []) + [a["name"] for a in work.get("authors") or []]
+        for name in names:
+            words.update(re.findall(r"[a-z0-9]+", fold(name)))
+        full = {acronym(_without_article(name)) for name in names}
+        words.update(fold(token) for token in re.findall(r"[^\W_]+", q) if is_acronym(token) and acronym_letters(token) in full)
+        words.update(fold(letters) for letters in full if len(letters) >= 2)
     terms = [t for t in re.findall(r"[a-z0-9]+", fold(q))
              if t in words or not (t in _CITATION_WORDS or (t.isdigit() and len(t) != 4))]
     return bool(terms) and all(t in words or surname_key(t) in words or _one_letter_from(t, surnames) for t in terms)

@@ -3,7 +3,7 @@ concept's lineage, the citation graph (SVG drawn here, no script) and BibTeX/RIS
 list. Data from search_app.workdata; the pages and the JSON share it."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from .. import workdata
 from ..apidoc import documented
@@ -20,6 +20,14 @@ def _q(name: str = "q") -> str:
     return value
 
 
+def _source() -> str:
+    """The source= filter: a source of this library (404 for another id)."""
+    source = _q("source")
+    if source and library().source(source) is None:
+        abort(404, description=f"There is no source with the id “{source}”.")
+    return source
+
+
 def _or_404(data, what: str, ident: str):
     if data is None:
         abort(404, description=f"There is no {what} with the id “{ident}”.")
@@ -29,10 +37,13 @@ def _or_404(data, what: str, ident: str):
 # --- JSON -----------------------------------------------------------------------------------------
 
 @api_bp.get("/works")
-@documented("Works the sources cite (merged across documents), found by author, year and title words.",
-            '{"query", "total", "results": [{"id", "authors", "year", "title", "cited_by", "source_id"}]}', q="author, year or title words")
+@documented("Works the sources cite (merged across documents), found by author, year and title words "
+            "(a citation as printed works too: \"DfES 2004a\", \"Edwards et al. (2006, p. 62)\"); year keeps its "
+            "a/b suffix (\"1999a\").",
+            '{"query", "source", "source_title", "total", "results": [{"id", "authors", "year", "title", "cited_by", "source_id"}]}',
+            q="author, year or title words", source="only the works this source (an id of /api/sources) cites or lists")
 def works_api():
-    return jsonify(workdata.work_list(library(), _q()))
+    return jsonify(workdata.work_list(library(), _q(), _source()))
 
 
 @api_bp.get("/works/<work_id>")
@@ -41,10 +52,21 @@ def work_api(work_id: str):
     return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
 
 
+def _former_id(endpoint: str, person_id: str):
+    """A redirect to a person's page under their id when ``person_id`` is one they had before
+    (builds before people took their graph ids said "edwards-a" for anne-edwards); else None."""
+    if library().person(person_id) is None and library().person_alias(person_id):
+        return redirect(url_for(endpoint, person_id=library().person_alias(person_id)), code=301)
+    return None
+
+
 @api_bp.get("/people/<person_id>")
-@documented("One person: their works and where they are cited.")
+@documented("One person or body: their works and where they are cited. The id is the local name of the "
+            "person's node in the graph (person/<id>; a body's id is org-<name> for org/<name>); a former id redirects.",
+            '{"id", "name", "kind", "uri", "aliases", "works", "cited_in"}')
 def person_api(person_id: str):
-    return jsonify(_or_404(workdata.person_detail(library(), person_id), "person", person_id))
+    return _former_id("works_api.person_api", person_id) or jsonify(
+        _or_404(workdata.person_detail(library(), person_id), "person", person_id))
 
 
 @api_bp.get("/sources/<source_id>/references")
@@ -70,17 +92,17 @@ def lineage_api(concept_id: str):
 
 @pages_bp.get("/works")
 def works_page():
-    q = _q()
-    return render_template("works.html", view=workdata.work_list(library(), q))
+    return render_template("works.html", view=workdata.work_list(library(), _q(), _source()))
 
 
 @pages_bp.get("/works/export.<fmt>")
 @documented("The works a search finds (or those named) as BibTeX (export.bib) or RIS (export.ris).",
-            q="author, year or title words", ids="work ids separated by commas, instead of q")
+            q="author, year or title words", source="only the works this source cites or lists",
+            ids="work ids separated by commas, instead of q")
 def works_export(fmt: str):
     if fmt not in ("bib", "ris"):
         abort(404, description=f"There is no export format “{fmt}”; use export.bib or export.ris.")
-    works = [library().work(w["id"]) for w in workdata.work_list(library(), _q())["results"]]
+    works = [library().work(w["id"]) for w in workdata.work_list(library(), _q(), _source())["results"]]
     ids = request.args.get("ids")
     if ids:
         wanted = [i for i in ids.split(",") if i]
@@ -105,6 +127,9 @@ def work_page(work_id: str):
 
 @pages_bp.get("/people/<person_id>")
 def person_page(person_id: str):
+    moved = _former_id("works.person_page", person_id)
+    if moved is not None:
+        return moved
     view = _or_404(workdata.person_detail(library(), person_id), "person", person_id)
     view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
     return render_template("person.html", view=view)
