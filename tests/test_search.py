@@ -266,6 +266,10 @@ def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     other = client.get("/api/search", query_string={"q": "trust qxzvw", "k": 1}).get_json()
     assert other["unknown_words"] == ["qxzvw"] and other["did_you_mean"] is None and other["message"] is None
     assert client.get("/api/search", query_string={"q": "trust coined"}).get_json()["did_you_mean"] is None
+    # a common English word the library lacks is not taken for a typo of one it has ("heard" → "head")
+    for word in ("heard", "world"):
+        common = client.get("/api/search", query_string={"q": f"families {word}"}).get_json()
+        assert common["unknown_words"] == [word] and common["did_you_mean"] is None, common["did_you_mean"]
     known = client.get("/api/search", query_string={"q": "families trust practitioners"}).get_json()
     assert known["unknown_words"] == [] and known["did_you_mean"] is None and known["message"] is None
     # the words that ask for a quote are not looked for in the library ("quote" would be respelt "quite")

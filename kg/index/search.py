@@ -276,6 +276,10 @@ class Searcher:
         folded = word.casefold()
         if len(folded) < 4 or not folded.isalpha():
             return None
+        from wordfreq import zipf_frequency
+
+        if zipf_frequency(folded, "en") >= _COMMON_WORD_ZIPF:
+            return None     # a common English word the library lacks ("promise") is not a typo of one it has ("premised")
         groups = self._word_groups()      # a typo seldom falls on the first letter: only those words are compared
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in groups.get((folded[0], n), ())]
         close = [w for w in difflib.get_close_matches(folded, candidates, n=8, cutoff=0.75)
@@ -820,6 +824,9 @@ def _quote_topic(query: str, roles: list[str]) -> str:
     topic = re.sub(r"\s+", " ", topic).strip(" ,.;:?!'’")
     topic = re.sub(r"^(?:(?:on|about|from|by|that|of|a|an|the|what|did|does|do|own|one|some|[’']s?)\b\W*)+", "", topic, flags=re.I)
     return topic if len(topic.split()) >= 2 else query
+
+
+_COMMON_WORD_ZIPF = 3.5     # wordfreq's scale: "promise" 4.7, "dont" 4.7, "tailored" 3.6, a typo ("chlid", "resilence") below 1.5
 
 
 def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool:
