@@ -514,6 +514,8 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
         click.echo(f"No quote contains {', '.join(data['unknown_words'])}: ranked for “{data['searched_for']}”")
     elif data["did_you_mean"]:
         click.echo(f"Not found in the library: {', '.join(data['unknown_words'])}; did you mean: {data['did_you_mean']}")
+    elif data.get("message"):
+        click.echo(data["message"])
     for rank, quote in enumerate(data["results"], start=1):
         who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")

@@ -205,6 +205,16 @@ def test_a_query_of_only_a_speaker_lists_their_quotes_first(library):
         assert heard and [q["speaker_role"] for q in found] == [role] * len(heard), (typed, [q["speaker_role"] for q in found])
 
 
+def test_a_query_of_words_the_library_lacks_says_the_quotes_are_only_near_in_meaning(client):
+    body = client.get("/api/quotes?q=xqzvw+pflurb").get_json()
+    assert body["unknown_words"] == ["xqzvw", "pflurb"] and body["did_you_mean"] is None
+    assert body["message"].startswith("No quote contains “xqzvw”, “pflurb”") and body["results"]
+    page = client.get("/quotes?q=xqzvw+pflurb").get_data(as_text=True)
+    assert "only the nearest in meaning" in page and 'id="export-found"' not in page     # nothing to export as found
+    assert client.get("/api/quotes?q=family").get_json()["message"] is None
+    assert 'id="export-found"' in client.get("/quotes?q=family").get_data(as_text=True)
+
+
 def test_api_quotes_without_query_lists_all_matching_the_filters(client, library):
     everything = client.get("/api/quotes?k=500").get_json()
     assert everything["total"] == len(library.quotes())

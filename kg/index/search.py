@@ -480,12 +480,15 @@ class Searcher:
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean,
-                 "searched_for": None}
+                 "searched_for": None, "message": None}
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][:k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
             query = found["searched_for"] = did_you_mean
             query_concepts = self.matcher.concepts_in(query)
+        elif none_found:        # nothing to respell ("xqzv"): say what the ranking is then worth
+            named = ", ".join(f"“{w}”" for w in unknown)
+            found["message"] = f"No quote contains {named}: the quotes below are only the nearest in meaning, which may not be related."
         tokens = sorted(set(tokenize(_keyword_text(query))))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words

@@ -54,7 +54,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for"}',
+            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for", "message"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
@@ -99,7 +99,7 @@ def quotes_page():
         "unknown_words": data["unknown_words"], "searched_for": data["searched_for"],
         "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}),
         "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
-        "respelt": data["did_you_mean"],
+        "respelt": data["did_you_mean"], "message": data.get("message"),
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
         "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
@@ -107,7 +107,7 @@ def quotes_page():
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
-    if shown and (data["query"] or filters):     # the same query and filters, exported whole
+    if shown and (data["query"] or filters) and not data.get("message"):   # the same query and filters, exported whole
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
