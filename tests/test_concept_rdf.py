@@ -48,7 +48,8 @@ def test_a_concept_as_rdf_holds_its_documented_fields(graph_server, ext, media_t
     concept = CKC["relational-agency"]
     assert (concept, RDF.type, SKOS.Concept) in graph
     assert graph.value(concept, SKOS.prefLabel) == Literal("relational agency", lang="en")
-    assert Literal("working relationally", lang="en") in set(graph.objects(concept, SKOS.altLabel))
+    assert Literal("capacity for relational agency", lang="en") in set(graph.objects(concept, SKOS.altLabel))
+    assert Literal("working relationally", lang="en") in set(graph.objects(concept, SKOS.hiddenLabel))
     # definitions with their text, source, page and the passage quoted
     definitions = list(graph.objects(concept, SKOS.definition))
     assert definitions
