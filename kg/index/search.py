@@ -474,8 +474,7 @@ class Searcher:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(self.QUOTE_FILTERS)}")
         wanted = {key: {v.strip() for v in str(value).split(",") if v.strip()} for key, value in filters.items()}
         study_names = self._study_names(wanted["study"]) if "study" in wanted else set()   # resolved once, not per quote
-        reporting = self._sources_reporting(study_names)
-        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names, reporting)]
+        chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names)]
         query_concepts = self.matcher.concepts_in(query) if query else []
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
                                                 else ([], None, None, False))
@@ -551,10 +550,9 @@ class Searcher:
             return np.zeros(len(chosen))
         return np.array([sum(w for t, w in weights.items() if t in self._quote_terms.get(q["quote_id"], ())) / total for q in chosen])
 
-    def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, set[str]], study_names: set[str],
-                       reporting: set[str]) -> bool:
+    def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, set[str]], study_names: set[str]) -> bool:
         """``filters``: each filter's wanted values; ``study_names``: every name of the studies the study
-        filter names; ``reporting``: the sources that report them."""
+        filter names."""
         for key, wanted in filters.items():
             if key == "speaker_role":
                 ok = (quote.get("speaker_role") or "") in wanted
@@ -565,12 +563,10 @@ class Searcher:
             elif key == "concept":
                 row = self._row_of.get(quote.get("passage_id"))
                 ok = row is not None and bool(wanted & set(self._row_concepts[row]))
-            else:  # study: the quote's own when the document makes it clear, else its source's
-                if quote.get("study"):
-                    ok = quote["study"].casefold() in study_names
-                else:
-                    ok = bool(study_names & {x.casefold() for x in self.sources.get(quote["source_id"], {}).get("studies", [])}) \
-                        or quote["source_id"] in reporting
+            else:  # study: only the quote's own, where the document makes it clear (the study named before the
+                # quote, or its source's only study); a quote in a source reporting several studies is not
+                # evidence from each, nor is a quoted text (literature) evidence from any
+                ok = (quote.get("study") or "").casefold() in study_names
             if not ok:
                 return False
         return True
