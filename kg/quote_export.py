@@ -57,7 +57,9 @@ def _csv(quotes, sources, base) -> str:
         writer.writerow([q["quote_id"], q["text"], q.get("speaker") or "", q.get("speaker_role") or "", q["kind"],
                          q["source_id"], s.get("title", ""), "; ".join(s.get("authors") or []), s.get("year") or "",
                          _page(q), q.get("citation", ""), _link(q, base)])
-    return out.getvalue()
+    # a byte-order mark first: Excel opens a UTF-8 CSV without one as the local code page, turning
+    # every curly quote into "â€™"; CSV readers that decode utf-8-sig (pandas, LibreOffice) drop it
+    return "\ufeff" + out.getvalue()
 
 
 def _ris(quotes, sources, base) -> str:

@@ -382,20 +382,26 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.locator("#quote-as-typed").click()
     page.wait_for_url("**respell=0**")
     assert "Did you mean" in page.locator("#quote-unknown").inner_text()
-    # by study: the chapter reports NECF, the practice notes report none
+    # by study: the chapter reports NECF and LIW but ties none of its quotes to either
     page.goto(live_server + "/quotes?q=consent")
     page.select_option("#qstudy", label="NECF")
     page.locator(".search-form button[type=submit]").click()
     page.wait_for_url("**study=necf**")
-    assert page.locator("#qstudy").input_value() == "necf"
+    assert page.locator("#qstudy").input_value() == "necf" and page.locator(".quote-card").count() == 0
+    # by source: the chapter's quotes, not the practice notes'
+    page.select_option("#qstudy", value="")
+    page.select_option("#qsource", value="team-around-the-child")
+    page.locator(".search-form button[type=submit]").click()
+    page.wait_for_url("**source=team-around-the-child**")
     texts = page.locator(".quote-card").all_inner_texts()
     assert any("whose job it was" in t for t in texts) and not any("Consent is the first thing" in t for t in texts)
-    # the quotes found, exported whole without a basket
+    # the quotes found, exported whole without a basket; the CSV opens in Excel as UTF-8 (a byte-order mark)
     assert "Export these" in page.locator("#export-found").inner_text()
     with page.expect_download() as download:
         page.locator(".export-found-link[data-format=csv]").click()
-    rows = list(_csv.DictReader(open(download.value.path(), encoding="utf-8", newline="")))
-    assert len(rows) == len(texts) and any("whose job it was" in r["text"] for r in rows)
+    assert open(download.value.path(), "rb").read(3) == b"\xef\xbb\xbf"
+    rows = list(_csv.DictReader(open(download.value.path(), encoding="utf-8-sig", newline="")))
+    assert len(rows) == len(texts) and any("whose job it was" in r["text"] for r in rows) and rows[0]["quote_id"]
     page.goto(live_server + "/quotes")
     assert page.locator("#export-found").count() == 0      # the whole library is no query
     assert not errors, errors
