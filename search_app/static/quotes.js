@@ -28,6 +28,14 @@
     // nothing to export from an empty basket: say how to fill it instead
     document.getElementById("basket-exports").hidden = items.length === 0;
     document.getElementById("basket-empty").hidden = items.length > 0;
+    // a quote already in the basket says so on its card
+    var held = {};
+    items.forEach(function (x) { held[x.id] = true; });
+    document.querySelectorAll("button.add").forEach(function (button) {
+      var inBasket = held[button.getAttribute("data-id")] === true;
+      button.textContent = inBasket ? "In basket" : "Add to basket";
+      button.classList.toggle("in-basket", inBasket);
+    });
     var base = document.getElementById("basket").getAttribute("data-export");
     document.querySelectorAll(".export-link").forEach(function (link) {
       var ids = items.map(function (x) { return x.id; }).join(",");
@@ -47,7 +55,41 @@
       target.textContent = "Copied";
     } else if (target.id === "basket-clear") {
       save([]);
+    } else if (target.classList.contains("export-link")) {
+      // fetched, not followed: a refusal (a quote no longer in the library after a rebuild, or no
+      // longer matching its source) is said beside the basket, which stays, instead of a raw JSON page
+      event.preventDefault();
+      exportBasket(target);
     }
   });
+  function exportBasket(link) {
+    var problem = document.getElementById("basket-problem");
+    problem.hidden = true;
+    fetch(link.href).then(function (response) {
+      if (response.ok) {
+        return response.blob().then(function (blob) {
+          var a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          var named = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+          a.download = named ? named[1] : "quotes";
+          document.body.appendChild(a);
+          a.click();
+          setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        });
+      }
+      return response.json().then(function (body) {
+        var message = (body && body.error && body.error.message) || ("export refused (HTTP " + response.status + ")");
+        var missing = message.match(/q-[0-9a-f]{12}/g) || [];
+        problem.textContent = message + (missing.length ? " Remove the quotes marked below, then export again." : "");
+        problem.hidden = false;
+        document.querySelectorAll("#basket-items li").forEach(function (li) {
+          li.classList.toggle("missing", missing.indexOf(li.getAttribute("data-id")) >= 0);
+        });
+      });
+    }).catch(function () {
+      problem.textContent = "The export could not be fetched: is the server running?";
+      problem.hidden = false;
+    });
+  }
   render();
 })();
