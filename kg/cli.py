@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -711,7 +712,7 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
 
     matches = conceptdata.concept_list(library, label)["results"]
     if not matches:
-        click.echo(f"ckg {command}: no concept matches {label!r}", err=True)
+        click.echo(f"ckg {command}: no concept matches {label!r}; search the full text with: ckg search {shlex.quote(label)}", err=True)
         sys.exit(1)
     return matches
 

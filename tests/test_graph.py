@@ -519,6 +519,23 @@ def test_a_query_that_is_only_a_concept_name_lists_the_passages_about_it_first(g
         assert any(about) and about == sorted(about, reverse=True), (label, about)
 
 
+def test_guessed_addresses_land_on_the_page_meant(gclient):
+    """/concepts/Relational-Agency, /concepts/resilence, /studies/NECF and /sources go where a reader
+    meant; an id nothing matches is a 404 that offers the concept finder and the full-text search."""
+    for guessed, meant in (("/concepts/Relational-Agency", "/concepts/relational-agency"),
+                           ("/concepts/resilence", "/concepts/resilience"),
+                           ("/concepts/relational%20agency", "/concepts/relational-agency"),
+                           ("/studies/NECF", "/studies/necf"), ("/sources", "/#sources")):
+        response = gclient.get(guessed)
+        assert response.status_code == 302 and response.headers["Location"].endswith(meant), guessed
+    missing = gclient.get("/concepts/zzqqx")
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and 'id="missing-id"' in page and 'id="label"' in page
+    assert 'href="/search?q=zzqqx"' in page
+    assert gclient.get("/studies/zzqqx").status_code == 404
+    assert gclient.get("/api/concepts/Relational-Agency").status_code == 404      # the API keeps exact ids
+
+
 def test_competing_definitions_keep_their_sense(gclient):
     body = gclient.get("/api/concepts/resilience").get_json()
     senses = {d["sense"] for d in body["definitions"]}

@@ -222,3 +222,19 @@ def test_concept_page_offers_its_rdf(page, graph_server):  # noqa: F811
     page.goto(f"{graph_server}/sparql")
     expect(page.locator(".intro .purpose")).to_contain_text("works the sources cite and their citations")
     page.problems.assert_clean()
+
+
+def test_a_guessed_concept_address_offers_the_finder_and_the_full_text(page, graph_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    response = page.goto(f"{graph_server}/concepts/Relational-Agency")          # a guessed id lands on the concept
+    assert response.status == 200 and page.url.endswith("/concepts/relational-agency")
+    response = page.goto(f"{graph_server}/concepts/safeguarding")
+    assert response.status == 404
+    expect(page.locator("#missing-id")).to_contain_text("no concept with the id “safeguarding”")
+    expect(page.locator("#label")).to_have_value("safeguarding")
+    page.locator("#search-instead").click()
+    page.wait_for_url("**/search?q=safeguarding")
+    expect(page.locator("#q")).to_have_value("safeguarding")
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]   # the page's own status
+    page.problems.assert_clean()

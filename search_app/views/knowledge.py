@@ -81,7 +81,15 @@ def concept_page(concept_id: str):
         return rdf
     view = knowledge.concept_page(library(), concept_id)
     if view is None:
-        abort(404, description=f"There is no concept with the id “{concept_id}”.")
+        # a guessed address ("/concepts/Relational-Agency", "/concepts/resilence"): the concept it clearly
+        # names, else the concept finder with what was typed (still a 404)
+        typed = concept_id.replace("-", " ").replace("_", " ")
+        found = knowledge.concept_list(library(), typed)["results"]
+        if knowledge.clear_best(found):
+            return redirect(url_for("knowledge.concept_page", concept_id=found[0]["id"]))
+        page = knowledge.concept_browser(library())
+        page.update(label=typed, matches=found, family_matches=[], missing_id=concept_id)
+        return render_template("concepts.html", view=page), 404
     return render_template("concept.html", view=view)
 
 
@@ -94,7 +102,13 @@ def studies_page():
 def study_page(study_id: str):
     view = knowledge.study_page(library(), study_id)
     if view is None:
-        abort(404, description=f"There is no study with the id “{study_id}”.")
+        # "/studies/NECF": the study by its acronym or name in any case
+        named = next((sid for sid, study in library().studies().items()
+                      if study_id.casefold() in {sid.casefold(), str(study.get("acronym") or "").casefold(),
+                                                 str(study.get("name") or "").casefold()}), None)
+        if named:
+            return redirect(url_for("knowledge.study_page", study_id=named))
+        abort(404, description=f"There is no study with the id “{study_id}”; the studies are listed at /studies.")
     return render_template("study.html", view=view)
 
 

@@ -1,7 +1,7 @@
 """HTML pages: the home page (corpus overview) and the source reader."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 
 from .. import viewdata
 from . import library
@@ -12,6 +12,13 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     return render_template("home.html", view=viewdata.home(library()))
+
+
+@bp.get("/sources")
+@bp.get("/sources/")
+def sources():
+    """The sources are listed on the home page (the navigation's "Sources")."""
+    return redirect(url_for("pages.home") + "#sources")
 
 
 @bp.get("/sources/<source_id>")
