@@ -304,12 +304,12 @@ def test_cli_quotes_takes_the_apis_filters(tiny_build, client):
         return subprocess.run(CKG + ["quotes", *args, "--build", str(tiny_build)], cwd=ROOT, capture_output=True,
                               text=True, timeout=300)
 
-    heads = run("what the child needed", "--role", "Headteacher", "--study", "NECF", "--json")
+    heads = run("what the child needed", "--role", "Headteacher", "--source", "team-around-the-child", "--json")
     assert heads.returncode == 0, heads.stderr
     found = json.loads(heads.stdout)["results"]
     assert found and all(q["speaker_role"] == "headteacher" for q in found)
     # --json is the API's answer, field for field (not the finder's internal rows)
-    api = client.get("/api/quotes?q=what+the+child+needed&speaker_role=headteacher&study=NECF&k=10").get_json()
+    api = client.get("/api/quotes?q=what+the+child+needed&speaker_role=headteacher&source=team-around-the-child&k=10").get_json()
     assert json.loads(heads.stdout) == api
     assert "whose job it was" in run("what the child needed", "--role", "headteacher").stdout
     typo = run("trust", "--role", "headteachers")
