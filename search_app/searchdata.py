@@ -173,7 +173,7 @@ def _other_senses(library: Library, concept_id: str, query: str) -> list[dict[st
 def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> dict[str, Any]:
     """The search page: the JSON data plus what the HTML needs (highlighted text, links, paging)."""
     view: dict[str, Any] = {"params": params, "has_concept_pages": has_concept_pages, "error": None}
-    if not params["query"].strip():
+    if not params["query"].strip() and not params["filters"]:     # filters alone list what they let through
         view.update(data=None)
         return view
     try:

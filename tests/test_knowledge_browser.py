@@ -238,3 +238,17 @@ def test_a_guessed_concept_address_offers_the_finder_and_the_full_text(page, gra
     expect(page.locator("#q")).to_have_value("safeguarding")
     page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]   # the page's own status
     page.problems.assert_clean()
+
+
+def test_a_concepts_passages_all_listed_from_its_page(page, graph_server):  # noqa: F811
+    """"Strongest passages" shows a few; the link lists every passage linked to the concept on the
+    search page (no query, the concept filter), defining ones first, with paging and facets."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/relational-agency")
+    page.locator("#all-passages").click()
+    page.wait_for_url("**/search?concept=relational-agency")
+    expect(page.locator("#result-count")).to_contain_text("every passage the filters let through")
+    expect(page.locator("#concept-card h2")).to_have_text("relational agency")
+    assert page.locator(".result").count() >= 1
+    page.problems.assert_clean()

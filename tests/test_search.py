@@ -192,6 +192,17 @@ def test_filters(library):
     assert quotes.results and all("quote" in r["tags"] for r in quotes.results)
 
 
+def test_filters_without_a_query_list_every_passage_they_let_through(client, library):
+    concept = next(c for c in library.concepts() if library.search("", k=1, filters={"concept": c}).total >= 2)
+    listed = client.get("/api/search", query_string={"concept": concept, "k": 50}).get_json()
+    linked = [r for r in listed["results"] if concept in r["concepts"]]
+    assert listed["total"] == len(listed["results"]) == len(linked) >= 2 and listed["query"] == ""
+    assert [r["passage_id"] for r in listed["results"]][:1] == [library.search("", k=1, filters={"concept": concept}).results[0]["passage_id"]]
+    by_source = client.get("/api/search", query_string={"source": "team-around-the-child", "k": 50}).get_json()
+    assert by_source["results"] and {r["source_id"] for r in by_source["results"]} == {"team-around-the-child"}
+    assert client.get("/api/search", query_string={"q": ""}).get_json()["results"] == []      # nothing asked
+
+
 def test_api_search_documented_fields(client):
     response = client.get("/api/search?q=trust+between+professionals&k=3")
     assert response.status_code == 200

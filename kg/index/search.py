@@ -199,8 +199,10 @@ class Searcher:
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise SearchError(f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(FILTERS)}")
-        if not query:
+        if not query and not filters:
             return SearchResponse(query, mode, 0, offset, [], message="Type a question, a phrase or a concept.")
+        if not query:
+            return self._browse(mode, offset, k, filters)
         asked = _keyword_text(query)
         tokens = tokenize(asked)
         query_concepts = self.matcher.concepts_in(query)
@@ -226,6 +228,21 @@ class Searcher:
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
                               did_you_mean=did_you_mean)
+
+    def _browse(self, mode: str, offset: int, k: int, filters: dict[str, str]) -> SearchResponse:
+        """No query, only filters ("every passage about prevention"): the passages they let through,
+        those of the concepts filtered on strongest first (defining, then most mentions), else in
+        document order."""
+        allowed = self._mask(filters)
+        wanted = [c.strip() for c in str(filters.get("concept", "")).split(",") if c.strip()]
+        ordered = [int(r) for cid in wanted for r in self._concept_rows.get(cid, ())]
+        ordered += range(len(self.passages))
+        rows = [r for r in dict.fromkeys(ordered) if allowed is None or allowed[r]]
+        hits = [Hit(r, 0.0) for r in rows]
+        results = [self._result(hit, [], None, wanted, mode, None) for hit in hits[offset:offset + k]]
+        message = None if rows else "No passage has these filters."
+        return SearchResponse("", mode, len(hits), offset, results, self._facets(hits[:_FACET_DEPTH]), wanted,
+                              message=message, facets_over=min(len(hits), _FACET_DEPTH))
 
     def _credited_rows(self, query: str, query_concepts: list[str]) -> dict[int, tuple[int, list[dict[str, Any]]]]:
         """When the query asks where a concept it names came from: the rows crediting that concept to a
