@@ -128,11 +128,21 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
             ordered.append(name)
         elif match not in ordered:
             ordered.append(match)
-    ordered += [study for study in known if study not in ordered]
+    ordered += [study for study in known if study not in ordered and not _only_in_references(library, study, source["id"])]
     return [{"known": False, "id": None, "name": item, "acronym": None, "short": item} if isinstance(item, str) else
             {"known": True, "id": item["id"], "name": study_label(item), "acronym": item.get("acronym"),
              "short": study_short_name(item)}
             for item in ordered]
+
+
+def _only_in_references(library: Library, study: dict[str, Any], source_id: str) -> bool:
+    """Whether the source names the study only in its reference list (Jopling and Vincent list an LIW
+    report among their references): a work it cites, not a study it reports."""
+    from kg.index.search import is_bibliography
+
+    here = [library.passage(p["passage_id"]) for p in study.get("passages") or []]
+    here = [p for p in here if p and p["source_id"] == source_id]
+    return bool(here) and all(is_bibliography(p) for p in here)
 
 
 def _reader_header(source: dict[str, Any]) -> dict[str, Any]:

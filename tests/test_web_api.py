@@ -333,3 +333,22 @@ def test_api_index_lists_every_endpoint_with_its_documentation(client, app):
     assert {"label"} == {p["name"] for p in listed["/api/concepts"]["parameters"]}
     assert listed["/sparql"]["methods"] == ["GET", "POST"] and "/export/<fmt>" in listed
     assert "/search" not in listed and "/concepts" not in listed       # pages are not the API
+
+
+def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
+    """Jopling and Vincent list an LIW report among their references: the home page's "studies each
+    reports" leaves LIW out for them; a study their text names stays."""
+    from search_app.viewdata import _only_in_references
+
+    passages = {"ref": {"passage_id": "ref", "source_id": "jv", "kind": "references", "heading": "References"},
+                "body": {"passage_id": "body", "source_id": "jv", "kind": "text", "heading": "Programme A"},
+                "other": {"passage_id": "other", "source_id": "chat", "kind": "text", "heading": ""}}
+
+    class Passages:         # the one Library method the check reads
+        def passage(self, passage_id):
+            return passages.get(passage_id)
+
+    liw = {"passages": [{"passage_id": "ref"}, {"passage_id": "other"}]}
+    assert _only_in_references(Passages(), liw, "jv") and not _only_in_references(Passages(), liw, "chat")
+    assert not _only_in_references(Passages(), {"passages": [{"passage_id": "ref"}, {"passage_id": "body"}]}, "jv")
+    assert not _only_in_references(Passages(), {"passages": []}, "jv")      # a curated link with no mention stays
