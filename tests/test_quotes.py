@@ -340,6 +340,9 @@ def test_export_refuses_quotes_that_no_longer_match(client):
     finally:
         quote["text"] = original
     assert client.get("/api/quotes/export?format=csv&ids=q-nope").status_code == 400
+    twice = _head_quote(client)["quote_id"]
+    rows = list(_csv.DictReader(_io.StringIO(client.get(f"/api/quotes/export?format=csv&ids={twice},{twice}").get_data(as_text=True))))
+    assert len(rows) == 1       # a quote named twice is exported once
     assert client.get("/api/quotes/export?format=doc&ids=x").status_code == 400
 
 
@@ -621,3 +624,13 @@ def test_study_named_before_the_quote_or_the_only_one():
     first, second = find_quotes(text, "s", studies=["Programme A", "Programme B"])
     assert first.study == "Programme B" and second.study is None      # both named: not clear
     assert find_quotes("One father said: ‘They rang me every single week.’", "s", studies=["NECF"])[0].study == "NECF"
+
+
+@pytest.mark.browser
+def test_a_long_query_without_spaces_does_not_widen_the_page_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 700})
+    page = context.new_page()
+    for path in ("/quotes?q=", "/search?q="):
+        page.goto(live_server + path + "x" * 120)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    context.close()

@@ -74,7 +74,7 @@ def quotes_export():
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
-    ids = [i.strip() for i in request.args.get("ids", "").split(",") if i.strip()]
+    ids = list(dict.fromkeys(i.strip() for i in request.args.get("ids", "").split(",") if i.strip()))   # each quote once
     if not ids and (request.args.get("q", "").strip() or _filter_args()):
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
         # alone, every quote they let through)
