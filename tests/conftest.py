@@ -34,17 +34,22 @@ def pytest_unconfigure(config):
         shutil.rmtree(own, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def tiny_build(tmp_path_factory) -> Path:
-    """Build directory of the tiny corpus, made once per session with the real build."""
+def build_corpus(tmp_path_factory, corpus: Path, name: str, files: int, workers: int = 2):
+    """Build ``corpus`` with the real build into a fresh temporary folder; every one of its ``files``
+    must ingest. Returns (build directory, build report)."""
     from kg.build import build
     from kg.settings import Settings
 
-    out_dir = tmp_path_factory.mktemp("tiny-build")
-    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), TINY_CORPUS, out_dir)
-    assert report.release_dir is not None, [r.message for r in report.failed]
-    assert len(report.ingested) == 3, [r.message for r in report.failed]
-    return out_dir
+    out_dir = tmp_path_factory.mktemp(name)
+    report = build(Settings.from_env().with_overrides(workers=workers, file_timeout_s=60), corpus, out_dir)
+    assert report.release_dir is not None and len(report.ingested) == files, [r.message for r in report.failed]
+    return out_dir, report
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory) -> Path:
+    """Build directory of the tiny corpus, made once per session with the real build."""
+    return build_corpus(tmp_path_factory, TINY_CORPUS, "tiny-build", 3)[0]
 
 
 @pytest.fixture(scope="session")
@@ -124,13 +129,7 @@ GRAPH_CORPUS = ROOT / "tests" / "data" / "graph"
 @pytest.fixture(scope="session")
 def graph_build(tmp_path_factory) -> Path:
     """Build directory of tests/data/graph, whose texts quote curated definitions on known pages."""
-    from kg.build import build
-    from kg.settings import Settings
-
-    out_dir = tmp_path_factory.mktemp("graph-build")
-    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), GRAPH_CORPUS, out_dir)
-    assert report.release_dir is not None and len(report.ingested) == 2, [r.message for r in report.failed]
-    return out_dir
+    return build_corpus(tmp_path_factory, GRAPH_CORPUS, "graph-build", 2)[0]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ from kg.citations import analyse_document, find_citations, parse_reference, pars
 from kg.citations.intext import without_citations
 from kg.citations.names import fold, surname_key
 
+from conftest import build_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 CITATIONS_CORPUS = ROOT / "tests" / "data" / "citations"
 CKG = [sys.executable, "-m", "kg.cli"]
@@ -294,12 +296,7 @@ def test_parsers_stay_fast_on_long_runs_of_names(text):
 
 @pytest.fixture(scope="module")
 def cites_build(tmp_path_factory) -> Path:
-    from kg.build import build
-    from kg.settings import Settings
-
-    out_dir = tmp_path_factory.mktemp("citations-build")
-    report = build(Settings.from_env().with_overrides(workers=2, file_timeout_s=60), CITATIONS_CORPUS, out_dir)
-    assert report.release_dir is not None and len(report.ingested) == 3, [r.message for r in report.failed]
+    out_dir, report = build_corpus(tmp_path_factory, CITATIONS_CORPUS, "citations-build", 3)
     assert not [w for w in report.warnings if "citations" in w]
     return out_dir
 
@@ -672,12 +669,7 @@ BODIES_CORPUS = ROOT / "tests" / "data" / "citations-bodies"
 
 @pytest.fixture(scope="module")
 def bodies_build(tmp_path_factory) -> Path:
-    from kg.build import build
-    from kg.settings import Settings
-
-    out_dir = tmp_path_factory.mktemp("bodies-build")
-    report = build(Settings.from_env().with_overrides(workers=1, file_timeout_s=60), BODIES_CORPUS, out_dir)
-    assert report.release_dir is not None and len(report.ingested) == 1, [r.message for r in report.failed]
+    out_dir, report = build_corpus(tmp_path_factory, BODIES_CORPUS, "bodies-build", 1, workers=1)
     assert not [w for w in report.warnings if "citations" in w or "graph" in w]
     return out_dir
 
