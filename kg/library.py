@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -310,12 +311,30 @@ class Library:
         return self._citations["people"].get(person_id)
 
     def person_alias(self, person_id: str) -> str | None:
-        """The id a person now has when ``person_id`` is one they had before their graph id
-        ("edwards-a" → "anne-edwards"), so that old links still lead to them."""
+        """The id of the person or body that ``person_id`` clearly means when it is not an id of theirs:
+        one they had before their graph id ("edwards-a" → "anne-edwards"), an id typed in another case
+        or with spaces ("Anne Edwards"), a body without its "org-" or by its acronym ("dfes", "necf",
+        "home-office"), or a surname only one person has ("engestrom"). None when nothing or several match."""
+        people = self._citations["people"]
         if self._aliases is None:
-            self._aliases = {alias: pid for pid, person in self._citations["people"].items()
-                             for alias in person.get("aliases") or []}
-        return self._aliases.get(person_id)
+            aliases = {alias: pid for pid, person in people.items() for alias in person.get("aliases") or []}
+            for pid, person in people.items():
+                aliases.setdefault(_id_form(person.get("name") or ""), pid)
+                if person.get("kind") == "organization":
+                    aliases.setdefault(_acronym(person.get("name") or ""), pid)
+            aliases.pop("", None)
+            self._aliases = aliases
+        if person_id in self._aliases:
+            return self._aliases[person_id]
+        key = _id_form(person_id)
+        for guess in (key, "org-" + key):
+            if guess in people and guess != person_id:
+                return guess
+        if key in self._aliases:
+            return self._aliases[key]
+        by_surname = [pid for pid, person in people.items() if person.get("kind") != "organization"
+                      and (pid.endswith("-" + key) or pid.startswith(key + "-"))]
+        return by_surname[0] if len(by_surname) == 1 and len(key) > 2 else None
 
     def passages_crediting(self, concept_id: str) -> dict[str, dict[str, Any]]:
         """The passages where a source credits the concept to a work (a citation standing by its name
@@ -339,3 +358,18 @@ class Library:
         if concept_id not in self._concepts:
             return None
         return lineage(concept_id, self._citations, self._links, self._passage_by_id)
+
+
+_ACRONYM_SKIP = {"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"}
+
+
+def _acronym(name: str) -> str:
+    """"National Evaluation of the Children’s Fund" → "necf"."""
+    words = [w for w in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", name) if w.casefold() not in _ACRONYM_SKIP]
+    return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
+
+
+def _id_form(text: str) -> str:
+    """An id as the library spells them: case folded, accents dropped, words joined by hyphens."""
+    plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", plain.replace("'", "")))

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .extract.clean import CREDIT_LINE_RE
 from .extract.model import Block, ExtractedDocument
 from .sentences import sentence_spans
 
@@ -42,7 +43,10 @@ class _Unit:
     heading_start: int | None    # offset of the heading block right before this unit, if any
     words: int
     intro: bool = False          # ends with a colon: it introduces the quotation or list that follows
+    credit: bool = False         # a source line ("[Sources: Adapted from Hardiker …]"): it credits what is above it
 
+
+_CREDIT_MAX_WORDS = 40
 
 _KIND_OF_BLOCK = {"paragraph": "text", "bullet": "list", "list": "list", "table": "table", "caption": "caption", "reference": "references"}
 
@@ -112,7 +116,9 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[
         kind = _KIND_OF_BLOCK.get(block.kind, "text")
         for start, end in _split_block(document.text, block, max_words, max_chars):
             piece = document.text[start:end]
-            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece), piece.rstrip().endswith(":")))
+            credit = _words(piece) <= _CREDIT_MAX_WORDS and bool(CREDIT_LINE_RE.match(piece.strip()))
+            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece),
+                               piece.rstrip().endswith(":"), credit))
             heading_start = None
     return units
 
@@ -183,7 +189,10 @@ def _group(units: list[_Unit], min_words: int, max_words: int, max_chars: int) -
             # short passages grow; an introduction keeps what it introduces; a list stays whole
             wants = size(current)[0] < min_words or current[-1].intro or current[-1].kind == unit.kind == "list"
             wants = wants and unit.kind != "references" and current[-1].kind != "references"
-        if same_section and fits and wants:
+        if unit.credit and unit.heading_start is None and fits and current[-1].kind != "references":
+            groups.append(current + [unit])     # a credit line ends the passage it credits
+            current = []
+        elif same_section and fits and wants:
             current.append(unit)
         else:
             groups.append(current)
@@ -203,7 +212,7 @@ def _merge_small_tails(groups: list[list[_Unit]], min_words: int, max_words: int
             words = sum(u.words for u in previous + group)
             chars = group[-1].end - previous[0].start
             kinds_ok = (previous[-1].kind == "references") == (group[0].kind == "references")
-            if same_section and kinds_ok and words <= max_words and chars <= max_chars:
+            if same_section and kinds_ok and not previous[-1].credit and words <= max_words and chars <= max_chars:
                 out[-1] = previous + group
                 continue
         out.append(group)

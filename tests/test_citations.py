@@ -720,6 +720,10 @@ def test_a_person_has_one_id_in_the_api_the_pages_and_the_graph(bodies_build, bo
     assert moved.status_code == 301 and moved.headers["Location"].endswith("/api/people/yrjo-engestrom")
     assert client.get("/people/engestrom-y").headers["Location"].endswith("/people/yrjo-engestrom")
     assert client.get("/api/people/nobody-x").status_code == 404
+    # an address typed as a reader guesses it: a surname one person has, the name with a space
+    for guessed in ("engestrom", "Yrjo%20Engestrom", "YRJO-ENGESTROM"):
+        moved = client.get(f"/people/{guessed}")
+        assert moved.status_code == 301 and moved.headers["Location"].endswith("/people/yrjo-engestrom"), guessed
     # the graph names every person and body by the API's id, and the works' creators are those
     graph = union_graph(read_dataset(bodies_build / "current" / GRAPH_FILE))
     people = Library(bodies_build).people()
@@ -739,7 +743,12 @@ def test_a_body_cited_by_its_acronym_is_the_body_of_the_reference_list(bodies_bu
     client = bodies_client
     dfes = {_work(client, q)["people"][0]["id"] for q in ("DfES 2004a", "DfES 2004b", "DfES 2005")}
     assert len(dfes) == 1
-    body = client.get(f"/api/people/{dfes.pop()}").get_json()
+    dfes_id = dfes.pop()
+    # a body's address typed without "org-", by its acronym or its name
+    for guessed in ("dfes", "DfES", "Department%20for%20Education%20and%20Skills"):
+        moved = client.get(f"/api/people/{guessed}")
+        assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/api/people/{dfes_id}"), guessed
+    body = client.get(f"/api/people/{dfes_id}").get_json()
     assert body["kind"] == "organization" and body["name"] == "Department for Education and Skills"
     assert len(body["works"]) == 3
     # "Home Office, The" (the list) and "Home Office" (the text) are one body
@@ -753,6 +762,7 @@ def test_a_body_cited_by_its_acronym_is_the_body_of_the_reference_list(bodies_bu
     graph = union_graph(read_dataset(bodies_build / "current" / GRAPH_FILE))
     author = set(graph.objects(SOURCE["bodies-report"], DCTERMS.creator))
     necf = _work(client, "NECF 2004b")["people"][0]
+    assert client.get("/people/necf").headers["Location"].endswith(f"/people/{necf['id']}")
     assert {str(a) for a in author} == {client.get(f"/api/people/{necf['id']}").get_json()["uri"]}
     bodies = {o for o in graph.subjects(RDF.type, FOAF.Organization)
               if any("Evaluation of the Children" in str(n) for n in graph.objects(o, FOAF.name))}

@@ -85,6 +85,31 @@ def test_reference_lists_become_several_small_passages(seed_passages):
     assert all(len(p.text) <= 1500 for p in references)
 
 
+def test_a_credit_line_stays_with_what_it_credits(seed_passages):
+    # the NECF report's box of the four levels ends "[Sources: Adapted from Hardiker …]"; the next
+    # paragraph ("However, there is no clear … consensus") is not Hardiker's
+    _, passages = seed_passages["necf-prevention-report"]
+    credited = next(p for p in passages if "[Sources: Adapted from Hardiker" in p.text)
+    assert "Level Four: Restorative prevention" in credited.text
+    assert credited.text.rstrip().endswith("(1991)]")
+    assert not any("no clear and straightforward consensus" in p.text and "Hardiker" in p.text for p in passages)
+
+
+def test_a_credit_line_in_a_text_of_ones_own_ends_its_passage(tmp_path):
+    # lines wrapped as a PDF dump wraps them; the credit line has no full stop and is not short
+    line = "Universal services reach every child and family in the area before any difficulty"
+    box = "\n".join([line, "shows, through schools and clinics and the places that families already use."] * 3)
+    text = (box + "\n\n(Source: adapted from the guidance of the council for its own area, 2003)\n\n"
+            "However, the council did not say which services were universal in the sense it meant and\n"
+            "which were targeted at the families that the schools had already referred to it.\n")
+    path = tmp_path / "own.txt"
+    path.write_text(text, encoding="utf-8")
+    passages = segment(extract(path), "own")
+    credited = next(p for p in passages if "(Source: adapted" in p.text)
+    assert "Universal services reach" in credited.text
+    assert "However, the council" not in credited.text
+
+
 def test_passages_carry_their_heading(seed_passages):
     _, passages = seed_passages["chat-resilience-article"]
     assert any(p.heading == "The Two Studies" and "National Evaluation" in p.text for p in passages)

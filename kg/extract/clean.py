@@ -23,6 +23,8 @@ _REFERENCE_HEADINGS = re.compile(r"^(?:\d+\.?\s*)?(references|bibliography|works
 _MARKDOWN_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._%=?&]?$")
 _URL_PART_RE = re.compile(r"^[\w\-./%=?&~#]+(?:\s|$)")
+# the credit line set under a box, figure or table: "[Sources: Adapted from Hardiker, P. … (1991)]", "Source: DfES (2004)"
+CREDIT_LINE_RE = re.compile(r"^\W{0,2}(?:sources?\s*:|adapted\s+from\b|reproduced\s+from\b)", re.IGNORECASE)
 _ABBREVIATION_END_RE = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|etc|vs|p|pp|vol|no|ed|eds|Dr|Mr|Mrs|Ms|Prof|St|Fig)\.)$")
 
 
@@ -473,6 +475,8 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
             return ln.gap == 0
         return not ln.box_start
     # an unfinished sentence
+    if ln.gap >= 1 and prev.rstrip().endswith(("]", ")")) and CREDIT_LINE_RE.match(prev):
+        return False   # a credit line ends with its bracket, not with a full stop
     if not profile.wrapped:
         return ln.gap == 0
     if _is_short(prev, profile) and _starts_paragraph(text):

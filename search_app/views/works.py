@@ -53,8 +53,10 @@ def work_api(work_id: str):
 
 
 def _former_id(endpoint: str, person_id: str):
-    """A redirect to a person's page under their id when ``person_id`` is one they had before
-    (builds before people took their graph ids said "edwards-a" for anne-edwards); else None."""
+    """A redirect to a person's page under their id when ``person_id`` clearly means them: an id they had
+    before (builds before people took their graph ids said "edwards-a" for anne-edwards), the id in
+    another case or with spaces, a body without "org-" or by acronym ("dfes"), a surname one person has;
+    else None."""
     if library().person(person_id) is None and library().person_alias(person_id):
         return redirect(url_for(endpoint, person_id=library().person_alias(person_id)), code=301)
     return None
@@ -62,7 +64,8 @@ def _former_id(endpoint: str, person_id: str):
 
 @api_bp.get("/people/<person_id>")
 @documented("One person or body: their works and where they are cited. The id is the local name of the "
-            "person's node in the graph (person/<id>; a body's id is org-<name> for org/<name>); a former id redirects.",
+            "person's node in the graph (person/<id>; a body's id is org-<name> for org/<name>); a former id, a surname one person has, "
+            "a body's acronym or name (\"dfes\") redirect.",
             '{"id", "name", "kind", "uri", "aliases", "works", "cited_in"}')
 def person_api(person_id: str):
     return _former_id("works_api.person_api", person_id) or jsonify(
