@@ -178,6 +178,10 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
                                                block_kind.get((start, end)), standalone)
         if kind is None:
             continue
+        if kind == "literature" and cited and not re.search(r"\d", cited):
+            # an author named without a year ("As Jack observes, … He observes that"): as the text cited them last
+            earlier = [m.group(0) for m in _AUTHOR_YEAR_RE.finditer(text, 0, start) if m.group(0).startswith(cited)]
+            cited = _balanced(earlier[-1]) if earlier else cited
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
@@ -287,7 +291,8 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
             return phrase, role_of(phrase), "verb"
         anaphor = _ANAPHOR_RE.search(before)
         if anaphor and not _heads(before[anaphor.start():]):
-            found = _last_speaker(previous, authors, reach=900)
+            found = _last_speaker(previous, authors, reach=900,
+                                  person=anaphor.group(1).lower() in {"he", "she"})
             if found:
                 phrase, role, how = found
                 if how == "author":
@@ -344,8 +349,12 @@ def _resolved_anaphor(pronoun: str, antecedent: str, role: str | None) -> str:
     return f"{pronoun} {role}"
 
 
-def _last_speaker(previous: str, authors: set[str], reach: int = 600) -> tuple[str, str | None, str] | None:
-    """The nearest speaker (subject of a speech verb) or cited author in the ``reach`` characters before."""
+def _last_speaker(previous: str, authors: set[str], reach: int = 600,
+                  person: bool = False) -> tuple[str, str | None, str] | None:
+    """The nearest speaker (subject of a speech verb) or cited author in the ``reach`` characters before.
+    ``person``: the pronoun is "he" or "she", which stands for a person named in the sentence, not for a
+    body ("DfES") nor for a citation in brackets ("As Jack observes, … introduced by the DfES … (DfES,
+    2005). He observes that …": he is Jack)."""
     previous = previous[-reach:]
     best: tuple[int, tuple[str, str | None, str]] | None = None
     for verb in _SPEECH_RE.finditer(previous):
@@ -354,9 +363,17 @@ def _last_speaker(previous: str, authors: set[str], reach: int = 600) -> tuple[s
         if phrase:
             best = (verb.start(), (phrase, role_of(phrase), "verb"))
     for match in list(_AUTHOR_YEAR_RE.finditer(previous)) + [m for name in authors for m in re.finditer(r"\b" + re.escape(name) + r"\b", previous)]:
+        if person and (_is_body(match.group(0)) or previous[max(0, match.start() - 1):match.start()] == "("):
+            continue
         if best is None or match.start() > best[0]:
             best = (match.start(), (match.group(0), None, "author"))
     return best[1] if best else None
+
+
+def _is_body(cited: str) -> bool:
+    """A citation of a body by its acronym ("DfES, 2005", "CYPU 2001"), not of a person."""
+    name = cited.split(",")[0].split(" (")[0].split()[0]
+    return sum(c.isupper() for c in name) >= 2
 
 
 def _names_author(text: str, authors: set[str]) -> str | None:

@@ -499,7 +499,7 @@ def test_cited_authors_and_policy_texts_are_literature():
     quotes = find_quotes(text, "s")
     kinds = [(q.kind, q.speaker_role) for q in quotes]
     assert kinds == [("literature", None), ("literature", None), ("literature", None), ("participant", "headteacher")]
-    assert quotes[0].cited == "Smith"
+    assert quotes[0].cited == "Smith (2001)"      # named without a year: as the text cited them before
 
 
 def test_a_pronoun_after_a_block_quote_finds_the_speaker_before_it():
@@ -590,6 +590,17 @@ def test_a_literature_quote_is_cited_as_the_sentence_cites_it():
     source = {"id": "s", "title": "A chapter", "authors": ["Jopling, Michael"], "year": 2020}
     assert harvard_citation(first.to_dict(), source) == "Powell and Glendinning (2002 p. 3), quoted in Jopling, 2020"
     assert harvard_citation({**second.to_dict(), "cited": "(Smith, 2013)"}, source) == "Smith, 2013, quoted in Jopling, 2020"
+
+
+def test_he_is_the_author_named_before_not_the_body_cited_in_between():
+    # the CHAT article: Jack's words, not the DfES's, though "(DfES, 2005)" is the nearest citation
+    text = ("Jack (2006) comes at the question from the side of the area. As Jack observes, a focus on context is "
+            "underplayed in current strategies. This is, he argues, illustrated most clearly in the Common Core "
+            "introduced by the Department for Education and Skills (DfES) to support multi-agency working (DfES, "
+            "2005). He observes that of the 150 areas of skills identified as needed by workers ‘only one makes even "
+            "passing reference to the influence of the wider social context’.")
+    (quote,) = find_quotes(text, "s")
+    assert quote.kind == "literature" and quote.cited == "Jack (2006)"
 
 
 def test_a_source_without_authors_is_cited_by_its_title_cut_between_words():
