@@ -132,6 +132,14 @@ def test_parenthetical_citations():
         (["Moreau", "Chen"], "2016", "", ""), (["Moreau", "Chen"], "2019", "", "")]
 
 
+def test_a_body_and_year_in_running_text_cite_when_the_text_cites_the_body():
+    # the CHAT article: "(DfES, 2005)" in one paragraph, "the DfES 2005 Common Core framework" in another
+    text = ("The Common Core was introduced to support multi-agency working (DfWP, 2005). Later, what follows "
+            "echoes the priorities of the DfWP 2005 Common Core framework. In the UK 2004 was a busy year.")
+    assert _cites(text) == [(["DfWP"], "2005", "", ""), (["DfWP"], "2005", "", "")]
+    assert _cites("In the UK 2004 was a busy year; the DfWP 2005 framework followed.") == []
+
+
 def test_year_suffixes_particles_and_capitalised_surnames():
     assert _cites("as argued (Hale 2001a, b; Ng 2011).") == [
         (["Hale"], "2001a", "", ""), (["Hale"], "2001b", "", ""), (["Ng"], "2011", "", "")]

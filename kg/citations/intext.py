@@ -281,6 +281,26 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
     return _narrative_citations(text, names, et_al, years, start, close_paren)
 
 
+# "the DfES 2005 Common Core": a body's acronym and a year in running text, no brackets
+BARE_BODY_YEAR_RE = re.compile(r"\b([A-Z][A-Za-z]{0,6}[A-Z][A-Za-z]{0,6})\s+((?:1[89]|20)\d\d)([a-z]?)\b(?![\d)\]])")
+
+
+def _bare_body_years(text: str, found: list[InTextCitation], outside) -> list[InTextCitation]:
+    """Acronym-and-year citations without brackets, for the bodies the text also cites in brackets
+    ("(DfES, 2005)" elsewhere makes "the DfES 2005 Common Core" a citation; "UK 2004" stays text)."""
+    cited = {c.surnames[0] for c in found if len(c.surnames) == 1 and sum(ch.isupper() for ch in c.surnames[0]) >= 2}
+    taken = [(c.start, c.end) for c in found]
+    out = []
+    for match in BARE_BODY_YEAR_RE.finditer(text):
+        if match.group(1) not in cited or not outside(match.start()):
+            continue
+        if any(a <= match.start() < b or a < match.end() <= b for a, b in taken):
+            continue
+        out.append(InTextCitation([match.group(1)], match.group(2), match.group(3), kind="narrative",
+                                  start=match.start(), end=match.end(), surface=match.group(0)))
+    return out
+
+
 def _narrative_citations(text: str, names: list[str], et_al: bool, years: re.Match, start: int,
                          close_paren: int) -> list[InTextCitation]:
     """One narrative citation per year of the parenthesis, from the names at ``start`` to its closing bracket."""
@@ -377,6 +397,7 @@ def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: It
         for key in _expand_keys(letters, match.group(2)):
             found.append(InTextCitation([], "", key=key, page=page, kind="keyed", start=match.start(), end=match.end(),
                                         surface=match.group(0)))
+    found.extend(_bare_body_years(text, found, outside))
     found.sort(key=lambda c: (c.start, c.end))
     if place:
         _place(text, found, list(passages), list(pages))
