@@ -862,3 +862,20 @@ def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_s
     expect(page.locator("h1.person-name")).to_contain_text("Engeström")
     expect(page.locator(".person-works li")).to_have_count(2)
     assert not page.errors, page.errors
+
+
+def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
+    # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
+    # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book
+    from kg.citations import analyse_document
+    from kg.citations.works import resolve_works
+
+    listing = ("Practice is changing, as others argued (Thoburn and Taylor, 2016) and (Edwards, 2010).\n\n"
+               "References\n\n"
+               "Edwards, A. (2010) Being an Expert Professional Practitioner. Dordrecht: Springer.\n\n"
+               "Thoburn, J. and Taylor, J. (2016) Collaborative Practice with Vulnerable Children. London: Routledge.\n")
+    bare = ("Taylor’s definition of individual agency (Taylor, 1977) is the start. Relational agency "
+            "(Edwards, 2005) takes it further.\n")
+    works = resolve_works({"a": analyse_document(listing), "b": analyse_document(bare)})["works"]
+    assert [a["id"] for a in works["taylor-1977"]["authors"]] == ["taylor"]
+    assert [a["id"] for a in works["edwards-2005"]["authors"]] == ["edwards-a"]

@@ -230,11 +230,12 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             if citation.get("reference") is not None:
                 citation["work_id"] = doc["references"][citation["reference"]].get("work_id")
     # a surname-only author (from a bare citation) is the person with that surname when there is one
+    # and their works are of one period ("Taylor (1977)" on agency is not the J. Taylor of a 2016 book)
     for pid, person in list(people.items()):
         if pid not in bare:
             continue
         others = [o for o in surname_people.get(pid, set()) if o != pid]
-        if len(others) == 1:
+        if len(others) == 1 and _same_period(person["works"], people[others[0]]["works"], out_works):
             target = people[others[0]]
             for wid in person["works"]:
                 if wid not in target["works"]:
@@ -246,6 +247,20 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
     _cited_by(documents, out_works)
     _link_sources(out_works, sources or [], documents)
     return {"works": out_works, "people": people}
+
+
+SAME_PERIOD_YEARS = 15
+
+
+def _same_period(works_a: list[str], works_b: list[str], works: dict[str, dict[str, Any]]) -> bool:
+    """Whether two authors' works are near enough in time to be one career's (their nearest dated works
+    at most SAME_PERIOD_YEARS apart; with no dated work on one side, yes)."""
+    def years(ids: list[str]) -> list[int]:
+        return [int(m.group(0)) for w in ids if (m := re.match(r"\d{4}", works[w].get("year") or ""))]
+    a, b = years(works_a), years(works_b)
+    if not a or not b:
+        return True
+    return min(abs(x - y) for x in a for y in b) <= SAME_PERIOD_YEARS
 
 
 def _cited_by(documents: dict[str, dict[str, Any]], works: dict[str, dict[str, Any]]) -> None:
