@@ -63,16 +63,17 @@ LIMIT 300""",
         "found-definitions",
         "Definitions found in the sources, not yet reviewed",
         "Sentences the build found saying what a concept is (the concept opens the sentence: “X is …”, "
-        "“X refers to …”, “By X we mean …”), with source and page: where a document you added defines a "
-        "concept the curated scheme has no definition for.",
+        "“X refers to …”, “By X we mean …”), with source and page, as the concept pages show them; "
+        "curatedToo says whether the curated scheme also has a definition (false: the found one is all there is, "
+        "often in a document you added).",
         """
-SELECT ?concept ?definition ?source ?page WHERE {
+SELECT ?concept ?definition ?source ?page ?curatedToo WHERE {
   ?c ck:foundDefinition ?d ; skos:prefLabel ?concept .
   ?d rdf:value ?definition ; dcterms:source ?s .
   OPTIONAL { ?s dcterms:title ?title }
   OPTIONAL { ?d ck:page ?page }
   BIND(COALESCE(?title, STR(?s)) AS ?source)
-  FILTER NOT EXISTS { ?c skos:definition ?curated }
+  BIND(EXISTS { ?c skos:definition ?curated } AS ?curatedToo)
 }
 ORDER BY LCASE(STR(?concept)) ?source ?page
 LIMIT 300""",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from kg.library import Library
 
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.extensions["ckg_sparql"] = sparql.make_pool(app)
     register_error_handlers(app)
+    app.before_request(_without_trailing_slash)
     app.extensions["ckg_response_cache"] = response_cache.install(app, float(app.config.get("RESPONSE_CACHE_MB") or 0))
     app.after_request(add_security_headers)
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
@@ -59,3 +60,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])   # only headers set by our own proxies: a client could forge the rest
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return app
+
+
+def _without_trailing_slash():
+    """"/concepts/relational-agency/" (a pasted link, a habit) goes to the address without the slash
+    when only that one exists; the query string is kept."""
+    from flask import redirect, request
+    from werkzeug.exceptions import HTTPException
+
+    path = request.path
+    if len(path) < 2 or not path.endswith("/") or {".", ".."} & set(path.split("/")):
+        return None     # "/studies/../" is not an address to send a browser to
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(path, method=request.method)
+        return None
+    except HTTPException:
+        pass
+    try:
+        adapter.match(path.rstrip("/"), method=request.method)
+    except HTTPException:
+        return None
+    query = request.query_string.decode("latin-1")
+    return redirect(request.script_root + path.rstrip("/") + ("?" + query if query else ""), code=308)

@@ -218,8 +218,8 @@ def test_found_definitions_are_anchored_quotations_in_their_source_graph(dataset
     from kg.sparql_examples import EXAMPLES
 
     rows = glib.sparql(next(e for e in EXAMPLES if e.id == "found-definitions").query).dicts()
-    assert [(r["concept"], r["definition"][:40], r["page"]) for r in rows] == \
-        [("resourceful practice", text[:40], "3")]
+    assert [(r["concept"], r["definition"][:40], r["page"], r["curatedToo"]) for r in rows] == \
+        [("resourceful practice", text[:40], "3", "false")]
 
 
 def test_a_found_definition_is_shown_when_no_curated_one_is(gclient):
@@ -533,7 +533,8 @@ def test_guessed_addresses_land_on_the_page_meant(gclient):
     assert missing.status_code == 404 and 'id="missing-id"' in page and 'id="label"' in page
     assert 'href="/search?q=zzqqx"' in page
     assert gclient.get("/studies/zzqqx").status_code == 404
-    assert gclient.get("/api/concepts/Relational-Agency").status_code == 404      # the API keeps exact ids
+    moved = gclient.get("/api/concepts/Relational-Agency")      # the API redirects to the exact id, as the pages do
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/api/concepts/relational-agency")
 
 
 def test_competing_definitions_keep_their_sense(gclient):

@@ -330,7 +330,7 @@ def test_concept_json_on_the_tiny_build(client):
     body = client.get("/api/concepts/agency").get_json()
     assert body["id"] == "agency" and "relational-agency" in body["narrower"]
     assert client.get("/api/concepts/no-such-concept").get_json() == {
-        "error": {"status": 404, "message": "There is no concept with the id “no-such-concept”."}}
+        "error": {"status": 404, "message": "There is no concept with the id “no-such-concept”; find one with /api/concepts?label=."}}
 
 
 def test_cli_concept(graph_build):

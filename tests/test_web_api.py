@@ -352,3 +352,19 @@ def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
     assert _only_in_references(Passages(), liw, "jv") and not _only_in_references(Passages(), liw, "chat")
     assert not _only_in_references(Passages(), {"passages": [{"passage_id": "ref"}, {"passage_id": "body"}]}, "jv")
     assert not _only_in_references(Passages(), {"passages": []}, "jv")      # a curated link with no mention stays
+
+
+def test_addresses_typed_with_a_trailing_slash_or_another_case_lead_to_the_resource(client):
+    for typed, meant in [("/concepts/relational-agency/", "/concepts/relational-agency"),
+                         ("/api/concepts/relational-agency/?x=1", "/api/concepts/relational-agency?x=1"),
+                         ("/studies/necf/", "/studies/necf"), ("/concepts/", "/concepts"), ("/sparql/", "/sparql")]:
+        response = client.get(typed)
+        assert response.status_code == 308 and response.headers["Location"].endswith(meant), typed
+    assert client.get("/no-such-page/").status_code == 404
+    # the JSON API takes an id typed in another case or by acronym, as the pages do
+    for typed, meant in [("/api/concepts/RELATIONAL-AGENCY", "/api/concepts/relational-agency"),
+                         ("/api/studies/NECF", "/api/studies/necf")]:
+        response = client.get(typed)
+        assert response.status_code == 302 and response.headers["Location"].endswith(meant), typed
+    assert client.get("/api/concepts/zzqx").status_code == 404
+    assert client.get("/api/studies/zzqx").status_code == 404

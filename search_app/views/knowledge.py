@@ -41,7 +41,10 @@ def concepts_api():
 def concept_api(concept_id: str):
     data = knowledge.concept_detail(library(), concept_id)
     if data is None:
-        abort(404, description=f"There is no concept with the id “{concept_id}”.")
+        meant = _concept_meant(concept_id)
+        if meant:
+            return redirect(url_for("knowledge_api.concept_api", concept_id=meant))
+        abort(404, description=f"There is no concept with the id “{concept_id}”; find one with /api/concepts?label=.")
     return jsonify(data)
 
 
@@ -56,6 +59,9 @@ def studies_api():
 def study_api(study_id: str):
     data = knowledge.study_detail(library(), study_id)
     if data is None:
+        meant = _study_meant(study_id)
+        if meant:
+            return redirect(url_for("knowledge_api.study_api", study_id=meant))
         abort(404, description=f"There is no study with the id “{study_id}”.")
     return jsonify(data)
 
@@ -83,10 +89,11 @@ def concept_page(concept_id: str):
     if view is None:
         # a guessed address ("/concepts/Relational-Agency", "/concepts/resilence"): the concept it clearly
         # names, else the concept finder with what was typed (still a 404)
+        meant = _concept_meant(concept_id)
+        if meant:
+            return redirect(url_for("knowledge.concept_page", concept_id=meant))
         typed = concept_id.replace("-", " ").replace("_", " ")
         found = knowledge.concept_list(library(), typed)["results"]
-        if knowledge.clear_best(found):
-            return redirect(url_for("knowledge.concept_page", concept_id=found[0]["id"]))
         page = knowledge.concept_browser(library())
         page.update(label=typed, matches=found, family_matches=[], missing_id=concept_id)
         return render_template("concepts.html", view=page), 404
@@ -102,14 +109,23 @@ def studies_page():
 def study_page(study_id: str):
     view = knowledge.study_page(library(), study_id)
     if view is None:
-        # "/studies/NECF": the study by its acronym or name in any case
-        named = next((sid for sid, study in library().studies().items()
-                      if study_id.casefold() in {sid.casefold(), str(study.get("acronym") or "").casefold(),
-                                                 str(study.get("name") or "").casefold()}), None)
+        named = _study_meant(study_id)
         if named:
             return redirect(url_for("knowledge.study_page", study_id=named))
         abort(404, description=f"There is no study with the id “{study_id}”; the studies are listed at /studies.")
     return render_template("study.html", view=view)
+
+
+def _concept_meant(concept_id: str) -> str | None:
+    """The concept a guessed address clearly names ("Relational-Agency", "resilence"), else None."""
+    found = knowledge.concept_list(library(), concept_id.replace("-", " ").replace("_", " "))["results"]
+    return found[0]["id"] if knowledge.clear_best(found) and found[0]["id"] != concept_id else None
+
+
+def _study_meant(study_id: str) -> str | None:
+    """"NECF", "necf", a study's name in any case: the study's id, else None."""
+    study = library().find_study(study_id) if study_id.strip() else None
+    return study["id"] if study and study["id"] != study_id else None
 
 
 # --- one concept as RDF (Skosmos-style): /concepts/<id>.ttl, .jsonld, or /concepts/<id> by Accept ---

@@ -103,9 +103,8 @@ def quotes_page():
         "sources": [(s["id"], s["title"]) for s in lib.sources()],
         "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
         # the study a URL names by acronym or name ("study=NECF") shows as chosen, so the next search keeps it
-        "study_chosen": next((sid for sid, s in lib.studies().items()
-                              if filters.get("study", "").casefold() in {sid.casefold(), str(s.get("acronym") or "").casefold(),
-                                                                         str(s.get("name") or "").casefold()}), None),
+        # (no study in the URL chooses none: an empty name once matched a study without an acronym)
+        "study_chosen": (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None,
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
                          copy_text=f"“{words_inside_marks(q['text'])}” ({q['citation']})") for q in data["results"]],
         "formats": list(FORMATS),
