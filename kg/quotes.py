@@ -694,12 +694,22 @@ def short_title(title: str, limit: int = 80) -> str:
     return f"[{inner}]" if supplied else inner
 
 
+def locator(page: int | None, label: str | None, source: dict[str, Any] | None = None) -> str | None:
+    """Where in a source: "p. iii" (the printed label when there is one), "p. 3", "slide 6" in a slide
+    deck; None without a page."""
+    where = label or (str(page) if page is not None else None)
+    if where is None:
+        return None
+    deck = bool(source) and (source.get("layout") == "slides" or source.get("type") == "presentation slides")
+    return f"slide {where}" if deck else f"p. {where}"
+
+
 def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
-    """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4"."""
+    """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4" ("slide 6" in a deck)."""
     where = f"{author_short(source)}, {source.get('year') or 'n.d.'}"
-    page = quote.get("page_label") or quote.get("page")
+    page = locator(quote.get("page"), quote.get("page_label"), source)
     if page:
-        where += f", p. {page}"
+        where += f", {page}"
     if quote.get("kind") == "participant":
         role = quote.get("speaker_role")
         return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from kg.library import Library
+from kg.quotes import locator
 
 from . import config as app_config
 from . import cache as response_cache
@@ -37,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     library = Library(app.config["BUILD_DIR"])
     app.extensions["ckg_library"] = library
     app.context_processor(lambda: {"site": viewdata.site(library)})
+    # "p. 3", or "slide 6" in a slide deck: where a passage, quote or citation is in its source
+    app.jinja_env.globals["locate"] = lambda page, label=None, source_id=None: locator(
+        page, label, library.source(source_id) if source_id else None)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")

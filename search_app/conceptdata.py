@@ -15,7 +15,7 @@ from typing import Any
 from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short
+from kg.quotes import author_short, locator
 
 from .viewdata import harvard_citation, page_marker
 
@@ -246,6 +246,14 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
     return out
 
 
+def concept_definitions(library: Library, concept_id: str) -> list[dict[str, Any]]:
+    """The concept's definitions as its page lists them (plainest first, then those found in the
+    text), each with passage, page and citation."""
+    ix = index(library)
+    concept = ix.concepts.get(concept_id)
+    return _definitions(ix, concept) if concept else []
+
+
 def found_definitions(library: Library, concept_id: str) -> list[dict[str, Any]]:
     """The sentences the build found saying what the concept is that no curated definition repeats."""
     ix = index(library)
@@ -299,8 +307,8 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     """ "Cite this definition": a Harvard in-text citation with the page, and the full reference."""
     who = author_short(source)
     year = str(source["year"]) if source.get("year") else "n.d."
-    where = f", p. {page_label or page}" if (page_label or page) else ""
-    return {"in_text": f"({who}, {year}{where})", "reference": harvard_citation(source)}
+    where = locator(page, page_label, source)
+    return {"in_text": f"({who}, {year}{', ' + where if where else ''})", "reference": harvard_citation(source)}
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
@@ -429,9 +437,10 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     for passage in data["passages"][:TOP_PASSAGES]:
         source = ix.sources.get(passage["source_id"]) or {}
         top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
-                    "page_marker": page_marker(passage["page"], passage["page_label"])})
+                    "page_marker": page_marker(passage["page"], passage["page_label"], source)})
     for definition in data["definitions"] + data["descriptions"]:
-        definition["page_marker"] = page_marker(definition["page"], definition["page_label"])
+        definition["page_marker"] = page_marker(definition["page"], definition["page_label"],
+                                                ix.sources.get(definition.get("source_id") or ""))
     for coinage in data["coined_by"]:
         source = ix.sources.get(coinage["source_id"] or "")
         coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
@@ -550,7 +559,7 @@ def study_page(library: Library, study_id: str) -> dict[str, Any] | None:
                             for s in sorted(set(data["sources"]) | set(data["referenced_by"]))]
     for passage in data["passages"]:
         passage["excerpt"] = _excerpt(passage["text"])
-        passage["page_marker"] = page_marker(passage["page"], passage["page_label"])
+        passage["page_marker"] = page_marker(passage["page"], passage["page_label"], ix.sources.get(passage["source_id"] or ""))
         passage["source_title"] = (ix.sources.get(passage["source_id"] or "") or {}).get("title") or passage["source_id"]
     return data
 

@@ -9,7 +9,8 @@ from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
 from kg.studies import study_short_name
 
-from .conceptdata import coined_by, found_definitions, index as knowledge_index, named_concept
+from .conceptdata import coined_by, concept_definitions, index as knowledge_index, named_concept
+from .viewdata import page_marker
 
 DEFAULT_K = 10
 
@@ -132,10 +133,10 @@ def concept_card(library: Library, concept_ids: list[str], query: str = "") -> d
         concept = library.concept(concept_id)
         if not concept:
             continue
-        # a concept the curators have not defined may still be defined by a document a user added
-        definitions = concept.get("definitions") or found_definitions(library, concept_id)
+        # the definition the concept page shows first (plainest first; one found in a document a user
+        # added when the curators have none)
+        definitions = concept_definitions(library, concept_id)
         definition = definitions[0] if definitions else None
-        source = library.source(definition["source_id"]) if definition and definition.get("source_id") else None
         return {
             "id": concept_id,
             "pref_label": concept["pref_label"],
@@ -143,7 +144,12 @@ def concept_card(library: Library, concept_ids: list[str], query: str = "") -> d
             "definition": definition and {
                 "text": definition["text"],
                 "source_id": definition.get("source_id"),
-                "source_title": source.get("title") if source else None,
+                "source_title": definition.get("source_title") if definition.get("in_library") else None,
+                "passage_id": definition.get("passage_id"),
+                "page": definition.get("page"),
+                "page_label": definition.get("page_label"),
+                "page_marker": page_marker(definition.get("page"), definition.get("page_label"),
+                                           library.source(definition.get("source_id") or "")),
                 "sense": definition.get("sense"),
                 "reviewed": definition.get("reviewed", True),
             },

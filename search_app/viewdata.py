@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.library import Library
+from kg.quotes import locator
 from kg.studies import study_label, study_names, study_short_name
 
 PRODUCT_NAME = "Common Knowledge"
@@ -248,7 +249,7 @@ def _reader_segments(document: dict[str, Any], passages: list[dict[str, Any]]) -
     for passage in sorted(passages, key=lambda p: p["start"]):
         if text[position:passage["start"]].strip():
             items.append({"type": "outside", "blocks": _blocks(text, position, passage["start"], blocks, top_level, [])})
-        body = _blocks(text, passage["start"], passage["end"], blocks, top_level, _page_breaks(passage, pages))
+        body = _blocks(text, passage["start"], passage["end"], blocks, top_level, _page_breaks(passage, pages, document))
         heading = passage.get("heading")
         shown_in_text = any(b["type"] == "heading" and b["text"] == heading for b in body)
         items.append({
@@ -257,7 +258,7 @@ def _reader_segments(document: dict[str, Any], passages: list[dict[str, Any]]) -
             "kind": passage.get("kind") or "text",
             "page": passage.get("page"),
             "page_label": passage.get("page_label"),
-            "page_marker": page_marker(passage.get("page"), passage.get("page_label")),
+            "page_marker": page_marker(passage.get("page"), passage.get("page_label"), document),
             "heading": heading if heading and heading != previous_heading and not shown_in_text else None,
             "heading_level": 2,
             "blocks": body,
@@ -269,16 +270,13 @@ def _reader_segments(document: dict[str, Any], passages: list[dict[str, Any]]) -
     return items
 
 
-def page_marker(page: int | None, label: str | None) -> str | None:
-    """ "p. iii" (the printed label when there is one), "p. 3", or None without a page."""
-    if label:
-        return f"p. {label}"
-    if page is not None:
-        return f"p. {page}"
-    return None
+def page_marker(page: int | None, label: str | None, source: dict[str, Any] | None = None) -> str | None:
+    """ "p. iii" (the printed label when there is one), "p. 3", "slide 6" in a slide deck (``source``
+    given), or None without a page."""
+    return locator(page, label, source)
 
 
-def _page_breaks(passage: dict[str, Any], pages: list[dict[str, Any]]) -> list[tuple[int, str]]:
+def _page_breaks(passage: dict[str, Any], pages: list[dict[str, Any]], document: dict[str, Any] | None = None) -> list[tuple[int, str]]:
     """(offset, marker) for each later page that starts inside the passage."""
     first = passage.get("page")
     if first is None:
@@ -286,7 +284,7 @@ def _page_breaks(passage: dict[str, Any], pages: list[dict[str, Any]]) -> list[t
     out = []
     for page in pages:
         if page["number"] > first and passage["start"] < page["start"] < passage["end"]:
-            marker = page_marker(page["number"], page.get("label"))
+            marker = page_marker(page["number"], page.get("label"), document)
             if marker:
                 out.append((page["start"], marker))
     return out

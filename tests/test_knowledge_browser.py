@@ -81,6 +81,24 @@ def test_the_search_pages_concept_card_says_a_concept_is_contested(page, graph_s
     page.problems.assert_clean()
 
 
+def test_the_concept_card_shows_the_concept_pages_first_definition_and_links_to_its_passage(page, graph_server):  # noqa: F811
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    for concept_id, query in [("resilience", "resilience"), ("relational-agency", "relational agency")]:
+        with urllib.request.urlopen(f"{graph_server}/api/concepts/{concept_id}") as response:
+            first = json.load(response)["definitions"][0]
+        page.goto(f"{graph_server}/search?q={query.replace(' ', '+')}")
+        expect(page.locator("#concept-card blockquote")).to_have_text(first["text"])
+        link = page.locator("#concept-card-source")
+        assert link.get_attribute("href").endswith(f"#{first['passage_id']}" if first["passage_id"] else first["source_id"])
+        if first.get("page"):
+            expect(link).to_contain_text(f"p. {first.get('page_label') or first['page']}")
+    page.problems.assert_clean()
+
+
 def test_a_concept_no_source_defines_says_so(page, graph_server):  # noqa: F811
     from playwright.sync_api import expect
 

@@ -618,6 +618,18 @@ def test_he_is_the_author_named_before_not_the_body_cited_in_between():
     assert quote.kind == "literature" and quote.cited == "Jack (2006)"
 
 
+def test_a_slide_deck_is_cited_by_slide_not_page():
+    from kg.quotes import harvard_citation, locator
+
+    deck = {"id": "d", "title": "Collaborative agency", "authors": ["Hughes, Ann"], "year": 2011,
+            "type": "presentation slides", "layout": "slides"}
+    quote = {"kind": "participant", "speaker_role": "practitioner", "page": 9, "page_label": None}
+    assert harvard_citation(quote, deck) == "practitioner, quoted in Hughes, 2011, slide 9"
+    assert harvard_citation(quote, {**deck, "type": "journal article", "layout": "document"}).endswith(", p. 9")
+    assert locator(3, "iii", None) == "p. iii" and locator(None, None, deck) is None
+    assert locator(4, None, {"layout": "slides"}) == "slide 4"      # a deck a user added, known by its layout
+
+
 def test_a_source_without_authors_is_cited_by_its_title_cut_between_words():
     from kg.quotes import author_short, words_inside_marks
 
