@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ckg_library"] = library
     app.context_processor(lambda: {"site": viewdata.site(library)})
     # "p. 3", or "slide 6" in a slide deck: where a passage, quote or citation is in its source
+    app.jinja_env.filters["excerpt"] = viewdata.as_excerpt
     app.jinja_env.globals["locate"] = lambda page, label=None, source_id=None: locator(
         page, label, library.source(source_id) if source_id else None)
 

@@ -238,7 +238,8 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "citation": definition.get("citation"),
             "source_title": (source or {}).get("title") or source_id,
             "in_library": source is not None,
-            "cite": cite_definition(source, place.get("page"), place.get("page_label")) if source else None,
+            "cite": cite_definition(source, place.get("page"), place.get("page_label"),
+                                    definition.get("citation")) if source else None,
             "reviewed": True,
         })
     if field == "definitions":
@@ -303,12 +304,18 @@ def named_concept(library: Library, query: str) -> str | None:
     return matches[0]["id"] if matches and matches[0]["score"] >= 0.7 and clear_best(matches) else None
 
 
-def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None) -> dict[str, str]:
-    """ "Cite this definition": a Harvard in-text citation with the page, and the full reference."""
+def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None,
+                    attributed: str | None = None) -> dict[str, str]:
+    """ "Cite this definition": a Harvard in-text citation with the page, and the full reference. Words
+    the source reproduces from a work it cites (``attributed``: "CYPU 2001: 37, adapted from Hardiker,
+    Exton and Barker 1991") are cited as secondary: "(CYPU 2001: 37, …, cited in NECF, n.d.)"."""
     who = author_short(source)
     year = str(source["year"]) if source.get("year") else "n.d."
     where = locator(page, page_label, source)
-    return {"in_text": f"({who}, {year}{', ' + where if where else ''})", "reference": harvard_citation(source)}
+    here = f"{who}, {year}{', ' + where if where else ''}"
+    if attributed and re.search(r"\b(?:1[5-9]|20)\d\d\b", attributed):
+        return {"in_text": f"({attributed.strip()}, cited in {here})", "reference": harvard_citation(source)}
+    return {"in_text": f"({here})", "reference": harvard_citation(source)}
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:

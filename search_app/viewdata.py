@@ -344,3 +344,15 @@ def _runs(text: str, a: int, b: int, page_breaks: list[tuple[int, str]]) -> list
     if cursor < b:
         runs.append({"text": text[cursor:b]})
     return runs
+
+
+def as_excerpt(text: str) -> str:
+    """A quotation shown with an ellipsis where it starts inside its sentence ("although “co-production” …")
+    or stops at a colon that opened a list it leaves out; the text itself stays verbatim."""
+    text = " ".join((text or "").split())
+    first = next((c for c in text if c.isalnum()), "")
+    if first.islower():
+        text = "… " + text
+    if text.endswith((":", ",", ";")):
+        text = text[:-1] + " …"
+    return text

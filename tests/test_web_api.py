@@ -368,3 +368,24 @@ def test_addresses_typed_with_a_trailing_slash_or_another_case_lead_to_the_resou
         assert response.status_code == 302 and response.headers["Location"].endswith(meant), typed
     assert client.get("/api/concepts/zzqx").status_code == 404
     assert client.get("/api/studies/zzqx").status_code == 404
+
+
+def test_a_quotation_starting_or_stopping_inside_its_sentence_is_shown_with_an_ellipsis():
+    from search_app.viewdata import as_excerpt
+
+    assert as_excerpt("although “co-production” remains more common") == "… although “co-production” remains more common"
+    assert as_excerpt("‘the area and community components’") == "… ‘the area and community components’"
+    assert as_excerpt("It proposes four levels of prevention:") == "It proposes four levels of prevention …"
+    assert as_excerpt("Relational agency is a capacity.") == "Relational agency is a capacity."
+
+
+def test_cite_this_definition_cites_words_a_source_reproduces_as_secondary():
+    from search_app.conceptdata import cite_definition
+
+    report = {"id": "r", "title": "Prevention and Early Intervention", "authors": [], "year": None,
+              "type": "research report"}
+    cited = cite_definition(report, 12, None, "CYPU 2001: 37, adapted from Hardiker, Exton and Barker 1991")
+    assert cited["in_text"].startswith("(CYPU 2001: 37, adapted from Hardiker, Exton and Barker 1991, cited in ")
+    assert cited["in_text"].endswith(", n.d., p. 12)")
+    # an attribution naming no dated work ("a partnership board member") is not a work to cite
+    assert ", cited in" not in cite_definition(report, 12, None, "a partnership board member")["in_text"]
