@@ -682,6 +682,15 @@ def words_inside_marks(text: str) -> str:
     return text
 
 
+def copy_with_citation(quote: dict[str, Any]) -> str:
+    """What "Copy with citation" puts on the clipboard: the words in double quotation marks, a quotation
+    inside them in single ones (British style: “It’s ‘what do you think?’”), then the citation in
+    brackets without brackets inside ("(Jack 2006, quoted in …)", not "(Jack (2006), quoted in …)")."""
+    words = words_inside_marks(quote["text"]).replace("“", "‘").replace("”", "’")
+    citation = re.sub(r"\(([^()]*)\)", r"\1", quote.get("citation") or "")
+    return f"“{words}” ({citation})" if citation else f"“{words}”"
+
+
 def short_title(title: str, limit: int = 80) -> str:
     """A title to cite a work by when it has no author: cut between words, with an ellipsis, when longer
     than ``limit``; a title the cataloguer supplied keeps its square brackets ("[A CHAT view of … vulnerable…]")."""

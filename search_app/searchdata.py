@@ -206,6 +206,8 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         "next": "?" + urlencode({**base, "page": current + 1}) if current < pages else None,
         "first": params["offset"] + 1,
         "last": min(params["offset"] + params["k"], data["total"]),
+        # a page past the end (an old link, a typed page=): where the results end
+        "past_end": "?" + urlencode({**base, "page": pages}) if data["total"] and not data["results"] and current > pages else None,
     }
     view["facet_links"] = {
         name: [dict(row, href="?" + urlencode({**base, name: row["value"]}), active=params["filters"].get(name) == row["value"])

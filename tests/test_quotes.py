@@ -618,6 +618,15 @@ def test_he_is_the_author_named_before_not_the_body_cited_in_between():
     assert quote.kind == "literature" and quote.cited == "Jack (2006)"
 
 
+def test_copy_with_citation_nests_quotation_marks_and_brackets_as_a_writer_would():
+    from kg.quotes import copy_with_citation
+
+    said = {"text": "‘All three … It’s “what do you think we should do?”’", "citation": "parent, quoted in Smith, 2020, p. 4"}
+    assert copy_with_citation(said) == "“All three … It’s ‘what do you think we should do?’” (parent, quoted in Smith, 2020, p. 4)"
+    cited = {"text": "‘only one makes even passing reference’", "citation": "Jack (2006), quoted in [A CHAT view…], n.d., p. 5"}
+    assert copy_with_citation(cited) == "“only one makes even passing reference” (Jack 2006, quoted in [A CHAT view…], n.d., p. 5)"
+
+
 def test_a_slide_deck_is_cited_by_slide_not_page():
     from kg.quotes import harvard_citation, locator
 

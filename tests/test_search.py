@@ -483,3 +483,13 @@ def test_concept_labels_inside_a_compound_are_not_mentions():
     assert "agency" not in matcher.concepts_in("multi-agency teams met weekly")
     assert matcher.concepts_in("the agency of children") == ["agency"]
     assert matcher.concepts_in("Relational agencies and co-production") == ["relational-agency", "co-production"]
+
+
+def test_a_page_past_the_end_says_where_the_results_end(client):
+    import re
+
+    html = client.get("/search?q=child&page=500").get_data(as_text=True)
+    assert 'id="past-end"' in html and "No passage matches" not in html
+    last = re.search(r'id="past-end">.*?href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    page = client.get("/search" + last).get_data(as_text=True)
+    assert '<li class="result"' in page

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import EXPORT_ALL, FORMATS, NOTHING_FOUND, ExportError
-from kg.quotes import ROLE_NAMES, words_inside_marks
+from kg.quotes import ROLE_NAMES, copy_with_citation
 from kg.studies import study_short_name
 
 from .. import searchdata
@@ -106,7 +106,7 @@ def quotes_page():
         # (no study in the URL chooses none: an empty name once matched a study without an acronym)
         "study_chosen": (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None,
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
-                         copy_text=f"“{words_inside_marks(q['text'])}” ({q['citation']})") for q in data["results"]],
+                         copy_text=copy_with_citation(q)) for q in data["results"]],
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
