@@ -232,8 +232,15 @@ def test_api_quotes_without_query_lists_all_matching_the_filters(client, library
     # role= (the CLI's --role) is the same filter; speaker_role wins when both are given
     assert client.get("/api/quotes?role=headteacher&k=500").get_json()["results"] == heads["results"]
     assert client.get("/api/quotes?role=parent&speaker_role=headteacher&k=500").get_json()["results"] == heads["results"]
-    refused = client.get("/api/quotes?role=headteachers")
+    # a role typed in another case, in the plural or as a job the role takes in is that role
+    for typed in ("Headteacher", "headteachers", "HEAD TEACHER"):
+        assert client.get(f"/api/quotes?role={typed}&k=500").get_json()["results"] == heads["results"], typed
+    refused = client.get("/api/quotes?role=zzqx")
     assert refused.status_code == 400 and "'role'" in refused.get_json()["error"]["message"]
+    # the page says so beside its form (it was a bare error page)
+    page = client.get("/quotes?role=zzqx")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'id="quote-error"' in html and "zzqx" in html and 'id="qq"' in html
     assert client.get("/api/quotes?colour=x").status_code == 200
     assert client.get("/api/quotes?k=x").status_code == 400
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import EXPORT_ALL, FORMATS, NOTHING_FOUND, ExportError
-from kg.quotes import ROLE_NAMES, copy_with_citation
+from kg.quotes import ROLE_NAMES, copy_with_citation, role_of
 from kg.studies import study_short_name
 
 from .. import searchdata
@@ -32,21 +32,45 @@ def _filter_args() -> dict[str, str]:
     return given
 
 
-def _find(default_k: int = QUOTES_K):
+class _BadQuery(ValueError):
+    """A parameter the quote finder cannot take; the message names it and what it takes."""
+
+
+def _role_names(value: str) -> str:
+    """The roles a speaker_role value names, as the finder names them: any case, a plural or a job the
+    role takes in ("Parent", "parents", "headteachers"); a word naming no role is refused."""
+    names = []
+    for typed in (v.strip() for v in value.split(",") if v.strip()):
+        name = typed.casefold() if typed.casefold() in ROLE_NAMES else role_of(typed)
+        if name not in ROLE_NAMES:
+            raise _BadQuery(f"parameter 'speaker_role' (or 'role'): “{typed}” is not a speaker role; "
+                            f"the roles are {', '.join(ROLE_NAMES)}")
+        names.append(name)
+    return ",".join(dict.fromkeys(names))
+
+
+def _find_or_refuse(default_k: int = QUOTES_K):
     args = request.args
     try:
         k = searchdata.integer_param(args, "k", default_k, 1, EXPORT_ALL)
         respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
-        abort(400, description=str(exc))
+        raise _BadQuery(str(exc)) from None
     filters = _filter_args()
     if filters.get("kind") and not {v.strip() for v in filters["kind"].split(",") if v.strip()} <= set(QUOTE_KINDS):
-        abort(400, description=f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
-    if filters.get("speaker_role") and not {v.strip() for v in filters["speaker_role"].split(",") if v.strip()} <= set(ROLE_NAMES):
-        abort(400, description=f"parameter 'speaker_role' (or 'role') must be one of {', '.join(ROLE_NAMES)}")
+        raise _BadQuery(f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
+    if filters.get("speaker_role"):
+        filters["speaker_role"] = _role_names(filters["speaker_role"])
     try:
         return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell), filters
     except SearchError as exc:
+        raise _BadQuery(str(exc)) from None
+
+
+def _find(default_k: int = QUOTES_K):
+    try:
+        return _find_or_refuse(default_k)
+    except _BadQuery as exc:
         abort(400, description=str(exc))
 
 
@@ -92,8 +116,15 @@ def quotes_export():
 
 @pages_bp.get("/quotes")
 def quotes_page():
-    data, filters = _find()
     lib = library()
+    try:
+        data, filters = _find_or_refuse()
+    except _BadQuery as exc:     # the page, with the form, says what to change (not a bare error page)
+        view = {"query": request.args.get("q", "")[:1000], "total": 0, "filters": _filter_args(), "roles": ROLE_NAMES,
+                "error": str(exc), "results": [], "formats": list(FORMATS), "unknown_words": [],
+                "sources": [(s["id"], s["title"]) for s in lib.sources()],
+                "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]]}
+        return render_template("quotes.html", view=view), 400
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
         "unknown_words": data["unknown_words"], "searched_for": data["searched_for"],
