@@ -242,6 +242,9 @@ def test_api_quotes_without_query_lists_all_matching_the_filters(client, library
     html = page.get_data(as_text=True)
     assert page.status_code == 400 and 'id="quote-error"' in html and "zzqx" in html and 'id="qq"' in html
     assert client.get("/api/quotes?colour=x").status_code == 200
+    # a filter value no quote has is named, not an unexplained empty list
+    empty = client.get("/api/quotes?study=zzqx").get_json()
+    assert empty["total"] == 0 and "study “zzqx”" in empty["message"]
     assert client.get("/api/quotes?k=x").status_code == 400
 
 

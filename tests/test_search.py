@@ -493,3 +493,13 @@ def test_a_page_past_the_end_says_where_the_results_end(client):
     last = re.search(r'id="past-end">.*?href="([^"]+)"', html).group(1).replace("&amp;", "&")
     page = client.get("/search" + last).get_data(as_text=True)
     assert '<li class="result"' in page
+
+
+def test_a_filter_value_no_passage_has_is_named_in_the_message(client):
+    for url in ("/api/search?q=child&source=nope", "/api/search?source=nope"):
+        data = client.get(url).get_json()
+        assert data["total"] == 0 and "source “nope”" in data["message"], url
+    data = client.get("/api/search?q=child&study=zzqx").get_json()
+    assert data["total"] == 0 and "study “zzqx”" in data["message"]
+    html = client.get("/search?q=child&source=nope").get_data(as_text=True)
+    assert "source “nope”" in html

@@ -218,6 +218,8 @@ class Searcher:
                 respelt.message = f"No passage contains {named}: showing the results for “{did_you_mean}”."
                 return respelt
         allowed = self._mask(filters)
+        if allowed is not None and not allowed.any():
+            message = self._filters_matching_nothing(filters) or "No passage has these filters together."
         hits = self._score(query, tokens, query_concepts, mode, allowed)
         total = len(hits)
         page = hits[offset:offset + k]
@@ -240,7 +242,7 @@ class Searcher:
         rows = [r for r in dict.fromkeys(ordered) if allowed is None or allowed[r]]
         hits = [Hit(r, 0.0) for r in rows]
         results = [self._result(hit, [], None, wanted, mode, None) for hit in hits[offset:offset + k]]
-        message = None if rows else "No passage has these filters."
+        message = None if rows else (self._filters_matching_nothing(filters) or "No passage has these filters.")
         return SearchResponse("", mode, len(hits), offset, results, self._facets(hits[:_FACET_DEPTH]), wanted,
                               message=message, facets_over=min(len(hits), _FACET_DEPTH))
 
@@ -497,6 +499,12 @@ class Searcher:
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean,
                  "searched_for": None, "message": None}
+        if not chosen and filters:
+            empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
+                     if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
+                                for q in self.quotes)]
+            found["message"] = ("No quote has " + "; ".join(f"{key} “{value}”" for key, value in empty)
+                                + ": check the value." if empty else "No quote has these filters together.")
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][:k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
@@ -657,6 +665,16 @@ class Searcher:
                 keep |= np.isin(source_codes, [c for c, sid in enumerate(source_values) if sid in reporting])
             mask &= keep
         return mask
+
+    def _filters_matching_nothing(self, filters: dict[str, str]) -> str | None:
+        """"No passage has source “nope”": the filter values that let no passage through on their own
+        (a typo, an id of another build), so that an empty result says what to change."""
+        empty = [(key, value.strip()) for key, values in filters.items() for value in str(values).split(",")
+                 if value.strip() and not self._mask({key: value.strip()}).any()]
+        if not empty:
+            return None
+        named = "; ".join(f"{key} “{value}”" for key, value in empty)
+        return f"No passage has {named}: check the value (the facets list those the library has)."
 
     def _study_entry(self, name: str) -> dict[str, set[str]]:
         if self._study_sources is None:
