@@ -559,3 +559,9 @@ def test_study_api(gclient, glib):
     assert "references" in kinds and kinds.index("references") == len(kinds) - 1, kinds
     assert detail["leads"][0]["name"] == "Anne Edwards"
     assert gclient.get("/api/studies/nope").status_code == 404
+
+
+def test_the_concept_finder_points_to_an_author_it_names(gclient):
+    # "Edwards" names no concept; the finder said only "No concept matches"
+    html = gclient.get("/concepts?label=Edwards").get_data(as_text=True)
+    assert 'id="other-matches"' in html and 'href="/people/anne-edwards"' in html

@@ -389,3 +389,10 @@ def test_cite_this_definition_cites_words_a_source_reproduces_as_secondary():
     assert cited["in_text"].endswith(", n.d., p. 12)")
     # an attribution naming no dated work ("a partnership board member") is not a work to cite
     assert ", cited in" not in cite_definition(report, 12, None, "a partnership board member")["in_text"]
+
+
+def test_the_concept_finder_points_to_a_study_it_names(client):
+    html = client.get("/concepts?label=NECF").get_data(as_text=True)
+    assert 'id="other-matches"' in html and 'href="/studies/necf"' in html
+    html = client.get("/concepts?label=zzqx").get_data(as_text=True)
+    assert 'id="other-matches"' not in html and "No concept matches" in html

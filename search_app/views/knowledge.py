@@ -76,6 +76,7 @@ def concepts_page():
     found = knowledge.concept_list(library(), label) if label and label.strip() else None
     view["matches"] = found["results"] if found else None
     view["family_matches"] = found["families"] if found else []
+    view["other_matches"] = _studies_and_people_named(label) if label and label.strip() else []
     if view["matches"] and request.args.get("go") and knowledge.clear_best(view["matches"]):
         return redirect(url_for("knowledge.concept_page", concept_id=view["matches"][0]["id"]))
     return render_template("concepts.html", view=view)
@@ -114,6 +115,22 @@ def study_page(study_id: str):
             return redirect(url_for("knowledge.study_page", study_id=named))
         abort(404, description=f"There is no study with the id “{study_id}”; the studies are listed at /studies.")
     return render_template("study.html", view=view)
+
+
+def _studies_and_people_named(label: str) -> list[dict[str, str]]:
+    """What a term typed in the concept finder names besides concepts: a study ("NECF") or a person or
+    body the sources cite ("Hardiker", "DfES"), so the finder does not dead-end on them."""
+    out = []
+    study = library().find_study(label)
+    if study:
+        out.append({"kind": "study", "label": study.get("name") or study["id"],
+                    "href": url_for("knowledge.study_page", study_id=study["id"])})
+    person_id = label if library().person(label) else library().person_alias(label)
+    person = library().person(person_id) if person_id else None
+    if person:
+        out.append({"kind": "organisation" if person.get("kind") == "organization" else "author",
+                    "label": person["name"], "href": url_for("works.person_page", person_id=person["id"])})
+    return out
 
 
 def _concept_meant(concept_id: str) -> str | None:
