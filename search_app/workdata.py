@@ -90,7 +90,37 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
     from kg.citation_graph import person_node
 
     return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),
-            "aliases": list(person.get("aliases") or []), "works": [work_summary(w) for w in works], "cited_in": cited_in}
+            "aliases": list(person.get("aliases") or []), "works": [work_summary(w) for w in works], "cited_in": cited_in,
+            "concepts_credited": concepts_credited(library, person["id"])}
+
+
+def concepts_credited(library: Library, person_id: str) -> list[dict[str, Any]]:
+    """The concepts the curated scheme says this person coined or this body introduced, with the
+    citation the source gives ("Edwards 2009 [R3]")."""
+    out = []
+    for concept in sorted(library.concepts().values(), key=lambda c: c["pref_label"].casefold()):
+        for coinage in concept.get("coinage") or []:
+            coined = person_id in (coinage.get("by") or [])
+            introduced = any(person_id in (local, "org-" + local) for local in coinage.get("introduced_by") or [])
+            if coined or introduced:
+                out.append({"id": concept["id"], "pref_label": concept["pref_label"],
+                            "how": "coined" if coined else "introduced", "citation": coinage.get("citation")})
+                break
+    return out
+
+
+def cited_in_by_sentence(person: dict[str, Any]) -> list[dict[str, Any]]:
+    """A person's citing sentences once each, with the works of theirs each one cites ("A conceptual
+    strand, in which Edwards identified …" cites three of Edwards's works: one line, three works)."""
+    labels = {w["id"]: " ".join(x for x in (w["year"] and f"({w['year']})", w["title"]) if x) or w["id"]
+              for w in person["works"]}
+    grouped: dict[tuple, dict[str, Any]] = {}
+    for c in person["cited_in"]:
+        key = (c["source_id"], c.get("passage_id"), " ".join(c["context"].split()))
+        entry = grouped.setdefault(key, {**c, "works": []})
+        if c["work_id"] not in [w["id"] for w in entry["works"]]:
+            entry["works"].append({"id": c["work_id"], "label": labels.get(c["work_id"], c["work_id"])})
+    return list(grouped.values())
 
 
 def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:

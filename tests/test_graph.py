@@ -565,3 +565,24 @@ def test_the_concept_finder_points_to_an_author_it_names(gclient):
     # "Edwards" names no concept; the finder said only "No concept matches"
     html = gclient.get("/concepts?label=Edwards").get_data(as_text=True)
     assert 'id="other-matches"' in html and 'href="/people/anne-edwards"' in html
+
+
+def test_a_persons_page_lists_the_concepts_credited_to_them_and_each_citing_sentence_once(gclient):
+    person = gclient.get("/api/people/anne-edwards").get_json()
+    credited = {c["id"]: c for c in person["concepts_credited"]}
+    assert "relational-agency" in credited and credited["relational-agency"]["how"] == "coined"
+    html = gclient.get("/people/anne-edwards").get_data(as_text=True)
+    assert 'id="person-concepts"' in html and 'href="/concepts/relational-agency"' in html
+    import re
+
+    sentences = re.findall(r"<q>(.*?)</q>", html, re.S)
+    assert len(sentences) == len(set(sentences))
+    # a sentence citing three of their works is one line naming the three
+    from search_app.workdata import cited_in_by_sentence
+
+    works = [{"id": f"w{i}", "year": str(2009 + i), "title": f"Work {i}"} for i in range(3)]
+    sentence = {"source_id": "s", "passage_id": "p", "page": 2, "context": "Edwards identified the new concepts [R3][R4]."}
+    grouped = cited_in_by_sentence({"works": works, "cited_in": [{**sentence, "work_id": w["id"]} for w in works]
+                                    + [{**sentence, "context": "Another sentence.", "work_id": "w0"}]})
+    assert [[w["label"] for w in g["works"]] for g in grouped] == [["(2009) Work 0", "(2010) Work 1", "(2011) Work 2"],
+                                                                  ["(2009) Work 0"]]

@@ -134,6 +134,7 @@ def person_page(person_id: str):
     if moved is not None:
         return moved
     view = _or_404(workdata.person_detail(library(), person_id), "person", person_id)
+    view["cited_sentences"] = workdata.cited_in_by_sentence(view)
     view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
     return render_template("person.html", view=view)
 
