@@ -114,6 +114,51 @@ def test_a_keyed_entry_that_is_not_a_study_takes_no_date_from_its_text():
     assert refs[0].title == "Head of Research and Assistant Director CWDC"
 
 
+# a title, then a journal whose name may itself hold commas (a serial list: "Learning, Culture and
+# Social Interaction"), then its volume, issue and pages
+_TITLE_WORDS = st.lists(st.sampled_from(["The", "Role", "of", "Common", "Knowledge", "Across", "Practices", "agency",
+                                         "Working", "with", "Children", "learning", "Expertise"]), min_size=2, max_size=9)
+_NAME_WORD = st.sampled_from(["Learning", "Culture", "Social", "Interaction", "Society", "Theory", "Policy", "Care"])
+_JOURNAL = st.one_of(
+    st.lists(_NAME_WORD, min_size=1, max_size=3).map(lambda w: "Journal of " + " ".join(w)),
+    st.tuples(st.lists(_NAME_WORD, min_size=1, max_size=3), _NAME_WORD, _NAME_WORD).map(
+        lambda t: ", ".join(t[0]) + f" and {t[1]} {t[2]}"))
+
+
+@settings(max_examples=120, deadline=None)
+@given(_TITLE_WORDS, _JOURNAL, st.integers(1, 99), st.integers(1, 12), st.integers(1, 500), st.integers(1, 40),
+       st.sampled_from(["{v}({i}), {p}", "{v}({i}): {p}", "{v}, {i}, {p}", "{v}, {i}. {p}", "vol. {v}, no. {i}, pp. {p}"]))
+def test_a_journal_name_with_commas_its_volume_and_issue(words, journal, volume, issue, first, length, style):
+    title = " ".join(["Knowledge"] + words)
+    pages = f"{first}-{first + length}"
+    ref = parse_reference(f"Edwards, A. (2012) {title}, {journal}, " + style.format(v=volume, i=issue, p=pages) + ".")
+    assert (ref.title, ref.container) == (title, journal)
+    assert (ref.volume, ref.issue, ref.pages) == (str(volume), str(issue), pages)
+
+
+def test_journal_examples_of_the_corpus():
+    # the REF case study's [R6]: the title ended at the journal's own comma ("…Practices, Learning")
+    ref = parse_reference("[R6] Edwards, A. (2012) The Role of Common Knowledge in Achieving Collaboration Across "
+                          "Practices, Learning, Culture and Social Interaction, 1(1), 22-32.")
+    assert ref.title == "The Role of Common Knowledge in Achieving Collaboration Across Practices"
+    assert (ref.container, ref.volume, ref.issue, ref.pages) == ("Learning, Culture and Social Interaction", "1", "1", "22-32")
+    # a volume without an issue, after "vol." and before "pp" (the NECF report's Smith 1999 lost its journal)
+    ref = parse_reference("Smith, T. (1999) Neighbourhood and preventative strategies with children and families: "
+                          "What works? Children and Society vol. 13 pp 265-277.")
+    assert (ref.container, ref.volume, ref.issue, ref.pages) == ("Children and Society", "13", "", "265-277")
+    # a book's pages in brackets are no volume: the container keeps its list ("…Children, Young People and Families")
+    ref = parse_reference("Potter, T., & Brotherton, G. (2013). What do we mean when we talk about ‘vulnerability’? "
+                          "in G. Brotherton and M. Cronin (eds.) Working with Vulnerable Children, Young People and "
+                          "Families (1-15). London: Routledge.")
+    assert (ref.container, ref.volume, ref.pages) == ("Working with Vulnerable Children, Young People and Families", "", "1-15")
+    assert (ref.place, ref.publisher) == ("London", "Routledge")
+    # a report's number is no volume; a title that is itself a list keeps it
+    ref = parse_reference("Edwards, A. (2006) Working to Prevent Exclusion: final lessons, London, DfES Research Report 734.")
+    assert (ref.container, ref.volume, ref.publisher) == ("", "", "DfES Research Report 734")
+    ref = parse_reference("Lee, J. (2000) Risk, Trust and Reflexivity, Theory, Culture and Society, 17(4), 1-22.")
+    assert (ref.title, ref.container, ref.volume, ref.issue) == ("Risk, Trust and Reflexivity", "Theory, Culture and Society", "17", "4")
+
+
 # --- in-text citations ------------------------------------------------------------------------------
 
 def _cites(text):

@@ -55,6 +55,8 @@ class Reference:
     publisher: str = ""
     place: str = ""
     pages: str = ""
+    volume: str = ""              # a journal's volume: the 29 of "29(2)" or "vol. 29"
+    issue: str = ""               # its issue (number): the 2 of "29(2)"
     url: str = ""
     section: str = ""             # the heading of the list
 
@@ -225,6 +227,27 @@ def _key(letters: str, number: str) -> str:
     return letters.replace("$", "S") + number
 
 
+# ", Journal Name, 14(2)": a comma, a capitalised name, its volume (the volume follows the name directly:
+# "(1-15)" after a book's title is its pages, not a volume)
+JOURNAL_AFTER_COMMA = r",\s+(?=[A-Z][^,.()]{3,80},?\s*(?:vol\.?\s*)?\d)"
+BRACKETED_PAGES = r"\s+\((?:pp?\.?\s*)?\d+\s?[-–]\s?\d+\)"      # "… Families (1-15). London: Routledge"
+_LIST_ITEM_RE = re.compile(rf",\s+([{UPPER}][\w’'\-]*(?:\s[{UPPER}][\w’'\-]*)?)\s*$")
+
+
+def _serial_list_start(text: str, comma: int) -> int:
+    """Where a name that is a serial list ("Learning, Culture and Social Interaction") starts when
+    the name found after ``comma`` is its last part ("Culture and Social Interaction"): one or two
+    capitalised words between commas before a part that joins with "and"/"&" are items of that list."""
+    name = re.match(r",\s+([^,]*)", text[comma:])
+    if not name or not re.search(r"\s(?:and|&)\s", name.group(1)):
+        return comma
+    while True:
+        item = _LIST_ITEM_RE.search(text[:comma])
+        if not item or item.start() < 10:
+            return comma
+        comma = item.start()
+
+
 def _title(text: str, keyed: bool) -> tuple[str, str]:
     """The title at the start of ``text`` and what follows it."""
     if keyed:      # "[S1] NECF - National Evaluation … (DfES)- 3.5 year award": up to the first bracket
@@ -235,10 +258,12 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
         return italic.group(1).strip(" .,:"), text[italic.end():]
     end = len(text)
     for pattern in (r"(?<=[a-z]{3})\.(?=[A-Z][a-z])", r",\s+(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s?:\s)", r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
-                    r",\s+(?=[A-Z][^,.]{3,80},?\s*(?:vol\.?\s*)?\d)"):
+                    JOURNAL_AFTER_COMMA, BRACKETED_PAGES):
         match = re.search(pattern, text)
         if match and match.start() < end:
             end = match.start() + (1 if text[match.start()] == "?" else 0)
+            if pattern is JOURNAL_AFTER_COMMA:
+                end = _serial_list_start(text, end)
     end = _subtitle_end(text, end)
     if not text[end:].strip(" ."):     # only when the entry ends there: "Title London, HMSO"
         tail = _place_comma_publisher(text[:end].rstrip(" .,:"))
@@ -295,6 +320,32 @@ def _subtitle_end(text: str, end: int) -> int:
     return match.start()
 
 
+# A journal after the title: its name (commas only inside a serial list: "Learning, Culture and Social
+# Interaction"), its volume ("vol. 13", "29"), maybe its issue ("29(2)", "4, 1, 33-43", "36, 1. 27-45",
+# "3 no. 2"), then its pages; a number with neither issue nor pages after it is no volume ("Report 734")
+JOURNAL_RE = re.compile(
+    r"\s*([A-Z][^.:()]{2,120}?)[,.]?\s*(?:[Vv]ol(?:ume)?\.?\s*)?(\d{1,4})(?![\d\-–])"
+    r"(?:\s*\(\s*(\d{1,4}(?:\s?[-–/]\s?\d{1,4})?)\s*\)"
+    r"|\s*[,.]\s*(?:[Nn]o\.?\s*)?(\d{1,3})(?=\s*[,.:]\s*(?:pp?\.?\s*)?\d+\s?[-–]\s?\d)"
+    r"|\s*,?\s*(?:[Nn]o|[Ii]ssue)\.?\s*(\d{1,3})\b)?")
+PAGES_FOLLOW_RE = re.compile(r"\s*[,.:;]?\s*(?:pp?\.?\s*)?\d+\s?[-–]\s?\d+")
+
+
+def _journal(text: str) -> tuple[str, str, str] | None:
+    """(journal, volume, issue) at the start of what follows an article's title, or None."""
+    match = JOURNAL_RE.match(text)
+    if not match:
+        return None
+    issue = match.group(3) or match.group(4) or match.group(5) or ""
+    if not issue and not PAGES_FOLLOW_RE.match(text, match.end()):
+        return None
+    name = match.group(1).strip(" ,")
+    *items, last = [part.strip() for part in name.split(",")]
+    if items and not (re.search(r"\s(?:and|&)\s", last) and all(_LIST_ITEM_RE.match(f", {item}") for item in items)):
+        return None      # commas that make no serial list: not one name
+    return name, match.group(2), re.sub(r"\s", "", issue).replace("–", "-")
+
+
 def _details(ref: Reference, rest: str) -> None:
     rest = rest.strip(" .,")
     text = URL_RE.sub("", rest).strip()
@@ -306,9 +357,9 @@ def _details(ref: Reference, rest: str) -> None:
         ref.container = container
         text = after
     else:
-        journal = re.match(r"\s*([A-Z][^.,:]{2,100}?)[,.]?\s*(?:vol\.?\s*)?(\d+)\s*(?:\((\d+)\)|,\s*\d+)", text)
+        journal = _journal(text)
         if journal:
-            ref.container = journal.group(1).strip()
+            ref.container, ref.volume, ref.issue = journal
     publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text) \
         or PLACE_PUBLISHER_ONLY_RE.search(text.rstrip(" ."))
     if publisher:
