@@ -50,7 +50,8 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
     return {
         "id": work["id"], "authors": [a["name"] for a in work["authors"]],
         "people": work["authors"], "year": _year(work), "title": work["title"],
-        "container": work["container"], "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
+        "container": work["container"], "volume": work.get("volume", ""), "issue": work.get("issue", ""),
+        "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
         "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
                      for c in work["cited_by"]],
@@ -201,6 +202,7 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
                               for a in work["authors"])
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
+                  ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
                           + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
@@ -222,6 +224,10 @@ def export_ris(works: list[dict[str, Any]]) -> str:
             lines.append(f"PY  - {work['year'][:4]}")
         if work["container"]:
             lines.append(f"{'JO' if ty == 'JOUR' else 'T2'}  - {work['container']}")
+        if work.get("volume"):
+            lines.append(f"VL  - {work['volume']}")
+        if work.get("issue"):
+            lines.append(f"IS  - {work['issue']}")
         if work["publisher"]:
             lines.append(f"PB  - {work['publisher']}")
         if work["place"]:

@@ -510,6 +510,13 @@ def test_bibtex_and_ris_exports_parse(client):
     assert {e.fields_dict["year"].value for e in library.entries} == {"2015", "2016", "in press"}
     ris = rispy.loads(client.get("/works/export.ris?q=Okafor").get_data(as_text=True))
     assert len(ris) == 3 and all(r["authors"] == ["Okafor, C."] for r in ris)
+    # "Child & Family Studies, 9(2), 44-58": the journal's volume and issue reach the work and both exports
+    article = next(e for e in library.entries if e.fields_dict["year"].value == "2016")
+    assert (article.fields_dict["volume"].value, article.fields_dict["number"].value) == ("9", "2")
+    (journal,) = [r for r in ris if r.get("volume")]
+    assert (journal["volume"], journal["number"]) == ("9", "2")
+    work = client.get(f"/api/works/{article.key}").get_json()
+    assert (work["container"], work["volume"], work["issue"]) == ("Child & Family Studies", "9", "2")
     assert client.get("/works/export.bib?ids=nope").status_code == 400
 
 
