@@ -159,6 +159,37 @@ def test_journal_examples_of_the_corpus():
     assert (ref.title, ref.container, ref.volume, ref.issue) == ("Risk, Trust and Reflexivity", "Theory, Culture and Society", "17", "4")
 
 
+_CAPITALISED = st.sampled_from(["Director", "Edwards", "Lead", "Daniels", "Co-PI", "Evaluation", "Smith", "Chair"])
+
+
+@settings(max_examples=120, deadline=None)
+@given(_CAPITALISED, _CAPITALISED, st.integers(1990, 2030), st.integers(1, 15), st.integers(1, 999),
+       st.sampled_from(["k", "m", ""]), st.booleans())
+def test_a_study_entry_has_no_place_publisher_or_pages_from_its_brackets_sum_or_period(
+        role, name, start, years, sum_, unit, long_end):
+    # the REF case study's [S1] "… ended March 2006 (Director: Edwards) £6m" had place "Director" and
+    # publisher "Edwards) £6m"; [S3] "… – 2007-8 (Edwards and Lunt) £90k" had pages "2007-8"
+    end = str(start + years) if long_end else str(start + years)[-2:]
+    ref = parse_reference(f"[S1] ABC - A Study of Working Together (Funder)- {start}-{end} ({role}: {name}) £{sum_}{unit}",
+                          section="Studies since 2005")
+    assert (ref.place, ref.publisher, ref.pages) == ("", "", "")
+    assert ref.year == f"{start}-{end}"
+    ref = parse_reference(f"Okafor, C. ({start}) A title. London: Routledge ({role}: {name}) £{sum_}{unit}.")
+    assert (ref.place, ref.publisher, ref.pages) == ("London", "Routledge", "")
+
+
+def test_year_ranges_and_numbers_in_names_are_not_pages():
+    ref = parse_reference("[S1] NECF - National Evaluation of the Children's Fund (DfES)- 3.5 year award ended "
+                          "March 2006 (Director: Edwards) £6m", section="Studies since 2005")
+    assert (ref.title, ref.year, ref.place, ref.publisher) == ("National Evaluation of the Children's Fund", "2006", "", "")
+    for period in ("2007-8", "2010-11", "2011-13", "2007-2011"):
+        assert parse_reference(f"[S6] DIW - Developing Interagency Working (LGA) {period} (Edwards and Daniels) £65k").pages == ""
+    # a number glued to letters ("tcm8-17373") is no page range; "pp." marks one even when it looks like years
+    assert parse_reference("Moss, P. (2011) A report. Leeds: Unit Press, tcm8-17373.").pages == ""
+    assert parse_reference("Moss, P. (2011) A chapter. Leeds: Unit Press, pp. 1998-2004.").pages == "1998-2004"
+    assert parse_reference("Moss, P. (2011) A chapter. Leeds: Unit Press, pp.40-58.").pages == "40-58"
+
+
 # --- in-text citations ------------------------------------------------------------------------------
 
 def _cites(text):

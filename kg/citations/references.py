@@ -31,7 +31,8 @@ INITIALS_RE = re.compile(rf"^(?:[{UPPER}][a-z]?\.?\s?-?\s?){{1,4}}$")
 SURNAME_RE = re.compile(rf"^(?:(?:van|von|de|der|du|la|le|da|di)\s)*[{UPPER}][\w’'\-]*(?:\s[{UPPER}][\w’'\-]+)?$")
 NAME_INITIALS_RE = re.compile(rf"^([{UPPER}][\w’'\-]+)\s((?:[{UPPER}]\.?){{1,3}})$")   # "Glendinning C"
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-PAGES_RE = re.compile(r"(?:\bpp?\.?\s*)?(\d+\s?[-–]\s?\d+)(?!\d)")
+# pages: two numbers and a dash, not glued to letters or to more numbers ("tcm8-17373.pdf" holds none)
+PAGES_RE = re.compile(r"(\bpp?\.?\s*)?(?<![^\W\d_])(?<![\d\-–/])(\d+\s?[-–]\s?\d+)(?![\d\-–/]|[^\W\d_])")
 ET_AL_RE = re.compile(r"\s*,?\s*\bet\.?\s*al\b\.?", re.I)
 NON_ENTRY_WORDS = re.compile(r"^(appendix|chapter|table|figure|annex|section|part|notes?)\b|\bwords$", re.I)
 
@@ -360,14 +361,39 @@ def _details(ref: Reference, rest: str) -> None:
         journal = _journal(text)
         if journal:
             ref.container, ref.volume, ref.issue = journal
-    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text) \
-        or PLACE_PUBLISHER_ONLY_RE.search(text.rstrip(" ."))
+    # "Place: Publisher" is never inside brackets ("(Director: Edwards)") and names no sum ("£6m")
+    unbracketed = _without_brackets(text)
+    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", unbracketed) \
+        or PLACE_PUBLISHER_ONLY_RE.search(unbracketed.rstrip(" ."))
     if publisher:
-        ref.place = publisher.group(1).strip(" ,")
-        ref.publisher = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2)).strip(" ,.")
-    pages = PAGES_RE.findall(text)
+        name = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2))
+        name = MONEY_RE.split(name)[0].strip(" ,.")
+        if name:
+            ref.place, ref.publisher = publisher.group(1).strip(" ,"), name
+    pages = [m for m in PAGES_RE.finditer(text) if m.group(1) or not _is_year_range(m.group(2))]
     if pages:
-        ref.pages = pages[-1].replace(" ", "")
+        ref.pages = pages[-1].group(2).replace(" ", "")
+
+
+MONEY_RE = re.compile(r"\s*[£$€]\s?\d")
+
+
+def _without_brackets(text: str) -> str:
+    """``text`` with every bracketed part (nested ones too, and one left open at the end) blanked out."""
+    previous = None
+    while previous != text:
+        previous, text = text, re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
+    return re.sub(r"\([^()]*$", lambda m: " " * len(m.group(0)), text)
+
+
+def _is_year_range(span: str) -> bool:
+    """"2007-8", "2010-11", "2011-13", "2007-2011": a period of years, not pages (unless "pp." says so)."""
+    first, _, second = re.split(r"\s?([-–])\s?", span)
+    if len(first) != 4 or not re.fullmatch(r"1[5-9]\d\d|20\d\d", first):
+        return False
+    if len(second) <= 2:
+        return True
+    return len(second) == 4 and 0 < int(second) - int(first) <= 50
 
 
 # --- lists in a document --------------------------------------------------------------------------------
