@@ -190,6 +190,29 @@ def test_year_ranges_and_numbers_in_names_are_not_pages():
     assert parse_reference("Moss, P. (2011) A chapter. Leeds: Unit Press, pp.40-58.").pages == "40-58"
 
 
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,7}(-[0-9]{1,6})?", fullmatch=True), min_size=1, max_size=5),
+       st.sampled_from(["pdf", "html", "docx"]))
+def test_a_url_broken_after_a_slash_is_kept_whole_and_gives_no_pages(pieces, extension):
+    # Parson (2011): "http://www.esrc.ac.uk/ images/TLRP Impact Evaluation tcm8-17373.pdf" was cut to
+    # "http://www.esrc.ac.uk/" and its file name gave pages "8-17373"
+    path = "images/" + " ".join(pieces) + "." + extension
+    ref = parse_reference(f"[C2] Parson, D. & Burkey, S. (2011) The Evaluation. Report to the ESRC. "
+                          f"HOST Policy Research. http://www.example.ac.uk/ {path}")
+    assert ref.url == f"http://www.example.ac.uk/{path}"
+    assert ref.pages == "" and ref.publisher == "HOST Policy Research"
+
+
+def test_a_report_s_publisher_is_its_last_sentence_when_that_names_a_body():
+    ref = parse_reference("Parson, D. & Burkey, S. (2011) The Evaluation of the TLRP 2nd Phase. Report to the ESRC. "
+                          "HOST Policy Research. http://www.esrc.ac.uk/ images/TLRP Impact Evaluation tcm8-17373.pdf")
+    assert (ref.title, ref.publisher, ref.place, ref.pages) == ("The Evaluation of the TLRP 2nd Phase", "HOST Policy Research", "", "")
+    assert ref.url == "http://www.esrc.ac.uk/images/TLRP Impact Evaluation tcm8-17373.pdf"
+    # a last sentence that names no body is no publisher; a URL not broken stays as it was
+    ref = parse_reference("Rowe, K. (2019) Early Help. Report to the Council. Keynote Address. https://example.org/a.pdf")
+    assert (ref.publisher, ref.url) == ("", "https://example.org/a.pdf")
+
+
 # --- in-text citations ------------------------------------------------------------------------------
 
 def _cites(text):

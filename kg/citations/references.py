@@ -175,9 +175,9 @@ def parse_reference(raw: str, key: str = "", section: str = "") -> Reference:
         ref.key = _key(match.group(1), match.group(2))
         body = body[match.end():]
     body = re.sub(r"\s+", " ", body).strip()
-    urls = URL_RE.findall(body)
+    urls = _url_spans(body)
     if urls:
-        ref.url = urls[0].rstrip(".,;)")
+        ref.url = _url_text(body[urls[0][0]:urls[0][1]])
     head = _find_head(body)
     rest = body
     if head:
@@ -349,7 +349,9 @@ def _journal(text: str) -> tuple[str, str, str] | None:
 
 def _details(ref: Reference, rest: str) -> None:
     rest = rest.strip(" .,")
-    text = URL_RE.sub("", rest).strip()
+    for a, b in reversed(_url_spans(rest)):
+        rest = rest[:a] + rest[b:]
+    text = rest.strip(" .,")
     chapter = re.search(r"\b[Ii]n:?\s+(.*?)\((?:eds?|Eds?)\.?\)\s*,?\s*(.*)$", text)
     if chapter:
         from_editors = parse_authors(chapter.group(1))
@@ -373,6 +375,50 @@ def _details(ref: Reference, rest: str) -> None:
     pages = [m for m in PAGES_RE.finditer(text) if m.group(1) or not _is_year_range(m.group(2))]
     if pages:
         ref.pages = pages[-1].group(2).replace(" ", "")
+    if not (ref.publisher or ref.container or ref.editors or (ref.key and not ref.surnames)):
+        ref.publisher = _report_publisher(text)
+
+
+# a body that publishes a report names itself with one of these words ("HOST Policy Research",
+# "Centre for Social Policy", "Charles Sturt University")
+ORGANISATION_WORDS = re.compile(
+    r"\b(?:Research|Universit(?:y|ies)|Press|Council|Institute|Centre|Center|Foundation|Trust|Office|Department|"
+    r"Ministry|Commission|Agency|Associates|Consulting|Ltd|Limited|Inc|Publish(?:ing|ers)|Publications|Society|"
+    r"Unit|Group|College|Board|Network|Bureau|Service|Services)\b")
+
+
+def _report_publisher(text: str) -> str:
+    """A report's publisher without a place: the last sentence of the entry when it is a body's name
+    ("Report to the ESRC. HOST Policy Research.")."""
+    sentences = [part.strip(" ,;") for part in re.split(r"\.\s+", text.strip(" .")) if part.strip(" ,;")]
+    if len(sentences) < 2:
+        return ""
+    last = sentences[-1]
+    if last in PUBLISHING_PLACES or not ORGANISATION_WORDS.search(last) or not _corporate_name(last):
+        return ""
+    return last
+
+
+FILE_NAME_RE = re.compile(r"(?:\s+[^\s]+){1,8}?\.(?:pdf|html?|docx?|aspx?|php|xlsx?|pptx?|txt|rtf)(?=[\s.,;)]*$)", re.I)
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the URLs of an entry are; a URL broken after a slash by spaces ("http://www.esrc.ac.uk/
+    images/TLRP Impact Evaluation tcm8-17373.pdf") runs on to the file name that ends the entry."""
+    spans = []
+    for match in URL_RE.finditer(text):
+        end = match.end()
+        if match.group(0).endswith("/"):
+            rest = FILE_NAME_RE.match(text, end)
+            if rest and not URL_RE.search(rest.group(0)):
+                end = rest.end()
+        spans.append((match.start(), end))
+    return spans
+
+
+def _url_text(span: str) -> str:
+    """A URL as printed, its break after a slash joined ("…ac.uk/ images/…" → "…ac.uk/images/…")."""
+    return re.sub(r"/\s+", "/", span.strip()).rstrip(".,;)")
 
 
 MONEY_RE = re.compile(r"\s*[£$€]\s?\d")
