@@ -574,6 +574,28 @@ def test_bibtex_and_ris_exports_parse(client):
     assert client.get("/works/export.bib?ids=nope").status_code == 400
 
 
+def test_a_work_cited_as_et_al_is_labelled_and_exported_with_et_al(client):
+    import bibtexparser
+
+    from search_app import workdata
+
+    # the CHAT article's "(Evans et al, 2006)" showed in /works as "Evans (2006)", [C9] "Wong, S. et al." as "Wong, S."
+    work = {"id": "evans-2006", "authors": [{"id": "evans", "name": "Evans"}], "surnames": ["Evans"], "corporate": False,
+            "et_al": True, "year": "2006", "year_suffix": "", "title": "", "container": "", "publisher": "", "place": "",
+            "pages": "", "url": "", "editors": [], "cited_by": []}
+    summary = workdata.work_summary(work)
+    assert summary["et_al"] and summary["label"] == "Evans et al. (2006)"
+    macro = client.application.jinja_env.from_string('{% import "_macros.html" as m %}{{ m.work_name(w) }}')
+    assert macro.render(w=summary) == "Evans et al. (2006)"
+    assert macro.render(w={**summary, "et_al": False}) == "Evans (2006)"
+    (entry,) = bibtexparser.parse_string(workdata.export_bibtex([work])).entries
+    assert entry.fields_dict["author"].value == "Evans and others"
+    # in the built fixture: a work without et al. keeps its authors as listed
+    listed = client.get("/api/works?q=Halden 2009").get_json()["results"][0]
+    assert not listed["et_al"] and listed["label"] == "Halden (2009)"
+    assert "Okafor, C. (2015)" in client.get("/works?q=Okafor").get_data(as_text=True)
+
+
 def test_cli_cites_and_cited_by(cites_build):
     out = subprocess.run(CKG + ["cites", "impact-study", "--build", str(cites_build), "--json"],
                          capture_output=True, text=True, check=True)
