@@ -22,7 +22,8 @@ def work_summary(work: dict[str, Any]) -> dict[str, Any]:
     for entry in work["cited_by"]:
         if entry["source_id"] not in cited_by:
             cited_by.append(entry["source_id"])
-    return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "year": _year(work),
+    return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "et_al": bool(work.get("et_al")),
+            "label": _work_label(work), "year": _year(work),
             "title": work["title"], "cited_by": cited_by, "source_id": work.get("source_id")}
 
 
@@ -48,9 +49,10 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
     if work is None:
         return None
     return {
-        "id": work["id"], "authors": [a["name"] for a in work["authors"]],
-        "people": work["authors"], "year": _year(work), "title": work["title"],
-        "container": work["container"], "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
+        "id": work["id"], "authors": [a["name"] for a in work["authors"]], "et_al": bool(work.get("et_al")),
+        "label": _work_label(work), "people": work["authors"], "year": _year(work), "title": work["title"],
+        "container": work["container"], "volume": work.get("volume", ""), "issue": work.get("issue", ""),
+        "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
         "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
                      for c in work["cited_by"]],
@@ -229,8 +231,11 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
         # a body's name is braced whole (escaped inside, the braces not) so BibTeX reads no surname in it
         author = " and ".join("{" + _bib_escape(a["name"]) + "}" if work["corporate"] else _bib_escape(a["name"])
                               for a in work["authors"])
+        if author and work.get("et_al") and not work["corporate"]:
+            author += " and others"          # BibTeX's "et al."
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
+                  ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
                           + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
@@ -252,6 +257,10 @@ def export_ris(works: list[dict[str, Any]]) -> str:
             lines.append(f"PY  - {work['year'][:4]}")
         if work["container"]:
             lines.append(f"{'JO' if ty == 'JOUR' else 'T2'}  - {work['container']}")
+        if work.get("volume"):
+            lines.append(f"VL  - {work['volume']}")
+        if work.get("issue"):
+            lines.append(f"IS  - {work['issue']}")
         if work["publisher"]:
             lines.append(f"PB  - {work['publisher']}")
         if work["place"]:

@@ -114,6 +114,105 @@ def test_a_keyed_entry_that_is_not_a_study_takes_no_date_from_its_text():
     assert refs[0].title == "Head of Research and Assistant Director CWDC"
 
 
+# a title, then a journal whose name may itself hold commas (a serial list: "Learning, Culture and
+# Social Interaction"), then its volume, issue and pages
+_TITLE_WORDS = st.lists(st.sampled_from(["The", "Role", "of", "Common", "Knowledge", "Across", "Practices", "agency",
+                                         "Working", "with", "Children", "learning", "Expertise"]), min_size=2, max_size=9)
+_NAME_WORD = st.sampled_from(["Learning", "Culture", "Social", "Interaction", "Society", "Theory", "Policy", "Care"])
+_JOURNAL = st.one_of(
+    st.lists(_NAME_WORD, min_size=1, max_size=3).map(lambda w: "Journal of " + " ".join(w)),
+    st.tuples(st.lists(_NAME_WORD, min_size=1, max_size=3), _NAME_WORD, _NAME_WORD).map(
+        lambda t: ", ".join(t[0]) + f" and {t[1]} {t[2]}"))
+
+
+@settings(max_examples=120, deadline=None)
+@given(_TITLE_WORDS, _JOURNAL, st.integers(1, 99), st.integers(1, 12), st.integers(1, 500), st.integers(1, 40),
+       st.sampled_from(["{v}({i}), {p}", "{v}({i}): {p}", "{v}, {i}, {p}", "{v}, {i}. {p}", "vol. {v}, no. {i}, pp. {p}"]))
+def test_a_journal_name_with_commas_its_volume_and_issue(words, journal, volume, issue, first, length, style):
+    title = " ".join(["Knowledge"] + words)
+    pages = f"{first}-{first + length}"
+    ref = parse_reference(f"Edwards, A. (2012) {title}, {journal}, " + style.format(v=volume, i=issue, p=pages) + ".")
+    assert (ref.title, ref.container) == (title, journal)
+    assert (ref.volume, ref.issue, ref.pages) == (str(volume), str(issue), pages)
+
+
+def test_journal_examples_of_the_corpus():
+    # the REF case study's [R6]: the title ended at the journal's own comma ("…Practices, Learning")
+    ref = parse_reference("[R6] Edwards, A. (2012) The Role of Common Knowledge in Achieving Collaboration Across "
+                          "Practices, Learning, Culture and Social Interaction, 1(1), 22-32.")
+    assert ref.title == "The Role of Common Knowledge in Achieving Collaboration Across Practices"
+    assert (ref.container, ref.volume, ref.issue, ref.pages) == ("Learning, Culture and Social Interaction", "1", "1", "22-32")
+    # a volume without an issue, after "vol." and before "pp" (the NECF report's Smith 1999 lost its journal)
+    ref = parse_reference("Smith, T. (1999) Neighbourhood and preventative strategies with children and families: "
+                          "What works? Children and Society vol. 13 pp 265-277.")
+    assert (ref.container, ref.volume, ref.issue, ref.pages) == ("Children and Society", "13", "", "265-277")
+    # a book's pages in brackets are no volume: the container keeps its list ("…Children, Young People and Families")
+    ref = parse_reference("Potter, T., & Brotherton, G. (2013). What do we mean when we talk about ‘vulnerability’? "
+                          "in G. Brotherton and M. Cronin (eds.) Working with Vulnerable Children, Young People and "
+                          "Families (1-15). London: Routledge.")
+    assert (ref.container, ref.volume, ref.pages) == ("Working with Vulnerable Children, Young People and Families", "", "1-15")
+    assert (ref.place, ref.publisher) == ("London", "Routledge")
+    # a report's number is no volume; a title that is itself a list keeps it
+    ref = parse_reference("Edwards, A. (2006) Working to Prevent Exclusion: final lessons, London, DfES Research Report 734.")
+    assert (ref.container, ref.volume, ref.publisher) == ("", "", "DfES Research Report 734")
+    ref = parse_reference("Lee, J. (2000) Risk, Trust and Reflexivity, Theory, Culture and Society, 17(4), 1-22.")
+    assert (ref.title, ref.container, ref.volume, ref.issue) == ("Risk, Trust and Reflexivity", "Theory, Culture and Society", "17", "4")
+
+
+_CAPITALISED = st.sampled_from(["Director", "Edwards", "Lead", "Daniels", "Co-PI", "Evaluation", "Smith", "Chair"])
+
+
+@settings(max_examples=120, deadline=None)
+@given(_CAPITALISED, _CAPITALISED, st.integers(1990, 2030), st.integers(1, 15), st.integers(1, 999),
+       st.sampled_from(["k", "m", ""]), st.booleans())
+def test_a_study_entry_has_no_place_publisher_or_pages_from_its_brackets_sum_or_period(
+        role, name, start, years, sum_, unit, long_end):
+    # the REF case study's [S1] "… ended March 2006 (Director: Edwards) £6m" had place "Director" and
+    # publisher "Edwards) £6m"; [S3] "… – 2007-8 (Edwards and Lunt) £90k" had pages "2007-8"
+    end = str(start + years) if long_end else str(start + years)[-2:]
+    ref = parse_reference(f"[S1] ABC - A Study of Working Together (Funder)- {start}-{end} ({role}: {name}) £{sum_}{unit}",
+                          section="Studies since 2005")
+    assert (ref.place, ref.publisher, ref.pages) == ("", "", "")
+    assert ref.year == f"{start}-{end}"
+    ref = parse_reference(f"Okafor, C. ({start}) A title. London: Routledge ({role}: {name}) £{sum_}{unit}.")
+    assert (ref.place, ref.publisher, ref.pages) == ("London", "Routledge", "")
+
+
+def test_year_ranges_and_numbers_in_names_are_not_pages():
+    ref = parse_reference("[S1] NECF - National Evaluation of the Children's Fund (DfES)- 3.5 year award ended "
+                          "March 2006 (Director: Edwards) £6m", section="Studies since 2005")
+    assert (ref.title, ref.year, ref.place, ref.publisher) == ("National Evaluation of the Children's Fund", "2006", "", "")
+    for period in ("2007-8", "2010-11", "2011-13", "2007-2011"):
+        assert parse_reference(f"[S6] DIW - Developing Interagency Working (LGA) {period} (Edwards and Daniels) £65k").pages == ""
+    # a number glued to letters ("tcm8-17373") is no page range; "pp." marks one even when it looks like years
+    assert parse_reference("Moss, P. (2011) A report. Leeds: Unit Press, tcm8-17373.").pages == ""
+    assert parse_reference("Moss, P. (2011) A chapter. Leeds: Unit Press, pp. 1998-2004.").pages == "1998-2004"
+    assert parse_reference("Moss, P. (2011) A chapter. Leeds: Unit Press, pp.40-58.").pages == "40-58"
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,7}(-[0-9]{1,6})?", fullmatch=True), min_size=1, max_size=5),
+       st.sampled_from(["pdf", "html", "docx"]))
+def test_a_url_broken_after_a_slash_is_kept_whole_and_gives_no_pages(pieces, extension):
+    # Parson (2011): "http://www.esrc.ac.uk/ images/TLRP Impact Evaluation tcm8-17373.pdf" was cut to
+    # "http://www.esrc.ac.uk/" and its file name gave pages "8-17373"
+    path = "images/" + " ".join(pieces) + "." + extension
+    ref = parse_reference(f"[C2] Parson, D. & Burkey, S. (2011) The Evaluation. Report to the ESRC. "
+                          f"HOST Policy Research. http://www.example.ac.uk/ {path}")
+    assert ref.url == f"http://www.example.ac.uk/{path}"
+    assert ref.pages == "" and ref.publisher == "HOST Policy Research"
+
+
+def test_a_report_s_publisher_is_its_last_sentence_when_that_names_a_body():
+    ref = parse_reference("Parson, D. & Burkey, S. (2011) The Evaluation of the TLRP 2nd Phase. Report to the ESRC. "
+                          "HOST Policy Research. http://www.esrc.ac.uk/ images/TLRP Impact Evaluation tcm8-17373.pdf")
+    assert (ref.title, ref.publisher, ref.place, ref.pages) == ("The Evaluation of the TLRP 2nd Phase", "HOST Policy Research", "", "")
+    assert ref.url == "http://www.esrc.ac.uk/images/TLRP Impact Evaluation tcm8-17373.pdf"
+    # a last sentence that names no body is no publisher; a URL not broken stays as it was
+    ref = parse_reference("Rowe, K. (2019) Early Help. Report to the Council. Keynote Address. https://example.org/a.pdf")
+    assert (ref.publisher, ref.url) == ("", "https://example.org/a.pdf")
+
+
 # --- in-text citations ------------------------------------------------------------------------------
 
 def _cites(text):
@@ -465,7 +564,36 @@ def test_bibtex_and_ris_exports_parse(client):
     assert {e.fields_dict["year"].value for e in library.entries} == {"2015", "2016", "in press"}
     ris = rispy.loads(client.get("/works/export.ris?q=Okafor").get_data(as_text=True))
     assert len(ris) == 3 and all(r["authors"] == ["Okafor, C."] for r in ris)
+    # "Child & Family Studies, 9(2), 44-58": the journal's volume and issue reach the work and both exports
+    article = next(e for e in library.entries if e.fields_dict["year"].value == "2016")
+    assert (article.fields_dict["volume"].value, article.fields_dict["number"].value) == ("9", "2")
+    (journal,) = [r for r in ris if r.get("volume")]
+    assert (journal["volume"], journal["number"]) == ("9", "2")
+    work = client.get(f"/api/works/{article.key}").get_json()
+    assert (work["container"], work["volume"], work["issue"]) == ("Child & Family Studies", "9", "2")
     assert client.get("/works/export.bib?ids=nope").status_code == 400
+
+
+def test_a_work_cited_as_et_al_is_labelled_and_exported_with_et_al(client):
+    import bibtexparser
+
+    from search_app import workdata
+
+    # the CHAT article's "(Evans et al, 2006)" showed in /works as "Evans (2006)", [C9] "Wong, S. et al." as "Wong, S."
+    work = {"id": "evans-2006", "authors": [{"id": "evans", "name": "Evans"}], "surnames": ["Evans"], "corporate": False,
+            "et_al": True, "year": "2006", "year_suffix": "", "title": "", "container": "", "publisher": "", "place": "",
+            "pages": "", "url": "", "editors": [], "cited_by": []}
+    summary = workdata.work_summary(work)
+    assert summary["et_al"] and summary["label"] == "Evans et al. (2006)"
+    macro = client.application.jinja_env.from_string('{% import "_macros.html" as m %}{{ m.work_name(w) }}')
+    assert macro.render(w=summary) == "Evans et al. (2006)"
+    assert macro.render(w={**summary, "et_al": False}) == "Evans (2006)"
+    (entry,) = bibtexparser.parse_string(workdata.export_bibtex([work])).entries
+    assert entry.fields_dict["author"].value == "Evans and others"
+    # in the built fixture: a work without et al. keeps its authors as listed
+    listed = client.get("/api/works?q=Halden 2009").get_json()["results"][0]
+    assert not listed["et_al"] and listed["label"] == "Halden (2009)"
+    assert "Okafor, C. (2015)" in client.get("/works?q=Okafor").get_data(as_text=True)
 
 
 def test_cli_cites_and_cited_by(cites_build):

@@ -31,7 +31,8 @@ INITIALS_RE = re.compile(rf"^(?:[{UPPER}][a-z]?\.?\s?-?\s?){{1,4}}$")
 SURNAME_RE = re.compile(rf"^(?:(?:van|von|de|der|du|la|le|da|di)\s)*[{UPPER}][\w’'\-]*(?:\s[{UPPER}][\w’'\-]+)?$")
 NAME_INITIALS_RE = re.compile(rf"^([{UPPER}][\w’'\-]+)\s((?:[{UPPER}]\.?){{1,3}})$")   # "Glendinning C"
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
-PAGES_RE = re.compile(r"(?:\bpp?\.?\s*)?(\d+\s?[-–]\s?\d+)(?!\d)")
+# pages: two numbers and a dash, not glued to letters or to more numbers ("tcm8-17373.pdf" holds none)
+PAGES_RE = re.compile(r"(\bpp?\.?\s*)?(?<![^\W\d_])(?<![\d\-–/])(\d+\s?[-–]\s?\d+)(?![\d\-–/]|[^\W\d_])")
 ET_AL_RE = re.compile(r"\s*,?\s*\bet\.?\s*al\b\.?", re.I)
 NON_ENTRY_WORDS = re.compile(r"^(appendix|chapter|table|figure|annex|section|part|notes?)\b|\bwords$", re.I)
 
@@ -55,6 +56,8 @@ class Reference:
     publisher: str = ""
     place: str = ""
     pages: str = ""
+    volume: str = ""              # a journal's volume: the 29 of "29(2)" or "vol. 29"
+    issue: str = ""               # its issue (number): the 2 of "29(2)"
     url: str = ""
     section: str = ""             # the heading of the list
 
@@ -172,9 +175,9 @@ def parse_reference(raw: str, key: str = "", section: str = "") -> Reference:
         ref.key = _key(match.group(1), match.group(2))
         body = body[match.end():]
     body = re.sub(r"\s+", " ", body).strip()
-    urls = URL_RE.findall(body)
+    urls = _url_spans(body)
     if urls:
-        ref.url = urls[0].rstrip(".,;)")
+        ref.url = _url_text(body[urls[0][0]:urls[0][1]])
     head = _find_head(body)
     rest = body
     if head:
@@ -225,6 +228,27 @@ def _key(letters: str, number: str) -> str:
     return letters.replace("$", "S") + number
 
 
+# ", Journal Name, 14(2)": a comma, a capitalised name, its volume (the volume follows the name directly:
+# "(1-15)" after a book's title is its pages, not a volume)
+JOURNAL_AFTER_COMMA = r",\s+(?=[A-Z][^,.()]{3,80},?\s*(?:vol\.?\s*)?\d)"
+BRACKETED_PAGES = r"\s+\((?:pp?\.?\s*)?\d+\s?[-–]\s?\d+\)"      # "… Families (1-15). London: Routledge"
+_LIST_ITEM_RE = re.compile(rf",\s+([{UPPER}][\w’'\-]*(?:\s[{UPPER}][\w’'\-]*)?)\s*$")
+
+
+def _serial_list_start(text: str, comma: int) -> int:
+    """Where a name that is a serial list ("Learning, Culture and Social Interaction") starts when
+    the name found after ``comma`` is its last part ("Culture and Social Interaction"): one or two
+    capitalised words between commas before a part that joins with "and"/"&" are items of that list."""
+    name = re.match(r",\s+([^,]*)", text[comma:])
+    if not name or not re.search(r"\s(?:and|&)\s", name.group(1)):
+        return comma
+    while True:
+        item = _LIST_ITEM_RE.search(text[:comma])
+        if not item or item.start() < 10:
+            return comma
+        comma = item.start()
+
+
 def _title(text: str, keyed: bool) -> tuple[str, str]:
     """The title at the start of ``text`` and what follows it."""
     if keyed:      # "[S1] NECF - National Evaluation … (DfES)- 3.5 year award": up to the first bracket
@@ -235,10 +259,12 @@ def _title(text: str, keyed: bool) -> tuple[str, str]:
         return italic.group(1).strip(" .,:"), text[italic.end():]
     end = len(text)
     for pattern in (r"(?<=[a-z]{3})\.(?=[A-Z][a-z])", r",\s+(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s?:\s)", r"(?<!\b[A-Z])(?<!\bvol)(?<!\bno)(?<!\bpp)(?<!\bed)(?<!\beds)\.(?=\s|$)", r"\?(?=\s)", r"[,.?]\s+[Ii]n:?\s+(?=[A-Z])",
-                    r",\s+(?=[A-Z][^,.]{3,80},?\s*(?:vol\.?\s*)?\d)"):
+                    JOURNAL_AFTER_COMMA, BRACKETED_PAGES):
         match = re.search(pattern, text)
         if match and match.start() < end:
             end = match.start() + (1 if text[match.start()] == "?" else 0)
+            if pattern is JOURNAL_AFTER_COMMA:
+                end = _serial_list_start(text, end)
     end = _subtitle_end(text, end)
     if not text[end:].strip(" ."):     # only when the entry ends there: "Title London, HMSO"
         tail = _place_comma_publisher(text[:end].rstrip(" .,:"))
@@ -295,9 +321,37 @@ def _subtitle_end(text: str, end: int) -> int:
     return match.start()
 
 
+# A journal after the title: its name (commas only inside a serial list: "Learning, Culture and Social
+# Interaction"), its volume ("vol. 13", "29"), maybe its issue ("29(2)", "4, 1, 33-43", "36, 1. 27-45",
+# "3 no. 2"), then its pages; a number with neither issue nor pages after it is no volume ("Report 734")
+JOURNAL_RE = re.compile(
+    r"\s*([A-Z][^.:()]{2,120}?)[,.]?\s*(?:[Vv]ol(?:ume)?\.?\s*)?(\d{1,4})(?![\d\-–])"
+    r"(?:\s*\(\s*(\d{1,4}(?:\s?[-–/]\s?\d{1,4})?)\s*\)"
+    r"|\s*[,.]\s*(?:[Nn]o\.?\s*)?(\d{1,3})(?=\s*[,.:]\s*(?:pp?\.?\s*)?\d+\s?[-–]\s?\d)"
+    r"|\s*,?\s*(?:[Nn]o|[Ii]ssue)\.?\s*(\d{1,3})\b)?")
+PAGES_FOLLOW_RE = re.compile(r"\s*[,.:;]?\s*(?:pp?\.?\s*)?\d+\s?[-–]\s?\d+")
+
+
+def _journal(text: str) -> tuple[str, str, str] | None:
+    """(journal, volume, issue) at the start of what follows an article's title, or None."""
+    match = JOURNAL_RE.match(text)
+    if not match:
+        return None
+    issue = match.group(3) or match.group(4) or match.group(5) or ""
+    if not issue and not PAGES_FOLLOW_RE.match(text, match.end()):
+        return None
+    name = match.group(1).strip(" ,")
+    *items, last = [part.strip() for part in name.split(",")]
+    if items and not (re.search(r"\s(?:and|&)\s", last) and all(_LIST_ITEM_RE.match(f", {item}") for item in items)):
+        return None      # commas that make no serial list: not one name
+    return name, match.group(2), re.sub(r"\s", "", issue).replace("–", "-")
+
+
 def _details(ref: Reference, rest: str) -> None:
     rest = rest.strip(" .,")
-    text = URL_RE.sub("", rest).strip()
+    for a, b in reversed(_url_spans(rest)):
+        rest = rest[:a] + rest[b:]
+    text = rest.strip(" .,")
     chapter = re.search(r"\b[Ii]n:?\s+(.*?)\((?:eds?|Eds?)\.?\)\s*,?\s*(.*)$", text)
     if chapter:
         from_editors = parse_authors(chapter.group(1))
@@ -306,17 +360,86 @@ def _details(ref: Reference, rest: str) -> None:
         ref.container = container
         text = after
     else:
-        journal = re.match(r"\s*([A-Z][^.,:]{2,100}?)[,.]?\s*(?:vol\.?\s*)?(\d+)\s*(?:\((\d+)\)|,\s*\d+)", text)
+        journal = _journal(text)
         if journal:
-            ref.container = journal.group(1).strip()
-    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", text) \
-        or PLACE_PUBLISHER_ONLY_RE.search(text.rstrip(" ."))
+            ref.container, ref.volume, ref.issue = journal
+    # "Place: Publisher" is never inside brackets ("(Director: Edwards)") and names no sum ("£6m")
+    unbracketed = _without_brackets(text)
+    publisher = re.search(r"([A-Z][A-Za-z .,'’]{1,60}?)\s*:\s*([A-Z][^.:]{1,80})", unbracketed) \
+        or PLACE_PUBLISHER_ONLY_RE.search(unbracketed.rstrip(" ."))
     if publisher:
-        ref.place = publisher.group(1).strip(" ,")
-        ref.publisher = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2)).strip(" ,.")
-    pages = PAGES_RE.findall(text)
+        name = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2))
+        name = MONEY_RE.split(name)[0].strip(" ,.")
+        if name:
+            ref.place, ref.publisher = publisher.group(1).strip(" ,"), name
+    pages = [m for m in PAGES_RE.finditer(text) if m.group(1) or not _is_year_range(m.group(2))]
     if pages:
-        ref.pages = pages[-1].replace(" ", "")
+        ref.pages = pages[-1].group(2).replace(" ", "")
+    if not (ref.publisher or ref.container or ref.editors or (ref.key and not ref.surnames)):
+        ref.publisher = _report_publisher(text)
+
+
+# a body that publishes a report names itself with one of these words ("HOST Policy Research",
+# "Centre for Social Policy", "Charles Sturt University")
+ORGANISATION_WORDS = re.compile(
+    r"\b(?:Research|Universit(?:y|ies)|Press|Council|Institute|Centre|Center|Foundation|Trust|Office|Department|"
+    r"Ministry|Commission|Agency|Associates|Consulting|Ltd|Limited|Inc|Publish(?:ing|ers)|Publications|Society|"
+    r"Unit|Group|College|Board|Network|Bureau|Service|Services)\b")
+
+
+def _report_publisher(text: str) -> str:
+    """A report's publisher without a place: the last sentence of the entry when it is a body's name
+    ("Report to the ESRC. HOST Policy Research.")."""
+    sentences = [part.strip(" ,;") for part in re.split(r"\.\s+", text.strip(" .")) if part.strip(" ,;")]
+    if len(sentences) < 2:
+        return ""
+    last = sentences[-1]
+    if last in PUBLISHING_PLACES or not ORGANISATION_WORDS.search(last) or not _corporate_name(last):
+        return ""
+    return last
+
+
+FILE_NAME_RE = re.compile(r"(?:\s+[^\s]+){1,8}?\.(?:pdf|html?|docx?|aspx?|php|xlsx?|pptx?|txt|rtf)(?=[\s.,;)]*$)", re.I)
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the URLs of an entry are; a URL broken after a slash by spaces ("http://www.esrc.ac.uk/
+    images/TLRP Impact Evaluation tcm8-17373.pdf") runs on to the file name that ends the entry."""
+    spans = []
+    for match in URL_RE.finditer(text):
+        end = match.end()
+        if match.group(0).endswith("/"):
+            rest = FILE_NAME_RE.match(text, end)
+            if rest and not URL_RE.search(rest.group(0)):
+                end = rest.end()
+        spans.append((match.start(), end))
+    return spans
+
+
+def _url_text(span: str) -> str:
+    """A URL as printed, its break after a slash joined ("…ac.uk/ images/…" → "…ac.uk/images/…")."""
+    return re.sub(r"/\s+", "/", span.strip()).rstrip(".,;)")
+
+
+MONEY_RE = re.compile(r"\s*[£$€]\s?\d")
+
+
+def _without_brackets(text: str) -> str:
+    """``text`` with every bracketed part (nested ones too, and one left open at the end) blanked out."""
+    previous = None
+    while previous != text:
+        previous, text = text, re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
+    return re.sub(r"\([^()]*$", lambda m: " " * len(m.group(0)), text)
+
+
+def _is_year_range(span: str) -> bool:
+    """"2007-8", "2010-11", "2011-13", "2007-2011": a period of years, not pages (unless "pp." says so)."""
+    first, _, second = re.split(r"\s?([-–])\s?", span)
+    if len(first) != 4 or not re.fullmatch(r"1[5-9]\d\d|20\d\d", first):
+        return False
+    if len(second) <= 2:
+        return True
+    return len(second) == 4 and 0 < int(second) - int(first) <= 50
 
 
 # --- lists in a document --------------------------------------------------------------------------------
