@@ -199,7 +199,19 @@ def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
     for match in ix.resolver.resolve(label, limit=10):
         concept = ix.concepts[match["id"]]
         results.append({**concept_summary(concept), "score": match["score"], "matched_label": match["label"]})
-    return {"label": label, "results": results, "families": family_matches(ix, label)}
+    return {"label": label, "results": results, "families": family_matches(ix, label), "ladder": ladder_match(ix, label)}
+
+
+def ladder_match(ix: KnowledgeIndex, label: str) -> dict[str, Any] | None:
+    """The four levels of prevention when ``label`` names them ("levels of prevention", "the four
+    levels of prevention"): their title, and whether the label is that name and nothing else."""
+    from kg.index.text import tokenize
+
+    title = ix.ladder_scheme.get("title") or "The four levels of prevention"
+    words, named = set(tokenize(label)), set(tokenize(title))
+    if len(words) < 2 or not words <= named or not {"level", "levels"} & {w.casefold() for w in label.split()}:
+        return None
+    return {"label": title, "exact": words == named or len(named - words) <= 1}
 
 
 def family_matches(ix: KnowledgeIndex, label: str) -> list[dict[str, Any]]:

@@ -396,3 +396,13 @@ def test_the_concept_finder_points_to_a_study_it_names(client):
     assert 'id="other-matches"' in html and 'href="/studies/necf"' in html
     html = client.get("/concepts?label=zzqx").get_data(as_text=True)
     assert 'id="other-matches"' not in html and "No concept matches" in html
+
+
+def test_the_concept_finder_takes_the_four_levels_of_prevention_to_the_ladder(client):
+    # "four levels of prevention" went to the concept "prevention"; the levels are a scheme, shown as a ladder
+    for typed in ("four+levels+of+prevention", "levels+of+prevention"):
+        moved = client.get(f"/concepts?go=1&label={typed}")
+        assert moved.status_code == 302 and moved.headers["Location"].endswith("/concepts#ladder"), typed
+    html = client.get("/concepts?label=levels+of+prevention").get_data(as_text=True)
+    assert 'id="ladder-match"' in html and 'href="#ladder"' in html
+    assert client.get("/concepts?go=1&label=prevention").headers["Location"].endswith("/concepts/prevention")

@@ -77,6 +77,9 @@ def concepts_page():
     view["matches"] = found["results"] if found else None
     view["family_matches"] = found["families"] if found else []
     view["other_matches"] = _studies_and_people_named(label) if label and label.strip() else []
+    view["ladder_match"] = found.get("ladder") if found else None
+    if request.args.get("go") and view["ladder_match"] and view["ladder_match"]["exact"]:
+        return redirect(url_for("knowledge.concepts_page") + "#ladder")
     if view["matches"] and request.args.get("go") and knowledge.clear_best(view["matches"]):
         return redirect(url_for("knowledge.concept_page", concept_id=view["matches"][0]["id"]))
     return render_template("concepts.html", view=view)
