@@ -120,3 +120,10 @@ def test_the_api_index_documents_the_concept_rdf(graph_client):
     assert "text/turtle" in doc["summary"] and "application/ld+json" in doc["summary"]
     assert "/concepts/<concept_id>" not in listed          # the page itself is not an API
     assert json.dumps(doc)
+
+
+def test_a_concept_asked_for_as_json_leads_to_the_api(client):
+    moved = client.get("/concepts/relational-agency", headers={"Accept": "application/json"})
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("/api/concepts/relational-agency")
+    assert client.get("/concepts/relational-agency.json").headers["Location"].endswith("/api/concepts/relational-agency")
+    assert client.get(moved.headers["Location"]).get_json()["id"] == "relational-agency"

@@ -165,20 +165,25 @@ def _concept_rdf_response(concept_id: str, media_type: str) -> Response:
 @documented("One concept as RDF: its SKOS labels and notes, definitions and descriptions with their source, page "
             "and the passage quoted, broader, narrower and related concepts, collections, studies and coinages, each "
             "linked node with its label (a concise bounded description from the graph). /concepts/<id> gives the "
-            "same to an Accept header of text/turtle or application/ld+json.",
+            "same to an Accept header of text/turtle or application/ld+json; .json and Accept: application/json "
+            "lead to /api/concepts/<id>.",
             "text/turtle (.ttl) or application/ld+json (.jsonld): the concept's skos:prefLabel, skos:altLabel, "
             "skos:definition (rdf:value, dcterms:source, ck:page, prov:wasQuotedFrom), skos:broader, skos:narrower, "
             "skos:related, ck:relatedStudy")
 def concept_rdf_file(concept_id: str, fmt: str):
+    if fmt == "json":       # the JSON API's view of the concept
+        return redirect(url_for("knowledge_api.concept_api", concept_id=concept_id))
     if fmt not in EXTENSIONS:
-        abort(404, description=f"There is no concept format “{fmt}”: use .ttl or .jsonld.")
+        abort(404, description=f"There is no concept format “{fmt}”: use .ttl, .jsonld or .json.")
     return _concept_rdf_response(concept_id, EXTENSIONS[fmt])
 
 
 def concept_rdf_negotiated(concept_id: str) -> Response | None:
     """The concept's RDF when the Accept header prefers Turtle or JSON-LD to HTML; None for the page.
     HTML comes first among equals, so */*, a browser's header and no header get the page."""
-    best = request.accept_mimetypes.best_match(["text/html", *CONCEPT_RDF_TYPES])
+    best = request.accept_mimetypes.best_match(["text/html", *CONCEPT_RDF_TYPES, "application/json"])
+    if best == "application/json":      # the JSON API's view (the same data as the page)
+        return redirect(url_for("knowledge_api.concept_api", concept_id=concept_id), code=303)
     return _concept_rdf_response(concept_id, best) if best in CONCEPT_RDF_TYPES else None
 
 
