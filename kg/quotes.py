@@ -194,18 +194,63 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
 
 def _study(text: str, start: int, studies: list[str] | None) -> str | None:
     """The one study named before a quotation in its paragraph, else in it and the one before (none
-    when several are named: the document does not make it clear), or the source's only study."""
+    when several are named: the document does not make it clear); else the study the quotation's
+    section names as its evidence base ("Here we draw on evidence gathered during NECF", "In the LIW
+    study we…"); else the source's only study. A study named in a passing comparison ("children, like
+    the practitioners we are working with in LIW, …") is not where the quotation comes from."""
     if not studies:
         return None
     paragraph = _paragraph_start(text, start)
     gap = text.rfind("\n\n", 0, paragraph)
     for window in (text[paragraph:start], text[_paragraph_start(text, gap) if gap > 0 else 0:start]):
-        named = [study for study in studies if re.search(r"(?<![\w-])" + re.escape(study) + r"(?![\w-])", window)]
+        named = [study for study in studies if _names_study(window, study)]
         if len(named) == 1:
             return named[0]
         if named:
-            break
+            return studies[0] if len(studies) == 1 else None
+    section = _section_start(text, start)
+    if section is not None:
+        opening = text[section:_paragraph_end(text, section)]
+        based = [study for study in studies if any(_EVIDENCE_RE.search(opening[a:b]) and _names_study(opening[a:b], study)
+                                                   for a, b in _sentences(opening))]
+        if len(based) == 1:
+            return based[0]
     return studies[0] if len(studies) == 1 else None
+
+
+# what a section says it reports: "evidence gathered during NECF", "In the LIW study we", "data from…"
+_EVIDENCE_RE = re.compile(r"\b(?:evidence|data|findings|fieldwork|interview(?:s|ed)?|surveys?|draw(?:s|n|ing)?\b(?: \w+)? on|"
+                          r"stud(?:y|ies)|project|evaluation)\b", re.I)
+# a study named in a comparison, not as the source: "like the practitioners we are working with in LIW"
+_COMPARISON_RE = re.compile(r"\b(?:(?<!would )(?<!’d )(?<!'d )like|unlike|as with|as in|similar(?:ly)? to|compared (?:with|to)|than)\b[^.;:,()]*$", re.I)
+
+
+def _names_study(window: str, study: str) -> bool:
+    """Does ``window`` name ``study`` other than in a passing comparison?"""
+    for match in re.finditer(r"(?<![\w-])" + re.escape(study) + r"(?![\w-])", window):
+        if not _COMPARISON_RE.search(window[max(0, match.start() - 120):match.start()]):
+            return True
+    return False
+
+
+def _section_start(text: str, offset: int) -> int | None:
+    """The start of the first paragraph under the last heading before ``offset``: a heading is a short
+    paragraph (at most 12 words) that does not end as a sentence does ("Participation as a Route to Prevention")."""
+    cursor = offset
+    while True:
+        gap = text.rfind("\n\n", 0, cursor)
+        if gap < 0:
+            return None
+        begin = _paragraph_start(text, gap)
+        block = text[begin:gap].strip()
+        if begin < gap and 0 < len(block.split()) <= 12 and re.match(r"[A-Z0-9]", block) and not re.search(r"[.!?:;,…’”\"')]$", block):
+            after = gap + 2
+            while after < len(text) and text[after].isspace():
+                after += 1
+            return after
+        cursor = begin if begin < gap else gap
+        if cursor <= 0:
+            return None
 
 
 def _lead_in(text: str, start: int, intro: str) -> str:

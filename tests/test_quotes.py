@@ -660,3 +660,25 @@ def test_a_long_query_without_spaces_does_not_widen_the_page_on_a_phone(browser,
         page.goto(live_server + path + "x" * 120)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     context.close()
+
+
+def test_study_of_a_section_is_the_one_it_names_as_its_evidence_not_one_named_in_passing():
+    # the CHAT article: "Participation as a Route to Prevention" opens "Here we draw primarily on evidence
+    # gathered during NECF"; its quotes many paragraphs on are NECF's, and a later "like the practitioners
+    # we are working with in LIW" is a comparison, not the source of the quote that follows it
+    text = ("The Two Studies\n\nWe report NECF and LIW.\n\n"
+            "Participation as a Route to Prevention\n\n"
+            "Here we draw primarily on evidence gathered during NECF in interviews with 185 children.\n\n"
+            "The initiative aimed at preventing exclusion through participation.\n\n"
+            "Some practitioners saw the link, as one practitioner explained: ‘I think it’s about having a voice, really.’\n\n"
+            "Implications\n\n"
+            "Children and families, like the practitioners we are working with in LIW, will need systems that enable "
+            "collaboration. As one mother told us: ‘I can’t do it without them, you know.’")
+    first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
+    assert first.study == "NECF"
+    assert second.study is None
+    # a study named as the source in the paragraph still claims the quote
+    named = find_quotes("In the LIW study we met social workers. As one social worker told us: ‘I can’t do it alone, you know.’",
+                        "s", studies=["NECF", "LIW"])
+    assert named[0].study == "LIW"
+
