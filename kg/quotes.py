@@ -189,7 +189,33 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
                             lead[-300:] or None, study))
+    for quote in quotes:
+        if quote.kind == "participant":
+            earlier = _repeated_from(quote, quotes)
+            if earlier is not None and earlier.study:
+                quote.study = earlier.study     # the same words quoted again come from the same study
     return quotes
+
+
+def _quote_words(text: str) -> str:
+    return " ".join(re.sub(r"[“”\"‘’']", "'", text).lower().split())
+
+
+def _repeated_from(quote: Quote, quotes: list[Quote]) -> Quote | None:
+    """An earlier participant quotation whose words this one repeats ("To repeat some of what the
+    participation specialist told us ‘it’s …about having a voice …’"): every piece between its
+    ellipses is in the earlier one, and the pieces hold at least eight words."""
+    pieces = [piece.strip(" ,;:.'") for piece in re.split(r"…|\.\.\.|\[[^\]]*\]", _quote_words(quote.text).strip("' "))]
+    pieces = [piece for piece in pieces if piece]
+    if sum(len(piece.split()) for piece in pieces) < 8:
+        return None
+    for earlier in quotes:
+        if earlier.start >= quote.start:
+            break
+        words = _quote_words(earlier.text)
+        if earlier.kind == "participant" and all(piece in words for piece in pieces):
+            return earlier
+    return None
 
 
 def _study(text: str, start: int, studies: list[str] | None) -> str | None:

@@ -682,3 +682,15 @@ def test_study_of_a_section_is_the_one_it_names_as_its_evidence_not_one_named_in
                         "s", studies=["NECF", "LIW"])
     assert named[0].study == "LIW"
 
+
+def test_a_repeated_quotation_keeps_the_study_of_its_first_telling():
+    # the CHAT article repeats the participation specialist's NECF words in a section without a study
+    text = ("Findings\n\nHere we draw on evidence gathered during NECF.\n\n"
+            "As one worker who specialised in participation explained: ‘…it’s about building them up, about having a voice, "
+            "having confidence, being part of a democracy and buying into things.’\n\n"
+            "Implications\n\n"
+            "We argue for partnership, like the practitioners we are working with in LIW. To repeat some of what the "
+            "participation specialist told us ‘it’s …about having a voice … being part of a democracy and buying into things’. "
+            "That matters.")
+    first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
+    assert first.study == "NECF" and second.study == "NECF"
