@@ -313,6 +313,8 @@ def speaker_roles_in(query: str) -> list[str]:
 def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,
               authors: set[str], block: str | None, standalone: bool = False) -> tuple[str | None, str | None, str | None, str | None]:
     """(kind, citation, speaker, role); kind None when the marks hold no one's words (a term, a title)."""
+    # an editorial remark in brackets may stand between the quotation and its citation: "… (their emphasis) (Moran and Ghate, 2005)"
+    after = re.sub(r"^([’”\"'\s.,;:]*)\([^()\d]{0,30}\b(?:emphasis|italics|sic|original)\b[^()\d]{0,30}\)", r"\1", after)
     citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
     if citation_after:
         return "literature", citation_after.group(0), None, None

@@ -694,3 +694,15 @@ def test_a_repeated_quotation_keeps_the_study_of_its_first_telling():
             "That matters.")
     first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
     assert first.study == "NECF" and second.study == "NECF"
+
+
+def test_a_citation_after_an_editorial_remark_is_the_quotes_citation():
+    # the CHAT article: "Moran and Ghate, for example, … concluded that … ‘causes of problems experienced by parents
+    # and children’ (their emphasis) (Moran and Ghate, 2005)" was cited as "Moran", the surname alone
+    text = ("Moran and Ghate, for example, in their review of parenting support schemes concluded that funding is needed "
+            "to investigate the ‘causes of problems experienced by parents and children’ (their emphasis) (Moran and Ghate, 2005). "
+            "Jack (2006) comes at it from another angle.")
+    quote = _one(text)
+    assert quote.kind == "literature" and quote.cited == "(Moran and Ghate, 2005)"
+    quote = _one("Policy speaks of ‘a shift to prevention in every single service’ (emphasis added) (DfES, 2004).")
+    assert quote.cited == "(DfES, 2004)"
