@@ -317,10 +317,10 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     after = re.sub(r"^([’”\"'\s.,;:]*)\([^()\d]{0,30}\b(?:emphasis|italics|sic|original)\b[^()\d]{0,30}\)", r"\1", after)
     citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
     if citation_after:
-        return "literature", citation_after.group(0), None, None
+        return "literature", _with_named_source(citation_after.group(0), intro, authors), None, None
     trailing = re.match(r"[’”\"']?\s*\n\n\s*(\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\))", after)
     if trailing:
-        return "literature", trailing.group(1), None, None
+        return "literature", _with_named_source(trailing.group(1), intro, authors), None, None
     speaker, role, how = _speaker(intro, previous, after_masked, inner, authors)
     if how == "author":     # the author as the sentence cites them: "Powell and Glendinning (2002 p. 3)", not "Powell"
         cited = next((m.group(0) for m in _AUTHOR_YEAR_RE.finditer(intro) if speaker and m.group(0).startswith(speaker)), speaker)
@@ -339,6 +339,42 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
         role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"
+
+
+def _with_named_source(cited: str, intro: str, authors: set[str]) -> str:
+    """A citation of a year and page alone ("(2004:3)") with the person the introducing sentence names
+    as its speaker or writer: "Margaret Hodge, Minister for Children, …, said that the Bill introduces
+    “…” (2004:3)" → "Margaret Hodge (2004:3)"."""
+    if re.search(r"[A-Z]", cited):
+        return cited
+    name = _named_person(intro, authors)
+    if not name:
+        return cited
+    return f"{name} {cited}" if cited.startswith("(") else f"{name} ({cited})"
+
+
+_NOT_A_NAME = {"The", "This", "These", "That", "Those", "Its", "Their", "Our", "His", "Her", "A", "An", "In", "On", "At",
+               "For", "Next", "Every", "Each", "Some", "Such", "One", "Another", "Both", "All", "Most", "Many", "Government"}
+
+
+def _named_person(intro: str, authors: set[str]) -> str | None:
+    """The person a sentence names as the subject of its speech verb: a personal name (two or three
+    capitalised words, or a surname the document cites), an apposition between commas allowed
+    ("Margaret Hodge, Minister for Children, Young People and Families, said that …")."""
+    clause = re.split(r";\s", intro)[-1]
+    for verb in _SPEECH_RE.finditer(clause):
+        found = re.match(r"\s*(?:(?:As|And|But|When|While)\s+)?((?:[A-Z][a-z’'-]+ ){1,2}[A-Z][a-z’'-]+|[A-Z][a-z’'-]+)"
+                         r"(?:,[^.;:()]{0,100},)?\s+(?:(?:has|had|once|also|then|later|recently)\s+)?$", clause[:verb.start()])
+        if not found:
+            continue
+        name = found.group(1)
+        words = name.split()
+        if words[0] in _NOT_A_NAME or _role_matches(name) or _POLICY_RE.search(name) or _is_body(name):
+            continue
+        if len(words) == 1 and name not in authors:
+            continue
+        return name
+    return None
 
 
 def _balanced(cited: str | None) -> str | None:

@@ -706,3 +706,15 @@ def test_a_citation_after_an_editorial_remark_is_the_quotes_citation():
     assert quote.kind == "literature" and quote.cited == "(Moran and Ghate, 2005)"
     quote = _one("Policy speaks of ‘a shift to prevention in every single service’ (emphasis added) (DfES, 2004).")
     assert quote.cited == "(DfES, 2004)"
+
+
+def test_a_citation_of_year_and_page_alone_takes_the_person_the_sentence_names():
+    # the NECF report: "Margaret Hodge, Minister for …, said that the Bill introduces “A shift to prevention while
+    # strengthening protection” (2004:3)" was cited as "(2004:3)", with no one to cite
+    text = ("Margaret Hodge, Minister for Children, Young People and Families, said that the Bill introduces "
+            "“A shift to prevention while strengthening protection” (2004:3). The drawing together of outcomes moves the focus.")
+    quote = _one(text)
+    assert quote.kind == "literature" and quote.cited == "Margaret Hodge (2004:3)"
+    # no person named as the speaker: the citation stays as written
+    quote = _one("Next Steps reports that the Bill introduces “a shift to prevention while strengthening protection” (2004:3).")
+    assert quote.cited == "(2004:3)"
