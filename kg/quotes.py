@@ -29,7 +29,8 @@ ROLES: list[tuple[str, str]] = [
                                   r"senior (?:officers?|staff|leaders?)|(?:key )?(?:strategic )?stakeholders?|commissioners?|heads? of (?:service|research)|"
                                   r"(?:policy |national )?(?:officers?|leads?)|chairs?"),
     ("carer", r"(?:foster |kinship )?carers?|grand(?:parent|mother|father)s?"),
-    ("parent", r"parents?|mothers?|fathers?|mums?|dads?"),
+    # "service user" in children's services reports is a parent or family member using a service
+    ("parent", r"parents?|mothers?|fathers?|mums?|dads?|service users?"),
     ("child", r"child(?:ren)?|young (?:person|people)|pupils?|kids?|boys?|girls?|teenagers?"),
     # frontline officers and the other frontline jobs, before "officer" alone is taken for a manager
     ("practitioner", r"(?:police|probation|attendance|youth offending|youth justice|family liaison|child protection|participation|"

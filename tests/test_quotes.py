@@ -718,3 +718,13 @@ def test_a_citation_of_year_and_page_alone_takes_the_person_the_sentence_names()
     # no person named as the speaker: the citation stays as written
     quote = _one("Next Steps reports that the Bill introduces “a shift to prevention while strengthening protection” (2004:3).")
     assert quote.cited == "(2004:3)"
+
+
+def test_a_service_user_is_a_speaker_in_the_parent_role():
+    # the NECF report: "One service user told us:" gave no speaker and the role "other"
+    text = ("Services were signposting their users to other services. One service user told us: \n\n"
+            "It’s like a springboard here to go and do other things. You get a lot of support across the board.\n\n"
+            "The focus on universal intervention informed the work of a service.")
+    quote = _one(text)
+    assert quote.speaker == "One service user" and quote.speaker_role == "parent"
+    assert role_of("the service users we interviewed") == "parent" and roles_in("what service users said") == ["parent"]
