@@ -430,7 +430,9 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
     if post and not introduces_next and _role_phrase(post.group(1), near_end=True):
         phrase = _role_phrase(post.group(1), near_end=True)
         return phrase, role_of(phrase), "after"
-    self_named = re.search(r"\bI(?:’m| am|'m) (an? [^.,;]{3,60})", inner)
+    # a speaker who introduces themselves opens with it ("I am a social worker in a team…"); a role claimed later in
+    # the words ("…I feel like I am an effective community development worker.") is part of what they say
+    self_named = re.match(r"[\W]*I(?:’m| am|'m) (an? [^.,;]{3,60})", inner)
     if self_named and _role_phrase(self_named.group(1), first=True):
         phrase = _role_phrase(self_named.group(1), first=True)
         return phrase, role_of(phrase), "self"
@@ -440,7 +442,7 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
     found = _last_speaker(previous, authors)
     if found and found[2] == "verb":
         return found[0], found[1], "previous"
-    if _heads(intro):
+    if _heads(intro) and intro.rstrip().endswith(":"):
         phrase = _role_phrase(intro, first=True)
         return phrase, role_of(phrase), "mention"
     return None, None, None

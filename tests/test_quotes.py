@@ -728,3 +728,21 @@ def test_a_service_user_is_a_speaker_in_the_parent_role():
     quote = _one(text)
     assert quote.speaker == "One service user" and quote.speaker_role == "parent"
     assert role_of("the service users we interviewed") == "parent" and roles_in("what service users said") == ["parent"]
+
+
+def test_a_slide_voice_is_not_named_from_inside_its_words_nor_from_a_slide_line_that_introduces_no_one():
+    # the slides: "I really love my job … I feel like I am an effective community development worker." was
+    # given the speaker "an effective community development worker", taken from its own last sentence
+    text = ("Our individual identities will affect the group or team’s collective professional identity\n\n"
+            "I really love my job because I think that I can do things well. The families I work with all like me. "
+            "I fit well into the team. I feel like I am an effective community development worker.\n\n"
+            "Tool Purpose Location")
+    quotes = [q for q in find_quotes(text, "s", slides=True) if q.kind == "participant"]
+    assert len(quotes) == 1
+    assert quotes[0].speaker is None and quotes[0].speaker_role == "practitioner"     # a voice telling of its job and team
+    # a voice that opens by introducing itself is still named so
+    text = ("Multiple factors will enable and constrain our agency.\n\n"
+            "I am a social worker in a team around the child. I have been assigned to work as the lead professional. "
+            "People seem to listen to the teacher more than they do to me.")
+    quote = [q for q in find_quotes(text, "s", slides=True) if q.kind == "participant"][0]
+    assert quote.speaker == "a social worker" and quote.speaker_role == "practitioner"
