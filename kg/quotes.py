@@ -139,10 +139,14 @@ def roles_in(text: str) -> list[str]:
 
 def _heads(clause: str) -> list[tuple[int, int, str]]:
     """Role nouns that can head a speaker phrase: not a possessor ("children’s participation")
-    and not the complement of an earlier role ("a mother of two children")."""
+    and not the complement of an earlier role ("a mother of two children"); role nouns joined by
+    "and"/"or" are one head with the first one's role ("parents and carers" → parent)."""
     matches = _role_matches(clause)
-    out = []
+    out: list[tuple[int, int, str]] = []
     for index, (start, end, role) in enumerate(matches):
+        if index and out and out[-1][1] == matches[index - 1][1] and re.fullmatch(r",? (?:and|or|&) | ?/ ?", clause[out[-1][1]:start]):
+            out[-1] = (out[-1][0], end, out[-1][2])     # "parents and carers": one group, named by its first role
+            continue
         if re.match(r"[’']s?\s+[a-z]", clause[end:end + 4]) and len(matches) > 1:
             continue
         if index and re.search(r"\b(?:of|for|with|to|about)\s+(?:\w+\s+){0,3}$", clause[matches[index - 1][1]:start]) \

@@ -746,3 +746,14 @@ def test_a_slide_voice_is_not_named_from_inside_its_words_nor_from_a_slide_line_
             "People seem to listen to the teacher more than they do to me.")
     quote = [q for q in find_quotes(text, "s", slides=True) if q.kind == "participant"][0]
     assert quote.speaker == "a social worker" and quote.speaker_role == "practitioner"
+
+
+def test_a_speaker_group_of_parents_and_carers_is_one_group_in_the_parent_role():
+    # the CHAT article: "While parents and carers did not say … A typical response was: ‘It is hard for me …’" gave
+    # the speaker "carers" and the role carer only, so asking for parents' words missed it
+    text = ("While parents and carers did not say that they were struggling, they did observe that it was not easy to "
+            "engage. A typical response was: ‘It is hard for me to get more involved because I work split shifts and things, "
+            "it is difficult’. In those circumstances giving up time could not be a priority.")
+    quote = _one(text)
+    assert quote.speaker == "parents and carers" and quote.speaker_role == "parent"
+    assert role_of("mothers or fathers") == "parent" and role_of("a mother of two children") == "parent"
