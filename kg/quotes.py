@@ -29,7 +29,8 @@ ROLES: list[tuple[str, str]] = [
                                   r"senior (?:officers?|staff|leaders?)|(?:key )?(?:strategic )?stakeholders?|commissioners?|heads? of (?:service|research)|"
                                   r"(?:policy |national )?(?:officers?|leads?)|chairs?"),
     ("carer", r"(?:foster |kinship )?carers?|grand(?:parent|mother|father)s?"),
-    ("parent", r"parents?|mothers?|fathers?|mums?|dads?"),
+    # "service user" in children's services reports is a parent or family member using a service
+    ("parent", r"parents?|mothers?|fathers?|mums?|dads?|service users?"),
     ("child", r"child(?:ren)?|young (?:person|people)|pupils?|kids?|boys?|girls?|teenagers?"),
     # frontline officers and the other frontline jobs, before "officer" alone is taken for a manager
     ("practitioner", r"(?:police|probation|attendance|youth offending|youth justice|family liaison|child protection|participation|"
@@ -138,10 +139,14 @@ def roles_in(text: str) -> list[str]:
 
 def _heads(clause: str) -> list[tuple[int, int, str]]:
     """Role nouns that can head a speaker phrase: not a possessor ("children’s participation")
-    and not the complement of an earlier role ("a mother of two children")."""
+    and not the complement of an earlier role ("a mother of two children"); role nouns joined by
+    "and"/"or" are one head with the first one's role ("parents and carers" → parent)."""
     matches = _role_matches(clause)
-    out = []
+    out: list[tuple[int, int, str]] = []
     for index, (start, end, role) in enumerate(matches):
+        if index and out and out[-1][1] == matches[index - 1][1] and re.fullmatch(r",? (?:and|or|&) | ?/ ?", clause[out[-1][1]:start]):
+            out[-1] = (out[-1][0], end, out[-1][2])     # "parents and carers": one group, named by its first role
+            continue
         if re.match(r"[’']s?\s+[a-z]", clause[end:end + 4]) and len(matches) > 1:
             continue
         if index and re.search(r"\b(?:of|for|with|to|about)\s+(?:\w+\s+){0,3}$", clause[matches[index - 1][1]:start]) \
@@ -189,23 +194,94 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
                             lead[-300:] or None, study))
+    for quote in quotes:
+        if quote.kind == "participant":
+            earlier = _repeated_from(quote, quotes)
+            if earlier is not None and earlier.study:
+                quote.study = earlier.study     # the same words quoted again come from the same study
     return quotes
+
+
+def _quote_words(text: str) -> str:
+    return " ".join(re.sub(r"[“”\"‘’']", "'", text).lower().split())
+
+
+def _repeated_from(quote: Quote, quotes: list[Quote]) -> Quote | None:
+    """An earlier participant quotation whose words this one repeats ("To repeat some of what the
+    participation specialist told us ‘it’s …about having a voice …’"): every piece between its
+    ellipses is in the earlier one, and the pieces hold at least eight words."""
+    pieces = [piece.strip(" ,;:.'") for piece in re.split(r"…|\.\.\.|\[[^\]]*\]", _quote_words(quote.text).strip("' "))]
+    pieces = [piece for piece in pieces if piece]
+    if sum(len(piece.split()) for piece in pieces) < 8:
+        return None
+    for earlier in quotes:
+        if earlier.start >= quote.start:
+            break
+        words = _quote_words(earlier.text)
+        if earlier.kind == "participant" and all(piece in words for piece in pieces):
+            return earlier
+    return None
 
 
 def _study(text: str, start: int, studies: list[str] | None) -> str | None:
     """The one study named before a quotation in its paragraph, else in it and the one before (none
-    when several are named: the document does not make it clear), or the source's only study."""
+    when several are named: the document does not make it clear); else the study the quotation's
+    section names as its evidence base ("Here we draw on evidence gathered during NECF", "In the LIW
+    study we…"); else the source's only study. A study named in a passing comparison ("children, like
+    the practitioners we are working with in LIW, …") is not where the quotation comes from."""
     if not studies:
         return None
     paragraph = _paragraph_start(text, start)
     gap = text.rfind("\n\n", 0, paragraph)
     for window in (text[paragraph:start], text[_paragraph_start(text, gap) if gap > 0 else 0:start]):
-        named = [study for study in studies if re.search(r"(?<![\w-])" + re.escape(study) + r"(?![\w-])", window)]
+        named = [study for study in studies if _names_study(window, study)]
         if len(named) == 1:
             return named[0]
         if named:
-            break
+            return studies[0] if len(studies) == 1 else None
+    section = _section_start(text, start)
+    if section is not None:
+        opening = text[section:_paragraph_end(text, section)]
+        based = [study for study in studies if any(_EVIDENCE_RE.search(opening[a:b]) and _names_study(opening[a:b], study)
+                                                   for a, b in _sentences(opening))]
+        if len(based) == 1:
+            return based[0]
     return studies[0] if len(studies) == 1 else None
+
+
+# what a section says it reports: "evidence gathered during NECF", "In the LIW study we", "data from…"
+_EVIDENCE_RE = re.compile(r"\b(?:evidence|data|findings|fieldwork|interview(?:s|ed)?|surveys?|draw(?:s|n|ing)?\b(?: \w+)? on|"
+                          r"stud(?:y|ies)|project|evaluation)\b", re.I)
+# a study named in a comparison, not as the source: "like the practitioners we are working with in LIW"
+_COMPARISON_RE = re.compile(r"\b(?:(?<!would )(?<!’d )(?<!'d )like|unlike|as with|as in|similar(?:ly)? to|compared (?:with|to)|than)\b[^.;:,()]*$", re.I)
+
+
+def _names_study(window: str, study: str) -> bool:
+    """Does ``window`` name ``study`` other than in a passing comparison?"""
+    for match in re.finditer(r"(?<![\w-])" + re.escape(study) + r"(?![\w-])", window):
+        if not _COMPARISON_RE.search(window[max(0, match.start() - 120):match.start()]):
+            return True
+    return False
+
+
+def _section_start(text: str, offset: int) -> int | None:
+    """The start of the first paragraph under the last heading before ``offset``: a heading is a short
+    paragraph (at most 12 words) that does not end as a sentence does ("Participation as a Route to Prevention")."""
+    cursor = offset
+    while True:
+        gap = text.rfind("\n\n", 0, cursor)
+        if gap < 0:
+            return None
+        begin = _paragraph_start(text, gap)
+        block = text[begin:gap].strip()
+        if begin < gap and 0 < len(block.split()) <= 12 and re.match(r"[A-Z0-9]", block) and not re.search(r"[.!?:;,…’”\"')]$", block):
+            after = gap + 2
+            while after < len(text) and text[after].isspace():
+                after += 1
+            return after
+        cursor = begin if begin < gap else gap
+        if cursor <= 0:
+            return None
 
 
 def _lead_in(text: str, start: int, intro: str) -> str:
@@ -242,12 +318,14 @@ def speaker_roles_in(query: str) -> list[str]:
 def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,
               authors: set[str], block: str | None, standalone: bool = False) -> tuple[str | None, str | None, str | None, str | None]:
     """(kind, citation, speaker, role); kind None when the marks hold no one's words (a term, a title)."""
+    # an editorial remark in brackets may stand between the quotation and its citation: "… (their emphasis) (Moran and Ghate, 2005)"
+    after = re.sub(r"^([’”\"'\s.,;:]*)\([^()\d]{0,30}\b(?:emphasis|italics|sic|original)\b[^()\d]{0,30}\)", r"\1", after)
     citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
     if citation_after:
-        return "literature", citation_after.group(0), None, None
+        return "literature", _with_named_source(citation_after.group(0), intro, authors), None, None
     trailing = re.match(r"[’”\"']?\s*\n\n\s*(\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\))", after)
     if trailing:
-        return "literature", trailing.group(1), None, None
+        return "literature", _with_named_source(trailing.group(1), intro, authors), None, None
     speaker, role, how = _speaker(intro, previous, after_masked, inner, authors)
     if how == "author":     # the author as the sentence cites them: "Powell and Glendinning (2002 p. 3)", not "Powell"
         cited = next((m.group(0) for m in _AUTHOR_YEAR_RE.finditer(intro) if speaker and m.group(0).startswith(speaker)), speaker)
@@ -266,6 +344,42 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
         role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"
+
+
+def _with_named_source(cited: str, intro: str, authors: set[str]) -> str:
+    """A citation of a year and page alone ("(2004:3)") with the person the introducing sentence names
+    as its speaker or writer: "Margaret Hodge, Minister for Children, …, said that the Bill introduces
+    “…” (2004:3)" → "Margaret Hodge (2004:3)"."""
+    if re.search(r"[A-Z]", cited):
+        return cited
+    name = _named_person(intro, authors)
+    if not name:
+        return cited
+    return f"{name} {cited}" if cited.startswith("(") else f"{name} ({cited})"
+
+
+_NOT_A_NAME = {"The", "This", "These", "That", "Those", "Its", "Their", "Our", "His", "Her", "A", "An", "In", "On", "At",
+               "For", "Next", "Every", "Each", "Some", "Such", "One", "Another", "Both", "All", "Most", "Many", "Government"}
+
+
+def _named_person(intro: str, authors: set[str]) -> str | None:
+    """The person a sentence names as the subject of its speech verb: a personal name (two or three
+    capitalised words, or a surname the document cites), an apposition between commas allowed
+    ("Margaret Hodge, Minister for Children, Young People and Families, said that …")."""
+    clause = re.split(r";\s", intro)[-1]
+    for verb in _SPEECH_RE.finditer(clause):
+        found = re.match(r"\s*(?:(?:As|And|But|When|While)\s+)?((?:[A-Z][a-z’'-]+ ){1,2}[A-Z][a-z’'-]+|[A-Z][a-z’'-]+)"
+                         r"(?:,[^.;:()]{0,100},)?\s+(?:(?:has|had|once|also|then|later|recently)\s+)?$", clause[:verb.start()])
+        if not found:
+            continue
+        name = found.group(1)
+        words = name.split()
+        if words[0] in _NOT_A_NAME or _role_matches(name) or _POLICY_RE.search(name) or _is_body(name):
+            continue
+        if len(words) == 1 and name not in authors:
+            continue
+        return name
+    return None
 
 
 def _balanced(cited: str | None) -> str | None:
@@ -320,7 +434,9 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
     if post and not introduces_next and _role_phrase(post.group(1), near_end=True):
         phrase = _role_phrase(post.group(1), near_end=True)
         return phrase, role_of(phrase), "after"
-    self_named = re.search(r"\bI(?:’m| am|'m) (an? [^.,;]{3,60})", inner)
+    # a speaker who introduces themselves opens with it ("I am a social worker in a team…"); a role claimed later in
+    # the words ("…I feel like I am an effective community development worker.") is part of what they say
+    self_named = re.match(r"[\W]*I(?:’m| am|'m) (an? [^.,;]{3,60})", inner)
     if self_named and _role_phrase(self_named.group(1), first=True):
         phrase = _role_phrase(self_named.group(1), first=True)
         return phrase, role_of(phrase), "self"
@@ -330,7 +446,7 @@ def _speaker(intro: str, previous: str, after: str, inner: str, authors: set[str
     found = _last_speaker(previous, authors)
     if found and found[2] == "verb":
         return found[0], found[1], "previous"
-    if _heads(intro):
+    if _heads(intro) and intro.rstrip().endswith(":"):
         phrase = _role_phrase(intro, first=True)
         return phrase, role_of(phrase), "mention"
     return None, None, None

@@ -691,3 +691,100 @@ def test_a_long_query_without_spaces_does_not_widen_the_page_on_a_phone(browser,
         page.goto(live_server + path + "x" * 120)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     context.close()
+
+
+def test_study_of_a_section_is_the_one_it_names_as_its_evidence_not_one_named_in_passing():
+    # the CHAT article: "Participation as a Route to Prevention" opens "Here we draw primarily on evidence
+    # gathered during NECF"; its quotes many paragraphs on are NECF's, and a later "like the practitioners
+    # we are working with in LIW" is a comparison, not the source of the quote that follows it
+    text = ("The Two Studies\n\nWe report NECF and LIW.\n\n"
+            "Participation as a Route to Prevention\n\n"
+            "Here we draw primarily on evidence gathered during NECF in interviews with 185 children.\n\n"
+            "The initiative aimed at preventing exclusion through participation.\n\n"
+            "Some practitioners saw the link, as one practitioner explained: ‘I think it’s about having a voice, really.’\n\n"
+            "Implications\n\n"
+            "Children and families, like the practitioners we are working with in LIW, will need systems that enable "
+            "collaboration. As one mother told us: ‘I can’t do it without them, you know.’")
+    first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
+    assert first.study == "NECF"
+    assert second.study is None
+    # a study named as the source in the paragraph still claims the quote
+    named = find_quotes("In the LIW study we met social workers. As one social worker told us: ‘I can’t do it alone, you know.’",
+                        "s", studies=["NECF", "LIW"])
+    assert named[0].study == "LIW"
+
+
+def test_a_repeated_quotation_keeps_the_study_of_its_first_telling():
+    # the CHAT article repeats the participation specialist's NECF words in a section without a study
+    text = ("Findings\n\nHere we draw on evidence gathered during NECF.\n\n"
+            "As one worker who specialised in participation explained: ‘…it’s about building them up, about having a voice, "
+            "having confidence, being part of a democracy and buying into things.’\n\n"
+            "Implications\n\n"
+            "We argue for partnership, like the practitioners we are working with in LIW. To repeat some of what the "
+            "participation specialist told us ‘it’s …about having a voice … being part of a democracy and buying into things’. "
+            "That matters.")
+    first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
+    assert first.study == "NECF" and second.study == "NECF"
+
+
+def test_a_citation_after_an_editorial_remark_is_the_quotes_citation():
+    # the CHAT article: "Moran and Ghate, for example, … concluded that … ‘causes of problems experienced by parents
+    # and children’ (their emphasis) (Moran and Ghate, 2005)" was cited as "Moran", the surname alone
+    text = ("Moran and Ghate, for example, in their review of parenting support schemes concluded that funding is needed "
+            "to investigate the ‘causes of problems experienced by parents and children’ (their emphasis) (Moran and Ghate, 2005). "
+            "Jack (2006) comes at it from another angle.")
+    quote = _one(text)
+    assert quote.kind == "literature" and quote.cited == "(Moran and Ghate, 2005)"
+    quote = _one("Policy speaks of ‘a shift to prevention in every single service’ (emphasis added) (DfES, 2004).")
+    assert quote.cited == "(DfES, 2004)"
+
+
+def test_a_citation_of_year_and_page_alone_takes_the_person_the_sentence_names():
+    # the NECF report: "Margaret Hodge, Minister for …, said that the Bill introduces “A shift to prevention while
+    # strengthening protection” (2004:3)" was cited as "(2004:3)", with no one to cite
+    text = ("Margaret Hodge, Minister for Children, Young People and Families, said that the Bill introduces "
+            "“A shift to prevention while strengthening protection” (2004:3). The drawing together of outcomes moves the focus.")
+    quote = _one(text)
+    assert quote.kind == "literature" and quote.cited == "Margaret Hodge (2004:3)"
+    # no person named as the speaker: the citation stays as written
+    quote = _one("Next Steps reports that the Bill introduces “a shift to prevention while strengthening protection” (2004:3).")
+    assert quote.cited == "(2004:3)"
+
+
+def test_a_service_user_is_a_speaker_in_the_parent_role():
+    # the NECF report: "One service user told us:" gave no speaker and the role "other"
+    text = ("Services were signposting their users to other services. One service user told us: \n\n"
+            "It’s like a springboard here to go and do other things. You get a lot of support across the board.\n\n"
+            "The focus on universal intervention informed the work of a service.")
+    quote = _one(text)
+    assert quote.speaker == "One service user" and quote.speaker_role == "parent"
+    assert role_of("the service users we interviewed") == "parent" and roles_in("what service users said") == ["parent"]
+
+
+def test_a_slide_voice_is_not_named_from_inside_its_words_nor_from_a_slide_line_that_introduces_no_one():
+    # the slides: "I really love my job … I feel like I am an effective community development worker." was
+    # given the speaker "an effective community development worker", taken from its own last sentence
+    text = ("Our individual identities will affect the group or team’s collective professional identity\n\n"
+            "I really love my job because I think that I can do things well. The families I work with all like me. "
+            "I fit well into the team. I feel like I am an effective community development worker.\n\n"
+            "Tool Purpose Location")
+    quotes = [q for q in find_quotes(text, "s", slides=True) if q.kind == "participant"]
+    assert len(quotes) == 1
+    assert quotes[0].speaker is None and quotes[0].speaker_role == "practitioner"     # a voice telling of its job and team
+    # a voice that opens by introducing itself is still named so
+    text = ("Multiple factors will enable and constrain our agency.\n\n"
+            "I am a social worker in a team around the child. I have been assigned to work as the lead professional. "
+            "People seem to listen to the teacher more than they do to me.")
+    quote = [q for q in find_quotes(text, "s", slides=True) if q.kind == "participant"][0]
+    assert quote.speaker == "a social worker" and quote.speaker_role == "practitioner"
+
+
+def test_a_speaker_group_of_parents_and_carers_is_one_group_in_the_parent_role():
+    # the CHAT article: "While parents and carers did not say … A typical response was: ‘It is hard for me …’" gave
+    # the speaker "carers" and the role carer only, so asking for parents' words missed it
+    text = ("While parents and carers did not say that they were struggling, they did observe that it was not easy to "
+            "engage. A typical response was: ‘It is hard for me to get more involved because I work split shifts and things, "
+            "it is difficult’. In those circumstances giving up time could not be a priority.")
+    quote = _one(text)
+    assert quote.speaker == "parents and carers" and quote.speaker_role == "parent"
+    assert role_of("mothers or fathers") == "parent" and role_of("a mother of two children") == "parent"
