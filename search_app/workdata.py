@@ -58,7 +58,30 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
                      for c in work["cited_by"]],
         "cites": list(work.get("cites") or []),
         "renderings": work.get("renderings") or [],
+        **work_nature(library, work),
     }
+
+
+_CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
+
+
+def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
+    """What a listed "work" is, from its entry in the list: a funded study the library describes (an
+    impact case study's "[S1] NECF - National Evaluation …"), a source named to corroborate a claim
+    ("[C1] Early Intervention Manager, … (letter on file)"), else a publication; ``study_id``: the study it
+    is, or that a publication of that name reports. {"kind", "study_id"}."""
+    for rendering in work.get("renderings") or []:
+        entry = next((r for r in library.references(rendering["source_id"]) or []
+                      if r.get("work_id") == work["id"] and (r.get("key") or "") == (rendering.get("key") or "")), None)
+        if entry is None:
+            continue
+        study = next((found for name in (entry.get("acronym"), entry.get("title"))
+                      if name and (found := library.find_study(name))), None)
+        if study is not None:     # an entry with authors is a report of the study ("Parson and Burkey 2011")
+            return {"kind": "publication" if entry.get("authors") else "study", "study_id": study["id"]}
+        if _CORROBORATING_RE.search(entry.get("section") or "") and not entry.get("authors"):
+            return {"kind": "corroborating source", "study_id": None}
+    return {"kind": "publication", "study_id": None}
 
 
 def references(library: Library, source_id: str) -> dict[str, Any] | None:
@@ -130,7 +153,7 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
     if rows is None:
         return None
     # several works cited in one sentence: the page quotes it once and points the others to it
-    rows = [dict(row) for row in rows]
+    rows = [dict(row, **work_nature(library, library.work(row["work_id"]) or {"id": row["work_id"]})) for row in rows]
     first_with: dict[tuple[str, str], dict[str, Any]] = {}
     for row in [r for r in rows if r["attached"]] + [r for r in rows if not r["attached"]]:   # the page's order
         earlier = first_with.setdefault((row["passage_id"], row["sentence"]), row)

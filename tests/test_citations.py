@@ -1007,3 +1007,31 @@ def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     works = resolve_works({"a": analyse_document(listing), "b": analyse_document(bare)})["works"]
     assert [a["id"] for a in works["taylor-1977"]["authors"]] == ["taylor"]
     assert [a["id"] for a in works["edwards-2005"]["authors"]] == ["edwards-a"]
+
+
+def test_a_work_says_when_it_is_a_funded_study_or_a_corroborating_source(client):
+    # an impact case study's "[C1] Head of Early Help, … (letter on file)" was listed like a publication
+    works = client.get("/api/works").get_json()["results"]
+    by_title = {w["title"]: w["id"] for w in works}
+    letter = client.get(f"/api/works/{by_title['Head of Early Help, Northfield Council']}").get_json()
+    assert letter["kind"] == "corroborating source" and letter["study_id"] is None
+    strategy = next(w for t, w in by_title.items() if t.startswith("Early Help Strategy"))
+    assert client.get(f"/api/works/{strategy}").get_json()["kind"] == "publication"   # [C2] has an author: a publication
+    html = client.get(f"/works/{by_title['Head of Early Help, Northfield Council']}").get_data(as_text=True)
+    assert 'id="work-nature"' in html and "not a publication" in html
+
+
+def test_a_funded_study_the_library_describes_links_to_its_study():
+    # the seed case study's "[S1] NECF - National Evaluation …" is the study NECF: its work page links there
+    from search_app.workdata import work_nature
+
+    class Listing:      # the two things work_nature reads of a library, for one entry
+        def references(self, source_id):
+            return [{"work_id": "w", "key": "S1", "acronym": "NECF", "title": "National Evaluation of the Children's Fund",
+                     "authors": [], "section": "Studies since 2005"}]
+
+        def find_study(self, name):
+            return {"id": "necf"} if name == "NECF" else None
+
+    work = {"id": "w", "renderings": [{"source_id": "s", "key": "S1"}]}
+    assert work_nature(Listing(), work) == {"kind": "study", "study_id": "necf"}
