@@ -17,7 +17,7 @@ from kg.library import Library
 from kg.index.search import is_bibliography
 from kg.quotes import author_short, locator
 
-from .viewdata import harvard_citation, page_marker
+from .viewdata import harvard_citation
 
 EXCERPT_CHARS = 320
 TOP_PASSAGES = 12
@@ -456,9 +456,9 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     for passage in data["passages"][:TOP_PASSAGES]:
         source = ix.sources.get(passage["source_id"]) or {}
         top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
-                    "page_marker": page_marker(passage["page"], passage["page_label"], source)})
+                    "page_marker": locator(passage["page"], passage["page_label"], source)})
     for definition in data["definitions"] + data["descriptions"]:
-        definition["page_marker"] = page_marker(definition["page"], definition["page_label"],
+        definition["page_marker"] = locator(definition["page"], definition["page_label"],
                                                 ix.sources.get(definition.get("source_id") or ""))
     for coinage in data["coined_by"]:
         source = ix.sources.get(coinage["source_id"] or "")
@@ -578,7 +578,7 @@ def study_page(library: Library, study_id: str) -> dict[str, Any] | None:
                             for s in sorted(set(data["sources"]) | set(data["referenced_by"]))]
     for passage in data["passages"]:
         passage["excerpt"] = _excerpt(passage["text"])
-        passage["page_marker"] = page_marker(passage["page"], passage["page_label"], ix.sources.get(passage["source_id"] or ""))
+        passage["page_marker"] = locator(passage["page"], passage["page_label"], ix.sources.get(passage["source_id"] or ""))
         passage["source_title"] = (ix.sources.get(passage["source_id"] or "") or {}).get("title") or passage["source_id"]
     return data
 

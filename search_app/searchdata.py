@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from kg.index.search import FILTERS, MODES, SearchError
 from kg.library import Library
+from kg.quotes import locator
 from kg.studies import study_short_name
 
 from .conceptdata import coined_by, concept_definitions, index as knowledge_index, named_concept
-from .viewdata import page_marker
 
 DEFAULT_K = 10
 
@@ -148,7 +148,7 @@ def concept_card(library: Library, concept_ids: list[str], query: str = "") -> d
                 "passage_id": definition.get("passage_id"),
                 "page": definition.get("page"),
                 "page_label": definition.get("page_label"),
-                "page_marker": page_marker(definition.get("page"), definition.get("page_label"),
+                "page_marker": locator(definition.get("page"), definition.get("page_label"),
                                            library.source(definition.get("source_id") or "")),
                 "sense": definition.get("sense"),
                 "reviewed": definition.get("reviewed", True),

@@ -258,7 +258,7 @@ def _reader_segments(document: dict[str, Any], passages: list[dict[str, Any]]) -
             "kind": passage.get("kind") or "text",
             "page": passage.get("page"),
             "page_label": passage.get("page_label"),
-            "page_marker": page_marker(passage.get("page"), passage.get("page_label"), document),
+            "page_marker": locator(passage.get("page"), passage.get("page_label"), document),
             "heading": heading if heading and heading != previous_heading and not shown_in_text else None,
             "heading_level": 2,
             "blocks": body,
@@ -270,12 +270,6 @@ def _reader_segments(document: dict[str, Any], passages: list[dict[str, Any]]) -
     return items
 
 
-def page_marker(page: int | None, label: str | None, source: dict[str, Any] | None = None) -> str | None:
-    """ "p. iii" (the printed label when there is one), "p. 3", "slide 6" in a slide deck (``source``
-    given), or None without a page."""
-    return locator(page, label, source)
-
-
 def _page_breaks(passage: dict[str, Any], pages: list[dict[str, Any]], document: dict[str, Any] | None = None) -> list[tuple[int, str]]:
     """(offset, marker) for each later page that starts inside the passage."""
     first = passage.get("page")
@@ -284,7 +278,7 @@ def _page_breaks(passage: dict[str, Any], pages: list[dict[str, Any]], document:
     out = []
     for page in pages:
         if page["number"] > first and passage["start"] < page["start"] < passage["end"]:
-            marker = page_marker(page["number"], page.get("label"), document)
+            marker = locator(page["number"], page.get("label"), document)
             if marker:
                 out.append((page["start"], marker))
     return out

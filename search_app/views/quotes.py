@@ -114,6 +114,12 @@ def quotes_export():
                     headers={"Content-Disposition": f'attachment; filename="quotes.{extension}"'})
 
 
+def _form_choices(lib) -> dict[str, list[tuple[str, str]]]:
+    """The source and study menus of the quote finder's form."""
+    return {"sources": [(s["id"], s["title"]) for s in lib.sources()],
+            "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]]}
+
+
 @pages_bp.get("/quotes")
 def quotes_page():
     lib = library()
@@ -121,9 +127,7 @@ def quotes_page():
         data, filters = _find_or_refuse()
     except _BadQuery as exc:     # the page, with the form, says what to change (not a bare error page)
         view = {"query": request.args.get("q", "")[:1000], "total": 0, "filters": _filter_args(), "roles": ROLE_NAMES,
-                "error": str(exc), "results": [], "formats": list(FORMATS), "unknown_words": [],
-                "sources": [(s["id"], s["title"]) for s in lib.sources()],
-                "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]]}
+                "error": str(exc), "results": [], "formats": list(FORMATS), "unknown_words": [], **_form_choices(lib)}
         return render_template("quotes.html", view=view), 400
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
@@ -131,8 +135,7 @@ def quotes_page():
         "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}),
         "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
         "respelt": data["did_you_mean"], "message": data.get("message"),
-        "sources": [(s["id"], s["title"]) for s in lib.sources()],
-        "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]],
+        **_form_choices(lib),
         # the study a URL names by acronym or name ("study=NECF") shows as chosen, so the next search keeps it
         # (no study in the URL chooses none: an empty name once matched a study without an acronym)
         "study_chosen": (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None,
