@@ -45,6 +45,7 @@ class Settings:
     quote_match_depth: int = _setting(5, "How many of the best quotations lift their passages (quote_match_weight).")
     role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).")
     concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
+    answer_type_boost: float = _setting(0.05, "Added, when the query asks how many or how much ('how many practitioners', 'size of the grant'), to the passages stating a count ('83 professionals') or, for money, an amount ('£6m').")
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
     origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').")
     keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.")

@@ -503,3 +503,42 @@ def test_a_filter_value_no_passage_has_is_named_in_the_message(client):
     assert data["total"] == 0 and "study “zzqx”" in data["message"]
     html = client.get("/search?q=child&source=nope").get_data(as_text=True)
     assert "source “nope”" in html
+
+
+def test_a_how_many_question_lifts_the_passages_stating_a_count(tiny_build):
+    """answer_type_boost is added to the passages stating a count ("three local authorities") when
+    the query asks how many, and to no passage when it does not."""
+    from kg.library import Library
+    from kg.settings import Settings
+
+    off = Library(tiny_build, Settings.from_env().with_overrides(answer_type_boost=0.0))
+    on = Library(tiny_build, Settings.from_env().with_overrides(answer_type_boost=0.5))
+    query = "how many local authorities took part in the team around the child study"
+    before = {r["passage_id"]: r for r in off.search(query, k=30).results}
+    after = {r["passage_id"]: r for r in on.search(query, k=30).results}
+    counted = {pid for pid, r in before.items() if "three local" in r["text"]}
+    assert counted and len(counted) < len(before)
+    for pid, result in before.items():
+        lift = 0.5 if pid in counted else 0.0
+        assert after[pid]["score"] == pytest.approx(result["score"] + lift, abs=2e-3), pid
+    plain = "local authorities in the team around the child study"      # not a how-many question
+    assert ({r["passage_id"]: round(r["score"], 4) for r in on.search(plain, k=30).results}
+            == {r["passage_id"]: round(r["score"], 4) for r in off.search(plain, k=30).results})
+
+
+@pytest.mark.parametrize("text, count, money", [
+    ("interviews with 83 professionals and practitioners", True, False),
+    ("we undertook 14 stages of analysis", True, False),
+    ("Six of eighteen longitudinal case studies", True, False),
+    ("a four year award ended in 2006 (Director: Edwards) £6m", True, True),
+    ("in 2004 the Fund began", False, False),
+    ("Child & Family Social Work, 20(4), 459-469. Bristol", False, False),
+    ("(Leont'ev, 1978, p. 62) Here", False, False),
+    ("1.2 The Children's Fund", False, False),
+    ("Contents 3 Third section 4 Heading on Level 1", False, False),
+    ("a budget of 450k for the year", False, True),
+])
+def test_counts_and_amounts_are_told_from_years_and_pages(text, count, money):
+    from kg.index.search import _COUNT_RE, _MONEY_RE
+    assert bool(_COUNT_RE.search(text)) is count
+    assert bool(_MONEY_RE.search(text)) is money

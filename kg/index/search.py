@@ -45,6 +45,15 @@ _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly 
 _WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
+# a question whose answer is a count or an amount ("how many practitioners", "size of the grant")
+_QUANTITY_INTENT_RE = re.compile(r"\bhow (?:many|much|long|large|big)\b|\b(?:number|size|scale|amount) of\b", re.I)
+_MONEY_INTENT_RE = re.compile(r"\b(?:grants?|budgets?|costs?|costing|funding|money|awards?|spend\w*|savings?|worth)\b|[£$€]", re.I)
+_NUMBER_WORDS = ("three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+                 "eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|dozens?")
+# a count of things ("83 professionals", "14 stages", "eighteen case studies"), not a year, page or volume
+# (a capitalised word after the number is a heading's or a contents line's: "3 Third section")
+_COUNT_RE = re.compile(rf"(?<![\w.,:(/-])(?:(?!(?:1[89]|20)\d\d\b)\d[\d,]*|(?i:{_NUMBER_WORDS}))\s+(?!and\b|or\b|to\b|per\b)[a-z]{{3,}}")
+_MONEY_RE = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:m|k|bn|million|billion|pounds)\b", re.I)
 _WORDS_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
@@ -156,6 +165,8 @@ class Searcher:
         self._speaker_words: list[tuple[int, frozenset[str]]] | None = None
         self._concept_rows = self._rows_by_concept()
         self._bibliography = np.array([is_bibliography(p) for p in self.passages], dtype=np.float64)
+        self._counts = np.array([bool(_COUNT_RE.search(p["text"])) for p in self.passages], dtype=np.float64)
+        self._money = np.array([bool(_MONEY_RE.search(p["text"])) for p in self.passages], dtype=np.float64)
         self._filter_columns: dict[str, tuple[list[str], np.ndarray]] = {}
 
     def _rows_by_concept(self) -> dict[str, np.ndarray]:
@@ -405,6 +416,9 @@ class Searcher:
                 score += s.definition_boost * np.array([bool(asked & self._row_defines[r]) for r in rows.tolist()])
             if credited:    # the passages crediting the earliest work get it all, the next year's half, a third…
                 score += s.origin_boost * np.array([1 / (1 + credited[r][0]) if r in credited else 0.0 for r in rows.tolist()])
+            if _QUANTITY_INTENT_RE.search(query):      # "how many …", "size of the grant": a passage stating one
+                amounts = self._money if _MONEY_INTENT_RE.search(query) else self._counts
+                score += s.answer_type_boost * amounts[rows]
             if not _WORKS_INTENT_RE.search(query):
                 score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
         hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws,
