@@ -134,6 +134,10 @@ def test_highlights_are_the_query_words_not_what_the_stemmer_cuts_alike():
         assert words.matches(seen), seen
     for unseen in ("relatively", "CHAT-related", "relate", "agent", "preventive", "partner"):
         assert not words.matches(unseen), unseen     # "relatively" and "related" stem to "relat" as well
+    care = QueryWords("headteacher on working with social care")
+    for seen, unseen in (("cares", "careful"), ("caring", "carefully"), ("cared", "careless")):
+        assert care.matches(seen) and not care.matches(unseen), (seen, unseen)   # the stemmer cuts "careful" to "care"
+    assert QueryWords("hope").matches("hoped") and not QueryWords("hope").matches("hopefully")
 
 
 def test_words_run_together_by_a_lost_space_are_found():

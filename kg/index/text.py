@@ -124,17 +124,33 @@ def _inflected(word: str) -> str:
     return word
 
 
+def _restored(word: str) -> set[str]:
+    """The stems a verb ending may have cut short: "caring" → care, "stopped" → stop."""
+    base = _inflected(word)
+    if base == word or not word.endswith(("ing", "ed")):
+        return {word}
+    restored = {base, base + "e"}
+    if len(base) > 3 and base[-1] == base[-2]:
+        restored.add(base[:-1])
+    return restored
+
+
+# endings that make a new word of a stem, not a form of it
+_MEANING_CHANGING_ENDINGS = ("ful", "less")
+
+
 def _same_word(a: str, b: str) -> bool:
     """Two forms with one stem that a reader takes for one word: an inflection ("agency",
     "agencies"), the stem itself grown ("prevent", "prevention") or a long shared beginning
     ("relation", "relational"); not words the stemmer merely cuts alike ("relational", "relatively",
     "related": all "relat")."""
-    if a == b or _inflected(a) == _inflected(b):
+    if a == b or _inflected(a) == _inflected(b) or _restored(a) & _restored(b):
         return True
     short, long = sorted((a, b), key=len)
     stem = _stem(short)
     if stem == short and long.startswith(short):
-        return True
+        # grown into another word: "care" is not "careful", "careless", "hopefully"
+        return not long[len(short):].startswith(_MEANING_CHANGING_ENDINGS)
     shared = len(next((a[:i] for i in range(min(len(a), len(b)), 0, -1) if a[:i] == b[:i]), ""))
     return shared >= len(stem) + 2
 
