@@ -80,7 +80,7 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
     except SearchError as exc:
         raise BadParameter(str(exc)) from None
     data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over",
-                                                       "concepts", "message", "unknown_words", "did_you_mean",
+                                                       "with_words", "concepts", "message", "unknown_words", "did_you_mean",
                                                        "searched_for")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]

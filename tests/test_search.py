@@ -3,8 +3,10 @@ filters, modes, errors and the search page in a real browser."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -302,7 +304,7 @@ def test_cli_search_json(tiny_build):
     data = json.loads(result.stdout)
     assert len(data["results"]) == 2
     # the same JSON as GET /api/search, filters included
-    assert {"query", "mode", "total", "offset", "results", "facets", "facets_over", "concept_card", "filters"} <= set(data)
+    assert {"query", "mode", "total", "offset", "results", "facets", "facets_over", "with_words", "concept_card", "filters"} <= set(data)
     by_study = subprocess.run(CKG + ["search", "trust", "--json", "--study", "National Evaluation of the Children's Fund",
                                      "--page", "2", "-k", "1", "--build", str(tiny_build)],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -382,7 +384,7 @@ def test_search_page_in_a_browser(browser, live_server):
     assert "Meaning" in first.inner_text()
     assert page.locator("#facet-source a").count() >= 1
     shown = sum(int(text) for text in page.locator("#facet-source .count").all_inner_texts())
-    total = int(page.locator("#result-count").inner_text().rsplit(" ", 1)[1])
+    total = int(re.search(r" of (\d+)", page.locator("#result-count").inner_text()).group(1))
     assert f" {shown} " in page.locator("#facet-scope").inner_text() + " " and shown == min(total, 100)
     page.locator("#result-1 .result-source a").click()
     page.wait_for_url("**/sources/**#*")
@@ -392,6 +394,15 @@ def test_search_page_in_a_browser(browser, live_server):
     page.locator("#result-1 summary").click()
     why_quote = page.locator("#result-1 .why-quote")
     assert why_quote.is_visible() and "headteacher" in why_quote.inner_text() and "whose job it was" in why_quote.inner_text()
+    # a word one passage holds: the count says the rest are only near in meaning
+    api = json.loads(urllib.request.urlopen(live_server + "/api/search?q=corridor").read())
+    holding = [r for r in api["results"] if "corridor" in r["text"].lower()]
+    assert 1 <= api["with_words"] == len(holding) < api["total"]
+    page.goto(live_server + "/search?q=corridor")
+    assert (page.locator("#with-words").inner_text()
+            == f": {api['with_words']} hold{'s' * (api['with_words'] == 1)} your words, the rest are near in meaning")
+    page.goto(live_server + "/search?q=corridor&mode=bm25")
+    assert page.locator("#with-words").count() == 0       # every keyword result holds them
     page.goto(live_server + "/search?q=practitoners+and+trsut&mode=bm25")
     assert "showing the results for “practitioners and trust”" in page.locator("#search-message").inner_text()
     page.wait_for_selector("#result-1")

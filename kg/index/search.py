@@ -85,6 +85,7 @@ class SearchResponse:
     concepts: list[str] = field(default_factory=list)
     message: str | None = None
     facets_over: int = 0     # the facet counts are over the best this many results, not over all `total`
+    with_words: int | None = None   # how many of the `total` hold a word of the query; the rest are near in meaning only
     unknown_words: list[str] = field(default_factory=list)   # words of the query that no passage contains
     did_you_mean: str | None = None                          # the query with those words spelt as the library spells them
     searched_for: str | None = None    # set when no word of the query occurs: the results are for did_you_mean
@@ -240,7 +241,7 @@ class Searcher:
         counted = hits[:_FACET_DEPTH]
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
-                              did_you_mean=did_you_mean)
+                              did_you_mean=did_you_mean, with_words=sum(hit.keyword > 0 for hit in hits))
 
     def _browse(self, mode: str, offset: int, k: int, filters: dict[str, str]) -> SearchResponse:
         """No query, only filters ("every passage about prevention"): the passages they let through,
