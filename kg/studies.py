@@ -8,8 +8,9 @@ skos:prefLabel, skos:altLabel, dcterms:title and ck:acronym.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .concepts import Concept, ConceptMatcher, _local, _tokens
 
@@ -127,6 +128,56 @@ SELECT ?passage ?study (COUNT(*) AS ?n) WHERE {
 """
 
 
+_EVIDENCE_QUERY = """
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?study ?text ?source WHERE { ?study a ck:Study ; ck:evidence ?e . ?e rdf:value ?text ; dcterms:source ?source }
+"""
+
+# the curated facts of a study whose source a reader should see ("eighteen case studies" says the
+# NECF report, "sixteen case studies" the CHAT article)
+ATTRIBUTED = ("scale", "method", "budget", "duration")
+
+
+def _match_form(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", re.sub(r"(\w)-\s+(\w)", r"\1\2", text)).casefold()
+
+
+def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Where each curated fact of a study (its scale, methods, budget, duration) is stated: the sources
+    whose curated evidence sentence or whose text holds its words, each with the passage holding them
+    (None when only the evidence sentence does). A fact no source states has an empty list: it is the
+    cataloguer's summary."""
+    evidence = [(_match_form(e["text"]), e["source"]) for e in study.get("evidence", [])]
+    texts: dict[str, list[tuple[str, str]]] = {}
+
+    def passages(source_id: str) -> list[tuple[str, str]]:
+        if source_id not in texts:
+            texts[source_id] = [(p["passage_id"], _match_form(p["text"])) for p in passages_of(source_id)]
+        return texts[source_id]
+
+    def holding(source_id: str, words: str) -> str | None:
+        return next((pid for pid, text in passages(source_id) if words in text), None)
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key in ATTRIBUTED:
+        values = study.get(key) or []
+        for value in [values] if isinstance(values, str) else values:
+            words = _match_form(value)
+            stated: dict[str, str | None] = {}
+            for sentence, source_id in evidence:
+                if words in sentence and source_id not in stated:
+                    stated[source_id] = holding(source_id, words) or holding(source_id, sentence[:80])
+            for source_id in study.get("sources", []):
+                if source_id not in stated and (pid := holding(source_id, words)):
+                    stated[source_id] = pid
+            out.setdefault(key, []).append({"text": value, "sources": [
+                {"source_id": sid, "passage_id": pid} for sid, pid in sorted(stated.items())]})
+    return out
+
+
 def catalogue(rows_of) -> dict[str, dict[str, Any]]:
     """Every study with its fields, from a function that runs a SPARQL SELECT and returns rows of dicts.
 
@@ -178,6 +229,10 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
         study = studies.get(_local(row["study"]))
         if study is not None and _local(row["source"]) not in study["sources"]:
             study["sources"].append(_local(row["source"]))
+    for row in rows_of(_EVIDENCE_QUERY):
+        study = studies.get(_local(row["study"]))
+        if study is not None:
+            study["evidence"].append({"text": row["text"], "source": _local(row["source"])})
     for row in rows_of(_MENTIONS_QUERY):
         study = studies.get(_local(row["study"]))
         if study is not None:
@@ -186,6 +241,7 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
         study["name"] = study["name"] or study["label"]
         for key in ("alt_labels", "scale", "method", "output", "referenced_by", "sources", "partners"):
             study[key] = sorted(set(study[key]))
+        study["evidence"].sort(key=lambda e: (e["source"], e["text"]))
         for key in ("leads", "co_leads", "team", "evaluates", "policy_context"):
             study[key] = sorted({d["id"]: d for d in study[key]}.values(), key=lambda d: d["name"])
         pairs = sorted(zip(study["funder"], study["funder_names"]), key=lambda p: p[1])
@@ -219,5 +275,5 @@ def _empty(sid: str, uri: str) -> dict[str, Any]:
         "co_leads": [], "team": [], "partners": [], "scale": [], "method": [], "output": [], "budget": None,
         "duration": None, "description": None, "spatial": None, "study_type": None, "part_of": None,
         "referenced_by": [], "sources": [], "title_supplied": False, "evaluates": [], "policy_context": [],
-        "passages": [],
+        "passages": [], "evidence": [],
     }

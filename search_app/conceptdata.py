@@ -13,9 +13,10 @@ from functools import cached_property
 from typing import Any
 
 from kg.concepts import QUALIFIED_LABEL_RE, _local
+from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, locator
+from kg.quotes import author_short, locator, short_title
 
 from .viewdata import harvard_citation
 
@@ -565,6 +566,7 @@ def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
     out.update({key: value for key, value in study.items() if key not in out and key != "passages"})
     out["concepts"] = concepts
     out["passages"] = passages
+    out["stated_in"] = attribute(study, library.passages)
     return out
 
 
@@ -576,11 +578,25 @@ def study_page(library: Library, study_id: str) -> dict[str, Any] | None:
     data["concept_links"] = [{"id": c, "label": ix.concepts[c]["pref_label"]} for c in data["concepts"]]
     data["source_links"] = [{"id": s, "title": (ix.sources.get(s) or {}).get("title") or s, "in_library": s in ix.sources}
                             for s in sorted(set(data["sources"]) | set(data["referenced_by"]))]
+    for facts in data["stated_in"].values():
+        for fact in facts:
+            for where in fact["sources"]:
+                source = ix.sources.get(where["source_id"])
+                where["label"] = _source_label(source) if source else where["source_id"]
+                where["title"] = (source or {}).get("title") or where["source_id"]
+                where["in_library"] = source is not None
     for passage in data["passages"]:
         passage["excerpt"] = _excerpt(passage["text"])
         passage["page_marker"] = locator(passage["page"], passage["page_label"], ix.sources.get(passage["source_id"] or ""))
         passage["source_title"] = (ix.sources.get(passage["source_id"] or "") or {}).get("title") or passage["source_id"]
     return data
+
+
+def _source_label(source: dict[str, Any]) -> str:
+    """A source named in a line: "Jopling and Vincent (2020)", or its title cut short when no author is known."""
+    if not source.get("authors"):
+        return short_title(source.get("title", "").strip("[]"), 40)
+    return f"{author_short(source)} ({source['year']})" if source.get("year") else author_short(source)
 
 
 def study_index_page(library: Library) -> dict[str, Any]:

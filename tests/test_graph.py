@@ -558,6 +558,14 @@ def test_study_api(gclient, glib):
     kinds = [glib.passage(p["passage_id"])["kind"] for p in detail["passages"]]
     assert "references" in kinds and kinds.index("references") == len(kinds) - 1, kinds
     assert detail["leads"][0]["name"] == "Anne Edwards"
+    # which source states each figure and method, with the passage holding its words where there is one
+    scale = {fact["text"]: [w["source_id"] for w in fact["sources"]] for fact in detail["stated_in"]["scale"]}
+    assert scale["sixteen case studies"] == ["chat-resilience-article"]
+    assert scale["eighteen partnership case studies"] == ["necf-prevention-report"]
+    budget = detail["stated_in"]["budget"][0]
+    assert budget["text"] == "£6m" and [w["source_id"] for w in budget["sources"]] == ["oxford-ref2014-impact"]
+    assert all(w["passage_id"] is None or glib.passage(w["passage_id"])["source_id"] == w["source_id"]
+               for facts in detail["stated_in"].values() for fact in facts for w in fact["sources"])
     assert gclient.get("/api/studies/nope").status_code == 404
 
 

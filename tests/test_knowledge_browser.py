@@ -2,6 +2,8 @@
 graph corpus's build: what a policy officer sees, with no console errors (CSP included)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from test_web_browser import page  # noqa: F401  (the page fixture with its problem log)
@@ -189,6 +191,13 @@ def test_study_page(page, graph_server):  # noqa: F811
     expect(page.locator(".meta .leads")).to_have_text("Anne Edwards")
     expect(page.locator(".study-sources li")).to_have_count(3)
     expect(page.locator(".passage-hit").first).to_be_visible()
+    # each figure says which source states it: two sources give the case studies differently
+    sixteen = page.locator(".meta .scale li", has_text="sixteen case studies")
+    expect(sixteen.locator(".stated-in a")).to_have_attribute("href", "/sources/chat-resilience-article")
+    eighteen = page.locator(".meta .scale li", has_text="eighteen partnership case studies")
+    expect(eighteen.locator(".stated-in")).to_contain_text("necf-prevention-report")   # not in this library: no link
+    expect(eighteen.locator(".stated-in a")).to_have_count(0)
+    expect(page.locator(".meta .budget .stated-in a")).to_have_attribute("href", re.compile(r"^/sources/oxford-ref2014-impact"))
     # search only the sources that report the study, and take the filter off again
     page.fill("#study-q", "relational agency")
     page.locator(".study-search button").click()
