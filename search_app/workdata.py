@@ -65,6 +65,21 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
 _CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
 
 
+def _study_titled(library: Library, title: str | None) -> dict[str, Any] | None:
+    """The study whose name a listed title begins with, the list having added to it ("Alliances for
+    Inclusion: … in and around schools for EC/NESET", the study's title and its funders)."""
+    if not title:
+        return None
+    folded = title.casefold()
+    for study_id in library.studies_named_in(title):
+        study = library.study(study_id)
+        names = (study.get("name"), study.get("label"), *study.get("alt_labels", []))
+        if study and any(name and folded.startswith(name.casefold()) and not folded[len(name):][:1].isalnum()
+                         for name in names):
+            return study
+    return None
+
+
 def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
     """What a listed "work" is, from its entry in the list: a funded study the library describes (an
     impact case study's "[S1] NECF - National Evaluation …"), a source named to corroborate a claim
@@ -76,7 +91,7 @@ def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
         if entry is None:
             continue
         study = next((found for name in (entry.get("acronym"), entry.get("title"))
-                      if name and (found := library.find_study(name))), None)
+                      if name and (found := library.find_study(name))), None) or _study_titled(library, entry.get("title"))
         if study is not None:     # an entry with authors is a report of the study ("Parson and Burkey 2011")
             return {"kind": "publication" if entry.get("authors") else "study", "study_id": study["id"]}
         if _CORROBORATING_RE.search(entry.get("section") or "") and not entry.get("authors"):

@@ -1035,3 +1035,36 @@ def test_a_funded_study_the_library_describes_links_to_its_study():
 
     work = {"id": "w", "renderings": [{"source_id": "s", "key": "S1"}]}
     assert work_nature(Listing(), work) == {"kind": "study", "study_id": "necf"}
+
+
+def test_a_listed_study_whose_title_runs_on_past_the_studys_name_is_that_study():
+    # "[S9] Alliances for Inclusion: … in and around schools for EC/NESET 2011-12 £10k": the list adds
+    # the funders to the title, so no study had that name, and the entry was taken for a publication
+    from search_app.workdata import work_nature
+
+    title = "Alliances for Inclusion: cross-sector policy synergies and collaboration in and around schools for EC/NESET"
+    study = {"id": "alliances-for-inclusion", "name": "Alliances for Inclusion: cross-sector policy synergies and "
+             "collaboration in and around schools", "label": "Alliances for Inclusion", "alt_labels": []}
+    other = {"id": "alliance", "name": "Alliance", "label": "Alliance", "alt_labels": []}
+
+    class Listing:
+        def __init__(self, title):
+            self.title = title
+
+        def references(self, source_id):
+            return [{"work_id": "w", "key": "S9", "acronym": "", "title": self.title, "authors": [],
+                     "section": "Studies since 2005"}]
+
+        def find_study(self, name):
+            return None
+
+        def studies_named_in(self, text):
+            return [s["id"] for s in (other, study) if s["label"].casefold() in text.casefold()]
+
+        def study(self, study_id):
+            return {"alliances-for-inclusion": study, "alliance": other}[study_id]
+
+    work = {"id": "w", "renderings": [{"source_id": "s", "key": "S9"}]}
+    assert work_nature(Listing(title), work) == {"kind": "study", "study_id": "alliances-for-inclusion"}
+    # a title that only names a study somewhere inside is not that study ("Alliance" is not "Alliances")
+    assert work_nature(Listing("Working papers on the Alliances for Inclusion review"), work)["study_id"] is None
