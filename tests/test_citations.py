@@ -1068,3 +1068,25 @@ def test_a_listed_study_whose_title_runs_on_past_the_studys_name_is_that_study()
     assert work_nature(Listing(title), work) == {"kind": "study", "study_id": "alliances-for-inclusion"}
     # a title that only names a study somewhere inside is not that study ("Alliance" is not "Alliances")
     assert work_nature(Listing("Working papers on the Alliances for Inclusion review"), work)["study_id"] is None
+
+
+def test_an_act_cited_by_title_and_year_resolves_to_its_list_entry():
+    # "(Children Act HMSO 1989)" closed a quotation of the Act's definition and cited nothing
+    text = ("1.1. The Children Act 1989\n\n"
+            "The Children Act 1989 brought with it a set of duties. The Act defines a child as in need.\n\n"
+            "(Children Act HMSO 1989)\n\n"
+            "In the 2004 Children Act the duties changed, as did the Education Act 1996 before it.\n\n"
+            "References\n\n"
+            "Department of Health (1989) The Children Act London, HMSO\n\n"
+            "Department for Education and Skills (2004b) The Children Act London, The Stationery Office\n")
+    found = analyse_document(text)
+    acts = [c for c in found["citations"] if c["kind"] == "legislation"]
+    listed = {n: ref["year"] for n, ref in enumerate(found["references"])}
+    assert [(c["surface"], listed[c["reference"]]) for c in acts] == [
+        ("The Children Act 1989", "1989"), ("Children Act HMSO 1989", "1989"), ("2004 Children Act", "2004")]
+    assert all(c["title"] == "Children Act" for c in acts)
+    # the heading cites nothing, "The Act" names no Act, and the Education Act is not in the list
+    assert not any("Education" in c["surface"] for c in found["citations"])
+    works = resolve_works({"doc": found})["works"]
+    children_act = works["department-of-health-1989-children-act"]
+    assert [c["surface"] for c in children_act["cited_by"]] == ["The Children Act 1989", "Children Act HMSO 1989"]

@@ -32,6 +32,7 @@ def analyse_document(text: str, passages: Iterable[dict[str, Any]] = (), pages: 
     refs = [r.to_dict() for r in references]
     cites = [c.to_dict() for c in citations]
     resolve_in_document(cites, refs)
+    cites = [c for c in cites if c["kind"] != "legislation" or c["reference"] is not None]   # an Act the list lacks is a mention
     return {"references": refs, "citations": cites}
 
 

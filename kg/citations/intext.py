@@ -48,6 +48,11 @@ NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "We", "Th
              "Section", "Page", "Phase", "Part", "Volume", "January", "February", "March", "April", "May", "June", "July",
              "August", "September", "October", "November", "December", "Spring", "Summer", "Autumn", "Winter"}
 TITLE_WORDS_BEFORE = {"for", "of", "the", "a", "an"}
+# legislation cited by its short title and year: "the Children Act 1989", "(Children Act HMSO 1989)",
+# "the 2004 Children Act", "Children and Young Persons Act 1933"
+_ACT_NAME = r"(?:[A-Z][\w’'-]*\s+(?:(?:and|of|for|on)\s+)?){0,6}?[A-Z][\w’'-]*\s+Act"
+ACT_RE = re.compile(rf"\b(?P<name>{_ACT_NAME})\s+(?:(?:HMSO|TSO|The Stationery Office)\s*,?\s*)?(?P<year>(?:1[6-9]|20)\d\d)\b"
+                    rf"|\b(?P<year2>(?:1[6-9]|20)\d\d)\s+(?P<name2>{_ACT_NAME})\b")
 
 
 @dataclass
@@ -58,7 +63,8 @@ class InTextCitation:
     et_al: bool = False
     page: str = ""                 # the page the citation points at ("62", "2 and 52")
     key: str = ""                  # "R2" for a keyed citation
-    kind: str = "parenthetical"    # parenthetical | narrative | keyed
+    kind: str = "parenthetical"    # parenthetical | narrative | keyed | legislation
+    title: str = ""                # what a citation by title names ("Children Act")
     start: int = 0                 # offsets into the text of the citation group ("Leont’ev, 1978, p. 62")
     end: int = 0
     surface: str = ""
@@ -301,6 +307,25 @@ def _bare_body_years(text: str, found: list[InTextCitation], outside) -> list[In
     return out
 
 
+def _legislation(text: str, found: list[InTextCitation], outside) -> list[InTextCitation]:
+    """Acts cited by short title and year ("the Children Act 1989", "(Children Act HMSO 1989)"); kept
+    by the document's analysis only when its reference list has the Act (a list entry with that title
+    and year), as a mention of an Act is not otherwise a citation of a work."""
+    taken = [(c.start, c.end) for c in found]
+    out = []
+    for match in ACT_RE.finditer(text):
+        if not outside(match.start()) or any(a <= match.start() < b or a < match.end() <= b for a, b in taken):
+            continue
+        name = re.sub(r"^(?:The|A)\s+", "", match.group("name") or match.group("name2"))
+        line_start, line_end = text.rfind("\n", 0, match.start()) + 1, text.find("\n", match.end())
+        line = text[line_start:line_end if line_end != -1 else len(text)]
+        if name == "Act" or re.fullmatch(r"[\d.\s]*", line[:match.start() - line_start]) and not line[match.end() - line_start:].strip():
+            continue                    # "The Act 1989" names no Act; a heading "1.1. The Children Act 1989" cites nothing
+        out.append(InTextCitation([], match.group("year") or match.group("year2"), kind="legislation", title=name,
+                                  start=match.start(), end=match.end(), surface=match.group(0)))
+    return out
+
+
 def _narrative_citations(text: str, names: list[str], et_al: bool, years: re.Match, start: int,
                          close_paren: int) -> list[InTextCitation]:
     """One narrative citation per year of the parenthesis, from the names at ``start`` to its closing bracket."""
@@ -398,6 +423,7 @@ def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: It
             found.append(InTextCitation([], "", key=key, page=page, kind="keyed", start=match.start(), end=match.end(),
                                         surface=match.group(0)))
     found.extend(_bare_body_years(text, found, outside))
+    found.extend(_legislation(text, found, outside))
     found.sort(key=lambda c: (c.start, c.end))
     if place:
         _place(text, found, list(passages), list(pages))

@@ -50,6 +50,10 @@ def _score(citation: dict[str, Any], ref: dict[str, Any]) -> float:
     return score
 
 
+def _title_key(title: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", re.sub(r"\s+", " ", fold(title)).strip(" .,"))
+
+
 def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[str, Any]]) -> None:
     """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves."""
     by_key = {ref["key"]: n for n, ref in enumerate(references) if ref.get("key")}
@@ -57,6 +61,11 @@ def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[s
         citation["reference"] = None
         if citation.get("key"):
             citation["reference"] = by_key.get(citation["key"])
+            continue
+        if citation.get("title"):       # an Act by its title: "Children Act 1989" is "The Children Act" of 1989
+            named = [n for n, ref in enumerate(references)
+                     if ref.get("year") == citation["year"] and _title_key(ref.get("title") or "") == _title_key(citation["title"])]
+            citation["reference"] = named[0] if len(named) == 1 else None
             continue
         scored = sorted(((_score(citation, ref), n) for n, ref in enumerate(references)), reverse=True)
         scored = [s for s in scored if s[0] > 0]
