@@ -122,7 +122,7 @@ def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]
     the documented fields of each quote; ``score`` only when the quotes were ranked for a query."""
     return {"query": data["query"], "total": data["total"], "filters": filters,
             "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
-            "searched_for": data["searched_for"], "message": data.get("message"),
+            "searched_for": data["searched_for"], "message": data.get("message"), "with_words": data.get("with_words"),
             "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}
 
 

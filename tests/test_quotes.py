@@ -122,6 +122,7 @@ def test_never_raises_and_offsets_hold(text):
 import csv as _csv
 import io as _io
 import json as _json
+from urllib.request import urlopen as _urlopen
 
 import pytest
 
@@ -413,7 +414,16 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert page.locator("#basket-count").inner_text() == "0" and not page.locator("#basket-exports").is_visible()
     # the count says what it counts, and more of the same ranking is one click away
     page.goto(live_server + "/quotes?q=consent&k=1")
-    assert "best match for “consent” first (the first 1 shown)" in page.locator("#quote-count").inner_text()
+    assert "best match for “consent” first" in page.locator("#quote-count").inner_text()
+    assert "(the first 1 shown)" in page.locator("#quote-count").inner_text()
+    holding = _json.loads(_urlopen(live_server + "/api/quotes?q=consent&k=100").read())
+    words = sum("consent" in f"{q['introduction'] or ''} {q['text']}".lower() for q in holding["results"])
+    assert holding["with_words"] == words and 1 <= words < holding["total"]
+    assert (page.locator("#quote-with-words").inner_text()
+            == f"; {words} hold{'s' * (words == 1)} your words, the rest are near in meaning")
+    page.goto(live_server + "/quotes?q=headteacher")     # a speaker alone: no words to hold
+    assert page.locator("#quote-with-words").count() == 0
+    page.goto(live_server + "/quotes?q=consent&k=1")
     page.locator("#quote-more").click()
     page.wait_for_url("**k=41**")
     assert page.locator(".quote-card").count() == int(page.locator("#quote-count").inner_text().split()[0])

@@ -513,7 +513,7 @@ class Searcher:
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean,
-                 "searched_for": None, "message": None}
+                 "searched_for": None, "message": None, "with_words": None}
         if not chosen and filters:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
@@ -535,6 +535,11 @@ class Searcher:
         scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
+        topic = _quote_topic(query, roles)
+        # how many quotes (or the sentences introducing them) hold the query's words; not said when the
+        # query only names speakers ("headteacher"): their quotes come first whatever their words
+        if tokenize(topic) and not _asks_only_for_a_speaker(query, roles or roles_in(query)):
+            found["with_words"] = int((self._quote_word_overlap(self.quotes, [q for _, q in chosen], topic) > 0).sum())
         return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],

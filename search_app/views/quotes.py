@@ -78,7 +78,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for", "message"}',
+            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
@@ -131,7 +131,7 @@ def quotes_page():
         return render_template("quotes.html", view=view), 400
     view = {
         "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
-        "unknown_words": data["unknown_words"], "searched_for": data["searched_for"],
+        "unknown_words": data["unknown_words"], "searched_for": data["searched_for"], "with_words": data.get("with_words"),
         "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}),
         "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
         "respelt": data["did_you_mean"], "message": data.get("message"),
