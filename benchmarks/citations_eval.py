@@ -8,6 +8,9 @@ in-text → reference resolution accuracy (in documents with a list: the entry r
 agrees with the gold), and "who cites this work" checks (the sources citing a work; where the gold
 says renderings must merge, exactly one work may answer). Only the documents a gold lists are scored; a
 document's citations may be scoped to the text before or from a phrase ({"until" or "from": "...", "author_year": [...]}).
+Acts cited by short title and year ("the Children Act 1989", kind "legislation") are outside the golds'
+scope (they list author or body + year and keyed citations only) and are counted apart: found, and
+resolved to a list entry.
 """
 from __future__ import annotations
 
@@ -89,6 +92,7 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
     references = _f1(tp, n_pred, n_gold)
 
     # in-text detection and resolution
+    legislation = {"found": 0, "resolved": 0}
     tp = n_pred = n_gold = 0
     resolved_ok = resolved_n = 0
     for sid, items in gold["citations"].items():
@@ -101,8 +105,12 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
         # a gold may cover only the part of a document before ("until") or from ("from") a phrase
         end = _scope_offset(build, sid, items.get("until") if isinstance(items, dict) else None)
         begin = _scope_offset(build, sid, items.get("from") if isinstance(items, dict) else None)
+        scoped = [c for c in doc["citations"] if (end is None or c["start"] < end) and (begin is None or c["start"] >= begin)]
+        acts = [c for c in scoped if c["kind"] == "legislation"]
+        legislation["found"] += len(acts)
+        legislation["resolved"] += sum(c.get("reference") is not None for c in acts)
         predicted = [(_cite_key(c["surnames"][0] if c["surnames"] else "", c["year"] + c["year_suffix"], c["key"]), c)
-                     for c in doc["citations"] if (end is None or c["start"] < end) and (begin is None or c["start"] >= begin)]
+                     for c in scoped if c["kind"] != "legislation"]
         gold_keys = [(_cite_key(r[0] or "", r[1], r[3]), r) for r in rows]
         n_pred += len(predicted)
         n_gold += len(gold_keys)
@@ -157,7 +165,8 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
         if not ok:
             misses.append(("who cites", check, [w["id"] for w in candidates], sources))
     who = {"right": right, "checks": len(checks), "share": round(right / len(checks), 4) if checks else None}
-    return {"references": references, "in_text_detection": detection, "resolution": resolution, "who_cites": who}
+    return {"references": references, "in_text_detection": detection, "resolution": resolution, "who_cites": who,
+            "legislation": legislation}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"in-text detection   F1 {d['f1']:.3f}  (P {d['precision']:.3f} R {d['recall']:.3f}; {d['tp']}/{d['gold']} gold, {d['predicted']} predicted)")
         print(f"resolution          accuracy {s['accuracy']:.3f}  ({s['right']}/{s['checked']})")
         print(f"who cites           {w['right']}/{w['checks']} = {w['share']:.1%}" if w["checks"] else "who cites           (no checks in this gold)")
+        acts = result["legislation"]
+        print(f"acts by title       {acts['found']} found, {acts['resolved']} resolved to a list entry (not in the gold's scope)")
     if args.misses:
         for miss in misses:
             print("  -", *miss, file=sys.stderr)
