@@ -334,6 +334,9 @@ def test_text_without_its_citations_reads_as_prose():
     assert without_citations(kept) == kept
     assert without_citations("Phase 2 (2004) began.") == "Phase 2 (2004) began."
     assert without_citations("[R4]") == "[R4]"      # nothing but a citation: kept rather than emptied
+    # an Act named with its year is the subject of the sentence: kept, and no other parenthesis is touched
+    act = "The duties of a local authority (Children Act 1989) and those of the 2004 Children Act grew."
+    assert without_citations(act) == act
 
 
 # --- properties -----------------------------------------------------------------------------------------
@@ -1087,6 +1090,10 @@ def test_an_act_cited_by_title_and_year_resolves_to_its_list_entry():
     assert all(c["title"] == "Children Act" for c in acts)
     # the heading cites nothing, "The Act" names no Act, and the Education Act is not in the list
     assert not any("Education" in c["surface"] for c in found["citations"])
+    # in brackets an Act is cited even when the list lacks it, and is no body called "Children Act"
+    bracketed = analyse_document("Duties grew (Education Act 1996). More came (Children Act 1989).\n")["citations"]
+    assert [(c["kind"], c["title"], c["surnames"], c["year"]) for c in bracketed] == [
+        ("legislation", "Education Act", [], "1996"), ("legislation", "Children Act", [], "1989")]
     works = resolve_works({"doc": found})["works"]
     children_act = works["department-of-health-1989-children-act"]
     assert [c["surface"] for c in children_act["cited_by"]] == ["The Children Act 1989", "Children Act HMSO 1989"]

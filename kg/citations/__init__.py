@@ -32,7 +32,9 @@ def analyse_document(text: str, passages: Iterable[dict[str, Any]] = (), pages: 
     refs = [r.to_dict() for r in references]
     cites = [c.to_dict() for c in citations]
     resolve_in_document(cites, refs)
-    cites = [c for c in cites if c["kind"] != "legislation" or c["reference"] is not None]   # an Act the list lacks is a mention
+    # an Act the list lacks, named in running text, is a mention; in brackets it is cited all the same
+    cites = [c for c in cites if c["kind"] != "legislation" or c["reference"] is not None
+             or text[:c["start"]].rstrip().endswith("(")]
     return {"references": refs, "citations": cites}
 
 

@@ -308,9 +308,14 @@ def _bare_body_years(text: str, found: list[InTextCitation], outside) -> list[In
 
 
 def _legislation(text: str, found: list[InTextCitation], outside) -> list[InTextCitation]:
-    """Acts cited by short title and year ("the Children Act 1989", "(Children Act HMSO 1989)"); kept
-    by the document's analysis only when its reference list has the Act (a list entry with that title
-    and year), as a mention of an Act is not otherwise a citation of a work."""
+    """Acts cited by short title and year ("the Children Act 1989", "(Children Act HMSO 1989)"); one in
+    running text is kept by the document's analysis only when its reference list has the Act (a list
+    entry with that title and year), as a mention of an Act is not otherwise a citation of a work."""
+    for citation in found:      # "(Children Act 1989)" read as the body "Children Act" and a year
+        if citation.kind in ("parenthetical", "narrative") and len(citation.surnames) == 1 \
+                and re.fullmatch(rf"(?:The\s+)?{_ACT_NAME}", citation.surnames[0]):
+            citation.kind, citation.title = "legislation", re.sub(r"^The\s+", "", citation.surnames[0])
+            citation.surnames = []
     taken = [(c.start, c.end) for c in found]
     out = []
     for match in ACT_RE.finditer(text):
@@ -502,6 +507,8 @@ def without_citations(text: str) -> str:
     cuts: list[tuple[int, int]] = []
     in_parens: dict[int, list[InTextCitation]] = {}     # by the offset of the parenthesis they stand in
     for citation in citations:
+        if citation.kind == "legislation":
+            continue                    # "the Children Act 1989" is what the sentence is about, not a pointer
         if citation.kind == "keyed":
             start, end = citation.start, citation.end
             while start >= 1 and text[start - 1] == "*":
