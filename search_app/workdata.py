@@ -116,7 +116,8 @@ def citations(library: Library, source_id: str) -> dict[str, Any] | None:
         return None
     return {"source_id": source_id, "results": [
         {"surnames": c["surnames"], "year": c["year"] + c["year_suffix"], "page": c["page"], "key": c["key"],
-         "context": c["context"], "work_id": c.get("work_id"), "kind": c["kind"], "surface": c["surface"],
+         "context": c["context"], "work_id": c.get("work_id"), "kind": c["kind"], "title": c.get("title", ""),
+         "surface": c["surface"],
          "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
 
 

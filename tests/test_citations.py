@@ -488,7 +488,7 @@ def test_api_source_references_and_citations_fields(client):
     assert (s1["acronym"], s1["title"], s1["year"]) == ("FSP", "Family Services Partnership study", "2012-14")
     assert (s2["acronym"], s2["year"]) == ("", "")
     cites = client.get("/api/sources/impact-study/citations").get_json()["results"]
-    assert all(set(c) >= {"surnames", "year", "page", "key", "context", "work_id"} for c in cites)
+    assert all(set(c) >= {"surnames", "year", "page", "key", "context", "work_id", "kind", "title"} for c in cites)
     c1 = next(c for c in cites if c["key"] == "C1")
     assert c1["page"] == "4 and 9" and "guidance for local authorities" in c1["context"]
     article = client.get("/api/sources/boundary-article/citations").get_json()["results"]
