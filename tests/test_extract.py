@@ -22,6 +22,59 @@ def _clean_text(text: str) -> str:
     return "\n\n".join(b.text for b in blocks)
 
 
+def text_pdf(pages: list[list[tuple[float, float, str]]], *, size: tuple[int, int] = (612, 792),
+             page_labels: bytes = b"") -> bytes:
+    """A small PDF written by hand: each page draws its (x, y, text) lines in Helvetica 11;
+    ``page_labels`` is the body of a /PageLabels number tree ("0 << /S /r >>"), if any."""
+    def escaped(text: str) -> bytes:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
+    objects = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        ops = b"".join(b"BT /F1 11 Tf %g %g Td (%s) Tj ET\n" % (x, y, escaped(text)) for x, y, text in lines)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % (size[0], size[1], len(objects)))
+        kids.append(len(objects))
+    labels = b" /PageLabels << /Nums [" + page_labels + b"] >>" if page_labels else b""
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R" + labels + b" >>"
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def page_of(body: list[str], bottom: list[str], *, bottom_y: float = 40, top: list[str] = ()) -> list[tuple[float, float, str]]:
+    """A page's lines: ``top`` lines at the head of the page, the ``body`` from y=680 down and the
+    ``bottom`` lines stacked so the last one sits at ``bottom_y`` (under 55 is the footer band)."""
+    lines = [(72, 760 - 14 * k, text) for k, text in enumerate(top)]
+    lines += [(72, 680 - 14 * k, text) for k, text in enumerate(body)]
+    lines += [(72, bottom_y + 14 * (len(bottom) - 1 - k), text) for k, text in enumerate(bottom)]
+    return lines
+
+
+_PROSE = [
+    ["Schools in the partnership reported how many pupils took part",
+     "in the after-school clubs during the spring term of the year."],
+    ["Attendance fell in the second half of the term in most of the",
+     "schools, as staff changes left some of the clubs without leaders."],
+    ["Two schools kept their clubs open over the holidays with the",
+     "help of volunteers from the local community centre and parents."],
+    ["The evaluation team visited each club at least once and spoke",
+     "with the practitioners who ran them about the families they saw."],
+    ["Practitioners described the clubs as a way into families who",
+     "had not used the other services that the partnership provided."],
+]
+
+
 @pytest.fixture(scope="module")
 def seed_documents():
     return {path.name: extract(path) for path in SEEDS}
@@ -141,6 +194,90 @@ def test_form_feed_pages_furniture_and_labels(tmp_path):
     assert "Journal of Things" not in document.text
     assert not re.search(r"\b4[1-5]\b", document.text)
     assert [p.label for p in document.pages] == ["41", "42", "43", "44", "45"]
+
+
+@pytest.mark.parametrize("bottom_y", [40, 90], ids=["in-footer-band", "above-footer-band"])
+def test_numbers_of_a_table_ending_each_page_are_kept(tmp_path, bottom_y):
+    """Bare numbers at the foot of pages that do not run in sequence are a table's data, not page
+    numbers: nothing is dropped and no page gets a label (old code: labels 45, 7, 7; 45, 12, 7 lost)."""
+    tables = [["School A", "45", "School B", "12"], ["School C", "7"], ["School D", "7"]]
+    path = tmp_path / "clubs.pdf"
+    path.write_bytes(text_pdf([page_of(_PROSE[n], table, bottom_y=bottom_y) for n, table in enumerate(tables)]))
+    document = extract(path)
+    assert [p.label for p in document.pages] == [None, None, None]
+    assert document.removed_furniture == []
+    for number in ("45", "12"):
+        assert re.search(rf"\b{number}\b", document.text)
+    assert len(re.findall(r"\b7\b", document.text)) == 2
+
+
+def test_a_pdf_without_page_numbers_gets_no_invented_labels():
+    """font-size-test.pdf lists font sizes, one a line, and has no /PageLabels: its sizes stay in
+    the text and its three pages carry no labels (old code: "12", "5", "5")."""
+    document = extract(PDF_SAMPLES / "font-size-test.pdf")
+    assert [p.label for p in document.pages] == [None, None, None]
+    assert document.removed_furniture == []
+    for page in document.pages[1:]:
+        sizes = document.text[page.start:page.end].split()
+        assert {"5", "6", "36", "48", "72"} <= set(sizes)
+
+
+def test_page_numbers_in_sequence_are_read_and_a_table_number_kept(tmp_path):
+    """Roman numbers on the front pages, arabic from 1 after them, at the foot of each page: they
+    label the pages and leave the text; a count ending a page's table stays in the text."""
+    feet = ["i", "ii", "1", "2", "3"]
+    pages = [page_of(_PROSE[n], (["Total", "38"] if n == 3 else []) + [foot], bottom_y=40) for n, foot in enumerate(feet)]
+    path = tmp_path / "numbered.pdf"
+    path.write_bytes(text_pdf(pages))
+    document = extract(path)
+    assert [p.label for p in document.pages] == feet
+    assert sorted(document.removed_furniture) == sorted(feet)
+    assert "Total" in document.text and re.search(r"\b38\b", document.text)
+
+
+def test_a_number_that_is_the_pdfs_own_label_is_dropped(tmp_path):
+    """With /PageLabels the file says what each page is numbered: a bare number at the page foot
+    that matches it is the page number, even when two pages are too few for a run."""
+    pages = [page_of(_PROSE[0], ["ix"], bottom_y=40), page_of(_PROSE[1], ["12"], bottom_y=90)]
+    path = tmp_path / "labelled.pdf"
+    path.write_bytes(text_pdf(pages, page_labels=b"0 << /S /r /St 9 >> 1 << /S /D /St 12 >>"))
+    document = extract(path)
+    assert [p.label for p in document.pages] == ["ix", "12"]
+    assert sorted(document.removed_furniture) == ["12", "ix"]
+
+
+def test_one_page_keeps_a_number_that_ends_its_table():
+    raw = [RawLine("Pupils who took part in the clubs by school.", page=1, gap_before=1),
+           RawLine("School A", page=1, gap_before=1), RawLine("45", page=1, gap_before=1)]
+    blocks, pages, removed = clean(raw)
+    assert removed == [] and "45" in [b.text for b in blocks] + [b.text.split("\n")[-1] for b in blocks]
+    blocks, pages, removed = clean(raw[:2] + [RawLine("45", page=1, gap_before=1, edge=True)])
+    assert removed == ["45"] and pages[0].label == "45"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), st.integers(0, 60)), min_size=2, max_size=9), st.booleans())
+def test_page_labels_read_off_pages_run_in_sequence_and_never_repeat(feet, band):
+    """Whatever bare numbers end the pages: a number is dropped only as its page's label, the
+    labels are unique, and they all keep one distance from the physical page numbers."""
+    raw: list[RawLine] = []
+    for page, foot in enumerate(feet, start=1):
+        school = "ABCDEFGHIJ"[page]   # no line repeats from page to page: no running header here
+        raw += [RawLine(f"The club at school {school} met after lessons each week.", page=page, gap_before=1),
+                RawLine(f"School {school} reported how many pupils came.", page=page)]
+        if foot is not None:
+            raw.append(RawLine(str(foot), page=page, gap_before=1, edge=band))
+    blocks, pages, removed = clean(raw)
+    labels = {p.number: p.label for p in pages if p.label is not None}
+    assert len(set(labels.values())) == len(labels)
+    assert sorted(removed, key=int) == sorted(labels.values(), key=int)
+    assert len({int(label) - number for number, label in labels.items()}) <= 1
+    for number, label in labels.items():
+        assert feet[number - 1] == int(label)
+    kept_numbers = [foot for foot in feet if foot is not None and str(foot) not in removed]
+    text = "\n\n".join(b.text for b in blocks)
+    for foot in kept_numbers:
+        assert re.search(rf"(?m)^{foot}$", text)
 
 
 def test_unicode_is_normalised_but_quotes_kept(tmp_path):
