@@ -280,6 +280,75 @@ def test_page_labels_read_off_pages_run_in_sequence_and_never_repeat(feet, band)
         assert re.search(rf"(?m)^{foot}$", text)
 
 
+def test_headings_and_text_a_contents_page_lists_are_kept():
+    """contrib-pagelabels.pdf: its contents page lists the section headings that open pages 2 and
+    3, and pages 3 and 4 hold the same short sentence. None of it is a running header: only the
+    page numbers go, and every page keeps its text (old code dropped both and emptied pages 3, 4)."""
+    document = extract(PDF_SAMPLES / "contrib-pagelabels.pdf")
+    assert document.removed_furniture == ["iii", "iv", "1", "2", "1"]
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    assert "2 Second section" in headings and "3 Third section" in headings
+    assert [(p.number, p.label) for p in document.pages] == [(1, "iii"), (2, "iv"), (3, "1"), (4, "2"), (5, "1")]
+    for page in document.pages:
+        assert document.text[page.start:page.end].strip(), f"page {page.number} lost its text"
+    assert document.text.count("Some text here..\n") + document.text.endswith("Some text here..") >= 2
+
+
+def test_numbered_headings_opening_pages_are_not_running_headers(tmp_path):
+    """A contents page lists "2 Methods" … "5 Conclusion"; each opens its page, whose printed
+    number (1–5, at the foot) it shares: the headings stay, the page numbers go."""
+    sections = ["1 Introduction", "2 Methods", "3 Results", "4 Discussion", "5 Conclusion"]
+    pages = [page_of(["Contents"] + sections + [sections[0]] + _PROSE[0], ["1"], bottom_y=90)]
+    pages += [page_of([heading] + _PROSE[n], [str(n + 1)], bottom_y=90) for n, heading in enumerate(sections[1:], start=1)]
+    path = tmp_path / "sections.pdf"
+    path.write_bytes(text_pdf(pages))
+    document = extract(path)
+    assert sorted(document.removed_furniture) == ["1", "2", "3", "4", "5"]
+    assert [p.label for p in document.pages] == ["1", "2", "3", "4", "5"]
+    headings = [(b.text, b.page) for b in document.blocks if b.kind == "heading"]
+    for number, heading in enumerate(sections[1:], start=2):
+        assert (heading, number) in headings
+
+
+@pytest.mark.parametrize("top_y,bottom_y", [(760, 26), (720, 90)], ids=["in-band", "off-band"])
+def test_running_headers_are_still_dropped(tmp_path, top_y, bottom_y):
+    """A running header and footer on all four pages, the contents page too, are dropped; so is a
+    header at the same place on both pages of a two-page document."""
+    header, footer = "Partnership annual report", "Childrens Fund evaluation, 2004"
+
+    def raised(page: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+        return [(x, top_y if y == 760 else y, text) for x, y, text in page]
+
+    pages = [page_of(["Contents", "Introduction", "Findings"] + _PROSE[0], [footer, "1"], bottom_y=bottom_y, top=[header])]
+    pages += [page_of(_PROSE[n], [footer, str(n + 1)], bottom_y=bottom_y, top=[header]) for n in range(1, 4)]
+    path = tmp_path / "four.pdf"
+    path.write_bytes(text_pdf([raised(page) for page in pages]))
+    document = extract(path)
+    assert header not in document.text and footer not in document.text
+    assert document.removed_furniture.count(header) == 4 and document.removed_furniture.count(footer) == 4
+    assert [p.label for p in document.pages] == ["1", "2", "3", "4"]
+
+    two = [page_of(_PROSE[0] + ["Findings"], [], top=[header]), page_of(["Findings"] + _PROSE[1], [], top=[header])]
+    path = tmp_path / "two.pdf"
+    path.write_bytes(text_pdf([raised(page) for page in two]))
+    document = extract(path)
+    assert document.removed_furniture == [header, header]
+    assert document.text.count("Findings") == 2   # the same words at a different place: not a header
+
+
+def test_a_line_on_two_pages_of_five_is_not_a_running_header():
+    """Two pages of five that end with the same short line keep it: a running header repeats on at
+    least three pages."""
+    raw: list[RawLine] = []
+    for page in range(1, 6):
+        raw += [RawLine(" ".join(_PROSE[page - 1]), page=page, gap_before=1)]
+        if page in (3, 4):
+            raw.append(RawLine("See the table opposite.", page=page, gap_before=1))
+    blocks, pages, removed = clean(raw)
+    assert removed == []
+    assert "\n\n".join(b.text for b in blocks).count("See the table opposite.") == 2
+
+
 def test_unicode_is_normalised_but_quotes_kept(tmp_path):
     path = tmp_path / "u.txt"
     path.write_text("The e\u0301ﬁrst\u00a0“quoted” ‘word’ — here\u00ad.\n", encoding="utf-8")

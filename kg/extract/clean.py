@@ -117,28 +117,27 @@ def _drop_furniture(lines: list[_Line], known_labels: dict[int, str]) -> tuple[l
             p: sorted({i for i in idx if lines[i].edge} or set(idx[:3] + idx[-3:]))
             for p, idx in by_page.items()
         }
-        key_pages: dict[str, set[int]] = {}
-        for page, idxs in edge_indexes.items():
-            for i in idxs:
-                if len(lines[i].text) <= 120:
-                    key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
-        threshold = max(2, int(0.3 * len(pages)))
-        # a key of nothing but a number ("#", "- # -", "iv") is decided by the page-number rules below
-        repeated = {k for k, ps in key_pages.items()
-                    if len(ps) >= threshold and _word_count(k) <= 15 and not _PAGE_NUMBER_RE.match(k)}
-        outer = {p: _outer_indexes(lines, by_page[p], idxs, repeated) for p, idxs in edge_indexes.items()}
-        offset = _page_number_offset(lines, outer, len(pages))
+        contents = _contents_pages(lines, by_page)
+        running, key_pages = _running_lines(lines, by_page, edge_indexes, contents)
+        outer = {p: _outer_indexes(lines, by_page[p], idxs, running) for p, idxs in edge_indexes.items()}
+        # a line with a number at one end ("46 Journal of X", "Short title 47") may carry the page's
+        # number when it is in the header/footer band or repeats on other pages; a heading such as
+        # "3 Third section" on page 3 (listed only by the contents page) does neither
+        numbered = {p: {i for i in idxs if _PAGE_NUMBER_RE.match(lines[i].text) or lines[i].edge
+                        or len(key_pages.get(_furniture_key(lines[i].text), ())) >= 2}
+                    for p, idxs in outer.items()}
+        offset = _page_number_offset(lines, numbered, len(pages))
         # roman numbers usually number the front matter: judged among the pages the arabic run leaves
-        arabic_pages = {p for p, idxs in outer.items()
+        arabic_pages = {p for p, idxs in numbered.items()
                         if offset is not None and any(p + offset in _line_numbers(lines[i].text) for i in idxs)}
-        roman_offset = _roman_offset(lines, outer, len(pages) - len(arabic_pages))
+        roman_offset = _roman_offset(lines, numbered, len(pages) - len(arabic_pages))
         for page, idxs in edge_indexes.items():
             for i in idxs:
                 text = lines[i].text
                 if lines[i].bullet:
                     continue
                 number = _PAGE_NUMBER_RE.match(text)
-                printed = _printed_number(text, page, offset) if i in outer[page] else None
+                printed = _printed_number(text, page, offset) if i in numbered[page] else None
                 if number:
                     label = _bare_page_number(number.group(1), page, offset, roman_offset, known_labels.get(page))
                     if label is not None and i in outer[page]:
@@ -148,7 +147,7 @@ def _drop_furniture(lines: list[_Line], known_labels: dict[int, str]) -> tuple[l
                 elif printed and _word_count(text) <= 15:
                     drop.add(i)   # "46 Journal of X, Vol. 3" or "Short title 47": the number gives it away
                     labels.setdefault(page, printed)
-                elif _furniture_key(text) in repeated:
+                elif i in running:
                     drop.add(i)
     elif len(pages) == 1:
         # one page: no run of numbers to go by; only the file's own label, or a number alone
@@ -185,7 +184,58 @@ def _drop_furniture(lines: list[_Line], known_labels: dict[int, str]) -> tuple[l
     return kept, _unique_labels(labels), removed
 
 
-def _outer_indexes(lines: list[_Line], page_lines: list[int], edge: list[int], repeated: set[str]) -> set[int]:
+_CONTENTS_RE = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.I)
+_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})$|…\s*\d{1,4}$", re.I)
+
+
+def _contents_pages(lines: list[_Line], by_page: dict[int, list[int]]) -> set[int]:
+    """Pages of a table of contents: a "Contents" heading, or three or more entries with dot leaders."""
+    out: set[int] = set()
+    for page, idxs in by_page.items():
+        texts = [lines[i].text for i in idxs]
+        if any(_CONTENTS_RE.match(t) for t in texts) or sum(1 for t in texts if _LEADER_RE.search(t)) >= 3:
+            out.add(page)
+    return out
+
+
+def _running_lines(lines: list[_Line], by_page: dict[int, list[int]], edge_indexes: dict[int, list[int]],
+                   contents: set[int]) -> tuple[set[int], dict[str, set[int]]]:
+    """Running headers and footers among the edge lines, and the pages each edge line's key is on.
+
+    A line repeats as a running header when its key (digits folded) is at the edge of at least
+    three pages and 30% of them; in a two-page document, when the same text stands at the same
+    place on both pages. Contents pages do not count: a contents page lists the headings that
+    open the pages after it, and a heading is not a running header.
+    """
+    key_pages: dict[str, set[int]] = {}
+    for page, idxs in edge_indexes.items():
+        if page in contents:
+            continue
+        for i in idxs:
+            if len(lines[i].text) <= 120:
+                key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
+    counted = len(by_page) - len(contents)
+    running: set[int] = set()
+    if counted >= 3:
+        threshold = max(3, 0.3 * counted)
+        # a key of nothing but a number ("#", "- # -", "iv") is decided by the page-number rules
+        repeated = {k for k, ps in key_pages.items()
+                    if len(ps) >= threshold and _word_count(k) <= 15 and not _PAGE_NUMBER_RE.match(k)}
+        running = {i for idxs in edge_indexes.values() for i in idxs if _furniture_key(lines[i].text) in repeated}
+    elif len(by_page) == 2 and not contents:
+        places: dict[tuple[str, str, int], list[int]] = {}
+        for page, idxs in edge_indexes.items():
+            order = by_page[page]
+            for i in idxs:
+                text = re.sub(r"\s+", " ", lines[i].text.strip().lower())
+                if len(text) <= 120 and _word_count(text) <= 15 and not _PAGE_NUMBER_RE.match(text):
+                    places.setdefault((text, "top", order.index(i)), []).append(i)
+                    places.setdefault((text, "bottom", len(order) - order.index(i)), []).append(i)
+        running = {i for found in places.values() if len({lines[j].page for j in found}) == 2 for i in found}
+    return running, key_pages
+
+
+def _outer_indexes(lines: list[_Line], page_lines: list[int], edge: list[int], running: set[int]) -> set[int]:
     """The edge lines where a page number can sit: any line of the layout's header/footer band,
     else the first and the last line of the page and a line that only running headers or
     footers separate from the page's top or bottom."""
@@ -195,7 +245,7 @@ def _outer_indexes(lines: list[_Line], page_lines: list[int], edge: list[int], r
     for run in (page_lines[:3], page_lines[::-1][:3]):
         for i in run:
             out.add(i)
-            if _furniture_key(lines[i].text) not in repeated:
+            if i not in running:
                 break
     return out
 
