@@ -1,15 +1,17 @@
 """Extraction and cleaning: the seeds' scars repaired, page furniture dropped, PDFs read or refused."""
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kg.extract import ExtractionError, extract
 from kg.extract.clean import clean
 from kg.extract.model import RawLine
+from kg.extract.text import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -390,6 +392,58 @@ def test_bad_text_files_are_refused(tmp_path, content, reason):
     with pytest.raises(ExtractionError) as info:
         extract(path)
     assert info.value.reason == reason and "bad.txt" in info.value.message
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("utf-16", b""),                           # Windows Notepad's "Unicode": little-endian with a mark
+    ("utf-16-be", codecs.BOM_UTF16_BE),        # "Unicode big endian"
+    ("utf-32", b""),
+    ("utf-8-sig", b""),                        # Notepad's "UTF-8 with BOM"
+    ("utf-16-le", b""),                        # no mark: told by the NUL in every other byte
+    ("utf-16-be", b""),
+])
+def test_unicode_text_files_are_read(tmp_path, encoding, bom):
+    """A UTF-16 or UTF-32 note is text, not binary data (old code: "u16.txt is binary data")."""
+    text = "Notes about the wombat method…\r\nCafé meetings with “parents” every week.\r\n"
+    path = tmp_path / "u16.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    document = extract(path)
+    assert document.text == "Notes about the wombat method… Café meetings with “parents” every week."
+
+
+@pytest.mark.parametrize("data", [
+    codecs.BOM_UTF16_LE + b"\x00\xd8\x41\x00" * 50,   # a lone surrogate: not UTF-16
+    codecs.BOM_UTF16_LE + "\x01\x02\x03\x04\x05\x06\x07\x08".encode("utf-16-le") * 20,   # decodes, to controls
+    codecs.BOM_UTF32_LE + b"\xff\xff\xff\x7f" * 10,   # past the last code point
+])
+def test_binary_data_behind_a_byte_order_mark_is_refused(tmp_path, data):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(ExtractionError) as info:
+        extract(path)
+    assert info.value.reason == "binary" and "bad.txt" in info.value.message
+
+
+_TEXT_CHARS = st.one_of(st.characters(exclude_categories=("Cs", "Cc")), st.sampled_from("\t\n\r\f "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_TEXT_CHARS, min_size=1, max_size=300), st.sampled_from(["utf-16", "utf-16be-bom", "utf-32", "utf-8-sig"]))
+def test_any_text_with_a_byte_order_mark_round_trips(text, encoding):
+    """Whatever text a file holds, written as UTF-16 (either byte order) or UTF-32 with a
+    byte-order mark, or as UTF-8 with one, it decodes to the same text."""
+    assume(text.strip() and not text.startswith("%PDF-"))
+    data = codecs.BOM_UTF16_BE + text.encode("utf-16-be") if encoding == "utf-16be-bom" else text.encode(encoding)
+    assert decode(data, Path("note.txt")) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_categories=("Cc",)), min_size=2, max_size=300),
+       st.sampled_from(["utf-16-le", "utf-16-be"]))
+def test_latin_text_in_utf16_without_a_mark_round_trips(text, encoding):
+    """Western text in UTF-16 without a byte-order mark: every other byte is NUL, so it is told apart."""
+    assume(text.strip())
+    assert decode(text.encode(encoding), Path("note.txt")) == text
 
 
 def test_pdf_named_file_that_is_text(tmp_path):
