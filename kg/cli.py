@@ -1,8 +1,11 @@
 """The `ckg` command line. Every command only calls the library's own functions."""
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import shlex
+import socket
 import sys
 from pathlib import Path
 
@@ -354,11 +357,21 @@ def serve(build_dir, host, port, server_threads) -> None:
     from .library import LibraryError
 
     settings = _settings(build_dir=build_dir, host=host, port=port, server_threads=server_threads)
+    if not 0 <= settings.port <= 65535:   # the resolver would quietly wrap 70000 round to 4464
+        raise click.ClickException(f"port {settings.port} is out of range; choose one from 1 to 65535 with --port")
     try:
         app = create_app({"BUILD_DIR": str(settings.build_dir), "MAX_CONTENT_LENGTH": settings.max_request_kb * 1024,
                           "PROXY_COUNT": settings.proxy_count, "RESPONSE_CACHE_MB": settings.response_cache_mb})
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
+    # bind the port before loading anything: a port in use is one line, not a traceback after "Serving"
+    try:
+        server = waitress.create_server(app, **server_options(settings))
+    except OSError as exc:
+        raise click.ClickException(listen_error(exc, settings.host, settings.port)) from None
+    except ValueError:   # waitress could not resolve the host, or the port is out of range
+        raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: not a known host or a valid port; "
+                                   "check --host and --port") from None
     click.echo("Loading the search index…", err=True)
     searcher = app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
     searcher.keyword.glued_terms()          # and the word list that tells a run-together word from a real one
@@ -366,8 +379,21 @@ def serve(build_dir, host, port, server_threads) -> None:
 
     limit_math_threads(settings.serve_math_threads)
     app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
-    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
-    waitress.serve(app, **server_options(settings))
+    logging.basicConfig()                    # waitress reports queue and socket trouble through logging
+    port = getattr(server, "effective_port", settings.port)   # the port given, or the one chosen for --port 0
+    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{port}/  (Ctrl+C to stop)", err=True)
+    server.run()
+
+
+def listen_error(exc: OSError, host: str, port: int) -> str:
+    """One line saying why the server cannot listen on host:port and which option changes it."""
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:   # (a resolver error's codes are not errnos)
+        return f"cannot listen on host {host!r} ({exc.strerror or exc}); check --host"
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is in use; choose another with --port"
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port} (ports below 1024 need root); choose another with --port"
+    return f"cannot listen on {host}:{port} ({exc.strerror or exc}); check --host and --port"
 
 
 def server_options(settings: Settings) -> dict:

@@ -1,15 +1,17 @@
 """Extraction and cleaning: the seeds' scars repaired, page furniture dropped, PDFs read or refused."""
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kg.extract import ExtractionError, extract
 from kg.extract.clean import clean
 from kg.extract.model import RawLine
+from kg.extract.text import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -20,6 +22,59 @@ SEEDS = sorted(p for p in CORPUS.glob("*.txt"))
 def _clean_text(text: str) -> str:
     blocks, _, _ = clean([RawLine(line) for line in text.split("\n")])
     return "\n\n".join(b.text for b in blocks)
+
+
+def text_pdf(pages: list[list[tuple[float, float, str]]], *, size: tuple[int, int] = (612, 792),
+             page_labels: bytes = b"") -> bytes:
+    """A small PDF written by hand: each page draws its (x, y, text) lines in Helvetica 11;
+    ``page_labels`` is the body of a /PageLabels number tree ("0 << /S /r >>"), if any."""
+    def escaped(text: str) -> bytes:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
+    objects = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for lines in pages:
+        ops = b"".join(b"BT /F1 11 Tf %g %g Td (%s) Tj ET\n" % (x, y, escaped(text)) for x, y, text in lines)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % (size[0], size[1], len(objects)))
+        kids.append(len(objects))
+    labels = b" /PageLabels << /Nums [" + page_labels + b"] >>" if page_labels else b""
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R" + labels + b" >>"
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def page_of(body: list[str], bottom: list[str], *, bottom_y: float = 40, top: list[str] = ()) -> list[tuple[float, float, str]]:
+    """A page's lines: ``top`` lines at the head of the page, the ``body`` from y=680 down and the
+    ``bottom`` lines stacked so the last one sits at ``bottom_y`` (under 55 is the footer band)."""
+    lines = [(72, 760 - 14 * k, text) for k, text in enumerate(top)]
+    lines += [(72, 680 - 14 * k, text) for k, text in enumerate(body)]
+    lines += [(72, bottom_y + 14 * (len(bottom) - 1 - k), text) for k, text in enumerate(bottom)]
+    return lines
+
+
+_PROSE = [
+    ["Schools in the partnership reported how many pupils took part",
+     "in the after-school clubs during the spring term of the year."],
+    ["Attendance fell in the second half of the term in most of the",
+     "schools, as staff changes left some of the clubs without leaders."],
+    ["Two schools kept their clubs open over the holidays with the",
+     "help of volunteers from the local community centre and parents."],
+    ["The evaluation team visited each club at least once and spoke",
+     "with the practitioners who ran them about the families they saw."],
+    ["Practitioners described the clubs as a way into families who",
+     "had not used the other services that the partnership provided."],
+]
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +198,159 @@ def test_form_feed_pages_furniture_and_labels(tmp_path):
     assert [p.label for p in document.pages] == ["41", "42", "43", "44", "45"]
 
 
+@pytest.mark.parametrize("bottom_y", [40, 90], ids=["in-footer-band", "above-footer-band"])
+def test_numbers_of_a_table_ending_each_page_are_kept(tmp_path, bottom_y):
+    """Bare numbers at the foot of pages that do not run in sequence are a table's data, not page
+    numbers: nothing is dropped and no page gets a label (old code: labels 45, 7, 7; 45, 12, 7 lost)."""
+    tables = [["School A", "45", "School B", "12"], ["School C", "7"], ["School D", "7"]]
+    path = tmp_path / "clubs.pdf"
+    path.write_bytes(text_pdf([page_of(_PROSE[n], table, bottom_y=bottom_y) for n, table in enumerate(tables)]))
+    document = extract(path)
+    assert [p.label for p in document.pages] == [None, None, None]
+    assert document.removed_furniture == []
+    for number in ("45", "12"):
+        assert re.search(rf"\b{number}\b", document.text)
+    assert len(re.findall(r"\b7\b", document.text)) == 2
+
+
+def test_a_pdf_without_page_numbers_gets_no_invented_labels():
+    """font-size-test.pdf lists font sizes, one a line, and has no /PageLabels: its sizes stay in
+    the text and its three pages carry no labels (old code: "12", "5", "5")."""
+    document = extract(PDF_SAMPLES / "font-size-test.pdf")
+    assert [p.label for p in document.pages] == [None, None, None]
+    assert document.removed_furniture == []
+    for page in document.pages[1:]:
+        sizes = document.text[page.start:page.end].split()
+        assert {"5", "6", "36", "48", "72"} <= set(sizes)
+
+
+def test_page_numbers_in_sequence_are_read_and_a_table_number_kept(tmp_path):
+    """Roman numbers on the front pages, arabic from 1 after them, at the foot of each page: they
+    label the pages and leave the text; a count ending a page's table stays in the text."""
+    feet = ["i", "ii", "1", "2", "3"]
+    pages = [page_of(_PROSE[n], (["Total", "38"] if n == 3 else []) + [foot], bottom_y=40) for n, foot in enumerate(feet)]
+    path = tmp_path / "numbered.pdf"
+    path.write_bytes(text_pdf(pages))
+    document = extract(path)
+    assert [p.label for p in document.pages] == feet
+    assert sorted(document.removed_furniture) == sorted(feet)
+    assert "Total" in document.text and re.search(r"\b38\b", document.text)
+
+
+def test_a_number_that_is_the_pdfs_own_label_is_dropped(tmp_path):
+    """With /PageLabels the file says what each page is numbered: a bare number at the page foot
+    that matches it is the page number, even when two pages are too few for a run."""
+    pages = [page_of(_PROSE[0], ["ix"], bottom_y=40), page_of(_PROSE[1], ["12"], bottom_y=90)]
+    path = tmp_path / "labelled.pdf"
+    path.write_bytes(text_pdf(pages, page_labels=b"0 << /S /r /St 9 >> 1 << /S /D /St 12 >>"))
+    document = extract(path)
+    assert [p.label for p in document.pages] == ["ix", "12"]
+    assert sorted(document.removed_furniture) == ["12", "ix"]
+
+
+def test_one_page_keeps_a_number_that_ends_its_table():
+    raw = [RawLine("Pupils who took part in the clubs by school.", page=1, gap_before=1),
+           RawLine("School A", page=1, gap_before=1), RawLine("45", page=1, gap_before=1)]
+    blocks, pages, removed = clean(raw)
+    assert removed == [] and "45" in [b.text for b in blocks] + [b.text.split("\n")[-1] for b in blocks]
+    blocks, pages, removed = clean(raw[:2] + [RawLine("45", page=1, gap_before=1, edge=True)])
+    assert removed == ["45"] and pages[0].label == "45"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), st.integers(0, 60)), min_size=2, max_size=9), st.booleans())
+def test_page_labels_read_off_pages_run_in_sequence_and_never_repeat(feet, band):
+    """Whatever bare numbers end the pages: a number is dropped only as its page's label, the
+    labels are unique, and they all keep one distance from the physical page numbers."""
+    raw: list[RawLine] = []
+    for page, foot in enumerate(feet, start=1):
+        school = "ABCDEFGHIJ"[page]   # no line repeats from page to page: no running header here
+        raw += [RawLine(f"The club at school {school} met after lessons each week.", page=page, gap_before=1),
+                RawLine(f"School {school} reported how many pupils came.", page=page)]
+        if foot is not None:
+            raw.append(RawLine(str(foot), page=page, gap_before=1, edge=band))
+    blocks, pages, removed = clean(raw)
+    labels = {p.number: p.label for p in pages if p.label is not None}
+    assert len(set(labels.values())) == len(labels)
+    assert sorted(removed, key=int) == sorted(labels.values(), key=int)
+    assert len({int(label) - number for number, label in labels.items()}) <= 1
+    for number, label in labels.items():
+        assert feet[number - 1] == int(label)
+    kept_numbers = [foot for foot in feet if foot is not None and str(foot) not in removed]
+    text = "\n\n".join(b.text for b in blocks)
+    for foot in kept_numbers:
+        assert re.search(rf"(?m)^{foot}$", text)
+
+
+def test_headings_and_text_a_contents_page_lists_are_kept():
+    """contrib-pagelabels.pdf: its contents page lists the section headings that open pages 2 and
+    3, and pages 3 and 4 hold the same short sentence. None of it is a running header: only the
+    page numbers go, and every page keeps its text (old code dropped both and emptied pages 3, 4)."""
+    document = extract(PDF_SAMPLES / "contrib-pagelabels.pdf")
+    assert document.removed_furniture == ["iii", "iv", "1", "2", "1"]
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    assert "2 Second section" in headings and "3 Third section" in headings
+    assert [(p.number, p.label) for p in document.pages] == [(1, "iii"), (2, "iv"), (3, "1"), (4, "2"), (5, "1")]
+    for page in document.pages:
+        assert document.text[page.start:page.end].strip(), f"page {page.number} lost its text"
+    assert document.text.count("Some text here..\n") + document.text.endswith("Some text here..") >= 2
+
+
+def test_numbered_headings_opening_pages_are_not_running_headers(tmp_path):
+    """A contents page lists "2 Methods" … "5 Conclusion"; each opens its page, whose printed
+    number (1–5, at the foot) it shares: the headings stay, the page numbers go."""
+    sections = ["1 Introduction", "2 Methods", "3 Results", "4 Discussion", "5 Conclusion"]
+    pages = [page_of(["Contents"] + sections + [sections[0]] + _PROSE[0], ["1"], bottom_y=90)]
+    pages += [page_of([heading] + _PROSE[n], [str(n + 1)], bottom_y=90) for n, heading in enumerate(sections[1:], start=1)]
+    path = tmp_path / "sections.pdf"
+    path.write_bytes(text_pdf(pages))
+    document = extract(path)
+    assert sorted(document.removed_furniture) == ["1", "2", "3", "4", "5"]
+    assert [p.label for p in document.pages] == ["1", "2", "3", "4", "5"]
+    headings = [(b.text, b.page) for b in document.blocks if b.kind == "heading"]
+    for number, heading in enumerate(sections[1:], start=2):
+        assert (heading, number) in headings
+
+
+@pytest.mark.parametrize("top_y,bottom_y", [(760, 26), (720, 90)], ids=["in-band", "off-band"])
+def test_running_headers_are_still_dropped(tmp_path, top_y, bottom_y):
+    """A running header and footer on all four pages, the contents page too, are dropped; so is a
+    header at the same place on both pages of a two-page document."""
+    header, footer = "Partnership annual report", "Childrens Fund evaluation, 2004"
+
+    def raised(page: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+        return [(x, top_y if y == 760 else y, text) for x, y, text in page]
+
+    pages = [page_of(["Contents", "Introduction", "Findings"] + _PROSE[0], [footer, "1"], bottom_y=bottom_y, top=[header])]
+    pages += [page_of(_PROSE[n], [footer, str(n + 1)], bottom_y=bottom_y, top=[header]) for n in range(1, 4)]
+    path = tmp_path / "four.pdf"
+    path.write_bytes(text_pdf([raised(page) for page in pages]))
+    document = extract(path)
+    assert header not in document.text and footer not in document.text
+    assert document.removed_furniture.count(header) == 4 and document.removed_furniture.count(footer) == 4
+    assert [p.label for p in document.pages] == ["1", "2", "3", "4"]
+
+    two = [page_of(_PROSE[0] + ["Findings"], [], top=[header]), page_of(["Findings"] + _PROSE[1], [], top=[header])]
+    path = tmp_path / "two.pdf"
+    path.write_bytes(text_pdf([raised(page) for page in two]))
+    document = extract(path)
+    assert document.removed_furniture == [header, header]
+    assert document.text.count("Findings") == 2   # the same words at a different place: not a header
+
+
+def test_a_line_on_two_pages_of_five_is_not_a_running_header():
+    """Two pages of five that end with the same short line keep it: a running header repeats on at
+    least three pages."""
+    raw: list[RawLine] = []
+    for page in range(1, 6):
+        raw += [RawLine(" ".join(_PROSE[page - 1]), page=page, gap_before=1)]
+        if page in (3, 4):
+            raw.append(RawLine("See the table opposite.", page=page, gap_before=1))
+    blocks, pages, removed = clean(raw)
+    assert removed == []
+    assert "\n\n".join(b.text for b in blocks).count("See the table opposite.") == 2
+
+
 def test_unicode_is_normalised_but_quotes_kept(tmp_path):
     path = tmp_path / "u.txt"
     path.write_text("The e\u0301ﬁrst\u00a0“quoted” ‘word’ — here\u00ad.\n", encoding="utf-8")
@@ -184,6 +392,58 @@ def test_bad_text_files_are_refused(tmp_path, content, reason):
     with pytest.raises(ExtractionError) as info:
         extract(path)
     assert info.value.reason == reason and "bad.txt" in info.value.message
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("utf-16", b""),                           # Windows Notepad's "Unicode": little-endian with a mark
+    ("utf-16-be", codecs.BOM_UTF16_BE),        # "Unicode big endian"
+    ("utf-32", b""),
+    ("utf-8-sig", b""),                        # Notepad's "UTF-8 with BOM"
+    ("utf-16-le", b""),                        # no mark: told by the NUL in every other byte
+    ("utf-16-be", b""),
+])
+def test_unicode_text_files_are_read(tmp_path, encoding, bom):
+    """A UTF-16 or UTF-32 note is text, not binary data (old code: "u16.txt is binary data")."""
+    text = "Notes about the wombat method…\r\nCafé meetings with “parents” every week.\r\n"
+    path = tmp_path / "u16.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    document = extract(path)
+    assert document.text == "Notes about the wombat method… Café meetings with “parents” every week."
+
+
+@pytest.mark.parametrize("data", [
+    codecs.BOM_UTF16_LE + b"\x00\xd8\x41\x00" * 50,   # a lone surrogate: not UTF-16
+    codecs.BOM_UTF16_LE + "\x01\x02\x03\x04\x05\x06\x07\x08".encode("utf-16-le") * 20,   # decodes, to controls
+    codecs.BOM_UTF32_LE + b"\xff\xff\xff\x7f" * 10,   # past the last code point
+])
+def test_binary_data_behind_a_byte_order_mark_is_refused(tmp_path, data):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(ExtractionError) as info:
+        extract(path)
+    assert info.value.reason == "binary" and "bad.txt" in info.value.message
+
+
+_TEXT_CHARS = st.one_of(st.characters(exclude_categories=("Cs", "Cc")), st.sampled_from("\t\n\r\f "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_TEXT_CHARS, min_size=1, max_size=300), st.sampled_from(["utf-16", "utf-16be-bom", "utf-32", "utf-8-sig"]))
+def test_any_text_with_a_byte_order_mark_round_trips(text, encoding):
+    """Whatever text a file holds, written as UTF-16 (either byte order) or UTF-32 with a
+    byte-order mark, or as UTF-8 with one, it decodes to the same text."""
+    assume(text.strip() and not text.startswith("%PDF-"))
+    data = codecs.BOM_UTF16_BE + text.encode("utf-16-be") if encoding == "utf-16be-bom" else text.encode(encoding)
+    assert decode(data, Path("note.txt")) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_categories=("Cc",)), min_size=2, max_size=300),
+       st.sampled_from(["utf-16-le", "utf-16-be"]))
+def test_latin_text_in_utf16_without_a_mark_round_trips(text, encoding):
+    """Western text in UTF-16 without a byte-order mark: every other byte is NUL, so it is told apart."""
+    assume(text.strip())
+    assert decode(text.encode(encoding), Path("note.txt")) == text
 
 
 def test_pdf_named_file_that_is_text(tmp_path):

@@ -2,6 +2,13 @@
 response cache, one thread per request's vector maths, X-Forwarded-* only behind a trusted proxy."""
 from __future__ import annotations
 
+import errno
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from kg.cli import server_options
@@ -17,6 +24,39 @@ def test_server_options_carry_the_limits():
     assert options["channel_timeout"] == 7 and options["connection_limit"] == 9 and options["threads"] == 3
     assert {"max_request_kb", "max_header_kb", "channel_timeout_s", "connection_limit", "proxy_count",
             "response_cache_mb", "serve_math_threads"} <= {name for name, _, _ in Settings.describe()}
+
+
+def _serve(build: Path, *args: str) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--build", str(build), *args], cwd=root,
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tiny_build):
+    """The port is bound before anything else: no "Serving" line, no traceback, a non-zero exit."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _serve(tiny_build, "--port", str(port))
+    assert result.returncode != 0
+    assert result.stderr.strip() == f"Error: port {port} is in use; choose another with --port"
+    assert "Serving" not in result.stdout + result.stderr
+
+
+def test_serve_refuses_a_port_out_of_range(tiny_build):
+    result = _serve(tiny_build, "--port", "70000")   # the resolver would wrap it round to port 4464
+    assert result.returncode != 0
+    assert result.stderr.strip() == "Error: port 70000 is out of range; choose one from 1 to 65535 with --port"
+
+
+def test_listen_errors_name_the_option_to_change():
+    from kg.cli import listen_error
+
+    assert listen_error(OSError(errno.EACCES, "Permission denied"), "0.0.0.0", 80).endswith("choose another with --port")
+    assert listen_error(OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "10.9.9.9", 8000) == \
+        "cannot listen on host '10.9.9.9' (Cannot assign requested address); check --host"
+    assert listen_error(socket.gaierror(-2, "Name or service not known"), "nohost", 8000).endswith("check --host")
 
 
 def test_debug_is_off_even_when_the_environment_asks(tiny_build, monkeypatch):

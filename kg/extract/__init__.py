@@ -37,7 +37,7 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
         raw, labels, metadata, layout = pdf.lines, pdf.labels, pdf.metadata, pdf.layout
     else:
         raw, layout = read_lines(path)
-    blocks, pages, removed = clean(raw, slides=layout == "slides")
+    blocks, pages, removed = clean(raw, slides=layout == "slides", page_labels=labels)
     if not blocks:
         raise ExtractionError("no-text", f"{path.name} has no readable text after cleaning")
     for page in pages:

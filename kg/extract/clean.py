@@ -40,17 +40,20 @@ class _Line:
     marked_heading: int = 0   # a Markdown "## Heading": its level
 
 
-def clean(raw_lines: list[RawLine], *, slides: bool = False) -> tuple[list[Block], list[Page], list[str]]:
+def clean(raw_lines: list[RawLine], *, slides: bool = False,
+          page_labels: dict[int, str] | None = None) -> tuple[list[Block], list[Page], list[str]]:
     """Cleaned blocks with offsets, the page map and the furniture lines that were removed.
 
     ``slides``: every page is a slide, so no paragraph runs on from one page to the next.
+    ``page_labels``: the labels the file itself gives its physical pages (a PDF's /PageLabels);
+    a bare number at a page's edge that equals its page's label is that page's number.
     """
     lines = [_prepare(ln) for ln in raw_lines]
     _mark_styled(lines, raw_lines)
     lines = [ln for ln in lines if ln.text]
     for ln, repaired in zip(lines, repair_keys([ln.text for ln in lines])):
         ln.text = repaired
-    lines, labels, removed = _drop_furniture(lines)
+    lines, labels, removed = _drop_furniture(lines, page_labels or {})
     vocabulary = _vocabulary(lines)
     blocks = _reflow(lines, vocabulary, slides)
     blocks = _mark_references(blocks)
@@ -94,8 +97,13 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
 
 
-def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], list[str]]:
-    """Remove running headers/footers and page-number lines; return printed page labels found."""
+def _drop_furniture(lines: list[_Line], known_labels: dict[int, str]) -> tuple[list[_Line], dict[int, str], list[str]]:
+    """Remove running headers/footers and page-number lines; return printed page labels found.
+
+    A bare number at a page's edge is a page number only when such numbers run in sequence
+    across the pages (one offset from the physical page for most of them) or when it is the
+    label the file gives that page: a table or list that ends a page keeps its numbers.
+    """
     labels: dict[int, str] = {}
     removed: list[str] = []
     pages = sorted({ln.page for ln in lines if ln.page is not None})
@@ -109,29 +117,50 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
             p: sorted({i for i in idx if lines[i].edge} or set(idx[:3] + idx[-3:]))
             for p, idx in by_page.items()
         }
-        key_pages: dict[str, set[int]] = {}
-        for page, idxs in edge_indexes.items():
-            for i in idxs:
-                if len(lines[i].text) <= 120:
-                    key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
-        threshold = max(2, int(0.3 * len(pages)))
-        repeated = {k for k, ps in key_pages.items() if len(ps) >= threshold and _word_count(k) <= 15}
-        offset = _page_number_offset(lines, edge_indexes)
+        contents = _contents_pages(lines, by_page)
+        running, key_pages = _running_lines(lines, by_page, edge_indexes, contents)
+        outer = {p: _outer_indexes(lines, by_page[p], idxs, running) for p, idxs in edge_indexes.items()}
+        # a line with a number at one end ("46 Journal of X", "Short title 47") may carry the page's
+        # number when it is in the header/footer band or repeats on other pages; a heading such as
+        # "3 Third section" on page 3 (listed only by the contents page) does neither
+        numbered = {p: {i for i in idxs if _PAGE_NUMBER_RE.match(lines[i].text) or lines[i].edge
+                        or len(key_pages.get(_furniture_key(lines[i].text), ())) >= 2}
+                    for p, idxs in outer.items()}
+        offset = _page_number_offset(lines, numbered, len(pages))
+        # roman numbers usually number the front matter: judged among the pages the arabic run leaves
+        arabic_pages = {p for p, idxs in numbered.items()
+                        if offset is not None and any(p + offset in _line_numbers(lines[i].text) for i in idxs)}
+        roman_offset = _roman_offset(lines, numbered, len(pages) - len(arabic_pages))
         for page, idxs in edge_indexes.items():
             for i in idxs:
                 text = lines[i].text
                 if lines[i].bullet:
                     continue
                 number = _PAGE_NUMBER_RE.match(text)
-                printed = _printed_number(text, page, offset)
+                printed = _printed_number(text, page, offset) if i in numbered[page] else None
                 if number:
-                    drop.add(i)
-                    labels.setdefault(page, number.group(1))
+                    label = _bare_page_number(number.group(1), page, offset, roman_offset, known_labels.get(page))
+                    if label is not None and i in outer[page]:
+                        drop.add(i)
+                        labels.setdefault(page, label)
+                    # any other bare number is content: a table's cell, a list's count
                 elif printed and _word_count(text) <= 15:
                     drop.add(i)   # "46 Journal of X, Vol. 3" or "Short title 47": the number gives it away
                     labels.setdefault(page, printed)
-                elif _furniture_key(text) in repeated:
+                elif i in running:
                     drop.add(i)
+    elif len(pages) == 1:
+        # one page: no run of numbers to go by; only the file's own label, or a number alone
+        # on the outermost line of the layout's header/footer band, is the page number
+        idx = [i for i, ln in enumerate(lines) if ln.page is not None]
+        for i in {idx[0], idx[-1]}:
+            number = _PAGE_NUMBER_RE.match(lines[i].text)
+            if not number or lines[i].bullet:
+                continue
+            known = known_labels.get(pages[0])
+            if lines[i].edge or (known is not None and number.group(1).lower() == known.lower()):
+                drop.add(i)
+                labels.setdefault(pages[0], number.group(1))
     else:
         running = _interrupting_repeats(lines)
         if running and not pages:
@@ -152,32 +181,162 @@ def _drop_furniture(lines: list[_Line]) -> tuple[list[_Line], dict[int, str], li
             ln.gap = max(ln.gap, carry_gap)
             carry_gap = 0
         kept.append(ln)
-    return kept, labels, removed
+    return kept, _unique_labels(labels), removed
 
 
-def _page_number_offset(lines: list[_Line], edge_indexes: dict[int, list[int]]) -> int | None:
-    """Printed minus physical page number, when the page edges agree on one (at least two pages)."""
-    votes: Counter = Counter()
+_CONTENTS_RE = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.I)
+_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})$|…\s*\d{1,4}$", re.I)
+
+
+def _contents_pages(lines: list[_Line], by_page: dict[int, list[int]]) -> set[int]:
+    """Pages of a table of contents: a "Contents" heading, or three or more entries with dot leaders."""
+    out: set[int] = set()
+    for page, idxs in by_page.items():
+        texts = [lines[i].text for i in idxs]
+        if any(_CONTENTS_RE.match(t) for t in texts) or sum(1 for t in texts if _LEADER_RE.search(t)) >= 3:
+            out.add(page)
+    return out
+
+
+def _running_lines(lines: list[_Line], by_page: dict[int, list[int]], edge_indexes: dict[int, list[int]],
+                   contents: set[int]) -> tuple[set[int], dict[str, set[int]]]:
+    """Running headers and footers among the edge lines, and the pages each edge line's key is on.
+
+    A line repeats as a running header when its key (digits folded) is at the edge of at least
+    three pages and 30% of them; in a two-page document, when the same text stands at the same
+    place on both pages. Contents pages do not count: a contents page lists the headings that
+    open the pages after it, and a heading is not a running header.
+    """
+    key_pages: dict[str, set[int]] = {}
     for page, idxs in edge_indexes.items():
+        if page in contents:
+            continue
+        for i in idxs:
+            if len(lines[i].text) <= 120:
+                key_pages.setdefault(_furniture_key(lines[i].text), set()).add(page)
+    counted = len(by_page) - len(contents)
+    running: set[int] = set()
+    if counted >= 3:
+        threshold = max(3, 0.3 * counted)
+        # a key of nothing but a number ("#", "- # -", "iv") is decided by the page-number rules
+        repeated = {k for k, ps in key_pages.items()
+                    if len(ps) >= threshold and _word_count(k) <= 15 and not _PAGE_NUMBER_RE.match(k)}
+        running = {i for idxs in edge_indexes.values() for i in idxs if _furniture_key(lines[i].text) in repeated}
+    elif len(by_page) == 2 and not contents:
+        places: dict[tuple[str, str, int], list[int]] = {}
+        for page, idxs in edge_indexes.items():
+            order = by_page[page]
+            for i in idxs:
+                text = re.sub(r"\s+", " ", lines[i].text.strip().lower())
+                if len(text) <= 120 and _word_count(text) <= 15 and not _PAGE_NUMBER_RE.match(text):
+                    places.setdefault((text, "top", order.index(i)), []).append(i)
+                    places.setdefault((text, "bottom", len(order) - order.index(i)), []).append(i)
+        running = {i for found in places.values() if len({lines[j].page for j in found}) == 2 for i in found}
+    return running, key_pages
+
+
+def _outer_indexes(lines: list[_Line], page_lines: list[int], edge: list[int], running: set[int]) -> set[int]:
+    """The edge lines where a page number can sit: any line of the layout's header/footer band,
+    else the first and the last line of the page and a line that only running headers or
+    footers separate from the page's top or bottom."""
+    if any(lines[i].edge for i in edge):
+        return set(edge)
+    out: set[int] = set()
+    for run in (page_lines[:3], page_lines[::-1][:3]):
+        for i in run:
+            out.add(i)
+            if i not in running:
+                break
+    return out
+
+
+def _end_numbers(text: str) -> list[int]:
+    """The numbers a line starts or ends with ("46 Journal …", "… 47", "12"); not a decimal's parts ("10.5")."""
+    out = []
+    for match in (re.match(r"^(\d{1,4})\b(?![.,:]\d)", text), re.search(r"(?<![\d][.,:])\b(\d{1,4})$", text)):
+        if match:
+            out.append(int(match.group(1)))
+    return out
+
+
+def _line_numbers(text: str) -> list[int]:
+    """The arabic numbers a short line could give as its page's number."""
+    bare = _PAGE_NUMBER_RE.match(text)
+    if bare:   # "Page 3 of 10", "- 3 -": the page's own number, not the count
+        return [int(bare.group(1))] if bare.group(1).isdigit() else []
+    return _end_numbers(text) if _word_count(text) <= 15 else []
+
+
+def _page_number_offset(lines: list[_Line], outer: dict[int, set[int]], page_count: int) -> int | None:
+    """Printed minus physical page number, when the numbers at the page edges run in sequence:
+    one offset on at least two pages and at least half of them, and no other offset as common."""
+    votes: Counter = Counter()
+    for page, idxs in outer.items():
         seen: set[int] = set()
         for i in idxs:
-            text = lines[i].text
-            for match in (re.match(r"^(\d{1,4})\b", text), re.search(r"\b(\d{1,4})$", text)):
-                if match:
-                    seen.add(int(match.group(1)) - page)
+            seen.update(number - page for number in _line_numbers(lines[i].text))
         votes.update(seen)
-    if not votes:
+    return _agreed_offset(votes, page_count)
+
+
+def _roman_offset(lines: list[_Line], outer: dict[int, set[int]], page_count: int) -> int | None:
+    """As :func:`_page_number_offset`, for pages numbered alone in roman numerals (i, ii, iii …)."""
+    votes: Counter = Counter()
+    for page, idxs in outer.items():
+        seen: set[int] = set()
+        for i in idxs:
+            number = _PAGE_NUMBER_RE.match(lines[i].text)
+            value = _roman_value(number.group(1)) if number else None
+            if value is not None:
+                seen.add(value - page)
+        votes.update(seen)
+    return _agreed_offset(votes, page_count)
+
+
+def _agreed_offset(votes: Counter, page_count: int) -> int | None:
+    ranked = votes.most_common(2)
+    if not ranked:
         return None
-    offset, count = votes.most_common(1)[0]
-    return offset if count >= 2 and count >= 0.3 * len(edge_indexes) else None
+    offset, count = ranked[0]
+    if len(ranked) > 1 and ranked[1][1] == count:
+        return None   # two runs as likely as each other: neither is the page numbering
+    return offset if count >= 2 and count >= 0.5 * page_count else None
+
+
+_ROMAN_RE = re.compile(r"^m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$", re.I)
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+
+
+def _roman_value(text: str) -> int | None:
+    if not text or text.isdigit() or not _ROMAN_RE.match(text):
+        return None
+    values = [_ROMAN_VALUES[c] for c in text.lower()]
+    return sum(-v if k + 1 < len(values) and v < values[k + 1] else v for k, v in enumerate(values))
+
+
+def _bare_page_number(token: str, page: int, offset: int | None, roman_offset: int | None,
+                      known: str | None) -> str | None:
+    """The label a bare number at a page edge gives its page, or None when it is not a page number."""
+    if known is not None and token.lower() == known.lower():
+        return token
+    if token.isdigit():
+        return token if offset is not None and int(token) == page + offset else None
+    value = _roman_value(token)
+    return token if value is not None and roman_offset is not None and value == page + roman_offset else None
+
+
+def _unique_labels(labels: dict[int, str]) -> dict[int, str]:
+    """Labels read off the pages, without any that two pages would share: such a label misleads."""
+    counts = Counter(label.lower() for label in labels.values())
+    return {page: label for page, label in labels.items() if counts[label.lower()] == 1}
 
 
 def _printed_number(text: str, page: int, offset: int | None) -> str | None:
     if offset is None:
         return None
-    for match in (re.match(r"^(\d{1,4})\b", text), re.search(r"\b(\d{1,4})$", text)):
-        if match and int(match.group(1)) == page + offset:
-            return match.group(1)
+    for number in _end_numbers(text):
+        if number == page + offset:
+            return str(number)
     return None
 
 

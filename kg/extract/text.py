@@ -1,6 +1,7 @@
 """Plain-text and Markdown files → raw lines with a page map where the file carries one."""
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -9,12 +10,37 @@ from .normalize import BULLET_RE, normalize_line
 
 _NUL_TOLERANCE = 0.001
 _PAGE_MARKER_RE = re.compile(r"^ \S")        # pdftotext-style dumps start each page with one space
+# byte-order marks of the wide encodings, UTF-32 first: UTF-32-LE's begins with UTF-16-LE's.
+# (UTF-8's mark is read by the UTF-8 decoding below, "utf-8-sig".)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def decode(data: bytes, path: Path) -> str:
-    """Decode text bytes; refuse binary data that only carries a text name."""
+    """Decode text bytes; refuse binary data that only carries a text name.
+
+    UTF-8, and UTF-16 or UTF-32 with a byte-order mark (Windows Notepad's "Unicode"), are read as
+    such; UTF-16 without one when its ASCII text shows as every other byte NUL; anything else as
+    UTF-8, else Windows-1252.
+    """
     if not data.strip():
         raise ExtractionError("empty", f"{path.name} has no text; add content or remove the file")
+    encoding, body = _unicode_encoding(data)
+    if encoding is not None:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            text = None
+        # binary data that happens to start like a mark decodes badly, or to control characters
+        if text is None or len(_CONTROL_RE.findall(text[:65536])) > max(1, len(text[:65536]) * _NUL_TOLERANCE * 10):
+            raise ExtractionError("binary", f"{path.name} starts like {encoding.upper()} text but is not; "
+                                            "if it is text, save it again as UTF-8 .txt") from None
+        if not text.strip():
+            raise ExtractionError("empty", f"{path.name} has no text; add content or remove the file")
+        return text
     sample = data[:65536]
     if sample.count(b"\x00") > max(1, len(sample) * _NUL_TOLERANCE):
         raise ExtractionError("binary", f"{path.name} is binary data, not text; export it as .txt or .pdf")
@@ -26,6 +52,23 @@ def decode(data: bytes, path: Path) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1")
+
+
+def _unicode_encoding(data: bytes) -> tuple[str | None, bytes]:
+    """The encoding a byte-order mark names (and the bytes after it), or UTF-16 told by its NULs."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding, data[len(bom):]
+    # UTF-16 without a mark: ASCII text puts a NUL in every other byte (odd ones little-endian)
+    sample = data[:65536]
+    if len(sample) >= 4 and len(sample) % 2 == 0:
+        even, odd = sample[0::2], sample[1::2]
+        even_nuls, odd_nuls = even.count(0) / len(even), odd.count(0) / len(odd)
+        if odd_nuls >= 0.7 and even_nuls <= 0.02:
+            return "utf-16-le", data
+        if even_nuls >= 0.7 and odd_nuls <= 0.02:
+            return "utf-16-be", data
+    return None, data
 
 
 def read_lines(path: Path) -> tuple[list[RawLine], str]:
