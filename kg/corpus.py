@@ -140,6 +140,8 @@ class MetadataError(ValueError):
 _ENTRY_ORDER = ("id", "file", "title", "title_supplied", "authors", "year", "type", "venue", "publisher", "place",
                 "editors", "pages", "url", "studies", "note")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# a page or a page range as a reference gives it: "12", "123-140", "123–140" (an en dash, as typeset)
+_PAGES_RE = re.compile(r"(\d{1,6})(?:\s*[-–]\s*(\d{1,6}))?")
 
 
 def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> tuple[str | None, str]:
@@ -268,6 +270,12 @@ def _check_fields(fields: dict[str, Any]) -> None:
             raise MetadataError(f"year {fields['year']!r} must be a whole number between 1500 and {latest}")
     if "type" in fields and fields["type"] not in DOCUMENT_TYPES:
         raise MetadataError(f"type {fields['type']!r} must be one of: {', '.join(DOCUMENT_TYPES)}")
+    if "pages" in fields:
+        # the reference lists and citations print this as it stands ("pp. abc" helps no reader)
+        pages = _PAGES_RE.fullmatch(str(fields["pages"]).strip()) if isinstance(fields["pages"], str) else None
+        if pages is None or (pages.group(2) and int(pages.group(2)) < int(pages.group(1))):
+            raise MetadataError(f"pages {fields['pages']!r} must be a page or a page range, first page first, "
+                                "e.g. '123-140' or '12'")
     if "url" in fields and not re.match(r"https?://\S+$", str(fields["url"])):
         raise MetadataError(f"url {fields['url']!r} must be a web address starting with http:// or https://")
     for key in ("authors", "editors", "studies"):

@@ -68,6 +68,9 @@ def test_written_entries_are_what_the_build_reads(tmp_path):
     ({"year": True}, "year True must be a whole number"),
     ({"type": "blog post"}, "type 'blog post' must be one of"),
     ({"url": "www.example.org"}, "must be a web address"),
+    ({"pages": "abc"}, r"pages 'abc' must be a page or a page range, .*e.g. '123-140' or '12'"),
+    ({"pages": "140-123"}, "pages '140-123' must be a page or a page range, first page first"),
+    ({"pages": "12-"}, "pages '12-' must be a page or a page range"),
     ({"id": "Edwards 2009"}, "id 'Edwards 2009' must be lower-case"),
     ({"id": "necf-prevention-report"}, "already used by necf-prevention-report.txt"),
     ({"id": "loose-file"}, "already used by loose-file.txt"),       # a file without an entry is named by its file
@@ -80,6 +83,27 @@ def test_values_the_build_would_misread_are_refused(tmp_path, fields, message):
     (tmp_path / "loose-file.txt").write_text("text", encoding="utf-8")
     with pytest.raises(MetadataError, match=message):
         with_metadata(tmp_path, "new.pdf", fields)
+
+
+def test_page_ranges_as_references_give_them_are_accepted(tmp_path):
+    for pages in ("12", "123-140", "123–140", "123 - 140"):
+        _, text = with_metadata(tmp_path, "new.pdf", {"pages": pages})
+        assert tomllib.loads(text)["source"][0]["pages"] == pages
+
+
+def test_ckg_add_refuses_pages_that_are_not_pages_before_anything_changes(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("Some text.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["add", str(corpus / "x.txt"), "--pages", "abc", "--corpus", str(corpus),
+                                       "--build", str(tmp_path / "build")])
+    assert result.exit_code == 1 and "pages 'abc' must be a page or a page range" in result.output
+    assert "'123-140' or '12'" in result.output and "unchanged" in result.output
+    assert not (corpus / "sources.toml").exists() and not (tmp_path / "build").exists()
 
 
 def test_a_broken_sources_toml_is_named_and_left_alone(tmp_path):
