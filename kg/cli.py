@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, without_entry, write_metadata
+from .corpus import DOCUMENT_TYPES, MetadataError, check_source_id, with_metadata, without_entry, write_metadata
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
@@ -190,11 +190,13 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
     catalogue = {key: [v.strip() for v in value] if isinstance(value, tuple) else value.strip() if isinstance(value, str)
                  else value for key, value in given.items()}        # repeated options come as tuples
     metadata = None                         # (sources.toml before, after) when catalogue options are given
-    if any(value not in (None, "", []) for value in catalogue.values()):
-        try:
+    try:
+        if any(value not in (None, "", []) for value in catalogue.values()):
             metadata = with_metadata(Path(settings.corpus_dir), name, catalogue)
-        except MetadataError as exc:
-            raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
+        else:                               # a file named like another source would take its id, or get "<id>-2"
+            check_source_id(Path(settings.corpus_dir), name)
+    except MetadataError as exc:
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
     # tried alone first, by the build's own extractor in a worker with the build's limits
     tried = []
     extract_all([(file, SourceMeta(id=slugify(file.stem), file=file.name))], settings,
