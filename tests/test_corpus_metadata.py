@@ -103,7 +103,7 @@ def test_ckg_add_refuses_pages_that_are_not_pages_before_anything_changes(tmp_pa
                                        "--build", str(tmp_path / "build")])
     assert result.exit_code == 1 and "pages 'abc' must be a page or a page range" in result.output
     assert "'123-140' or '12'" in result.output and "unchanged" in result.output
-    assert not (corpus / "sources.toml").exists() and not (tmp_path / "build").exists()
+    assert not (corpus / "sources.toml").exists() and not (tmp_path / "build" / "current").exists()
 
 
 def test_a_broken_sources_toml_is_named_and_left_alone(tmp_path):
@@ -187,7 +187,7 @@ def test_ckg_add_refuses_a_file_whose_name_gives_another_sources_id(tmp_path, ca
         assert result.exit_code == 1, result.output
         assert f"source id '{Path(catalogued).stem.lower()}' is already used by {catalogued}" in result.output
         assert "choose another with --id" in result.output and "unchanged" in result.output
-    assert sorted(p.name for p in corpus.iterdir()) == before and not (tmp_path / "build").exists()
+    assert sorted(p.name for p in corpus.iterdir()) == before and not (tmp_path / "build" / "current").exists()
 
 
 def test_a_file_replacing_itself_keeps_its_id(tmp_path):
