@@ -6,6 +6,7 @@ Layout of the build directory::
       .build.lock                       held (flock) by the build, `ckg add` or `ckg remove` running here
       current -> releases/<release>     (symlink swapped atomically when a build completes)
       releases/<release>/manifest.json  versions, settings, counts, corpus hash, failures
+                        /.in-use-<pid>-<token>  a server's mark: not pruned while that process lives
                         /sources.json   one record per ingested source (metadata + page map)
                         /passages.jsonl one passage per line
                         /documents/<source_id>.json  cleaned text, blocks and pages for the reader
@@ -510,7 +511,38 @@ def _alive(pid: int) -> bool:
 
 
 def _prune_releases(releases: Path, keep: set[str | None], retain: int = 2) -> None:
+    """Remove releases older than the ``retain`` newest, except those in ``keep`` and those a
+    running server has marked in use (see :func:`mark_in_use`)."""
     finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
     for path in finished[:-retain]:
-        if path.name not in keep:
+        if path.name not in keep and not in_use(path):
             shutil.rmtree(path, ignore_errors=True)
+
+
+IN_USE = ".in-use-"
+
+
+def mark_in_use(release: Path) -> Path | None:
+    """Mark ``release`` as served by this process (a file ``.in-use-<pid>-<token>`` in it): builds
+    do not prune it while this process lives. Returns the marker to pass to :func:`unmark_in_use`,
+    or None when the release cannot be written to (then it is not protected)."""
+    marker = Path(release) / f"{IN_USE}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        marker.touch(exist_ok=False)
+    except OSError:
+        return None
+    return marker
+
+
+def unmark_in_use(marker: Path | None) -> None:
+    if marker is not None:
+        marker.unlink(missing_ok=True)
+
+
+def in_use(release: Path) -> bool:
+    """Whether a live process has marked ``release`` in use; markers of dead processes do not count."""
+    for marker in Path(release).glob(f"{IN_USE}*"):
+        pid = marker.name[len(IN_USE):].split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            return True
+    return False

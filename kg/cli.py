@@ -389,14 +389,17 @@ def serve(build_dir, host, port, server_threads) -> None:
     except LibraryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Loading the search index…", err=True)
-    searcher = app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
-    searcher.keyword.glued_terms()          # and the word list that tells a run-together word from a real one
+    app.extensions["ckg_library"].warm()    # the model and indexes now, not on the first query
     from .runtime import limit_math_threads
 
     limit_math_threads(settings.serve_math_threads)
     app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
-    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)", err=True)
-    waitress.serve(app, **server_options(settings))
+    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{settings.port}/  (Ctrl+C to stop; "
+               "a new build is served as soon as it is complete)", err=True)
+    try:
+        waitress.serve(app, **server_options(settings))
+    finally:
+        app.extensions["ckg_follower"].close()     # builds may prune the release it served
 
 
 def server_options(settings: Settings) -> dict:
