@@ -3,8 +3,10 @@
 Layout of the build directory::
 
     build/
+      .build.lock                       held (flock) by the build, `ckg add` or `ckg remove` running here
       current -> releases/<release>     (symlink swapped atomically when a build completes)
       releases/<release>/manifest.json  versions, settings, counts, corpus hash, failures
+                        /.in-use-<pid>-<token>  a server's mark: not pruned while that process lives
                         /sources.json   one record per ingested source (metadata + page map)
                         /passages.jsonl one passage per line
                         /documents/<source_id>.json  cleaned text, blocks and pages for the reader
@@ -14,6 +16,8 @@ limit, so a hostile or broken file is reported for that file while the rest buil
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import multiprocessing
 import os
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import __version__
 from .corpus import CorpusPlan, SourceMeta, plan
@@ -41,6 +45,37 @@ from .settings import Settings
 FORMAT_VERSION = 1
 CURRENT = "current"
 RELEASES = "releases"
+LOCK_FILE = ".build.lock"
+
+
+class BuildLocked(RuntimeError):
+    """Another build (or `ckg add`, `ckg remove`) holds the build directory's lock."""
+
+
+@contextlib.contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the lock of the build directory ``out_dir`` for the duration of the block, or raise
+    BuildLocked at once when another process holds it. Two builds at once would each publish the
+    corpus as they read it, the last to finish winning even with the older corpus. The lock is an
+    flock, which the kernel releases when its process ends however it ends: the lock file a killed
+    build leaves behind never blocks the next one."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise BuildLocked(f"another build is running in {out_dir} (pid {holder}); wait for it to finish") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()}\n".encode("ascii"), 0)     # for the message of a build refused meanwhile
+        try:
+            yield
+        finally:
+            os.ftruncate(handle, 0)
+    finally:
+        os.close(handle)                    # closing releases the flock
 
 
 @dataclass
@@ -198,11 +233,20 @@ def build(
     out_dir: Path | None = None,
     progress: Callable[[str, FileResult], None] | None = None,
     progress_note: Callable[[str], None] | None = None,
+    *,
+    lock: bool = True,
 ) -> BuildReport:
-    """Build the library from ``corpus_dir`` into ``out_dir``; the previous build stays until this one is complete."""
+    """Build the library from ``corpus_dir`` into ``out_dir``; the previous build stays until this one is complete.
+
+    Holds the lock of ``out_dir`` (see :func:`build_lock`; raises BuildLocked when another build
+    holds it) unless ``lock`` is False, which says the caller holds it already."""
+    out_dir = Path(out_dir or settings.build_dir)
+    if lock:
+        check_embedding_settings(settings)  # a wrong setting is refused before the build directory is made
+        with build_lock(out_dir):
+            return build(settings, corpus_dir, out_dir, progress, progress_note, lock=False)
     started = time.monotonic()
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
-    out_dir = Path(out_dir or settings.build_dir)
     check_embedding_settings(settings)      # a wrong model or adapter setting fails now, not after extraction
     corpus = plan(corpus_dir)
     report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
@@ -467,7 +511,38 @@ def _alive(pid: int) -> bool:
 
 
 def _prune_releases(releases: Path, keep: set[str | None], retain: int = 2) -> None:
+    """Remove releases older than the ``retain`` newest, except those in ``keep`` and those a
+    running server has marked in use (see :func:`mark_in_use`)."""
     finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
     for path in finished[:-retain]:
-        if path.name not in keep:
+        if path.name not in keep and not in_use(path):
             shutil.rmtree(path, ignore_errors=True)
+
+
+IN_USE = ".in-use-"
+
+
+def mark_in_use(release: Path) -> Path | None:
+    """Mark ``release`` as served by this process (a file ``.in-use-<pid>-<token>`` in it): builds
+    do not prune it while this process lives. Returns the marker to pass to :func:`unmark_in_use`,
+    or None when the release cannot be written to (then it is not protected)."""
+    marker = Path(release) / f"{IN_USE}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        marker.touch(exist_ok=False)
+    except OSError:
+        return None
+    return marker
+
+
+def unmark_in_use(marker: Path | None) -> None:
+    if marker is not None:
+        marker.unlink(missing_ok=True)
+
+
+def in_use(release: Path) -> bool:
+    """Whether a live process has marked ``release`` in use; markers of dead processes do not count."""
+    for marker in Path(release).glob(f"{IN_USE}*"):
+        pid = marker.name[len(IN_USE):].split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            return True
+    return False

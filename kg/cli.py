@@ -1,6 +1,7 @@
 """The `ckg` command line. Every command only calls the library's own functions."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -8,10 +9,11 @@ import shlex
 import socket
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 
-from .corpus import DOCUMENT_TYPES, MetadataError, with_metadata, without_entry, write_metadata
+from .corpus import DOCUMENT_TYPES, MetadataError, check_source_id, with_metadata, without_entry, write_metadata
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quotes import ROLE_NAMES
@@ -66,13 +68,14 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         raise click.UsageError(str(exc)) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
+    from .build import BuildLocked
     from .index.embed import EmbeddingSettingsError
 
     try:
         with progress:
             task = progress.add_task("extracting", total=total, last="")
             report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
-    except EmbeddingSettingsError as exc:
+    except (EmbeddingSettingsError, BuildLocked) as exc:
         raise click.ClickException(str(exc)) from None
     _print_report(report, console)
     if not report.ingested or (strict and report.failed):
@@ -92,13 +95,26 @@ def _rebuild_settings(corpus_dir, out_dir) -> Settings:
     return settings
 
 
+@contextlib.contextmanager
+def _build_lock(settings: Settings) -> Iterator[None]:
+    """The build directory's lock (kg.build.build_lock), or a refusal naming the build that holds it."""
+    from .build import BuildLocked, build_lock
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(build_lock(Path(settings.build_dir)))
+        except BuildLocked as exc:
+            raise click.ClickException(f"{exc}; nothing was changed") from None
+        yield
+
+
 def _build_or_put_back(settings: Settings, put_back, console):
     """Rebuild after a change to the corpus and print the report; a build that raises (interrupted,
     broken) first has ``put_back`` restore the corpus (the last build still serves)."""
     from .build import build as run_build
 
     try:
-        report = run_build(settings)
+        report = run_build(settings, lock=False)      # the caller holds the build directory's lock
     except BaseException:
         put_back()
         raise
@@ -167,6 +183,15 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
     year. They are undone with the file if the build fails. For a file already in the corpus,
     `ckg add corpus/FILE --year 2010` updates its entry and rebuilds.
     """
+    settings = _rebuild_settings(corpus_dir, out_dir)      # before the file is copied into the corpus
+    with _build_lock(settings):            # held from the first look at the corpus to the last build
+        _add(settings, file, replace, catalogue={"id": source_id, "title": title, "authors": authors, "year": year,
+             "type": doc_type, "venue": venue, "publisher": publisher, "place": place, "editors": editors,
+             "pages": pages, "url": url, "studies": studies, "note": note})
+
+
+def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None:
+    """`ckg add` once the build directory is locked."""
     import shutil
     import tempfile
 
@@ -177,7 +202,6 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
     from .corpus import SourceMeta, slugify
     from .extract import SUPPORTED_SUFFIXES
 
-    settings = _rebuild_settings(corpus_dir, out_dir)      # before the file is copied into the corpus
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
     corpus_root = Path(settings.corpus_dir).resolve()
@@ -187,17 +211,16 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
         target, name = Path(settings.corpus_dir) / file.name, file.name
     if target.exists() and target.resolve() != file.resolve() and not replace:
         raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
-    given = {"id": source_id, "title": title, "authors": authors, "year": year, "type": doc_type, "venue": venue,
-             "publisher": publisher, "place": place, "editors": editors, "pages": pages, "url": url, "studies": studies,
-             "note": note}
     catalogue = {key: [v.strip() for v in value] if isinstance(value, tuple) else value.strip() if isinstance(value, str)
-                 else value for key, value in given.items()}        # repeated options come as tuples
+                 else value for key, value in catalogue.items()}    # repeated options come as tuples
     metadata = None                         # (sources.toml before, after) when catalogue options are given
-    if any(value not in (None, "", []) for value in catalogue.values()):
-        try:
+    try:
+        if any(value not in (None, "", []) for value in catalogue.values()):
             metadata = with_metadata(Path(settings.corpus_dir), name, catalogue)
-        except MetadataError as exc:
-            raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
+        else:                               # a file named like another source would take its id, or get "<id>-2"
+            check_source_id(Path(settings.corpus_dir), name)
+    except MetadataError as exc:
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
     # tried alone first, by the build's own extractor in a worker with the build's limits
     tried = []
     extract_all([(file, SourceMeta(id=slugify(file.stem), file=file.name))], settings,
@@ -234,9 +257,9 @@ def add(file: Path, corpus_dir, out_dir, replace, source_id, title, authors, yea
             put_back()
             if target.resolve() == file.resolve():      # a file already in the corpus: only its entry to undo
                 if metadata is not None:
-                    run_build(settings)
+                    run_build(settings, lock=False)
                 raise click.ClickException(f"{file.name} was not ingested: {reason}")
-            run_build(settings)                 # the library as it was (the cache makes it quick)
+            run_build(settings, lock=False)     # the library as it was (the cache makes it quick)
             raise click.ClickException(f"{file.name} was not ingested and was taken out again: {reason}")
     if report.index:
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
@@ -254,13 +277,19 @@ def remove(source: str, corpus_dir, out_dir) -> None:
     the rest (the embedding cache spares re-embedding). If that build fails, the file and its entry
     are put back and the library stays as it was.
     """
+    settings = _rebuild_settings(corpus_dir, out_dir)      # before anything moves
+    with _build_lock(settings):            # held from the first look at the corpus to the rebuild
+        _remove(settings, source)
+
+
+def _remove(settings: Settings, source: str) -> None:
+    """`ckg remove` once the build directory is locked."""
     import shutil
 
     from rich.console import Console
 
     from .corpus import plan
 
-    settings = _rebuild_settings(corpus_dir, out_dir)      # before anything moves
     corpus = Path(settings.corpus_dir)
     try:
         files = plan(corpus).files
@@ -373,16 +402,19 @@ def serve(build_dir, host, port, server_threads) -> None:
         raise click.ClickException(f"cannot listen on {settings.host}:{settings.port}: not a known host or a valid port; "
                                    "check --host and --port") from None
     click.echo("Loading the search index…", err=True)
-    searcher = app.extensions["ckg_library"].searcher   # load the model and indexes now, not on the first query
-    searcher.keyword.glued_terms()          # and the word list that tells a run-together word from a real one
+    app.extensions["ckg_library"].warm()    # the model and indexes now, not on the first query
     from .runtime import limit_math_threads
 
     limit_math_threads(settings.serve_math_threads)
     app.extensions["ckg_sparql"].start()     # SPARQL workers load the graph in the background
     logging.basicConfig()                    # waitress reports queue and socket trouble through logging
     port = getattr(server, "effective_port", settings.port)   # the port given, or the one chosen for --port 0
-    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{port}/  (Ctrl+C to stop)", err=True)
-    server.run()
+    click.echo(f"Serving {settings.build_dir} on http://{settings.host}:{port}/  (Ctrl+C to stop; "
+               "a new build is served as soon as it is complete)", err=True)
+    try:
+        server.run()
+    finally:
+        app.extensions["ckg_follower"].close()     # builds may prune the release it served
 
 
 def listen_error(exc: OSError, host: str, port: int) -> str:

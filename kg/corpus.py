@@ -89,16 +89,32 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist; pass --corpus DIR")
     entries, warnings = load_metadata(corpus_dir)
+    files, skipped = _files_with_ids(corpus_dir, entries, warnings)
+    digest = hashlib.sha256()
+    ingested = {path for path, _ in files}
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):    # the order and bytes hashed before ids were reserved
+        if path in ingested:
+            digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0" + _file_hash(path).encode() + b"\0")
+        elif path.name == METADATA_FILE and _passed_over(path, corpus_dir):
+            digest.update(path.read_bytes())
+    return CorpusPlan(corpus_dir, files, skipped, warnings, digest.hexdigest())
+
+
+def _files_with_ids(corpus_dir: Path, entries: dict[str, dict[str, Any]],
+                    warnings: list[str]) -> tuple[list[tuple[Path, SourceMeta]], list[tuple[str, str, str]]]:
+    """The documents of ``corpus_dir`` (sorted by path) with their metadata and source ids, and the
+    files skipped. An id sources.toml gives is reserved before any id made from a file name, so a
+    new file named like a catalogued document ("jopling-vincent-2020.md" beside the catalogued
+    "jopling-vincent-2020.txt") gets "<id>-2" and never takes the catalogued document's id, whatever
+    the order of their names. Ids that clash are reported in ``warnings``."""
     files: list[tuple[Path, SourceMeta]] = []
     skipped: list[tuple[str, str, str]] = []
-    used_ids: set[str] = set()
-    digest = hashlib.sha256()
+    given: list[SourceMeta] = []            # documents whose id sources.toml states
+    made: list[SourceMeta] = []             # documents named by their file
     root = corpus_dir.resolve()
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(corpus_dir).as_posix()
         if _passed_over(path, corpus_dir):
-            if path.name == METADATA_FILE:
-                digest.update(path.read_bytes())
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append((relative, "unsupported", f"{relative}: only .txt, .md and .pdf are ingested; convert it or remove it"))
@@ -108,20 +124,52 @@ def plan(corpus_dir: Path) -> CorpusPlan:
             skipped.append((relative, "outside-corpus", f"{relative} is a link to a file outside the corpus folder; copy the file in instead"))
             continue
         entry = entries.get(relative) or entries.get(path.name)
-        meta = SourceMeta(**entry) if entry and entry.get("id") else None
-        if meta is None:
+        if entry and entry.get("id"):
+            meta = SourceMeta(**entry)
+            given.append(meta)
+        else:
             meta = SourceMeta(id=slugify(path.stem), file=relative, has_metadata=False, **{k: v for k, v in (entry or {}).items() if k not in ("id", "file")})
+            made.append(meta)
         meta.file = relative
-        if meta.id in used_ids:
-            base, n = meta.id, 2
-            while f"{base}-{n}" in used_ids:
-                n += 1
-            warnings.append(f"{relative}: source id {meta.id!r} is already used; this file gets {base}-{n}")
-            meta.id = f"{base}-{n}"
-        used_ids.add(meta.id)
         files.append((path, meta))
-        digest.update(relative.encode() + b"\0" + _file_hash(path).encode() + b"\0")
-    return CorpusPlan(corpus_dir, files, skipped, warnings, digest.hexdigest())
+    owners: dict[str, str] = {}             # source id → the file that has it
+    for meta in given + made:
+        if meta.id in owners:
+            base, n = meta.id, 2
+            while f"{base}-{n}" in owners:
+                n += 1
+            warnings.append(f"{meta.file}: source id {meta.id!r} is already used by {owners[meta.id]}; "
+                            f"this file gets {base}-{n} (give it an id of its own in {METADATA_FILE})")
+            meta.id = f"{base}-{n}"
+        owners[meta.id] = meta.file
+    return files, skipped
+
+
+def id_owner(corpus_dir: Path, file_name: str, source_id: str) -> str | None:
+    """The corpus document, other than ``file_name``, that has the source id ``source_id`` now (as
+    the build gives ids: its catalogue entry's, else its file name's), or None."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return None
+    entries, _ = load_metadata(corpus_dir)
+    files, _ = _files_with_ids(corpus_dir, entries, [])
+    return next((meta.file for _, meta in files if meta.file != file_name and meta.id == source_id), None)
+
+
+def check_source_id(corpus_dir: Path, file_name: str, source_id: str | None = None) -> str:
+    """The source id ``file_name`` (relative to the corpus) gets when it is added: ``source_id``,
+    else its catalogue entry's, else its file name's. Raises MetadataError when another document
+    has that id, so adding a file never takes a source's id from it (nor renames it "<id>-2")."""
+    entries, _ = load_metadata(Path(corpus_dir))
+    wanted = source_id or (entries.get(file_name) or {}).get("id") or slugify(Path(file_name).stem)
+    owner = id_owner(corpus_dir, file_name, wanted)
+    if owner:
+        raise MetadataError(_taken_message(wanted, owner, Path(corpus_dir)))
+    return wanted
+
+
+def _taken_message(source_id: str, owner: str, corpus_dir: Path) -> str:
+    return f"source id {source_id!r} is already used by {owner} in {corpus_dir}; choose another with --id"
 
 
 def _file_hash(path: Path) -> str:
@@ -140,6 +188,8 @@ class MetadataError(ValueError):
 _ENTRY_ORDER = ("id", "file", "title", "title_supplied", "authors", "year", "type", "venue", "publisher", "place",
                 "editors", "pages", "url", "studies", "note")
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# a page or a page range as a reference gives it: "12", "123-140", "123–140" (an en dash, as typeset)
+_PAGES_RE = re.compile(r"(\d{1,6})(?:\s*[-–]\s*(\d{1,6}))?")
 
 
 def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> tuple[str | None, str]:
@@ -172,11 +222,11 @@ def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> t
     entry = next((e for e in entries if isinstance(e, dict) and e.get("file") == file_name), None)
     wanted_id = fields.get("id") or (entry.get("id") if entry is not None else None) or slugify(Path(file_name).stem)
     taken = next((e.get("file") for e in entries if isinstance(e, dict) and e is not entry and e.get("id") == wanted_id), None)
-    listed = {e.get("file") for e in entries if isinstance(e, dict)}
-    taken = taken or next((name for name, stem in _corpus_files(Path(corpus_dir))     # files without an entry: named by their file
-                           if name != file_name and name not in listed and slugify(stem) == wanted_id), None)
-    if taken:
+    if taken:                                   # an entry for a file not (yet) in the corpus counts too
         raise MetadataError(f"source id {wanted_id!r} is already used by {taken} in {path}; choose another with --id")
+    taken = id_owner(Path(corpus_dir), file_name, wanted_id)    # catalogued, or named by its file
+    if taken:
+        raise MetadataError(_taken_message(wanted_id, taken, Path(corpus_dir)))
     changes = dict(fields)
     if "title" in fields:
         changes["title_supplied"] = False       # a title someone typed in is the document's, not ours
@@ -227,14 +277,6 @@ def _passed_over(path: Path, corpus_dir: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(corpus_dir).parts) or path.name.lower() in _IGNORED_NAMES
 
 
-def _corpus_files(corpus_dir: Path) -> list[tuple[str, str]]:
-    """(name relative to the corpus, file stem) of the documents the build would ingest."""
-    if not corpus_dir.is_dir():
-        return []
-    return [(p.relative_to(corpus_dir).as_posix(), p.stem) for p in sorted(corpus_dir.rglob("*"))
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _passed_over(p, corpus_dir)]
-
-
 def write_metadata(corpus_dir: Path, text: str | None) -> None:
     """Write sources.toml whole (None removes it), through a temporary file: an interrupted write
     leaves the old file, never half of the new one."""
@@ -268,6 +310,12 @@ def _check_fields(fields: dict[str, Any]) -> None:
             raise MetadataError(f"year {fields['year']!r} must be a whole number between 1500 and {latest}")
     if "type" in fields and fields["type"] not in DOCUMENT_TYPES:
         raise MetadataError(f"type {fields['type']!r} must be one of: {', '.join(DOCUMENT_TYPES)}")
+    if "pages" in fields:
+        # the reference lists and citations print this as it stands ("pp. abc" helps no reader)
+        pages = _PAGES_RE.fullmatch(str(fields["pages"]).strip()) if isinstance(fields["pages"], str) else None
+        if pages is None or (pages.group(2) and int(pages.group(2)) < int(pages.group(1))):
+            raise MetadataError(f"pages {fields['pages']!r} must be a page or a page range, first page first, "
+                                "e.g. '123-140' or '12'")
     if "url" in fields and not re.match(r"https?://\S+$", str(fields["url"])):
         raise MetadataError(f"url {fields['url']!r} must be a web address starting with http:// or https://")
     for key in ("authors", "editors", "studies"):

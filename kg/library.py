@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
+import time
 import unicodedata
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from .build import CURRENT, FORMAT_VERSION
+from .build import CURRENT, FORMAT_VERSION, mark_in_use, unmark_in_use
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class LibraryError(Exception):
@@ -58,6 +63,16 @@ class Library:
             if not (self.root / name).exists():
                 raise LibraryError(f"{self.root / name} is missing; rebuild with `ckg build`")
         return manifest
+
+    def available(self) -> bool:
+        """Whether the release this library reads from is still on disk (its documents and indexes
+        are read from it on first use)."""
+        return (self.root / "manifest.json").is_file()
+
+    def warm(self) -> None:
+        """Load now what is otherwise loaded on first use: the model and indexes of the search, and
+        the word list that tells a run-together word from a real one."""
+        self.searcher.keyword.glued_terms()
 
     # --- sources and passages ---------------------------------------------------------------------
 
@@ -361,6 +376,85 @@ class Library:
 
 
 _ACRONYM_SKIP = {"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"}
+
+
+class LibraryFollower:
+    """The library a build directory serves now, for a long-running server: the release its
+    ``current`` link points to, followed as builds, `ckg add` and `ckg remove` switch it.
+
+    :meth:`get` looks at the link at most once per ``interval_s`` (one readlink). When it points to
+    another release, that release is loaded (and, with ``warm``, its search index) and replaces
+    the served library in one assignment; meanwhile the other threads keep answering from the
+    library they have, and a request keeps the library it started with. The served release is
+    marked in use (:func:`kg.build.mark_in_use`), so a build does not prune it while this process
+    lives. ``on_change(old, new)`` listeners run after each switch (the app's caches and SPARQL
+    workers are per release)."""
+
+    def __init__(self, build_dir: str | Path, settings: Settings | None = None, interval_s: float = 1.0,
+                 warm: bool = True):
+        self.build_dir = Path(build_dir)
+        self.interval_s = float(interval_s)
+        self.warm = warm
+        self.error: str | None = None       # why the release `current` points to could not be loaded
+        self._library = Library(self.build_dir, settings)
+        self._marker = mark_in_use(self._library.root)
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[Library, Library], None]] = []
+
+    @property
+    def library(self) -> Library:
+        """The library served now, without looking at the link."""
+        return self._library
+
+    def on_change(self, listener: Callable[[Library, Library], None]) -> None:
+        self._listeners.append(listener)
+
+    def get(self) -> Library:
+        """The library to answer from: the current release, looked at at most once per interval."""
+        if time.monotonic() - self._checked < self.interval_s:
+            return self._library
+        if not self._lock.acquire(blocking=False):
+            return self._library            # another thread is looking or loading: answer from what we have
+        try:
+            if time.monotonic() - self._checked >= self.interval_s:
+                self._follow()
+                self._checked = time.monotonic()
+        finally:
+            self._lock.release()
+        return self._library
+
+    def close(self) -> None:
+        """This process no longer serves the release: builds may prune it."""
+        unmark_in_use(self._marker)
+        self._marker = None
+
+    def _follow(self) -> None:
+        link = self.build_dir / CURRENT
+        if not link.is_symlink():
+            return                          # a release directory served directly: nothing to follow
+        try:
+            target = link.resolve(strict=True)
+        except OSError:
+            return                          # switched or removed in this instant: look again next time
+        if target == self._library.root:
+            return
+        marker = mark_in_use(target)        # before loading: a build pruning meanwhile spares it
+        try:
+            library = Library(target, self._library.settings)
+            if self.warm:
+                library.warm()
+        except Exception as exc:            # a broken release must not stop the one being served
+            unmark_in_use(marker)
+            self.error = f"{target} could not be loaded ({type(exc).__name__}: {exc}); still serving {self._library.root}"
+            log.warning("%s", self.error)
+            return
+        old, old_marker = self._library, self._marker
+        self._library, self._marker, self.error = library, marker, None
+        log.info("now serving %s (was %s)", library.root, old.root)
+        for listener in self._listeners:
+            listener(old, library)
+        unmark_in_use(old_marker)
 
 
 def _acronym(name: str) -> str:

@@ -63,7 +63,7 @@ class Settings:
     server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).")
     serve_math_threads: int = _setting(1, "Threads one request's vector maths (BLAS, faiss, torch) may use under `ckg serve`; "
                                           "requests already run in parallel, so more threads oversubscribe the cores.")
-    response_cache_mb: float = _setting(16.0, "Memory (MB) `ckg serve` keeps repeated answers of pages and API in (a build never changes while served); 0: off.")
+    response_cache_mb: float = _setting(16.0, "Memory (MB) `ckg serve` keeps repeated answers of pages and API in (kept per release, emptied when a new build is served); 0: off.")
     max_request_kb: int = _setting(1024, "Largest request body (KB) `ckg serve` accepts; a larger one gets 413 before it is read.")
     max_header_kb: int = _setting(64, "Largest request line and headers (KB), URL included; larger requests get 431.")
     channel_timeout_s: int = _setting(60, "Seconds an idle or stalled connection is kept open by `ckg serve`.")

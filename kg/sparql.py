@@ -513,6 +513,11 @@ class QueryPool:
         self.error: str | None = None
 
     # workers
+    @property
+    def started(self) -> bool:
+        """Whether the workers were asked to start (by :meth:`start` or a first query)."""
+        return self._started
+
     def start(self) -> None:
         with self._lock:
             if self._started or self._closed:

@@ -4,11 +4,12 @@
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, current_app
 
-from kg.library import Library
+from kg.library import Library, LibraryFollower
 from kg.quotes import locator
 
 from . import config as app_config
@@ -16,7 +17,7 @@ from . import cache as response_cache
 from . import viewdata
 from .errors import register_error_handlers
 from .security import add_security_headers
-from .views import api, knowledge, pages, search, sparql, quotes
+from .views import api, knowledge, library, pages, search, sparql, quotes
 from .views import works
 
 __all__ = ["create_app"]
@@ -35,13 +36,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    library = Library(app.config["BUILD_DIR"])
-    app.extensions["ckg_library"] = library
-    app.context_processor(lambda: {"site": viewdata.site(library)})
+    # the build directory's current release, followed as builds switch it (no restart needed)
+    follower = LibraryFollower(app.config["BUILD_DIR"], interval_s=float(app.config["FOLLOW_INTERVAL_S"]))
+    app.extensions["ckg_follower"] = follower
+    app.extensions["ckg_library"] = follower.library        # the library served now; replaced on a switch
+    follower.on_change(lambda old, new: _library_changed(app, new))
+    app.before_request(_pin_library)        # first: the response cache keys its answers by the request's release
+    app.context_processor(lambda: {"site": viewdata.site(library())})
     # "p. 3", or "slide 6" in a slide deck: where a passage, quote or citation is in its source
     app.jinja_env.filters["excerpt"] = viewdata.as_excerpt
     app.jinja_env.globals["locate"] = lambda page, label=None, source_id=None: locator(
-        page, label, library.source(source_id) if source_id else None)
+        page, label, library().source(source_id) if source_id else None)
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
@@ -57,7 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ckg_sparql"] = sparql.make_pool(app)
     register_error_handlers(app)
     app.before_request(_without_trailing_slash)
-    app.extensions["ckg_response_cache"] = response_cache.install(app, float(app.config.get("RESPONSE_CACHE_MB") or 0))
+    app.extensions["ckg_response_cache"] = response_cache.install(app, float(app.config.get("RESPONSE_CACHE_MB") or 0),
+                                                                  scope=lambda: library().root.name)
     app.after_request(add_security_headers)
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -65,6 +71,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])   # only headers set by our own proxies: a client could forge the rest
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     return app
+
+
+def _pin_library() -> None:
+    """The request answers from the release current when it started, whatever switches meanwhile."""
+    library()
+
+
+def _library_changed(app: Flask, new: Library) -> None:
+    """After the follower switched to ``new``: what the app keeps per release follows it. SPARQL
+    workers of the old release finish the queries they run (within the time limit), then stop."""
+    app.extensions["ckg_library"] = new
+    old_pool = app.extensions["ckg_sparql"]
+    pool = sparql.make_pool(app)
+    if old_pool.started:
+        pool.start()                        # the old workers were up: have the new ones load the graph now
+    app.extensions["ckg_sparql"] = pool
+    retire = threading.Timer(old_pool.timeout_s + 5, old_pool.close)
+    retire.daemon = True
+    retire.start()
+    cache = app.extensions.get("ckg_response_cache")
+    if cache is not None:
+        cache.clear()                       # its answers are keyed by release: the old ones only take memory
 
 
 def _without_trailing_slash():

@@ -1,8 +1,10 @@
 """A bounded in-memory cache of whole GET responses for the pages and API answers that depend only
 on the URL and the build.
 
-A build never changes while it is served (a new build is a new release, served by a restart), so
-a search, a concept page or a reader page answered once can be answered again from memory. Under
+A release never changes while it is served (a new build is a new release, which the app switches
+to: see kg.library.LibraryFollower), so a search, a concept page or a reader page answered once
+can be answered again from memory as long as the same release is served: answers are keyed by
+release, and the cache is emptied when the app switches. Under
 load the same concepts and questions come back again and again; answering them from memory keeps
 the CPU for the new ones. The health check, SPARQL (its own worker processes), the exports (their
 own cache), static files and anything but a 200 are never cached. The cache is bounded in bytes
@@ -13,6 +15,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from typing import Callable
 
 from flask import Flask, Response, g, request
 
@@ -64,28 +68,35 @@ class ResponseCache:
                 dropped_key, dropped = self._entries.popitem(last=False)
                 self.bytes -= len(dropped.body) + len(dropped_key)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"entries": len(self._entries), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}
 
 
-def _key() -> str | None:
+def _key(scope: str) -> str | None:
     if request.method != "GET" or not request.path.startswith(CACHEABLE) or request.path.startswith(NEVER):
         return None
     # the Accept header is part of the key: a page with content negotiation (/concepts/<id> as HTML,
     # Turtle or JSON-LD) must not answer a Turtle client with the HTML a browser was given
-    return request.path + "?" + request.query_string.decode("latin-1") + "\n" + request.headers.get("Accept", "")
+    return scope + "\n" + request.path + "?" + request.query_string.decode("latin-1") + "\n" + request.headers.get("Accept", "")
 
 
-def install(app: Flask, max_mb: float) -> ResponseCache | None:
-    """Answer repeated GETs of cacheable paths from memory; None when ``max_mb`` is 0."""
+def install(app: Flask, max_mb: float, scope: Callable[[], str] = lambda: "") -> ResponseCache | None:
+    """Answer repeated GETs of cacheable paths from memory; None when ``max_mb`` is 0. ``scope()``
+    names what the answers depend on besides the request (the release served): part of the key,
+    so an answer of one release is never given for another."""
     if not max_mb or max_mb <= 0:
         return None
     cache = ResponseCache(int(max_mb * 1024 * 1024))
 
     @app.before_request
     def _answer_from_cache():
-        key = _key()
+        key = _key(scope())
         if key is None:
             return None
         entry = cache.get(key)

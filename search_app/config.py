@@ -16,6 +16,8 @@ class Setting(NamedTuple):
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_DIR", "build", "Build directory written by `ckg build` (its `current` release is served)."),
+    Setting("FOLLOW_INTERVAL_S", 1.0, "Seconds between looks at BUILD_DIR/current: a release a build switched it to is "
+                                      "loaded and served from the next request on (0: look on every request)."),
     Setting("TESTING", False, "Flask testing mode: exceptions propagate to the test client."),
     Setting("MAX_CONTENT_LENGTH", 1024 * 1024, "Largest request body accepted, in bytes; larger requests get 413."),
     Setting("RESPONSE_CACHE_MB", 0, "Memory (MB) for repeated GET answers of pages and API (search, concepts, sources…); 0 (the default of the app; `ckg serve` uses the response_cache_mb setting) turns the cache off."),

@@ -39,10 +39,13 @@ def site(library: Library) -> dict[str, Any]:
 
 # --- JSON API -------------------------------------------------------------------------------------
 
-def health(library: Library) -> dict[str, Any]:
+def health(library: Library, follow_error: str | None = None) -> dict[str, Any]:
+    """The health check: "ok", or "error" with a message when the release served is no longer on
+    disk (its documents are read from it on first use). ``follow_error`` says why a newer release
+    the build directory points to is not served yet."""
     counts = library.counts
     manifest = library.manifest
-    return {
+    data: dict[str, Any] = {
         "status": "ok",
         "sources": counts["sources"],
         "passages": counts["passages"],
@@ -50,8 +53,16 @@ def health(library: Library) -> dict[str, Any]:
             "created": manifest.get("created"),
             "corpus_hash": manifest.get("corpus_hash"),
             "format_version": manifest.get("format_version"),
+            "release": library.root.name,
         },
     }
+    if not library.available():
+        data["status"] = "error"
+        data["message"] = (f"the release being served, {library.root}, is no longer on disk; "
+                           "rebuild with `ckg build`, or restart `ckg serve`")
+    if follow_error:
+        data["warning"] = follow_error
+    return data
 
 
 def source_list(library: Library) -> dict[str, Any]:

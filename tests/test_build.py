@@ -177,6 +177,58 @@ def test_kill_9_during_a_build_keeps_the_last_good_build(tmp_path):
     assert Library(out).counts["sources"] == 3
 
 
+def test_the_build_directory_is_locked_while_a_build_runs(tmp_path):
+    from kg.build import LOCK_FILE, BuildLocked, build_lock
+
+    tiny = ROOT / "tests" / "data" / "tiny"
+    out = tmp_path / "build"
+    with build_lock(out):
+        started = time.monotonic()
+        with pytest.raises(BuildLocked, match=rf"another build is running in {out} \(pid {os.getpid()}\); wait for it to finish"):
+            build(_settings(graph_validate=False), tiny, out)
+        assert time.monotonic() - started < 2 and not (out / "releases").exists()     # refused before any work
+    assert (out / LOCK_FILE).exists()
+    report = build(_settings(graph_validate=False), tiny, out)          # released: the next build runs
+    assert report.release_dir is not None
+
+
+def test_a_second_build_add_or_remove_is_refused_while_a_build_runs_and_a_dead_ones_lock_never_blocks(tmp_path):
+    """A real `ckg build` holds the lock; `ckg build`, `ckg add` and `ckg remove` in the same build
+    directory are refused at once, naming it, and change nothing; once it is killed (kill -9 leaves
+    its lock file and pid behind) the next build runs."""
+    tiny = ROOT / "tests" / "data" / "tiny"
+    out = tmp_path / "build"
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny, corpus)
+    slow = tmp_path / "slow" / "slow.txt"
+    slow.parent.mkdir()
+    slow.write_text(("word " * 40 + "-\n") * 200_000, encoding="utf-8")
+    running = subprocess.Popen(CKG + ["build", "--corpus", str(slow.parent), "--out", str(out), "-q"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120      # the CLI's imports take a while on a busy machine
+        while not list((out / "releases").glob(".partial-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list((out / "releases").glob(".partial-*")), "the build never started"
+        message = f"another build is running in {out} (pid {running.pid}); wait for it to finish"
+        note = tmp_path / "note.md"
+        note.write_text("# A note\n\nA carer said it mattered most.\n", encoding="utf-8")
+        listing = sorted(p.name for p in corpus.iterdir())
+        for command in (["build", "--corpus", str(corpus), "--out", str(out)],
+                        ["add", str(note), "--corpus", str(corpus), "--build", str(out)],
+                        ["remove", "practice-notes", "--corpus", str(corpus), "--build", str(out)]):
+            refused = subprocess.run(CKG + command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert refused.returncode == 1 and message in " ".join(refused.stderr.split()), (command, refused.stderr)
+        assert sorted(p.name for p in corpus.iterdir()) == listing and not (out / "current").exists()
+        assert running.poll() is None           # the first build was not disturbed
+    finally:
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait()
+    assert str(running.pid) in (out / ".build.lock").read_text(encoding="ascii")    # a dead build's lock file…
+    report = build(_settings(graph_validate=False), corpus, out)                    # …does not block the next
+    assert report.release_dir is not None and Library(out).counts["sources"] == 3
+
+
 def test_cli_build_report_and_exit_status(tmp_path):
     result = subprocess.run(CKG + ["build", "--corpus", str(CORPUS), "--out", str(tmp_path / "b")], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)

@@ -68,6 +68,9 @@ def test_written_entries_are_what_the_build_reads(tmp_path):
     ({"year": True}, "year True must be a whole number"),
     ({"type": "blog post"}, "type 'blog post' must be one of"),
     ({"url": "www.example.org"}, "must be a web address"),
+    ({"pages": "abc"}, r"pages 'abc' must be a page or a page range, .*e.g. '123-140' or '12'"),
+    ({"pages": "140-123"}, "pages '140-123' must be a page or a page range, first page first"),
+    ({"pages": "12-"}, "pages '12-' must be a page or a page range"),
     ({"id": "Edwards 2009"}, "id 'Edwards 2009' must be lower-case"),
     ({"id": "necf-prevention-report"}, "already used by necf-prevention-report.txt"),
     ({"id": "loose-file"}, "already used by loose-file.txt"),       # a file without an entry is named by its file
@@ -80,6 +83,27 @@ def test_values_the_build_would_misread_are_refused(tmp_path, fields, message):
     (tmp_path / "loose-file.txt").write_text("text", encoding="utf-8")
     with pytest.raises(MetadataError, match=message):
         with_metadata(tmp_path, "new.pdf", fields)
+
+
+def test_page_ranges_as_references_give_them_are_accepted(tmp_path):
+    for pages in ("12", "123-140", "123–140", "123 - 140"):
+        _, text = with_metadata(tmp_path, "new.pdf", {"pages": pages})
+        assert tomllib.loads(text)["source"][0]["pages"] == pages
+
+
+def test_ckg_add_refuses_pages_that_are_not_pages_before_anything_changes(tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "x.txt").write_text("Some text.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["add", str(corpus / "x.txt"), "--pages", "abc", "--corpus", str(corpus),
+                                       "--build", str(tmp_path / "build")])
+    assert result.exit_code == 1 and "pages 'abc' must be a page or a page range" in result.output
+    assert "'123-140' or '12'" in result.output and "unchanged" in result.output
+    assert not (corpus / "sources.toml").exists() and not (tmp_path / "build" / "current").exists()
 
 
 def test_a_broken_sources_toml_is_named_and_left_alone(tmp_path):
@@ -102,3 +126,75 @@ def test_an_entry_is_taken_out_and_the_rest_kept(tmp_path):
     assert without_entry(tmp_path, "a.md")[1] == "# only one\n"           # not "source = []"
     (tmp_path / "sources.toml").unlink()
     assert without_entry(tmp_path, "a.md") == (None, None)
+
+
+def _catalogued_corpus(tmp_path: Path, name: str, source_id: str) -> Path:
+    """A corpus folder with one document, ``name``, catalogued under ``source_id``."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text("Catalogued text.\n", encoding="utf-8")
+    (corpus / "sources.toml").write_text(f'[[source]]\nid = "{source_id}"\nfile = "{name}"\ntitle = "Catalogued"\n',
+                                         encoding="utf-8")
+    return corpus
+
+
+@pytest.mark.parametrize("catalogued, newcomer", [
+    ("jopling-vincent-2020.txt", "jopling-vincent-2020.md"),      # ".md" sorts first: it used to take the id
+    ("smith-2011-family.txt", "Smith-2011-Family.txt"),           # names differing only in case slug alike
+    ("Smith-2011-Family.txt", "smith-2011-family.txt"),
+])
+def test_an_id_sources_toml_gives_keeps_its_file(tmp_path, catalogued, newcomer):
+    from kg.corpus import plan, slugify
+
+    source_id = slugify(Path(catalogued).stem)
+    corpus = _catalogued_corpus(tmp_path, catalogued, source_id)
+    (corpus / newcomer).write_text("# My notes\n\nReading notes.\n", encoding="utf-8")
+    result = plan(corpus)
+    ids = {meta.file: meta.id for _, meta in result.files}
+    assert ids == {catalogued: source_id, newcomer: f"{source_id}-2"}
+    assert any(f"{newcomer}: source id {source_id!r} is already used by {catalogued}" in w for w in result.warnings)
+
+
+def test_two_files_without_entries_named_alike_get_ids_in_the_order_of_their_names(tmp_path):
+    from kg.corpus import plan
+
+    for name in ("smith-2011-family.txt", "Smith-2011-Family.txt"):
+        (tmp_path / name).write_text("Text.\n", encoding="utf-8")
+    assert [(meta.file, meta.id) for _, meta in plan(tmp_path).files] == [
+        ("Smith-2011-Family.txt", "smith-2011-family"), ("smith-2011-family.txt", "smith-2011-family-2")]
+
+
+@pytest.mark.parametrize("catalogued, newcomer, entry", [
+    ("jopling-vincent-2020.txt", "jopling-vincent-2020.md", True),
+    ("smith-2011-family.txt", "Smith-2011-Family.txt", True),
+    ("smith-2011-family.txt", "Smith-2011-Family.txt", False),    # the other file has no entry: its name gives its id
+])
+def test_ckg_add_refuses_a_file_whose_name_gives_another_sources_id(tmp_path, catalogued, newcomer, entry):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    corpus = _catalogued_corpus(tmp_path, catalogued, Path(catalogued).stem.lower())
+    if not entry:
+        (corpus / "sources.toml").unlink()
+    before = sorted(p.name for p in corpus.iterdir())
+    new = tmp_path / "elsewhere" / newcomer
+    new.parent.mkdir()
+    new.write_text("# My notes on it\n\nReading notes.\n", encoding="utf-8")
+    options = ["--corpus", str(corpus), "--build", str(tmp_path / "build")]
+    for extra in ([], ["--year", "2020"], ["--replace"]):           # with or without catalogue options, or --replace
+        result = CliRunner().invoke(main, ["add", str(new), *extra, *options])
+        assert result.exit_code == 1, result.output
+        assert f"source id '{Path(catalogued).stem.lower()}' is already used by {catalogued}" in result.output
+        assert "choose another with --id" in result.output and "unchanged" in result.output
+    assert sorted(p.name for p in corpus.iterdir()) == before and not (tmp_path / "build" / "current").exists()
+
+
+def test_a_file_replacing_itself_keeps_its_id(tmp_path):
+    from kg.corpus import check_source_id
+
+    corpus = _catalogued_corpus(tmp_path, "jopling-vincent-2020.txt", "jopling-vincent-2020")
+    assert check_source_id(corpus, "jopling-vincent-2020.txt") == "jopling-vincent-2020"     # `ckg add --replace`
+    assert check_source_id(corpus, "jopling-vincent-2020.md", "jv-notes") == "jv-notes"      # another id given
+    with pytest.raises(MetadataError, match="already used by jopling-vincent-2020.txt"):
+        check_source_id(corpus, "jopling-vincent-2020.md")

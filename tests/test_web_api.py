@@ -65,7 +65,8 @@ def test_health(client, library):
     assert body["status"] == "ok"
     assert body["sources"] == 3 == len(library.sources())
     assert body["passages"] == len(library.passages())
-    assert set(body["build"]) == {"created", "corpus_hash", "format_version"}
+    assert set(body["build"]) == {"created", "corpus_hash", "format_version", "release"}
+    assert body["build"]["release"] == library.root.name
     assert body["build"]["corpus_hash"] == library.manifest["corpus_hash"]
     assert body["build"]["format_version"] == library.manifest["format_version"]
     assert body["build"]["created"] == library.manifest["created"]

@@ -19,10 +19,17 @@ def index():
 
 
 @bp.get("/health")
-@documented("Whether the library is loaded: counts of sources and passages, the build's date and corpus hash.",
-            '{"status", "sources", "passages", "build": {"created", "corpus_hash", "format_version"}}')
+@documented("Whether the library is loaded: counts of sources and passages, the build's date, corpus hash and "
+            "release (503 with status \"error\" and a message when the release served is gone from disk; a "
+            "warning when a newer release could not be loaded).",
+            '{"status", "sources", "passages", "build": {"created", "corpus_hash", "format_version", "release"}, '
+            '"message"?, "warning"?}')
 def health():
-    return jsonify(viewdata.health(library()))
+    data = viewdata.health(library(), current_app.extensions["ckg_follower"].error)
+    response = jsonify(data)
+    if data["status"] != "ok":
+        response.status_code = 503
+    return response
 
 
 @bp.get("/sources")

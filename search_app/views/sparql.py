@@ -123,14 +123,25 @@ def sparql():
     return response
 
 
+def _per_release(name: str) -> dict:
+    """A dict the app keeps for the release this request answers from (a new one after a switch)."""
+    release = library().root
+    held = current_app.extensions.get(name)
+    if held is None or held[0] != release:
+        with _LOCK:
+            held = current_app.extensions.get(name)
+            if held is None or held[0] != release:
+                held = current_app.extensions[name] = (release, {})
+    return held[1]
+
+
 def _graph_names() -> set[str]:
     """IRIs of the named graphs of this build (ontology, build and one per source)."""
-    names = current_app.extensions.get("ckg_graph_names")
-    if names is None:
+    known = _per_release("ckg_graph_names")
+    if "names" not in known:
         names = {str(graph_name(name)) for name in ("ontology", "build")}
-        names |= {str(graph_name(source["id"])) for source in library().sources()}
-        current_app.extensions["ckg_graph_names"] = names
-    return names
+        known["names"] = names | {str(graph_name(source["id"])) for source in library().sources()}
+    return known["names"]
 
 
 @bp.get("/export/<fmt>")
@@ -143,7 +154,7 @@ def export_graph(fmt: str):
     if graph is not None and str(graph_name(graph)) not in _graph_names():
         # checked before the dataset is parsed: an unknown name costs nothing, and stays out of the cache
         return _error(404, f"The dataset has no graph “{graph[:200]}”: use ontology, build or a source id.")
-    cache = current_app.extensions.setdefault("ckg_exports", {})
+    cache = _per_release("ckg_exports")
     key = (fmt, graph)
     if key not in cache:
         path = library().graph_path
