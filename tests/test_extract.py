@@ -12,6 +12,7 @@ from kg.extract import ExtractionError, extract
 from kg.extract.clean import clean
 from kg.extract.model import RawLine
 from kg.extract.text import decode
+from test_hostile_files import pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -42,16 +43,7 @@ def text_pdf(pages: list[list[tuple[float, float, str]]], *, size: tuple[int, in
     labels = b" /PageLabels << /Nums [" + page_labels + b"] >>" if page_labels else b""
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R" + labels + b" >>"
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf(objects)
 
 
 def page_of(body: list[str], bottom: list[str], *, bottom_y: float = 40, top: list[str] = ()) -> list[tuple[float, float, str]]:
