@@ -557,3 +557,12 @@ def test_counts_and_amounts_are_told_from_years_and_pages(text, count, money):
     from kg.index.search import _COUNT_RE, _MONEY_RE
     assert bool(_COUNT_RE.search(text)) is count
     assert bool(_MONEY_RE.search(text)) is money
+
+
+def test_the_count_of_results_holding_the_words_leaves_out_the_concepts_other_labels(library):
+    """A query naming a concept also ranks passages holding words of its other labels; those do
+    not hold the query's words, and every mode gives the same count."""
+    query = "trust"
+    counts = {mode: library.search(query, k=5, mode=mode).with_words for mode in ("hybrid", "bm25", "dense")}
+    holding = sum(bool(re.search(r"\btrust", f"{p.get('heading') or ''} {p['text']}", re.I)) for p in library.passages())
+    assert counts["hybrid"] == counts["bm25"] == counts["dense"] == holding

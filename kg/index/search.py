@@ -241,7 +241,15 @@ class Searcher:
         counted = hits[:_FACET_DEPTH]
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
-                              did_you_mean=did_you_mean, with_words=sum(hit.keyword > 0 for hit in hits))
+                              did_you_mean=did_you_mean, with_words=self._holding_words(tokens, hits))
+
+    def _holding_words(self, tokens: list[str], hits: list[Hit]) -> int:
+        """How many hits hold a word of the query itself (not only a word of a named concept's other
+        labels, which the keyword ranking also counts), the same in every mode."""
+        if not tokens:
+            return 0
+        own = self.keyword.scores(tokens)
+        return sum(bool(own[hit.row] > 0) for hit in hits)
 
     def _browse(self, mode: str, offset: int, k: int, filters: dict[str, str]) -> SearchResponse:
         """No query, only filters ("every passage about prevention"): the passages they let through,
