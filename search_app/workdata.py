@@ -72,10 +72,9 @@ def _study_titled(library: Library, title: str | None) -> dict[str, Any] | None:
         return None
     folded = title.casefold()
     for study_id in library.studies_named_in(title):
-        study = library.study(study_id)
+        study = library.study(study_id) or {}
         names = (study.get("name"), study.get("label"), *study.get("alt_labels", []))
-        if study and any(name and folded.startswith(name.casefold()) and not folded[len(name):][:1].isalnum()
-                         for name in names):
+        if any(name and folded.startswith(name.casefold()) and not folded[len(name):][:1].isalnum() for name in names):
             return study
     return None
 

@@ -72,6 +72,7 @@ class Hit:
     window_similarity: float = 0.0
     quote_id: str | None = None        # the quotation that matched a query asking for a quote
     credits: list[dict[str, Any]] | None = None   # the concepts it credits to works, for a query asking where one came from
+    holds_words: bool = False   # holds a word of the query itself, not only of a named concept's other labels
 
 
 @dataclass
@@ -241,15 +242,7 @@ class Searcher:
         counted = hits[:_FACET_DEPTH]
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
                               message=message, facets_over=len(counted), unknown_words=unknown,
-                              did_you_mean=did_you_mean, with_words=self._holding_words(tokens, hits))
-
-    def _holding_words(self, tokens: list[str], hits: list[Hit]) -> int:
-        """How many hits hold a word of the query itself (not only a word of a named concept's other
-        labels, which the keyword ranking also counts), the same in every mode."""
-        if not tokens:
-            return 0
-        own = self.keyword.scores(tokens)
-        return sum(bool(own[hit.row] > 0) for hit in hits)
+                              did_you_mean=did_you_mean, with_words=sum(hit.holds_words for hit in hits))
 
     def _browse(self, mode: str, offset: int, k: int, filters: dict[str, str]) -> SearchResponse:
         """No query, only filters ("every passage about prevention"): the passages they let through,
@@ -347,6 +340,7 @@ class Searcher:
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
+        own_words = keyword > 0         # before the concept's other labels join the keyword score
         if query_concepts and mode != "dense":
             expansion = [t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)]
             extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
@@ -431,7 +425,7 @@ class Searcher:
             if not _WORKS_INTENT_RE.search(query):
                 score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
         hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws,
-                    credits=credited[r][1] if r in credited else None)
+                    credits=credited[r][1] if r in credited else None, holds_words=bool(own_words[r]))
                 for r, sc, d, w, c, ws in zip(rows.tolist(), score.tolist(), dense.tolist(), words.tolist(),
                                               concept.tolist(), window_sim.tolist())]
         if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0
@@ -473,7 +467,7 @@ class Searcher:
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._row_of.get(q.get("passage_id"), -1) in by_row]
         if not chosen:
             return
-        scores, _ = self._quote_scores(query, chosen, {hit.row: hit.score for hit in hits}, self.quote_role_boost)
+        scores, _, _ = self._quote_scores(query, chosen, {hit.row: hit.score for hit in hits}, self.quote_role_boost)
         order = np.argsort(-scores, kind="stable")[:self.settings.quote_match_depth]
         top = float(scores[order[0]])
         if top <= 0:
@@ -540,20 +534,20 @@ class Searcher:
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
         roles = speaker_roles_in(query) or (roles_in(query) if _asks_only_for_a_speaker(query) else [])
-        scores, own = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
+        scores, own, words = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
-        topic = _quote_topic(query, roles)
         # how many quotes (or the sentences introducing them) hold the query's words; not said when the
         # query only names speakers ("headteacher"): their quotes come first whatever their words
-        if tokenize(topic) and not _asks_only_for_a_speaker(query, roles or roles_in(query)):
-            found["with_words"] = int((self._quote_word_overlap(self.quotes, [q for _, q in chosen], topic) > 0).sum())
+        if tokenize(_quote_topic(query, roles)) and not _asks_only_for_a_speaker(query, roles or roles_in(query)):
+            found["with_words"] = int((words > 0).sum())
         return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
                       passage_score: dict[int, float], role_boost: float,
-                      roles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The score of each chosen (index, quote) for ``query``, and the similarity of its own words;
+                      roles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The score of each chosen (index, quote) for ``query``, the similarity of its own words and the
+        share of the query's words it (or its introduction) holds;
         ``passage_score``: the passage search's scores by row; ``role_boost``: added to quotes by the
         speaker role the query asks for (``roles``, else those speaker_roles_in reads in it)."""
         quotes = self.quotes
@@ -576,7 +570,7 @@ class Searcher:
         if roles:
             heard = with_narrower_roles(roles)
             scores += role_boost * np.array([q.get("speaker_role") in heard for _, q in chosen], dtype=float)
-        return scores, own
+        return scores, own, words
 
     def _quote_vector_file(self, name: str, count: int) -> np.ndarray:
         """One of a build's quote vector files, loaded once; a build without it (or out of step with
