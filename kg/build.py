@@ -241,13 +241,17 @@ def build(
     Holds the lock of ``out_dir`` (see :func:`build_lock`; raises BuildLocked when another build
     holds it) unless ``lock`` is False, which says the caller holds it already."""
     out_dir = Path(out_dir or settings.build_dir)
-    if lock:
-        check_embedding_settings(settings)  # a wrong setting is refused before the build directory is made
-        with build_lock(out_dir):
-            return build(settings, corpus_dir, out_dir, progress, progress_note, lock=False)
+    # a wrong model or adapter setting fails now: before the build directory is made, not after extraction
+    check_embedding_settings(settings)
+    if not lock:
+        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note)
+    with build_lock(out_dir):
+        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note)
+
+
+def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callable[[str, FileResult], None] | None,
+           progress_note: Callable[[str], None] | None) -> BuildReport:
     started = time.monotonic()
-    corpus_dir = Path(corpus_dir or settings.corpus_dir)
-    check_embedding_settings(settings)      # a wrong model or adapter setting fails now, not after extraction
     corpus = plan(corpus_dir)
     report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
     for file, reason, message in corpus.skipped:
