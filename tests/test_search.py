@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import build_corpus
 from hypothesis import given, settings, strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 CKG = [sys.executable, "-m", "kg.cli"]
+DATA = ROOT / "tests" / "data"
 
 
 def test_index_manifest_is_written(library):
@@ -140,6 +142,55 @@ def test_highlights_are_the_query_words_not_what_the_stemmer_cuts_alike():
     for seen, unseen in (("cares", "careful"), ("caring", "carefully"), ("cared", "careless")):
         assert care.matches(seen) and not care.matches(unseen), (seen, unseen)   # the stemmer cuts "careful" to "care"
     assert QueryWords("hope").matches("hoped") and not QueryWords("hope").matches("hopefully")
+
+
+def test_a_plural_or_verb_ending_keeps_the_word():
+    """"services" is "service" with an "s", not "servic" with "es"; "processes" is "process"."""
+    from kg.index.text import QueryWords
+
+    for query, word in (("children's services", "service"), ("service", "services"), ("value", "values"),
+                        ("features", "feature"), ("processes", "process"), ("church", "churches"), ("cases", "case")):
+        assert QueryWords(query).matches(word), (query, word)
+    assert not QueryWords("office").matches("officer")
+
+
+def test_words_grown_apart_by_a_new_ending():
+    from kg.index.text import QueryWords
+
+    care = QueryWords("social care")
+    assert care.grown_apart("careful") and care.grown_apart("carefully")
+    assert not care.grown_apart("careless")      # the stemmer keeps "careless" apart already
+    assert not care.grown_apart("cares") and not care.grown_apart("caring") and not care.grown_apart("care")
+    assert QueryWords("useful").grown_apart("use") and QueryWords("useful").grown_apart("using")
+    assert not QueryWords("deprived").grown_apart("deprivation")     # another word, but not grown by a new ending
+    assert not care.grown_apart("school")                            # not stemmed alike at all
+
+
+@pytest.fixture(scope="module")
+def stem_alikes(tmp_path_factory):
+    """Four passages: "care", "careful"/"carefully", "deprivation", "service"."""
+    from kg.library import Library
+
+    return Library(build_corpus(tmp_path_factory, DATA / "stem-alikes", "stem-alikes-build", 1, workers=1)[0])
+
+
+def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes):
+    """The stemmer cuts "careful" to "care": a search for "careful" must not rank the passage on
+    social care by keywords, nor count it among those holding the query's words; and the reverse."""
+    def keyword_hits(query):
+        return [r["text"] for r in stem_alikes.search(query, mode="bm25").results]
+
+    careful = keyword_hits("careful")
+    assert len(careful) == 1 and "carefully" in careful[0]
+    care = keyword_hits("care")
+    assert len(care) == 1 and "Social care" in care[0]
+    found = stem_alikes.search("careful")
+    assert found.total == 4 and found.with_words == 1 and "carefully" in found.results[0]["text"]
+    assert stem_alikes.search("social care").with_words == 1
+    # the ranking keeps the stemmer's reach where the words are one family; the count does not
+    deprived = stem_alikes.search("deprived")
+    assert "deprivation" in keyword_hits("deprived")[0] and deprived.with_words == 0
+    assert stem_alikes.search("services").with_words == 1
 
 
 def test_words_run_together_by_a_lost_space_are_found():

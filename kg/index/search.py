@@ -45,6 +45,8 @@ _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly 
 _WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
+_OTHER_WORDS_ROWS = 20_000     # passages looked at for the words merely stemmed like a query word's
+_SCORE_ROUNDING = 1e-4         # a keyword score left by a subtraction below this share is none
 # a question whose answer is a count or an amount ("how many practitioners", "size of the grant")
 _QUANTITY_INTENT_RE = re.compile(r"\bhow (?:many|much|long|large|big)\b|\b(?:number|size|scale|amount) of\b", re.I)
 _MONEY_INTENT_RE = re.compile(r"\b(?:grants?|budgets?|costs?|costing|funding|money|awards?|spend\w*|savings?|worth)\b|[£$€]", re.I)
@@ -127,7 +129,8 @@ class Searcher:
         self._study_sources_of = study_sources
         self._credits_of = credits
         self._study_sources: dict[str, dict[str, set[str]]] | None = None
-        self._word_counts: Counter = Counter()
+        self._word_counts: Counter | None = None
+        self._term_words: dict[str, list[str]] | None = None
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
@@ -318,29 +321,80 @@ class Searcher:
                  if _typo_distance(folded, w) <= (1 if len(folded) <= 6 else 2)]   # a typo, not another word
         if not close:
             return None
-        best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._word_counts[w]))
+        best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._library_words()[w]))
         return best if word[:1].islower() else best[:1].upper() + best[1:]
+
+    def _library_words(self) -> Counter:
+        """The library's words (case folded) and their counts, read on first need."""
+        if self._word_counts is None:
+            stored = self._directory / WORDS_FILE
+            if stored.exists():
+                self._word_counts = Counter(json.loads(stored.read_text(encoding="utf-8")))
+            else:                          # a build from before the word list: count (a bounded sample)
+                self._word_counts = Counter(word_counts([p["text"] for p in self.passages[:_WORD_SAMPLE]]))
+        return self._word_counts
 
     def _word_groups(self) -> dict[tuple[str, int], list[str]]:
         """The library's words by first letter and length."""
-        if self._word_lengths is None:     # read on the first misspelt query: most searches never need it
-            stored = self._directory / WORDS_FILE
-            if stored.exists():
-                counts = Counter(json.loads(stored.read_text(encoding="utf-8")))
-            else:                          # a build from before the word list: count (a bounded sample)
-                counts = Counter(word_counts([p["text"] for p in self.passages[:_WORD_SAMPLE]]))
+        if self._word_lengths is None:     # made on the first misspelt query: most searches never need it
             lengths: dict[tuple[str, int], list[str]] = {}
-            for w in counts:
+            for w in self._library_words():
                 lengths.setdefault((w[0], len(w)), []).append(w)
-            self._word_counts, self._word_lengths = counts, lengths
+            self._word_lengths = lengths
         return self._word_lengths
+
+    def _words_by_term(self) -> dict[str, list[str]]:
+        """The library's words by the index term each stems to ("care", "cares", "careful" under "care")."""
+        if self._term_words is None:
+            by_term: dict[str, list[str]] = {}
+            for word in self._library_words():
+                for term in word_terms(word):
+                    by_term.setdefault(term, []).append(word)
+            self._term_words = by_term
+        return self._term_words
+
+    def _other_words(self, words: QueryWords, tokens: list[str], reader: bool) -> dict[str, re.Pattern | None]:
+        """For each query term that also stems library words that are not the query's word, a pattern
+        of the library's words that are (None: there are none). ``reader``: not the query's word as a
+        reader sees it (the highlighting rule: "prevented" is not "prevention"); else only words
+        grown apart by a new ending ("careful" is not "care"), so the ranking keeps the stemmer's
+        reach ("deprived" still finds "deprivation")."""
+        out: dict[str, re.Pattern | None] = {}
+        for term in tokens:
+            library = self._words_by_term().get(term, ())
+            others = {w for w in library if (not words.matches(w) if reader else words.grown_apart(w))}
+            if others:
+                ours = sorted((w for w in library if w not in others), key=len, reverse=True)
+                out[term] = (re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, ours)) + r")(?![^\W\d_])", re.I)
+                             if ours else None)
+        return out
+
+    def _score_of_other_words(self, others: dict[str, re.Pattern | None], rows: np.ndarray | None = None) -> np.ndarray:
+        """The part of each passage's keyword score that only words stemmed like the query's, not
+        the query's own, give it (``others`` from :meth:`_other_words`; ``rows``: only these passages)."""
+        out = np.zeros(len(self.passages), np.float32)
+        for term, ours in others.items():
+            scores = self.keyword.scores([term])
+            found = np.flatnonzero(scores > 0) if rows is None else rows[scores[rows] > 0]
+            if len(found) > _OTHER_WORDS_ROWS:     # a huge library: the strongest, which reach the candidates
+                found = found[np.argpartition(-scores[found], _OTHER_WORDS_ROWS)[:_OTHER_WORDS_ROWS]]
+            for row in found.tolist():
+                passage = self.passages[row]
+                if ours is None or not (ours.search(passage["text"]) or ours.search(passage.get("heading") or "")):
+                    out[row] += scores[row]
+        return out
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
                quote_matches: bool = True) -> list[Hit]:
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
-        own_words = keyword > 0         # before the concept's other labels join the keyword score
+        own_keyword = keyword           # before the concept's other labels join the keyword score
+        words_asked = QueryWords(query) if tokens else None
+        if words_asked is not None:     # "careful" ranks no passage for its "care", though both stem to "care"
+            others = self._other_words(words_asked, tokens, False)
+            if others:
+                keyword = np.maximum(keyword - self._score_of_other_words(others), 0)
         if query_concepts and mode != "dense":
             expansion = [t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)]
             extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
@@ -382,6 +436,11 @@ class Searcher:
             return []
         rows = np.fromiter(sorted(candidates), dtype=np.int64)
         count = len(rows)
+        own_words = own_keyword > 0     # holding a word of the query itself, as its highlighting sees it
+        others = self._other_words(words_asked, tokens, True) if words_asked is not None else {}
+        if others:
+            left = own_keyword - self._score_of_other_words(others, rows)
+            own_words = left > _SCORE_ROUNDING * max(float(own_keyword.max()), 1.0)
         window_sim = np.zeros(count)
         dense = np.zeros(count)
         if vector is not None:
@@ -534,13 +593,13 @@ class Searcher:
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
         roles = speaker_roles_in(query) or (roles_in(query) if _asks_only_for_a_speaker(query) else [])
-        scores, own, words = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
+        scores, own, _ = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
         # how many quotes (or the sentences introducing them) hold the query's words; not said when the
         # query only names speakers ("headteacher"): their quotes come first whatever their words
         if tokenize(_quote_topic(query, roles)) and not _asks_only_for_a_speaker(query, roles or roles_in(query)):
-            found["with_words"] = int((words > 0).sum())
+            found["with_words"] = int((self._quote_word_overlap(self.quotes, [q for _, q in chosen], _quote_topic(query, roles), True) > 0).sum())
         return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
@@ -582,20 +641,31 @@ class Searcher:
             cache[name] = vectors if len(vectors) == count else np.zeros((0, 1), np.float32)
         return cache[name]
 
-    def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str) -> np.ndarray:
+    def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str,
+                            reader: bool = False) -> np.ndarray:
         """Share of the topic's words (weighted by their rarity among quotes) found in each quote or
-        the sentence that introduces it."""
+        the sentence that introduces it; a word merely stemmed like one of the topic's is not it
+        (``reader``: as the highlighting tells them apart, else only words grown apart: see
+        :meth:`_other_words`)."""
         if "_quote_terms" not in self.__dict__:
-            terms = {q["quote_id"]: set(tokenize(f"{q.get('introduction') or ''} {q.get('speaker') or ''} {q['text']}")) for q in quotes}
+            terms = {q["quote_id"]: set(tokenize(_quote_words(q))) for q in quotes}
             frequency = Counter(t for bag in terms.values() for t in bag)
             self._quote_terms = terms
             self._quote_idf = {t: float(np.log(1 + len(terms) / n)) for t, n in frequency.items()}
-        wanted = set(tokenize(topic))
+        wanted = sorted(set(tokenize(topic)))
         weights = {t: self._quote_idf.get(t, float(np.log(1 + len(self._quote_terms)))) for t in wanted}
         total = sum(weights.values())
         if not total:
             return np.zeros(len(chosen))
-        return np.array([sum(w for t, w in weights.items() if t in self._quote_terms.get(q["quote_id"], ())) / total for q in chosen])
+        others = self._other_words(QueryWords(topic), wanted, reader)
+
+        def holds(term: str, quote: dict[str, Any]) -> bool:
+            if term not in self._quote_terms.get(quote["quote_id"], ()):
+                return False
+            ours = others.get(term, True)
+            return ours is True or (ours is not None and bool(ours.search(_quote_words(quote))))
+
+        return np.array([sum(w for t, w in weights.items() if holds(t, q)) / total for q in chosen])
 
     def _quote_allowed(self, quote: dict[str, Any], filters: dict[str, set[str]], study_names: set[str]) -> bool:
         """``filters``: each filter's wanted values; ``study_names``: every name of the studies the study
@@ -893,6 +963,11 @@ def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool
     for _, pattern in ROLE_RES:
         rest = pattern.sub(" ", rest)
     return bool(roles_in(query) if roles is None else roles) and not tokenize(rest)
+
+
+def _quote_words(quote: dict[str, Any]) -> str:
+    """The words a quote is found by: the sentence introducing it, its speaker and its own."""
+    return f"{quote.get('introduction') or ''} {quote.get('speaker') or ''} {quote['text']}"
 
 
 def _keyword_text(query: str) -> str:

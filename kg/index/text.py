@@ -118,7 +118,9 @@ def _inflected(word: str) -> str:
     """A word without its plural or verb ending (agencies → agency, parents → parent, visited → visit)."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    for ending, shortest in (("es", 5), ("s", 4), ("ing", 6), ("ed", 5)):
+    if len(word) >= 5 and word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]            # "processes", "churches"; not "services", "values": their "e" is the word's
+    for ending, shortest in (("s", 4), ("ing", 6), ("ed", 5)):
         if len(word) >= shortest and word.endswith(ending) and not word.endswith(("ss", "us", "is")):
             return word[:-len(ending)]
     return word
@@ -155,6 +157,27 @@ def _same_word(a: str, b: str) -> bool:
     return shared >= len(stem) + 2
 
 
+def _bases(word: str) -> set[str]:
+    """What a word may be without its inflection, short words too ("using" → us, use): only words
+    the stemmer already takes for one are compared so."""
+    bases = _restored(word) | {_inflected(word)}
+    if len(word) > 4 and word.endswith("ing"):
+        bases |= {word[:-3], word[:-3] + "e"}
+    return bases
+
+
+def _grown_apart(a: str, b: str) -> bool:
+    """Whether one word is the other grown by an ending that makes a new word ("care" and "careful",
+    "cares" and "carefully", "help" and "helpless"), which the stemmer cuts to one stem."""
+    for short in _bases(a):
+        for long in _bases(b):
+            if len(short) > len(long):
+                short, long = long, short
+            if long.startswith(short) and long[len(short):].startswith(_MEANING_CHANGING_ENDINGS):
+                return True
+    return False
+
+
 class QueryWords:
     """The words of a query, to tell which words of a result a reader would see as the query's own."""
 
@@ -172,6 +195,13 @@ class QueryWords:
                 any(_same_word(form, other) for other in self._forms.get(_stem(form), ()))
                 for whole in _forms(word) for form in (whole, *unglued(whole)))     # "Climbiéand" for "Climbié"
         return seen
+
+    def grown_apart(self, word: str) -> bool:
+        """Whether a word the stemmer takes for a query word is another word grown from it or it from
+        the word ("careful" for "care", "use" for "useful"); a word that is not stemmed alike is neither."""
+        forms = [form for form in _forms(word)]
+        alike = [(form, other) for form in forms for other in self._forms.get(_stem(form), ())]
+        return bool(alike) and all(_grown_apart(form, other) for form, other in alike)
 
 
 def word_counts(texts: list[str]) -> dict[str, int]:
