@@ -592,6 +592,21 @@ def test_a_how_many_question_lifts_the_passages_stating_a_count(tiny_build):
             == {r["passage_id"]: round(r["score"], 4) for r in off.search(plain, k=30).results})
 
 
+@pytest.mark.parametrize("query, asks", [
+    ("how many practitioners were interviewed", True),
+    ("size of the grant", True),
+    ("what was the budget of NECF", True),
+    ("what were the total costs of the programme", True),
+    ("what's the scale of the evaluation", True),
+    ("what was the aim of NECF", False),
+    ("quote that the Fund's budget was tiny", False),
+    ("what is relational agency", False),
+])
+def test_questions_asking_for_a_count_or_amount(query, asks):
+    from kg.index.search import _QUANTITY_INTENT_RE
+    assert bool(_QUANTITY_INTENT_RE.search(query)) is asks
+
+
 @pytest.mark.parametrize("text, count, money", [
     ("interviews with 83 professionals and practitioners", True, False),
     ("we undertook 14 stages of analysis", True, False),

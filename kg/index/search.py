@@ -48,7 +48,11 @@ _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest
 _OTHER_WORDS_ROWS = 20_000     # passages looked at for the words merely stemmed like a query word's
 _SCORE_ROUNDING = 1e-4         # a keyword score left by a subtraction below this share is none
 # a question whose answer is a count or an amount ("how many practitioners", "size of the grant")
-_QUANTITY_INTENT_RE = re.compile(r"\bhow (?:many|much|long|large|big)\b|\b(?:number|size|scale|amount) of\b", re.I)
+# "how many …", "size of the grant", "what was the budget of NECF", "what were the total costs"
+_QUANTITY_INTENT_RE = re.compile(
+    r"\bhow (?:many|much|long|large|big)\b|\b(?:number|size|scale|amount) of\b"
+    r"|\bwhat(?:'s|’s| (?:was|were|is|are)) (?:the|its|their|his|her) (?:[\w'’-]+ ){0,2}?"
+    r"(?:budgets?|costs?|grants?|funding|awards?|spend(?:ing)?|size|scale|number|total)\b", re.I)
 _MONEY_INTENT_RE = re.compile(r"\b(?:grants?|budgets?|costs?|costing|funding|money|awards?|spend\w*|savings?|worth)\b|[£$€]", re.I)
 _NUMBER_WORDS = ("three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
                  "eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|dozens?")
