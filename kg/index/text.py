@@ -199,8 +199,7 @@ class QueryWords:
     def grown_apart(self, word: str) -> bool:
         """Whether a word the stemmer takes for a query word is another word grown from it or it from
         the word ("careful" for "care", "use" for "useful"); a word that is not stemmed alike is neither."""
-        forms = [form for form in _forms(word)]
-        alike = [(form, other) for form in forms for other in self._forms.get(_stem(form), ())]
+        alike = [(form, other) for form in _forms(word) for other in self._forms.get(_stem(form), ())]
         return bool(alike) and all(_grown_apart(form, other) for form, other in alike)
 
 
