@@ -148,10 +148,22 @@ def _csl(quotes, sources, base) -> str:
     return json.dumps(items, ensure_ascii=False, indent=1)
 
 
+def _who(quote: dict[str, Any]) -> str:
+    """The speaker and role to put before a quote's citation, without what the citation says already
+    ("Children, child, quoted in …" would say "child" twice)."""
+    citation = (quote.get("citation") or "").casefold()
+    role = quote.get("speaker_role") or ""
+    role = "" if not role or citation.startswith(role.casefold()) else role
+    speaker = quote.get("speaker") or ""
+    if not speaker or speaker.casefold() == role.casefold():
+        return role
+    return f"{speaker} ({role})" if role else speaker
+
+
 def _markdown(quotes, sources, base) -> str:
     parts = []
     for q in quotes:
-        who = f"{q['speaker']} ({q.get('speaker_role')})" if q.get("speaker") else (q.get("speaker_role") or "")
+        who = _who(q)
         body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
         parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{q.get('citation', '')} ([passage]({_link(q, base)}))")
     return "\n\n".join(parts) + "\n"

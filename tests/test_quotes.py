@@ -610,6 +610,10 @@ def test_exports_carry_the_page_and_a_harvard_citation():
                                                          "properties": {"page": {"type": "string", "minLength": 1}}}})
     assert items[0]["page"] == "47" and items[0]["author"][0] == {"family": "Jopling", "given": "Michael"}
     assert "p. 47" in export([quote], sources, "markdown")
+    # the speaker's role is said once: the citation opens with it ("— Mother, parent, quoted in …")
+    spoken = dict(quote, speaker="One mother")
+    assert "> — One mother, parent, quoted in Jopling" in export([spoken], sources, "markdown")
+    assert export([dict(quote, speaker="Parent")], sources, "markdown").count("parent") == 1
 
 
 def test_a_literature_quote_is_cited_as_the_sentence_cites_it():
