@@ -417,10 +417,13 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert "best match for “consent” first" in page.locator("#quote-count").inner_text()
     assert "(the first 1 shown)" in page.locator("#quote-count").inner_text()
     holding = _json.loads(_urlopen(live_server + "/api/quotes?q=consent&k=100").read())
-    words = sum("consent" in f"{q['introduction'] or ''} {q['text']}".lower() for q in holding["results"])
+    # counted in what a card shows (the quote and its speaker), not in the sentence introducing the quote
+    words = sum("consent" in f"{q.get('speaker') or ''} {q['text']}".lower() for q in holding["results"])
     assert holding["with_words"] == words and 1 <= words < holding["total"]
     assert (page.locator("#quote-with-words").inner_text()
             == f"; {words} hold{'s' * (words == 1)} your words, the rest are near in meaning")
+    page.goto(live_server + "/quotes?q=submarine")
+    assert page.locator("#quote-with-words").inner_text() == "; none holds your words, all are near in meaning only"
     page.goto(live_server + "/quotes?q=headteacher")     # a speaker alone: no words to hold
     assert page.locator("#quote-with-words").count() == 0
     page.goto(live_server + "/quotes?q=consent&k=1")

@@ -154,6 +154,28 @@ def test_a_plural_or_verb_ending_keeps_the_word():
     assert not QueryWords("office").matches("officer")
 
 
+def test_short_words_keep_their_forms_and_a_prefix_is_no_word():
+    from kg.index.text import QueryWords
+
+    use = QueryWords("use")
+    assert all(use.matches(w) for w in ("using", "used", "uses")) and not use.matches("useful")
+    assert QueryWords("useful").grown_apart("used") and QueryWords("useful").matches("usefully")
+    production = QueryWords("co-production")
+    assert production.matches("co-production") and production.matches("coproduction") and production.matches("production")
+    for other in ("co-ordinator", "co-operation", "co"):
+        assert not production.matches(other), other      # "co" of the compound is no query word alone
+    assert QueryWords("co and co-production").matches("co")    # unless the query has it alone
+    assert not QueryWords("multi-agency").matches("multi-professional")
+
+
+def test_a_misspelling_the_stemmer_forgives_is_still_respelt(library):
+    """Snowball cuts "differant" and "different" alike (as "resiliance" and "resilience"); the
+    library has no "differant", so the reader is told and offered the word it has."""
+    found = library.search("differant")
+    assert found.unknown_words == ["differant"] and found.did_you_mean == "different"
+    assert library.search("different").unknown_words == []
+
+
 def test_words_grown_apart_by_a_new_ending():
     from kg.index.text import QueryWords
 

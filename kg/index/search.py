@@ -290,8 +290,7 @@ class Searcher:
         # "co-configuraton": each part of a compound on its own; "quote", "said" ask for a kind of
         # passage and need not be in the library
         words = _LETTERS_RE.findall(_QUOTE_INTENT_RE.sub(" ", query))
-        unknown = [w for w in dict.fromkeys(words)
-                   if (terms := word_terms(w)) and not any(self.keyword.has_term(t) for t in terms)]
+        unknown = [w for w in dict.fromkeys(words) if word_terms(w) and not self._in_library(w)]
         if not unknown:
             return [], None, None, False
         respelt = {w: self._nearest_word(w) for w in unknown}
@@ -306,6 +305,16 @@ class Searcher:
             return unknown, did_you_mean, f"No passage contains {named}.", True
         return unknown, did_you_mean, (f"No passage contains {named}: the passages below are only the nearest in "
                                        "meaning, which may not be related."), True
+
+    def _in_library(self, word: str) -> bool:
+        """Whether the library holds a word as a reader would take it: itself or a form of it
+        ("resiliance" is not in it, though the stemmer cuts it and "resilience" alike)."""
+        terms = word_terms(word)
+        if not any(self.keyword.has_term(t) for t in terms):
+            return False
+        library = [w for t in terms for w in self._words_by_term().get(t, ())]
+        asked = QueryWords(word)
+        return not library or any(asked.matches(w) for w in library)   # none listed: a word glued to another
 
     def _nearest_word(self, word: str) -> str | None:
         """The library's most frequent word that is spelt almost like ``word`` (None for numbers and
@@ -603,7 +612,7 @@ class Searcher:
         # how many quotes (or the sentences introducing them) hold the query's words; not said when the
         # query only names speakers ("headteacher"): their quotes come first whatever their words
         if tokenize(_quote_topic(query, roles)) and not _asks_only_for_a_speaker(query, roles or roles_in(query)):
-            found["with_words"] = int((self._quote_word_overlap(self.quotes, [q for _, q in chosen], _quote_topic(query, roles), True) > 0).sum())
+            found["with_words"] = self._quotes_holding([q for _, q in chosen], _quote_topic(query, roles))
         return {**found, "results": results}
 
     def _quote_scores(self, query: str, chosen: list[tuple[int, dict[str, Any]]],
@@ -645,12 +654,23 @@ class Searcher:
             cache[name] = vectors if len(vectors) == count else np.zeros((0, 1), np.float32)
         return cache[name]
 
-    def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str,
-                            reader: bool = False) -> np.ndarray:
+    def _quotes_holding(self, quotes: list[dict[str, Any]], topic: str) -> int:
+        """How many quotes hold a word of the topic in their own words or their speaker's name, as
+        its highlighting tells the query's words (the sentence introducing a quote is not shown with it)."""
+        wanted = set(tokenize(topic))
+        others = self._other_words(QueryWords(topic), sorted(wanted), True)
+        count = 0
+        for quote in quotes:
+            shown = f"{quote.get('speaker') or ''} {quote['text']}"
+            held = wanted.intersection(tokenize(shown))
+            if any(others.get(t, True) is True or (others[t] is not None and others[t].search(shown)) for t in held):
+                count += 1
+        return count
+
+    def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str) -> np.ndarray:
         """Share of the topic's words (weighted by their rarity among quotes) found in each quote or
-        the sentence that introduces it; a word merely stemmed like one of the topic's is not it
-        (``reader``: as the highlighting tells them apart, else only words grown apart: see
-        :meth:`_other_words`)."""
+        the sentence that introduces it; a word grown apart from one of the topic's ("careful" for
+        "care", see :meth:`_other_words`) is not it."""
         if "_quote_terms" not in self.__dict__:
             terms = {q["quote_id"]: set(tokenize(_quote_words(q))) for q in quotes}
             frequency = Counter(t for bag in terms.values() for t in bag)
@@ -661,7 +681,7 @@ class Searcher:
         total = sum(weights.values())
         if not total:
             return np.zeros(len(chosen))
-        others = self._other_words(QueryWords(topic), wanted, reader)
+        others = self._other_words(QueryWords(topic), wanted, False)
 
         def holds(term: str, quote: dict[str, Any]) -> bool:
             if term not in self._quote_terms.get(quote["quote_id"], ()):

@@ -146,7 +146,7 @@ def _same_word(a: str, b: str) -> bool:
     "agencies"), the stem itself grown ("prevent", "prevention") or a long shared beginning
     ("relation", "relational"); not words the stemmer merely cuts alike ("relational", "relatively",
     "related": all "relat")."""
-    if a == b or _inflected(a) == _inflected(b) or _restored(a) & _restored(b):
+    if a == b or _inflected(a) == _inflected(b) or _bases(a) & _bases(b):
         return True
     short, long = sorted((a, b), key=len)
     stem = _stem(short)
@@ -158,11 +158,15 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _bases(word: str) -> set[str]:
-    """What a word may be without its inflection, short words too ("using" → us, use): only words
-    the stemmer already takes for one are compared so."""
+    """What a word may be without its inflection, short words too ("using" → us, use; "used" → use;
+    "uses" → use): only words the stemmer already takes for one are compared so."""
     bases = _restored(word) | {_inflected(word)}
     if len(word) > 4 and word.endswith("ing"):
         bases |= {word[:-3], word[:-3] + "e"}
+    if len(word) > 3 and word.endswith("ed"):
+        bases |= {word[:-2], word[:-1]}
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        bases.add(word[:-1])
     return bases
 
 
@@ -178,6 +182,25 @@ def _grown_apart(a: str, b: str) -> bool:
     return False
 
 
+# the first parts of compounds that are no word alone ("co-production", "multi-agency", "inter-professional")
+_PREFIXES = frozenset("co re pre non sub anti semi post multi inter intra trans cross extra ultra".split())
+
+
+def _bound_prefixes(text: str) -> set[str]:
+    """The parts of a text's hyphenated compounds that are a prefix, not a word ("co" of
+    "co-production"), unless the text also has them alone."""
+    folded = fold(text)
+    bound: set[str] = set()
+    alone: set[str] = set()
+    for match in _WORD_RE.finditer(folded):
+        parts = [p for p in re.split(r"['\-‐‑]", match.group(0)) if p]
+        if len(parts) > 1 and re.search(r"[\-‐‑]", match.group(0)):
+            bound.update(p for p in parts[:-1] if p in _PREFIXES or (len(p) <= 2 and p.isalpha()))
+        else:
+            alone.update(parts)
+    return bound - alone
+
+
 class QueryWords:
     """The words of a query, to tell which words of a result a reader would see as the query's own."""
 
@@ -186,6 +209,8 @@ class QueryWords:
         self._seen: dict[str, bool] = {}       # a page of results repeats its words
         for form in _forms(query):
             self._forms.setdefault(_stem(form), set()).add(form)
+        for prefix in _bound_prefixes(query):      # "co-production" is not a query for every "co-" word
+            self._forms.get(_stem(prefix), set()).discard(prefix)
 
     def matches(self, word: str) -> bool:
         """Whether a word of a text is one of the query's words (in any of its forms)."""
