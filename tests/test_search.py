@@ -168,6 +168,14 @@ def test_short_words_keep_their_forms_and_a_prefix_is_no_word():
     assert not QueryWords("multi-agency").matches("multi-professional")
 
 
+def test_irregular_plurals_are_their_singular():
+    from kg.index.text import QueryWords, tokenize
+
+    assert tokenize("children") == tokenize("child") and tokenize("young people") == tokenize("young person")
+    assert QueryWords("child protection").matches("children") and QueryWords("children's services").matches("child")
+    assert QueryWords("people").matches("person") and not QueryWords("child").matches("childhood")
+
+
 def test_a_misspelling_the_stemmer_forgives_is_still_respelt(library):
     """Snowball cuts "differant" and "different" alike (as "resiliance" and "resilience"); the
     library has no "differant", so the reader is told and offered the word it has."""

@@ -42,8 +42,14 @@ def _spelling(word: str) -> str:
     return word
 
 
+# plurals no stemmer cuts to their singular: "child" finds "children", "young person" "young people"
+_IRREGULAR_PLURALS = {"children": "child", "childrens": "child", "people": "person", "peoples": "person",
+                      "women": "woman", "men": "man"}
+
+
 def _stem(word: str) -> str:
     stemmer = _stemmer()
+    word = _IRREGULAR_PLURALS.get(word, word)
     return stemmer.stemWord(word) if stemmer else word
 
 
@@ -146,6 +152,7 @@ def _same_word(a: str, b: str) -> bool:
     "agencies"), the stem itself grown ("prevent", "prevention") or a long shared beginning
     ("relation", "relational"); not words the stemmer merely cuts alike ("relational", "relatively",
     "related": all "relat")."""
+    a, b = _IRREGULAR_PLURALS.get(a, a), _IRREGULAR_PLURALS.get(b, b)
     if a == b or _inflected(a) == _inflected(b) or _bases(a) & _bases(b):
         return True
     short, long = sorted((a, b), key=len)
