@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .concepts import Concept, ConceptMatcher, _local, _tokens
+from .concepts import Concept, ConceptMatcher, _local, _norm, _tokens
 
 
 def study_labels(graph) -> dict[str, Concept]:
@@ -139,10 +139,35 @@ SELECT ?study ?text ?source WHERE { ?study a ck:Study ; ck:evidence ?e . ?e rdf:
 # NECF report, "sixteen case studies" the CHAT article)
 ATTRIBUTED = ("scale", "method", "budget", "duration")
 
+# a word, or a number with what is written on to it ("£450k", "3.5", "120,000", "1990s"): a number is
+# one token, so "18" is not found in "180", nor "£50k" in "£450k"
+_WORD_RE = re.compile(r"[£$€]?\d+(?:[.,]\d+)*[^\W_]*|[^\W\d_]+")
 
-def _match_form(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", re.sub(r"(\w)-\s+(\w)", r"\1\2", text)).casefold()
+
+def fact_words(text: str) -> tuple[str, ...]:
+    """The words of a fact or of a source's sentence as they are compared: case, diacritics,
+    apostrophes ("Children’s"), British/American spelling and plurals folded as the concept matcher
+    folds them; hyphens and punctuation are word breaks ("in-depth" is "in depth"); a number is kept
+    whole and exact (thousands separators dropped)."""
+    text = re.sub(r"['’‘`]", "", unicodedata.normalize("NFKC", text))
+    out = []
+    for word in _WORD_RE.findall(text):
+        if word[0].isdigit() or word[0] in "£$€":
+            out.append(re.sub(r"(?<=\d),(?=\d{3})", "", word).casefold())
+        else:
+            out.append(_norm(word))
+    return tuple(out)
+
+
+def _holds_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """``phrase`` runs in ``words`` whole words at a time."""
+    n = len(phrase)
+    return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def states(fact: str, text: str) -> bool:
+    """Whether ``text`` holds the words of ``fact`` in its order (whole words, numbers exact)."""
+    return _holds_phrase(fact_words(text), fact_words(fact))
 
 
 def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -150,26 +175,26 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
     whose curated evidence sentence or whose text holds its words, each with the passage holding them
     (None when only the evidence sentence does). A fact no source states has an empty list: it is the
     cataloguer's summary."""
-    evidence = [(_match_form(e["text"]), e["source"]) for e in study.get("evidence", [])]
-    texts: dict[str, list[tuple[str, str]]] = {}
+    evidence = [(fact_words(e["text"]), e["source"]) for e in study.get("evidence", [])]
+    texts: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
 
-    def passages(source_id: str) -> list[tuple[str, str]]:
+    def passages(source_id: str) -> list[tuple[str, tuple[str, ...]]]:
         if source_id not in texts:
-            texts[source_id] = [(p["passage_id"], _match_form(p["text"])) for p in passages_of(source_id)]
+            texts[source_id] = [(p["passage_id"], fact_words(p["text"])) for p in passages_of(source_id)]
         return texts[source_id]
 
-    def holding(source_id: str, words: str) -> str | None:
-        return next((pid for pid, text in passages(source_id) if words in text), None)
+    def holding(source_id: str, words: tuple[str, ...]) -> str | None:
+        return next((pid for pid, text in passages(source_id) if _holds_phrase(text, words)), None)
 
     out: dict[str, list[dict[str, Any]]] = {}
     for key in ATTRIBUTED:
         values = study.get(key) or []
         for value in [values] if isinstance(values, str) else values:
-            words = _match_form(value)
+            words = fact_words(value)
             stated: dict[str, str | None] = {}
             for sentence, source_id in evidence:
-                if words in sentence and source_id not in stated:
-                    stated[source_id] = holding(source_id, words) or holding(source_id, sentence[:80])
+                if _holds_phrase(sentence, words) and source_id not in stated:
+                    stated[source_id] = holding(source_id, words) or holding(source_id, sentence[:12])
             for source_id in study.get("sources", []):
                 if source_id not in stated and (pid := holding(source_id, words)):
                     stated[source_id] = pid
