@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .concepts import Concept, ConceptMatcher, _local, _norm, _tokens
+from .sentences import sentence_spans
 
 
 def study_labels(graph) -> dict[str, Concept]:
@@ -120,10 +121,12 @@ SELECT DISTINCT ?source ?study WHERE {
 
 _MENTIONS_QUERY = """
 PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
-SELECT ?passage ?study (COUNT(*) AS ?n) WHERE {
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?passage ?study (COUNT(*) AS ?n) (GROUP_CONCAT(STR(?start); separator=" ") AS ?starts) WHERE {
   ?passage ck:mentionsStudy ?study .
-  ?annotation a ck:StudyMention ; <http://www.w3.org/ns/oa#hasBody> ?study ;
-     <http://www.w3.org/ns/oa#hasTarget>/<http://www.w3.org/ns/oa#hasScope> ?passage .
+  ?annotation a ck:StudyMention ; oa:hasBody ?study ; oa:hasTarget ?target .
+  ?target oa:hasScope ?passage .
+  OPTIONAL { ?target oa:hasSelector ?position . ?position a oa:TextPositionSelector ; oa:start ?start }
 } GROUP BY ?passage ?study
 """
 
@@ -170,36 +173,109 @@ def states(fact: str, text: str) -> bool:
     return _holds_phrase(fact_words(text), fact_words(fact))
 
 
-def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Where each curated fact of a study (its scale, methods, budget, duration) is stated: the sources
-    whose curated evidence sentence or whose text holds its words, each with the passage holding them
-    (None when only the evidence sentence does). A fact no source states has an empty list: it is the
-    cataloguer's summary."""
-    evidence = [(fact_words(e["text"]), e["source"]) for e in study.get("evidence", [])]
-    texts: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+def study_kin(study_id: str, studies: dict[str, dict[str, Any]]) -> set[str]:
+    """A study, the study it is part of and its own parts: a sentence about one of them is about the
+    others too (the NECF report's case studies are NECF's; LIW is part of the TLRP)."""
+    study = studies.get(study_id) or {}
+    return {study_id, *([study["part_of"]] if study.get("part_of") else []),
+            *(sid for sid, other in studies.items() if other.get("part_of") == study_id)}
 
-    def passages(source_id: str) -> list[tuple[str, tuple[str, ...]]]:
-        if source_id not in texts:
-            texts[source_id] = [(p["passage_id"], fact_words(p["text"])) for p in passages_of(source_id)]
-        return texts[source_id]
 
-    def holding(source_id: str, words: tuple[str, ...]) -> str | None:
-        return next((pid for pid, text in passages(source_id) if _holds_phrase(text, words)), None)
+class _Sentence:
+    """A sentence of a source: its passage, its words and the studies it is about — those it names,
+    else those the last sentence naming a study named, in its passage or an earlier one of the same
+    section (none before the first such sentence of a section)."""
+
+    __slots__ = ("passage_id", "words", "about")
+
+    def __init__(self, passage_id: str, words: tuple[str, ...], about: frozenset[str]):
+        self.passage_id, self.words, self.about = passage_id, words, about
+
+
+def _sentences(passages: list[dict[str, Any]], named: dict[str, list[tuple[int, str]]]) -> list[_Sentence]:
+    """The sentences of a source's passages in order, each with the studies it is about; ``named``
+    gives each passage's study mentions as (offset into the source's text, study id)."""
+    out: list[_Sentence] = []
+    about: frozenset[str] = frozenset()
+    section: object = object()
+    for passage in sorted(passages, key=lambda p: p.get("start", 0)):
+        if passage.get("heading") != section:
+            section, about = passage.get("heading"), frozenset()
+        begin = passage.get("start", 0)
+        mentions = [((begin if offset is None else offset) - begin, sid) for offset, sid in named.get(passage["passage_id"], [])]
+        for start, end in sentence_spans(passage["text"]):
+            here = frozenset(sid for offset, sid in mentions if start <= offset < end)
+            about = here or about
+            out.append(_Sentence(passage["passage_id"], fact_words(passage["text"][start:end]), about))
+    return out
+
+
+def _named_in_passages(studies: dict[str, dict[str, Any]]) -> dict[str, list[tuple[int, str]]]:
+    """Passage id → (offset, study id) of each study mention the build found (``link_studies``); a
+    mention without its offset counts from the passage's start."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for sid, study in studies.items():
+        for entry in study.get("passages", []):
+            starts = entry.get("starts") or [None]
+            out.setdefault(entry["passage_id"], []).extend((start, sid) for start in starts)
+    return out
+
+
+def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]],
+              studies: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Where each curated fact of a study (its scale, methods, budget, duration) is stated: in each
+    source, the passage holding the curated evidence sentence that states it, else the first sentence
+    about this study that states it: one naming the study (or a study it is part of, or one of its
+    parts), or following such a sentence in its section, or — in a source reporting no other study —
+    naming none; never a sentence about another study only. ``passage_id`` is None when
+    only an evidence sentence of a source outside the library states it. A fact no source states has
+    an empty list: it is the cataloguer's summary.
+
+    ``studies`` is the catalogue (every study with its sources and the passages naming it)."""
+    studies = studies if studies is not None else {study["id"]: study}
+    kin = study_kin(study["id"], studies)
+    named = _named_in_passages(studies)
+    evidence: dict[str, list[tuple[str, ...]]] = {}
+    for e in study.get("evidence", []):
+        evidence.setdefault(e["source"], []).append(fact_words(e["text"]))
+    loaded: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]] = {}
+
+    def source(source_id: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]:
+        if source_id not in loaded:
+            passages = passages_of(source_id)
+            loaded[source_id] = ([(p["passage_id"], fact_words(p["text"])) for p in passages], _sentences(passages, named))
+        return loaded[source_id]
+
+    def locate(source_id: str, sentence: tuple[str, ...]) -> str | None:
+        """The passage holding a curated evidence sentence (whole, else its first words)."""
+        passages, _ = source(source_id)
+        return next((pid for head in (sentence, sentence[:12]) for pid, words in passages if _holds_phrase(words, head)), None)
+
+    def where(source_id: str, fact: tuple[str, ...]) -> tuple[bool, str | None]:
+        curated = [sentence for sentence in evidence.get(source_id, []) if _holds_phrase(sentence, fact)]
+        for sentence in curated:
+            if pid := locate(source_id, sentence):
+                return True, pid
+        if source_id in study.get("sources", []):
+            # a sentence naming no study is about this one only in a source that reports no other
+            alone = {sid for sid, other in studies.items() if source_id in other.get("sources", [])} <= kin
+            found = next((s for s in source(source_id)[1] if (s.about & kin or (alone and not s.about))
+                          and _holds_phrase(s.words, fact)), None)
+            if found is not None:
+                return True, found.passage_id
+        return bool(curated), None
 
     out: dict[str, list[dict[str, Any]]] = {}
     for key in ATTRIBUTED:
         values = study.get(key) or []
         for value in [values] if isinstance(values, str) else values:
-            words = fact_words(value)
-            stated: dict[str, str | None] = {}
-            for sentence, source_id in evidence:
-                if _holds_phrase(sentence, words) and source_id not in stated:
-                    stated[source_id] = holding(source_id, words) or holding(source_id, sentence[:12])
-            for source_id in study.get("sources", []):
-                if source_id not in stated and (pid := holding(source_id, words)):
-                    stated[source_id] = pid
-            out.setdefault(key, []).append({"text": value, "sources": [
-                {"source_id": sid, "passage_id": pid} for sid, pid in sorted(stated.items())]})
+            fact = fact_words(value)
+            stated = []
+            for source_id in sorted(set(evidence) | set(study.get("sources", []))):
+                found, pid = where(source_id, fact)
+                if found:
+                    stated.append({"source_id": source_id, "passage_id": pid})
+            out.setdefault(key, []).append({"text": value, "sources": stated})
     return out
 
 
@@ -261,7 +337,9 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
     for row in rows_of(_MENTIONS_QUERY):
         study = studies.get(_local(row["study"]))
         if study is not None:
-            study["passages"].append({"passage_id": _local(row["passage"]), "mentions": int(row["n"])})
+            # where in the source's text each mention starts (offsets of the build's link_studies)
+            starts = sorted(int(n) for n in (row.get("starts") or "").split())
+            study["passages"].append({"passage_id": _local(row["passage"]), "mentions": int(row["n"]), "starts": starts})
     for study in studies.values():
         study["name"] = study["name"] or study["label"]
         for key in ("alt_labels", "scale", "method", "output", "referenced_by", "sources", "partners"):

@@ -566,7 +566,7 @@ def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
     out.update({key: value for key, value in study.items() if key not in out and key != "passages"})
     out["concepts"] = concepts
     out["passages"] = passages
-    out["stated_in"] = attribute(study, library.passages)
+    out["stated_in"] = attribute(study, library.passages, library.studies())
     return out
 
 

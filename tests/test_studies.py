@@ -2,10 +2,13 @@
 (kg.studies.states) and the attribution of each fact to a passage (kg.studies.attribute)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.studies import attribute, fact_words, states
+from kg.studies import StudyMatcher, attribute, fact_words, link_studies, load_study_labels, states
 
 
 def _passage(pid: str, text: str, source_id: str = "s", start: int = 0, heading: str | None = None) -> dict:
@@ -73,3 +76,101 @@ def test_hyphens_apostrophes_and_plurals_fold():
     assert states("Children’s Fund partnership boards", "the Children's Fund partnership board")
     assert states("Nvivo coding", "NVivo coding")
     assert fact_words("multi-disciplinary team") == fact_words("multi disciplinary team")
+
+
+# --- a fact is attributed to a sentence about its study ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = (ROOT / "corpus" / "jopling-vincent-2020.txt").read_text(encoding="utf-8")
+RESEARCH = next(line for line in CHAPTER.splitlines() if line.startswith("The research into Programme A involved"))
+IMPACTS = next(line for line in CHAPTER.splitlines() if line.startswith("Assessment of the impact of both programmes"))
+
+
+@pytest.fixture(scope="module")
+def study_matcher():
+    return StudyMatcher(load_study_labels(ROOT / "ontology" / "studies.ttl"))
+
+
+def _catalogue(passages: list[dict], matcher: StudyMatcher, reports: dict[str, list[str]], **records) -> dict:
+    """Studies as kg.studies.catalogue gives them, with the passages naming them as the build's
+    link_studies finds them (each mention's offset into the source's text)."""
+    studies = {sid: {**_study(sid), "sources": [], **record} for sid, record in records.items()}
+    for source_id, named in reports.items():
+        for sid in named:
+            studies.setdefault(sid, {**_study(sid), "sources": []})["sources"].append(source_id)
+    for pid, mentions in link_studies(passages, matcher).items():
+        for sid in {m["study_id"] for m in mentions}:
+            if sid in studies:
+                studies[sid]["passages"].append({"passage_id": pid, "mentions": len(mentions),
+                                                 "starts": [m["start"] for m in mentions if m["study_id"] == sid]})
+    return studies
+
+
+def _sourced(stated: dict, key: str, text: str) -> list[tuple[str, str | None]]:
+    fact = next(f for f in stated[key] if f["text"] == text)
+    return [(w["source_id"], w["passage_id"]) for w in fact["sources"]]
+
+
+def test_a_fact_is_not_attributed_to_a_sentence_about_another_study(study_matcher):
+    # Programme B's "family case studies": the chapter's only "family case studies" is in a sentence
+    # on Programme A ("In Programme A, … In the family case studies, this included …")
+    passages = [_passage("research", RESEARCH, "chapter", 0),
+                _passage("impacts", IMPACTS, "chapter", len(RESEARCH) + 2)]
+    studies = _catalogue(passages, study_matcher, {"chapter": ["programme-a", "programme-b"]},
+                         **{"programme-a": {"method": ["family case studies"]},
+                            "programme-b": {"method": ["family case studies", "semi-structured interviews"]}})
+    by_source = {"chapter": passages}
+    b = attribute(studies["programme-b"], lambda s: by_source.get(s, []), studies)
+    assert _sourced(b, "method", "family case studies") == []
+    assert _sourced(b, "method", "semi-structured interviews") == [("chapter", "research")]
+    a = attribute(studies["programme-a"], lambda s: by_source.get(s, []), studies)
+    assert _sourced(a, "method", "family case studies") == [("chapter", "impacts")]
+
+
+def test_a_sentence_is_about_the_study_named_before_it_in_its_section(study_matcher):
+    text = ("In Programme B, the families were visited weekly. The workers kept a diary of every visit. "
+            "In Programme A, the schools were partners.")
+    later = "Each worker also kept a diary of every visit."
+    passages = [_passage("p1", text, "chapter", 0, "Findings"), _passage("p2", later, "chapter", len(text) + 2, "Findings")]
+    studies = _catalogue(passages, study_matcher, {"chapter": ["programme-a", "programme-b"]},
+                         **{sid: {"method": ["diary of every visit"]} for sid in ("programme-a", "programme-b")})
+    by_source = {"chapter": passages}
+    # the diary sentence follows one naming Programme B; the next passage of the section follows Programme A
+    assert _sourced(attribute(studies["programme-b"], by_source.get, studies), "method", "diary of every visit") == [("chapter", "p1")]
+    assert _sourced(attribute(studies["programme-a"], by_source.get, studies), "method", "diary of every visit") == [("chapter", "p2")]
+    # a new section starts about no study: in a source reporting two studies, it is neither's
+    passages[1]["heading"] = "Discussion"
+    studies = _catalogue(passages, study_matcher, {"chapter": ["programme-a", "programme-b"]},
+                         **{sid: {"method": ["diary of every visit"]} for sid in ("programme-a", "programme-b")})
+    assert _sourced(attribute(studies["programme-a"], by_source.get, studies), "method", "diary of every visit") == []
+
+
+def test_in_a_source_reporting_one_study_a_sentence_naming_none_is_about_it(study_matcher):
+    passages = [_passage("p1", "The evaluation ran sixteen case studies.", "report", 0, "Method")]
+    records = {"necf": {"scale": ["sixteen case studies"]}, "necf-case-studies": {"part_of": "necf"},
+               "programme-a": {"scale": ["sixteen case studies"]}}
+    studies = _catalogue(passages, study_matcher, {"report": ["necf", "necf-case-studies"], "chapter": ["programme-a", "programme-b"]},
+                         **records)
+    by_source = {"report": passages, "chapter": [{**passages[0], "passage_id": "c1", "source_id": "chapter"}]}
+    # the report reports NECF and its own case studies, a part of NECF
+    assert _sourced(attribute(studies["necf"], by_source.get, studies), "scale", "sixteen case studies") == [("report", "p1")]
+    # the chapter reports two programmes: a sentence naming neither is not Programme A's
+    assert _sourced(attribute(studies["programme-a"], by_source.get, studies), "scale", "sixteen case studies") == []
+
+
+def test_a_curated_evidence_sentence_is_found_where_it_stands(study_matcher):
+    # LIW's method "cultural historical activity theory (CHAT)" was linked to the article's summary,
+    # the first passage holding the words, not to the evidence sentence the curators gave
+    summary = "Drawing on the concepts of Cultural Historical Activity Theory (CHAT), we suggest a wider idea."
+    both = ("Both studies draw on cultural historical activity theory (CHAT) frameworks which locate individual "
+            "learning and development in environmental affordances for thinking and acting (Cole, 1996).")
+    passages = [_passage("summary", summary, "article", 0, "Summary"), _passage("both", both, "article", 200, "The Two Studies")]
+    studies = _catalogue(passages, study_matcher, {"article": ["liw", "necf"]},
+                         liw={"method": ["cultural historical activity theory (CHAT)"],
+                              "evidence": [{"text": both, "source": "article"}]})
+    by_source = {"article": passages}
+    stated = attribute(studies["liw"], by_source.get, studies)
+    assert _sourced(stated, "method", "cultural historical activity theory (CHAT)") == [("article", "both")]
+    # an evidence sentence of a source outside the library still names its source, with no passage
+    stated = attribute(studies["liw"], lambda s: [], studies)
+    assert _sourced(stated, "method", "cultural historical activity theory (CHAT)") == [("article", None)]
