@@ -168,9 +168,62 @@ def _holds_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
 
 
-def states(fact: str, text: str) -> bool:
-    """Whether ``text`` holds the words of ``fact`` in its order (whole words, numbers exact)."""
-    return _holds_phrase(fact_words(text), fact_words(fact))
+# words a source may put in between a fact's words or a fact leave out: "91 interviews with members
+# of …" is stated by "the 91 interviews we conducted with members of …"
+_FILLER = frozenset({
+    "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "from", "with", "by", "as", "into",
+    "other", "another", "each", "their", "its", "our", "his", "her", "them", "they", "we", "it", "this",
+    "that", "these", "those", "which", "who", "be", "is", "are", "was", "were", "been", "some", "also",
+})
+
+PHRASE, WORDS = "phrase", "words"
+
+
+def _holds_words(words: tuple[str, ...], fact: tuple[str, ...]) -> bool:
+    """Every content word of ``fact`` stands in ``words`` (in any order, with other words between), a
+    word written closed up in the one and apart in the other counting ("multidisciplinary",
+    "multi disciplinary"); a number is a word, matched exactly."""
+    keys = set(words) | {a + b for a, b in zip(words, words[1:])}
+    content = [i for i, w in enumerate(fact) if w not in _FILLER and (len(w) > 1 or w.isdigit())]
+    return bool(content) and all(
+        fact[i] in keys or (i + 1 < len(fact) and fact[i] + fact[i + 1] in keys) or (i > 0 and fact[i - 1] + fact[i] in keys)
+        for i in content)
+
+
+class _Fact:
+    """A fact's wordings: its words, and for "Name (ACRONYM)" the name alone and the acronym alone
+    ("Developmental Work Research (DWR)" is stated by "… employed some features of DWR …"); the
+    acronym only as written, in capitals."""
+
+    __slots__ = ("forms", "acronym")
+
+    def __init__(self, text: str):
+        self.forms = [fact_words(text)]
+        self.acronym = None
+        if found := re.fullmatch(r"\s*(.+?)\s*\(([A-Z][A-Za-z&]*[A-Z])\)\s*", text):
+            self.forms.append(fact_words(found.group(1)))
+            self.acronym = found.group(2)
+
+    def stated(self, words: tuple[str, ...], text: str) -> str | None:
+        """PHRASE, WORDS or None for a sentence (its words and its text)."""
+        found = [_match(words, form) for form in self.forms]
+        if self.acronym and re.search(rf"(?<![\w-]){re.escape(self.acronym)}(?![\w-])", text):
+            found.append(PHRASE)
+        return PHRASE if PHRASE in found else WORDS if WORDS in found else None
+
+
+def _match(words: tuple[str, ...], fact: tuple[str, ...]) -> str | None:
+    if _holds_phrase(words, fact):
+        return PHRASE
+    return WORDS if _holds_words(words, fact) else None
+
+
+def states(fact: str, text: str) -> str | None:
+    """How ``text`` (a sentence) states ``fact``: "phrase" when it holds the fact's words in their
+    order (or, for "Name (ACRONYM)", the name or the acronym), "words" when it holds all its content
+    words, else None. Words are whole (a number exact), in any case, across hyphens, apostrophes,
+    spelling and plurals."""
+    return _Fact(fact).stated(fact_words(text), text)
 
 
 def study_kin(study_id: str, studies: dict[str, dict[str, Any]]) -> set[str]:
@@ -186,10 +239,10 @@ class _Sentence:
     else those the last sentence naming a study named, in its passage or an earlier one of the same
     section (none before the first such sentence of a section)."""
 
-    __slots__ = ("passage_id", "words", "about")
+    __slots__ = ("passage_id", "text", "words", "about")
 
-    def __init__(self, passage_id: str, words: tuple[str, ...], about: frozenset[str]):
-        self.passage_id, self.words, self.about = passage_id, words, about
+    def __init__(self, passage_id: str, text: str, about: frozenset[str]):
+        self.passage_id, self.text, self.words, self.about = passage_id, text, fact_words(text), about
 
 
 def _sentences(passages: list[dict[str, Any]], named: dict[str, list[tuple[int, str]]]) -> list[_Sentence]:
@@ -206,7 +259,7 @@ def _sentences(passages: list[dict[str, Any]], named: dict[str, list[tuple[int, 
         for start, end in sentence_spans(passage["text"]):
             here = frozenset(sid for offset, sid in mentions if start <= offset < end)
             about = here or about
-            out.append(_Sentence(passage["passage_id"], fact_words(passage["text"][start:end]), about))
+            out.append(_Sentence(passage["passage_id"], passage["text"][start:end], about))
     return out
 
 
@@ -224,20 +277,23 @@ def _named_in_passages(studies: dict[str, dict[str, Any]]) -> dict[str, list[tup
 def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]],
               studies: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Where each curated fact of a study (its scale, methods, budget, duration) is stated: in each
-    source, the passage holding the curated evidence sentence that states it, else the first sentence
-    about this study that states it: one naming the study (or a study it is part of, or one of its
-    parts), or following such a sentence in its section, or — in a source reporting no other study —
-    naming none; never a sentence about another study only. ``passage_id`` is None when
-    only an evidence sentence of a source outside the library states it. A fact no source states has
-    an empty list: it is the cataloguer's summary.
+    source, the passage holding a curated evidence sentence of the study that states it, else the
+    first sentence about the study that states it — its words in their order in either before all its
+    content words in either (``match`` "phrase" or "words"; ``sentence`` is the sentence).
+
+    A sentence is about the study when it names the study (or the study it is part of, or one of its
+    parts), when it follows such a sentence in its section, or, in a source reporting no other study,
+    when it names none; a sentence about another study only never states this one's facts.
+    ``passage_id`` is None when only an evidence sentence of a source outside the library states the
+    fact. A fact no source states has an empty list: it is the cataloguer's summary.
 
     ``studies`` is the catalogue (every study with its sources and the passages naming it)."""
     studies = studies if studies is not None else {study["id"]: study}
     kin = study_kin(study["id"], studies)
     named = _named_in_passages(studies)
-    evidence: dict[str, list[tuple[str, ...]]] = {}
+    evidence: dict[str, list[_Sentence]] = {}
     for e in study.get("evidence", []):
-        evidence.setdefault(e["source"], []).append(fact_words(e["text"]))
+        evidence.setdefault(e["source"], []).append(_Sentence("", e["text"], frozenset({study["id"]})))
     loaded: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]] = {}
 
     def source(source_id: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]:
@@ -251,30 +307,37 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
         passages, _ = source(source_id)
         return next((pid for head in (sentence, sentence[:12]) for pid, words in passages if _holds_phrase(words, head)), None)
 
-    def where(source_id: str, fact: tuple[str, ...]) -> tuple[bool, str | None]:
-        curated = [sentence for sentence in evidence.get(source_id, []) if _holds_phrase(sentence, fact)]
-        for sentence in curated:
-            if pid := locate(source_id, sentence):
-                return True, pid
+    def where(source_id: str, fact: _Fact) -> tuple[str | None, str | None, str | None]:
+        """How the source states the fact (PHRASE, WORDS or None), the passage and the sentence where
+        it does: its words in their order in an evidence sentence, else in a sentence about the
+        study, else all its content words in an evidence sentence, else in a sentence about it."""
+        curated = [(m, sentence) for sentence in evidence.get(source_id, []) if (m := fact.stated(sentence.words, sentence.text))]
+        about: list[_Sentence] = []
         if source_id in study.get("sources", []):
             # a sentence naming no study is about this one only in a source that reports no other
             alone = {sid for sid, other in studies.items() if source_id in other.get("sources", [])} <= kin
-            found = next((s for s in source(source_id)[1] if (s.about & kin or (alone and not s.about))
-                          and _holds_phrase(s.words, fact)), None)
-            if found is not None:
-                return True, found.passage_id
-        return bool(curated), None
+            about = [s for s in source(source_id)[1] if s.about & kin or (alone and not s.about)]
+        for how in (PHRASE, WORDS):
+            for sentence in (sentence for m, sentence in curated if m == how):
+                if pid := locate(source_id, sentence.words):
+                    return how, pid, sentence.text
+            if found := next((s for s in about if fact.stated(s.words, s.text) == how), None):
+                return how, found.passage_id, found.text
+        if curated:
+            how, sentence = min(curated, key=lambda c: c[0] != PHRASE)
+            return how, None, sentence.text
+        return None, None, None
 
     out: dict[str, list[dict[str, Any]]] = {}
     for key in ATTRIBUTED:
         values = study.get(key) or []
         for value in [values] if isinstance(values, str) else values:
-            fact = fact_words(value)
+            fact = _Fact(value)
             stated = []
             for source_id in sorted(set(evidence) | set(study.get("sources", []))):
-                found, pid = where(source_id, fact)
-                if found:
-                    stated.append({"source_id": source_id, "passage_id": pid})
+                how, pid, sentence = where(source_id, fact)
+                if how:
+                    stated.append({"source_id": source_id, "passage_id": pid, "match": how, "sentence": sentence})
             out.setdefault(key, []).append({"text": value, "sources": stated})
     return out
 
