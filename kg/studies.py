@@ -177,6 +177,8 @@ _FILLER = frozenset({
 })
 
 PHRASE, WORDS = "phrase", "words"
+# what a fact rests on: a source that states it, or the cataloguer alone (a summary, quoted from nowhere)
+SOURCE, CATALOGUE = "source", "catalogue"
 
 
 def _holds_words(words: tuple[str, ...], fact: tuple[str, ...]) -> bool:
@@ -285,7 +287,8 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
     parts), when it follows such a sentence in its section, or, in a source reporting no other study,
     when it names none; a sentence about another study only never states this one's facts.
     ``passage_id`` is None when only an evidence sentence of a source outside the library states the
-    fact. A fact no source states has an empty list: it is the cataloguer's summary.
+    fact. A fact no source states has an empty list and ``basis`` "catalogue": it is the cataloguer's
+    summary, not quoted from a source (``basis`` "source" otherwise).
 
     ``studies`` is the catalogue (every study with its sources and the passages naming it)."""
     studies = studies if studies is not None else {study["id"]: study}
@@ -338,7 +341,7 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
                 how, pid, sentence = where(source_id, fact)
                 if how:
                     stated.append({"source_id": source_id, "passage_id": pid, "match": how, "sentence": sentence})
-            out.setdefault(key, []).append({"text": value, "sources": stated})
+            out.setdefault(key, []).append({"text": value, "sources": stated, "basis": SOURCE if stated else CATALOGUE})
     return out
 
 

@@ -376,4 +376,4 @@ def test_a_fact_stated_only_about_another_seed_study_is_left_unsourced(seed_libr
     for sid, key, text in SEED_NOT_STATED:
         study = {**studies[sid], "scale": [text] if key == "scale" else [], "method": [], "budget": text if key == "budget" else None,
                  "duration": None}
-        assert attribute(study, seed_library.passages, studies)[key] == [{"text": text, "sources": []}], (sid, text)
+        assert attribute(study, seed_library.passages, studies)[key] == [{"text": text, "sources": [], "basis": "catalogue"}], (sid, text)
