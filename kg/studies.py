@@ -181,15 +181,32 @@ PHRASE, WORDS = "phrase", "words"
 SOURCE, CATALOGUE = "source", "catalogue"
 
 
-def _holds_words(words: tuple[str, ...], fact: tuple[str, ...]) -> bool:
-    """Every content word of ``fact`` stands in ``words`` (in any order, with other words between), a
-    word written closed up in the one and apart in the other counting ("multidisciplinary",
-    "multi disciplinary"); a number is a word, matched exactly."""
-    keys = set(words) | {a + b for a, b in zip(words, words[1:])}
-    content = [i for i, w in enumerate(fact) if w not in _FILLER and (len(w) > 1 or w.isdigit())]
-    return bool(content) and all(
-        fact[i] in keys or (i + 1 < len(fact) and fact[i] + fact[i + 1] in keys) or (i > 0 and fact[i - 1] + fact[i] in keys)
-        for i in content)
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    """A sentence's words, and each two neighbours written closed up ("multi disciplinary" is also
+    "multidisciplinary")."""
+    return frozenset(words) | {a + b for a, b in zip(words, words[1:])}
+
+
+class _Form:
+    """One wording of a fact: its words, and for each content word the keys that stand for it (the
+    word, or it closed up with its neighbour: "multidisciplinary" is stated by "multi disciplinary")."""
+
+    __slots__ = ("words", "content")
+
+    def __init__(self, words: tuple[str, ...]):
+        self.words = words
+        self.content = [
+            (words[i], *((words[i] + words[i + 1],) if i + 1 < len(words) else ()), *((words[i - 1] + words[i],) if i else ()))
+            for i, w in enumerate(words) if w not in _FILLER and (len(w) > 1 or w.isdigit())]
+
+    def match(self, words: tuple[str, ...], keys: frozenset[str]) -> str | None:
+        """PHRASE when ``words`` hold this wording's words in their order; WORDS when they hold every
+        content word of it (in any order, with other words between; a number exactly); else None."""
+        if self.content and not all(any(k in keys for k in alternatives) for alternatives in self.content):
+            return None
+        if _holds_phrase(words, self.words):
+            return PHRASE
+        return WORDS if self.content else None
 
 
 class _Fact:
@@ -200,24 +217,18 @@ class _Fact:
     __slots__ = ("forms", "acronym")
 
     def __init__(self, text: str):
-        self.forms = [fact_words(text)]
+        self.forms = [_Form(fact_words(text))]
         self.acronym = None
         if found := re.fullmatch(r"\s*(.+?)\s*\(([A-Z][A-Za-z&]*[A-Z])\)\s*", text):
-            self.forms.append(fact_words(found.group(1)))
-            self.acronym = found.group(2)
+            self.forms.append(_Form(fact_words(found.group(1))))
+            self.acronym = re.compile(rf"(?<![\w-]){re.escape(found.group(2))}(?![\w-])")
 
-    def stated(self, words: tuple[str, ...], text: str) -> str | None:
-        """PHRASE, WORDS or None for a sentence (its words and its text)."""
-        found = [_match(words, form) for form in self.forms]
-        if self.acronym and re.search(rf"(?<![\w-]){re.escape(self.acronym)}(?![\w-])", text):
-            found.append(PHRASE)
-        return PHRASE if PHRASE in found else WORDS if WORDS in found else None
-
-
-def _match(words: tuple[str, ...], fact: tuple[str, ...]) -> str | None:
-    if _holds_phrase(words, fact):
-        return PHRASE
-    return WORDS if _holds_words(words, fact) else None
+    def stated(self, sentence: "_Sentence") -> str | None:
+        """PHRASE, WORDS or None for a sentence."""
+        found = {form.match(sentence.words, sentence.keys) for form in self.forms}
+        if PHRASE in found or (self.acronym is not None and self.acronym.search(sentence.text)):
+            return PHRASE
+        return WORDS if WORDS in found else None
 
 
 def states(fact: str, text: str) -> str | None:
@@ -225,7 +236,7 @@ def states(fact: str, text: str) -> str | None:
     order (or, for "Name (ACRONYM)", the name or the acronym), "words" when it holds all its content
     words, else None. Words are whole (a number exact), in any case, across hyphens, apostrophes,
     spelling and plurals."""
-    return _Fact(fact).stated(fact_words(text), text)
+    return _Fact(fact).stated(_Sentence("", text, frozenset()))
 
 
 def study_kin(study_id: str, studies: dict[str, dict[str, Any]]) -> set[str]:
@@ -241,10 +252,11 @@ class _Sentence:
     else those the last sentence naming a study named, in its passage or an earlier one of the same
     section (none before the first such sentence of a section)."""
 
-    __slots__ = ("passage_id", "text", "words", "about")
+    __slots__ = ("passage_id", "text", "words", "keys", "about")
 
     def __init__(self, passage_id: str, text: str, about: frozenset[str]):
         self.passage_id, self.text, self.words, self.about = passage_id, text, fact_words(text), about
+        self.keys = _keys(self.words)
 
 
 def _sentences(passages: list[dict[str, Any]], named: dict[str, list[tuple[int, str]]]) -> list[_Sentence]:
@@ -277,7 +289,8 @@ def _named_in_passages(studies: dict[str, dict[str, Any]]) -> dict[str, list[tup
 
 
 def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]],
-              studies: dict[str, dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+              studies: dict[str, dict[str, Any]] | None = None,
+              cache: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Where each curated fact of a study (its scale, methods, budget, duration) is stated: in each
     source, the passage holding a curated evidence sentence of the study that states it, else the
     first sentence about the study that states it — its words in their order in either before all its
@@ -290,19 +303,24 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
     fact. A fact no source states has an empty list and ``basis`` "catalogue": it is the cataloguer's
     summary, not quoted from a source (``basis`` "source" otherwise).
 
-    ``studies`` is the catalogue (every study with its sources and the passages naming it)."""
+    ``studies`` is the catalogue (every study with its sources and the passages naming it);
+    ``cache``, a dict kept with them (one per build), keeps each source's sentences for later calls."""
     studies = studies if studies is not None else {study["id"]: study}
     kin = study_kin(study["id"], studies)
     named = _named_in_passages(studies)
     evidence: dict[str, list[_Sentence]] = {}
     for e in study.get("evidence", []):
         evidence.setdefault(e["source"], []).append(_Sentence("", e["text"], frozenset({study["id"]})))
-    loaded: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]] = {}
+    loaded: dict[str, Any] = cache if cache is not None else {}
 
     def source(source_id: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]:
+        """The words of each passage of a source, and its sentences."""
         if source_id not in loaded:
-            passages = passages_of(source_id)
-            loaded[source_id] = ([(p["passage_id"], fact_words(p["text"])) for p in passages], _sentences(passages, named))
+            sentences = _sentences(passages_of(source_id), named)
+            words: dict[str, tuple[str, ...]] = {}
+            for sentence in sentences:
+                words[sentence.passage_id] = words.get(sentence.passage_id, ()) + sentence.words
+            loaded[source_id] = (list(words.items()), sentences)
         return loaded[source_id]
 
     def locate(source_id: str, sentence: tuple[str, ...]) -> str | None:
@@ -314,18 +332,23 @@ def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str,
         """How the source states the fact (PHRASE, WORDS or None), the passage and the sentence where
         it does: its words in their order in an evidence sentence, else in a sentence about the
         study, else all its content words in an evidence sentence, else in a sentence about it."""
-        curated = [(m, sentence) for sentence in evidence.get(source_id, []) if (m := fact.stated(sentence.words, sentence.text))]
-        about: list[_Sentence] = []
+        curated = [(m, sentence) for sentence in evidence.get(source_id, []) if (m := fact.stated(sentence))]
+        first: dict[str, _Sentence] = {}
         if source_id in study.get("sources", []):
             # a sentence naming no study is about this one only in a source that reports no other
             alone = {sid for sid, other in studies.items() if source_id in other.get("sources", [])} <= kin
-            about = [s for s in source(source_id)[1] if s.about & kin or (alone and not s.about)]
+            for sentence in source(source_id)[1]:
+                if sentence.about & kin or (alone and not sentence.about):
+                    if (how := fact.stated(sentence)) and how not in first:
+                        first[how] = sentence
+                        if how == PHRASE:
+                            break
         for how in (PHRASE, WORDS):
             for sentence in (sentence for m, sentence in curated if m == how):
                 if pid := locate(source_id, sentence.words):
                     return how, pid, sentence.text
-            if found := next((s for s in about if fact.stated(s.words, s.text) == how), None):
-                return how, found.passage_id, found.text
+            if how in first:
+                return how, first[how].passage_id, first[how].text
         if curated:
             how, sentence = min(curated, key=lambda c: c[0] != PHRASE)
             return how, None, sentence.text
