@@ -12,7 +12,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .concepts import Concept, ConceptMatcher, _local, _tokens
+from .concepts import Concept, ConceptMatcher, _local, _norm, _tokens
+from .sentences import sentence_spans
 
 
 def study_labels(graph) -> dict[str, Concept]:
@@ -120,10 +121,12 @@ SELECT DISTINCT ?source ?study WHERE {
 
 _MENTIONS_QUERY = """
 PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
-SELECT ?passage ?study (COUNT(*) AS ?n) WHERE {
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?passage ?study (COUNT(*) AS ?n) (GROUP_CONCAT(STR(?start); separator=" ") AS ?starts) WHERE {
   ?passage ck:mentionsStudy ?study .
-  ?annotation a ck:StudyMention ; <http://www.w3.org/ns/oa#hasBody> ?study ;
-     <http://www.w3.org/ns/oa#hasTarget>/<http://www.w3.org/ns/oa#hasScope> ?passage .
+  ?annotation a ck:StudyMention ; oa:hasBody ?study ; oa:hasTarget ?target .
+  ?target oa:hasScope ?passage .
+  OPTIONAL { ?target oa:hasSelector ?position . ?position a oa:TextPositionSelector ; oa:start ?start }
 } GROUP BY ?passage ?study
 """
 
@@ -139,42 +142,229 @@ SELECT ?study ?text ?source WHERE { ?study a ck:Study ; ck:evidence ?e . ?e rdf:
 # NECF report, "sixteen case studies" the CHAT article)
 ATTRIBUTED = ("scale", "method", "budget", "duration")
 
+# a word, or a number with what is written on to it ("£450k", "3.5", "120,000", "1990s"): a number is
+# one token, so "18" is not found in "180", nor "£50k" in "£450k"
+_WORD_RE = re.compile(r"[£$€]?\d+(?:[.,]\d+)*[^\W_]*|[^\W\d_]+")
 
-def _match_form(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", re.sub(r"(\w)-\s+(\w)", r"\1\2", text)).casefold()
+
+def fact_words(text: str) -> tuple[str, ...]:
+    """The words of a fact or of a source's sentence as they are compared: case, diacritics,
+    apostrophes ("Children’s"), British/American spelling and plurals folded as the concept matcher
+    folds them; hyphens and punctuation are word breaks ("in-depth" is "in depth"); a number is kept
+    whole and exact (thousands separators dropped)."""
+    text = re.sub(r"['’‘`]", "", unicodedata.normalize("NFKC", text))
+    out = []
+    for word in _WORD_RE.findall(text):
+        if word[0].isdigit() or word[0] in "£$€":
+            out.append(re.sub(r"(?<=\d),(?=\d{3})", "", word).casefold())
+        else:
+            out.append(_norm(word))
+    return tuple(out)
 
 
-def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Where each curated fact of a study (its scale, methods, budget, duration) is stated: the sources
-    whose curated evidence sentence or whose text holds its words, each with the passage holding them
-    (None when only the evidence sentence does). A fact no source states has an empty list: it is the
-    cataloguer's summary."""
-    evidence = [(_match_form(e["text"]), e["source"]) for e in study.get("evidence", [])]
-    texts: dict[str, list[tuple[str, str]]] = {}
+def _holds_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """``phrase`` runs in ``words`` whole words at a time."""
+    n = len(phrase)
+    return n > 0 and any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
 
-    def passages(source_id: str) -> list[tuple[str, str]]:
-        if source_id not in texts:
-            texts[source_id] = [(p["passage_id"], _match_form(p["text"])) for p in passages_of(source_id)]
-        return texts[source_id]
 
-    def holding(source_id: str, words: str) -> str | None:
-        return next((pid for pid, text in passages(source_id) if words in text), None)
+# words a source may put in between a fact's words or a fact leave out: "91 interviews with members
+# of …" is stated by "the 91 interviews we conducted with members of …"
+_FILLER = frozenset({
+    "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "from", "with", "by", "as", "into",
+    "other", "another", "each", "their", "its", "our", "his", "her", "them", "they", "we", "it", "this",
+    "that", "these", "those", "which", "who", "be", "is", "are", "was", "were", "been", "some", "also",
+})
+
+PHRASE, WORDS = "phrase", "words"
+# what a fact rests on: a source that states it, or the cataloguer alone (a summary, quoted from nowhere)
+SOURCE, CATALOGUE = "source", "catalogue"
+
+
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    """A sentence's words, and each two neighbours written closed up ("multi disciplinary" is also
+    "multidisciplinary")."""
+    return frozenset(words) | {a + b for a, b in zip(words, words[1:])}
+
+
+class _Form:
+    """One wording of a fact: its words, and for each content word the keys that stand for it (the
+    word, or it closed up with its neighbour: "multidisciplinary" is stated by "multi disciplinary")."""
+
+    __slots__ = ("words", "content")
+
+    def __init__(self, words: tuple[str, ...]):
+        self.words = words
+        self.content = [
+            (words[i], *((words[i] + words[i + 1],) if i + 1 < len(words) else ()), *((words[i - 1] + words[i],) if i else ()))
+            for i, w in enumerate(words) if w not in _FILLER and (len(w) > 1 or w.isdigit())]
+
+    def match(self, words: tuple[str, ...], keys: frozenset[str]) -> str | None:
+        """PHRASE when ``words`` hold this wording's words in their order; WORDS when they hold every
+        content word of it (in any order, with other words between; a number exactly); else None."""
+        if self.content and not all(any(k in keys for k in alternatives) for alternatives in self.content):
+            return None
+        if _holds_phrase(words, self.words):
+            return PHRASE
+        return WORDS if self.content else None
+
+
+class _Fact:
+    """A fact's wordings: its words, and for "Name (ACRONYM)" the name alone and the acronym alone
+    ("Developmental Work Research (DWR)" is stated by "… employed some features of DWR …"); the
+    acronym only as written, in capitals."""
+
+    __slots__ = ("forms", "acronym")
+
+    def __init__(self, text: str):
+        self.forms = [_Form(fact_words(text))]
+        self.acronym = None
+        if found := re.fullmatch(r"\s*(.+?)\s*\(([A-Z][A-Za-z&]*[A-Z])\)\s*", text):
+            self.forms.append(_Form(fact_words(found.group(1))))
+            self.acronym = re.compile(rf"(?<![\w-]){re.escape(found.group(2))}(?![\w-])")
+
+    def stated(self, sentence: "_Sentence") -> str | None:
+        """PHRASE, WORDS or None for a sentence."""
+        found = {form.match(sentence.words, sentence.keys) for form in self.forms}
+        if PHRASE in found or (self.acronym is not None and self.acronym.search(sentence.text)):
+            return PHRASE
+        return WORDS if WORDS in found else None
+
+
+def states(fact: str, text: str) -> str | None:
+    """How ``text`` (a sentence) states ``fact``: "phrase" when it holds the fact's words in their
+    order (or, for "Name (ACRONYM)", the name or the acronym), "words" when it holds all its content
+    words, else None. Words are whole (a number exact), in any case, across hyphens, apostrophes,
+    spelling and plurals."""
+    return _Fact(fact).stated(_Sentence("", text, frozenset()))
+
+
+def study_kin(study_id: str, studies: dict[str, dict[str, Any]]) -> set[str]:
+    """A study, the study it is part of and its own parts: a sentence about one of them is about the
+    others too (the NECF report's case studies are NECF's; LIW is part of the TLRP)."""
+    study = studies.get(study_id) or {}
+    return {study_id, *([study["part_of"]] if study.get("part_of") else []),
+            *(sid for sid, other in studies.items() if other.get("part_of") == study_id)}
+
+
+class _Sentence:
+    """A sentence of a source: its passage, its words and the studies it is about — those it names,
+    else those the last sentence naming a study named, in its passage or an earlier one of the same
+    section (none before the first such sentence of a section)."""
+
+    __slots__ = ("passage_id", "text", "words", "keys", "about")
+
+    def __init__(self, passage_id: str, text: str, about: frozenset[str]):
+        self.passage_id, self.text, self.words, self.about = passage_id, text, fact_words(text), about
+        self.keys = _keys(self.words)
+
+
+def _sentences(passages: list[dict[str, Any]], named: dict[str, list[tuple[int, str]]]) -> list[_Sentence]:
+    """The sentences of a source's passages in order, each with the studies it is about; ``named``
+    gives each passage's study mentions as (offset into the source's text, study id)."""
+    out: list[_Sentence] = []
+    about: frozenset[str] = frozenset()
+    section: object = object()
+    for passage in sorted(passages, key=lambda p: p.get("start", 0)):
+        if passage.get("heading") != section:
+            section, about = passage.get("heading"), frozenset()
+        begin = passage.get("start", 0)
+        mentions = [((begin if offset is None else offset) - begin, sid) for offset, sid in named.get(passage["passage_id"], [])]
+        for start, end in sentence_spans(passage["text"]):
+            here = frozenset(sid for offset, sid in mentions if start <= offset < end)
+            about = here or about
+            out.append(_Sentence(passage["passage_id"], passage["text"][start:end], about))
+    return out
+
+
+def _named_in_passages(studies: dict[str, dict[str, Any]]) -> dict[str, list[tuple[int, str]]]:
+    """Passage id → (offset, study id) of each study mention the build found (``link_studies``); a
+    mention without its offset counts from the passage's start."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for sid, study in studies.items():
+        for entry in study.get("passages", []):
+            starts = entry.get("starts") or [None]
+            out.setdefault(entry["passage_id"], []).extend((start, sid) for start in starts)
+    return out
+
+
+def attribute(study: dict[str, Any], passages_of: Callable[[str], list[dict[str, Any]]],
+              studies: dict[str, dict[str, Any]] | None = None,
+              cache: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Where each curated fact of a study (its scale, methods, budget, duration) is stated: in each
+    source, the passage holding a curated evidence sentence of the study that states it, else the
+    first sentence about the study that states it — its words in their order in either before all its
+    content words in either (``match`` "phrase" or "words"; ``sentence`` is the sentence).
+
+    A sentence is about the study when it names the study (or the study it is part of, or one of its
+    parts), when it follows such a sentence in its section, or, in a source reporting no other study,
+    when it names none; a sentence about another study only never states this one's facts.
+    ``passage_id`` is None when only an evidence sentence of a source outside the library states the
+    fact. A fact no source states has an empty list and ``basis`` "catalogue": it is the cataloguer's
+    summary, not quoted from a source (``basis`` "source" otherwise).
+
+    ``studies`` is the catalogue (every study with its sources and the passages naming it);
+    ``cache``, a dict kept with them (one per build), keeps each source's sentences for later calls."""
+    studies = studies if studies is not None else {study["id"]: study}
+    kin = study_kin(study["id"], studies)
+    named = _named_in_passages(studies)
+    evidence: dict[str, list[_Sentence]] = {}
+    for e in study.get("evidence", []):
+        evidence.setdefault(e["source"], []).append(_Sentence("", e["text"], frozenset({study["id"]})))
+    loaded: dict[str, Any] = cache if cache is not None else {}
+
+    def source(source_id: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[_Sentence]]:
+        """The words of each passage of a source, and its sentences."""
+        if source_id not in loaded:
+            sentences = _sentences(passages_of(source_id), named)
+            words: dict[str, tuple[str, ...]] = {}
+            for sentence in sentences:
+                words[sentence.passage_id] = words.get(sentence.passage_id, ()) + sentence.words
+            loaded[source_id] = (list(words.items()), sentences)
+        return loaded[source_id]
+
+    def locate(source_id: str, sentence: tuple[str, ...]) -> str | None:
+        """The passage holding a curated evidence sentence (whole, else its first words)."""
+        passages, _ = source(source_id)
+        return next((pid for head in (sentence, sentence[:12]) for pid, words in passages if _holds_phrase(words, head)), None)
+
+    def where(source_id: str, fact: _Fact) -> tuple[str | None, str | None, str | None]:
+        """How the source states the fact (PHRASE, WORDS or None), the passage and the sentence where
+        it does: its words in their order in an evidence sentence, else in a sentence about the
+        study, else all its content words in an evidence sentence, else in a sentence about it."""
+        curated = [(m, sentence) for sentence in evidence.get(source_id, []) if (m := fact.stated(sentence))]
+        first: dict[str, _Sentence] = {}
+        if source_id in study.get("sources", []):
+            # a sentence naming no study is about this one only in a source that reports no other
+            alone = {sid for sid, other in studies.items() if source_id in other.get("sources", [])} <= kin
+            for sentence in source(source_id)[1]:
+                if sentence.about & kin or (alone and not sentence.about):
+                    if (how := fact.stated(sentence)) and how not in first:
+                        first[how] = sentence
+                        if how == PHRASE:
+                            break
+        for how in (PHRASE, WORDS):
+            for sentence in (sentence for m, sentence in curated if m == how):
+                if pid := locate(source_id, sentence.words):
+                    return how, pid, sentence.text
+            if how in first:
+                return how, first[how].passage_id, first[how].text
+        if curated:
+            how, sentence = min(curated, key=lambda c: c[0] != PHRASE)
+            return how, None, sentence.text
+        return None, None, None
 
     out: dict[str, list[dict[str, Any]]] = {}
     for key in ATTRIBUTED:
         values = study.get(key) or []
         for value in [values] if isinstance(values, str) else values:
-            words = _match_form(value)
-            stated: dict[str, str | None] = {}
-            for sentence, source_id in evidence:
-                if words in sentence and source_id not in stated:
-                    stated[source_id] = holding(source_id, words) or holding(source_id, sentence[:80])
-            for source_id in study.get("sources", []):
-                if source_id not in stated and (pid := holding(source_id, words)):
-                    stated[source_id] = pid
-            out.setdefault(key, []).append({"text": value, "sources": [
-                {"source_id": sid, "passage_id": pid} for sid, pid in sorted(stated.items())]})
+            fact = _Fact(value)
+            stated = []
+            for source_id in sorted(set(evidence) | set(study.get("sources", []))):
+                how, pid, sentence = where(source_id, fact)
+                if how:
+                    stated.append({"source_id": source_id, "passage_id": pid, "match": how, "sentence": sentence})
+            out.setdefault(key, []).append({"text": value, "sources": stated, "basis": SOURCE if stated else CATALOGUE})
     return out
 
 
@@ -236,7 +426,9 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
     for row in rows_of(_MENTIONS_QUERY):
         study = studies.get(_local(row["study"]))
         if study is not None:
-            study["passages"].append({"passage_id": _local(row["passage"]), "mentions": int(row["n"])})
+            # where in the source's text each mention starts (offsets of the build's link_studies)
+            starts = sorted(int(n) for n in (row.get("starts") or "").split())
+            study["passages"].append({"passage_id": _local(row["passage"]), "mentions": int(row["n"]), "starts": starts})
     for study in studies.values():
         study["name"] = study["name"] or study["label"]
         for key in ("alt_labels", "scale", "method", "output", "referenced_by", "sources", "partners"):

@@ -78,6 +78,8 @@ class KnowledgeIndex:
         self.library = library
         self.concepts: dict[str, dict[str, Any]] = library.concepts()
         self.sources = {s["id"]: s for s in library.sources()}
+        # each source's sentences, with the studies they are about, for the study pages (kg.studies.attribute)
+        self.attribution_cache: dict[str, Any] = {}
         # passages linked to each concept: mentions and definitional passages
         self.by_concept: dict[str, dict[str, dict[str, Any]]] = {}
         for passage in library.passages():
@@ -566,7 +568,7 @@ def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
     out.update({key: value for key, value in study.items() if key not in out and key != "passages"})
     out["concepts"] = concepts
     out["passages"] = passages
-    out["stated_in"] = attribute(study, library.passages)
+    out["stated_in"] = attribute(study, library.passages, library.studies(), ix.attribution_cache)
     return out
 
 

@@ -53,6 +53,13 @@ def tiny_build(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seed_build(tmp_path_factory) -> Path:
+    """Build directory of the seed corpus (corpus/: five documents), made once per session with the
+    real build (the run's embedding cache makes it quick after test_build's)."""
+    return build_corpus(tmp_path_factory, ROOT / "corpus", "seed-build", 5)[0]
+
+
+@pytest.fixture(scope="session")
 def library(tiny_build):
     from kg.library import Library
 

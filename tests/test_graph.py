@@ -566,6 +566,17 @@ def test_study_api(gclient, glib):
     assert budget["text"] == "£6m" and [w["source_id"] for w in budget["sources"]] == ["oxford-ref2014-impact"]
     assert all(w["passage_id"] is None or glib.passage(w["passage_id"])["source_id"] == w["source_id"]
                for facts in detail["stated_in"].values() for fact in facts for w in fact["sources"])
+    # each attribution says how the source words the fact and in which sentence; each fact what it rests on
+    facts = [fact for facts in detail["stated_in"].values() for fact in facts]
+    assert all(set(fact) == {"text", "sources", "basis"} for fact in facts)
+    assert all(set(w) == {"source_id", "passage_id", "match", "sentence"} and w["match"] in ("phrase", "words")
+               and w["sentence"] for fact in facts for w in fact["sources"])
+    assert all(fact["basis"] == ("source" if fact["sources"] else "catalogue") for fact in facts)
+    sixteen = next(w for w in detail["stated_in"]["scale"] if w["text"] == "sixteen case studies")["sources"][0]
+    assert sixteen["match"] == "phrase" and "the examination, in sixteen case studies, of structures" in sixteen["sentence"]
+    # "longitudinal case studies": no sentence of this library's NECF sources (nor a curated one) states it
+    longitudinal = next(f for f in detail["stated_in"]["method"] if f["text"] == "longitudinal case studies")
+    assert longitudinal == {"text": "longitudinal case studies", "sources": [], "basis": "catalogue"}
     assert gclient.get("/api/studies/nope").status_code == 404
 
 

@@ -198,6 +198,12 @@ def test_study_page(page, graph_server):  # noqa: F811
     expect(eighteen.locator(".stated-in")).to_contain_text("necf-prevention-report")   # not in this library: no link
     expect(eighteen.locator(".stated-in a")).to_have_count(0)
     expect(page.locator(".meta .budget .stated-in a")).to_have_attribute("href", re.compile(r"^/sources/oxford-ref2014-impact"))
+    # a fact no source states says it is the cataloguer's summary; a stated one does not
+    longitudinal = page.locator(".meta .method li", has_text="longitudinal case studies")
+    expect(longitudinal.locator(".basis")).to_have_text(re.compile(r"cataloguer’s summary, not quoted from a source"))
+    expect(longitudinal.locator(".stated-in")).to_have_count(0)
+    expect(sixteen.locator(".basis")).to_have_count(0)
+    expect(page.locator(".meta .basis")).to_have_count(1)
     # search only the sources that report the study, and take the filter off again
     page.fill("#study-q", "relational agency")
     page.locator(".study-search button").click()
