@@ -54,12 +54,27 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
         "container": work["container"], "volume": work.get("volume", ""), "issue": work.get("issue", ""),
         "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
-        "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
-                     for c in work["cited_by"]],
+        "cited_by": citing_sentences(work["cited_by"]),
         "cites": list(work.get("cites") or []),
         "renderings": work.get("renderings") or [],
         **work_nature(library, work),
     }
+
+
+def citing_sentences(cited_by: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A work's citations once per citing sentence: a sentence that cites the work twice ("… 'relational
+    agency' [R3][S1, 2, 6] … [R4, 6][S1-4, 6]") is one entry, with each of its markers in ``surfaces``
+    in the order they stand; an entry without a sentence (the work is in the source's list only) stays
+    one per source. {"source_id", "passage_id", "context", "page", "surfaces"} each, in the order of
+    ``cited_by``."""
+    out: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    for c in cited_by:
+        key = (c["source_id"], c.get("passage_id"), " ".join((c.get("context") or "").split()))
+        entry = out.setdefault(key, {"source_id": c["source_id"], "passage_id": c.get("passage_id"),
+                                     "context": c.get("context") or "", "page": c.get("page"), "surfaces": []})
+        if c.get("surface"):
+            entry["surfaces"].append(c["surface"])
+    return list(out.values())
 
 
 _CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
@@ -126,7 +141,7 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
         return None
     works = [library.work(w) for w in person["works"]]
     works = sorted((w for w in works if w), key=lambda w: w["year"])
-    cited_in = [{"work_id": w["id"], **c} for w in works for c in w["cited_by"] if c.get("context")]
+    cited_in = [{"work_id": w["id"], **c} for w in works for c in citing_sentences(w["cited_by"]) if c["context"]]
     from kg.citation_graph import person_node
 
     return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),

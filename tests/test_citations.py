@@ -480,6 +480,33 @@ def test_api_work_detail_fields(client):
     assert error.status_code == 404 and "no-such-work" in error.get_json()["error"]["message"]
 
 
+def _study_work(client, title_start: str) -> dict:
+    works = client.get("/api/works").get_json()["results"]
+    (wid,) = [w["id"] for w in works if w["title"].startswith(title_start)]
+    return client.get(f"/api/works/{wid}").get_json()
+
+
+TWICE = "The partnership's training days [S1] and the guidance that grew out of them [S1, 2] were evaluated together."
+
+
+def test_a_sentence_citing_a_work_twice_is_one_citing_sentence(client):
+    # the seed case study's "… 'relational agency' [R3][S1, 2, 6] … [R4, 6][S1-4, 6]." was listed twice under NECF
+    work = _study_work(client, "Family Services Partnership study")
+    sentences = [c["context"] for c in work["cited_by"]]
+    assert sentences.count(TWICE) == 1 and len(sentences) == len(set(sentences))
+    assert all(set(c) >= {"source_id", "passage_id", "context", "page", "surfaces"} for c in work["cited_by"])
+    (twice,) = [c for c in work["cited_by"] if c["context"] == TWICE]
+    assert twice["surfaces"] == ["[S1]", "[S1, 2]"] and twice["source_id"] == "impact-study" and twice["passage_id"]
+    # the other work the sentence cites once has it once, with its one marker
+    other = _study_work(client, "Evaluation of the Early Help Pilot")
+    assert [c["surfaces"] for c in other["cited_by"] if c["context"] == TWICE] == [["[S1, 2]"]]
+    # a person's sentences: one per work and sentence
+    halden = client.get("/api/people/" + client.get(f"/api/works/{client.get('/api/works?q=Halden 2009').get_json()['results'][0]['id']}")
+                        .get_json()["people"][0]["id"]).get_json()
+    pairs = [(c["work_id"], c["source_id"], c["passage_id"], c["context"]) for c in halden["cited_in"]]
+    assert len(pairs) == len(set(pairs))
+
+
 def test_api_source_references_and_citations_fields(client):
     refs = client.get("/api/sources/impact-study/references").get_json()["results"]
     assert all(set(r) >= {"key", "authors", "year", "title", "raw", "work_id"} for r in refs)
@@ -696,6 +723,19 @@ def test_works_page_and_work_page(page, cites_server):
     page.click(".work-item .work-link")
     expect(page.locator("h1.work-heading")).to_contain_text("Head of Early Help")
     assert page.title().startswith("Head of Early Help")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_a_work_page_shows_a_sentence_citing_it_twice_once(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/works?q=Family+Services+Partnership")
+    page.click(".work-item .work-link")
+    expect(page.locator("h1.work-heading")).to_contain_text("Family Services Partnership study")
+    expect(page.locator(".cited-by .citing-sentence", has_text="training days")).to_have_count(1)
+    sentences = page.locator(".cited-by .citing-sentence").all_inner_texts()
+    assert len(sentences) == len(set(sentences)) and len(sentences) >= 3
     assert not page.errors, page.errors
 
 

@@ -47,7 +47,10 @@ def works_api():
 
 
 @api_bp.get("/works/<work_id>")
-@documented("One work: how each source lists it, who cites it in which sentence, and what it cites.")
+@documented("One work: how each source lists it, who cites it in which sentence (each sentence once, with the "
+            "markers it cites the work by), and what it cites.",
+            '{"id", "authors", "year", "title", …, "cited_by": [{"source_id", "passage_id", "context", "page", "surfaces"}], '
+            '"cites", "renderings", "kind", "study_id"}')
 def work_api(work_id: str):
     return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
 
