@@ -7,6 +7,7 @@ import re
 from html import escape
 from typing import Any
 
+from kg.citations.works import is_legislation
 from kg.library import Library
 
 MAX_QUERY_CHARS = 200
@@ -97,8 +98,11 @@ def _study_titled(library: Library, title: str | None) -> dict[str, Any] | None:
 def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
     """What a listed "work" is, from its entry in the list: a funded study the library describes (an
     impact case study's "[S1] NECF - National Evaluation …"), a source named to corroborate a claim
-    ("[C1] Early Intervention Manager, … (letter on file)"), else a publication; ``study_id``: the study it
-    is, or that a publication of that name reports. {"kind", "study_id"}."""
+    ("[C1] Early Intervention Manager, … (letter on file)"), an Act of Parliament ("legislation": "the
+    Children Act 1989"), else a publication; ``study_id``: the study it is, or that a publication of
+    that name reports. {"kind", "study_id"}."""
+    if is_legislation(work):
+        return {"kind": "legislation", "study_id": None}
     for rendering in work.get("renderings") or []:
         entry = next((r for r in library.references(rendering["source_id"]) or []
                       if r.get("work_id") == work["id"] and (r.get("key") or "") == (rendering.get("key") or "")), None)
@@ -267,7 +271,16 @@ def _bib_escape(text: str) -> str:
     return re.sub(r"([{}&%$#_])", r"\\\1", text or "")
 
 
+LEGISLATION_NOTE = "Act of Parliament"
+
+
 def _entry_type(work: dict[str, Any]) -> tuple[str, str]:
+    """The BibTeX entry type and the RIS type of a work. An Act is @misc (plain BibTeX has no type for
+    legislation; biblatex's @legislation is not one its styles support either) saying it is an Act in
+    ``howpublished``, and RIS's STAT ("Statute" in the RIS specification, which Zotero imports as
+    its Statute type)."""
+    if is_legislation(work):
+        return "misc", "STAT"
     if work.get("editors") or (work.get("container") and work.get("publisher")):
         return "incollection", "CHAP"
     if work.get("container") and not work.get("publisher"):
@@ -289,7 +302,8 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
-                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
+                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"]),
+                  ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
                           + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")

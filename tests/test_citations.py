@@ -987,6 +987,49 @@ def test_bibtex_braces_a_body_whole_and_reads_back_as_its_name(bodies_client):
     assert years == {"2004", "2005"}
 
 
+def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
+    # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
+    # was exported as @book and TY BOOK
+    import bibtexparser
+    import rispy
+
+    client = bodies_client
+    act = _work(client, "Children Act 1989")
+    assert act["kind"] == "legislation" and act["title"] == "The Children Act"
+    (entry,) = bibtexparser.parse_string(client.get("/works/export.bib", query_string={"ids": act["id"]})
+                                         .get_data(as_text=True)).entries
+    assert entry.entry_type == "misc" and entry.fields_dict["howpublished"].value == "Act of Parliament"
+    assert (entry.fields_dict["title"].value, entry.fields_dict["year"].value) == ("The Children Act", "1989")
+    (ris,) = rispy.loads(client.get("/works/export.ris", query_string={"ids": act["id"]}).get_data(as_text=True))
+    assert ris["type_of_reference"] == "STAT" and ris["title"] == "The Children Act" and ris["year"] == "1989"
+    # the source's reference list exported whole: the Act as a statute, the rest as before
+    listed = rispy.loads(client.get("/works/export.ris", query_string={"source": "bodies-report"}).get_data(as_text=True))
+    types = {r.get("title", ""): r["type_of_reference"] for r in listed}
+    assert types["The Children Act"] == "STAT" and types["Every Child Matters: Next Steps"] == "BOOK"
+    assert list(types.values()).count("STAT") == 1
+    bib = bibtexparser.parse_string(client.get("/works/export.bib", query_string={"source": "bodies-report"}).get_data(as_text=True))
+    kinds = {e.fields_dict["title"].value: e.entry_type for e in bib.entries if "title" in e.fields_dict}
+    assert kinds["The Children Act"] == "misc" and kinds["Every Child Matters: Next Steps"] == "book"
+    html = client.get(f"/works/{act['id']}").get_data(as_text=True)
+    assert 'id="work-nature"' in html and "An Act of Parliament" in html
+
+
+def test_a_work_is_an_act_by_its_citation_or_by_a_bare_short_title_from_the_state_s_printer():
+    from kg.citations.works import is_legislation
+
+    def work(title: str, publisher: str = "", **more) -> dict:
+        return {"title": title, "publisher": publisher, "url": "", "container": "", **more}
+
+    assert is_legislation(work("The Children Act", "HMSO"))
+    assert is_legislation(work("The Children Act", "The Stationery Office"))
+    assert is_legislation(work("Children and Young Persons Act 1933"))
+    assert is_legislation(work("Every Child Matters", legislation=True))          # an Act citation resolves to it
+    assert not is_legislation(work("The Balancing Act", "Routledge"))           # a book's title
+    assert not is_legislation(work("The Children Act: a guide for practitioners", "HMSO"))
+    assert not is_legislation(work("Every Child Matters: Next Steps", "DfES"))
+    assert not is_legislation(work(""))
+
+
 def test_the_works_a_source_cites(client):
     everything = client.get("/api/works").get_json()
     data = client.get("/api/works?source=review-note").get_json()
@@ -1032,6 +1075,19 @@ def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_s
     page.locator(".coined a.coiner", has_text="Engeström").first.click()
     expect(page.locator("h1.person-name")).to_contain_text("Engeström")
     expect(page.locator(".person-works li")).to_have_count(2)
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_an_act_s_work_page_says_it_is_an_act_and_exports_it_as_a_statute(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/works?q=Children+Act+1989")
+    page.click(".work-item .work-link")
+    expect(page.locator("#work-nature")).to_contain_text("An Act of Parliament")
+    href = page.locator(".work-tools a", has_text="RIS").get_attribute("href")
+    ris = urllib.request.urlopen(bodies_server + href).read().decode()
+    assert ris.startswith("TY  - STAT")
     assert not page.errors, page.errors
 
 

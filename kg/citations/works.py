@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .intext import ACT_NAME
 from .names import acronym, acronym_letters, fold, is_acronym, slug, surname_key, title_similarity
 
 TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
@@ -134,6 +135,25 @@ def _work_id(record: dict[str, Any], taken: set[str]) -> str:
     return wid
 
 
+_ACT_TITLE_RE = re.compile(rf"(?:The\s+)?{ACT_NAME}(?P<year>\s+(?:1[6-9]|20)\d\d)?")
+_OFFICIAL_PUBLISHER_RE = re.compile(r"\b(?:HMSO|TSO|(?:The\s+)?Stationery\s+Office|Her\s+Majesty|His\s+Majesty|legislation\.gov\.uk)\b", re.I)
+
+
+def is_legislation(work: dict[str, Any]) -> bool:
+    """Whether a work is an Act of Parliament: an in-text citation by the Act's short title resolves to it
+    (``legislation`` set by :func:`resolve_works`), or its title is nothing but an Act's short title
+    ("The Children Act", "Children and Young Persons Act 1933") and either holds its year or the work
+    is published by the state's printer ("London, HMSO", "The Stationery Office") or legislation.gov.uk
+    ("The Balancing Act" from a commercial publisher is a book)."""
+    if work.get("legislation"):
+        return True
+    match = _ACT_TITLE_RE.fullmatch(re.sub(r"\s+", " ", work.get("title") or "").strip(" ."))
+    if match is None:
+        return False
+    return bool(match.group("year")) or any(_OFFICIAL_PUBLISHER_RE.search(work.get(field) or "")
+                                            for field in ("publisher", "url", "container"))
+
+
 def _without_article(name: str) -> str:
     """"Home Office, The" and "The Home Office" → "Home Office": one body, one id."""
     return re.sub(r"^(.+),\s*The$", r"\1", re.sub(r"^The\s+(?=\S)", "", name.strip()))
@@ -234,11 +254,14 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             "editors": best.get("editors") or [], "key": best.get("key") or "",
             "renderings": renderings, "source_id": None, "cited_by": [], "cites": [],
         }
+        out_works[wid]["legislation"] = is_legislation(out_works[wid])
     # citations resolved through their document's list point at that entry's work
     for doc_id, doc in documents.items():
         for citation in doc.get("citations", []):
             if citation.get("reference") is not None:
                 citation["work_id"] = doc["references"][citation["reference"]].get("work_id")
+                if citation.get("kind") == "legislation" and citation["work_id"] in out_works:
+                    out_works[citation["work_id"]]["legislation"] = True     # "the Children Act 1989" cites it
     # a surname-only author (from a bare citation) is the person with that surname when there is one
     # and their works are of one period ("Taylor (1977)" on agency is not the J. Taylor of a 2016 book)
     for pid, person in list(people.items()):
