@@ -961,6 +961,30 @@ def test_a_body_s_citation_as_printed_finds_its_work(bodies_build, bodies_client
     assert out.returncode == 0 and "Children's Fund Guidance" in out.stdout, out.stderr
 
 
+def test_a_work_s_key_is_cut_between_words(bodies_client):
+    # "department-for-education-and-s-2004-children-act": the body's name was cut at 30 characters
+    from kg.citations.names import TITLE_STOP, fold, slug
+
+    client = bodies_client
+    assert _work(client, "DfES 2004a")["id"] == "department-for-education-and-skills-2004a-every-child-matters"
+    assert _work(client, "DfES 2004b")["id"] == "department-for-education-and-skills-2004b-every-child-matters"
+    assert _work(client, "CYPU 2001")["id"] == "children-and-young-peoples-unit-2001-childrens-fund-guidance"
+    assert _work(client, "NECF 2004b")["id"] == "national-evaluation-of-the-childrens-fund-2004b-developing-collaboration"
+    assert _work(client, "Engestrom 1999a")["id"] == "engestrom-1999a-activity-theory"      # not "…-and", no "-2"
+    for found in client.get("/api/works").get_json()["results"]:
+        work = client.get(f"/api/works/{found['id']}").get_json()
+        words = set(re.findall(r"[a-z0-9]+", fold(" ".join(work["authors"][:1] + [work["label"], work["title"], work["year"]]))))
+        pieces = work["id"].split("-")
+        assert all(p in words or p == "nd" or p.isdigit() for p in pieces), work["id"]
+        assert pieces[-1] not in TITLE_STOP and len(work["id"]) <= 80, work["id"]
+        assert client.get(f"/works/{work['id']}").status_code == 200
+    # the pages link the works by these keys
+    html = client.get("/works?q=DfES").get_data(as_text=True)
+    assert 'href="/works/department-for-education-and-skills-2004a-every-child-matters"' in html
+    assert slug("Department for Education and Skills", 30) == "department-for-education-and"
+    assert slug("Supercalifragilistic", 5) == "super" and slug("", 5) == "x"
+
+
 def test_the_year_suffix_is_shown_wherever_a_work_is_labelled(bodies_build, bodies_client):
     found = bodies_client.get("/api/works", query_string={"q": "Engestrom 1999"}).get_json()["results"]
     assert sorted(w["year"] for w in found) == ["1999a", "1999b"]

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from .intext import ACT_NAME
-from .names import acronym, acronym_letters, fold, is_acronym, slug, surname_key, title_similarity
+from .names import acronym, acronym_letters, fold, is_acronym, key_words, slug, surname_key, title_similarity
 
 TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
 
@@ -120,14 +120,23 @@ def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
+NAME_IN_KEY = 45          # characters of the first author's or body's name in a work's key, whole words
+
+
 def _work_id(record: dict[str, Any], taken: set[str]) -> str:
-    """"leontev-1978-activity-consciousness-and"; a work without authors by its title ("[S9] Alliances …")."""
+    """"leontev-1978-activity-consciousness", "department-for-education-and-skills-2004b-every-child-matters":
+    the first author or body in whole words (at most NAME_IN_KEY characters, not ending on "and", "of" …),
+    the year with its letter, the first three title words but for a stop word they end on; a work
+    without authors by its title ("[S9] Alliances …"). A key another work has takes "-2", "-3" …"""
     words = [w for w in re.findall(r"[a-z0-9]+", fold(record.get("title") or "")) if w not in ("a", "an", "the")]
+    year = slug(record.get("year") or "", 12) if record.get("year") else ""
+    if year and re.fullmatch(r"[a-z]", record.get("year_suffix") or ""):
+        year += record["year_suffix"]
     if record.get("surnames"):
-        year = (record.get("year") or "nd").replace(" ", "-")
-        base = "-".join([slug(record["surnames"][0], 30), slug(year, 12)] + words[:3])
+        name = "-".join(key_words(slug(record["surnames"][0], NAME_IN_KEY).split("-"))) or slug(record["surnames"][0], NAME_IN_KEY)
+        base = "-".join([name, year or "nd"] + key_words(words[:3]))
     else:
-        base = "-".join(words[:6] + ([slug(record["year"], 12)] if record.get("year") else [])) or "work"
+        base = "-".join(key_words(words[:6]) + ([year] if year else [])) or "work"
     wid, n = base, 2
     while wid in taken:
         wid, n = f"{base}-{n}", n + 1
