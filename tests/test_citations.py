@@ -1103,6 +1103,17 @@ def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_s
 
 
 @pytest.mark.browser
+def test_the_lineage_page_lists_an_act_cited_by_its_name_as_cited_for_it(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/concepts/children-act-1989/lineage")
+    expect(page.locator("#cited-for .timeline-work")).to_contain_text(["Department of Health (1989)"])
+    expect(page.locator("#cited-for .timeline-sentence").first).to_contain_text("Children Act 1989")
+    expect(page.locator("#also-cited .timeline-work", has_text="Department of Health")).to_have_count(0)
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
 def test_an_act_s_work_page_says_it_is_an_act_and_exports_it_as_a_statute(page, bodies_server):
     from playwright.sync_api import expect
 
@@ -1113,6 +1124,42 @@ def test_an_act_s_work_page_says_it_is_an_act_and_exports_it_as_a_statute(page, 
     ris = urllib.request.urlopen(bodies_server + href).read().decode()
     assert ris.startswith("TY  - STAT")
     assert not page.errors, page.errors
+
+
+def test_an_act_cited_by_the_name_of_its_concept_is_cited_for_the_concept(bodies_client):
+    # "The Children Act 1989 brought …": the Act's citation is the concept's name itself, neither after
+    # nor before it, and the lineage filed it under "cited where it is discussed"
+    data = bodies_client.get("/api/concepts/children-act-1989/lineage").get_json()
+    (row,) = [r for r in data["results"] if r["label"] == "Department of Health (1989)"]
+    assert row["attached"] and row["in_sentence"] and row["kind"] == "legislation"
+    assert row["sentence"] == "The duties of the Children Act 1989 were the ground of all of it."
+
+
+def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
+    # the rule in general: a citation whose span holds the name (an Act by its title; a narrative citation
+    # running from its authors close before the name to its year) is cited for it; one far off is not
+    from kg.citations.works import lineage
+
+    text = ("In 1989 the Children Act 1989 brought new duties. Margaret Hodge said that the Bill brings "
+            "“a shift to prevention while strengthening protection” (2004: 3). Others wrote much later, long "
+            "after the Act and its many guides and circulars and consultations and reviews had come and gone, "
+            "of a turn to prevention (2010).\n\nReferences\n\nDepartment of Health (1989) The Children Act. "
+            "London: HMSO.\n")
+    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
+    doc = analyse_document(text, [passage])
+    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+
+    def mention(concept: str, words: str, nth: int = 0) -> dict:
+        start = [m.start() for m in re.finditer(re.escape(words), text)][nth]
+        return {"concept_id": concept, "start": start, "end": start + len(words)}
+
+    links = {"p": {"mentions": [mention("children-act-1989", "the Children Act 1989"), mention("prevention", "prevention"),
+                                mention("prevention", "prevention", 1)], "defines": []}}
+    act = lineage("children-act-1989", data, links, {"p": passage})
+    assert {r["label"]: r["attached"] for r in act} == {"Department of Health (1989)": True, "Hodge (2004)": False}
+    rows = {r["work_id"]: r["attached"] for r in lineage("prevention", data, links, {"p": passage})}
+    hodge = [wid for wid in rows if wid.startswith("hodge")]
+    assert hodge and rows[hodge[0]], rows
 
 
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():

@@ -410,7 +410,8 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage).
 
     ``in_sentence``: the citing sentence names the concept; ``attached``: the citation stands by that
-    name — the first group of citations after it in the sentence ("'relational agency' [R3][S1]"),
+    name — is the name itself (an Act cited by its title: "The Children Act 1989 brought …"), or
+    the first group of citations after it in the sentence ("'relational agency' [R3][S1]"),
     and the group before it when none follows or when it names its authors in the running text just
     before ("Luthar (1993) … suggested that resilience …"); a sentence listing several concepts with
     their own citations gives each only its own."""
@@ -504,6 +505,13 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
                     continue
             groups.append([n])
         for mention in mentions:
+            # a citation that the name is part of is the name cited: an Act by its title ("The Children
+            # Act 1989 brought …" cites the Act it names); a narrative citation running from its authors
+            # over the name to its year, when the authors stand close before the name ("Margaret Hodge …
+            # said that the Bill introduces “A shift to prevention …” (2004:3)"), as with one before it
+            attached.update(n for g in groups for n in g
+                            if citations[n]["start"] < mention["end"] and citations[n]["end"] > mention["start"]
+                            and (citations[n].get("kind") != "narrative" or mention["start"] - citations[n]["start"] <= 120))
             after = [g for g in groups if citations[g[0]]["start"] >= mention["end"]]
             before = [g for g in groups if citations[g[-1]]["end"] <= mention["start"]]
             if after:
