@@ -55,26 +55,39 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
         "container": work["container"], "volume": work.get("volume", ""), "issue": work.get("issue", ""),
         "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
-        "cited_by": citing_sentences(work["cited_by"]),
+        "cited_by": citing_sentences(work["cited_by"], library),
         "cites": list(work.get("cites") or []),
         "renderings": work.get("renderings") or [],
         **work_nature(library, work),
     }
 
 
-def citing_sentences(cited_by: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def citing_sentences(cited_by: list[dict[str, Any]], library: Library | None = None) -> list[dict[str, Any]]:
     """A work's citations once per citing sentence: a sentence that cites the work twice ("… 'relational
     agency' [R3][S1, 2, 6] … [R4, 6][S1-4, 6]") is one entry, with each of its markers in ``surfaces``
     in the order they stand; an entry without a sentence (the work is in the source's list only) stays
-    one per source. {"source_id", "passage_id", "context", "page", "surfaces"} each, in the order of
-    ``cited_by``."""
+    one per source. ``ambiguous``: every citation of the work in the sentence may be this work or
+    another its source lists alike ("NECF (2004)" beside "NECF (2004a)" and "(2004b)"), the works it
+    may be in ``candidates`` ({"id", "label"}, this one too; empty when not ambiguous).
+    {"source_id", "passage_id", "context", "page", "surfaces", "ambiguous", "candidates"} each, in the
+    order of ``cited_by``."""
     out: dict[tuple[str, str | None, str], dict[str, Any]] = {}
     for c in cited_by:
         key = (c["source_id"], c.get("passage_id"), " ".join((c.get("context") or "").split()))
-        entry = out.setdefault(key, {"source_id": c["source_id"], "passage_id": c.get("passage_id"),
-                                     "context": c.get("context") or "", "page": c.get("page"), "surfaces": []})
+        entry = out.get(key)
+        if entry is None:
+            entry = out[key] = {"source_id": c["source_id"], "passage_id": c.get("passage_id"), "context": c.get("context") or "",
+                                "page": c.get("page"), "surfaces": [], "ambiguous": bool(c.get("ambiguous")), "candidates": []}
+        entry["ambiguous"] = entry["ambiguous"] and bool(c.get("ambiguous"))
         if c.get("surface"):
             entry["surfaces"].append(c["surface"])
+        for wid in c.get("candidates") or []:
+            if wid not in [x["id"] for x in entry["candidates"]]:
+                work = library.work(wid) if library is not None else None
+                entry["candidates"].append({"id": wid, "label": _work_label(work) if work else wid})
+    for entry in out.values():
+        if not entry["ambiguous"]:
+            entry["candidates"] = []
     return list(out.values())
 
 
@@ -135,6 +148,8 @@ def citations(library: Library, source_id: str) -> dict[str, Any] | None:
     return {"source_id": source_id, "results": [
         {"surnames": c["surnames"], "year": c["year"] + c["year_suffix"], "page": c["page"], "key": c["key"],
          "context": c["context"], "work_id": c.get("work_id"), "kind": c["kind"], "title": c.get("title", ""),
+         "ambiguous": bool(c.get("candidate_work_ids")) and not c.get("work_id"),
+         "candidates": [] if c.get("work_id") else list(c.get("candidate_work_ids") or []),
          "surface": c["surface"],
          "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
 
@@ -145,7 +160,7 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
         return None
     works = [library.work(w) for w in person["works"]]
     works = sorted((w for w in works if w), key=lambda w: w["year"])
-    cited_in = [{"work_id": w["id"], **c} for w in works for c in citing_sentences(w["cited_by"]) if c["context"]]
+    cited_in = [{"work_id": w["id"], **c} for w in works for c in citing_sentences(w["cited_by"], library) if c["context"]]
     from kg.citation_graph import person_node
 
     return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),

@@ -1011,6 +1011,36 @@ def test_bibtex_braces_a_body_whole_and_reads_back_as_its_name(bodies_client):
     assert years == {"2004", "2005"}
 
 
+AMBIGUOUS = "More details of the analysis and findings are available in NECF (2004)."
+
+
+def test_a_citation_the_list_does_not_tell_apart_is_ambiguous_between_its_entries(bodies_build, bodies_client):
+    # "NECF (2004)" where the list has only NECF's 2004a and 2004b resolved to nothing (a work "NECF (2004)"
+    # of its own); it is either entry, and says so
+    client = bodies_client
+    a, b = _work(client, "NECF 2004a"), _work(client, "NECF 2004b")
+    cites = client.get("/api/sources/bodies-report/citations").get_json()["results"]
+    assert all(set(c) >= {"ambiguous", "candidates", "work_id"} for c in cites)
+    (necf,) = [c for c in cites if c["surface"] == "NECF (2004)"]
+    assert necf["ambiguous"] and necf["work_id"] is None and necf["candidates"] == [a["id"], b["id"]]
+    assert not any(c["ambiguous"] or c["candidates"] for c in cites if c is not necf)
+    # no work of its own: "NECF 2004" finds the two listed works
+    found = client.get("/api/works", query_string={"q": "NECF 2004"}).get_json()["results"]
+    assert sorted(w["year"] for w in found) == ["2004a", "2004b"]
+    for work, other in ((a, b), (b, a)):
+        (entry,) = [c for c in work["cited_by"] if c["context"] == AMBIGUOUS]
+        assert entry["ambiguous"] and entry["surfaces"] == ["NECF (2004)"]
+        assert entry["candidates"] == [{"id": a["id"], "label": "National Evaluation of the Children's Fund (2004a)"},
+                                       {"id": b["id"], "label": "National Evaluation of the Children's Fund (2004b)"}]
+        assert not any(c["ambiguous"] or c["candidates"] for c in work["cited_by"] if c["context"] != AMBIGUOUS)
+    # the sentence citing 2004b by its letter is not ambiguous
+    assert any(not c["ambiguous"] and "NECF 2004b" in c["context"] for c in b["cited_by"])
+    out = subprocess.run(CKG + ["cited-by", "NECF 2004a", "--build", str(bodies_build)], capture_output=True, text=True, check=True).stdout
+    assert f"{AMBIGUOUS}  [ambiguous: it may cite National Evaluation of the Children's Fund (2004b) instead]" in out
+    out = subprocess.run(CKG + ["cites", "bodies-report", "--build", str(bodies_build)], capture_output=True, text=True, check=True).stdout
+    assert f"NECF (2004)  → {a['id']} or {b['id']} (ambiguous)" in out
+
+
 def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
     # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
     # was exported as @book and TY BOOK
@@ -1099,6 +1129,23 @@ def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_s
     page.locator(".coined a.coiner", has_text="Engeström").first.click()
     expect(page.locator("h1.person-name")).to_contain_text("Engeström")
     expect(page.locator(".person-works li")).to_have_count(2)
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_a_work_page_says_a_citation_may_be_another_work_and_links_it(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/works?q=NECF+2004a")
+    page.click(".work-item .work-link")
+    expect(page.locator(".work-year")).to_have_text("2004a")
+    item = page.locator(".cited-by .citing", has_text="available in NECF (2004)")
+    expect(item).to_have_count(1)
+    expect(item.locator(".citing-ambiguous")).to_contain_text("Ambiguous: NECF (2004) fits 2 entries")
+    expect(page.locator(".citing-ambiguous")).to_have_count(1)
+    item.locator(".citing-ambiguous a").click()
+    expect(page.locator(".work-year")).to_have_text("2004b")
+    expect(page.locator(".citing-ambiguous a")).to_contain_text("(2004a)")
     assert not page.errors, page.errors
 
 

@@ -56,17 +56,23 @@ def _title_key(title: str) -> str:
 
 
 def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[str, Any]]) -> None:
-    """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves."""
+    """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves,
+    and ``candidates`` (indexes, in list order) on one that fits several entries equally and the list does
+    not tell apart: "NECF (2004)" where the list has only "NECF (2004a)" and "(2004b)" is ambiguous
+    between the two (``reference`` None, ``candidates`` both); ``candidates`` is empty otherwise."""
     by_key = {ref["key"]: n for n, ref in enumerate(references) if ref.get("key")}
     for citation in citations:
-        citation["reference"] = None
+        citation["reference"], citation["candidates"] = None, []
         if citation.get("key"):
             citation["reference"] = by_key.get(citation["key"])
             continue
         if citation.get("title"):       # an Act by its title: "Children Act 1989" is "The Children Act" of 1989
             named = [n for n, ref in enumerate(references)
                      if ref.get("year") == citation["year"] and _title_key(ref.get("title") or "") == _title_key(citation["title"])]
-            citation["reference"] = named[0] if len(named) == 1 else None
+            if len(named) == 1:
+                citation["reference"] = named[0]
+            elif named:
+                citation["candidates"] = named
             continue
         scored = sorted(((_score(citation, ref), n) for n, ref in enumerate(references)), reverse=True)
         scored = [s for s in scored if s[0] > 0]
@@ -76,6 +82,8 @@ def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[s
         distinct = {(references[n].get("year_suffix"), fold(references[n].get("title", ""))[:40]) for n in best}
         if len(best) == 1 or len(distinct) == 1:
             citation["reference"] = best[0]
+        else:
+            citation["candidates"] = sorted(best)
 
 
 # --- works across documents -----------------------------------------------------------------------
@@ -199,7 +207,8 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
         for n, ref in enumerate(doc.get("references", [])):
             records.append({**ref, "doc": doc_id, "entry": n, "kind": "reference"})
         for n, citation in enumerate(doc.get("citations", [])):
-            if citation.get("reference") is None and citation.get("surnames") and citation.get("year"):
+            if citation.get("reference") is None and not citation.get("candidates") and citation.get("surnames") \
+                    and citation.get("year"):
                 records.append({**citation, "doc": doc_id, "entry": None, "citation": n, "kind": "citation", "section": "",
                                 "title": "", "authors": list(citation["surnames"]), "corporate": False})
     works: list[_Work] = []
@@ -264,9 +273,12 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             "renderings": renderings, "source_id": None, "cited_by": [], "cites": [],
         }
         out_works[wid]["legislation"] = is_legislation(out_works[wid])
-    # citations resolved through their document's list point at that entry's work
+    # citations resolved through their document's list point at that entry's work; an ambiguous one at
+    # the works of its candidate entries
     for doc_id, doc in documents.items():
         for citation in doc.get("citations", []):
+            citation["candidate_work_ids"] = list(dict.fromkeys(
+                doc["references"][n]["work_id"] for n in citation.get("candidates") or [] if doc["references"][n].get("work_id")))
             if citation.get("reference") is not None:
                 citation["work_id"] = doc["references"][citation["reference"]].get("work_id")
                 if citation.get("kind") == "legislation" and citation["work_id"] in out_works:
@@ -311,11 +323,15 @@ def _cited_by(documents: dict[str, dict[str, Any]], works: dict[str, dict[str, A
         cited = set()
         for citation in doc.get("citations", []):
             wid = citation.get("work_id")
+            entry = {"source_id": doc_id, "passage_id": citation.get("passage_id"), "context": citation.get("context", ""),
+                     "page": citation.get("doc_page"), "surface": citation.get("surface", "")}
             if wid and wid in works:
                 cited.add(wid)
-                works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": citation.get("passage_id"),
-                                               "context": citation.get("context", ""), "page": citation.get("doc_page"),
-                                               "surface": citation.get("surface", "")})
+                works[wid]["cited_by"].append(entry)
+            candidates = [c for c in citation.get("candidate_work_ids") or [] if c in works]
+            for candidate in candidates if not wid else []:     # "NECF (2004)": it may be either work
+                cited.add(candidate)
+                works[candidate]["cited_by"].append({**entry, "ambiguous": True, "candidates": candidates})
         for wid in listed - cited:          # in the list only: cited without a located sentence
             works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": None, "context": "", "page": None,
                                            "surface": ""})
