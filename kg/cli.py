@@ -736,7 +736,9 @@ def cites(source, build_dir, as_json) -> None:
         click.echo(f"  {key}{'; '.join(ref['authors']) or '—'} ({ref['year']}{ref['year_suffix']}) {ref['title']}  → {ref.get('work_id') or '-'}")
     for citation in citations:
         page = f"p. {citation['doc_page']}  " if citation.get("doc_page") else ""
-        click.echo(f"  {page}{citation['surface']}  → {citation.get('work_id') or '-'}")
+        target = citation.get("work_id") or " or ".join(citation.get("candidate_work_ids") or []) or "-"
+        ambiguous = " (ambiguous)" if not citation.get("work_id") and citation.get("candidate_work_ids") else ""
+        click.echo(f"  {page}{citation['surface']}  → {target}{ambiguous}")
 
 
 @main.command("cited-by", context_settings=CONTEXT)
@@ -761,7 +763,9 @@ def cited_by(work, build_dir, as_json) -> None:
         click.echo(f"{detail['id']}: {'; '.join(detail['authors'])} ({detail['year']}) {detail['title']}")
         for entry in detail["cited_by"]:
             page = f", p. {entry['page']}" if entry.get("page") else ""
-            click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}")
+            others = " or ".join(c["label"] for c in entry.get("candidates") or [] if c["id"] != detail["id"])
+            ambiguous = f"  [ambiguous: it may cite {others} instead]" if entry.get("ambiguous") else ""
+            click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
 
 
 def _concept_matches(library, label: str, command: str) -> list[dict]:

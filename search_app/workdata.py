@@ -7,6 +7,7 @@ import re
 from html import escape
 from typing import Any
 
+from kg.citations.works import is_legislation
 from kg.library import Library
 
 MAX_QUERY_CHARS = 200
@@ -54,12 +55,40 @@ def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
         "container": work["container"], "volume": work.get("volume", ""), "issue": work.get("issue", ""),
         "publisher": work["publisher"], "place": work["place"], "pages": work["pages"],
         "url": work["url"], "source_id": work.get("source_id"),
-        "cited_by": [{"source_id": c["source_id"], "passage_id": c["passage_id"], "context": c["context"], "page": c.get("page")}
-                     for c in work["cited_by"]],
+        "cited_by": citing_sentences(work["cited_by"], library),
         "cites": list(work.get("cites") or []),
         "renderings": work.get("renderings") or [],
         **work_nature(library, work),
     }
+
+
+def citing_sentences(cited_by: list[dict[str, Any]], library: Library | None = None) -> list[dict[str, Any]]:
+    """A work's citations once per citing sentence: a sentence that cites the work twice ("… 'relational
+    agency' [R3][S1, 2, 6] … [R4, 6][S1-4, 6]") is one entry, with each of its markers in ``surfaces``
+    in the order they stand; an entry without a sentence (the work is in the source's list only) stays
+    one per source. ``ambiguous``: every citation of the work in the sentence may be this work or
+    another its source lists alike ("NECF (2004)" beside "NECF (2004a)" and "(2004b)"), the works it
+    may be in ``candidates`` ({"id", "label"}, this one too; empty when not ambiguous).
+    {"source_id", "passage_id", "context", "page", "surfaces", "ambiguous", "candidates"} each, in the
+    order of ``cited_by``."""
+    out: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    for c in cited_by:
+        key = (c["source_id"], c.get("passage_id"), " ".join((c.get("context") or "").split()))
+        entry = out.get(key)
+        if entry is None:
+            entry = out[key] = {"source_id": c["source_id"], "passage_id": c.get("passage_id"), "context": c.get("context") or "",
+                                "page": c.get("page"), "surfaces": [], "ambiguous": bool(c.get("ambiguous")), "candidates": []}
+        entry["ambiguous"] = entry["ambiguous"] and bool(c.get("ambiguous"))
+        if c.get("surface"):
+            entry["surfaces"].append(c["surface"])
+        for wid in c.get("candidates") or []:
+            if wid not in [x["id"] for x in entry["candidates"]]:
+                work = library.work(wid) if library is not None else None
+                entry["candidates"].append({"id": wid, "label": _work_label(work) if work else wid})
+    for entry in out.values():
+        if not entry["ambiguous"]:
+            entry["candidates"] = []
+    return list(out.values())
 
 
 _CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
@@ -82,8 +111,11 @@ def _study_titled(library: Library, title: str | None) -> dict[str, Any] | None:
 def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
     """What a listed "work" is, from its entry in the list: a funded study the library describes (an
     impact case study's "[S1] NECF - National Evaluation …"), a source named to corroborate a claim
-    ("[C1] Early Intervention Manager, … (letter on file)"), else a publication; ``study_id``: the study it
-    is, or that a publication of that name reports. {"kind", "study_id"}."""
+    ("[C1] Early Intervention Manager, … (letter on file)"), an Act of Parliament ("legislation": "the
+    Children Act 1989"), else a publication; ``study_id``: the study it is, or that a publication of
+    that name reports. {"kind", "study_id"}."""
+    if is_legislation(work):
+        return {"kind": "legislation", "study_id": None}
     for rendering in work.get("renderings") or []:
         entry = next((r for r in library.references(rendering["source_id"]) or []
                       if r.get("work_id") == work["id"] and (r.get("key") or "") == (rendering.get("key") or "")), None)
@@ -116,6 +148,8 @@ def citations(library: Library, source_id: str) -> dict[str, Any] | None:
     return {"source_id": source_id, "results": [
         {"surnames": c["surnames"], "year": c["year"] + c["year_suffix"], "page": c["page"], "key": c["key"],
          "context": c["context"], "work_id": c.get("work_id"), "kind": c["kind"], "title": c.get("title", ""),
+         "ambiguous": bool(c.get("candidate_work_ids")) and not c.get("work_id"),
+         "candidates": [] if c.get("work_id") else list(c.get("candidate_work_ids") or []),
          "surface": c["surface"],
          "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
 
@@ -126,7 +160,7 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
         return None
     works = [library.work(w) for w in person["works"]]
     works = sorted((w for w in works if w), key=lambda w: w["year"])
-    cited_in = [{"work_id": w["id"], **c} for w in works for c in w["cited_by"] if c.get("context")]
+    cited_in = [{"work_id": w["id"], **c} for w in works for c in citing_sentences(w["cited_by"], library) if c["context"]]
     from kg.citation_graph import person_node
 
     return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),
@@ -252,7 +286,16 @@ def _bib_escape(text: str) -> str:
     return re.sub(r"([{}&%$#_])", r"\\\1", text or "")
 
 
+LEGISLATION_NOTE = "Act of Parliament"
+
+
 def _entry_type(work: dict[str, Any]) -> tuple[str, str]:
+    """The BibTeX entry type and the RIS type of a work. An Act is @misc (plain BibTeX has no type for
+    legislation; biblatex's @legislation is not one its styles support either) saying it is an Act in
+    ``howpublished``, and RIS's STAT ("Statute" in the RIS specification, which Zotero imports as
+    its Statute type)."""
+    if is_legislation(work):
+        return "misc", "STAT"
     if work.get("editors") or (work.get("container") and work.get("publisher")):
         return "incollection", "CHAP"
     if work.get("container") and not work.get("publisher"):
@@ -274,7 +317,8 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
-                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"])]
+                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"]),
+                  ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
                           + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")

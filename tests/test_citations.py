@@ -480,6 +480,33 @@ def test_api_work_detail_fields(client):
     assert error.status_code == 404 and "no-such-work" in error.get_json()["error"]["message"]
 
 
+def _study_work(client, title_start: str) -> dict:
+    works = client.get("/api/works").get_json()["results"]
+    (wid,) = [w["id"] for w in works if w["title"].startswith(title_start)]
+    return client.get(f"/api/works/{wid}").get_json()
+
+
+TWICE = "The partnership's training days [S1] and the guidance that grew out of them [S1, 2] were evaluated together."
+
+
+def test_a_sentence_citing_a_work_twice_is_one_citing_sentence(client):
+    # the seed case study's "… 'relational agency' [R3][S1, 2, 6] … [R4, 6][S1-4, 6]." was listed twice under NECF
+    work = _study_work(client, "Family Services Partnership study")
+    sentences = [c["context"] for c in work["cited_by"]]
+    assert sentences.count(TWICE) == 1 and len(sentences) == len(set(sentences))
+    assert all(set(c) >= {"source_id", "passage_id", "context", "page", "surfaces"} for c in work["cited_by"])
+    (twice,) = [c for c in work["cited_by"] if c["context"] == TWICE]
+    assert twice["surfaces"] == ["[S1]", "[S1, 2]"] and twice["source_id"] == "impact-study" and twice["passage_id"]
+    # the other work the sentence cites once has it once, with its one marker
+    other = _study_work(client, "Evaluation of the Early Help Pilot")
+    assert [c["surfaces"] for c in other["cited_by"] if c["context"] == TWICE] == [["[S1, 2]"]]
+    # a person's sentences: one per work and sentence
+    halden = client.get("/api/people/" + client.get(f"/api/works/{client.get('/api/works?q=Halden 2009').get_json()['results'][0]['id']}")
+                        .get_json()["people"][0]["id"]).get_json()
+    pairs = [(c["work_id"], c["source_id"], c["passage_id"], c["context"]) for c in halden["cited_in"]]
+    assert len(pairs) == len(set(pairs))
+
+
 def test_api_source_references_and_citations_fields(client):
     refs = client.get("/api/sources/impact-study/references").get_json()["results"]
     assert all(set(r) >= {"key", "authors", "year", "title", "raw", "work_id"} for r in refs)
@@ -696,6 +723,19 @@ def test_works_page_and_work_page(page, cites_server):
     page.click(".work-item .work-link")
     expect(page.locator("h1.work-heading")).to_contain_text("Head of Early Help")
     assert page.title().startswith("Head of Early Help")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_a_work_page_shows_a_sentence_citing_it_twice_once(page, cites_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{cites_server}/works?q=Family+Services+Partnership")
+    page.click(".work-item .work-link")
+    expect(page.locator("h1.work-heading")).to_contain_text("Family Services Partnership study")
+    expect(page.locator(".cited-by .citing-sentence", has_text="training days")).to_have_count(1)
+    sentences = page.locator(".cited-by .citing-sentence").all_inner_texts()
+    assert len(sentences) == len(set(sentences)) and len(sentences) >= 3
     assert not page.errors, page.errors
 
 
@@ -921,6 +961,30 @@ def test_a_body_s_citation_as_printed_finds_its_work(bodies_build, bodies_client
     assert out.returncode == 0 and "Children's Fund Guidance" in out.stdout, out.stderr
 
 
+def test_a_work_s_key_is_cut_between_words(bodies_client):
+    # "department-for-education-and-s-2004-children-act": the body's name was cut at 30 characters
+    from kg.citations.names import TITLE_STOP, fold, slug
+
+    client = bodies_client
+    assert _work(client, "DfES 2004a")["id"] == "department-for-education-and-skills-2004a-every-child-matters"
+    assert _work(client, "DfES 2004b")["id"] == "department-for-education-and-skills-2004b-every-child-matters"
+    assert _work(client, "CYPU 2001")["id"] == "children-and-young-peoples-unit-2001-childrens-fund-guidance"
+    assert _work(client, "NECF 2004b")["id"] == "national-evaluation-of-the-childrens-fund-2004b-developing-collaboration"
+    assert _work(client, "Engestrom 1999a")["id"] == "engestrom-1999a-activity-theory"      # not "…-and", no "-2"
+    for found in client.get("/api/works").get_json()["results"]:
+        work = client.get(f"/api/works/{found['id']}").get_json()
+        words = set(re.findall(r"[a-z0-9]+", fold(" ".join(work["authors"][:1] + [work["label"], work["title"], work["year"]]))))
+        pieces = work["id"].split("-")
+        assert all(p in words or p == "nd" or p.isdigit() for p in pieces), work["id"]
+        assert pieces[-1] not in TITLE_STOP and len(work["id"]) <= 80, work["id"]
+        assert client.get(f"/works/{work['id']}").status_code == 200
+    # the pages link the works by these keys
+    html = client.get("/works?q=DfES").get_data(as_text=True)
+    assert 'href="/works/department-for-education-and-skills-2004a-every-child-matters"' in html
+    assert slug("Department for Education and Skills", 30) == "department-for-education-and"
+    assert slug("Supercalifragilistic", 5) == "super" and slug("", 5) == "x"
+
+
 def test_the_year_suffix_is_shown_wherever_a_work_is_labelled(bodies_build, bodies_client):
     found = bodies_client.get("/api/works", query_string={"q": "Engestrom 1999"}).get_json()["results"]
     assert sorted(w["year"] for w in found) == ["1999a", "1999b"]
@@ -945,6 +1009,79 @@ def test_bibtex_braces_a_body_whole_and_reads_back_as_its_name(bodies_client):
     # a year stays a number for BibTeX (styles add a/b themselves); the keys tell the works apart
     years = {e.fields_dict["year"].value for e in library.entries}
     assert years == {"2004", "2005"}
+
+
+AMBIGUOUS = "More details of the analysis and findings are available in NECF (2004)."
+
+
+def test_a_citation_the_list_does_not_tell_apart_is_ambiguous_between_its_entries(bodies_build, bodies_client):
+    # "NECF (2004)" where the list has only NECF's 2004a and 2004b resolved to nothing (a work "NECF (2004)"
+    # of its own); it is either entry, and says so
+    client = bodies_client
+    a, b = _work(client, "NECF 2004a"), _work(client, "NECF 2004b")
+    cites = client.get("/api/sources/bodies-report/citations").get_json()["results"]
+    assert all(set(c) >= {"ambiguous", "candidates", "work_id"} for c in cites)
+    (necf,) = [c for c in cites if c["surface"] == "NECF (2004)"]
+    assert necf["ambiguous"] and necf["work_id"] is None and necf["candidates"] == [a["id"], b["id"]]
+    assert not any(c["ambiguous"] or c["candidates"] for c in cites if c is not necf)
+    # no work of its own: "NECF 2004" finds the two listed works
+    found = client.get("/api/works", query_string={"q": "NECF 2004"}).get_json()["results"]
+    assert sorted(w["year"] for w in found) == ["2004a", "2004b"]
+    for work, other in ((a, b), (b, a)):
+        (entry,) = [c for c in work["cited_by"] if c["context"] == AMBIGUOUS]
+        assert entry["ambiguous"] and entry["surfaces"] == ["NECF (2004)"]
+        assert entry["candidates"] == [{"id": a["id"], "label": "National Evaluation of the Children's Fund (2004a)"},
+                                       {"id": b["id"], "label": "National Evaluation of the Children's Fund (2004b)"}]
+        assert not any(c["ambiguous"] or c["candidates"] for c in work["cited_by"] if c["context"] != AMBIGUOUS)
+    # the sentence citing 2004b by its letter is not ambiguous
+    assert any(not c["ambiguous"] and "NECF 2004b" in c["context"] for c in b["cited_by"])
+    out = subprocess.run(CKG + ["cited-by", "NECF 2004a", "--build", str(bodies_build)], capture_output=True, text=True, check=True).stdout
+    assert f"{AMBIGUOUS}  [ambiguous: it may cite National Evaluation of the Children's Fund (2004b) instead]" in out
+    out = subprocess.run(CKG + ["cites", "bodies-report", "--build", str(bodies_build)], capture_output=True, text=True, check=True).stdout
+    assert f"NECF (2004)  → {a['id']} or {b['id']} (ambiguous)" in out
+
+
+def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
+    # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
+    # was exported as @book and TY BOOK
+    import bibtexparser
+    import rispy
+
+    client = bodies_client
+    act = _work(client, "Children Act 1989")
+    assert act["kind"] == "legislation" and act["title"] == "The Children Act"
+    (entry,) = bibtexparser.parse_string(client.get("/works/export.bib", query_string={"ids": act["id"]})
+                                         .get_data(as_text=True)).entries
+    assert entry.entry_type == "misc" and entry.fields_dict["howpublished"].value == "Act of Parliament"
+    assert (entry.fields_dict["title"].value, entry.fields_dict["year"].value) == ("The Children Act", "1989")
+    (ris,) = rispy.loads(client.get("/works/export.ris", query_string={"ids": act["id"]}).get_data(as_text=True))
+    assert ris["type_of_reference"] == "STAT" and ris["title"] == "The Children Act" and ris["year"] == "1989"
+    # the source's reference list exported whole: the Act as a statute, the rest as before
+    listed = rispy.loads(client.get("/works/export.ris", query_string={"source": "bodies-report"}).get_data(as_text=True))
+    types = {r.get("title", ""): r["type_of_reference"] for r in listed}
+    assert types["The Children Act"] == "STAT" and types["Every Child Matters: Next Steps"] == "BOOK"
+    assert list(types.values()).count("STAT") == 1
+    bib = bibtexparser.parse_string(client.get("/works/export.bib", query_string={"source": "bodies-report"}).get_data(as_text=True))
+    kinds = {e.fields_dict["title"].value: e.entry_type for e in bib.entries if "title" in e.fields_dict}
+    assert kinds["The Children Act"] == "misc" and kinds["Every Child Matters: Next Steps"] == "book"
+    html = client.get(f"/works/{act['id']}").get_data(as_text=True)
+    assert 'id="work-nature"' in html and "An Act of Parliament" in html
+
+
+def test_a_work_is_an_act_by_its_citation_or_by_a_bare_short_title_from_the_state_s_printer():
+    from kg.citations.works import is_legislation
+
+    def work(title: str, publisher: str = "", **more) -> dict:
+        return {"title": title, "publisher": publisher, "url": "", "container": "", **more}
+
+    assert is_legislation(work("The Children Act", "HMSO"))
+    assert is_legislation(work("The Children Act", "The Stationery Office"))
+    assert is_legislation(work("Children and Young Persons Act 1933"))
+    assert is_legislation(work("Every Child Matters", legislation=True))          # an Act citation resolves to it
+    assert not is_legislation(work("The Balancing Act", "Routledge"))           # a book's title
+    assert not is_legislation(work("The Children Act: a guide for practitioners", "HMSO"))
+    assert not is_legislation(work("Every Child Matters: Next Steps", "DfES"))
+    assert not is_legislation(work(""))
 
 
 def test_the_works_a_source_cites(client):
@@ -993,6 +1130,83 @@ def test_pages_show_the_suffix_and_link_the_coiner_to_their_works(page, bodies_s
     expect(page.locator("h1.person-name")).to_contain_text("Engeström")
     expect(page.locator(".person-works li")).to_have_count(2)
     assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_a_work_page_says_a_citation_may_be_another_work_and_links_it(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/works?q=NECF+2004a")
+    page.click(".work-item .work-link")
+    expect(page.locator(".work-year")).to_have_text("2004a")
+    item = page.locator(".cited-by .citing", has_text="available in NECF (2004)")
+    expect(item).to_have_count(1)
+    expect(item.locator(".citing-ambiguous")).to_contain_text("Ambiguous: NECF (2004) fits 2 entries")
+    expect(page.locator(".citing-ambiguous")).to_have_count(1)
+    item.locator(".citing-ambiguous a").click()
+    expect(page.locator(".work-year")).to_have_text("2004b")
+    expect(page.locator(".citing-ambiguous a")).to_contain_text("(2004a)")
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_the_lineage_page_lists_an_act_cited_by_its_name_as_cited_for_it(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/concepts/children-act-1989/lineage")
+    expect(page.locator("#cited-for .timeline-work")).to_contain_text(["Department of Health (1989)"])
+    expect(page.locator("#cited-for .timeline-sentence").first).to_contain_text("Children Act 1989")
+    expect(page.locator("#also-cited .timeline-work", has_text="Department of Health")).to_have_count(0)
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_an_act_s_work_page_says_it_is_an_act_and_exports_it_as_a_statute(page, bodies_server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{bodies_server}/works?q=Children+Act+1989")
+    page.click(".work-item .work-link")
+    expect(page.locator("#work-nature")).to_contain_text("An Act of Parliament")
+    href = page.locator(".work-tools a", has_text="RIS").get_attribute("href")
+    ris = urllib.request.urlopen(bodies_server + href).read().decode()
+    assert ris.startswith("TY  - STAT")
+    assert not page.errors, page.errors
+
+
+def test_an_act_cited_by_the_name_of_its_concept_is_cited_for_the_concept(bodies_client):
+    # "The Children Act 1989 brought …": the Act's citation is the concept's name itself, neither after
+    # nor before it, and the lineage filed it under "cited where it is discussed"
+    data = bodies_client.get("/api/concepts/children-act-1989/lineage").get_json()
+    (row,) = [r for r in data["results"] if r["label"] == "Department of Health (1989)"]
+    assert row["attached"] and row["in_sentence"] and row["kind"] == "legislation"
+    assert row["sentence"] == "The duties of the Children Act 1989 were the ground of all of it."
+
+
+def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
+    # the rule in general: a citation whose span holds the name (an Act by its title; a narrative citation
+    # running from its authors close before the name to its year) is cited for it; one far off is not
+    from kg.citations.works import lineage
+
+    text = ("In 1989 the Children Act 1989 brought new duties. Margaret Hodge said that the Bill brings "
+            "“a shift to prevention while strengthening protection” (2004: 3). Others wrote much later, long "
+            "after the Act and its many guides and circulars and consultations and reviews had come and gone, "
+            "of a turn to prevention (2010).\n\nReferences\n\nDepartment of Health (1989) The Children Act. "
+            "London: HMSO.\n")
+    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
+    doc = analyse_document(text, [passage])
+    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+
+    def mention(concept: str, words: str, nth: int = 0) -> dict:
+        start = [m.start() for m in re.finditer(re.escape(words), text)][nth]
+        return {"concept_id": concept, "start": start, "end": start + len(words)}
+
+    links = {"p": {"mentions": [mention("children-act-1989", "the Children Act 1989"), mention("prevention", "prevention"),
+                                mention("prevention", "prevention", 1)], "defines": []}}
+    act = lineage("children-act-1989", data, links, {"p": passage})
+    assert {r["label"]: r["attached"] for r in act} == {"Department of Health (1989)": True, "Hodge (2004)": False}
+    rows = {r["work_id"]: r["attached"] for r in lineage("prevention", data, links, {"p": passage})}
+    hodge = [wid for wid in rows if wid.startswith("hodge")]
+    assert hodge and rows[hodge[0]], rows
 
 
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():

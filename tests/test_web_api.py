@@ -219,6 +219,25 @@ def test_pages_have_no_inline_script_or_style(client, library):
         assert "//fonts." not in html and "cdn" not in html.lower()
 
 
+def test_the_favicon_browsers_ask_for_is_served_and_every_page_links_it(client):
+    # /favicon.ico was a 404 (browsers ask for it on JSON pages, which link no icon)
+    import struct
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and "max-age=86400" in response.headers["Cache-Control"]
+    icon = response.get_data()
+    reserved, kind, count = struct.unpack("<HHH", icon[:6])
+    assert (reserved, kind) == (0, 1) and count == 2                      # an icon with two images
+    sizes = [struct.unpack("<BBBBHHII", icon[6 + 16 * n:22 + 16 * n]) for n in range(count)]
+    assert [(w, h) for w, h, *_ in sizes] == [(16, 16), (32, 32)]
+    assert all(offset + length <= len(icon) for *_, length, offset in sizes)
+    assert client.get("/static/favicon.svg").status_code == 200
+    for path in ("/", "/search", "/works", "/concepts", "/sources/nope"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<link rel="icon" href="/favicon.ico"' in html and 'href="/static/favicon.svg"' in html, path
+
+
 # --- HTML content (test client) ---------------------------------------------------------------------
 
 def test_home_lists_sources_counts_and_failures(client, library):

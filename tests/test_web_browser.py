@@ -186,3 +186,23 @@ def test_pages_fit_a_phone_screen(page, live_server, path):
     nav = page.locator(".site-header nav a").last
     assert nav.bounding_box()["x"] + nav.bounding_box()["width"] <= 380      # the menu wraps instead
     page.problems.assert_clean()
+
+
+def test_the_favicon_loads_as_an_image(page, live_server):
+    # browsers ask for /favicon.ico on a JSON page; it was a 404
+    page.goto(f"{live_server}/api/health")
+    icons = page.evaluate("""async () => {
+        const sizes = [];
+        for (const src of ["/favicon.ico", "/static/favicon.svg"]) {
+            const image = new Image();
+            image.src = src;
+            await image.decode();
+            sizes.push([image.naturalWidth, image.naturalHeight]);
+        }
+        return sizes;
+    }""")
+    assert icons[0] in ([16, 16], [32, 32]) and icons[1][0] > 0
+    page.goto(f"{live_server}/")
+    hrefs = page.eval_on_selector_all('link[rel="icon"]', "links => links.map(l => l.getAttribute('href'))")
+    assert hrefs == ["/favicon.ico", "/static/favicon.svg"]
+    page.problems.assert_clean()

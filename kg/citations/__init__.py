@@ -33,7 +33,7 @@ def analyse_document(text: str, passages: Iterable[dict[str, Any]] = (), pages: 
     cites = [c.to_dict() for c in citations]
     resolve_in_document(cites, refs)
     # an Act the list lacks, named in running text, is a mention; in brackets it is cited all the same
-    cites = [c for c in cites if c["kind"] != "legislation" or c["reference"] is not None
+    cites = [c for c in cites if c["kind"] != "legislation" or c["reference"] is not None or c["candidates"]
              or text[:c["start"]].rstrip().endswith("(")]
     return {"references": refs, "citations": cites}
 

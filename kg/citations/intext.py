@@ -50,9 +50,9 @@ NOT_NAMES = {"The", "A", "An", "This", "That", "These", "Those", "It", "We", "Th
 TITLE_WORDS_BEFORE = {"for", "of", "the", "a", "an"}
 # legislation cited by its short title and year: "the Children Act 1989", "(Children Act HMSO 1989)",
 # "the 2004 Children Act", "Children and Young Persons Act 1933"
-_ACT_NAME = r"(?:[A-Z][\w’'-]*\s+(?:(?:and|of|for|on)\s+)?){0,6}?[A-Z][\w’'-]*\s+Act"
-ACT_RE = re.compile(rf"\b(?P<name>{_ACT_NAME})\s+(?:(?:HMSO|TSO|The Stationery Office)\s*,?\s*)?(?P<year>(?:1[6-9]|20)\d\d)\b"
-                    rf"|\b(?P<year2>(?:1[6-9]|20)\d\d)\s+(?P<name2>{_ACT_NAME})\b")
+ACT_NAME = r"(?:[A-Z][\w’'-]*\s+(?:(?:and|of|for|on)\s+)?){0,6}?[A-Z][\w’'-]*\s+Act"
+ACT_RE = re.compile(rf"\b(?P<name>{ACT_NAME})\s+(?:(?:HMSO|TSO|The Stationery Office)\s*,?\s*)?(?P<year>(?:1[6-9]|20)\d\d)\b"
+                    rf"|\b(?P<year2>(?:1[6-9]|20)\d\d)\s+(?P<name2>{ACT_NAME})\b")
 
 
 @dataclass
@@ -313,7 +313,7 @@ def _legislation(text: str, found: list[InTextCitation], outside) -> list[InText
     entry with that title and year), as a mention of an Act is not otherwise a citation of a work."""
     for citation in found:      # "(Children Act 1989)" read as the body "Children Act" and a year
         if citation.kind in ("parenthetical", "narrative") and len(citation.surnames) == 1 \
-                and re.fullmatch(rf"(?:The\s+)?{_ACT_NAME}", citation.surnames[0]):
+                and re.fullmatch(rf"(?:The\s+)?{ACT_NAME}", citation.surnames[0]):
             citation.kind, citation.title = "legislation", re.sub(r"^The\s+", "", citation.surnames[0])
             citation.surnames = []
     taken = [(c.start, c.end) for c in found]

@@ -53,6 +53,23 @@ def title_similarity(a: str, b: str) -> float:
 
 
 def slug(text: str, limit: int = 60) -> str:
+    """Words of ``text`` joined by hyphens, at most ``limit`` characters, cut between words (only a
+    first word longer than ``limit`` is cut inside): "Department for Education and Skills" at 30 is
+    "department-for-education-and", never "department-for-education-and-s"."""
     words = re.findall(r"[a-z0-9]+", fold(text))
-    out = "-".join(words)
-    return out[:limit].strip("-") or "x"
+    out = ""
+    for word in words:
+        longer = f"{out}-{word}" if out else word
+        if len(longer) > limit:
+            break
+        out = longer
+    return out or (words[0][:limit] if words else "") or "x"
+
+
+def key_words(words: list[str]) -> list[str]:
+    """``words`` without the stop words they end with: a key made of them does not stop on a word
+    that leads on ("leontev-1978-activity-consciousness", not "…-consciousness-and")."""
+    words = list(words)
+    while words and words[-1] in TITLE_STOP:
+        words.pop()
+    return words

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .names import acronym, acronym_letters, fold, is_acronym, slug, surname_key, title_similarity
+from .intext import ACT_NAME
+from .names import acronym, acronym_letters, fold, is_acronym, key_words, slug, surname_key, title_similarity
 
 TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
 
@@ -55,17 +56,23 @@ def _title_key(title: str) -> str:
 
 
 def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[str, Any]]) -> None:
-    """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves."""
+    """Set ``reference`` (an index into ``references``) on each citation that its document's list resolves,
+    and ``candidates`` (indexes, in list order) on one that fits several entries equally and the list does
+    not tell apart: "NECF (2004)" where the list has only "NECF (2004a)" and "(2004b)" is ambiguous
+    between the two (``reference`` None, ``candidates`` both); ``candidates`` is empty otherwise."""
     by_key = {ref["key"]: n for n, ref in enumerate(references) if ref.get("key")}
     for citation in citations:
-        citation["reference"] = None
+        citation["reference"], citation["candidates"] = None, []
         if citation.get("key"):
             citation["reference"] = by_key.get(citation["key"])
             continue
         if citation.get("title"):       # an Act by its title: "Children Act 1989" is "The Children Act" of 1989
             named = [n for n, ref in enumerate(references)
                      if ref.get("year") == citation["year"] and _title_key(ref.get("title") or "") == _title_key(citation["title"])]
-            citation["reference"] = named[0] if len(named) == 1 else None
+            if len(named) == 1:
+                citation["reference"] = named[0]
+            elif named:
+                citation["candidates"] = named
             continue
         scored = sorted(((_score(citation, ref), n) for n, ref in enumerate(references)), reverse=True)
         scored = [s for s in scored if s[0] > 0]
@@ -75,6 +82,8 @@ def resolve_in_document(citations: list[dict[str, Any]], references: list[dict[s
         distinct = {(references[n].get("year_suffix"), fold(references[n].get("title", ""))[:40]) for n in best}
         if len(best) == 1 or len(distinct) == 1:
             citation["reference"] = best[0]
+        else:
+            citation["candidates"] = sorted(best)
 
 
 # --- works across documents -----------------------------------------------------------------------
@@ -119,19 +128,47 @@ def _compatible(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
+NAME_IN_KEY = 45          # characters of the first author's or body's name in a work's key, whole words
+
+
 def _work_id(record: dict[str, Any], taken: set[str]) -> str:
-    """"leontev-1978-activity-consciousness-and"; a work without authors by its title ("[S9] Alliances …")."""
+    """"leontev-1978-activity-consciousness", "department-for-education-and-skills-2004b-every-child-matters":
+    the first author or body in whole words (at most NAME_IN_KEY characters, not ending on "and", "of" …),
+    the year with its letter, the first three title words but for a stop word they end on; a work
+    without authors by its title ("[S9] Alliances …"). A key another work has takes "-2", "-3" …"""
     words = [w for w in re.findall(r"[a-z0-9]+", fold(record.get("title") or "")) if w not in ("a", "an", "the")]
+    year = slug(record.get("year") or "", 12) if record.get("year") else ""
+    if year and re.fullmatch(r"[a-z]", record.get("year_suffix") or ""):
+        year += record["year_suffix"]
     if record.get("surnames"):
-        year = (record.get("year") or "nd").replace(" ", "-")
-        base = "-".join([slug(record["surnames"][0], 30), slug(year, 12)] + words[:3])
+        name = "-".join(key_words(slug(record["surnames"][0], NAME_IN_KEY).split("-"))) or slug(record["surnames"][0], NAME_IN_KEY)
+        base = "-".join([name, year or "nd"] + key_words(words[:3]))
     else:
-        base = "-".join(words[:6] + ([slug(record["year"], 12)] if record.get("year") else [])) or "work"
+        base = "-".join(key_words(words[:6]) + ([year] if year else [])) or "work"
     wid, n = base, 2
     while wid in taken:
         wid, n = f"{base}-{n}", n + 1
     taken.add(wid)
     return wid
+
+
+_ACT_TITLE_RE = re.compile(rf"(?:The\s+)?{ACT_NAME}(?P<year>\s+(?:1[6-9]|20)\d\d)?")
+_OFFICIAL_PUBLISHER_RE = re.compile(r"\b(?:HMSO|TSO|(?:The\s+)?Stationery\s+Office|Her\s+Majesty|His\s+Majesty|legislation\.gov\.uk)\b", re.I)
+
+
+def is_legislation(work: dict[str, Any]) -> bool:
+    """Whether a work is an Act of Parliament: an in-text citation by the Act's short title resolves to it
+    (``legislation`` set by :func:`resolve_works`), or its title is nothing but an Act's short title
+    ("The Children Act", "Children and Young Persons Act 1933") and either holds its year or the work
+    is published by the state's printer ("London, HMSO", "The Stationery Office") or legislation.gov.uk
+    ("The Balancing Act" from a commercial publisher is a book)."""
+    if work.get("legislation"):
+        return True
+    match = _ACT_TITLE_RE.fullmatch(re.sub(r"\s+", " ", work.get("title") or "").strip(" ."))
+    if match is None:
+        return False
+    return bool(match.group("year")) or any(_OFFICIAL_PUBLISHER_RE.search(work.get(field) or "")
+                                            for field in ("publisher", "url", "container"))
 
 
 def _without_article(name: str) -> str:
@@ -170,7 +207,8 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
         for n, ref in enumerate(doc.get("references", [])):
             records.append({**ref, "doc": doc_id, "entry": n, "kind": "reference"})
         for n, citation in enumerate(doc.get("citations", [])):
-            if citation.get("reference") is None and citation.get("surnames") and citation.get("year"):
+            if citation.get("reference") is None and not citation.get("candidates") and citation.get("surnames") \
+                    and citation.get("year"):
                 records.append({**citation, "doc": doc_id, "entry": None, "citation": n, "kind": "citation", "section": "",
                                 "title": "", "authors": list(citation["surnames"]), "corporate": False})
     works: list[_Work] = []
@@ -234,11 +272,17 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             "editors": best.get("editors") or [], "key": best.get("key") or "",
             "renderings": renderings, "source_id": None, "cited_by": [], "cites": [],
         }
-    # citations resolved through their document's list point at that entry's work
+        out_works[wid]["legislation"] = is_legislation(out_works[wid])
+    # citations resolved through their document's list point at that entry's work; an ambiguous one at
+    # the works of its candidate entries
     for doc_id, doc in documents.items():
         for citation in doc.get("citations", []):
+            citation["candidate_work_ids"] = list(dict.fromkeys(
+                doc["references"][n]["work_id"] for n in citation.get("candidates") or [] if doc["references"][n].get("work_id")))
             if citation.get("reference") is not None:
                 citation["work_id"] = doc["references"][citation["reference"]].get("work_id")
+                if citation.get("kind") == "legislation" and citation["work_id"] in out_works:
+                    out_works[citation["work_id"]]["legislation"] = True     # "the Children Act 1989" cites it
     # a surname-only author (from a bare citation) is the person with that surname when there is one
     # and their works are of one period ("Taylor (1977)" on agency is not the J. Taylor of a 2016 book)
     for pid, person in list(people.items()):
@@ -279,11 +323,15 @@ def _cited_by(documents: dict[str, dict[str, Any]], works: dict[str, dict[str, A
         cited = set()
         for citation in doc.get("citations", []):
             wid = citation.get("work_id")
+            entry = {"source_id": doc_id, "passage_id": citation.get("passage_id"), "context": citation.get("context", ""),
+                     "page": citation.get("doc_page"), "surface": citation.get("surface", "")}
             if wid and wid in works:
                 cited.add(wid)
-                works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": citation.get("passage_id"),
-                                               "context": citation.get("context", ""), "page": citation.get("doc_page"),
-                                               "surface": citation.get("surface", "")})
+                works[wid]["cited_by"].append(entry)
+            candidates = [c for c in citation.get("candidate_work_ids") or [] if c in works]
+            for candidate in candidates if not wid else []:     # "NECF (2004)": it may be either work
+                cited.add(candidate)
+                works[candidate]["cited_by"].append({**entry, "ambiguous": True, "candidates": candidates})
         for wid in listed - cited:          # in the list only: cited without a located sentence
             works[wid]["cited_by"].append({"source_id": doc_id, "passage_id": None, "context": "", "page": None,
                                            "surface": ""})
@@ -378,7 +426,8 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage).
 
     ``in_sentence``: the citing sentence names the concept; ``attached``: the citation stands by that
-    name — the first group of citations after it in the sentence ("'relational agency' [R3][S1]"),
+    name — is the name itself (an Act cited by its title: "The Children Act 1989 brought …"), or
+    the first group of citations after it in the sentence ("'relational agency' [R3][S1]"),
     and the group before it when none follows or when it names its authors in the running text just
     before ("Luthar (1993) … suggested that resilience …"); a sentence listing several concepts with
     their own citations gives each only its own."""
@@ -472,6 +521,13 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
                     continue
             groups.append([n])
         for mention in mentions:
+            # a citation that the name is part of is the name cited: an Act by its title ("The Children
+            # Act 1989 brought …" cites the Act it names); a narrative citation running from its authors
+            # over the name to its year, when the authors stand close before the name ("Margaret Hodge …
+            # said that the Bill introduces “A shift to prevention …” (2004:3)"), as with one before it
+            attached.update(n for g in groups for n in g
+                            if citations[n]["start"] < mention["end"] and citations[n]["end"] > mention["start"]
+                            and (citations[n].get("kind") != "narrative" or mention["start"] - citations[n]["start"] <= 120))
             after = [g for g in groups if citations[g[0]]["start"] >= mention["end"]]
             before = [g for g in groups if citations[g[-1]]["end"] <= mention["start"]]
             if after:

@@ -1,7 +1,7 @@
-"""HTML pages: the home page (corpus overview) and the source reader."""
+"""HTML pages: the home page (corpus overview), the source reader and the favicon browsers ask for."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, send_from_directory, url_for
 
 from .. import viewdata
 from . import library
@@ -12,6 +12,14 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     return render_template("home.html", view=viewdata.home(library()))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it unasked (on a JSON or SVG response, which links none):
+    the static favicon.ico (made by scripts/make_favicon.py), cached for a day."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/sources")

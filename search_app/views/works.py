@@ -47,7 +47,10 @@ def works_api():
 
 
 @api_bp.get("/works/<work_id>")
-@documented("One work: how each source lists it, who cites it in which sentence, and what it cites.")
+@documented("One work: how each source lists it, who cites it in which sentence (each sentence once, with the "
+            "markers it cites the work by), and what it cites.",
+            '{"id", "authors", "year", "title", …, "cited_by": [{"source_id", "passage_id", "context", "page", "surfaces", "ambiguous", "candidates"}], '
+            '"cites", "renderings", "kind", "study_id"}')
 def work_api(work_id: str):
     return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
 
@@ -79,7 +82,10 @@ def references_api(source_id: str):
 
 
 @api_bp.get("/sources/<source_id>/citations")
-@documented("A source's in-text citations, each with its citing sentence, passage, page and work.")
+@documented("A source's in-text citations, each with its citing sentence, passage, page and work; one the "
+            "list does not tell apart (\"NECF (2004)\" beside 2004a and 2004b) is ambiguous, with the works it may be.",
+            '{"source_id", "results": [{"surnames", "year", "page", "key", "context", "work_id", "kind", "title", '
+            '"ambiguous", "candidates", "surface", "passage_id", "doc_page", "start", "end"}]}')
 def citations_api(source_id: str):
     return jsonify(_or_404(workdata.citations(library(), source_id), "source", source_id))
 
