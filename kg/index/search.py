@@ -382,12 +382,17 @@ class Searcher:
                              if ours else None)
         return out
 
-    def _score_of_other_words(self, others: dict[str, re.Pattern | None], rows: np.ndarray | None = None) -> np.ndarray:
+    def _score_of_other_words(self, others: dict[str, re.Pattern | None], rows: np.ndarray | None = None,
+                              term_scores: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """The part of each passage's keyword score that only words stemmed like the query's, not
-        the query's own, give it (``others`` from :meth:`_other_words`; ``rows``: only these passages)."""
+        the query's own, give it (``others`` from :meth:`_other_words`; ``rows``: only these passages;
+        ``term_scores``: each term's BM25 scores, kept across calls for one query)."""
         out = np.zeros(len(self.passages), np.float32)
+        term_scores = {} if term_scores is None else term_scores
         for term, ours in others.items():
-            scores = self.keyword.scores([term])
+            if term not in term_scores:
+                term_scores[term] = self.keyword.scores([term])
+            scores = term_scores[term]
             found = np.flatnonzero(scores > 0) if rows is None else rows[scores[rows] > 0]
             if len(found) > _OTHER_WORDS_ROWS:     # a huge library: the strongest, which reach the candidates
                 found = found[np.argpartition(-scores[found], _OTHER_WORDS_ROWS)[:_OTHER_WORDS_ROWS]]
@@ -404,10 +409,11 @@ class Searcher:
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
         own_keyword = keyword           # before the concept's other labels join the keyword score
         words_asked = QueryWords(query) if tokens else None
+        term_scores: dict[str, np.ndarray] = {}     # a term's own scores, for both rules below
         if words_asked is not None:     # "careful" ranks no passage for its "care", though both stem to "care"
             others = self._other_words(words_asked, tokens, False)
             if others:
-                keyword = np.maximum(keyword - self._score_of_other_words(others), 0)
+                keyword = np.maximum(keyword - self._score_of_other_words(others, term_scores=term_scores), 0)
         if query_concepts and mode != "dense":
             expansion = [t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)]
             extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
@@ -452,7 +458,7 @@ class Searcher:
         own_words = own_keyword > 0     # holding a word of the query itself, as its highlighting sees it
         others = self._other_words(words_asked, tokens, True) if words_asked is not None else {}
         if others:
-            left = own_keyword - self._score_of_other_words(others, rows)
+            left = own_keyword - self._score_of_other_words(others, rows, term_scores)
             own_words = left > _SCORE_ROUNDING * max(float(own_keyword.max()), 1.0)
         window_sim = np.zeros(count)
         dense = np.zeros(count)
@@ -663,7 +669,7 @@ class Searcher:
         for quote in quotes:
             shown = f"{quote.get('speaker') or ''} {quote['text']}"
             held = wanted.intersection(tokenize(shown))
-            if any(others.get(t, True) is True or (others[t] is not None and others[t].search(shown)) for t in held):
+            if any(_own_word_held(t, others, shown) for t in held):
                 count += 1
         return count
 
@@ -684,10 +690,7 @@ class Searcher:
         others = self._other_words(QueryWords(topic), wanted, False)
 
         def holds(term: str, quote: dict[str, Any]) -> bool:
-            if term not in self._quote_terms.get(quote["quote_id"], ()):
-                return False
-            ours = others.get(term, True)
-            return ours is True or (ours is not None and bool(ours.search(_quote_words(quote))))
+            return term in self._quote_terms.get(quote["quote_id"], ()) and _own_word_held(term, others, _quote_words(quote))
 
         return np.array([sum(w for t, w in weights.items() if holds(t, q)) / total for q in chosen])
 
@@ -987,6 +990,15 @@ def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool
     for _, pattern in ROLE_RES:
         rest = pattern.sub(" ", rest)
     return bool(roles_in(query) if roles is None else roles) and not tokenize(rest)
+
+
+def _own_word_held(term: str, others: dict[str, re.Pattern | None], text: str) -> bool:
+    """Whether a text holding an index term holds it as the query's own word: any word, for a term
+    no other word shares (not in ``others``, from :meth:`Searcher._other_words`), else one its pattern finds."""
+    if term not in others:
+        return True
+    ours = others[term]
+    return ours is not None and bool(ours.search(text))
 
 
 def _quote_words(quote: dict[str, Any]) -> str:
