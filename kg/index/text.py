@@ -195,14 +195,16 @@ _PREFIXES = frozenset("co re pre non sub anti semi post multi inter intra trans 
 
 def _bound_prefixes(text: str) -> set[str]:
     """The parts of a text's hyphenated compounds that are a prefix, not a word ("co" of
-    "co-production"), unless the text also has them alone."""
+    "co-production"), unless the text also has them alone or the compound has no other word."""
     folded = fold(text)
     bound: set[str] = set()
     alone: set[str] = set()
     for match in _WORD_RE.finditer(folded):
         parts = [p for p in re.split(r"['\-‐‑]", match.group(0)) if p]
         if len(parts) > 1 and re.search(r"[\-‐‑]", match.group(0)):
-            bound.update(p for p in parts[:-1] if p in _PREFIXES or (len(p) <= 2 and p.isalpha()))
+            prefixes = {p for p in parts[:-1] if p in _PREFIXES or (len(p) <= 2 and p.isalpha())}
+            if set(tokenize(match.group(0))) - {_stem(p) for p in prefixes}:     # "al-l" has no other word
+                bound.update(prefixes)
         else:
             alone.update(parts)
     return bound - alone
