@@ -530,13 +530,15 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--study", help="Only quotes from this study or the sources reporting it: its id, acronym or title.")
 @click.option("--kind", type=click.Choice(["participant", "literature"]), help="Participants' words or quoted texts.")
 @click.option("-k", "k", type=int, default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="How many of the ranking to skip: the next page is --offset K.")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--respell/--no-respell", default=True, show_default=True,
               help="When no word of the query is in the library, rank by its nearest respelling.")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
 @click.option("--export", "export_format", type=click.Choice(list(EXPORT_FORMATS)),
               help="Print the quotes found, each verified against its source, in this format (as /api/quotes/export).")
-def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, respell, as_json, export_format) -> None:
+def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_dir, respell, as_json, export_format) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation.
     `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them."""
     from .index.search import SearchError
@@ -548,7 +550,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
     if export_format and not (query or "").strip() and not k_given:
         k = EXPORT_ALL       # no query to rank by: every quote the filters let through (`--role parent`: all of them)
     try:
-        data = library.search_quotes(query, k=k, filters=filters, respell=respell)
+        data = library.search_quotes(query, k=k, filters=filters, respell=respell, offset=offset)
     except SearchError as exc:
         raise click.BadParameter(str(exc)) from None
     if export_format:
@@ -575,7 +577,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, build_dir, resp
         click.echo(f"Not found in the library: {', '.join(data['unknown_words'])}; did you mean: {data['did_you_mean']}")
     elif data.get("message"):
         click.echo(data["message"])
-    for rank, quote in enumerate(data["results"], start=1):
+    for rank, quote in enumerate(data["results"], start=offset + 1):
         who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")
 

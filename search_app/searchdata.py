@@ -120,7 +120,7 @@ QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", 
 def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]:
     """The JSON answer of GET /api/quotes (and ``ckg quotes --json``) from the quote finder's answer:
     the documented fields of each quote; ``score`` only when the quotes were ranked for a query."""
-    return {"query": data["query"], "total": data["total"], "filters": filters,
+    return {"query": data["query"], "total": data["total"], "offset": data.get("offset", 0), "filters": filters,
             "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
             "searched_for": data["searched_for"], "message": data.get("message"), "with_words": data.get("with_words"),
             "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}

@@ -157,6 +157,27 @@ def test_api_quotes_documented_fields(client):
     assert "head teacher put it plainly" in first["introduction"]      # the words that introduce the quote
 
 
+def test_api_quotes_pages_with_offset(client, library, tiny_build):
+    whole = client.get("/api/quotes?q=what+the+child+needed").get_json()
+    second = client.get("/api/quotes?q=what+the+child+needed&k=2&offset=1").get_json()
+    assert second["offset"] == 1 and second["total"] == whole["total"] >= 3
+    assert [q["quote_id"] for q in second["results"]] == [q["quote_id"] for q in whole["results"][1:3]]
+    listed = client.get("/api/quotes?kind=participant&k=2&offset=1").get_json()     # no query: document order
+    every = library.search_quotes("", k=1000, filters={"kind": "participant"})["results"]
+    assert listed["results"] and [q["quote_id"] for q in listed["results"]] == [q["quote_id"] for q in every[1:3]]
+    beyond = client.get(f"/api/quotes?q=child&offset={whole['total']}").get_json()
+    assert beyond["results"] == [] and beyond["total"] == whole["total"]
+    refused = client.get("/api/quotes?q=child&offset=-1")
+    assert refused.status_code == 400 and "offset" in refused.get_json()["error"]["message"]
+    import subprocess
+    import sys
+    cli = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "what the child needed", "-k", "2", "--offset", "1",
+                          "--json", "--build", str(tiny_build)], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert [q["quote_id"] for q in _json.loads(cli.stdout)["results"]] == [q["quote_id"] for q in second["results"]]
+
+
 def test_the_speaker_role_a_query_asks_for_comes_first(client):
     # the social worker's quote shares more words with the query; the trainer asked for a parent
     data = client.get("/api/quotes?q=parent+on+consent+and+information+sharing&k=5").get_json()
@@ -386,6 +407,9 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert page.locator("#basket-count").inner_text() == "1"
     assert first.locator("button.add").inner_text() == "In basket"       # the card says it is held
     assert page.locator("#basket-exports").is_visible() and not page.locator("#basket-empty").is_visible()
+    page.goto(live_server + "/quotes?q=what+the+child+needed&k=2&offset=1")     # a later page numbers on
+    assert page.locator("ol.quotes").get_attribute("start") == "2" and page.locator("#quote-3").count() == 1
+    assert "numbers 2–3 shown" in page.locator("#quote-count").inner_text()
     page.goto(live_server + "/quotes?speaker_role=headteacher")          # the basket survives a new search
     assert page.locator("#basket-count").inner_text() == "1"
     href = page.locator(".export-link[data-format=csv]").get_attribute("href")

@@ -572,16 +572,18 @@ class Searcher:
     quote_role_boost = 0.2
 
     def search_quotes(self, query: str, k: int = 20, filters: dict[str, str] | None = None,
-                      respell: bool = True) -> dict[str, Any]:
+                      respell: bool = True, offset: int = 0) -> dict[str, Any]:
         """Quotes ranked by their own words' meaning, their meaning in their setting, the words they
         share with the query and the strength of the passage around them (the passage search's own
         score), with the speaker role the query asks for first; with no query, every quote the
-        filters let through."""
+        filters let through. ``offset``: how many of the ranking to skip (a next page)."""
         query = (query or "").strip()
         if len(query) > self.settings.max_query_chars:
             raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
         if not 1 <= k <= max(self.settings.max_results, 1000):
             raise SearchError("k must be between 1 and 1000")
+        if offset < 0:
+            raise SearchError("offset must be 0 or more")
         filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
         unknown = set(filters) - set(self.QUOTE_FILTERS)
         if unknown:
@@ -592,7 +594,7 @@ class Searcher:
         query_concepts = self.matcher.concepts_in(query) if query else []
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
                                                 else ([], None, None, False))
-        found = {"query": query, "total": len(chosen), "unknown_words": unknown, "did_you_mean": did_you_mean,
+        found = {"query": query, "total": len(chosen), "offset": offset, "unknown_words": unknown, "did_you_mean": did_you_mean,
                  "searched_for": None, "message": None, "with_words": None}
         if not chosen and filters:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
@@ -601,7 +603,7 @@ class Searcher:
             found["message"] = ("No quote has " + "; ".join(f"{key} “{value}”" for key, value in empty)
                                 + ": check the value." if empty else "No quote has these filters together.")
         if not query or not chosen:
-            return {**found, "results": [q for _, q in chosen][:k]}
+            return {**found, "results": [q for _, q in chosen][offset:offset + k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
             query = found["searched_for"] = did_you_mean
             query_concepts = self.matcher.concepts_in(query)
@@ -613,7 +615,7 @@ class Searcher:
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
         roles = speaker_roles_in(query) or (roles_in(query) if _asks_only_for_a_speaker(query) else [])
         scores, own, _ = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
-        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[:k]
+        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[offset:offset + k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
         # how many quotes (or the sentences introducing them) hold the query's words; not said when the
         # query only names speakers ("headteacher"): their quotes come first whatever their words

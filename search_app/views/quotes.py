@@ -53,6 +53,7 @@ def _find_or_refuse(default_k: int = QUOTES_K):
     args = request.args
     try:
         k = searchdata.integer_param(args, "k", default_k, 1, EXPORT_ALL)
+        offset = searchdata.integer_param(args, "offset", 0, 0, 1_000_000)
         respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
         raise _BadQuery(str(exc)) from None
@@ -62,7 +63,7 @@ def _find_or_refuse(default_k: int = QUOTES_K):
     if filters.get("speaker_role"):
         filters["speaker_role"] = _role_names(filters["speaker_role"])
     try:
-        return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell), filters
+        return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell, offset=offset), filters
     except SearchError as exc:
         raise _BadQuery(str(exc)) from None
 
@@ -77,12 +78,12 @@ def _find(default_k: int = QUOTES_K):
 @api_bp.get("/quotes")
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
-            '{"query", "total", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
+            '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
             '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
-            respell="as for /api/search")
+            offset="how many of the ranking to skip (default 0): the next page is offset=k", respell="as for /api/search")
 def quotes_api():
     data, filters = _find()
     return searchdata.quotes_json(data, filters)
@@ -93,7 +94,8 @@ def quotes_api():
             format="csv (default), ris, bibtex, csl-json or markdown", ids="quote ids separated by commas",
             q="without ids: the quotes /api/quotes finds for q and the filters (with filters alone, all of them)",
             speaker_role="as for /api/quotes", concept="as for /api/quotes", study="as for /api/quotes",
-            source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids")
+            source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids",
+            offset="as for /api/quotes, without ids")
 def quotes_export():
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
@@ -126,11 +128,11 @@ def quotes_page():
     try:
         data, filters = _find_or_refuse()
     except _BadQuery as exc:     # the page, with the form, says what to change (not a bare error page)
-        view = {"query": request.args.get("q", "")[:1000], "total": 0, "filters": _filter_args(), "roles": ROLE_NAMES,
+        view = {"query": request.args.get("q", "")[:1000], "total": 0, "offset": 0, "filters": _filter_args(), "roles": ROLE_NAMES,
                 "error": str(exc), "results": [], "formats": list(FORMATS), "unknown_words": [], **_form_choices(lib)}
         return render_template("quotes.html", view=view), 400
     view = {
-        "query": data["query"], "total": data["total"], "filters": filters, "roles": ROLE_NAMES,
+        "query": data["query"], "total": data["total"], "offset": data["offset"], "filters": filters, "roles": ROLE_NAMES,
         "unknown_words": data["unknown_words"], "searched_for": data["searched_for"], "with_words": data.get("with_words"),
         "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}),
         "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
@@ -148,6 +150,6 @@ def quotes_page():
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
-    if view["total"] > shown:       # no pages: the same ranking (or document order), more of it
+    if view["total"] > view["offset"] + shown:       # no pages: the same ranking (or document order), more of it
         view["more"] = "?" + urlencode({**request.args.to_dict(), "k": min(shown + 40, 1000)})
     return render_template("quotes.html", view=view)
