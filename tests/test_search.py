@@ -663,3 +663,31 @@ def test_the_count_of_results_holding_the_words_leaves_out_the_concepts_other_la
     counts = {mode: library.search(query, k=5, mode=mode).with_words for mode in ("hybrid", "bm25", "dense")}
     holding = sum(bool(re.search(r"\btrust", f"{p.get('heading') or ''} {p['text']}", re.I)) for p in library.passages())
     assert counts["hybrid"] == counts["bm25"] == counts["dense"] == holding
+
+
+def test_a_compound_written_open_or_closed_finds_the_other_spelling(library):
+    """"headteacher" finds the passage that writes "head teacher", and is highlighted as it is written;
+    "head teacher" finds "headteacher" as "multi agency" finds "multi-agency"."""
+    from kg.index.text import QueryWords, open_compounds, tokenize
+
+    assert set(tokenize("headteachers")) <= set(tokenize("the head teachers")) and "childcar" in tokenize("child care")
+    assert set(tokenize("multiagency")) <= set(tokenize("multi agency")) & set(tokenize("multi-agency"))
+    assert QueryWords("head teacher").matches("Headteachers") and not QueryWords("headteacher").matches("head")
+    # only words English writes as one, between two words alone (not across a hyphen or punctuation)
+    assert open_compounds("the social work team") == [] and open_compounds("head. Teacher") == []
+    assert open_compounds("a head teacher-led plan") == [] and open_compounds("One head\nteacher") == [("head\nteacher", "headteacher")]
+    found = library.search("headteacher", k=5)
+    first = found.results[0]
+    assert first["source_id"] == "team-around-the-child" and "head teacher" in first["highlights"]
+    assert found.with_words >= 1 and not found.unknown_words
+
+
+@given(st.lists(st.sampled_from(["head", "teacher", "child", "care", "multi", "agency", "the", "and", "work", "social",
+                                 "-", ".", "’s", "x"]), max_size=12))
+def test_every_open_compound_is_two_words_of_the_text_that_join_into_a_term_of_it(words):
+    from kg.index.text import fold, open_compounds, tokenize
+
+    text = " ".join(words)
+    for pair, joined in open_compounds(text):
+        assert pair in text and len(pair.split()) == 2 and fold("".join(pair.split())) == joined
+        assert tokenize(joined)[-1] in tokenize(text)

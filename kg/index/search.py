@@ -20,7 +20,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import QueryWords, tokenize, word_counts, word_terms
+from .text import QueryWords, open_compounds, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -844,7 +844,10 @@ class Searcher:
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
         matched_terms = sorted({word for word in set(_WORDS_RE.findall(passage["text"]))
-                                if word_terms(word) & wanted and (words is None or words.matches(word))},
+                                if word_terms(word) & wanted and (words is None or words.matches(word))}
+                               # "head teacher" in the text for "headteacher" asked
+                               | {pair for pair, joined in open_compounds(passage["text"])
+                                  if word_terms(joined) & wanted and (words is None or words.matches(joined))},
                                key=str.lower) if tokens else []
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":

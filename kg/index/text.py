@@ -112,7 +112,42 @@ def _folded_forms(folded: str) -> list[str]:
         parts = [p for p in re.split(r"['\-‐‑]", word) if p]
         forms = parts + (["".join(parts)] if len(parts) > 1 else [])
         out.extend(_spelling(form) for form in forms if form not in _STOPWORDS and (len(form) >= 2 or form.isdigit()))
+    out.extend(_spelling(joined) for _, joined in open_compounds(folded))
     return out
+
+
+# two words that are also written as one: "head teacher" / "headteacher", "child care" / "childcare"
+_OPEN_PAIR_RE = re.compile(r"(?<![^\W\d_])(?<!['’\-‐‑])([^\W\d_]+)[ \t\n]+([^\W\d_]+)(?![^\W\d_]|[\-‐‑][^\W\d_])")
+_COMPOUND_ZIPF = 2.0        # how common the joined word must be in English ("caseload" 2.5; no "socialwork")
+
+
+def open_compounds(text: str) -> list[tuple[str, str]]:
+    """The pairs of neighbouring words of a text that English also writes as one word, as (the pair
+    as written, the folded word they make): "head teacher" → headteacher, "multi agency" →
+    multiagency, so each spelling finds the other."""
+    return [(m.group(0), joined) for m in _overlapping(_OPEN_PAIR_RE, text)
+            if (joined := _joined(fold(m.group(1)), fold(m.group(2))))]
+
+
+def _overlapping(pattern: re.Pattern, text: str):
+    """Every match of a two-word pattern, each word starting one ("senior head teacher": both pairs)."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start(2)
+
+
+@lru_cache(maxsize=200_000)
+def _joined(first: str, second: str) -> str | None:
+    """The one word two neighbouring words make, when English writes it so (None otherwise)."""
+    if first in _STOPWORDS or second in _STOPWORDS or len(second) < 3 or (len(first) < 3 and first not in _PREFIXES):
+        return None
+    joined = first + second
+    if first in _PREFIXES:
+        return joined
+    from wordfreq import zipf_frequency
+
+    return joined if zipf_frequency(joined, "en") >= _COMPOUND_ZIPF else None
 
 
 def tokenize(text: str) -> list[str]:
