@@ -3,12 +3,14 @@
 Into the named graph of each citing source go:
 
 * ``<source> cito:cites <work>`` for every work it lists or cites;
-* each cited work as a ``fabio:Expression`` / ``dcterms:BibliographicResource`` with its title,
+* each cited work as a ``fabio:Expression`` / ``dcterms:BibliographicResource`` (an Act also a
+  ``bibo:Statute``, a ``bibo:Legislation``) with its title,
   publication year, the entry as the source renders it (``dcterms:bibliographicCitation``) and its
   authors (``dcterms:creator``), people (``foaf:Person``) and bodies (``foaf:Organization``) shared
   across works; a work that is itself a corpus source is that source's node;
 * each in-text citation as a ``ck:InTextCitation`` (an ``oa:Annotation`` motivated by
-  ``oa:linking``) whose body is the work and whose target is the citation's span of the source,
+  ``oa:linking``) whose body is the work (an ``oa:Choice`` of the works, as ``as:items``, when the
+  source's list does not tell which it cites: "NECF (2004)" with 2004a and 2004b listed) and whose target is the citation's span of the source,
   scoped to its passage, with a TextPositionSelector and a TextQuoteSelector, its citing sentence
   (``ck:citingSentence``), the page it points at (``ck:citedPage``) and its key (``ck:citationKey``).
 
@@ -26,7 +28,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .citations.names import fold, surname_key
 from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, _slug, source_graph
-from .vocab import ANNOTATION, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
+from .citations.works import is_legislation
+from .vocab import ANNOTATION, AS, BIBO, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
 
 
 def work_node(work: dict[str, Any]) -> URIRef:
@@ -131,6 +134,9 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         return node            # a corpus source is described in its own graph
     graph.add((node, RDF.type, FABIO.Expression))
     graph.add((node, RDF.type, DCTERMS.BibliographicResource))
+    if is_legislation(work):        # an Act of Parliament: a statute, not a book
+        graph.add((node, RDF.type, BIBO.Legislation))
+        graph.add((node, RDF.type, BIBO.Statute))
     graph.add((node, DCTERMS.identifier, Literal(work["id"])))
     if work.get("title"):
         graph.add((node, DCTERMS.title, Literal(work["title"])))
@@ -145,6 +151,18 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         if (agent, RDF.type, None) not in ontology:     # the ontology describes its own people
             graph.add((agent, RDF.type, FOAF.Organization if person["kind"] == "organization" else FOAF.Person))
             graph.add((agent, FOAF.name, Literal(person["name"])))
+    return node
+
+
+def _choice(graph: Graph, node: URIRef, works: list[URIRef]) -> URIRef:
+    """An oa:Choice of works (its as:items an RDF list, in the source's list order), its cells named
+    after it so the graph needs no blank node."""
+    graph.add((node, RDF.type, OA.Choice))
+    cells = [URIRef(f"{node}/item/{n}") for n in range(1, len(works) + 1)]
+    graph.add((node, AS.items, cells[0]))
+    for cell, work, following in zip(cells, works, cells[1:] + [RDF.nil]):
+        graph.add((cell, RDF.first, work))
+        graph.add((cell, RDF.rest, following))
     return node
 
 
@@ -173,16 +191,21 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
                 graph.add((source, CITO.cites, node))
         for citation in doc.get("citations", []):
             wid = citation.get("work_id")
+            candidates = [c for c in citation.get("candidate_work_ids") or [] if c in works]
             passage = passages.get(citation.get("passage_id") or "")
-            if wid not in works or passage is None or citation["end"] <= citation["start"]:
+            if (wid not in works and len(candidates) < 2) or passage is None or citation["end"] <= citation["start"]:
                 continue
-            digest = hashlib.sha1(f"{source_id}\0{citation['start']}\0{citation['end']}\0{wid}".encode()).hexdigest()[:12]
+            cited_as = wid if wid in works else "|".join(candidates)
+            digest = hashlib.sha1(f"{source_id}\0{citation['start']}\0{citation['end']}\0{cited_as}".encode()).hexdigest()[:12]
             node = ANNOTATION[f"{source_id}/citation/{digest}"]
             target = URIRef(f"{node}/target")
             graph.add((node, RDF.type, OA.Annotation))
             graph.add((node, RDF.type, CK.InTextCitation))
             graph.add((node, OA.motivatedBy, OA.linking))
-            graph.add((node, OA.hasBody, work_node(works[wid])))
+            if wid in works:
+                graph.add((node, OA.hasBody, work_node(works[wid])))
+            else:       # "NECF (2004)" with 2004a and 2004b listed: one of them, the list does not say which
+                graph.add((node, OA.hasBody, _choice(graph, URIRef(f"{node}/choice"), [work_node(works[c]) for c in candidates])))
             graph.add((node, OA.hasTarget, target))
             if agent is not None:
                 graph.add((node, DCTERMS.creator, agent))

@@ -34,6 +34,7 @@ PREFIXES = {
     "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
     "fabio": "http://purl.org/spar/fabio/", "bibo": "http://purl.org/ontology/bibo/", "cito": "http://purl.org/spar/cito/",
+    "as": "https://www.w3.org/ns/activitystreams#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
@@ -123,6 +124,7 @@ class OA(DefinedNamespace):
 
     Annotation: URIRef
     SpecificResource: URIRef
+    Choice: URIRef
     TextPositionSelector: URIRef
     TextQuoteSelector: URIRef
     Motivation: URIRef
@@ -168,6 +170,8 @@ class BIBO(DefinedNamespace):
     _fail = True
 
     AcademicArticle: URIRef
+    Legislation: URIRef
+    Statute: URIRef
     Report: URIRef
     Slideshow: URIRef
     Chapter: URIRef
@@ -176,6 +180,15 @@ class BIBO(DefinedNamespace):
     Collection: URIRef
     editor: URIRef
     pages: URIRef
+
+
+class AS(DefinedNamespace):
+    """Activity Streams 2.0 (the term the Web Annotation model uses for the items of an oa:Choice)."""
+
+    _NS = Namespace("https://www.w3.org/ns/activitystreams#")
+    _fail = True
+
+    items: URIRef
 
 
 class CITO(DefinedNamespace):

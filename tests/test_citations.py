@@ -1041,6 +1041,28 @@ def test_a_citation_the_list_does_not_tell_apart_is_ambiguous_between_its_entrie
     assert f"NECF (2004)  → {a['id']} or {b['id']} (ambiguous)" in out
 
 
+def test_the_graph_holds_an_ambiguous_citation_as_a_choice_and_an_act_as_a_statute(bodies_build, bodies_client):
+    from kg.graph import GRAPH_FILE, read_dataset, validate_dataset
+    from kg.library import Library
+
+    conforms, report = validate_dataset(read_dataset(bodies_build / "current" / GRAPH_FILE), ROOT / "ontology")
+    assert conforms, report
+    a, b = _work(bodies_client, "NECF 2004a"), _work(bodies_client, "NECF 2004b")
+    library = Library(bodies_build)
+    rows = library.sparql("""
+        PREFIX oa: <http://www.w3.org/ns/oa#>  PREFIX as: <https://www.w3.org/ns/activitystreams#>
+        PREFIX ck: <https://w3id.org/common-knowledge/ontology#>  PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?sentence ?id WHERE {
+          ?citation a ck:InTextCitation ; ck:citingSentence ?sentence ; oa:hasBody ?choice .
+          ?choice a oa:Choice ; as:items/rdf:rest*/rdf:first ?work . ?work dcterms:identifier ?id }""").dicts()
+    assert {(r["sentence"], r["id"]) for r in rows} == {(AMBIGUOUS, a["id"]), (AMBIGUOUS, b["id"])}
+    acts = library.sparql("""
+        PREFIX bibo: <http://purl.org/ontology/bibo/>  PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT DISTINCT ?title WHERE { ?act a bibo:Statute , bibo:Legislation ; dcterms:title ?title }""").dicts()
+    assert [r["title"] for r in acts] == ["The Children Act"]
+
+
 def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
     # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
     # was exported as @book and TY BOOK
