@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ROLES: list[tuple[str, str]] = [
@@ -100,6 +100,7 @@ class Quote:
     page_label: str | None = None
     introduction: str | None = None   # the words that introduce it ("as one practitioner explained:")
     study: str | None = None          # the study the document reports it from, when it makes that clear
+    passage_ids: list[str] = field(default_factory=list)    # every passage it runs through, its own first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -193,7 +194,8 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         lead = " ".join(_lead_in(text, start, intro).split())
         study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
-                            lead[-300:] or None, study))
+                            lead[-300:] or None, study,
+                            list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end)))))
     for quote in quotes:
         if quote.kind == "participant":
             earlier = _repeated_from(quote, quotes)
@@ -763,6 +765,11 @@ def _containing(passages: list[dict[str, Any]] | None, start: int, end: int) -> 
         if passage["start"] <= start < passage["end"]:
             return passage["passage_id"]
     return None
+
+
+def _overlapping(passages: list[dict[str, Any]] | None, start: int, end: int) -> list[str]:
+    """The passages a span runs through, in order (a quote a passage break cuts belongs to both)."""
+    return [p["passage_id"] for p in passages or [] if p["start"] < end and start < p["end"]]
 
 
 def _page(pages: list[dict[str, Any]] | None, offset: int) -> tuple[int | None, str | None]:

@@ -113,7 +113,7 @@ def study_card(library: Library, query: str) -> dict[str, Any] | None:
     }
 
 
-QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "page",
+QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "passage_ids", "page",
                 "page_label", "citation", "introduction", "study", "score")
 
 

@@ -34,6 +34,18 @@ def test_block_quote_after_an_introduction():
     assert quote.speaker == "one of the Education Welfare Officers interviewed"
 
 
+def test_a_quote_a_passage_break_cuts_belongs_to_both_passages():
+    text = ("Schools accommodated this, as one of the Education Welfare Officers interviewed commented:\n\n"
+            "“Sometimes the agenda is at odds with the behaviour policy.\n\nBut we have managed to overcome it.”\n\n"
+            "Her experience was different before.")
+    cut = text.index("But we")
+    passages = [{"passage_id": "p1", "start": 0, "end": cut - 2}, {"passage_id": "p2", "start": cut, "end": len(text)}]
+    (quote,) = find_quotes(text, "s", passages)
+    assert quote.passage_id == "p1" and quote.passage_ids == ["p1", "p2"]
+    (whole,) = find_quotes(text, "s", [{"passage_id": "p", "start": 0, "end": len(text)}])
+    assert whole.passage_ids == ["p"]
+
+
 def test_literature_quote_with_citation():
     text = "The object is central: ‘the object of the activity is its true motive’ (Leont’ev, 1978, p. 62). It matters."
     quote = _one(text)
@@ -152,6 +164,7 @@ def test_api_quotes_documented_fields(client):
     assert data["results"]
     first = data["results"][0]
     assert {"quote_id", "text", "speaker", "speaker_role", "source_id", "passage_id", "page", "citation", "study"} <= set(first)
+    assert all(q["passage_ids"][0] == q["passage_id"] for q in data["results"])
     assert "whose job it was" in first["text"] and first["speaker_role"] == "headteacher"
     assert first["citation"].startswith("headteacher, quoted in ")
     assert "head teacher put it plainly" in first["introduction"]      # the words that introduce the quote

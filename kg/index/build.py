@@ -159,7 +159,8 @@ def build_index(
 
     by_passage: dict[str, list[dict[str, Any]]] = {}
     for quote in quotes or []:
-        by_passage.setdefault(quote.get("passage_id"), []).append(quote)
+        for passage_id in quote.get("passage_ids") or [quote.get("passage_id")]:     # a quote a passage break cuts: both
+            by_passage.setdefault(passage_id, []).append(quote)
     features = {p["passage_id"]: passage_features(p, links.get(p["passage_id"], {}), by_passage.get(p["passage_id"], []))
                 for p in passages}
     _write(out / "features.json", features)

@@ -706,9 +706,9 @@ class Searcher:
                 ok = quote["source_id"] in wanted
             elif key == "kind":
                 ok = quote.get("kind") in wanted
-            elif key == "concept":
-                row = self._row_of.get(quote.get("passage_id"))
-                ok = row is not None and bool(wanted & set(self._row_concepts[row]))
+            elif key == "concept":      # any passage the quote runs through
+                rows = [self._row_of.get(pid) for pid in quote.get("passage_ids") or [quote.get("passage_id")]]
+                ok = any(row is not None and wanted & set(self._row_concepts[row]) for row in rows)
             else:  # study: only the quote's own, where the document makes it clear (the study named before the
                 # quote, or its source's only study); a quote in a source reporting several studies is not
                 # evidence from each, nor is a quoted text (literature) evidence from any
