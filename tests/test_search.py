@@ -691,3 +691,24 @@ def test_every_open_compound_is_two_words_of_the_text_that_join_into_a_term_of_i
     for pair, joined in open_compounds(text):
         assert pair in text and len(pair.split()) == 2 and fold("".join(pair.split())) == joined
         assert tokenize(joined)[-1] in tokenize(text)
+
+
+def test_a_one_word_query_lists_the_passages_holding_the_word_first(library):
+    """"careful", "budget": a reader asking one word expects every passage holding it before those only
+    near in meaning (a word in a passage's heading counts: the keyword index holds headings)."""
+    import re
+    from collections import Counter
+
+    from kg.index.text import QueryWords
+
+    counts = Counter(w.lower() for p in library.passages() for w in set(re.findall(r"[A-Za-z]{5,}", p["text"])))
+    checked = 0
+    for word in sorted(w for w, n in counts.items() if n <= 3):
+        found = library.search(word, k=50)
+        asked = QueryWords(word)
+        held = [bool(r["highlights"]) or any(asked.matches(w) for w in re.findall(r"\w+", r.get("heading") or ""))
+                for r in found.results]
+        assert held == sorted(held, reverse=True), (word, held)
+        assert sum(held) == found.with_words
+        checked += sum(held) < len(held)
+    assert checked > 20

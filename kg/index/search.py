@@ -510,6 +510,9 @@ class Searcher:
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
         keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
+        if mode == "hybrid" and len(set(tokens)) == 1 and not speaker_only:
+            # one word asked ("careful", "budget"): the passages holding it come first, then those near in meaning
+            keys.append(np.array([not h.holds_words for h in hits]))
         if speaker_only:        # the speaker as named ("social workers") before others of the role (practitioners)
             named = self._rows_quoting_named(query)
             keys.append(np.array([h.row not in named for h in hits]))
