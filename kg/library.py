@@ -325,6 +325,22 @@ class Library:
     def person(self, person_id: str) -> dict[str, Any] | None:
         return self._citations["people"].get(person_id)
 
+    def work_alias(self, work_id: str) -> str | None:
+        """The id of the work that an unknown ``work_id`` clearly means: an id of the form works had before
+        their keys were cut between words and kept the year's letter ("department-for-education-and-s-2004-every-child-matters"
+        → "department-for-education-and-skills-2004b-every-child-matters"), or the id typed in another case.
+        None when nothing or several works match."""
+        works = self._citations["works"]
+        if work_id in works:
+            return None
+        if work_id.casefold() in works:
+            return work_id.casefold()
+        asked = _work_key_parts(work_id.casefold())
+        if asked is None:
+            return None
+        found = [wid for wid in works if (parts := _work_key_parts(wid)) is not None and _same_work_key(asked, parts)]
+        return found[0] if len(found) == 1 else None
+
     def person_alias(self, person_id: str) -> str | None:
         """The id of the person or body that ``person_id`` clearly means when it is not an id of theirs:
         one they had before their graph id ("edwards-a" → "anne-edwards"), an id typed in another case
@@ -467,3 +483,26 @@ def _id_form(text: str) -> str:
     """An id as the library spells them: case folded, accents dropped, words joined by hyphens."""
     plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
     return "-".join(re.findall(r"[a-z0-9]+", plain.replace("'", "")))
+
+
+def _work_key_parts(work_id: str) -> tuple[list[str], str, list[str]] | None:
+    """A work key's name words, year (without its letter) and title words: "engestrom-1999a-activity-theory"
+    → (["engestrom"], "1999", ["activity", "theory"]); None for a key without a year."""
+    match = re.fullmatch(r"(?P<name>[a-z0-9-]*?)-?(?P<year>\d{4})[a-z]?(?:-(?P<title>[a-z0-9-]*))?", work_id)
+    if match is None or not match.group("name"):
+        return None
+    return match.group("name").split("-"), match.group("year"), [w for w in (match.group("title") or "").split("-") if w]
+
+
+def _same_work_key(old: tuple[list[str], str, list[str]], new: tuple[list[str], str, list[str]]) -> bool:
+    """Whether an older key names the work of a newer one: the same year, the older name the newer one
+    cut anywhere (its last word may be cut short), the older title words the newer ones or the newer
+    ones followed by a stop word the newer keys leave off."""
+    (old_name, old_year, old_title), (name, year, title) = old, new
+    if old_year != year or len(old_name) > len(name) or not old_name:
+        return False
+    if old_name[:-1] != name[:len(old_name) - 1] or not name[len(old_name) - 1].startswith(old_name[-1]):
+        return False
+    shared = min(len(old_title), len(title))
+    return old_title[:shared] == title[:shared] and bool(shared or not (old_title or title))
+

@@ -1063,6 +1063,21 @@ def test_the_graph_holds_an_ambiguous_citation_as_a_choice_and_an_act_as_a_statu
     assert [r["title"] for r in acts] == ["The Children Act"]
 
 
+def test_a_work_id_of_the_older_form_redirects_to_the_work(bodies_client):
+    import re
+
+    client = bodies_client
+    work = _work(client, "NECF 2004a")
+    name, year, title = re.fullmatch(r"(.*?)-(\d{4})a-(.*)", work["id"]).groups()
+    older = f"{name[:name.index('-', 12) + 5]}-{year}-{title}-in"     # cut inside a word, no year letter, a stop word kept
+    for path in (f"/works/{older}", f"/api/works/{older}", f"/works/{work['id'].upper()}"):
+        moved = client.get(path)
+        assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/works/{work['id']}"), path
+    # a name and year alone (2004a and 2004b both fit) is not guessed
+    assert client.get(f"/works/{name}-{year}").status_code == 404
+    assert client.get("/api/works/nobody-1999-nothing").status_code == 404
+
+
 def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
     # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
     # was exported as @book and TY BOOK

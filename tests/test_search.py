@@ -712,3 +712,14 @@ def test_a_one_word_query_lists_the_passages_holding_the_word_first(library):
         assert sum(held) == found.with_words
         checked += sum(held) < len(held)
     assert checked > 20
+
+
+def test_a_number_range_is_one_range_not_its_last_number():
+    """"aged 5-13" does not find or mark "2012-13" by its "13" (which is 2013); an en dash range is the same range."""
+    from kg.index.text import QueryWords, tokenize
+
+    assert "13" not in tokenize("in 2012-13") and set(tokenize("aged 5–13")) == set(tokenize("aged 5-13"))
+    assert {"2012", "2013"} <= set(tokenize("2012-13")) and "2003" in tokenize("2002-2003")    # each year finds the range
+    asked = QueryWords("children aged 5-13")
+    assert not asked.matches("2012-13") and asked.matches("5-13")
+    assert "19" in tokenize("covid-19")            # a name with a number is not a range

@@ -104,13 +104,20 @@ def _forms(text: str) -> list[str]:
     return out
 
 
+_NUMBER_RANGE_DASH = re.compile(r"(?<=\d)[–—](?=\d)")      # "5–13" is the range "5-13"
+
+
 def _folded_forms(folded: str) -> list[str]:
     out: list[str] = []
-    for match in _WORD_RE.finditer(folded):
+    for match in _WORD_RE.finditer(_NUMBER_RANGE_DASH.sub("-", folded)):
         word = match.group(0).replace("’", "'")
         word = re.sub(r"'s$", "", word)
         parts = [p for p in re.split(r"['\-‐‑]", word) if p]
-        forms = parts + (["".join(parts)] if len(parts) > 1 else [])
+        joined = "".join(parts)
+        if len(parts) > 1 and all(p.isdigit() for p in parts):
+            # a range: a later number written short is the first one's ending ("2012-13" is 2012 to 2013, not 13)
+            parts = parts[:1] + [parts[0][:len(parts[0]) - len(p)] + p for p in parts[1:]]
+        forms = parts + ([joined] if len(parts) > 1 else [])
         out.extend(_spelling(form) for form in forms if form not in _STOPWORDS and (len(form) >= 2 or form.isdigit()))
     out.extend(_spelling(joined) for _, joined in open_compounds(folded))
     return out

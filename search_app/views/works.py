@@ -48,11 +48,19 @@ def works_api():
 
 @api_bp.get("/works/<work_id>")
 @documented("One work: how each source lists it, who cites it in which sentence (each sentence once, with the "
-            "markers it cites the work by), and what it cites.",
+            "markers it cites the work by), and what it cites. An id of an older build's form redirects.",
             '{"id", "authors", "year", "title", …, "cited_by": [{"source_id", "passage_id", "context", "page", "surfaces", "ambiguous", "candidates"}], '
             '"cites", "renderings", "kind", "study_id"}')
 def work_api(work_id: str):
-    return jsonify(_or_404(workdata.work_detail(library(), work_id), "work", work_id))
+    return _moved_work("works_api.work_api", work_id) or jsonify(
+        _or_404(workdata.work_detail(library(), work_id), "work", work_id))
+
+
+def _moved_work(endpoint: str, work_id: str):
+    """A permanent redirect from a work id of an older build's form (cut inside a word, no year letter)
+    or typed in another case to the work's id; else None."""
+    moved = library().work_alias(work_id) if library().work(work_id) is None else None
+    return redirect(url_for(endpoint, work_id=moved), code=301) if moved else None
 
 
 def _former_id(endpoint: str, person_id: str):
@@ -128,6 +136,9 @@ def works_export(fmt: str):
 
 @pages_bp.get("/works/<work_id>")
 def work_page(work_id: str):
+    moved = _moved_work("works.work_page", work_id)
+    if moved is not None:
+        return moved
     view = _or_404(workdata.work_detail(library(), work_id), "work", work_id)
     view["cites_works"] = [workdata.work_summary(library().work(w)) for w in view["cites"] if library().work(w)]
     view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
