@@ -189,6 +189,7 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         return view
     for result in data["results"]:
         result["segments"] = highlight(result["text"], result["highlights"])
+        result["heading_segments"] = highlight(result["heading"], result["highlights"]) if result.get("heading") else []
         result["concept_labels"] = [(cid, (library.concept(cid) or {}).get("pref_label", cid)) for cid in result["concepts"][:8]]
     view["data"] = data
     view["coined"] = _coined_line(data["concept_card"])

@@ -846,10 +846,11 @@ class Searcher:
         wanted = set(self.keyword.searched_terms(tokens))
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
-        matched_terms = sorted({word for word in set(_WORDS_RE.findall(passage["text"]))
+        shown = f"{passage.get('heading') or ''}\n{passage['text']}"       # the keyword index holds the heading too
+        matched_terms = sorted({word for word in set(_WORDS_RE.findall(shown))
                                 if word_terms(word) & wanted and (words is None or words.matches(word))}
                                # "head teacher" in the text for "headteacher" asked
-                               | {pair for pair, joined in open_compounds(passage["text"])
+                               | {pair for pair, joined in open_compounds(shown)
                                   if word_terms(joined) & wanted and (words is None or words.matches(joined))},
                                key=str.lower) if tokens else []
         why: dict[str, Any] = {}
