@@ -445,7 +445,8 @@ def link_concepts(
             if sentences is None:
                 sentences = sentence_spans(text)
             sentence = next(((a, b) for a, b in sentences if a <= local < b), None)
-            says_what = bool(sentence) and _states_what_it_is(text[sentence[0]:local], text[mention["end"]:sentence[1]])
+            says_what = bool(sentence) and (_states_what_it_is(text[sentence[0]:local], text[mention["end"]:sentence[1]])
+                                            or _glossed(text[sentence[0]:local], text[mention["end"]:sentence[1]]))
             if not says_what and not (_DEFINING_RE.match(after.strip()) and (
                     _starts_clause(text, local) or (sentence and _starts_sentence(text, sentence[0], local)))):
                 continue
@@ -555,6 +556,29 @@ _RELATIVE_VERB = re.compile(    # "that / which" followed by a verb: a relative 
     r"(?:that|which)\s+(?:(?:is|are|was|were|has|have|had|will|would|can|could|may|might|should|must|does|do|did"
     r"|now|currently|increasingly|often|also|still|most|lies|sits|drives|underpins|underlies|informs|shapes|guides"
     r"|dominates|runs|gained|emerged|became|becomes)\b|\w+ing\b)", re.I)
+
+
+# A gloss right after a concept's name, wherever the name stands in its sentence: "what Engeström terms
+# mirror data i.e. evidence gathered …", "'common knowledge', which in this work is defined as an
+# awareness …", "the object (i.e. that which is worked on …)".
+_DEFINED_AFTER = re.compile(
+    r"[’'”\"]?\s*(?:\([A-Z][^)]{0,40}\)\s*)?,?\s*(?:"
+    r"(?:which\s+(?:(?:in\s+(?:this|our)\s+\w+\s+)?is|are)\s+)?(?:defined|understood)\s+(?:here\s+)?as\b|"
+    r"(?:which\s+)?(?:refers?|referring)\s+to\b|(?:which\s+)?denotes?\b)", re.I)
+_THAT_IS_AFTER = re.compile(r"[’'”\"]?\s*(?:,\s*|\(\s*)?(?:i\.\s?e\.?,?|that is,)\s+(?P<gloss>[^)]*)", re.I)
+# an "i.e." glosses the name itself only when nothing qualifies the name: "the object, i.e. …", "what
+# Engeström terms mirror data i.e. …", "'deliberative agency' i.e. …" (not "new forms of work (i.e. …)")
+_NAME_STANDS_ALONE = re.compile(r"(?:^|\b(?:the|a|an|of|terms?|termed|called|call)\s+|[‘“'\"])$", re.I)
+
+
+def _glossed(before: str, after: str) -> bool:
+    """The name is glossed right after it, wherever it stands in its sentence: "which in this work is
+    defined as …", "refers to …", or an "i.e." / "that is," of at least three words after a name
+    nothing qualifies."""
+    if _DEFINED_AFTER.match(after):
+        return True
+    that_is = _THAT_IS_AFTER.match(after)
+    return bool(that_is and len(that_is.group("gloss").split()) >= 3 and _NAME_STANDS_ALONE.search(before))
 
 
 def _names_the_term_only(rest: str) -> bool:

@@ -290,6 +290,13 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("Resourceful practice is a term used to describe the inventive work of practitioners.", True),
     ("Resourceful practice is the idea that practitioners draw on what other services can offer.", True),
     ("Resourceful practice is the concept of drawing on what other services and families can offer.", True),
+    # a gloss right after the name, wherever it stands: "i.e." after a name nothing qualifies, "defined as", "refers to"
+    ("The teams showed what we termed ‘resourceful practice’ i.e. drawing on what others can offer.", True),
+    ("Much depends on the resourceful practice, i.e. the inventive work of practitioners with families.", True),
+    ("Teams called for 'resourceful practice', which in this work is defined as drawing on what others offer.", True),
+    ("The evaluation found resourceful practice, which refers to the inventive work of practitioners.", True),
+    ("The teams developed new resourceful practice (i.e. inventive work with families) over the years.", False),
+    ("The teams showed what we termed ‘resourceful practice’ i.e. inventiveness there.", False),    # two words
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
