@@ -165,6 +165,7 @@ class Searcher:
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
+        self._pairs: dict[str, list[tuple[str, str]]] = {}      # each shown passage's open compounds, found once
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
         self._voices = np.array([self.features.get(p["passage_id"], {}).get("participant_quotes", 0) > 0
@@ -846,13 +847,7 @@ class Searcher:
         wanted = set(self.keyword.searched_terms(tokens))
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
-        shown = f"{passage.get('heading') or ''}\n{passage['text']}"       # the keyword index holds the heading too
-        matched_terms = sorted({word for word in set(_WORDS_RE.findall(shown))
-                                if word_terms(word) & wanted and (words is None or words.matches(word))}
-                               # "head teacher" in the text for "headteacher" asked
-                               | {pair for pair, joined in open_compounds(shown)
-                                  if word_terms(joined) & wanted and (words is None or words.matches(joined))},
-                               key=str.lower) if tokens else []
+        matched_terms = self._matched_words(passage, wanted, words) if tokens else []
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":
             why["keywords"] = matched_terms
@@ -892,6 +887,22 @@ class Searcher:
             "highlights": matched_terms,
             "why": why,
         }
+
+    def _matched_words(self, passage: dict[str, Any], wanted: set[str], words: QueryWords | None) -> list[str]:
+        """The words of a passage (its heading too: the keyword index holds it) that the keyword ranking
+        counted for the query, less those the stemmer only cuts like a query word ("relatively" for
+        "relational"), and an open compound ("head teacher") for its closed form asked ("headteacher")."""
+        shown = f"{passage.get('heading') or ''}\n{passage['text']}"
+        unique = set(_WORDS_RE.findall(shown))
+        matched = {word for word in unique if word_terms(word) & wanted and (words is None or words.matches(word))}
+        if wanted - {t for word in unique for t in word_terms(word)}:      # a term no single word gives: a pair may
+            pairs = self._pairs.get(passage["passage_id"])
+            if pairs is None:
+                pairs = open_compounds(shown)
+                _make_room(self._pairs, 4096)
+                self._pairs[passage["passage_id"]] = pairs
+            matched |= {pair for pair, joined in pairs if word_terms(joined) & wanted and (words is None or words.matches(joined))}
+        return sorted(matched, key=str.lower)
 
     def _window_text(self, row: int, window_row: int) -> str | None:
         """The sentence window behind a window vector (windows are derived from the text, not stored)."""
