@@ -724,3 +724,21 @@ def test_a_number_range_is_one_range_not_its_last_number():
     asked = QueryWords("children aged 5-13")
     assert not asked.matches("2012-13") and asked.matches("5-13")
     assert "19" in tokenize("covid-19")            # a name with a number is not a range
+
+
+def test_the_concept_filter_takes_every_passage_linked_to_the_concept_as_its_page_does(seed_build):
+    """A passage a curated definition is quoted from may not name the concept (Leont'ev's "the object
+    of the activity is its true motive"): it defines it, and the filter and the concept lift count it."""
+    from kg.library import Library
+
+    library = Library(seed_build)
+    define_only = 0
+    for concept in library.concepts():
+        linked = {p["passage_id"] for p in library.passages()
+                  if concept in {m["concept_id"] for m in library.links(p["passage_id"]).get("mentions", [])}
+                  | set(library.links(p["passage_id"]).get("defines", []))}
+        listed = [r["passage_id"] for page in range(0, len(linked) + 1, 100)
+                  for r in library.search("", k=100, offset=page, filters={"concept": concept}).results]
+        assert set(listed) == linked and len(listed) == len(linked), concept
+        define_only += sum(concept not in {m["concept_id"] for m in library.links(pid).get("mentions", [])} for pid in linked)
+    assert define_only >= 5

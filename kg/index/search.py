@@ -189,16 +189,14 @@ class Searcher:
                 continue
             counts = Counter(m["concept_id"] for m in link.get("mentions", []))
             defines = set(link.get("defines", []))
-            for cid, count in counts.items():
-                strength.setdefault(cid, []).append((-(cid in defines), -count, row))
+            for cid in counts.keys() | defines:     # a passage a definition is quoted from may not name the concept
+                strength.setdefault(cid, []).append((-(cid in defines), -counts[cid], row))
         return {cid: np.array([row for *_, row in sorted(items)], dtype=np.int64) for cid, items in strength.items()}
 
     def _concepts_of(self, passage_id: str) -> list[str]:
-        out: list[str] = []
-        for mention in self.links.get(passage_id, {}).get("mentions", []):
-            if mention["concept_id"] not in out:
-                out.append(mention["concept_id"])
-        return out
+        """The concepts a passage mentions, in order, then those it defines without naming them."""
+        link = self.links.get(passage_id, {})
+        return list(dict.fromkeys([m["concept_id"] for m in link.get("mentions", [])] + list(link.get("defines", []))))
 
     # --- the search ---------------------------------------------------------------------------------
 
