@@ -39,7 +39,8 @@ ROLES: list[tuple[str, str]] = [
                      r"practitioners?|professionals?|(?:social|youth|support|project|key|outreach|school|health|community development) workers?|"
                      r"workers?|teachers?|nurses?|health visitors?|staff|specialists?|service providers?|providers?|coordinators?|co-ordinators?"),
 ]
-ROLE_RES = [(role, re.compile(r"\b(?:" + pattern + r")\b", re.I)) for role, pattern in ROLES]
+# a space between a role's words may be a hyphen too ("head-teacher", "social-worker")
+ROLE_RES = [(role, re.compile(r"\b(?:" + pattern.replace(" ", r"[ \-‐‑]") + r")\b", re.I)) for role, pattern in ROLES]
 ROLE_NAMES = [role for role, _ in ROLES] + ["other"]
 # frontline roles named apart that are practitioners too: asking to hear practitioners includes them
 NARROWER_ROLES = {"practitioner": ("education welfare officer", "SENCO", "family support worker", "care worker")}

@@ -191,6 +191,21 @@ def test_api_quotes_pages_with_offset(client, library, tiny_build):
     assert [q["quote_id"] for q in _json.loads(cli.stdout)["results"]] == [q["quote_id"] for q in second["results"]]
 
 
+def test_a_role_typed_with_a_hyphen_or_as_an_acronym_is_the_role(library):
+    from kg.quotes import roles_in, speaker_roles_in
+
+    assert roles_in("head-teacher") == ["headteacher"] and roles_in("a social-worker said") == ["practitioner"]
+    assert speaker_roles_in("Head-teacher quote on attendance") == ["headteacher"]
+    hyphen = library.search_quotes("head-teacher", k=3)["results"]
+    assert hyphen[0]["speaker_role"] == "headteacher"
+    assert [q["quote_id"] for q in hyphen] == [q["quote_id"] for q in library.search_quotes("headteacher", k=3)["results"]]
+    # the text may spell the role out ("special educational needs coordinator"): its acronym is no unknown word
+    for query in ("SENCO", "EWO"):
+        found = library.search_quotes(query, k=3)
+        assert found["unknown_words"] == [] and found["message"] is None, query
+        assert library.search(query, k=3).unknown_words == [], query
+
+
 def test_the_speaker_role_a_query_asks_for_comes_first(client):
     # the social worker's quote shares more words with the query; the trainer asked for a parent
     data = client.get("/api/quotes?q=parent+on+consent+and+information+sharing&k=5").get_json()

@@ -289,7 +289,9 @@ class Searcher:
         # "co-configuraton": each part of a compound on its own; "quote", "said" ask for a kind of
         # passage and need not be in the library
         words = _LETTERS_RE.findall(_QUOTE_INTENT_RE.sub(" ", query))
-        unknown = [w for w in dict.fromkeys(words) if word_terms(w) and not self._in_library(w)]
+        # a word naming a speaker's role ("SENCO", "EWO") is understood through the quotes' roles, though
+        # the text may spell the role out ("special educational needs coordinator")
+        unknown = [w for w in dict.fromkeys(words) if word_terms(w) and not self._in_library(w) and not roles_in(w)]
         if not unknown:
             return [], None, None, False
         respelt = {w: self._nearest_word(w) for w in unknown}
@@ -446,6 +448,11 @@ class Searcher:
                         and _asks_only_for_a_speaker(query, named_roles) else set())
         if speaker_only:
             candidates.update(r for r in self._rows_quoting(speaker_only) if allowed is None or allowed[r])
+        elif mode == "hybrid" and named_roles and _asks_only_for_a_speaker(query, named_roles):
+            # a role and nothing else ("SENCO", "parents"): the passages quoting one are candidates (ordered
+            # below), though the text may name the role otherwise ("special educational needs coordinator")
+            candidates.update(r for r in self._rows_quoting(with_narrower_roles(named_roles[:1]))[:_CONCEPT_CANDIDATES]
+                              if allowed is None or allowed[r])
         if allowed is not None:
             candidates = {i for i in candidates if allowed[i]}
             if len(candidates) < 50:
@@ -509,6 +516,10 @@ class Searcher:
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
         keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
+        role_alone = (with_narrower_roles(named_roles[:1]) if mode == "hybrid" and not speaker_only and named_roles
+                      and _asks_only_for_a_speaker(query, named_roles) else set())
+        if role_alone:          # "SENCO", "parents": the passages quoting one next (after those holding the word)
+            keys.append(np.array([not (role_alone & self._row_roles[h.row]) for h in hits]))
         if mode == "hybrid" and len(set(tokens)) == 1 and not speaker_only:
             # one word asked ("careful", "budget"): the passages holding it come first, then those near in meaning
             keys.append(np.array([not h.holds_words for h in hits]))
