@@ -328,10 +328,15 @@ def _concept_compound(text: str, end: int) -> bool:
     return bool(following and following.group(1).lower() in _COMPOUND_SUFFIXES)
 
 
+# the first parts of compounds a reader may type open ("multi agency", "inter agency")
+_OPEN_PREFIX = re.compile(r"(?<![^\W\d_])(?:multi|inter|intra|cross|trans|non|anti|semi|post|extra|ultra)\s$", re.I)
+
+
 def _inside_compound(text: str, start: int, end: int) -> bool:
     before = text[start - 2:start] if start >= 2 else ""
     after = text[end:end + 2]
-    return bool(re.fullmatch(r"\w[-‐‑]", before) or re.fullmatch(r"[-‐‑]\w", after))
+    return bool(re.fullmatch(r"\w[-‐‑]", before) or re.fullmatch(r"[-‐‑]\w", after)
+                or _OPEN_PREFIX.search(text[max(0, start - 7):start]))
 
 
 def _acronym_ok(surface: str, label: str) -> bool:
@@ -352,10 +357,13 @@ _DETERMINER_GAP = re.compile(r"\s+(?:(?:%s)\s+)+" % "|".join(sorted(_DETERMINERS
 
 
 def _label_variants(label: str) -> set[str]:
-    """A label as written, and with its hyphens closed up ("co-production" → "coproduction")."""
+    """A label as written, with its hyphens closed up ("co-production" → "coproduction") and, for a name
+    of two words, written as one ("Sure Start" → "SureStart", as readers and some texts write it)."""
     variants = {label}
     if re.search(r"\w-\w", label):
         variants.add(re.sub(r"(\w)-(\w)", r"\1\2", label))
+    if re.fullmatch(r"[^\W\d_]{3,} [^\W\d_]{3,}", label):
+        variants.add(label.replace(" ", ""))
     return variants
 
 

@@ -60,6 +60,11 @@ def test_hyphen_variants_of_compounds(resolver, typed, concept):
     assert top(resolver, typed) == concept
 
 
+def test_a_two_word_name_written_as_one_is_the_name(matcher):
+    assert matcher.concepts_in("surestart") == matcher.concepts_in("SureStart") == ["sure-start"]
+    assert matcher.concepts_in("relationalagency") == ["relational-agency"]
+
+
 @pytest.mark.parametrize("typed,concept", [
     ("protective factor", "protective-factors"),
     ("object motives", "object-motive"),

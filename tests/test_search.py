@@ -220,6 +220,8 @@ def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes
     # the ranking keeps the stemmer's reach where the words are one family; the count does not
     deprived = stem_alikes.search("deprived")
     assert "deprivation" in keyword_hits("deprived")[0] and deprived.with_words == 0
+    # … and says so: the result's "why" names the word the stemmer took for the query's
+    assert stem_alikes.search("deprived", mode="bm25").results[0]["why"] == {"stem_words": ["deprivation"]}
     assert stem_alikes.search("services").with_words == 1
 
 
@@ -578,6 +580,7 @@ def test_concept_labels_inside_a_compound_are_not_mentions():
 
     matcher = ConceptMatcher(load_scheme(ROOT / "ontology" / "concepts.ttl"))
     assert "agency" not in matcher.concepts_in("multi-agency teams met weekly")
+    assert "agency" not in matcher.concepts_in("multi agency teams met weekly")     # the compound typed open
     assert matcher.concepts_in("the agency of children") == ["agency"]
     assert matcher.concepts_in("Relational agencies and co-production") == ["relational-agency", "co-production"]
 
@@ -742,3 +745,24 @@ def test_the_concept_filter_takes_every_passage_linked_to_the_concept_as_its_pag
         assert set(listed) == linked and len(listed) == len(linked), concept
         define_only += sum(concept not in {m["concept_id"] for m in library.links(pid).get("mentions", [])} for pid in linked)
     assert define_only >= 5
+
+
+def test_a_concept_name_hyphenated_or_written_as_one_is_the_name_alone(library):
+    """"sure-start" and "surestart" are "Sure Start" and nothing else: its passages come first, not one
+    sharing the word "start"."""
+    from kg.index.text import tokenize
+
+    searcher = library.searcher
+    for typed in ("Sure Start", "sure-start", "surestart"):
+        concepts = searcher.matcher.concepts_in(typed)
+        assert concepts == ["sure-start"] and searcher._names_only_concepts(tokenize(typed), concepts), typed
+    assert not searcher._names_only_concepts(tokenize("sure start funding"), ["sure-start"])
+
+
+def test_every_keyword_result_says_why_it_matched(library):
+    """In keywords-only mode a passage found by a word the stemmer takes for the query's, or by a word
+    of another name of the concept the query names, says which word."""
+    for concept in list(library.concepts())[:40]:
+        query = library.concept(concept)["pref_label"]
+        for result in library.search(query, k=50, mode="bm25").results:
+            assert result["why"].get("keywords") or result["why"].get("stem_words") or result["why"].get("label_words"), (query, result["passage_id"])

@@ -416,8 +416,7 @@ class Searcher:
             if others:
                 keyword = np.maximum(keyword - self._score_of_other_words(others, term_scores=term_scores), 0)
         if query_concepts and mode != "dense":
-            expansion = [t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)]
-            extra = self.keyword.scores(sorted(set(expansion) - set(tokens)))
+            extra = self.keyword.scores(self._expansion_terms(query_concepts, tokens))
             if extra.max() > 0:
                 keyword = keyword + 0.3 * extra * (keyword.max() or extra.max()) / extra.max()
         vector = self._query_vector(query) if mode != "bm25" else None
@@ -765,9 +764,14 @@ class Searcher:
             self._vectors[query] = vector
         return vector
 
+    def _expansion_terms(self, query_concepts: list[str], tokens: list[str]) -> list[str]:
+        """The terms of the other names of the concepts a query names, which the keyword query adds."""
+        return sorted({t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)} - set(tokens))
+
     def _names_only_concepts(self, tokens: list[str], query_concepts: list[str]) -> bool:
         """Whether every word of the query belongs to a label of the concepts it names."""
-        named = {t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)}
+        # a label's words written as one or hyphenated are its name too ("sure-start", "surestart")
+        named = {t for cid in query_concepts for label in self._labels(cid) for t in tokenize(re.sub(r"\s+", "-", label))}
         return bool(tokens) and set(tokens) <= named
 
     def _labels(self, concept_id: str) -> list[str]:
@@ -860,6 +864,17 @@ class Searcher:
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":
             why["keywords"] = matched_terms
+        elif mode != "dense" and hit.keyword > 0:      # the keywords found it by other words: say which
+            stem_words = self._matched_words(passage, wanted, None) if tokens else []     # "relative" for "relational"
+            if stem_words:
+                why["stem_words"] = stem_words
+            if query_concepts:      # words of the other names of the concept the query names
+                named = set(self.keyword.searched_terms(self._expansion_terms(query_concepts, tokens)))
+                labels = QueryWords(" ".join(label for cid in query_concepts for label in self._labels(cid)))
+                # as a reader sees them, else as the stemmer took them ("development" for "developing")
+                label_words = self._matched_words(passage, named, labels) or self._matched_words(passage, named, None)
+                if label_words:
+                    why["label_words"] = label_words
         shared = [c for c in query_concepts if c in concepts]
         if shared and mode == "hybrid":
             why["concepts"] = shared
