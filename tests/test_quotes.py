@@ -179,7 +179,13 @@ def test_api_quotes_pages_with_offset(client, library, tiny_build):
     every = library.search_quotes("", k=1000, filters={"kind": "participant"})["results"]
     assert listed["results"] and [q["quote_id"] for q in listed["results"]] == [q["quote_id"] for q in every[1:3]]
     beyond = client.get(f"/api/quotes?q=child&offset={whole['total']}").get_json()
-    assert beyond["results"] == [] and beyond["total"] == whole["total"]
+    assert beyond["results"] == [] and beyond["total"] == whole["total"] and "past the end" in beyond["message"]
+    page = client.get(f"/quotes?q=child&offset={whole['total']}").get_data(as_text=True)
+    assert "past the end" in page and 'id="quote-last-page"' in page and "the first 0 shown" not in page
+    for nothing in ("!!!", "😀", "”“"):        # nothing to search for, as the passage search says; nothing to export
+        answer = client.get("/api/quotes", query_string={"q": nothing}).get_json()
+        assert answer["results"] == [] and answer["message"] == "Nothing to search for in this query.", nothing
+        assert client.get("/api/quotes/export", query_string={"q": nothing, "format": "csv"}).status_code == 400
     refused = client.get("/api/quotes?q=child&offset=-1")
     assert refused.status_code == 400 and "offset" in refused.get_json()["error"]["message"]
     import subprocess

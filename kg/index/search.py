@@ -614,6 +614,11 @@ class Searcher:
                                 for q in self.quotes)]
             found["message"] = ("No quote has " + "; ".join(f"{key} “{value}”" for key, value in empty)
                                 + ": check the value." if empty else "No quote has these filters together.")
+        if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
+            return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
+        if chosen and offset >= len(chosen):
+            found["message"] = (f"Number {offset + 1} is past the end: the {len(chosen)} quote"
+                                f"{'' if len(chosen) == 1 else 's'} end at number {len(chosen)}.")
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][offset:offset + k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling

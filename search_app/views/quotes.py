@@ -150,6 +150,8 @@ def quotes_page():
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
+    if not shown and view["total"] and view["offset"] >= view["total"]:     # past the end: the last of them
+        view["last_page"] = "?" + urlencode({**request.args.to_dict(), "offset": max(0, view["total"] - QUOTES_K)})
     if view["total"] > view["offset"] + shown:       # no pages: the same ranking (or document order), more of it
         view["more"] = "?" + urlencode({**request.args.to_dict(), "k": min(shown + 40, 1000)})
     return render_template("quotes.html", view=view)
