@@ -35,14 +35,21 @@ def _year(work: dict[str, Any]) -> str:
 
 def work_list(library: Library, q: str = "", source: str = "") -> dict[str, Any]:
     """The works matching ``q`` (all when empty); with ``source``, only those that source cites in
-    its text or lists in its references."""
+    its text or lists in its references. A ``q`` citing several works ("(Edwards 2005, 2007, in press)")
+    lists the works it names in its order, and ``citations`` says which work each part of it is
+    (an empty list for any other ``q``)."""
+    cited = library.works_cited_in(q) if q.strip() else None
     works = library.works(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
-    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
-                                         (w["surnames"] or [""])[0].lower(), w["year"]))
+    if cited is None:
+        works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
+                                             (w["surnames"] or [""])[0].lower(), w["year"]))
+    listed = {w["id"] for w in works}
     return {"query": q, "source": source, "source_title": _source_title(library, source) if source else "",
-            "total": len(works), "results": [work_summary(w) for w in works]}
+            "total": len(works), "results": [work_summary(w) for w in works],
+            "citations": [{"citation": part["citation"], "work_ids": [w["id"] for w in part["works"] if w["id"] in listed]}
+                          for part in cited or []]}
 
 
 def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
@@ -229,7 +236,9 @@ def citation_graph(library: Library, q: str = "", source: str = "") -> dict[str,
     works = library.works(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
-    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))[:200]
+    if not q.strip() or library.works_cited_in(q) is None:      # a pasted citation's works stay in its order
+        works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))
+    works = works[:200]
     source_ids = []
     for work in works:
         for c in work["cited_by"]:
