@@ -257,6 +257,10 @@ def _work_label(work: dict[str, Any]) -> str:
     return _label(work)
 
 
+def _many(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
     """A bipartite drawing: one row per work, sources spread along the left; edges as curves."""
     row, top, width = 22, 30, 980
@@ -267,7 +271,7 @@ def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
     step = (height - 2 * top) / max(1, len(graph["sources"]))
     sy = {s["id"]: top + step * (i + 0.5) for i, s in enumerate(graph["sources"])}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="citation-graph" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" aria-label="Citation graph: {len(graph["sources"])} sources cite {len(graph["works"])} works">',
+             f'width="{width}" height="{height}" aria-label="Citation graph: {_many(len(graph["sources"]), "source")} cite{"s" if len(graph["sources"]) == 1 else ""} {_many(len(graph["works"]), "work")}">',
              "<title>Citation graph: which corpus sources cite which works</title>",
              # presentation attributes, not a <style> element: the pages' CSP allows no inline styles
              '<g font-family="sans-serif" font-size="12" fill="#1b1b1b">']

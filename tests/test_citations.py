@@ -831,6 +831,26 @@ def test_citation_graph_page_draws_svg_without_scripts(page, cites_server):
         assert response.headers["Content-Type"].startswith("image/svg+xml")
 
 
+@pytest.mark.browser
+def test_citation_graph_page_counts_in_the_singular_and_says_when_no_work_matches(page, cites_server):
+    from playwright.sync_api import expect
+
+    summary = page.locator("p", has_text="(left)")
+    page.goto(f"{cites_server}/citations/graph?q=Halden+2018")
+    expect(summary).to_contain_text("2 sources (left) cite 1 work (right);")
+    expect(page.locator("svg.citation-graph")).to_have_attribute("aria-label", "Citation graph: 2 sources cite 1 work")
+    page.goto(f"{cites_server}/citations/graph?q=Bakhtin")
+    expect(summary).to_contain_text("1 source (left) cites 1 work (right);")
+    page.goto(f"{cites_server}/citations/graph?q=Okafor")
+    expect(summary).to_contain_text(re.compile(r"^\d+ sources? \(left\) cites? [2-9] works \(right\);"))
+    # nothing found: said as the works page says it, and no empty drawing
+    page.goto(f"{cites_server}/citations/graph?q=zzzz")
+    expect(page.locator(".empty")).to_have_text("No work matches “zzzz”; nothing to draw.")
+    expect(page.locator("svg.citation-graph")).to_have_count(0)
+    expect(summary).to_have_count(0)
+    assert not page.errors, page.errors
+
+
 def test_reference_lists_answer_questions_about_works_not_about_ideas(cites_build):
     """A bibliography holds every title word of its field: its passages lose `reference_penalty`
     unless the query asks about works (a year, 'cites', 'references'…); other passages keep their score."""
