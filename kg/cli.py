@@ -749,12 +749,23 @@ def cites(source, build_dir, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The works as JSON (as /api/works/<id>).")
 def cited_by(work, build_dir, as_json) -> None:
     """Who cites a work, in which sentence: WORK is a work id or words of its authors, year and title
-    ("Leont'ev 1978")."""
+    ("Leont'ev 1978"), or a citation of several works as a paper prints it ("(Edwards 2005, 2007,
+    in press)"), which lists each work it names in its order, after a line saying which work each
+    part of it is."""
     from search_app import workdata
 
     library = _library(build_dir)
+    cited = None if library.work(work) else library.works_cited_in(work)
     found = [library.work(work)] if library.work(work) else library.works(work)
-    if not found:
+    if cited is not None:
+        # say which work each part of the citation is, and which part the library has no work for
+        parts = [f"{part['citation']} → {' or '.join(w['id'] for w in part['works']) or 'no work in this library'}"
+                 for part in cited]
+        if not found:
+            raise click.BadParameter(f"{work!r} cites {len(cited)} works and no work of this library fits any of them: "
+                                     f"{'; '.join(p['citation'] for p in cited)}", param_hint="WORK")
+        click.echo(f"{work} cites {len(cited)} works: " + "; ".join(parts), err=as_json)
+    elif not found:
         raise click.BadParameter(f"no work has the id or matches {work!r}; try `ckg cited-by` with an author and a year",
                                  param_hint="WORK")
     details = [workdata.work_detail(library, w["id"]) for w in found]

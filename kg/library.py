@@ -298,11 +298,26 @@ class Library:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def works(self, q: str = "") -> list[dict[str, Any]]:
-        """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty)."""
+        """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty);
+        when ``q`` is an in-text citation of several works ("(Edwards 2005, 2007, in press)"), the works it
+        names, in its order (see :meth:`works_cited_in`)."""
         from .citations.works import work_matches
 
         works = list(self._citations["works"].values())
-        return [w for w in works if work_matches(w, q)] if q.strip() else works
+        if not q.strip():
+            return works
+        cited = self.works_cited_in(q)
+        if cited is not None:
+            return list({w["id"]: w for part in cited for w in part["works"]}.values())
+        return [w for w in works if work_matches(w, q)]
+
+    def works_cited_in(self, q: str) -> list[dict[str, Any]] | None:
+        """When ``q`` is an in-text citation of several works ("(Bynner, 2001; France and Utting, 2005)",
+        "Edwards 2005, 2007"), one entry per work it cites, in its order: {"citation": "Edwards (2007)",
+        "works": the works that fit it, none when the library has none}; None for any other ``q``."""
+        from .citations.works import works_cited_in
+
+        return works_cited_in(q, list(self._citations["works"].values()))
 
     def work(self, work_id: str) -> dict[str, Any] | None:
         return self._citations["works"].get(work_id)

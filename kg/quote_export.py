@@ -110,7 +110,7 @@ def _bibtex(quotes, sources, base) -> str:
         if _page(q):
             fields["pages"] = _page(q)
         who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
-        fields["note"] = f"{q['text']}{who}. {q.get('citation', '')}"
+        fields["note"] = " ".join(part for part in (_sentence(q["text"] + who), q.get("citation", "")) if part)
         if base:
             fields["url"] = _link(q, base)
         body = ",\n".join(f"  {key} = {{{_bib_escape(value) if key != 'author' else _one_line(value)}}}" for key, value in fields.items())
@@ -167,6 +167,13 @@ def _markdown(quotes, sources, base) -> str:
         body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
         parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{q.get('citation', '')} ([passage]({_link(q, base)}))")
     return "\n\n".join(parts) + "\n"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended as a sentence: a full stop added only when it has no end mark of its own
+    ("… worker." stays as it is, not "worker.."; "next?’" too)."""
+    text = text.rstrip()
+    return text if not text or re.search(r"[.!?…][\"'”’»)\]]*$", text) else text + "."
 
 
 def _one_line(text: str) -> str:

@@ -35,14 +35,21 @@ def _year(work: dict[str, Any]) -> str:
 
 def work_list(library: Library, q: str = "", source: str = "") -> dict[str, Any]:
     """The works matching ``q`` (all when empty); with ``source``, only those that source cites in
-    its text or lists in its references."""
+    its text or lists in its references. A ``q`` citing several works ("(Edwards 2005, 2007, in press)")
+    lists the works it names in its order, and ``citations`` says which work each part of it is
+    (an empty list for any other ``q``)."""
+    cited = library.works_cited_in(q) if q.strip() else None
     works = library.works(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
-    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
-                                         (w["surnames"] or [""])[0].lower(), w["year"]))
+    if cited is None:
+        works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), -len(w["cited_by"]),
+                                             (w["surnames"] or [""])[0].lower(), w["year"]))
+    listed = {w["id"] for w in works}
     return {"query": q, "source": source, "source_title": _source_title(library, source) if source else "",
-            "total": len(works), "results": [work_summary(w) for w in works]}
+            "total": len(works), "results": [work_summary(w) for w in works],
+            "citations": [{"citation": part["citation"], "work_ids": [w["id"] for w in part["works"] if w["id"] in listed]}
+                          for part in cited or []]}
 
 
 def work_detail(library: Library, work_id: str) -> dict[str, Any] | None:
@@ -229,7 +236,9 @@ def citation_graph(library: Library, q: str = "", source: str = "") -> dict[str,
     works = library.works(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
-    works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))[:200]
+    if not q.strip() or library.works_cited_in(q) is None:      # a pasted citation's works stay in its order
+        works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))
+    works = works[:200]
     source_ids = []
     for work in works:
         for c in work["cited_by"]:
@@ -248,6 +257,10 @@ def _work_label(work: dict[str, Any]) -> str:
     return _label(work)
 
 
+def _many(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
     """A bipartite drawing: one row per work, sources spread along the left; edges as curves."""
     row, top, width = 22, 30, 980
@@ -258,7 +271,7 @@ def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
     step = (height - 2 * top) / max(1, len(graph["sources"]))
     sy = {s["id"]: top + step * (i + 0.5) for i, s in enumerate(graph["sources"])}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="citation-graph" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" aria-label="Citation graph: {len(graph["sources"])} sources cite {len(graph["works"])} works">',
+             f'width="{width}" height="{height}" aria-label="Citation graph: {_many(len(graph["sources"]), "source")} cite{"s" if len(graph["sources"]) == 1 else ""} {_many(len(graph["works"]), "work")}">',
              "<title>Citation graph: which corpus sources cite which works</title>",
              # presentation attributes, not a <style> element: the pages' CSP allows no inline styles
              '<g font-family="sans-serif" font-size="12" fill="#1b1b1b">']

@@ -464,6 +464,39 @@ def test_a_work_is_found_by_a_citation_as_a_reader_pastes_it(client):
     assert [w["year"] for w in found] == ["2018"]
 
 
+def test_a_citation_of_several_works_pasted_whole_finds_each_work_in_its_order(client, cites_build):
+    """"(Okafor, 2015, 2016, in press)", the same without brackets, and two groups split by ";" are
+    read as the in-text parser reads them: the works they name, in their order, each by its first
+    author and year; the page, the JSON and `ckg cited-by` say which work each part is."""
+    def listed(q: str) -> tuple[list[tuple[str, str]], list[dict]]:
+        data = client.get("/api/works", query_string={"q": q}).get_json()
+        return [(w["authors"][0].split(",")[0], w["year"]) for w in data["results"]], data.get("citations")
+
+    okafor = [("Okafor", "2015"), ("Okafor", "2016"), ("Okafor", "in press")]
+    assert listed("(Okafor, 2015, 2016, in press)")[0] == okafor
+    assert listed("Okafor 2015, 2016, in press")[0] == okafor
+    assert listed("Okafor in press, 2015")[0] == [okafor[2], okafor[0]]
+    assert listed("Halden 2009, 2018")[0] == [("Halden", "2009"), ("Halden", "2018")]
+    works, parts = listed("(Department for Children and Families, 2007; Morgan and Price, 2011)")
+    assert works == [("Department for Children and Families", "2007"), ("Morgan", "2011")]
+    assert [p["citation"] for p in parts] == ["Department for Children and Families (2007)", "Morgan and Price (2011)"]
+    # a part the library has no work for is said, the others still listed
+    works, parts = listed("Okafor 2015, 1999")
+    assert works == [("Okafor", "2015")] and [p["work_ids"] == [] for p in parts] == [False, True]
+    assert listed("Okafor 2015")[1] == []              # one work: the words search, as before
+    page = client.get("/works", query_string={"q": "(Okafor, 2015, 2016, in press)"}).get_data(as_text=True)
+    assert page.count('class="work-item"') == 3 and "No work matches" not in page
+    assert "Okafor (1999) (no work matches)" in client.get("/works?q=Okafor 2015, 1999").get_data(as_text=True)
+    out = subprocess.run(CKG + ["cited-by", "Okafor 2015, 2016", "--build", str(cites_build)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith("Okafor 2015, 2016 cites 2 works: Okafor (2015) → okafor-2015")
+    out = subprocess.run(CKG + ["cited-by", "(Okafor, 2015, 2016, in press)", "--build", str(cites_build), "--json"],
+                         capture_output=True, text=True, check=True)
+    assert [w["year"] for w in json.loads(out.stdout)] == ["2015", "2016", "in press"]
+    bad = subprocess.run(CKG + ["cited-by", "Nobody 1999, 2000", "--build", str(cites_build)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "Nobody (1999); Nobody (2000)" in bad.stderr
+
+
 def test_api_work_detail_fields(client):
     wid = client.get("/api/works?q=Halden 2009").get_json()["results"][0]["id"]
     work = client.get(f"/api/works/{wid}").get_json()
@@ -796,6 +829,26 @@ def test_citation_graph_page_draws_svg_without_scripts(page, cites_server):
     assert not page.errors, page.errors
     with urllib.request.urlopen(f"{cites_server}/citations/graph.svg") as response:
         assert response.headers["Content-Type"].startswith("image/svg+xml")
+
+
+@pytest.mark.browser
+def test_citation_graph_page_counts_in_the_singular_and_says_when_no_work_matches(page, cites_server):
+    from playwright.sync_api import expect
+
+    summary = page.locator("p", has_text="(left)")
+    page.goto(f"{cites_server}/citations/graph?q=Halden+2018")
+    expect(summary).to_contain_text("2 sources (left) cite 1 work (right);")
+    expect(page.locator("svg.citation-graph")).to_have_attribute("aria-label", "Citation graph: 2 sources cite 1 work")
+    page.goto(f"{cites_server}/citations/graph?q=Bakhtin")
+    expect(summary).to_contain_text("1 source (left) cites 1 work (right);")
+    page.goto(f"{cites_server}/citations/graph?q=Okafor")
+    expect(summary).to_contain_text(re.compile(r"^\d+ sources? \(left\) cites? [2-9] works \(right\);"))
+    # nothing found: said as the works page says it, and no empty drawing
+    page.goto(f"{cites_server}/citations/graph?q=zzzz")
+    expect(page.locator(".empty")).to_have_text("No work matches “zzzz”; nothing to draw.")
+    expect(page.locator("svg.citation-graph")).to_have_count(0)
+    expect(summary).to_have_count(0)
+    assert not page.errors, page.errors
 
 
 def test_reference_lists_answer_questions_about_works_not_about_ideas(cites_build):

@@ -677,6 +677,34 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     assert export([dict(quote, speaker="Parent")], sources, "markdown").count("parent") == 1
 
 
+def test_a_quote_ending_its_own_sentence_gets_no_second_full_stop_in_any_export():
+    """BibTeX's note joins the quote and its citation: a quote ending in ".", "?" or "…’" keeps its own
+    mark ("… worker. practitioner, quoted in …", not "worker.."); one without a mark gets a full stop."""
+    import bibtexparser
+    import rispy
+
+    from kg.quote_export import FORMATS, export
+
+    source = {"id": "s", "title": "Collaborative agency", "authors": ["Smith, Jo"], "year": 2012, "type": "presentation slides"}
+    citation = "practitioner, quoted in Smith, 2012, slide 12"
+
+    def note(text: str, **more) -> str:
+        quote = {"quote_id": "q-1", "text": text, "speaker": None, "speaker_role": "practitioner", "kind": "participant",
+                 "source_id": "s", "passage_id": "s-1", "page": 12, "citation": citation, **more}
+        for fmt in FORMATS:
+            assert ".." not in export([quote], {"s": source}, fmt).replace("...", ""), fmt
+        assert rispy.loads(export([quote], {"s": source}, "ris"))[0]["notes"][0].startswith(text)
+        return bibtexparser.parse_string(export([quote], {"s": source}, "bibtex")).entries[0].fields_dict["note"].value
+
+    assert note("I feel like I am an effective community development worker.") == \
+        f"I feel like I am an effective community development worker. {citation}"
+    assert note("Who listens to me?") == f"Who listens to me? {citation}"
+    assert note("She said ‘we ring back.’") == f"She said ‘we ring back.’ {citation}"
+    assert note("It takes time…") == f"It takes time… {citation}"
+    assert note("It takes time") == f"It takes time. {citation}"
+    assert note("It takes time.", speaker="Jo") == f"It takes time. — Jo (practitioner). {citation}"
+
+
 def test_a_literature_quote_is_cited_as_the_sentence_cites_it():
     from kg.quotes import harvard_citation
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .intext import ACT_NAME
+from .intext import ACT_NAME, find_citations
 from .names import acronym, acronym_letters, fold, is_acronym, key_words, slug, surname_key, title_similarity
 
 TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
@@ -397,6 +397,38 @@ def work_matches(work: dict[str, Any], q: str) -> bool:
     terms = [t for t in re.findall(r"[a-z0-9]+", fold(q))
              if t in words or not (t in _CITATION_WORDS or (t.isdigit() and len(t) != 4))]
     return bool(terms) and all(t in words or surname_key(t) in words or _one_letter_from(t, surnames) for t in terms)
+
+
+def works_cited_in(q: str, works: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The works an in-text citation of several works names, as a reader pastes one from a paper
+    ("(Edwards 2005, 2007, in press)", "Edwards 2005, 2007", "(Bynner, 2001; France and Utting, 2005)"):
+    one entry per work it cites, in its order, {"citation": "Edwards (2007)", "works": [...]} with the
+    works that fit that part as a reference list would resolve it (first author or body and year, the
+    best fit; "Edwards 2009" is Edwards's own 2009 work, not Edwards et al.'s; a year without its letter
+    fits each work of that year), else those :func:`work_matches` finds for it ("Leontiev 1978").
+    None when ``q`` is not a citation of two works or more: it is searched as words."""
+    found = [c for c in find_citations(q, place=False) if c.kind != "keyed"]
+    if len(found) < 2 and "(" not in q:
+        # without brackets "Edwards 2005, 2007" reads as the parenthesis it was cut from
+        found = [c for c in find_citations(f"({q})", place=False) if c.kind != "keyed"]
+    if len(found) < 2:
+        return None
+    parts = []
+    for citation in found:
+        record = {"surnames": citation.surnames, "et_al": citation.et_al, "year": citation.year,
+                  "year_suffix": citation.year_suffix, "title": citation.title}
+        if citation.title:        # an Act by its short title: "Children Act 2004" is "The Children Act" of 2004
+            fitting = [w for w in works if (w.get("year") or "") == citation.year
+                       and _title_key(w.get("title") or "") == _title_key(citation.title)]
+        else:
+            scored = [(_score(record, w), w) for w in works]
+            best = max((s for s, _ in scored), default=0.0)
+            fitting = [w for s, w in scored if s > 0 and s == best]
+        if not fitting:
+            words = f"{citation.title or ' '.join(citation.surnames)} {citation.year}{citation.year_suffix}"
+            fitting = [w for w in works if work_matches(w, words)]
+        parts.append({"citation": _label(record), "works": fitting})
+    return parts
 
 
 def _one_letter_from(term: str, surnames: set[str]) -> bool:

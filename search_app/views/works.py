@@ -39,8 +39,11 @@ def _or_404(data, what: str, ident: str):
 @api_bp.get("/works")
 @documented("Works the sources cite (merged across documents), found by author, year and title words "
             "(a citation as printed works too: \"DfES 2004a\", \"Edwards et al. (2006, p. 62)\"); year keeps its "
-            "a/b suffix (\"1999a\").",
-            '{"query", "source", "source_title", "total", "results": [{"id", "authors", "year", "title", "cited_by", "source_id"}]}',
+            "a/b suffix (\"1999a\"). A citation of several works (\"(Edwards 2005, 2007, in press)\", "
+            "\"Bynner, 2001; France and Utting, 2005\") lists the works it names in its order, and citations "
+            "gives the work ids of each part (empty for any other q).",
+            '{"query", "source", "source_title", "total", "results": [{"id", "authors", "year", "title", "cited_by", "source_id"}], '
+            '"citations": [{"citation", "work_ids"}]}',
             q="author, year or title words", source="only the works this source (an id of /api/sources) cites or lists")
 def works_api():
     return jsonify(workdata.work_list(library(), _q(), _source()))
