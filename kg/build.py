@@ -48,6 +48,10 @@ RELEASES = "releases"
 LOCK_FILE = ".build.lock"
 
 
+class BuildOutputError(ValueError):
+    """The build directory cannot be one: a file stands at its path."""
+
+
 class BuildLocked(RuntimeError):
     """Another build (or `ckg add`, `ckg remove`) holds the build directory's lock."""
 
@@ -241,6 +245,9 @@ def build(
     Holds the lock of ``out_dir`` (see :func:`build_lock`; raises BuildLocked when another build
     holds it) unless ``lock`` is False, which says the caller holds it already."""
     out_dir = Path(out_dir or settings.build_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildOutputError(f"the build directory {out_dir} is a file, not a folder; pass --out a folder "
+                               "(a new one is made) or move the file away")
     # a wrong model or adapter setting fails now: before the build directory is made, not after extraction
     check_embedding_settings(settings)
     if not lock:

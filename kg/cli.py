@@ -68,14 +68,14 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         raise click.UsageError(str(exc)) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
-    from .build import BuildLocked
+    from .build import BuildLocked, BuildOutputError
     from .index.embed import EmbeddingSettingsError
 
     try:
         with progress:
             task = progress.add_task("extracting", total=total, last="")
             report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
-    except (EmbeddingSettingsError, BuildLocked) as exc:
+    except (EmbeddingSettingsError, BuildLocked, BuildOutputError) as exc:
         raise click.ClickException(str(exc)) from None
     _print_report(report, console)
     if not report.ingested or (strict and report.failed):
@@ -754,6 +754,8 @@ def cited_by(work, build_dir, as_json) -> None:
     part of it is."""
     from search_app import workdata
 
+    if not work.strip():
+        raise click.BadParameter("give a work id or words of its authors, year and title (\"Leont'ev 1978\")", param_hint="WORK")
     library = _library(build_dir)
     cited = None if library.work(work) else library.works_cited_in(work)
     found = [library.work(work)] if library.work(work) else library.works(work)
@@ -785,6 +787,9 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
     """The concepts a label resolves to, best first; exits with status 1 when there is none."""
     from search_app import conceptdata
 
+    if not label.strip():       # an empty label would list every concept A–Z, the first taken for an answer
+        click.echo(f"ckg {command}: give a concept's label, e.g. ckg {command} \"relational agency\"", err=True)
+        sys.exit(1)
     matches = conceptdata.concept_list(library, label)["results"]
     if not matches:
         click.echo(f"ckg {command}: no concept matches {label!r}; search the full text with: ckg search {shlex.quote(label)}", err=True)

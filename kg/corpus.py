@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,9 +48,21 @@ class CorpusPlan:
     corpus_hash: str
 
 
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
+                                "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"})
+
+
 def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "source"
+    """A source id from a file name: accents dropped ("résumé" → resume, "Ökonomie" → okonomie); a
+    name with no Latin letter or digit ("報告") gets one made from the name itself, so an id never
+    depends on which other files the folder holds."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.translate(_LATIN_LETTERS)) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    if slug and re.search(r"[^\W\d_]", re.sub(r"[A-Za-z0-9]", "", plain)) is None:
+        return slug
+    if slug:        # Latin and other letters mixed: keep the Latin part, told apart by the whole name
+        return f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+    return "source-" + hashlib.sha1(text.encode()).hexdigest()[:8] if text.strip() else "source"
 
 
 def load_metadata(corpus_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:

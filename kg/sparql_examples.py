@@ -13,6 +13,7 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX cito: <http://purl.org/spar/cito/>
+PREFIX as: <https://www.w3.org/ns/activitystreams#>
 """
 
 
@@ -89,7 +90,7 @@ SELECT ?study ?acronym ?start ?end
 WHERE {
   ?s a ck:Study ; dcterms:title ?study .
   OPTIONAL { ?s ck:acronym ?acronym }
-  OPTIONAL { ?s ck:startYear ?start }
+  OPTIONAL { ?s ck:startYear|dcterms:date ?start }     # a study known only from a publication has its date
   OPTIONAL { ?s ck:endYear ?end }
   OPTIONAL { ?s ck:funder/foaf:name ?funderName }
   OPTIONAL { ?s (ck:lead|ck:coLead)/foaf:name ?leadName }
@@ -180,13 +181,18 @@ GROUP BY ?build ?started ?software ?corpusHash""",
         "who-cites",
         "Who cites which work, in which sentence (citation lineage)",
         "Each source's cito:cites links to the works it lists or cites, with the sentence of every in-text "
-        "citation (a ck:InTextCitation annotation whose body is the work).",
+        "citation (a ck:InTextCitation annotation whose body is the work, or an oa:Choice of works when the "
+        "source's list does not tell which it cites: ?ambiguous).",
         """
-SELECT ?work ?title ?source ?sentence WHERE {
+SELECT ?work ?title ?source ?sentence (BOUND(?choice) AS ?ambiguous) WHERE {
   ?s cito:cites ?w ; dcterms:identifier ?source .
   ?w dcterms:identifier ?work .
   OPTIONAL { ?w dcterms:title ?title }
-  OPTIONAL { ?a a ck:InTextCitation ; oa:hasBody ?w ; oa:hasTarget/oa:hasSource ?s ; ck:citingSentence ?sentence }
+  OPTIONAL {
+    ?a a ck:InTextCitation ; oa:hasBody/(as:items/rdf:rest*/rdf:first)? ?w ; oa:hasTarget/oa:hasSource ?s ;
+       ck:citingSentence ?sentence .
+    OPTIONAL { ?a oa:hasBody ?choice . ?choice a oa:Choice }
+  }
 }
 ORDER BY ?work ?source
 LIMIT 500""",

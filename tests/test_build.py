@@ -275,3 +275,29 @@ def test_cli_help_everywhere():
     for command in ([], ["build"], ["passages"], ["serve"], ["sources"], ["settings"]):
         result = subprocess.run(CKG + command + ["--help"], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_blank_arguments_and_a_build_directory_that_is_a_file_get_a_clear_error(tiny_build, tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+    def ckg(*args):
+        return subprocess.run([sys.executable, "-m", "kg.cli", *args], cwd=root, capture_output=True, text=True, env=env, timeout=300)
+
+    for command in (["concept", ""], ["concept", "  ", "--json"], ["lineage", ""], ["cited-by", " "]):
+        done = ckg(*command, "--build", str(tiny_build))
+        assert done.returncode != 0 and "Traceback" not in done.stderr and "give" in done.stderr, (command, done.stderr)
+    in_the_way = tmp_path / "afile"
+    in_the_way.write_text("not a build")
+    done = ckg("build", "--corpus", str(root / "tests" / "data" / "tiny"), "--out", str(in_the_way))
+    assert done.returncode != 0 and "Traceback" not in done.stderr and f"{in_the_way} is a file" in done.stderr
+    assert in_the_way.read_text() == "not a build"
+
+
+def test_a_title_read_from_a_document_is_one_line():
+    from kg.extract import _title
+    from kg.extract.model import Block
+
+    blocks = [Block("paragraph", "Hello\nHello\nH e l l o\nWorld", 1)]
+    assert _title({}, blocks) == "Hello Hello H e l l o World"
+    assert _title({"title": "  A report\n on  prevention "}, []) == "A report on prevention"

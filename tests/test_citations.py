@@ -565,6 +565,10 @@ def test_api_concept_lineage_is_a_timeline(client):
     assert years == sorted(years) and years[0] == 2009
     assert "relational agency" in rows[0]["sentence"]
     assert client.get("/api/concepts/no-such-concept/lineage").status_code == 404
+    # a guessed address redirects as the concept page's does
+    for path in ("/api/concepts/Relational-Agency/lineage", "/concepts/Relational-Agency/lineage"):
+        moved = client.get(path)
+        assert moved.status_code == 302 and moved.headers["Location"].endswith("/concepts/relational-agency/lineage"), path
 
 
 def test_lineage_tells_the_works_cited_for_the_concept_from_those_cited_beside_it(client):
@@ -1114,6 +1118,12 @@ def test_the_graph_holds_an_ambiguous_citation_as_a_choice_and_an_act_as_a_statu
         PREFIX bibo: <http://purl.org/ontology/bibo/>  PREFIX dcterms: <http://purl.org/dc/terms/>
         SELECT DISTINCT ?title WHERE { ?act a bibo:Statute , bibo:Legislation ; dcterms:title ?title }""").dicts()
     assert [r["title"] for r in acts] == ["The Children Act"]
+    # the /sparql example "who cites which work" lists the ambiguous sentence under both works, marked so
+    from kg.sparql_examples import EXAMPLES, PREFIXES
+
+    (example,) = [e for e in EXAMPLES if e.id == "who-cites"]
+    rows = [r for r in library.sparql(PREFIXES + example.query).dicts() if r["sentence"] == AMBIGUOUS]
+    assert sorted((r["work"], r["ambiguous"]) for r in rows) == [(a["id"], "true"), (b["id"], "true")]
 
 
 def test_a_work_id_of_the_older_form_redirects_to_the_work(bodies_client):

@@ -198,3 +198,13 @@ def test_a_file_replacing_itself_keeps_its_id(tmp_path):
     assert check_source_id(corpus, "jopling-vincent-2020.md", "jv-notes") == "jv-notes"      # another id given
     with pytest.raises(MetadataError, match="already used by jopling-vincent-2020.txt"):
         check_source_id(corpus, "jopling-vincent-2020.md")
+
+
+def test_a_source_id_keeps_its_letters_and_never_depends_on_the_other_files():
+    from kg.corpus import slugify
+
+    assert slugify("Ünïcode notes – résumé 2020") == "unicode-notes-resume-2020"
+    assert (slugify("Ökonomie"), slugify("Straße"), slugify("team-around-the-child")) == ("okonomie", "strasse", "team-around-the-child")
+    # no Latin letter: an id made from the name itself, the same whatever else the folder holds
+    assert slugify("報告") == slugify("報告") != slugify("研究") and slugify("報告").startswith("source-")
+    assert slugify("a 報告") != slugify("a 研究")      # the Latin part alone would make them one

@@ -58,12 +58,17 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
 
 
 def _title(metadata: dict[str, str], blocks: list[Block]) -> str | None:
-    title = metadata.get("title", "").strip()
+    """The document's title, on one line (a PDF's first block may run over several)."""
+    title = _one_line(metadata.get("title", ""))
     if title and not title.lower().startswith(("microsoft word", "untitled")) and not title.lower().endswith((".doc", ".docx", ".pdf")):
         return title
     for block in blocks[:20]:
         if block.kind == "heading" and len(block.text) > 3:
-            return block.text
+            return _one_line(block.text)[:200]
     for block in blocks[:1]:
-        return block.text[:120]
+        return _one_line(block.text)[:120] or None
     return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())

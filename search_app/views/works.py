@@ -105,7 +105,16 @@ def citations_api(source_id: str):
 @documented("Where a concept came from: the works cited for it, earliest first, each with its sentence "
             "(attached, in_sentence, same_sentence_as), then the works cited where it is discussed.")
 def lineage_api(concept_id: str):
-    return jsonify(_or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
+    return _moved_concept("works_api.lineage_api", concept_id) or jsonify(
+        _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
+
+
+def _moved_concept(endpoint: str, concept_id: str):
+    """A guessed concept address ("Relational-Agency", "resilence") redirected as the concept page does; else None."""
+    from .knowledge import _concept_meant
+
+    meant = _concept_meant(concept_id) if library().concept(concept_id) is None else None
+    return redirect(url_for(endpoint, concept_id=meant)) if meant else None
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -161,6 +170,9 @@ def person_page(person_id: str):
 
 @pages_bp.get("/concepts/<concept_id>/lineage")
 def lineage_page(concept_id: str):
+    moved = _moved_concept("works.lineage_page", concept_id)
+    if moved is not None:
+        return moved
     view = _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id)
     view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
     return render_template("lineage.html", view=view)
