@@ -441,7 +441,8 @@ def server_options(settings: Settings) -> dict:
 
 @main.command("sources", context_settings=CONTEXT)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON Lines: one JSON object per source per line (as /api/sources lists them), for jq or a loop.")
 def list_sources(build_dir, as_json) -> None:
     """List the sources of a built library."""
     from .library import Library, LibraryError

@@ -376,6 +376,7 @@ def test_encrypted_pdf_is_refused_as_encrypted():
 @pytest.mark.parametrize("content,reason", [
     (b"\x00\x01\x02binary" * 100, "binary"),
     (b"%PDF-1.4 not really text", "misnamed"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00\x01stream" * 200, "misnamed"),     # a real PDF is binary too
     (b"   \n\n  ", "empty"),
 ])
 def test_bad_text_files_are_refused(tmp_path, content, reason):

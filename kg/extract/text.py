@@ -42,10 +42,10 @@ def decode(data: bytes, path: Path) -> str:
             raise ExtractionError("empty", f"{path.name} has no text; add content or remove the file")
         return text
     sample = data[:65536]
+    if data.startswith(b"%PDF-"):      # before the binary test: a PDF is binary too, and its fix is its name
+        raise ExtractionError("misnamed", f"{path.name} is a PDF with a text extension; rename it to .pdf")
     if sample.count(b"\x00") > max(1, len(sample) * _NUL_TOLERANCE):
         raise ExtractionError("binary", f"{path.name} is binary data, not text; export it as .txt or .pdf")
-    if data.startswith(b"%PDF-"):
-        raise ExtractionError("misnamed", f"{path.name} is a PDF with a text extension; rename it to .pdf")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
