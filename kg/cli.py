@@ -793,7 +793,12 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
         sys.exit(1)
     matches = conceptdata.concept_list(library, label)["results"]
     if not matches:
-        click.echo(f"ckg {command}: no concept matches {label!r}; search the full text with: ckg search {shlex.quote(label)}", err=True)
+        study = library.find_study(label)
+        person_id = label if library.person(label) else library.person_alias(label)
+        named = (f" {label!r} is a study: {study.get('name') or study['id']} (/studies/{study['id']})." if study else "") + (
+            f" {label!r} names {library.person(person_id)['name']}, cited in the sources: ckg cited-by {shlex.quote(label)}."
+            if person_id and library.person(person_id) else "")
+        click.echo(f"ckg {command}: no concept matches {label!r}.{named} Search the full text with: ckg search {shlex.quote(label)}", err=True)
         sys.exit(1)
     return matches
 

@@ -533,6 +533,11 @@ def test_guessed_addresses_land_on_the_page_meant(gclient):
     assert missing.status_code == 404 and 'id="missing-id"' in page and 'id="label"' in page
     assert 'href="/search?q=zzqqx"' in page
     assert gclient.get("/studies/zzqqx").status_code == 404
+    # the address answers as the concept finder does with the same words: the ladder, a study
+    ladder = gclient.get("/concepts/four-levels-of-prevention")
+    assert ladder.status_code == 302 and ladder.headers["Location"].endswith("/concepts#ladder")
+    study = gclient.get("/concepts/NECF")
+    assert study.status_code == 404 and 'href="/studies/necf"' in study.get_data(as_text=True)
     moved = gclient.get("/api/concepts/Relational-Agency")      # the API redirects to the exact id, as the pages do
     assert moved.status_code == 302 and moved.headers["Location"].endswith("/api/concepts/relational-agency")
 

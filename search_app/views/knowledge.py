@@ -71,13 +71,7 @@ def study_api(study_id: str):
 @pages_bp.get("/concepts")
 def concepts_page():
     label = _label()
-    view = knowledge.concept_browser(library())
-    view["label"] = label or ""
-    found = knowledge.concept_list(library(), label) if label and label.strip() else None
-    view["matches"] = found["results"] if found else None
-    view["family_matches"] = found["families"] if found else []
-    view["other_matches"] = _studies_and_people_named(label) if label and label.strip() else []
-    view["ladder_match"] = found.get("ladder") if found else None
+    view = _finder_view(label)
     if request.args.get("go") and view["ladder_match"] and view["ladder_match"]["exact"]:
         return redirect(url_for("knowledge.concepts_page") + "#ladder")
     if view["matches"] and request.args.get("go") and knowledge.clear_best(view["matches"]):
@@ -91,15 +85,17 @@ def concept_page(concept_id: str):
         return rdf
     view = knowledge.concept_page(library(), concept_id)
     if view is None:
-        # a guessed address ("/concepts/Relational-Agency", "/concepts/resilence"): the concept it clearly
-        # names, else the concept finder with what was typed (still a 404)
+        # a guessed address ("/concepts/Relational-Agency", "/concepts/resilence"): what the concept finder
+        # does with the words typed ("four levels of prevention": the ladder), else the concept it clearly
+        # names, else the finder's answer, studies and people included ("NECF"), as a 404
+        typed = concept_id.replace("-", " ").replace("_", " ")
+        page = _finder_view(typed)
+        if page["ladder_match"] and page["ladder_match"]["exact"]:
+            return redirect(url_for("knowledge.concepts_page") + "#ladder")
         meant = _concept_meant(concept_id)
         if meant:
             return redirect(url_for("knowledge.concept_page", concept_id=meant))
-        typed = concept_id.replace("-", " ").replace("_", " ")
-        found = knowledge.concept_list(library(), typed)["results"]
-        page = knowledge.concept_browser(library())
-        page.update(label=typed, matches=found, family_matches=[], missing_id=concept_id)
+        page["missing_id"] = concept_id
         return render_template("concepts.html", view=page), 404
     return render_template("concept.html", view=view)
 
@@ -134,6 +130,19 @@ def _studies_and_people_named(label: str) -> list[dict[str, str]]:
         out.append({"kind": "organisation" if person.get("kind") == "organization" else "author",
                     "label": person["name"], "href": url_for("works.person_page", person_id=person["id"])})
     return out
+
+
+def _finder_view(label: str | None) -> dict:
+    """The concept browser with the concept finder's answer for ``label``: concepts, families, the
+    studies and people it names, and the prevention ladder when it names the levels."""
+    view = knowledge.concept_browser(library())
+    view["label"] = label or ""
+    found = knowledge.concept_list(library(), label) if label and label.strip() else None
+    view["matches"] = found["results"] if found else None
+    view["family_matches"] = found["families"] if found else []
+    view["other_matches"] = _studies_and_people_named(label) if label and label.strip() else []
+    view["ladder_match"] = found.get("ladder") if found else None
+    return view
 
 
 def _concept_meant(concept_id: str) -> str | None:
