@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import resource
 import shutil
 import time
@@ -118,6 +119,9 @@ class BuildReport:
 
 # --- worker processes ---------------------------------------------------------------------------
 
+_OUT_OF_MEMORY_RE = re.compile(r"failed to map segment|cannot allocate memory|out of memory", re.I)
+
+
 def _worker(path: str, limits: dict[str, Any], conn) -> None:
     """Runs in a child process: limits first, then extraction; the answer goes back on ``conn``."""
     try:
@@ -137,6 +141,10 @@ def _worker(path: str, limits: dict[str, Any], conn) -> None:
     except RecursionError:
         conn.send(("error", ("corrupt", f"{Path(path).name} is nested too deeply to parse")))
     except Exception as exc:  # any other failure of a parser on a bad file: report it, never crash the build
+        if isinstance(exc, (ImportError, OSError)) and _OUT_OF_MEMORY_RE.search(str(exc)):
+            # the limit met while a library loads ("failed to map segment from shared object")
+            conn.send(("error", ("memory", f"{Path(path).name} needs more memory than the limit (setting file_memory_mb)")))
+            return
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         conn.send(("error", ("failed", f"{Path(path).name} could not be read ({detail})")))
     finally:
