@@ -122,6 +122,10 @@ class BuildReport:
 _OUT_OF_MEMORY_RE = re.compile(r"failed to map segment|cannot allocate memory|out of memory", re.I)
 
 
+def _out_of_memory(path: str) -> tuple[str, str]:
+    return "memory", f"{Path(path).name} needs more memory than the limit (setting file_memory_mb)"
+
+
 def _worker(path: str, limits: dict[str, Any], conn) -> None:
     """Runs in a child process: limits first, then extraction; the answer goes back on ``conn``."""
     try:
@@ -137,13 +141,13 @@ def _worker(path: str, limits: dict[str, Any], conn) -> None:
     except ExtractionError as exc:
         conn.send(("error", (exc.reason, exc.message)))
     except MemoryError:
-        conn.send(("error", ("memory", f"{Path(path).name} needs more memory than the limit (setting file_memory_mb)")))
+        conn.send(("error", _out_of_memory(path)))
     except RecursionError:
         conn.send(("error", ("corrupt", f"{Path(path).name} is nested too deeply to parse")))
     except Exception as exc:  # any other failure of a parser on a bad file: report it, never crash the build
         if isinstance(exc, (ImportError, OSError)) and _OUT_OF_MEMORY_RE.search(str(exc)):
             # the limit met while a library loads ("failed to map segment from shared object")
-            conn.send(("error", ("memory", f"{Path(path).name} needs more memory than the limit (setting file_memory_mb)")))
+            conn.send(("error", _out_of_memory(path)))
             return
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         conn.send(("error", ("failed", f"{Path(path).name} could not be read ({detail})")))

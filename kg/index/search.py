@@ -443,15 +443,16 @@ class Searcher:
         # quoting such a speaker is a candidate and comes first
         named_roles = roles_in(query)           # the speakers' roles the query names, in order of mention
         wants_quote = asks_for_quote(query)
-        speaker_only = (with_narrower_roles(named_roles[:1]) if mode == "hybrid" and wants_quote
-                        and _asks_only_for_a_speaker(query, named_roles) else set())
+        speaker_asked = (with_narrower_roles(named_roles[:1]) if mode == "hybrid" and named_roles
+                         and _asks_only_for_a_speaker(query, named_roles) else set())
+        speaker_only = speaker_asked if wants_quote else set()
+        # a role and nothing else, not asking for quotes ("SENCO", "parents"): the passages quoting one are
+        # candidates, ordered below, though the text may name the role otherwise ("special educational needs coordinator")
+        role_alone = set() if wants_quote else speaker_asked
         if speaker_only:
             candidates.update(r for r in self._rows_quoting(speaker_only) if allowed is None or allowed[r])
-        elif mode == "hybrid" and named_roles and _asks_only_for_a_speaker(query, named_roles):
-            # a role and nothing else ("SENCO", "parents"): the passages quoting one are candidates (ordered
-            # below), though the text may name the role otherwise ("special educational needs coordinator")
-            candidates.update(r for r in self._rows_quoting(with_narrower_roles(named_roles[:1]))[:_CONCEPT_CANDIDATES]
-                              if allowed is None or allowed[r])
+        elif role_alone:
+            candidates.update(r for r in self._rows_quoting(role_alone)[:_CONCEPT_CANDIDATES] if allowed is None or allowed[r])
         if allowed is not None:
             candidates = {i for i in candidates if allowed[i]}
             if len(candidates) < 50:
@@ -515,8 +516,6 @@ class Searcher:
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
         keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
-        role_alone = (with_narrower_roles(named_roles[:1]) if mode == "hybrid" and not speaker_only and named_roles
-                      and _asks_only_for_a_speaker(query, named_roles) else set())
         if role_alone:          # "SENCO", "parents": the passages quoting one next (after those holding the word)
             keys.append(np.array([not (role_alone & self._row_roles[h.row]) for h in hits]))
         if mode == "hybrid" and len(set(tokens)) == 1 and not speaker_only:

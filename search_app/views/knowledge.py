@@ -89,12 +89,13 @@ def concept_page(concept_id: str):
         # does with the words typed ("four levels of prevention": the ladder), else the concept it clearly
         # names, else the finder's answer, studies and people included ("NECF"), as a 404
         typed = concept_id.replace("-", " ").replace("_", " ")
-        page = _finder_view(typed)
-        if page["ladder_match"] and page["ladder_match"]["exact"]:
+        found = knowledge.concept_list(library(), typed) if typed.strip() else None
+        if found and (found.get("ladder") or {}).get("exact"):
             return redirect(url_for("knowledge.concepts_page") + "#ladder")
-        meant = _concept_meant(concept_id)
+        meant = _meant_in(found["results"], concept_id) if found else None
         if meant:
             return redirect(url_for("knowledge.concept_page", concept_id=meant))
+        page = _finder_view(typed, found)
         page["missing_id"] = concept_id
         return render_template("concepts.html", view=page), 404
     return render_template("concept.html", view=view)
@@ -132,12 +133,14 @@ def _studies_and_people_named(label: str) -> list[dict[str, str]]:
     return out
 
 
-def _finder_view(label: str | None) -> dict:
-    """The concept browser with the concept finder's answer for ``label``: concepts, families, the
-    studies and people it names, and the prevention ladder when it names the levels."""
+def _finder_view(label: str | None, found: dict | None = None) -> dict:
+    """The concept browser with the concept finder's answer for ``label`` (``found``, when the caller
+    has it already): concepts, families, the studies and people it names, and the prevention ladder
+    when it names the levels."""
     view = knowledge.concept_browser(library())
     view["label"] = label or ""
-    found = knowledge.concept_list(library(), label) if label and label.strip() else None
+    if found is None and label and label.strip():
+        found = knowledge.concept_list(library(), label)
     view["matches"] = found["results"] if found else None
     view["family_matches"] = found["families"] if found else []
     view["other_matches"] = _studies_and_people_named(label) if label and label.strip() else []
@@ -147,7 +150,11 @@ def _finder_view(label: str | None) -> dict:
 
 def _concept_meant(concept_id: str) -> str | None:
     """The concept a guessed address clearly names ("Relational-Agency", "resilence"), else None."""
-    found = knowledge.concept_list(library(), concept_id.replace("-", " ").replace("_", " "))["results"]
+    return _meant_in(knowledge.concept_list(library(), concept_id.replace("-", " ").replace("_", " "))["results"], concept_id)
+
+
+def _meant_in(found: list[dict], concept_id: str) -> str | None:
+    """The concept the finder's answer ``found`` clearly names, when it is not ``concept_id`` itself."""
     return found[0]["id"] if knowledge.clear_best(found) and found[0]["id"] != concept_id else None
 
 
