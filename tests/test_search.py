@@ -685,6 +685,18 @@ def test_a_compound_written_open_or_closed_finds_the_other_spelling(library):
     assert found.with_words >= 1 and not found.unknown_words
 
 
+def test_an_open_pair_the_library_writes_closed_is_also_read_closed_for_meaning(library):
+    """"work shop": the model reads "shop" unless it also sees "workshop", the library's spelling, so the
+    passage about the workshop is found near the top; pairs the library never joins are left alone."""
+    searcher = library.searcher
+    assert searcher._closed_spelling("notes from the work shop") == "notes from the workshop"
+    assert searcher._closed_spelling("field work with families") == "fieldwork with families"
+    assert searcher._closed_spelling("the social work team") is None         # "socialwork" is not English
+    assert searcher._closed_spelling("a launch pad for families") is None    # English, but not the library's word
+    top = [r["passage_id"] for r in library.search("work shop", k=2).results]
+    assert any("workshop" in library.passage(pid)["text"].lower() for pid in top)
+
+
 @given(st.lists(st.sampled_from(["head", "teacher", "child", "care", "multi", "agency", "the", "and", "work", "social",
                                  "-", ".", "’s", "x"]), max_size=12))
 def test_every_open_compound_is_two_words_of_the_text_that_join_into_a_term_of_it(words):

@@ -763,10 +763,27 @@ class Searcher:
         embedded without its citations, as the passages are (a sentence pasted with its "[S3]")."""
         vector = self._vectors.get(query)
         if vector is None:
-            vector = self.embedder.encode([without_citations(query)])[0]
+            text = without_citations(query)
+            closed = self._closed_spelling(text)
+            if closed:      # "work force": the model reads "force"; the library writes "workforce"
+                both = self.embedder.encode([text, closed])
+                vector = both.sum(axis=0)
+                vector = (vector / np.linalg.norm(vector)).astype(both.dtype)
+            else:
+                vector = self.embedder.encode([text])[0]
             _make_room(self._vectors, 2048)
             self._vectors[query] = vector
         return vector
+
+    def _closed_spelling(self, text: str) -> str | None:
+        """The query with its open pairs written as one word where the library writes them so
+        ("work force" → "workforce"), or None when it has no such pair."""
+        words = self._library_words()
+        out = text
+        for pair, joined in open_compounds(text):
+            if words.get(joined) or words.get(joined + "s"):
+                out = out.replace(pair, joined, 1)
+        return out if out != text else None
 
     def _expansion_terms(self, query_concepts: list[str], tokens: list[str]) -> list[str]:
         """The terms of the other names of the concepts a query names, which the keyword query adds."""
