@@ -532,7 +532,13 @@ def _tree(ix: KnowledgeIndex, cid: str, members: set[str], seen: set[str]) -> di
     # narrower concepts are given by skos:broader on the child as well
     children += sorted((c for c, concept in ix.concepts.items() if cid in (concept.get("broader") or [])
                         and c not in seen and c not in children), key=lambda c: ix.concepts[c]["pref_label"].casefold())
-    return {"id": cid, "label": ix.concepts[cid]["pref_label"], "children": [_tree(ix, c, members, seen) for c in children]}
+    node = {"id": cid, "label": ix.concepts[cid]["pref_label"], "children": [], "home": None}
+    home = None if cid in members else next((f for f in ix.families if f["id"] in (ix.concepts[cid].get("families") or [])), None)
+    if home:        # a narrower concept filed in another family: named here, counted and drawn out there
+        node["home"] = {"id": home["id"], "label": home["label"]}
+        return node
+    node["children"] = [_tree(ix, c, members, seen) for c in children]
+    return node
 
 
 # --- studies --------------------------------------------------------------------------------------

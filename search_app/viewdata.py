@@ -66,7 +66,14 @@ def health(library: Library, follow_error: str | None = None) -> dict[str, Any]:
 
 
 def source_list(library: Library) -> dict[str, Any]:
-    return {"results": [{name: source.get(name) for name in SOURCE_SUMMARY_FIELDS} for source in library.sources()]}
+    return {"results": [{**{name: source.get(name) for name in SOURCE_SUMMARY_FIELDS},
+                         "reported_studies": _reported_studies(library, source)} for source in library.sources()]}
+
+
+def _reported_studies(library: Library, source: dict[str, Any]) -> list[dict[str, Any]]:
+    """The studies the source reports as the home page and the reader list them (``studies`` is the
+    catalogue entry's names as written): the graph's study id, or None for a name no study carries."""
+    return [{"id": link["id"], "name": link["name"], "acronym": link["acronym"]} for link in _study_links(library, source)]
 
 
 def source_detail(library: Library, source_id: str) -> dict[str, Any] | None:
@@ -76,6 +83,7 @@ def source_detail(library: Library, source_id: str) -> dict[str, Any] | None:
         return None
     data = {"id": source["id"]}
     data.update({key: value for key, value in source.items() if key != "id"})
+    data["reported_studies"] = _reported_studies(library, source)
     data["passages"] = [{name: passage.get(name) for name in PASSAGE_FIELDS} for passage in library.passages(source_id)]
     return data
 

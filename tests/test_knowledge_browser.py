@@ -163,6 +163,16 @@ def test_concept_browser_with_the_ladder(page, graph_server):  # noqa: F811
     expect(rungs.nth(2)).to_contain_text("heavy-end prevention")
     expect(page.locator(".ladder-source")).to_contain_text("Hardiker")
     expect(page.locator("#families .family").first).to_be_visible()
+    # each family's count is the concepts drawn in it; a narrower concept of another family is named
+    # with a link to its own family ("relational agency" under agency), not counted twice
+    families = page.evaluate("""() => [...document.querySelectorAll('#families .family')].map(f => ({
+        count: parseInt(f.querySelector('summary .note').textContent.replace(/[()]/g, '')),
+        own: new Set([...f.querySelectorAll('li')].filter(li => !li.querySelector(':scope > .elsewhere'))
+                     .map(li => li.querySelector(':scope > a').getAttribute('href'))).size,
+        elsewhere: [...f.querySelectorAll('li > .elsewhere a')].map(a => a.getAttribute('href'))}))""")
+    assert families and all(f["count"] == f["own"] for f in families), families
+    homes = [href for f in families for href in f["elsewhere"]]
+    assert homes and all(page.locator(href).count() == 1 for href in homes)
     expect(page.locator("ul.az li").first).to_be_visible()
     # a family's name finds the family, not "no concept matches"
     page.fill("#label", "policy instruments")

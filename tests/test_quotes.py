@@ -341,6 +341,11 @@ def test_export_of_what_a_query_and_filters_find_without_a_basket(client, tiny_b
         client.get("/api/quotes/export?format=csv&speaker_role=headteacher&q=child&k=2").get_data(as_text=True))))
     assert found and [r["text"] for r in rows] == [q["text"] for q in found]
     assert all(r["speaker_role"] == "headteacher" for r in rows)
+    # "format=" left empty, or in capitals, is the documented default and the format named
+    for fmt in ("", "CSV"):
+        again = client.get(f"/api/quotes/export?format={fmt}&speaker_role=headteacher&q=child&k=2")
+        assert again.status_code == 200 and list(_csv.DictReader(_io.StringIO(again.get_data(as_text=True)))) == rows
+    assert client.get("/api/quotes/export?format=pdf&q=child").status_code == 400
     # nothing asked for, or nothing found: a clear 400, not an empty file
     nothing = client.get("/api/quotes/export?format=csv")
     assert nothing.status_code == 400 and "give their ids" in nothing.get_json()["error"]["message"]

@@ -14,7 +14,7 @@ from search_app.config import SETTINGS, defaults
 from search_app.viewdata import harvard_citation, harvard_name, is_web_url
 
 SOURCE_FIELDS = {"id", "title", "authors", "year", "type", "file", "venue", "publisher", "studies",
-                 "passage_count", "page_count"}
+                 "passage_count", "page_count", "reported_studies"}
 PASSAGE_FIELDS = {"passage_id", "source_id", "page", "page_label", "start", "end", "heading", "kind", "text"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -93,6 +93,14 @@ def test_sources_list(client, library):
     assert by_id["pagelabels-sample"]["page_count"] == library.source("pagelabels-sample")["page_count"] > 1
     assert by_id["practice-notes"]["authors"] == []      # no sources.toml entry
     assert by_id["practice-notes"]["year"] is None
+    # the studies each source reports are those its row on the home page links to, in order
+    home = client.get("/").get_data(as_text=True)
+    for result in results:
+        row = re.search(rf'<tr id="source-{re.escape(result["id"])}">(.*?)</tr>', home, re.S).group(1)
+        linked = re.findall(r'href="/studies/([^"]+)"', row)
+        assert [s["id"] for s in result["reported_studies"] if s["id"]] == linked
+        assert all(set(s) == {"id", "name", "acronym"} for s in result["reported_studies"])
+    assert [s["id"] for s in article["reported_studies"]][:1] == ["necf"]
 
 
 def test_source_detail_has_all_metadata_and_passages(client, library):
@@ -105,6 +113,8 @@ def test_source_detail_has_all_metadata_and_passages(client, library):
         for key, value in source.items():
             assert body[key] == value, key
         assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in library.passages(source["id"])]
+        listed = next(r for r in client.get("/api/sources").get_json()["results"] if r["id"] == source["id"])
+        assert body["reported_studies"] == listed["reported_studies"]
         for passage in body["passages"]:
             assert set(passage) == PASSAGE_FIELDS
             assert passage == library.passage(passage["passage_id"])

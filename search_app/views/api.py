@@ -33,14 +33,19 @@ def health():
 
 
 @bp.get("/sources")
-@documented("Every source with its catalogue metadata.", '{"results": [{"id", "title", "authors", "year", "type", "file", …}]}')
+@documented("Every source with its catalogue metadata (\"studies\": the names its catalogue entry gives) and the studies it "
+            "reports as the home page lists them (\"reported_studies\": a study the source names only in its reference "
+            "list is left out; id null for a name no study of the graph carries).",
+            '{"results": [{"id", "title", "authors", "year", "type", "file", "studies", '
+            '"reported_studies": [{"id", "name", "acronym"}], …}]}')
 def sources():
     return jsonify(viewdata.source_list(library()))
 
 
 @bp.get("/sources/<source_id>")
 @documented("One source: its metadata and every passage with its page and character offsets.",
-            '{…metadata, "passages": [{"passage_id", "source_id", "page", "page_label", "start", "end", "heading", "kind", "text"}]}')
+            '{…metadata, "reported_studies": [{"id", "name", "acronym"}], '
+            '"passages": [{"passage_id", "source_id", "page", "page_label", "start", "end", "heading", "kind", "text"}]}')
 def source(source_id: str):
     data = viewdata.source_detail(library(), source_id)
     if data is None:

@@ -97,7 +97,7 @@ def quotes_api():
             source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids",
             offset="as for /api/quotes, without ids")
 def quotes_export():
-    fmt = request.args.get("format", "csv")
+    fmt = request.args.get("format", "").strip().lower() or "csv"     # "format=" as a form leaves it: the default
     if fmt not in FORMATS:
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
     ids = list(dict.fromkeys(i.strip() for i in request.args.get("ids", "").split(",") if i.strip()))   # each quote once
