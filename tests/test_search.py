@@ -778,3 +778,29 @@ def test_every_keyword_result_says_why_it_matched(library):
         query = library.concept(concept)["pref_label"]
         for result in library.search(query, k=50, mode="bm25").results:
             assert result["why"].get("keywords") or result["why"].get("stem_words") or result["why"].get("label_words"), (query, result["passage_id"])
+
+
+def test_another_name_of_the_concept_counts_only_where_the_whole_name_stands(library):
+    """A keyword result found by another name of the concept the query names holds that whole name:
+    "common knowledge across practices" does not bring in every passage saying "across" or
+    "practice" (it brought 131 results for "common knowledge" where 47 hold the words)."""
+    from kg.index.text import name_readings, tokenize
+
+    def holds_a_name(passage: dict, labels: list[str]) -> bool:
+        terms = set(tokenize(f"{passage.get('heading') or ''} {passage['text']}"))
+        return any(all(any(set(alternative) <= terms for alternative in word) for word in reading)
+                   for label in labels for reading in name_readings(label))
+
+    checked = 0
+    for concept_id in library.concepts():
+        concept = library.concept(concept_id)
+        labels = [concept["pref_label"], *concept.get("alt_labels", [])]
+        if len(labels) < 2:
+            continue
+        for result in library.search(concept["pref_label"], k=50, mode="bm25").results:
+            if result["why"].get("label_words") and not result["why"].get("keywords"):
+                checked += 1
+                assert holds_a_name(library.passage(result["passage_id"]), labels[1:]), (concept_id, result["passage_id"])
+    assert checked, "no result came by another name of its concept"
+    assert name_readings("co-production") == [[[("co", "product"), ("coproduct",)]]]
+    assert name_readings("head teacher")[1] == [[("headteach",)]]

@@ -20,7 +20,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import QueryWords, open_compounds, tokenize, word_counts, word_terms
+from .text import QueryWords, name_readings, open_compounds, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -165,6 +165,7 @@ class Searcher:
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
+        self._expansions: dict[tuple, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
         self._pairs: dict[str, list[tuple[str, str]]] = {}      # each shown passage's open compounds, found once
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
         self._row_tags = [set(self.features.get(p["passage_id"], {}).get("tags", [])) for p in self.passages]
@@ -416,7 +417,7 @@ class Searcher:
             if others:
                 keyword = np.maximum(keyword - self._score_of_other_words(others, term_scores=term_scores), 0)
         if query_concepts and mode != "dense":
-            extra = self.keyword.scores(self._expansion_terms(query_concepts, tokens))
+            extra = self._label_scores(query_concepts, tokens)
             if extra.max() > 0:
                 keyword = keyword + 0.3 * extra * (keyword.max() or extra.max()) / extra.max()
         vector = self._query_vector(query) if mode != "bm25" else None
@@ -785,9 +786,60 @@ class Searcher:
                 out = out.replace(pair, joined, 1)
         return out if out != text else None
 
-    def _expansion_terms(self, query_concepts: list[str], tokens: list[str]) -> list[str]:
-        """The terms of the other names of the concepts a query names, which the keyword query adds."""
-        return sorted({t for cid in query_concepts for label in self._labels(cid) for t in tokenize(label)} - set(tokens))
+    def _label_expansion(self, query_concepts: list[str], tokens: list[str]
+                         ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """What the other names of the concepts a query names add to its keyword scores (the rows
+        given a score, and the scores) and, for each term they add, the rows it counts in (sorted).
+        A name counts only in a passage holding all its words: "common knowledge across practices"
+        adds "across" to no passage that lacks "common", "knowledge" or "practices"."""
+        key = (tuple(query_concepts), tuple(tokens))
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        asked = set(tokens)
+        presence: dict[str, np.ndarray] = {}
+        scores: dict[str, np.ndarray] = {}
+
+        def held(terms: tuple[str, ...]) -> np.ndarray:
+            for term in terms:
+                if term not in scores:
+                    scores[term] = self.keyword.scores([term])
+                    presence[term] = scores[term] > 0
+            return np.logical_and.reduce([presence[t] for t in terms])
+
+        counts_in: dict[str, np.ndarray] = {}
+        for cid in query_concepts:
+            for label in self._labels(cid):
+                added = [t for t in dict.fromkeys(tokenize(label)) if t not in asked]
+                if not added:
+                    continue
+                whole = np.logical_or.reduce([
+                    np.logical_and.reduce([np.logical_or.reduce([held(terms) for terms in word]) for word in reading])
+                    for reading in name_readings(label)])
+                for term in added:
+                    held((term,))
+                    counts_in[term] = counts_in[term] | whole if term in counts_in else whole
+        extra = np.zeros(len(self.passages), np.float32)
+        for term, where in counts_in.items():
+            extra += np.where(where, scores[term], 0).astype(np.float32)
+        rows = np.flatnonzero(extra)
+        # kept sparse: a large library's per-term masks would take megabytes a query
+        cached = (rows, extra[rows], {term: np.flatnonzero(where) for term, where in counts_in.items()})
+        _make_room(self._expansions, 256)
+        self._expansions[key] = cached
+        return cached
+
+    def _label_scores(self, query_concepts: list[str], tokens: list[str]) -> np.ndarray:
+        """The keyword scores the other names of the query's concepts add (see _label_expansion)."""
+        rows, values, _ = self._label_expansion(query_concepts, tokens)
+        extra = np.zeros(len(self.passages), np.float32)
+        extra[rows] = values
+        return extra
+
+    def _label_terms_in(self, row: int, query_concepts: list[str], tokens: list[str]) -> list[str]:
+        """The terms of the other names of the query's concepts that count in the passage ``row``."""
+        return [term for term, rows in self._label_expansion(query_concepts, tokens)[2].items()
+                if (i := int(np.searchsorted(rows, row))) < len(rows) and rows[i] == row]
 
     def _names_only_concepts(self, tokens: list[str], query_concepts: list[str]) -> bool:
         """Whether every word of the query belongs to a label of the concepts it names."""
@@ -890,7 +942,7 @@ class Searcher:
             if stem_words:
                 why["stem_words"] = stem_words
             if query_concepts:      # words of the other names of the concept the query names
-                named = set(self.keyword.searched_terms(self._expansion_terms(query_concepts, tokens)))
+                named = set(self.keyword.searched_terms(self._label_terms_in(hit.row, query_concepts, tokens)))
                 labels = QueryWords(" ".join(label for cid in query_concepts for label in self._labels(cid)))
                 # as a reader sees them, else as the stemmer took them ("development" for "developing")
                 label_words = self._matched_words(passage, named, labels) or self._matched_words(passage, named, None)

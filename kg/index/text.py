@@ -162,6 +162,24 @@ def tokenize(text: str) -> list[str]:
     return [_stem(form) for form in _forms(text)]
 
 
+def name_readings(name: str) -> list[list[list[tuple[str, ...]]]]:
+    """The ways a passage may hold a whole name: each reading is the name's words, each word the
+    alternative sets of index terms that hold it ("co-production": co and production, or
+    coproduction); a pair English also writes closed is a reading of its own ("head teacher",
+    "headteacher"). Stopwords hold themselves."""
+    def words_of(text: str) -> list[list[tuple[str, ...]]]:
+        words = []
+        for match in _WORD_RE.finditer(text):
+            terms = tokenize(match.group(0))
+            if terms:
+                words.append([tuple(terms)] if len(terms) == 1 else [tuple(terms[:-1]), (terms[-1],)])
+        return words
+
+    readings = [words_of(name)]
+    readings += [words_of(name.replace(pair, joined, 1)) for pair, joined in open_compounds(name)]
+    return [reading for reading in readings if reading]
+
+
 def _inflected(word: str) -> str:
     """A word without its plural or verb ending (agencies → agency, parents → parent, visited → visit)."""
     if len(word) > 4 and word.endswith("ies"):
