@@ -163,7 +163,7 @@ def test_headings_are_found(seed_documents):
     assert "1.2 The Children’s Fund" in report and "CHAPTER TWO" in report
 
 
-def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents):
+def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents, tmp_path):
     """"Englewood Cliffs NJ:" closing a line of a reference entry is the colon between place and
     publisher: "Prentice Hall" on the next line is the entry's end, not a heading."""
     report = seed_documents["necf-prevention-report.txt"].blocks
@@ -172,6 +172,15 @@ def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents):
     text = _clean_text("References\n\nDaniels, H. (2002). Vygotsky and Pedagogy. London:\nRoutledge.\n\n"
                        "Edwards, A. (2010) Being an Expert Professional Practitioner. Dordrecht:\nSpringer\n")
     assert "London: Routledge." in text and "Dordrecht: Springer" in text
+    # an entry ending without a full stop, a blank line, the next entry: two entries
+    listing = tmp_path / "listing.txt"
+    listing.write_text("References\n\nDaniels, H. (2002). Vygotsky and Pedagogy. London:\nRoutledge.\n\n"
+                       "Children and Young People’s Unit (2001) Children’s Fund Guidance, London: DfES\n\n"
+                       "Department of Health (1989) The Children Act London, HMSO\n", encoding="utf-8")
+    text = extract(listing).text
+    assert "London: DfES\n\nDepartment of Health (1989)" in text
+    guidance = "Children and Young People’s Unit (2001) Children’s Fund Guidance, London: DfES"
+    assert any(b.text == guidance and b.kind == "reference" for b in report)
     # outside a reference list a short line after a colon keeps its own block
     text = _clean_text("Introduction\n\nThe Green Paper (2003) asks three questions:\nWho Leads\n\nThe next paragraph.")
     assert "asks three questions:\n\nWho Leads" in text

@@ -571,8 +571,12 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         if slides and ln.page != lines[i - 1].page:
             flush()
             continue
-        if _continues(prev, ln, current_kind, profile, lines, i) or (
-                in_references and _publisher_after_place(current, ln, current_kind)):
+        # in a reference list, an entry after a blank line is a new one, though the last ended without a
+        # full stop ("… London: DfES" / "Department of Health (1989) …")
+        next_entry = (in_references and ln.gap >= 1 and current_kind == "paragraph" and bool(current)
+                      and bool(_REFERENCE_ENTRY_RE.match(current[0])) and bool(_REFERENCE_ENTRY_RE.match(text)))
+        if not next_entry and (_continues(prev, ln, current_kind, profile, lines, i) or (
+                in_references and _publisher_after_place(current, ln, current_kind))):
             if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():
                 current[-1] = rejoin(prev[:-1], text, vocabulary)
             elif _URL_TAIL_RE.search(prev) and _URL_PART_RE.match(text) and (
