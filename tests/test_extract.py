@@ -487,3 +487,24 @@ def test_markdown_headings(tmp_path):
     headings = [(b.text, b.level) for b in document.blocks if b.kind == "heading"]
     assert headings == [("Practice Notes", 1), ("Points raised", 2)]
     assert document.title == "Practice Notes"
+
+
+def test_a_line_ending_on_the_or_of_runs_on_and_is_no_heading(tmp_path):
+    """A table row linearised into short lines ("… an existing partnership, the" / "Children’s Services
+    Plan …") is one paragraph, not a numbered heading and three fragments; a list's next item stays apart."""
+    page = tmp_path / "rows.txt"
+    wrapped = ("The histories of the six case study partnerships can be mapped against the partnerships’ initial\n"
+               "Delivery Plans. Although the Plans did not straightforwardly define prevention, they allow us to\n"
+               "characterise the partnerships’ thinking about prevention at this stage of the programme work.\n\n")
+    page.write_text(wrapped + "3  A complex history of children’s service\nprovision: the Children’s Fund partnership\n"
+                    "board built on an existing partnership, the\nChildren’s Services Plan Steering Group,\n"
+                    "which formed the basis for the Thematic Partnership.\n\n"
+                    "A child is in need if (b) his health or development is likely to be significantly impaired or\n"
+                    "impaired without such services; or\n\n"
+                    "(c) he is disabled\n", encoding="utf-8")
+    blocks = extract(page).blocks
+    assert not [b.text for b in blocks if b.kind == "heading"]
+    row = next(b for b in blocks if b.text.startswith("3 A complex history"))
+    assert row.kind == "paragraph" and row.text.endswith("partnership, the Children’s Services Plan Steering Group, "
+                                                         "which formed the basis for the Thematic Partnership.")
+    assert any(b.text == "(c) he is disabled" for b in blocks)

@@ -606,6 +606,9 @@ def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
             and not _REFERENCE_ENTRY_RE.match(ln.text) and not _strong_heading(ln.text))
 
 
+_ENUMERATOR_RE = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s")     # "(c) he is disabled", "2) …": a list's next item
+
+
 def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
     """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
     text = ln.text
@@ -642,6 +645,9 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
         return False   # a credit line ends with its bracket, not with a full stop
     if not profile.wrapped:
         return ln.gap == 0
+    words = prev.split()
+    if kind == "paragraph" and len(words) > 1 and words[-1].lower() in _DANGLING and not _ENUMERATOR_RE.match(text):
+        return True     # "… an existing partnership, the" / "Children’s Services Plan …": a short line that runs on
     if _is_short(prev, profile) and _starts_paragraph(text):
         return False
     return True
@@ -681,6 +687,9 @@ def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
         and lines[i + run].text[:1].islower()
     ):
         run += 1
+    last_words = lines[i + run - 1].text.split()
+    if run > 1 and len(last_words) > 1 and last_words[-1].lower() in _DANGLING:
+        return 0    # a heading does not end on "the" or "of" (its first line is held to this in _heading_like)
     nxt = lines[i + run] if i + run < len(lines) else None
     if nxt is None:
         return run
