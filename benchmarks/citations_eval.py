@@ -8,9 +8,10 @@ in-text → reference resolution accuracy (in documents with a list: the entry r
 agrees with the gold), and "who cites this work" checks (the sources citing a work; where the gold
 says renderings must merge, exactly one work may answer). Only the documents a gold lists are scored; a
 document's citations may be scoped to the text before or from a phrase ({"until" or "from": "...", "author_year": [...]}).
-Acts cited by short title and year ("the Children Act 1989", kind "legislation") are outside the golds'
-scope (they list author or body + year and keyed citations only) and are counted apart: found, and
-resolved to a list entry.
+Acts cited by short title and year ("the Children Act 1989", kind "legislation") and works cited by
+their title and year ("Every Child Matters (2003)", kind "title") are outside the golds' scope (they
+list author or body + year and keyed citations only) and are counted apart: found, and resolved to a
+list entry.
 """
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
 
     # in-text detection and resolution
     legislation = {"found": 0, "resolved": 0}
+    by_title = {"found": 0, "resolved": 0}
     tp = n_pred = n_gold = 0
     resolved_ok = resolved_n = 0
     for sid, items in gold["citations"].items():
@@ -109,8 +111,11 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
         acts = [c for c in scoped if c["kind"] == "legislation"]
         legislation["found"] += len(acts)
         legislation["resolved"] += sum(c.get("reference") is not None for c in acts)
+        titled = [c for c in scoped if c["kind"] == "title"]
+        by_title["found"] += len(titled)
+        by_title["resolved"] += sum(c.get("reference") is not None for c in titled)
         predicted = [(_cite_key(c["surnames"][0] if c["surnames"] else "", c["year"] + c["year_suffix"], c["key"]), c)
-                     for c in scoped if c["kind"] != "legislation"]
+                     for c in scoped if c["kind"] not in ("legislation", "title")]
         gold_keys = [(_cite_key(r[0] or "", r[1], r[3]), r) for r in rows]
         n_pred += len(predicted)
         n_gold += len(gold_keys)
@@ -166,7 +171,7 @@ def evaluate(data: dict, gold: dict, misses: list | None = None, build: Path | N
             misses.append(("who cites", check, [w["id"] for w in candidates], sources))
     who = {"right": right, "checks": len(checks), "share": round(right / len(checks), 4) if checks else None}
     return {"references": references, "in_text_detection": detection, "resolution": resolution, "who_cites": who,
-            "legislation": legislation}
+            "legislation": legislation, "by_title": by_title}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"who cites           {w['right']}/{w['checks']} = {w['share']:.1%}" if w["checks"] else "who cites           (no checks in this gold)")
         acts = result["legislation"]
         print(f"acts by title       {acts['found']} found, {acts['resolved']} resolved to a list entry (not in the gold's scope)")
+        titled = result["by_title"]
+        print(f"works by title      {titled['found']} found, {titled['resolved']} resolved to a list entry (not in the gold's scope)")
     if args.misses:
         for miss in misses:
             print("  -", *miss, file=sys.stderr)

@@ -289,6 +289,29 @@ def test_resolution_inside_a_document():
     assert titles == ["Alone", "Plan Two", "Together"]
 
 
+def test_a_paper_cited_by_its_title_and_year_resolves_to_its_entry():
+    """"Every Child Matters (2003)", "Supporting Families: A consultation document (1998)": a title the
+    list gives, followed by its year in brackets, cites that entry; the same words without the year,
+    or with another year, do not; a title in the list itself is no citation."""
+    text = ("The Green Paper, Every Child Matters (2003), calls for better prevention. Papers such as Supporting\n"
+            "Families: A consultation document (1998) began it. Every Child Matters: Next Steps (2004a) followed,\n"
+            "and Every Child Matters was read widely; Every Child Matters (2010) is another year.\n\n"
+            "References\n\nDepartment for Education and Skills (2003) Every Child Matters London, TSO\n\n"
+            "Department for Education and Skills (2004a) Every Child Matters: Next Steps London, TSO\n\n"
+            "Home Office, The (1998) Supporting Families: A consultation document London HMSO\n")
+    doc = analyse_document(text)
+    titled = [c for c in doc["citations"] if c["kind"] == "title"]
+    assert [(c["surface"], doc["references"][c["reference"]]["title"]) for c in titled] == [
+        ("Every Child Matters (2003)", "Every Child Matters"),
+        ("Supporting\nFamilies: A consultation document (1998)", "Supporting Families: A consultation document"),
+        ("Every Child Matters: Next Steps (2004a)", "Every Child Matters: Next Steps")]
+    assert titled[2]["year_suffix"] == "a" and all(c["start"] < text.index("References") for c in titled)
+    # only the titles of the document's own list are looked for
+    assert not [c for c in find_citations("Every Child Matters (2003) asks.") if c.kind == "title"]
+    assert [c.title for c in find_citations("Every Child Matters (2003) asks.", titles=[("Every Child Matters", "2003")])] \
+        == ["Every Child Matters"]
+
+
 def test_a_work_with_no_author_is_labelled_by_its_title_cut_between_words():
     from kg.citations.works import _label
 

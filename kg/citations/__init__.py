@@ -28,7 +28,8 @@ def analyse_document(text: str, passages: Iterable[dict[str, Any]] = (), pages: 
     references = parse_references(text)
     excluded = [(a, b) for a, b, _ in reference_sections(text)]
     bodies = [r.surnames[0] for r in references if r.corporate and r.surnames]
-    citations = find_citations(text, passages, pages, exclude=excluded, bodies=bodies)
+    titles = [(r.title, r.year) for r in references if r.title and not r.key]
+    citations = find_citations(text, passages, pages, exclude=excluded, bodies=bodies, titles=titles)
     refs = [r.to_dict() for r in references]
     cites = [c.to_dict() for c in citations]
     resolve_in_document(cites, refs)

@@ -63,7 +63,7 @@ class InTextCitation:
     et_al: bool = False
     page: str = ""                 # the page the citation points at ("62", "2 and 52")
     key: str = ""                  # "R2" for a keyed citation
-    kind: str = "parenthetical"    # parenthetical | narrative | keyed | legislation
+    kind: str = "parenthetical"    # parenthetical | narrative | keyed | legislation | title
     title: str = ""                # what a citation by title names ("Children Act")
     start: int = 0                 # offsets into the text of the citation group ("Leont’ev, 1978, p. 62")
     end: int = 0
@@ -331,6 +331,27 @@ def _legislation(text: str, found: list[InTextCitation], outside) -> list[InText
     return out
 
 
+def _by_title(text: str, found: list[InTextCitation], outside, titles: Iterable[tuple[str, str]]) -> list[InTextCitation]:
+    """Works cited by their title and year, as government papers are ("Every Child Matters (2003)",
+    "Supporting Families: A consultation document (1998)"): a title of two words or more that the
+    document's own reference list gives, followed by the entry's year in brackets."""
+    taken = [(c.start, c.end) for c in found]
+    out: list[InTextCitation] = []
+    for title, year in sorted(set(titles), key=lambda t: -len(t[0])):       # the longer title first
+        words = re.findall(r"[^\W_]+", title)
+        if len(words) < 2 or not re.fullmatch(r"(?:1[5-9]|20)\d\d", year):
+            continue
+        pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) +
+                             r"[’”'\"]?,?\s*[–—-]?\s*\((" + year + r")([a-z]?)\)")
+        for match in pattern.finditer(text):
+            if not outside(match.start()) or any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            out.append(InTextCitation([], year, match.group(2), kind="title", title=title, start=match.start(),
+                                      end=match.end(), surface=match.group(0)))
+    return out
+
+
 def _narrative_citations(text: str, names: list[str], et_al: bool, years: re.Match, start: int,
                          close_paren: int) -> list[InTextCitation]:
     """One narrative citation per year of the parenthesis, from the names at ``start`` to its closing bracket."""
@@ -383,12 +404,13 @@ def _expand_keys(letters: str, body: str) -> list[str]:
 
 def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: Iterable[dict[str, Any]] = (),
                    exclude: Iterable[tuple[int, int]] = (), bodies: Iterable[str] = (),
-                   place: bool = True) -> list[InTextCitation]:
+                   place: bool = True, titles: Iterable[tuple[str, str]] = ()) -> list[InTextCitation]:
     """Every in-text citation of ``text`` outside the ``exclude`` spans (its reference lists).
 
     ``passages`` (dicts with passage_id, start, end, page, page_label) give each citation its passage
     and page; ``pages`` (dicts with number, label, start, end) its page when no passage does;
-    ``bodies`` are corporate authors of the document's list, cited narratively by their full name.
+    ``bodies`` are corporate authors of the document's list, cited narratively by their full name;
+    ``titles`` the (title, year) of its entries, which a text may cite by title ("Every Child Matters (2003)").
     ``place=False`` leaves out the citing sentence, passage and page: the spans only.
     """
     bodies = sorted({re.sub(r",\s*The$", "", b).strip() for b in bodies if b and len(b.split()) > 1}, key=len, reverse=True)
@@ -429,6 +451,7 @@ def find_citations(text: str, passages: Iterable[dict[str, Any]] = (), pages: It
                                         surface=match.group(0)))
     found.extend(_bare_body_years(text, found, outside))
     found.extend(_legislation(text, found, outside))
+    found.extend(_by_title(text, found, outside, titles))
     found.sort(key=lambda c: (c.start, c.end))
     if place:
         _place(text, found, list(passages), list(pages))
