@@ -80,15 +80,55 @@ def _letters_ok(surface: str, label: str) -> bool:
 
 
 def link_studies(passages: Iterable[dict[str, Any]], matcher: StudyMatcher) -> dict[str, list[dict[str, Any]]]:
-    """Study mentions of each passage (offsets into the source's cleaned text)."""
+    """Study mentions of each passage (offsets into the source's cleaned text): the study's names, and
+    the keys of a list of studies the source gives ("[S3]" where its list has "[S3] PSE - Preventing …")."""
+    passages = list(passages)
+    keys = _study_keys(passages, matcher)
     out: dict[str, list[dict[str, Any]]] = {}
     for passage in passages:
         mentions = matcher.find(passage["text"])
+        mentions += _keyed_mentions(passage["text"], keys.get(passage["source_id"], {}))
+        mentions.sort(key=lambda m: (m["start"], m["end"]))
         for mention in mentions:
             mention["start"] += passage["start"]
             mention["end"] += passage["start"]
         if mentions:
             out[passage["passage_id"]] = mentions
+    return out
+
+
+# "[S3] PSE - Preventing Social Exclusion …" at the head of a line: an entry of a keyed list
+_KEY_ENTRY_RE = re.compile(r"^[ \t•*-]*\[([A-Z]{1,2}\d{1,3})\][ \t]*(\S.*)$", re.M)
+
+
+def _study_keys(passages: list[dict[str, Any]], matcher: StudyMatcher) -> dict[str, dict[str, str]]:
+    """Source id → {key: study id} for the keyed entries that open with a study's name ("[S2] LIW - …");
+    an entry opening with authors ("[R1] Edwards, A. … Children's Fund") is a publication, not a study."""
+    keys: dict[str, dict[str, str]] = {}
+    for passage in passages:
+        for entry in _KEY_ENTRY_RE.finditer(passage["text"]):
+            found = matcher.find(entry.group(2))
+            if found and found[0]["start"] == 0:
+                keys.setdefault(passage["source_id"], {}).setdefault(entry.group(1), found[0]["study_id"])
+    return keys
+
+
+def _keyed_mentions(text: str, keys: dict[str, str]) -> list[dict[str, Any]]:
+    """A study cited by its key ("[S3][R5]", "[S1-5, 7-10]"), not where the key opens its own entry."""
+    if not keys:
+        return []
+    from .citations.intext import KEYED_RE, _expand_keys
+
+    out = []
+    for match in KEYED_RE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start:match.start()].strip(" -•*\t") == "":
+            continue
+        letters = match.group(1).replace("$", "S")
+        for key in dict.fromkeys(_expand_keys(letters, match.group(2))):
+            if key in keys:
+                out.append({"study_id": keys[key], "start": match.start(), "end": match.end(),
+                            "surface": match.group(0), "label": key})
     return out
 
 

@@ -158,6 +158,29 @@ def _sourced(stated: dict, key: str, text: str) -> list[tuple[str, str | None]]:
     return [(w["source_id"], w["passage_id"]) for w in fact["sources"]]
 
 
+def test_a_study_cited_by_the_key_of_its_entry_is_mentioned(study_matcher):
+    """An impact case study lists its grants by key ("[S3] PSE - …") and cites them so ("[S3][R5]",
+    "[S1-3, 6]"): each key of an entry opening with a study's name mentions that study, at the key; an
+    entry opening with authors ("[R5] Edwards, A. …") is a publication, and a key at the head of its
+    own entry cites nothing."""
+    listing = ("[S1] NECF - National Evaluation of the Children's Fund (DfES) 2003-6\n\n"
+               "[S2] LIW - Learning in and for Interagency Working (TLRP-ESRC) 2004-7\n\n"
+               "[S3] PSE - Preventing Social Exclusion in Secondary Schools (ESRC) 2007-8\n\n"
+               "[R5] Edwards, A. (2010) Inter-professional Work and Expertise, the LIW study")
+    body = "Findings on training [S3][R5] informed the remodelling; workforce development [S1-2, 9] followed."
+    passages = [{"passage_id": "case-1", "source_id": "case", "start": 0, "text": listing},
+                {"passage_id": "case-2", "source_id": "case", "start": len(listing) + 2, "text": body},
+                {"passage_id": "other-1", "source_id": "other", "start": 0, "text": body}]
+    found = link_studies(passages, study_matcher)
+    cited = [(m["study_id"], m["surface"]) for m in found["case-2"]]
+    assert cited == [("pse", "[S3]"), ("necf", "[S1-2, 9]"), ("liw", "[S1-2, 9]")]
+    start = found["case-2"][0]["start"] - passages[1]["start"]
+    assert body[start:start + 4] == "[S3]"
+    # the entries name their studies, their keys do not mention them again; another source's keys are its own
+    assert not [m for m in found["case-1"] if m["surface"].startswith("[")]
+    assert "other-1" not in found
+
+
 def test_a_fact_is_not_attributed_to_a_sentence_about_another_study(study_matcher):
     # Programme B's "family case studies" was linked to the chapter's only "family case studies", in a
     # sentence on Programme A ("In Programme A, … In the family case studies, this included …"); B's own
