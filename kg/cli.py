@@ -26,7 +26,22 @@ def _settings(**overrides) -> Settings:
     return Settings.from_env().with_overrides(**overrides)
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """The command group: the library's own errors (a damaged or missing build, a bad setting, a search
+    it refuses) end a command with their message, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from .index.search import SearchError
+        from .library import LibraryError
+        from .settings import SettingsError
+
+        try:
+            return super().invoke(ctx)
+        except (LibraryError, SearchError, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(package_name="common-knowledge", prog_name="ckg")
 def main() -> None:
     """Common Knowledge: a knowledge graph and search over the literature on inter-professional
@@ -41,9 +56,9 @@ def main() -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Folder of documents and sources.toml [default: corpus].")
 @click.option("--out", "--build", "out_dir", type=click.Path(path_type=Path),
               help="Build directory (--build as the commands that read a build) [default: build].")
-@click.option("--workers", type=int, help="Files extracted in parallel [default: 2].")
-@click.option("--file-timeout", "file_timeout_s", type=float, help="Seconds allowed per file [default: 120].")
-@click.option("--file-memory", "file_memory_mb", type=int, help="Memory limit per file in MB [default: 2048].")
+@click.option("--workers", type=click.IntRange(min=1), help="Files extracted in parallel [default: 2].")
+@click.option("--file-timeout", "file_timeout_s", type=click.FloatRange(min=0, min_open=True), help="Seconds allowed per file [default: 120].")
+@click.option("--file-memory", "file_memory_mb", type=click.IntRange(min=1), help="Memory limit per file in MB [default: 2048].")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any file fails, not only when nothing was built.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the closing report.")
 def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, quiet) -> None:
@@ -64,7 +79,7 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
     console = Console(stderr=True)
     try:
         total = len(plan(settings.corpus_dir).files)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise click.UsageError(str(exc)) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
@@ -293,7 +308,7 @@ def _remove(settings: Settings, source: str) -> None:
     corpus = Path(settings.corpus_dir)
     try:
         files = plan(corpus).files
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise click.ClickException(str(exc)) from None
     chosen = [(path, meta) for path, meta in files if source in (meta.id, meta.file, path.name)]
     if not chosen:
@@ -343,12 +358,15 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
     JSON lines carry passage_id, source_id, page, page_label, start, end, heading, kind, text;
     start/end index the cleaned text.
     """
-    from .corpus import load_metadata, slugify
+    from .corpus import SOURCE_ID_RE, load_metadata, slugify
     from .extract import ExtractionError, extract
     from .segment import segment
 
     settings = _settings()
     entry = {}
+    if source_id is not None and not SOURCE_ID_RE.fullmatch(source_id):
+        raise click.BadParameter(f"{source_id!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
+                                 "every passage id), e.g. 'edwards-2010'", param_hint="'--source-id'")
     if source_id is None:
         entries, _ = load_metadata(file.parent)
         entry = entries.get(file.name, {})
@@ -376,7 +394,7 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory to serve [default: build].")
 @click.option("--host", help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default: 8000].")
-@click.option("--threads", "server_threads", type=int, help="Server worker threads [default: 8].")
+@click.option("--threads", "server_threads", type=click.IntRange(min=1), help="Server worker threads [default: 8].")
 def serve(build_dir, host, port, server_threads) -> None:
     """Serve the web UI and JSON API with the production WSGI server (waitress)."""
     import waitress
@@ -471,7 +489,7 @@ def _library(build_dir):
 @main.command(context_settings=CONTEXT)
 @click.argument("query")
 @click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True, help="Ranking.")
-@click.option("-k", "k", type=int, default=10, show_default=True, help="Number of results.")
+@click.option("-k", "k", type=click.IntRange(min=1), default=10, show_default=True, help="Number of results.")
 @click.option("--source", help="Only passages of this source id (comma-separated for several).")
 @click.option("--concept", help="Only passages that mention this concept id.")
 @click.option("--kind", help="Only passages of this kind or tag: text, list, slide, references, quote, definition…")
@@ -484,7 +502,8 @@ def _library(build_dir):
               help="When no word of the query is in the library, search for its nearest respelling.")
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
 def search(query, mode, k, source, concept, kind, study, doc_type, year, page_number, build_dir, respell, as_json) -> None:
-    """Search the passages: meaning, keywords and concepts, with why each result matched."""
+    """Search the passages: meaning, keywords and concepts, with why each result matched. Exits 1
+    when nothing is found (a filter matching nothing, a page past the end), 2 on a bad option."""
     from search_app.searchdata import BadParameter, parse
     from search_app.searchdata import search as search_view
 
@@ -498,7 +517,7 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
         raise click.BadParameter(str(exc)) from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
+        sys.exit(0 if data["results"] else 1)
     if data["message"]:
         click.echo(data["message"])
     if data["did_you_mean"] and not data["searched_for"]:
@@ -520,6 +539,8 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
             reasons.append(f"meaning {why['meaning']['similarity']:.2f}")
         click.echo("    " + " | ".join(reasons))
         click.echo("    " + result["text"][:300].replace("\n", " ") + ("…" if len(result["text"]) > 300 else ""))
+    if not data["results"]:
+        sys.exit(1)     # as grep: nothing found (a filter matching nothing, a page past the end)
 
 
 @main.command(context_settings=CONTEXT)
@@ -530,7 +551,7 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--concept", help="Only quotes from passages that mention this concept id.")
 @click.option("--study", help="Only quotes from this study or the sources reporting it: its id, acronym or title.")
 @click.option("--kind", type=click.Choice(["participant", "literature"]), help="Participants' words or quoted texts.")
-@click.option("-k", "k", type=int, default=10, show_default=True)
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Number of quotes.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
               help="How many of the ranking to skip: the next page is --offset K.")
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
@@ -541,10 +562,14 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
               help="Print the quotes found, each verified against its source, in this format (as /api/quotes/export).")
 def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_dir, respell, as_json, export_format) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation.
-    `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them."""
+    `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them. Exits 1 when nothing
+    is found, 2 on a bad option."""
     from .index.search import SearchError
     from .quote_export import NOTHING_FOUND, ExportError
 
+    if as_json and export_format:
+        raise click.UsageError("--json and --export both choose what is printed: give one of them "
+                               "(--export csl-json for CSL JSON)")
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
     k_given = click.get_current_context().get_parameter_source("k") is not click.core.ParameterSource.DEFAULT
@@ -571,7 +596,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
 
         given = {name: value for name, value in filters.items() if value}
         click.echo(json.dumps(quotes_json(data, given), ensure_ascii=False, indent=1))
-        return
+        sys.exit(0 if data["results"] else 1)
     if data["searched_for"]:
         click.echo(f"No quote contains {', '.join(data['unknown_words'])}: ranked for “{data['searched_for']}”")
     elif data["did_you_mean"]:
@@ -581,6 +606,8 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
     for rank, quote in enumerate(data["results"], start=offset + 1):
         who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
         click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")
+    if not data["results"]:
+        sys.exit(1)     # as grep: nothing found
 
 
 @main.command("lineage", context_settings=CONTEXT)
@@ -620,8 +647,8 @@ def lineage(label, build_dir, show_all, as_json) -> None:
 @click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scorer", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The scorer (score.py) whose relevance rule is used [default: score.py beside the first QUERIES file].")
-@click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Modes to compare.")
-@click.option("-k", "k", type=int, default=10, show_default=True)
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Modes to compare (comma-separated).")
+@click.option("-k", "k", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--misses", is_flag=True, help="List the queries whose answer is not in the top 5 (hybrid).")
 @click.option("--quotes", "quote_finder", is_flag=True,
@@ -633,21 +660,38 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, quote_finder, as_json
     shared scorer's rule (S@1, S@5, MRR@10, nDCG@10), e.g. `ckg eval ../shared/eval/queries-dev.json`."""
     import importlib.util
 
+    chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in ("bm25", "dense", "hybrid")]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: give one or more of bm25, dense, hybrid, "
+                                 "comma-separated", param_hint="'--modes'")
     scorer = scorer or queries[0].parent / "score.py"
     if not scorer.exists():
-        raise click.BadParameter(f"{scorer} not found; pass --scorer PATH/score.py", param_hint="--scorer")
-    spec = importlib.util.spec_from_file_location("ckg_eval_scorer", scorer)
+        raise click.BadParameter(f"{scorer} not found; pass --scorer PATH/score.py", param_hint="'--scorer'")
+    spec = importlib.util.spec_from_file_location("ckg_eval_scorer", scorer) if scorer.suffix == ".py" else None
+    if spec is None or spec.loader is None:
+        raise click.BadParameter(f"{scorer} is not a Python file; pass the scorer score.py", param_hint="'--scorer'")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:        # the scorer is the user's own code: say where it failed
+        raise click.BadParameter(f"{scorer} could not be loaded ({type(exc).__name__}: {exc})", param_hint="'--scorer'") from None
+    if not callable(getattr(module, "score", None)):
+        raise click.BadParameter(f"{scorer} has no score(queries, ranked, k) function", param_hint="'--scorer'")
     items: list[dict] = []
     seen: dict[str, Path] = {}
     for path in queries:
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"{path} is not valid JSON ({exc})") from None
-        if not isinstance(loaded, list) or not all(isinstance(q, dict) and {"id", "query", "gold"} <= set(q) for q in loaded):
-            raise click.BadParameter(f"{path} must be a list of objects with id, query and gold")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"{path} is not valid JSON in UTF-8 ({exc})", param_hint="QUERIES") from None
+        if not isinstance(loaded, list) or not all(isinstance(q, dict) and {"id", "query", "gold"} <= set(q)
+                                                   and isinstance(q["query"], str) and isinstance(q["gold"], list)
+                                                   and all(isinstance(g, str) for g in q["gold"]) for q in loaded):
+            raise click.BadParameter(f"{path} must be a list of objects with id, query (text) and gold (a list of "
+                                     "texts)", param_hint="QUERIES")
+        if not loaded:
+            raise click.BadParameter(f"{path} holds no queries", param_hint="QUERIES")
         for item in loaded:
             if item["id"] in seen:
                 raise click.BadParameter(f"query id {item['id']!r} is in both {seen[item['id']]} and {path}; ids must be unique")
@@ -656,7 +700,7 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, quote_finder, as_json
     library = _library(build_dir)
     table: dict[str, dict] = {}
     missed: list = []
-    for mode in [m.strip() for m in modes.split(",") if m.strip()]:
+    for mode in chosen:
         ranked = {q["id"]: [r["text"] for r in library.search(q["query"], k=k, mode=mode).results] for q in items}
         metrics, mode_misses = module.score(items, ranked, k)
         table[mode] = metrics
@@ -686,9 +730,9 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, quote_finder, as_json
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Built library whose passages are learnt from [default: build].")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Adapter file to write (.safetensors).")
 @click.option("--seed", type=int, default=11, show_default=True, help="Seed of the sentence choice, order and dropout.")
-@click.option("--rank", type=int, default=64, show_default=True, help="Rank kept of each weight matrix's change.")
-@click.option("--epochs", type=int, default=3, show_default=True, help="Passes over the pairs (the field adapter: 3).")
-@click.option("--sentences", "sentences_per_passage", type=int, default=2, show_default=True, help="Training sentences taken from each passage.")
+@click.option("--rank", type=click.IntRange(min=1), default=64, show_default=True, help="Rank kept of each weight matrix's change.")
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True, help="Passes over the pairs (the field adapter: 3).")
+@click.option("--sentences", "sentences_per_passage", type=click.IntRange(min=1), default=2, show_default=True, help="Training sentences taken from each passage.")
 def adapt(build_dir, out_file, seed, rank, epochs, sentences_per_passage) -> None:
     """Learn an embedding adapter from a built library's own passages (no queries, no judgements:
     each sentence is taught to find the rest of its passage) and write it to OUT. Then build with
@@ -736,7 +780,7 @@ def cites(source, build_dir, as_json) -> None:
     click.echo(f"{len(references)} references, {len(citations)} in-text citations")
     for ref in references:
         key = f"[{ref['key']}] " if ref["key"] else ""
-        click.echo(f"  {key}{'; '.join(ref['authors']) or '—'} ({ref['year']}{ref['year_suffix']}) {ref['title']}  → {ref.get('work_id') or '-'}")
+        click.echo(f"  {key}{_described(ref['authors'], ref['year'] + ref['year_suffix'], ref['title'])}  → {ref.get('work_id') or '-'}")
     for citation in citations:
         page = f"p. {citation['doc_page']}  " if citation.get("doc_page") else ""
         target = citation.get("work_id") or " or ".join(citation.get("candidate_work_ids") or []) or "-"
@@ -758,8 +802,9 @@ def cited_by(work, build_dir, as_json) -> None:
     if not work.strip():
         raise click.BadParameter("give a work id or words of its authors, year and title (\"Leont'ev 1978\")", param_hint="WORK")
     library = _library(build_dir)
-    cited = None if library.work(work) else library.works_cited_in(work)
-    found = [library.work(work)] if library.work(work) else library.works(work)
+    exact = library.work(work)
+    cited = None if exact else library.works_cited_in(work)
+    found = [exact] if exact else library.works(work)
     if cited is not None:
         # say which work each part of the citation is, and which part the library has no work for
         parts = [f"{part['citation']} → {' or '.join(w['id'] for w in part['works']) or 'no work in this library'}"
@@ -776,12 +821,18 @@ def cited_by(work, build_dir, as_json) -> None:
         click.echo(json.dumps(details if len(details) > 1 else details[0], ensure_ascii=False, indent=1))
         return
     for detail in details:
-        click.echo(f"{detail['id']}: {'; '.join(detail['authors'])} ({detail['year']}) {detail['title']}")
+        click.echo(f"{detail['id']}: {_described(detail['authors'], detail['year'], detail['title'])}")
         for entry in detail["cited_by"]:
             page = f", p. {entry['page']}" if entry.get("page") else ""
             others = " or ".join(c["label"] for c in entry.get("candidates") or [] if c["id"] != detail["id"])
             ambiguous = f"  [ambiguous: it may cite {others} instead]" if entry.get("ambiguous") else ""
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
+
+
+def _described(authors: list[str], year: str | None, title: str | None) -> str:
+    """A work as a list prints it, leaving out what it lacks: "Edwards, A. (2010) Being an Expert…",
+    "Evaluation of the CWDC … Pilot" (a listed study: no authors, no year)."""
+    return " ".join(part for part in ("; ".join(authors or []), f"({year})" if year else "", title or "") if part) or "—"
 
 
 def _concept_matches(library, label: str, command: str) -> list[dict]:
@@ -878,6 +929,9 @@ def export_graph(fmt, graph, build_dir, out_file) -> None:
     source, the build's provenance); Turtle and JSON-LD hold their union, or with --graph one graph."""
     from .graph import export
 
+    if out_file is not None and (not str(out_file).strip() or out_file.is_dir()):
+        raise click.BadParameter(f"{str(out_file)!r} is no file name; give the file to write, e.g. --out graph.ttl",
+                                 param_hint="'--out'")
     library = _library(build_dir)
     if not library.graph_path.exists():
         raise click.ClickException(f"{library.graph_path} is missing; rebuild with `ckg build`")
@@ -886,7 +940,15 @@ def export_graph(fmt, graph, build_dir, out_file) -> None:
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     if out_file:
-        out_file.write_bytes(body)
+        partial = out_file.with_name(f".{out_file.name}.partial")
+        try:        # written whole, then put in place: an interrupted export leaves no half file
+            partial.write_bytes(body)
+            partial.replace(out_file)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise click.BadParameter(f"cannot write {out_file} ({exc.strerror or exc}); give a file in a folder "
+                                     "that exists and you may write to", param_hint="'--out'") from None
         click.echo(f"{len(body)} bytes of {fmt} → {out_file}", err=True)
     else:
         sys.stdout.buffer.write(body)
@@ -897,7 +959,8 @@ def show_settings() -> None:
     """List every setting with its default, its environment variable and what it does."""
     current = Settings.from_env()
     for name, default, help_text in Settings.describe():
-        click.echo(f"{name} (CKG_{name.upper()}) = {getattr(current, name)}  [default {default}]\n    {help_text}")
+        value, default = getattr(current, name), "not set" if default is None else default
+        click.echo(f"{name} (CKG_{name.upper()}) = {'not set' if value is None else value}  [default {default}]\n    {help_text}")
 
 
 if __name__ == "__main__":  # pragma: no cover

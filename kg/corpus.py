@@ -100,6 +100,9 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     """Files to ingest with their metadata, files skipped (unsupported), and a hash of it all."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
+        if corpus_dir.exists():
+            raise NotADirectoryError(f"{corpus_dir} is a file, not a corpus folder; pass --corpus DIR, the folder "
+                                     "holding the documents and sources.toml")
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist; pass --corpus DIR")
     entries, warnings = load_metadata(corpus_dir)
     files, skipped = _files_with_ids(corpus_dir, entries, warnings)
@@ -200,7 +203,7 @@ class MetadataError(ValueError):
 # the order a written entry lists its keys in, as the seed entries do
 _ENTRY_ORDER = ("id", "file", "title", "title_supplied", "authors", "year", "type", "venue", "publisher", "place",
                 "editors", "pages", "url", "studies", "note")
-_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+SOURCE_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # a page or a page range as a reference gives it: "12", "123-140", "123–140" (an en dash, as typeset)
 _PAGES_RE = re.compile(r"(\d{1,6})(?:\s*[-–]\s*(\d{1,6}))?")
 
@@ -314,7 +317,7 @@ def write_metadata(corpus_dir: Path, text: str | None) -> None:
 def _check_fields(fields: dict[str, Any]) -> None:
     import datetime
 
-    if "id" in fields and not _ID_RE.fullmatch(str(fields["id"])):
+    if "id" in fields and not SOURCE_ID_RE.fullmatch(str(fields["id"])):
         raise MetadataError(f"id {fields['id']!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
                             "every passage id and page address), e.g. 'edwards-2010'")
     if "year" in fields:

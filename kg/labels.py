@@ -49,6 +49,13 @@ def _numbers(keys: tuple[str, ...]) -> set[str]:
     return {k for k in keys if k.isdigit() or k in _NUMBER_WORDS}
 
 
+def _only_function_words(text: str) -> bool:
+    from .index.text import _STOPWORDS
+
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return bool(words) and all(word in _STOPWORDS for word in words)
+
+
 def _keys(text: str) -> tuple[str, ...]:
     return tuple(key for key, _, _ in _tokens(text))
 
@@ -106,8 +113,8 @@ class LabelResolver:
     def resolve(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
         """[{"id", "score", "label"}] best first; an empty text gives []."""
         text = " ".join((text or "").split())[:200]
-        if not text:
-            return []
+        if not text or _only_function_words(text):
+            return []       # "a", "the", "of and": no concept is named by words every text holds
         scores: dict[str, tuple[float, str]] = {}
 
         def offer(concept_id: str, score: float, label: str) -> None:

@@ -21,6 +21,18 @@ class LibraryError(Exception):
     """The build directory is missing, incomplete or from an incompatible version."""
 
 
+def _damaged(path: Path, exc: Exception) -> str:
+    return f"{path} is damaged or unreadable ({type(exc).__name__}: {exc}); rebuild with `ckg build`"
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file of the build; a damaged one is a LibraryError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LibraryError(_damaged(path, exc)) from None
+
+
 class Library:
     """A built library loaded from ``build_dir`` (the directory `ckg build` wrote)."""
 
@@ -29,13 +41,16 @@ class Library:
         self.settings = settings or Settings.from_env()
         self.root = self._resolve(self.build_dir)
         self.manifest = self._load_manifest()
-        self._sources: list[dict[str, Any]] = json.loads((self.root / "sources.json").read_text(encoding="utf-8"))
+        self._sources: list[dict[str, Any]] = _read_json(self.root / "sources.json")
         self._source_by_id = {s["id"]: s for s in self._sources}
         self._passages: list[dict[str, Any]] = []
-        with (self.root / "passages.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    self._passages.append(json.loads(line))
+        try:
+            with (self.root / "passages.jsonl").open(encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        self._passages.append(json.loads(line))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise LibraryError(_damaged(self.root / "passages.jsonl", exc)) from None
         self._passage_by_id = {p["passage_id"]: p for p in self._passages}
         self._documents: dict[str, dict[str, Any]] = {}
         self._credits: dict[str, dict[str, dict[str, Any]]] = {}    # concept id → passages crediting it to a work
@@ -47,6 +62,9 @@ class Library:
             return (build_dir / CURRENT).resolve()
         if (build_dir / "manifest.json").exists():
             return build_dir   # a release directory given directly
+        if build_dir.is_file():
+            raise LibraryError(f"{build_dir} is a file, not a build folder; give the folder `ckg build` wrote "
+                               "(--build DIR, default build)")
         raise LibraryError(f"{build_dir} holds no built library; run `ckg build --out {build_dir}` first")
 
     def _load_manifest(self) -> dict[str, Any]:
@@ -96,7 +114,7 @@ class Library:
             return None
         if source_id not in self._documents:
             path = self.root / "documents" / f"{source_id}.json"
-            self._documents[source_id] = json.loads(path.read_text(encoding="utf-8"))
+            self._documents[source_id] = _read_json(path)
         return self._documents[source_id]
 
     # --- concepts ---------------------------------------------------------------------------------
@@ -104,12 +122,12 @@ class Library:
     @cached_property
     def _concepts(self) -> dict[str, dict[str, Any]]:
         path = self.root / "concepts.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return _read_json(path) if path.exists() else {}
 
     @cached_property
     def _links(self) -> dict[str, dict[str, Any]]:
         path = self.root / "links.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return _read_json(path) if path.exists() else {}
 
     def concepts(self) -> dict[str, dict[str, Any]]:
         return self._concepts
@@ -137,7 +155,7 @@ class Library:
     @cached_property
     def _quotes(self) -> list[dict[str, Any]]:
         path = self.root / "quotes.json"
-        quotes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        quotes = _read_json(path) if path.exists() else []
         from .quotes import harvard_citation
 
         for quote in quotes:
@@ -295,7 +313,7 @@ class Library:
         path = self.root / FILE
         if not path.exists():
             return {"sources": {}, "works": {}, "people": {}}
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _read_json(path)
 
     def works(self, q: str = "") -> list[dict[str, Any]]:
         """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty);

@@ -847,11 +847,26 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
         role = quote.get("speaker_role")
         return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
     if quote.get("cited"):
-        cited = quote["cited"].strip()
-        if cited.startswith("(") and cited.endswith(")") and "(" not in cited[1:-1]:
-            cited = cited[1:-1]     # "(Smith, 2013)" → "Smith, 2013"; "Powell and Glendinning (2002 p. 3)" kept whole
-        return f"{cited}, quoted in {where}"
+        return f"{parenthetical_form(quote['cited'])}, quoted in {where}"
     return where
+
+
+_NARRATIVE_CITED_RE = re.compile(r"^(?P<names>[^()]+?)\s*\((?P<inner>[^()]*\d[^()]*)\)$")
+
+
+def parenthetical_form(cited: str) -> str:
+    """A citation as it stands inside brackets, for a citation to go in: "(Smith, 2013)" → "Smith,
+    2013", "France and Utting (2005)" → "France and Utting, 2005", "Powell and Glendinning (2002 p. 3)"
+    → "Powell and Glendinning, 2002, p. 3"; a remark in brackets without a date is left out."""
+    cited = " ".join(cited.split())
+    if cited.startswith("(") and cited.endswith(")") and "(" not in cited[1:-1]:
+        cited = cited[1:-1]
+    cited = re.sub(r"\s*\([^()\d]*\)", "", cited).strip()
+    narrative = _NARRATIVE_CITED_RE.match(cited)
+    if narrative:
+        inner = re.sub(r"^((?:1[5-9]|20)\d\d[a-z]?)\s+(?=p)", r"\1, ", narrative.group("inner").strip())
+        cited = f"{narrative.group('names').rstrip(' ,')}, {inner}"
+    return cited
 
 
 def verify(quote: dict[str, Any], document_text: str) -> bool:

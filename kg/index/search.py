@@ -243,6 +243,7 @@ class Searcher:
         hits = self._score(query, tokens, query_concepts, mode, allowed)
         total = len(hits)
         page = hits[offset:offset + k]
+        message = message or _past_the_end(offset, total)
         vector = self._query_vector(query) if mode != "bm25" else None
         words = QueryWords(asked) if tokens else None
         results = [self._result(hit, tokens, words, query_concepts, mode, vector) for hit in page]
@@ -262,7 +263,8 @@ class Searcher:
         rows = [r for r in dict.fromkeys(ordered) if allowed is None or allowed[r]]
         hits = [Hit(r, 0.0) for r in rows]
         results = [self._result(hit, [], None, wanted, mode, None) for hit in hits[offset:offset + k]]
-        message = None if rows else (self._filters_matching_nothing(filters) or "No passage has these filters.")
+        message = _past_the_end(offset, len(rows)) if rows else (self._filters_matching_nothing(filters)
+                                                                 or "No passage has these filters.")
         return SearchResponse("", mode, len(hits), offset, results, self._facets(hits[:_FACET_DEPTH]), wanted,
                               message=message, facets_over=min(len(hits), _FACET_DEPTH))
 
@@ -612,8 +614,11 @@ class Searcher:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
                                 for q in self.quotes)]
-            found["message"] = ("No quote has " + "; ".join(f"{key} “{value}”" for key, value in empty)
-                                + ": check the value." if empty else "No quote has these filters together.")
+            typos = [(key, value) for key, value in empty if not self._known_filter_value(key, value)]
+            named = "; ".join(f"{key} “{value}”" for key, value in typos or empty)
+            found["message"] = (f"No quote has {named}: check the value." if typos
+                                else f"No quote has {named}, though the library knows {'it' if len(empty) == 1 else 'them'}." if empty
+                                else "No quote has these filters together.")
         if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
             return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
         if chosen and offset >= len(chosen):
@@ -877,6 +882,17 @@ class Searcher:
             mask &= keep
         return mask
 
+    def _known_filter_value(self, key: str, value: str) -> bool:
+        """Whether a filter value names something of the library (a concept, a source, a study), though
+        no quote may have it; speaker roles and kinds are checked where they are given."""
+        if key == "concept":
+            return value in self.concepts
+        if key == "source":
+            return value in self.sources
+        if key == "study":
+            return bool(self._study_entry(value)["sources"])
+        return key in ("speaker_role", "kind")
+
     def _filters_matching_nothing(self, filters: dict[str, str]) -> str | None:
         """"No passage has source “nope”": the filter values that let no passage through on their own
         (a typo, an id of another build), so that an empty result says what to change."""
@@ -1045,6 +1061,13 @@ class Searcher:
                 rows.append({"value": value, "label": label, "count": count})
             facets[name] = rows
         return facets
+
+
+def _past_the_end(offset: int, total: int) -> str | None:
+    """What a page past the last result says (as the quote finder's does), else None."""
+    if total and offset >= total:
+        return f"Number {offset + 1} is past the end: the {total} result{'s' if total != 1 else ''} end at number {total}."
+    return None
 
 
 def _typo_distance(a: str, b: str) -> int:

@@ -1,0 +1,149 @@
+"""The command line on bad input: every refusal names the option, file or setting and says what to
+do; no traceback; exit 2 for a bad option, 1 for nothing found or a library that cannot be read."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str, env: dict[str, str] | None = None):
+    result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture()
+def scorer(tmp_path) -> Path:
+    path = tmp_path / "score.py"
+    path.write_text("def score(queries, ranked, k=10):\n"
+                    "    hits = sum(any(g in t for t in ranked[q['id']][:k] for g in q['gold']) for q in queries)\n"
+                    "    row = {'n': len(queries), 'S@1': 0.0, 'S@5': hits / len(queries), 'S@10': 0.0,\n"
+                    "           'MRR@10': 0.0, 'nDCG@10': 0.0}\n"
+                    "    return {'all': row}, []\n", encoding="utf-8")
+    return path
+
+
+def test_settings_are_checked_and_named():
+    with pytest.raises(SettingsError, match=r"setting workers \(CKG_WORKERS\) must be at least 1, not 0"):
+        Settings().with_overrides(workers=0)
+    with pytest.raises(SettingsError, match="must be more than 0"):
+        Settings().with_overrides(file_timeout_s=-1)
+    with pytest.raises(SettingsError, match="must be an integer, not 'abc'"):
+        Settings.from_env({"CKG_MAX_RESULTS": "abc"})
+    with pytest.raises(SettingsError, match="at most 1"):
+        Settings().with_overrides(dense_weight=1.5)
+    assert Settings().with_overrides(workers="3", dense_weight="0.5").workers == 3
+
+
+def test_a_bad_setting_or_option_is_refused_before_anything_runs(tiny_build, tmp_path):
+    bad_env = _run("search", "trust", "--build", str(tiny_build), env={"CKG_MAX_RESULTS": "abc"})
+    assert bad_env.exit_code == 1 and "setting max_results (CKG_MAX_RESULTS) must be an integer" in bad_env.output
+    encoder = _run("search", "trust", "--build", str(tiny_build), env={"CKG_QUERY_ENCODER": "foo"})
+    assert encoder.exit_code == 1 and "query_encoder must be onnx or torch" in encoder.output
+    out = tmp_path / "never"
+    for option, value in (("--workers", "0"), ("--file-timeout", "-1"), ("--file-timeout", "0"), ("--file-memory", "0")):
+        refused = _run("build", "--out", str(out), option, value)
+        assert refused.exit_code == 2 and f"'{option}'" in refused.output, (option, refused.output)
+    assert not out.exists()
+    threads = _run("serve", "--build", str(tiny_build), "--threads", "0")
+    assert threads.exit_code == 2 and "'--threads'" in threads.output
+    assert _run("quotes", "trust", "-k", "0", "--build", str(tiny_build)).output.count("'-k'") == 1
+    both = _run("quotes", "trust", "--json", "--export", "csv", "--build", str(tiny_build))
+    assert both.exit_code == 2 and "--json and --export" in both.output
+    source_id = _run("passages", str(ROOT / "tests" / "data" / "tiny" / "team-around-the-child.txt"), "--source-id", "BAD ID!")
+    assert source_id.exit_code == 2 and "'--source-id'" in source_id.output and "lower-case" in source_id.output
+
+
+def test_eval_refuses_what_it_cannot_score(tiny_build, tmp_path, scorer):
+    queries = tmp_path / "queries.json"
+    queries.write_text(json.dumps([{"id": "q1", "query": "trust", "gold": ["trust"]}]), encoding="utf-8")
+    base = ("eval", "--build", str(tiny_build), "--scorer", str(scorer))
+    assert _run(*base, str(queries), "--modes", "bm25").exit_code == 0
+    cases = {
+        ("--modes", "foo"): "'--modes'",
+        ("-k", "0"): "'-k'",
+    }
+    for extra, named in cases.items():
+        result = _run(*base, str(queries), *extra)
+        assert result.exit_code == 2 and named in result.output, (extra, result.output)
+    empty, latin, text_gold = tmp_path / "empty.json", tmp_path / "latin.json", tmp_path / "gold.json"
+    empty.write_text("[]", encoding="utf-8")
+    latin.write_bytes(b"\xff\xfe[]")
+    text_gold.write_text(json.dumps([{"id": "q1", "query": "trust", "gold": "trust"}]), encoding="utf-8")
+    for path, said in ((empty, "holds no queries"), (latin, "not valid JSON in UTF-8"), (text_gold, "gold (a list of texts)")):
+        result = _run(*base, str(path))
+        assert result.exit_code == 2 and said in result.output and str(path) in result.output, result.output
+    not_python, broken = tmp_path / "score.txt", tmp_path / "broken.py"
+    not_python.write_text("x", encoding="utf-8")
+    broken.write_text("def score(\n", encoding="utf-8")
+    for path, said in ((not_python, "is not a Python file"), (broken, "could not be loaded (SyntaxError")):
+        result = _run("eval", "--build", str(tiny_build), "--scorer", str(path), str(queries))
+        assert result.exit_code == 2 and "'--scorer'" in result.output and said in result.output, result.output
+
+
+def test_export_to_a_path_it_cannot_write_names_out(tiny_build, tmp_path):
+    for out, said in ((tmp_path / "no-folder" / "graph.ttl", "cannot write"), (tmp_path, "is a directory")):
+        result = _run("export", "--build", str(tiny_build), "--out", str(out))
+        assert result.exit_code == 2 and "'--out'" in result.output and said in result.output, result.output
+    written = _run("export", "--build", str(tiny_build), "--out", str(tmp_path / "graph.ttl"))
+    assert written.exit_code == 0 and (tmp_path / "graph.ttl").stat().st_size > 0
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_damaged_or_misplaced_build_is_named_not_a_traceback(tiny_build, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(Path(tiny_build) / "current", damaged, symlinks=False)
+    (damaged / "concepts.json").write_text("{not json", encoding="utf-8")
+    (damaged / "citations.json").write_text("[", encoding="utf-8")
+    for command in (("concept", "trust"), ("cites", "team-around-the-child"), ("cited-by", "Edwards")):
+        result = _run(*command, "--build", str(damaged))
+        assert result.exit_code == 1 and "is damaged or unreadable" in result.output and "rebuild" in result.output, result.output
+    shutil.rmtree(damaged / "index")
+    result = _run("search", "trust", "--build", str(damaged))
+    assert result.exit_code == 1 and "rebuild" in result.output
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    misplaced = _run("sources", "--build", str(a_file))
+    assert misplaced.exit_code == 1 and "is a file, not a build folder" in misplaced.output
+    corpus = _run("build", "--corpus", str(a_file), "--out", str(tmp_path / "out"))
+    assert corpus.exit_code == 2 and "is a file, not a corpus folder" in corpus.output
+
+
+def test_nothing_found_says_so_and_exits_1(tiny_build, library):
+    past = _run("search", "trust", "--page", "1000", "--build", str(tiny_build))
+    assert past.exit_code == 1 and "is past the end" in past.output
+    as_json = _run("search", "trust", "--page", "1000", "--json", "--build", str(tiny_build))
+    assert as_json.exit_code == 1 and "is past the end" in json.loads(as_json.output)["message"]
+    assert _run("search", "trust", "--source", "nosuch", "--build", str(tiny_build)).exit_code == 1
+    typo = _run("quotes", "--concept", "nosuch", "--build", str(tiny_build))
+    assert typo.exit_code == 1 and "check the value" in typo.output
+    known = next(cid for cid in sorted(library.concepts())
+                 if not library.search_quotes("", filters={"concept": cid})["results"])
+    quiet = _run("quotes", "--concept", known, "--build", str(tiny_build))
+    assert quiet.exit_code == 1 and "though the library knows it" in quiet.output
+    for filler in ("a", "the", "of and"):
+        result = _run("concept", filler, "--build", str(tiny_build))
+        assert result.exit_code == 1 and "no concept matches" in result.output, filler
+    found = _run("search", "trust", "--build", str(tiny_build))
+    assert found.exit_code == 0 and " 1. " in found.output
+
+
+def test_listed_entries_print_only_what_they_have(tiny_build):
+    settings = _run("settings", env={"CKG_CACHE_DIR": None})     # the test session sets one; a user may not
+    assert "cache_dir (CKG_CACHE_DIR) = not set  [default not set]" in settings.output and "None" not in settings.output
+    from kg.cli import _described
+
+    assert _described([], "", "Evaluation of the CWDC Social work Remodelling Pilot") == \
+        "Evaluation of the CWDC Social work Remodelling Pilot"
+    assert _described(["Edwards, A."], "2010", "Being an Expert") == "Edwards, A. (2010) Being an Expert"
+    assert _described([], None, None) == "—"
