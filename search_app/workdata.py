@@ -208,6 +208,7 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
     rows = library.concept_lineage(concept_id)
     if rows is None:
         return None
+    rows = _with_definition_credits(library, concept_id, rows)
     # several works cited in one sentence: the page quotes it once and points the others to it
     rows = [dict(row, **work_nature(library, library.work(row["work_id"]) or {"id": row["work_id"]})) for row in rows]
     first_with: dict[tuple[str, str], dict[str, Any]] = {}
@@ -227,6 +228,55 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
             entry["defines"] = entry["defines"] or defines
     return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id), "results": rows,
             "sources": sorted(users.values(), key=lambda u: (not u["defines"], -u["mentions"]))}
+
+
+_ATTRIBUTION_JOINS_RE = re.compile(r",?\s+(?:adapted from|after|cited in|quoted in|following|based on)\s+", re.I)
+
+
+def _credited_works(library: Library, attribution: str) -> list[dict[str, Any]]:
+    """The works a definition's attribution cites ("CYPU 2001: 37, adapted from Hardiker, Exton and
+    Barker 1991"), each part resolved to one work of the library or left out."""
+    attribution = re.sub(r"\s*\([^()\d]*\)", "", attribution)      # "(the Government department’s definition …)"
+    parts = [p.strip(" ;,()") for p in re.split(r";", _ATTRIBUTION_JOINS_RE.sub("; ", attribution)) if p.strip(" ;,()")]
+    found: list[dict[str, Any]] = []
+    for part in parts:
+        if not re.search(r"\b(?:1[5-9]|20)\d\d", part):
+            continue
+        part = re.sub(r"((?:1[5-9]|20)\d\d[a-z]?)\s*[:,]\s*(?:pp?\.\s*)?\d+(?:[-–]\d+)?", r"\1", part)   # "2001: 37": the page
+        several = library.works_cited_in(f"({part})")
+        works = [w for entry in several for w in entry["works"]] if several else library.works(part)
+        if len(works) == 1 and works[0] not in found:
+            found.append(works[0])
+    return found
+
+
+def _with_definition_credits(library: Library, concept_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lineage with the works the concept's quoted definitions are credited to ("adapted from
+    Hardiker, Exton and Barker 1991"): cited for it, with the definition as the citing sentence, so the
+    lineage and the concept page agree (``credited_by_definition``)."""
+    from kg.citations.works import year_order
+
+    concept = library.concept(concept_id) or {}
+    by_work = {row["work_id"]: row for row in rows}
+    for row in rows:
+        row.setdefault("credited_by_definition", False)
+    for definition in concept.get("definitions") or []:
+        attribution = definition.get("citation") or ""
+        for work in _credited_works(library, attribution) if attribution else []:
+            row = by_work.get(work["id"])
+            if row is None:
+                source_id = definition.get("source_id") or ""
+                holder = next((p for p in library.passages(source_id) if definition["text"][:60] in p["text"]), None)
+                row = by_work[work["id"]] = {
+                    "work_id": work["id"], "year": work.get("year", ""), "title": work.get("title", ""),
+                    "authors": [a["name"] for a in work.get("authors", [])], "label": _work_label(work),
+                    "sentence": definition["text"], "source_id": source_id, "sources": [source_id],
+                    "passage_id": holder["passage_id"] if holder else None, "page": holder.get("page") if holder else None,
+                    "defines": True, "in_sentence": True}
+                rows.append(row)
+            row["attached"] = True
+            row["credited_by_definition"] = True
+    return sorted(rows, key=lambda r: (year_order(r["year"]), r["label"]))
 
 
 # --- the citation graph as SVG -------------------------------------------------------------------------

@@ -1434,3 +1434,44 @@ def test_an_act_cited_by_title_and_year_resolves_to_its_list_entry():
     works = resolve_works({"doc": found})["works"]
     children_act = works["department-of-health-1989-children-act"]
     assert [c["surface"] for c in children_act["cited_by"]] == ["The Children Act 1989", "Children Act HMSO 1989"]
+
+
+def test_the_works_a_definition_is_credited_to_are_cited_for_the_concept(seed_build):
+    """The concept page credits heavy-end prevention's definition to "CYPU 2001: 37, adapted from
+    Hardiker, Exton and Barker 1991": its lineage lists both works as cited for it, the guidance with the
+    definition as its sentence, so the two pages agree."""
+    from kg.library import Library
+    from search_app import workdata
+
+    library = Library(seed_build)
+    concept = library.concept("heavy-end-prevention")
+    assert "Hardiker" in concept["definitions"][0]["citation"]
+    rows = {r["work_id"]: r for r in workdata.concept_lineage(library, "heavy-end-prevention")["results"]}
+    credited = [wid for wid, r in rows.items() if r["credited_by_definition"]]
+    assert sorted(credited) == ["children-and-young-peoples-unit-2001-childrens-fund-guidance", "hardiker-1991-policies-and-practices"]
+    assert all(rows[w]["attached"] for w in credited)
+    guidance = rows["children-and-young-peoples-unit-2001-childrens-fund-guidance"]
+    assert guidance["sentence"] == concept["definitions"][0]["text"] and guidance["passage_id"]
+    years = [r["year"] for r in workdata.concept_lineage(library, "heavy-end-prevention")["results"]]
+    assert years == sorted(years)
+    # a concept whose definitions credit no work keeps its lineage as its citations give it
+    assert not any(r["credited_by_definition"] for r in workdata.concept_lineage(library, "relational-agency")["results"])
+
+
+@pytest.mark.browser
+def test_lineage_page_shows_the_works_a_definition_is_credited_to(page, seed_build):
+    """In the browser: heavy-end prevention's lineage lists Hardiker et al. (1991) and the Children's
+    Fund guidance as cited for it, saying the concept page's definition is credited to them."""
+    from playwright.sync_api import expect
+
+    from conftest import _serve
+
+    for base in _serve(seed_build, "ckg-seed-lineage-server"):
+        page.goto(f"{base}/concepts/heavy-end-prevention/lineage")
+        cited_for = page.locator("#cited-for .timeline-item")
+        expect(cited_for).to_have_count(2)
+        expect(cited_for.first.locator(".timeline-year")).to_have_text("1991")
+        expect(cited_for.first.locator(".timeline-work")).to_contain_text("Hardiker")
+        expect(cited_for.nth(1).locator(".timeline-sentence")).to_contain_text("Heavy-end prevention would focus on")
+        expect(cited_for.first.locator(".timeline-source")).to_contain_text("the definition the concept page quotes is credited to it")
+        assert not page.errors, page.errors

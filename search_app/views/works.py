@@ -103,7 +103,8 @@ def citations_api(source_id: str):
 
 @api_bp.get("/concepts/<concept_id>/lineage")
 @documented("Where a concept came from: the works cited for it, earliest first, each with its sentence "
-            "(attached, in_sentence, same_sentence_as), then the works cited where it is discussed.")
+            "(attached, in_sentence, same_sentence_as; credited_by_definition: a work a quoted definition of the "
+            "concept is credited to, its sentence that definition), then the works cited where it is discussed.")
 def lineage_api(concept_id: str):
     return _moved_concept("works_api.lineage_api", concept_id) or jsonify(
         _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
