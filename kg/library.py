@@ -409,7 +409,8 @@ class Library:
         found = self._credits.get(concept_id)
         if found is None:
             found = self._credits[concept_id] = (
-                crediting_passages(concept_id, self._citations, self._links, self._passage_by_id)
+                crediting_passages(concept_id, self._citations, self._links, self._passage_by_id,
+                                   self._narrower(concept_id))
                 if concept_id in self._concepts else {})
         return found
 
@@ -421,7 +422,18 @@ class Library:
 
         if concept_id not in self._concepts:
             return None
-        return lineage(concept_id, self._citations, self._links, self._passage_by_id)
+        return lineage(concept_id, self._citations, self._links, self._passage_by_id, self._narrower(concept_id))
+
+    def _narrower(self, concept_id: str) -> set[str]:
+        """Every concept below ``concept_id`` in the scheme (narrower, their narrower, …)."""
+        found: set[str] = set()
+        todo = list(self._concepts.get(concept_id, {}).get("narrower") or [])
+        while todo:
+            cid = todo.pop()
+            if cid not in found and cid != concept_id:
+                found.add(cid)
+                todo.extend(self._concepts.get(cid, {}).get("narrower") or [])
+        return found
 
 
 _ACRONYM_SKIP = {"of", "the", "and", "for", "in", "on", "to", "a", "an", "&"}

@@ -1475,3 +1475,32 @@ def test_lineage_page_shows_the_works_a_definition_is_credited_to(page, seed_bui
         expect(cited_for.nth(1).locator(".timeline-sentence")).to_contain_text("Heavy-end prevention would focus on")
         expect(cited_for.first.locator(".timeline-source")).to_contain_text("the definition the concept page quotes is credited to it")
         assert not page.errors, page.errors
+
+
+def test_a_citation_within_a_sentence_goes_to_the_name_it_follows(seed_build):
+    """"Despite their emphasis on co-production …, both programmes struggled to achieve the
+    “co-configuration” (Warmington et al. 2004: 4) in which …": Warmington is cited for co-configuration,
+    not for co-production; a bracketed citation a clause before a name is not cited for it ("(Bynner,
+    2001; France and Utting, 2005) and is usually associated with … vulnerability"); a narrative one
+    opening the sentence is ("Smith (2013) emphasised four factors: … mutual trust")."""
+    from kg.library import Library
+
+    library = Library(seed_build)
+
+    def cited_for(concept_id: str) -> set[str]:
+        return {r["work_id"] for r in library.concept_lineage(concept_id) if r["attached"]}
+
+    def discussed(concept_id: str) -> set[str]:
+        return {r["work_id"] for r in library.concept_lineage(concept_id)}
+
+    warmington = "warmington-2004-interagency-collaboration-review"
+    assert warmington in cited_for("co-configuration")
+    assert warmington not in cited_for("co-production") and warmington in discussed("co-production")
+    assert "bynner-2001" not in cited_for("vulnerability") and "bynner-2001" in discussed("vulnerability")
+    assert "smith-2013-working-together-why" in cited_for("trust")
+    # a version of the concept keeps its citation for it: "‘third generation activity theory’ (Daniels, 2002)"
+    daniels = "daniels-2002-vygotsky-and-pedagogy"
+    assert daniels in cited_for("cultural-historical-activity-theory") and daniels not in cited_for("object-of-activity")
+    # a group ending the sentence stands for all of it, a list of names shares the group that follows it
+    assert "leontev-1978-activity-consciousness" in cited_for("object-of-activity")
+    assert "edwards-2010-being-expert-professional" in cited_for("relational-expertise")

@@ -6,7 +6,7 @@ Entry points: :func:`resolve_in_document` and :func:`resolve_works`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from .intext import ACT_NAME, find_citations
 from .names import acronym, acronym_letters, fold, is_acronym, key_words, slug, surname_key, title_similarity
@@ -454,7 +454,8 @@ def year_order(year: str) -> tuple[int, str]:
     return (9998, year) if year else (9999, "")
 
 
-def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passages: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passages: dict[str, dict[str, Any]],
+            narrower: Iterable[str] = ()) -> list[dict[str, Any]]:
     """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage).
 
     ``in_sentence``: the citing sentence names the concept; ``attached``: the citation stands by that
@@ -465,7 +466,7 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     their own citations gives each only its own."""
     rows: dict[str, dict[str, Any]] = {}
     for source_id, doc in data.get("sources", {}).items():
-        attached = _attached_citations(concept_id, doc.get("citations", []), links, passages)
+        attached = _attached_citations(concept_id, doc.get("citations", []), links, passages, narrower)
         for n, citation in enumerate(doc.get("citations", [])):
             wid, pid = citation.get("work_id"), citation.get("passage_id")
             if not wid or not pid:
@@ -499,7 +500,7 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
 
 
 def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, Any],
-                       passages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+                       passages: dict[str, dict[str, Any]], narrower: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """The passages where a citation stands by a name of the concept (``attached`` in :func:`lineage`):
     where a source credits the concept to a work ("the idea of ‘relational agency’ (Edwards 2005)").
     Each passage id maps to ``place`` (0 for the passages crediting the earliest work, 1 for the next
@@ -507,7 +508,7 @@ def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, A
     credited: dict[str, dict[str, tuple[int, str]]] = {}
     for doc in data.get("sources", {}).values():
         citations = doc.get("citations", [])
-        for n in _attached_citations(concept_id, citations, links, passages):
+        for n in _attached_citations(concept_id, citations, links, passages, narrower):
             wid = citations[n].get("work_id") or ""
             work = data.get("works", {}).get(wid, {})
             label = _label(work) if work else citations[n].get("surface", "")
@@ -530,8 +531,11 @@ def _sentence_bounds(citation: dict[str, Any]) -> tuple[int, int]:
 
 
 def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links: dict[str, Any],
-                        passages: dict[str, dict[str, Any]]) -> set[int]:
-    """Indexes of the citations that stand by a name of the concept in their sentence."""
+                        passages: dict[str, dict[str, Any]], narrower: Iterable[str] = ()) -> set[int]:
+    """Indexes of the citations that stand by a name of the concept in their sentence. A citation
+    right after another concept's name within the sentence is that concept's, unless it is one of
+    ``narrower`` (a version of this one: "third generation activity theory (Daniels, 2002)")."""
+    narrower = set(narrower)
     by_sentence: dict[tuple[str, int, int], list[int]] = {}
     for n, citation in enumerate(citations):
         if citation.get("passage_id"):
@@ -539,8 +543,9 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
     attached: set[int] = set()
     for (pid, a, b), members in by_sentence.items():
         passage = passages.get(pid) or {}
-        mentions = [m for m in (links.get(pid) or {}).get("mentions", [])
-                    if m.get("concept_id") == concept_id and a <= m["start"] < b]
+        in_sentence = [m for m in (links.get(pid) or {}).get("mentions", []) if a <= m["start"] < b]
+        mentions = [m for m in in_sentence if m.get("concept_id") == concept_id]
+        others = [m for m in in_sentence if m.get("concept_id") != concept_id and m.get("concept_id") not in narrower]
         if not mentions or "text" not in passage:
             continue
         text, offset = passage["text"], passage.get("start", 0)
@@ -562,14 +567,48 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
                             and (citations[n].get("kind") != "narrative" or mention["start"] - citations[n]["start"] <= 120))
             after = [g for g in groups if citations[g[0]]["start"] >= mention["end"]]
             before = [g for g in groups if citations[g[-1]]["end"] <= mention["start"]]
-            if after:
+            # a group ending the sentence stands for all of it; one within it may be another name's own
+            if after and (_ends_sentence(citations[after[0][-1]]["end"] - offset, b - offset, text)
+                          or not _owned_by_another(mention, citations[after[0][0]]["start"] - offset, others, text, offset)):
                 attached.update(after[0])
-            # the group before: when nothing follows, or when it names the authors in the running text
-            # close before the name ("Okafor (2015) argued that relational agency …")
-            if before and (not after or (all(citations[n].get("kind") == "narrative" for n in before[-1])
-                                         and mention["start"] - citations[before[-1][-1]]["end"] <= 120)):
-                attached.update(before[-1])
+            # the group before: one naming its authors in the running text close before the name ("Okafor
+            # (2015) argued that relational agency …"), or, when nothing follows, any naming its authors
+            # (the sentence's claimant: "Smith (2013) emphasised four factors: … mutual trust") or a
+            # bracketed one close before ("studies (Smith 2000) show that resilience …"), not one a clause away
+            if before:
+                distance = mention["start"] - citations[before[-1][-1]]["end"]
+                narrative = all(citations[n].get("kind") == "narrative" for n in before[-1])
+                if (not after and (narrative or distance <= _BEFORE_REACH)) or (narrative and distance <= 120):
+                    attached.update(before[-1])
     return attached
+
+
+_BEFORE_REACH = 100       # characters from a citation group to a name it may stand for, when it comes first
+# what joins the names of a list that one citation may stand for ("relational agency and relational expertise [R2]")
+_LIST_JOIN_RE = re.compile(r"[\s,;’'”\"‘“]*(?:(?:and|or|&)[\s,;’'”\"‘“]*)*")
+
+
+def _ends_sentence(group_end: int, sentence_end: int, text: str) -> bool:
+    """Whether nothing of the sentence's own words follows a citation group."""
+    return not re.search(r"[^\W\d_]{2,}", text[group_end:max(group_end, sentence_end)])
+
+
+def _owned_by_another(mention: dict[str, Any], group_start: int, others: list[dict[str, Any]], text: str, offset: int) -> bool:
+    """Whether the citation group after ``mention`` is another concept's own: that concept's name stands
+    right before the group, after text of the sentence's own (not a list joining the two names): "emphasis
+    on co-production and close partnership …, the “co-configuration” (Warmington et al. 2004: 4)"."""
+    for other in others:
+        if not (mention["end"] <= other["start"] and other["end"] - offset <= group_start):
+            continue
+        right_before = not re.search(r"[^\W\d_]{2,}", text[other["end"] - offset:group_start])
+        between = text[mention["end"] - offset:other["start"] - offset]
+        for named in sorted(others, key=lambda m: -m["start"]):       # the other names of a list in between
+            if mention["end"] <= named["start"] and named["end"] <= other["start"]:
+                cut = slice(named["start"] - mention["end"], named["end"] - mention["end"])
+                between = between[:cut.start] + " " + between[cut.stop:]
+        if right_before and not _LIST_JOIN_RE.fullmatch(between):
+            return True
+    return False
 
 
 def _shortened(text: str, limit: int) -> str:
