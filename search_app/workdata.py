@@ -161,8 +161,11 @@ def citations(library: Library, source_id: str) -> dict[str, Any] | None:
          "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
 
 
+_STUDY_ROLES = (("leads", "lead"), ("co_leads", "co-lead"), ("team", "team member"))
+
+
 def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
-    person = library.person(person_id)
+    person = library.person(person_id) or _graph_person(library, person_id)
     if person is None:
         return None
     works = [library.work(w) for w in person["works"]]
@@ -172,7 +175,37 @@ def person_detail(library: Library, person_id: str) -> dict[str, Any] | None:
 
     return {"id": person["id"], "name": person["name"], "kind": person["kind"], "uri": str(person_node(person["id"])),
             "aliases": list(person.get("aliases") or []), "works": [work_summary(w) for w in works], "cited_in": cited_in,
-            "concepts_credited": concepts_credited(library, person["id"])}
+            "concepts_credited": concepts_credited(library, person["id"]), "studies": studies_of(library, person["id"])}
+
+
+def _graph_person(library: Library, person_id: str) -> dict[str, Any] | None:
+    """A person or body the graph holds though no cited work is theirs (a study's co-lead, a funder):
+    its name and kind, no works."""
+    from kg.citation_graph import person_node
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", person_id):
+        return None
+    rows = library.sparql("PREFIX foaf: <http://xmlns.com/foaf/0.1/> SELECT ?name ?type WHERE { "
+                          f"<{person_node(person_id)}> foaf:name ?name ; a ?type }}").dicts()
+    kinds = {row["type"].rsplit("/", 1)[-1] for row in rows}
+    if not rows or not kinds & {"Person", "Organization"}:
+        return None
+    return {"id": person_id, "name": rows[0]["name"], "kind": "organization" if "Organization" in kinds else "person",
+            "aliases": [], "works": []}
+
+
+def studies_of(library: Library, person_id: str) -> list[dict[str, str]]:
+    """The studies the person led, co-led or worked on, or the body funded, each with the role."""
+    funder_id = person_id[4:] if person_id.startswith("org-") else None
+    out = []
+    for study in library.studies().values():
+        roles = [role for key, role in _STUDY_ROLES if any(p.get("id") == person_id for p in study.get(key) or [])]
+        if funder_id and funder_id in (study.get("funder") or []):
+            roles.append("funder")
+        if roles:
+            out.append({"id": study["id"], "name": study.get("name") or study.get("label") or study["id"],
+                        "role": ", ".join(roles)})
+    return out
 
 
 def concepts_credited(library: Library, person_id: str) -> list[dict[str, Any]]:

@@ -641,6 +641,14 @@ def test_api_person(client):
     person = client.get(f"/api/people/{pid}").get_json()
     assert person["name"].startswith("Halden") and len(person["works"]) >= 3    # shared across works
     assert person["cited_in"]
+    assert set(person) >= {"id", "name", "kind", "uri", "aliases", "works", "cited_in", "concepts_credited", "studies"}
+    # a study's co-lead and a funder whom no cited work names are in the graph, so they answer too
+    sylva = client.get("/api/people/kathy-sylva").get_json()
+    assert sylva["name"] == "Kathy Sylva" and sylva["works"] == [] and sylva["kind"] == "person"
+    assert {"id": "elpp", "name": "Evaluation of the Early Learning Parental Partnership", "role": "co-lead"} in sylva["studies"]
+    esrc = client.get("/api/people/org-esrc").get_json()
+    assert esrc["kind"] == "organization" and {"liw", "pse"} <= {s["id"] for s in esrc["studies"] if s["role"] == "funder"}
+    assert client.get("/api/people/no-such-person").status_code == 404
 
 
 def test_bibtex_and_ris_exports_parse(client):

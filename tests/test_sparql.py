@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import urllib.request
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -111,6 +112,9 @@ def test_post_sparql_query_body_and_accept_negotiation(live_server):
     status, headers, body = http(f"{live_server}/sparql?{describe}", headers={"Accept": "application/ld+json"})
     assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
     assert json.loads(body)
+    # HEAD answers with the headers GET gives (no 415 as for a POST without a query type)
+    head = urllib.request.urlopen(urllib.request.Request(f"{live_server}/sparql?{query}&format=csv", method="HEAD"))
+    assert head.status == 200 and head.headers["Content-Type"].startswith("text/csv") and head.read() == b""
 
 
 def test_result_cap(tiny_build):

@@ -27,7 +27,9 @@ def _label() -> str | None:
 @api_bp.get("/concepts")
 @documented("The concepts a label names, best match first (any case, hyphenated or not, plural, British or "
             "American, an acronym, a small typo, a question); without a label every concept A–Z.",
-            '{"results": [{"id", "pref_label", "alt_labels", "score", "matched_label"}], "families"}',
+            '{"results": [{"id", "pref_label", "alt_labels", "score", "matched_label"}], "families", "ladder"}; '
+            '"score" and "matched_label" (how the label matched), "families" (the families the label names) and '
+            '"ladder" (the four levels of prevention, when it names them) come with a label only',
             label="the label as a reader types it")
 def concepts_api():
     return jsonify(knowledge.concept_list(library(), _label()))

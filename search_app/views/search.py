@@ -21,10 +21,12 @@ def _params():
 @api_bp.get("/search")
 @documented("Passages ranked by meaning, keywords and concepts, each with why it matched; facets with counts.",
             '{"query", "mode", "total", "offset", "results": [{"passage_id", "source_id", "text", "page", "score", '
-            '"concepts", "why", "highlights", …}], "facets", "concept_card", "study_card"}',
+            '"concepts", "why", "highlights", …}], "facets", "facets_over", "concept_card", "study_card"}; the facet '
+            'counts are over the best "facets_over" results (100), not all "total"; a filter\'s own total can be larger',
             q="the query: a concept, a question, a half-remembered quote", k="results per page (default 10)",
             mode="hybrid (default), bm25 or dense", page="page of results, from 1", offset="first result, instead of page",
-            source="source ids, separated by commas", type="document types", study="study ids or names",
+            source="source ids, separated by commas", type="document types",
+            study="study ids or names: the passages of the sources that report the study",
             concept="concept ids", year="years", kind="passage kinds: text, list, table, caption, references, slide, quote, definition",
             respell="1 (default): search for a respelling when no word is in the library; 0: as typed")
 def search_api():

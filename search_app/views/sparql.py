@@ -71,7 +71,7 @@ def sparql():
     if given > 1:
         return _error(400, "The request holds more than one query: pass exactly one (the SPARQL 1.1 Protocol "
                            "allows one `query` parameter, or one query as the POST body).")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):      # HEAD: the headers GET would give
         if "update" in request.args:
             return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
         query = request.args.get("query")

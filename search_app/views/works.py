@@ -77,10 +77,12 @@ def _former_id(endpoint: str, person_id: str):
 
 
 @api_bp.get("/people/<person_id>")
-@documented("One person or body: their works and where they are cited. The id is the local name of the "
+@documented("One person or body: their works and where they are cited, the concepts credited to them, the studies "
+            "they led, co-led, worked on or funded (a study's co-lead or funder with no cited work has a page too). The id is the local name of the "
             "person's node in the graph (person/<id>; a body's id is org-<name> for org/<name>); a former id, a surname one person has, "
             "a body's acronym or name (\"dfes\") redirect.",
-            '{"id", "name", "kind", "uri", "aliases", "works", "cited_in"}')
+            '{"id", "name", "kind", "uri", "aliases", "works", "cited_in", "concepts_credited", '
+            '"studies": [{"id", "name", "role"}]}')
 def person_api(person_id: str):
     return _former_id("works_api.person_api", person_id) or jsonify(
         _or_404(workdata.person_detail(library(), person_id), "person", person_id))
