@@ -297,9 +297,22 @@ class Library:
             names = study_names(study)
             for name in names:
                 entry = out.setdefault(name, {"sources": set(), "names": set()})
-                entry["sources"] |= set(study["sources"])
+                entry["sources"] |= set(self.reporting_sources(study))
                 entry["names"] |= names
         return out
+
+    def reporting_sources(self, study: dict[str, Any]) -> list[str]:
+        """The sources that report a study: those the graph links it to, less any naming it only in its
+        reference list (Jopling and Vincent list an LIW report among their references: a work they cite,
+        not a study they report)."""
+        from .index.search import is_bibliography
+
+        def only_listed(source_id: str) -> bool:
+            here = [self.passage(p["passage_id"]) for p in study.get("passages") or []]
+            here = [p for p in here if p and p["source_id"] == source_id]
+            return bool(here) and all(is_bibliography(p) for p in here)
+
+        return [sid for sid in study.get("sources") or [] if not only_listed(sid)]
 
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))

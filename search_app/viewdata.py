@@ -140,7 +140,7 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
     study record), each linking to its study page, in the catalogue entry's order and then the
     curated ones; a name the catalogue entry gives that no study of the graph carries stays as
     plain text."""
-    known = [study for study in library.studies().values() if source["id"] in study["sources"]]
+    known = [study for study in library.studies().values() if source["id"] in library.reporting_sources(study)]
     ordered: list[dict[str, Any] | str] = []
     for name in source.get("studies") or []:
         match = next((study for study in known if name.casefold() in study_names(study)), None)
@@ -148,21 +148,11 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
             ordered.append(name)
         elif match not in ordered:
             ordered.append(match)
-    ordered += [study for study in known if study not in ordered and not _only_in_references(library, study, source["id"])]
+    ordered += [study for study in known if study not in ordered]
     return [{"known": False, "id": None, "name": item, "acronym": None, "short": item} if isinstance(item, str) else
             {"known": True, "id": item["id"], "name": study_label(item), "acronym": item.get("acronym"),
              "short": study_short_name(item)}
             for item in ordered]
-
-
-def _only_in_references(library: Library, study: dict[str, Any], source_id: str) -> bool:
-    """Whether the source names the study only in its reference list (Jopling and Vincent list an LIW
-    report among their references): a work it cites, not a study it reports."""
-    from kg.index.search import is_bibliography
-
-    here = [library.passage(p["passage_id"]) for p in study.get("passages") or []]
-    here = [p for p in here if p and p["source_id"] == source_id]
-    return bool(here) and all(is_bibliography(p) for p in here)
 
 
 def _reader_header(source: dict[str, Any]) -> dict[str, Any]:

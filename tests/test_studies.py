@@ -400,3 +400,16 @@ def test_a_fact_stated_only_about_another_seed_study_is_left_unsourced(seed_libr
         study = {**studies[sid], "scale": [text] if key == "scale" else [], "method": [], "budget": text if key == "budget" else None,
                  "duration": None}
         assert attribute(study, seed_library.passages, studies)[key] == [{"text": text, "sources": [], "basis": "catalogue"}], (sid, text)
+
+
+def test_the_study_filter_takes_the_sources_that_report_the_study(seed_library):
+    """Jopling and Vincent list an LIW report among their references: a work they cite, not a study
+    they report, so the LIW filter leaves their chapter out, as the home page does; a study no source
+    reports finds nothing and says the library knows it (not "check the value")."""
+    liw = seed_library.study("liw")
+    assert "jopling-vincent-2020" in liw["sources"]
+    assert "jopling-vincent-2020" not in seed_library.reporting_sources(liw)
+    found = seed_library.search("", k=100, filters={"study": "liw"})
+    assert found.total and {r["source_id"] for r in found.results} == set(seed_library.reporting_sources(liw))
+    nothing = seed_library.search("", filters={"study": "victorian-early-years-collaborative-practices"})
+    assert nothing.total == 0 and "though the library knows it" in nothing.message

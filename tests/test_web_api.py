@@ -367,8 +367,8 @@ def test_api_index_lists_every_endpoint_with_its_documentation(client, app):
 
 def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
     """Jopling and Vincent list an LIW report among their references: the home page's "studies each
-    reports" leaves LIW out for them; a study their text names stays."""
-    from search_app.viewdata import _only_in_references
+    reports" and the study filter leave LIW out for them; a study their text names stays."""
+    from kg.library import Library
 
     passages = {"ref": {"passage_id": "ref", "source_id": "jv", "kind": "references", "heading": "References"},
                 "body": {"passage_id": "body", "source_id": "jv", "kind": "text", "heading": "Programme A"},
@@ -378,10 +378,12 @@ def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
         def passage(self, passage_id):
             return passages.get(passage_id)
 
-    liw = {"passages": [{"passage_id": "ref"}, {"passage_id": "other"}]}
-    assert _only_in_references(Passages(), liw, "jv") and not _only_in_references(Passages(), liw, "chat")
-    assert not _only_in_references(Passages(), {"passages": [{"passage_id": "ref"}, {"passage_id": "body"}]}, "jv")
-    assert not _only_in_references(Passages(), {"passages": []}, "jv")      # a curated link with no mention stays
+    def reporting(study: dict) -> list[str]:
+        return Library.reporting_sources(Passages(), {"sources": ["jv", "chat"], **study})
+
+    assert reporting({"passages": [{"passage_id": "ref"}, {"passage_id": "other"}]}) == ["chat"]
+    assert reporting({"passages": [{"passage_id": "ref"}, {"passage_id": "body"}]}) == ["jv", "chat"]
+    assert reporting({"passages": []}) == ["jv", "chat"]      # a curated link with no mention stays
 
 
 def test_addresses_typed_with_a_trailing_slash_or_another_case_lead_to_the_resource(client):

@@ -890,7 +890,7 @@ class Searcher:
         if key == "source":
             return value in self.sources
         if key == "study":
-            return bool(self._study_entry(value)["sources"])
+            return bool(self._study_entry(value)["names"])
         return key in ("speaker_role", "kind")
 
     def _filters_matching_nothing(self, filters: dict[str, str]) -> str | None:
@@ -900,7 +900,10 @@ class Searcher:
                  if value.strip() and not self._mask({key: value.strip()}).any()]
         if not empty:
             return None
-        named = "; ".join(f"{key} “{value}”" for key, value in empty)
+        typos = [(key, value) for key, value in empty if not self._known_filter_value(key, value)]
+        named = "; ".join(f"{key} “{value}”" for key, value in typos or empty)
+        if not typos:       # a study only named in a reference list, a concept no passage discusses
+            return f"No passage has {named}, though the library knows {'it' if len(empty) == 1 else 'them'}."
         return f"No passage has {named}: check the value (the facets list those the library has)."
 
     def _study_entry(self, name: str) -> dict[str, set[str]]:
