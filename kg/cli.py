@@ -358,15 +358,17 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
     JSON lines carry passage_id, source_id, page, page_label, start, end, heading, kind, text;
     start/end index the cleaned text.
     """
-    from .corpus import SOURCE_ID_RE, load_metadata, slugify
+    from .corpus import check_id_form, load_metadata, slugify
     from .extract import ExtractionError, extract
     from .segment import segment
 
     settings = _settings()
     entry = {}
-    if source_id is not None and not SOURCE_ID_RE.fullmatch(source_id):
-        raise click.BadParameter(f"{source_id!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
-                                 "every passage id), e.g. 'edwards-2010'", param_hint="'--source-id'")
+    if source_id is not None:
+        try:
+            check_id_form(source_id)
+        except MetadataError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--source-id'") from None
     if source_id is None:
         entries, _ = load_metadata(file.parent)
         entry = entries.get(file.name, {})
@@ -463,12 +465,7 @@ def server_options(settings: Settings) -> dict:
               help="JSON Lines: one JSON object per source per line (as /api/sources lists them), for jq or a loop.")
 def list_sources(build_dir, as_json) -> None:
     """List the sources of a built library."""
-    from .library import Library, LibraryError
-
-    try:
-        library = Library(_settings(build_dir=build_dir).build_dir)
-    except LibraryError as exc:
-        raise click.ClickException(str(exc)) from None
+    library = _library(build_dir)
     for source in library.sources():
         if as_json:
             click.echo(json.dumps(source, ensure_ascii=False))
@@ -478,12 +475,11 @@ def list_sources(build_dir, as_json) -> None:
 
 
 def _library(build_dir):
-    from .library import Library, LibraryError
+    """The library a command reads; a missing or damaged one ends the command (see _Commands)."""
+    from .library import Library
 
-    try:
-        return Library(_settings(build_dir=build_dir).build_dir, _settings(build_dir=build_dir))
-    except LibraryError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _settings(build_dir=build_dir)
+    return Library(settings.build_dir, settings)
 
 
 @main.command(context_settings=CONTEXT)
@@ -803,8 +799,7 @@ def cited_by(work, build_dir, as_json) -> None:
         raise click.BadParameter("give a work id or words of its authors, year and title (\"Leont'ev 1978\")", param_hint="WORK")
     library = _library(build_dir)
     exact = library.work(work)
-    cited = None if exact else library.works_cited_in(work)
-    found = [exact] if exact else library.works(work)
+    found, cited = ([exact], None) if exact else library.works_for(work)
     if cited is not None:
         # say which work each part of the citation is, and which part the library has no work for
         parts = [f"{part['citation']} → {' or '.join(w['id'] for w in part['works']) or 'no work in this library'}"

@@ -203,7 +203,7 @@ class MetadataError(ValueError):
 # the order a written entry lists its keys in, as the seed entries do
 _ENTRY_ORDER = ("id", "file", "title", "title_supplied", "authors", "year", "type", "venue", "publisher", "place",
                 "editors", "pages", "url", "studies", "note")
-SOURCE_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # a page or a page range as a reference gives it: "12", "123-140", "123–140" (an en dash, as typeset)
 _PAGES_RE = re.compile(r"(\d{1,6})(?:\s*[-–]\s*(\d{1,6}))?")
 
@@ -314,10 +314,15 @@ def write_metadata(corpus_dir: Path, text: str | None) -> None:
         raise
 
 
+def check_id_form(source_id: str) -> None:
+    """Raises MetadataError when ``source_id`` is not a well-formed source id."""
+    _check_fields({"id": source_id})
+
+
 def _check_fields(fields: dict[str, Any]) -> None:
     import datetime
 
-    if "id" in fields and not SOURCE_ID_RE.fullmatch(str(fields["id"])):
+    if "id" in fields and not _ID_RE.fullmatch(str(fields["id"])):
         raise MetadataError(f"id {fields['id']!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
                             "every passage id and page address), e.g. 'edwards-2010'")
     if "year" in fields:

@@ -332,15 +332,20 @@ class Library:
         """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty);
         when ``q`` is an in-text citation of several works ("(Edwards 2005, 2007, in press)"), the works it
         names, in its order (see :meth:`works_cited_in`)."""
+        return self.works_for(q)[0]
+
+    def works_for(self, q: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+        """:meth:`works` and :meth:`works_cited_in` from one reading of ``q``: the works, and the parts of
+        a citation of several works (None for any other ``q``)."""
         from .citations.works import work_matches
 
         works = list(self._citations["works"].values())
         if not q.strip():
-            return works
+            return works, None
         cited = self.works_cited_in(q)
         if cited is not None:
-            return list({w["id"]: w for part in cited for w in part["works"]}.values())
-        return [w for w in works if work_matches(w, q)]
+            return list({w["id"]: w for part in cited for w in part["works"]}.values()), cited
+        return [w for w in works if work_matches(w, q)], None
 
     def works_cited_in(self, q: str) -> list[dict[str, Any]] | None:
         """When ``q`` is an in-text citation of several works ("(Bynner, 2001; France and Utting, 2005)",

@@ -38,8 +38,7 @@ def work_list(library: Library, q: str = "", source: str = "") -> dict[str, Any]
     its text or lists in its references. A ``q`` citing several works ("(Edwards 2005, 2007, in press)")
     lists the works it names in its order, and ``citations`` says which work each part of it is
     (an empty list for any other ``q``)."""
-    cited = library.works_cited_in(q) if q.strip() else None
-    works = library.works(q)
+    works, cited = library.works_for(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
     if cited is None:
@@ -316,10 +315,10 @@ def _with_definition_credits(library: Library, concept_id: str, rows: list[dict[
 
 def citation_graph(library: Library, q: str = "", source: str = "") -> dict[str, Any]:
     """Nodes (sources on the left, works on the right) and edges (a source cites a work)."""
-    works = library.works(q)
+    works, cited = library.works_for(q)
     if source:
         works = [w for w in works if any(c["source_id"] == source for c in w["cited_by"])]
-    if not q.strip() or library.works_cited_in(q) is None:      # a pasted citation's works stay in its order
+    if cited is None:      # a pasted citation's works stay in its order
         works = sorted(works, key=lambda w: (-len({c["source_id"] for c in w["cited_by"]}), w["year"]))
     works = works[:200]
     source_ids = []

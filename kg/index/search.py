@@ -614,16 +614,12 @@ class Searcher:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
                                 for q in self.quotes)]
-            typos = [(key, value) for key, value in empty if not self._known_filter_value(key, value)]
-            named = "; ".join(f"{key} “{value}”" for key, value in typos or empty)
-            found["message"] = (f"No quote has {named}: check the value." if typos
-                                else f"No quote has {named}, though the library knows {'it' if len(empty) == 1 else 'them'}." if empty
+            found["message"] = (self._nothing_has(empty, "quote", "check the value.") if empty
                                 else "No quote has these filters together.")
         if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
             return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
         if chosen and offset >= len(chosen):
-            found["message"] = (f"Number {offset + 1} is past the end: the {len(chosen)} quote"
-                                f"{'' if len(chosen) == 1 else 's'} end at number {len(chosen)}.")
+            found["message"] = _past_the_end(offset, len(chosen), "quote")
         if not query or not chosen:
             return {**found, "results": [q for _, q in chosen][offset:offset + k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
@@ -900,11 +896,17 @@ class Searcher:
                  if value.strip() and not self._mask({key: value.strip()}).any()]
         if not empty:
             return None
+        return self._nothing_has(empty, "passage", "check the value (the facets list those the library has).")
+
+    def _nothing_has(self, empty: list[tuple[str, str]], noun: str, advice: str) -> str:
+        """"No passage has source “nope”: check the value": the filter values that let nothing through,
+        the typos among them first; values the library knows (a study only named in a reference list, a
+        concept no passage discusses) are said to be known."""
         typos = [(key, value) for key, value in empty if not self._known_filter_value(key, value)]
         named = "; ".join(f"{key} “{value}”" for key, value in typos or empty)
-        if not typos:       # a study only named in a reference list, a concept no passage discusses
-            return f"No passage has {named}, though the library knows {'it' if len(empty) == 1 else 'them'}."
-        return f"No passage has {named}: check the value (the facets list those the library has)."
+        if typos:
+            return f"No {noun} has {named}: {advice}"
+        return f"No {noun} has {named}, though the library knows {'it' if len(empty) == 1 else 'them'}."
 
     def _study_entry(self, name: str) -> dict[str, set[str]]:
         if self._study_sources is None:
@@ -1066,10 +1068,10 @@ class Searcher:
         return facets
 
 
-def _past_the_end(offset: int, total: int) -> str | None:
-    """What a page past the last result says (as the quote finder's does), else None."""
+def _past_the_end(offset: int, total: int, noun: str = "result") -> str | None:
+    """What a page past the last result (or quote) says, else None."""
     if total and offset >= total:
-        return f"Number {offset + 1} is past the end: the {total} result{'s' if total != 1 else ''} end at number {total}."
+        return f"Number {offset + 1} is past the end: the {total} {noun}{'s' if total != 1 else ''} end at number {total}."
     return None
 
 
