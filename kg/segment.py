@@ -44,9 +44,13 @@ class _Unit:
     words: int
     intro: bool = False          # ends with a colon: it introduces the quotation or list that follows
     credit: bool = False         # a source line ("[Sources: Adapted from Hardiker …]"): it credits what is above it
+    intro_start: int | None = None   # where its last, introducing sentence starts, when sentences come before it
+    intro_words: int = 0
+    body_end: int | None = None      # where the sentences before that one end
 
 
 _CREDIT_MAX_WORDS = 40
+_INTRO_MAX_WORDS = 40       # "One service user told us:" — longer last sentences stay with their paragraph
 
 _KIND_OF_BLOCK = {"paragraph": "text", "bullet": "list", "list": "list", "table": "table", "caption": "caption", "reference": "references"}
 
@@ -117,10 +121,23 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[
         for start, end in _split_block(document.text, block, max_words, max_chars):
             piece = document.text[start:end]
             credit = _words(piece) <= _CREDIT_MAX_WORDS and bool(CREDIT_LINE_RE.match(piece.strip()))
-            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece),
-                               piece.rstrip().endswith(":"), credit))
+            intro = piece.rstrip().endswith(":")
+            split = _introducing_sentence(piece) if intro and kind == "text" else None
+            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit,
+                               *((start + split[0], split[1], start + split[2]) if split else ())))
             heading_start = None
     return units
+
+
+def _introducing_sentence(piece: str) -> tuple[int, int, int] | None:
+    """Offset and length in words of the last sentence of a paragraph ending with a colon, and the end of
+    the sentences before it, when there are some and the last is short enough to go with what it introduces."""
+    spans = sentence_spans(piece)
+    if len(spans) < 2:
+        return None
+    start, end = spans[-1]
+    words = _words(piece[start:end])
+    return (start, words, spans[-2][1]) if words <= _INTRO_MAX_WORDS else None
 
 
 def _split_block(text: str, block: Block, max_words: int, max_chars: int) -> list[tuple[int, int]]:
@@ -194,12 +211,27 @@ def _group(units: list[_Unit], min_words: int, max_words: int, max_chars: int) -
             current = []
         elif same_section and fits and wants:
             current.append(unit)
+        elif same_section and current[-1].intro_start is not None and unit.kind != "references" and (
+                current[-1].intro_words + unit.words <= max_words and unit.end - current[-1].intro_start <= max_chars):
+            # "… One service user told us:" does not fit beside the quotation: its last sentence goes
+            # with the quotation, the rest of the paragraph stays where it was
+            body, intro = _split_intro(current[-1])
+            groups.append(current[:-1] + [body])
+            current = [intro, unit]
         else:
             groups.append(current)
             current = [unit]
     if current:
         groups.append(current)
     return _merge_small_tails(groups, min_words, max_words, max_chars)
+
+
+def _split_intro(unit: _Unit) -> tuple[_Unit, _Unit]:
+    assert unit.intro_start is not None and unit.body_end is not None
+    body = _Unit(unit.start, unit.body_end, unit.kind, unit.page, unit.heading, unit.heading_start,
+                 unit.words - unit.intro_words)
+    intro = _Unit(unit.intro_start, unit.end, unit.kind, unit.page, unit.heading, None, unit.intro_words, intro=True)
+    return body, intro
 
 
 def _merge_small_tails(groups: list[list[_Unit]], min_words: int, max_words: int, max_chars: int) -> list[list[_Unit]]:

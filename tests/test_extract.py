@@ -186,6 +186,24 @@ def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents, tmp_
     assert "asks three questions:\n\nWho Leads" in text
 
 
+def test_two_blank_lines_end_a_quotation_without_its_full_stop(tmp_path):
+    # a PDF dump wraps lines; a block quotation often ends without a stop, then a gap before the next
+    # paragraph; one blank line inside a sentence (a column or box break) still runs on
+    wrapped = ("The service was set up in the first year of the programme to work with the families of the\n"
+               "estate and with the schools its children went to. One parent said of it:\n\n"
+               "They helped me to see what my son needed and then they helped me to ask for it, and\n"
+               "then you feel much more independent in yourself and can do it for your own family\n\n\n"
+               "The focus on universal services shaped the work of a play centre in the north of the\n"
+               "city, where the workers knew every child by name and most of the families by the\n\n"
+               "time the children started school, which made referral easier for the staff there.\n")
+    path = tmp_path / "wrapped.txt"
+    path.write_text(wrapped, encoding="utf-8")
+    document = extract(path)
+    paragraphs = [document.text[b.start:b.end] for b in document.blocks]
+    assert any(p.endswith("for your own family") for p in paragraphs), paragraphs
+    assert any(p.startswith("The focus on universal") and p.endswith("the staff there.") for p in paragraphs), paragraphs
+
+
 def test_form_feed_pages_furniture_and_labels(tmp_path):
     page = "Journal of Things 12\n{body}\n\n{n}\n"
     body = "This is the body text of page {n} which goes on for a while and ends here."

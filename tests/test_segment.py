@@ -110,6 +110,36 @@ def test_a_credit_line_in_a_text_of_ones_own_ends_its_passage(tmp_path):
     assert "However, the council" not in credited.text
 
 
+def test_a_sentence_introducing_a_quotation_goes_with_it(seed_passages):
+    # "… One service user told us:" ends a long paragraph that cannot take the quotation as well;
+    # the quotation (no full stop, two blank lines after it) does not run on into the next paragraph
+    _, passages = seed_passages["necf-prevention-report"]
+    quoted = next(p for p in passages if "like a springboard" in p.text)
+    assert "One service user told us:" in quoted.text
+    assert "The focus on universal intervention" not in quoted.text
+    assert not any(p.text.rstrip().endswith("told us:") for p in passages)
+
+
+def test_an_introducing_sentence_leaves_its_paragraph_only_when_the_quotation_cannot_join(tmp_path):
+    sentence = "The partnership board met every month to review the services it had commissioned that year."
+    long_paragraph = " ".join([sentence] * 13) + " One parent told us:"
+    short_paragraph = sentence + " It asked the families what they thought of them. One parent told us:"
+    quotation = ("\n\n\n‘They listened to me and my son and then they helped us find the right people, and "
+                 "when the school would not hear us they came with me to the meetings and spoke up for him’\n\n\n")
+    after = ("The next service worked with schools across the whole of the city and its villages, and its "
+             "workers met the teachers of every child it saw at least once a term to plan what came next, "
+             "writing down with the family what each of them would do before they met again.")
+    for paragraph, split in ((long_paragraph, True), (short_paragraph, False)):
+        path = tmp_path / "own.txt"
+        path.write_text(paragraph + quotation + after + "\n", encoding="utf-8")
+        passages = segment(extract(path), "own")
+        quoted = next(p for p in passages if "They listened" in p.text)
+        assert quoted.text.startswith("One parent told us:") == split, quoted.text[:80]
+        assert "One parent told us:" in quoted.text
+        assert "The next service" not in quoted.text
+        assert all(not p.text.rstrip().endswith(":") for p in passages)
+
+
 def test_passages_carry_their_heading(seed_passages):
     _, passages = seed_passages["chat-resilience-article"]
     assert any(p.heading == "The Two Studies" and "National Evaluation" in p.text for p in passages)

@@ -646,6 +646,9 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
     if not profile.wrapped:
         return ln.gap == 0
     words = prev.split()
+    if (ln.gap >= 2 and ln.page == lines[i - 1].page and _starts_paragraph(text)
+            and not (words and words[-1].lower() in _DANGLING)):
+        return False    # two blank lines on the page: a block quotation without its full stop ends there
     if kind == "paragraph" and len(words) > 1 and words[-1].lower() in _DANGLING and not _ENUMERATOR_RE.match(text):
         return True     # "… an existing partnership, the" / "Children’s Services Plan …": a short line that runs on
     if _is_short(prev, profile) and _starts_paragraph(text):
