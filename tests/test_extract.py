@@ -186,6 +186,24 @@ def test_a_publisher_after_the_place_stays_in_its_reference(seed_documents, tmp_
     assert "asks three questions:\n\nWho Leads" in text
 
 
+def test_a_list_whose_bullets_were_lost_is_a_list(tmp_path, seed_documents):
+    # the NECF report's funded services: the bullet glyphs are gone, the items are short lines after
+    # "for example:"; they were read as headings and as one run-on line ("Participation projects target group…")
+    document = seed_documents["necf-prevention-report.txt"]
+    items = {document.text[b.start:b.end]: b.kind for b in document.blocks}
+    for item in ("Play schemes", "Participation projects", "Family support", "Bereavement counselling"):
+        assert items.get(item) == "bullet", item
+    # a text of one's own: short lines after a colon, then a paragraph after a gap
+    path = tmp_path / "own.txt"
+    path.write_text("The programme funded many kinds of service across the six areas that it covered, including:\n\n"
+                    "Play schemes\nHomework clubs\nFamily support\n\n"
+                    "Each of them was visited twice a year by the evaluators and their managers were interviewed.\n",
+                    encoding="utf-8")
+    own = extract(path)
+    assert [own.text[b.start:b.end] for b in own.blocks if b.kind == "bullet"] == ["Play schemes", "Homework clubs", "Family support"]
+    assert not [b for b in own.blocks if b.kind == "heading"]
+
+
 def test_two_blank_lines_end_a_quotation_without_its_full_stop(tmp_path):
     # a PDF dump wraps lines; a block quotation often ends without a stop, then a gap before the next
     # paragraph; one blank line inside a sentence (a column or box break) still runs on

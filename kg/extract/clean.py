@@ -55,6 +55,7 @@ def clean(raw_lines: list[RawLine], *, slides: bool = False,
         ln.text = repaired
     lines, labels, removed = _drop_furniture(lines, page_labels or {})
     vocabulary = _vocabulary(lines)
+    _mark_unmarked_lists(lines, _profile(lines))
     blocks = _reflow(lines, vocabulary, slides)
     blocks = _mark_references(blocks)
     text_blocks, pages = _lay_out(blocks, labels)
@@ -609,11 +610,39 @@ def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
 _ENUMERATOR_RE = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s")     # "(c) he is disabled", "2) …": a list's next item
 
 
+_LIST_ITEM_MAX_WORDS = 10
+
+
+def _mark_unmarked_lists(lines: list[_Line], profile: _Profile) -> None:
+    """Lines whose bullet glyphs the PDF lost: after a line ending with a colon, a run of two or more
+    short lines, one under the other, none ending a sentence ("including:" / "Play schemes" / "Crèche
+    facilities"), are a list's items, not headings or one run-on sentence."""
+    short = 0.7 * profile.width if profile.wrapped else 80
+    i = 1
+    while i < len(lines):
+        if lines[i - 1].bullet or not lines[i - 1].text.rstrip().endswith(":") or lines[i].gap > 2:
+            i += 1
+            continue
+        end = i
+        while (end < len(lines) and (end == i or lines[end].gap == 0) and not lines[end].bullet
+               and not lines[end].marked_heading and lines[end].page == lines[i].page
+               and len(lines[end].text) < short and len(lines[end].text.split()) <= _LIST_ITEM_MAX_WORDS
+               and _starts_paragraph(lines[end].text) and not _ends_sentence(lines[end].text)
+               and not lines[end].text.rstrip().endswith(":")):
+            end += 1
+        if end - i >= 2 and (end == len(lines) or lines[end].gap >= 1):
+            for ln in lines[i:end]:
+                ln.bullet = True
+        i = max(end, i + 1)
+
+
 def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
     """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
     text = ln.text
     if ln.bullet or ln.marked_heading:
         return False
+    if kind == "bullet" and ln.gap >= 2 and ln.page == lines[i - 1].page:
+        return False    # two blank lines end a list's last item
     if kind == "table":
         return bool(_TABLE_GAP_RE.search(text)) and ln.gap == 0
     if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].islower():
