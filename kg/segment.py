@@ -123,8 +123,10 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[
             credit = _words(piece) <= _CREDIT_MAX_WORDS and bool(CREDIT_LINE_RE.match(piece.strip()))
             intro = piece.rstrip().endswith(":")
             split = _introducing_sentence(piece) if intro and kind == "text" else None
-            units.append(_Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit,
-                               *((start + split[0], split[1], start + split[2]) if split else ())))
+            unit = _Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit)
+            if split:
+                unit.intro_start, unit.intro_words, unit.body_end = start + split[0], split[1], start + split[2]
+            units.append(unit)
             heading_start = None
     return units
 
