@@ -184,6 +184,20 @@ def test_a_misspelling_the_stemmer_forgives_is_still_respelt(library):
     assert library.search("different").unknown_words == []
 
 
+def test_an_english_word_with_a_regular_ending_is_not_taken_for_a_typo(library):
+    """"shaded" is rarer than wordfreq's common words, yet "shade" is common: it is the reader's
+    word, not a misspelling of the library's "shared"; a misspelt stem still gets its respelling."""
+    from kg.index.search import _english_word
+
+    found = library.search("shaded")
+    assert found.unknown_words == ["shaded"] and found.did_you_mean is None
+    assert library.search("sahred").did_you_mean == "shared"
+    for word in ("crediting", "clashing", "tendering", "judging", "replies", "shopped"):
+        assert _english_word(word), word
+    for typo in ("resilence", "colaborating", "familys", "evaluaton", "agncy"):
+        assert not _english_word(typo), typo
+
+
 def test_words_grown_apart_by_a_new_ending():
     from kg.index.text import QueryWords
 

@@ -328,10 +328,8 @@ class Searcher:
         folded = word.casefold()
         if len(folded) < 4 or not folded.isalpha():
             return None
-        from wordfreq import zipf_frequency
-
-        if zipf_frequency(folded, "en") >= _COMMON_WORD_ZIPF:
-            return None     # a common English word the library lacks ("promise") is not a typo of one it has ("premised")
+        if _english_word(folded):
+            return None     # an English word the library lacks ("promise", "clashing") is not a typo of one it has ("premised", "clothing")
         groups = self._word_groups()      # a typo seldom falls on the first letter: only those words are compared
         candidates = [w for n in range(len(folded) - 2, len(folded) + 3) for w in groups.get((folded[0], n), ())]
         close = [w for w in difflib.get_close_matches(folded, candidates, n=8, cutoff=0.75)
@@ -1125,6 +1123,36 @@ def _quote_topic(query: str, roles: list[str]) -> str:
 
 
 _COMMON_WORD_ZIPF = 3.5     # wordfreq's scale: "promise" 4.7, "dont" 4.7, "tailored" 3.6, a typo ("chlid", "resilence") below 1.5
+# endings that make a rarer word of a common one ("crediting" 2.8, "tendering" 2.7, "clashing" 2.9: rare enough
+# to pass for typos, yet "credit", "tender" and "clash" are common)
+_REGULAR_ENDINGS = ("ing", "ed", "er", "ers", "es", "s")
+
+
+def _english_word(folded: str) -> bool:
+    """Whether a case-folded word is English as it stands: common itself, or a common word with a
+    regular ending, the ending's spelling rules allowed ("judging" from "judge", "clashes" from "clash",
+    "shopped" from "shop", "replies" from "reply"). A misspelt ending ("occured") passes too, so it
+    gets no respelling; a misspelt stem ("resilence", "colaborating") does not pass."""
+    from wordfreq import zipf_frequency as zipf
+
+    if zipf(folded, "en") >= _COMMON_WORD_ZIPF:
+        return True
+    for ending in _REGULAR_ENDINGS:
+        stem = folded[:-len(ending)]
+        if not folded.endswith(ending) or len(stem) < 4:      # "neded" is no "ned" + "ed"
+            continue
+        if ending == "s" and re.search(r"(?:[^aeiou]y|s)$", stem):
+            continue        # "familys", "processs": English writes "families", "processes"
+        stems = [stem]
+        if ending != "s":
+            stems.append(stem + "e")                               # "judging", "judged"
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stems.append(stem[:-1])                            # "shopped", "planning"
+            if stem.endswith("i"):
+                stems.append(stem[:-1] + "y")                      # "replies", "carried"
+        if any(zipf(word, "en") >= _COMMON_WORD_ZIPF for word in stems):
+            return True
+    return False
 
 
 def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool:
