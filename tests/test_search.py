@@ -90,6 +90,22 @@ def test_passages_and_windows_are_embedded_without_their_citations():
     assert not any("[S3]" in w or "Daniels" in w for w in windows)
 
 
+def test_a_split_paragraphs_second_passage_is_indexed_with_the_names_before_the_split():
+    """The second half of a long paragraph ("Written for policy-makers …, it 'improves our knowledge
+    base'") is found by the name of what it is about, which only the first half gives; a passage
+    after a paragraph break, or from another source, is not."""
+    from kg.index.build import lead_ins
+
+    first = "She wrote many things. However, NESET commissioned her report Alliances for Inclusion, for the European Commission."
+    second = "Written for policy-makers, it was launched in Brussels."
+    third = "The next paragraph is about something else."
+    passages = [{"source_id": "s", "text": first, "start": 0, "end": len(first)},
+                {"source_id": "s", "text": second, "start": len(first) + 1, "end": len(first) + 1 + len(second)},
+                {"source_id": "s", "text": third, "start": len(first) + len(second) + 3, "end": 999},
+                {"source_id": "t", "text": third, "start": 1000, "end": 1040}]
+    assert lead_ins(passages) == ["", "NESET Alliances for Inclusion European Commission", "", ""]
+
+
 def test_a_query_is_embedded_without_its_citations(library):
     searcher = library.searcher
     pasted = searcher._query_vector("the team around the child met weekly (Edwards, 2005) [R2]")

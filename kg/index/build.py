@@ -46,6 +46,40 @@ def passage_embedding_text(passage: dict[str, Any]) -> str:
     return f"{heading}: {text}" if heading and not text.startswith(heading) else text
 
 
+def lead_ins(passages: list[dict[str, Any]]) -> list[str]:
+    """For each passage that continues a paragraph the passage before it ends in (a long paragraph
+    split in two: nothing but a space between them), the names in the paragraph's last sentence
+    before the break; "" for the others. The keyword index reads them with the passage: "Written for
+    policy-makers …, it 'improves our knowledge base'" is about the report the sentence before names
+    ("… her report Alliances for Inclusion"), and is found by that name only so. Names only: the whole
+    sentence would make the two passages rivals for every query that sentence answers."""
+    found = [""] * len(passages)
+    for row in range(1, len(passages)):
+        before, passage = passages[row - 1], passages[row]
+        if (before["source_id"] != passage["source_id"] or not isinstance(before.get("end"), int)
+                or not isinstance(passage.get("start"), int) or passage["start"] - before["end"] > 1):
+            continue
+        spans = sentence_spans(before["text"])
+        if spans:
+            found[row] = " ".join(_names(before["text"][spans[-1][0]:spans[-1][1]]))
+    return found
+
+
+def _names(sentence: str) -> list[str]:
+    """The capitalised words and titles of a sentence, but for a common word capitalised only because
+    it opens the sentence ("However", "The", "It")."""
+    from wordfreq import zipf_frequency
+
+    names = [m for m in _NAME_RE.finditer(sentence)]
+    if names and names[0].start() == 0 and " " not in names[0].group() and zipf_frequency(names[0].group().lower(), "en") >= 4.5:
+        names = names[1:]
+    return [m.group() for m in names]
+
+
+# capitalised words, with the small words inside a title ("Alliances for Inclusion", "Network of Experts")
+_NAME_RE = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|for|and|the|in|on|to)\s+)*[A-Z][\w'’-]*)*")
+
+
 def sentence_windows(text: str) -> list[str]:
     """Single sentences and pairs of neighbouring sentences (within a paragraph): the units a
     half-remembered quote or a precise question matches."""
@@ -152,7 +186,7 @@ def build_index(
     np.save(out / "window_vectors.npy", windows_array)
     np.save(out / "window_owner.npy", np.asarray(window_owner, dtype=np.int32))
 
-    keyword_texts = [f"{p.get('heading') or ''} {p['text']}" for p in passages]
+    keyword_texts = [f"{p.get('heading') or ''} {lead_in} {p['text']}" for p, lead_in in zip(passages, lead_ins(passages))]
     (out / "bm25").mkdir(exist_ok=True)
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
     _write(out / WORDS_FILE, word_counts(keyword_texts))
