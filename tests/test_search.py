@@ -66,6 +66,20 @@ def test_what_a_document_says_is_not_a_request_for_a_quote(library):
     assert all("quote" not in r["why"] for r in library.search("can the report say what the child needed", k=3).results)
 
 
+def test_a_query_opening_with_a_speaker_on_a_topic_asks_for_their_words():
+    """As a slide credits a quotation: "board member on …", "practitioner describing …"; a query about
+    the people themselves ("parents of children in need", "practitioners working together") does not."""
+    from kg.index.search import asks_for_quote
+
+    for query in ("board member on the dilemma of moving money", "practitioner describing team sessions",
+                  "a parent praising the club", "SENCO admitting she was wrong", "project worker who speaks bluntly",
+                  "frontline staff nervous about being judged"):
+        assert asks_for_quote(query), query
+    for query in ("parents of children in need and their support", "practitioners working together across agencies",
+                  "social workers in schools", "the funding on offer", "describing team sessions"):
+        assert not asks_for_quote(query), query
+
+
 def test_reference_lists_step_back_but_lists_of_funded_studies_do_not():
     from kg.index.search import is_bibliography
 

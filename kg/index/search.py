@@ -1188,8 +1188,23 @@ def _keyword_text(query: str) -> str:
 
 def asks_for_quote(query: str) -> bool:
     """Whether a query asks to hear someone's words ("parent quote on…", "what did a carer say
-    about…"), not what a document says ("can the report already say what works")."""
-    return bool(_QUOTE_INTENT_RE.search(_DOCUMENT_SAYS_RE.sub(" ", query)))
+    about…", "board member on…", "practitioner describing…"), not what a document says ("can the
+    report already say what works")."""
+    if _QUOTE_INTENT_RE.search(_DOCUMENT_SAYS_RE.sub(" ", query)):
+        return True
+    opening = _SPEAKER_OPENING_RE.match(query)
+    return bool(opening and roles_in(opening.group("who")))
+
+
+# a query opening with a speaker and what they speak on, as a slide credits a quotation: "board member on
+# …", "practitioner describing …", "project worker who speaks …" (a speaker, no "of", "in" or "and": not
+# "parents of children in need …"; a verb of speaking: not "practitioners working together …")
+_SPEAKER_OPENING_RE = re.compile(
+    r"^\s*(?:(?:a|an|the|one|some)\s+)?(?P<who>(?:(?!(?:of|in|and|for|to|with|on|about|who)\b)[\w'’-]+\s+){0,3}?"
+    r"(?!(?:of|in|and|for|to|with)\b)[\w'’-]+)\s+(?:on|about|who|(?:describ|explain|admitt|say|complain|recall|argu|"
+    r"reflect|prais|compar|talk|speak|doubt|insist|not|report|tell|suggest|criticis|criticiz|warn|welcom|question|"
+    r"recount|express|voic|acknowledg|worry|celebrat|emphasis|emphasiz|stress|remember|confess|claim|"
+    r"agree|disagree|object|lament|regrett|thank)ing)\b", re.I)
 
 
 def is_bibliography(passage: dict[str, Any]) -> bool:
