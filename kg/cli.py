@@ -525,6 +525,10 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
         reasons = []
         if why.get("keywords"):
             reasons.append("keywords: " + ", ".join(why["keywords"][:8]))
+        for key, said in (("stem_words", "words sharing a stem"), ("label_words", "the concept's other names"),
+                          ("context_words", "named just before the passage")):
+            if why.get(key):
+                reasons.append(f"{said}: " + ", ".join(why[key][:8]))
         if why.get("concepts"):
             reasons.append("concepts: " + ", ".join(why["concepts"]))
         for credit in why.get("credits") or []:

@@ -120,6 +120,25 @@ def test_a_split_paragraphs_second_passage_is_indexed_with_the_names_before_the_
     assert lead_ins(passages) == ["", "NESET Alliances for Inclusion European Commission", "", ""]
 
 
+def test_a_split_paragraphs_second_passage_is_found_by_a_name_the_first_gives_and_says_so(tmp_path_factory):
+    """tests/data/split-paragraph: one paragraph long enough to be cut in two; only its first passage
+    names the report the second goes on to speak of as "it"."""
+    from kg.library import Library
+
+    split = Library(build_corpus(tmp_path_factory, DATA / "split-paragraph", "split-paragraph-build", 1, workers=1)[0])
+    first, second = split.passages("report")[:2]
+    assert "Zarnowski" in first["text"] and "Zarnowski" not in second["text"] and second["start"] == first["end"] + 1
+    found = split.search("Zarnowski", mode="bm25").results
+    assert [r["passage_id"] for r in found] == [first["passage_id"], second["passage_id"]]
+    assert found[1]["why"] == {"context_words": ["Zarnowski"]} and found[1]["highlights"] == []
+    assert split.search("Zarnowski downloaded", mode="bm25").results[0]["why"] == {
+        "keywords": ["downloaded"], "context_words": ["Zarnowski"]}
+    from search_app import create_app
+
+    page = create_app({"BUILD_DIR": str(split.build_dir), "TESTING": True}).test_client().get("/search?q=Zarnowski&mode=bm25")
+    assert page.get_data(as_text=True).count('class="why-context-words"') == 1
+
+
 def test_a_query_is_embedded_without_its_citations(library):
     searcher = library.searcher
     pasted = searcher._query_vector("the team around the child met weekly (Edwards, 2005) [R2]")

@@ -46,6 +46,9 @@ def passage_embedding_text(passage: dict[str, Any]) -> str:
     return f"{heading}: {text}" if heading and not text.startswith(heading) else text
 
 
+LEAD_INS_FILE = "lead_ins.json"     # passage id → the names before a paragraph's split that it is indexed with
+
+
 def lead_ins(passages: list[dict[str, Any]]) -> list[str]:
     """For each passage that continues a paragraph the passage before it ends in (a long paragraph
     split in two: nothing but a space between them), the names in the paragraph's last sentence
@@ -186,7 +189,9 @@ def build_index(
     np.save(out / "window_vectors.npy", windows_array)
     np.save(out / "window_owner.npy", np.asarray(window_owner, dtype=np.int32))
 
-    keyword_texts = [f"{p.get('heading') or ''} {lead_in} {p['text']}" for p, lead_in in zip(passages, lead_ins(passages))]
+    names_before = lead_ins(passages)
+    keyword_texts = [f"{p.get('heading') or ''} {lead_in} {p['text']}" for p, lead_in in zip(passages, names_before)]
+    _write(out / LEAD_INS_FILE, {p["passage_id"]: names for p, names in zip(passages, names_before) if names})
     (out / "bm25").mkdir(exist_ok=True)
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
     _write(out / WORDS_FILE, word_counts(keyword_texts))

@@ -15,7 +15,7 @@ from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import ROLE_RES, roles_in, speaker_roles_in, with_narrower_roles
-from .build import INDEX_DIR, INDEX_FORMAT, WORDS_FILE
+from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
@@ -134,6 +134,7 @@ class Searcher:
         self._credits_of = credits
         self._study_sources: dict[str, dict[str, set[str]]] | None = None
         self._word_counts: Counter | None = None
+        self._names_before: dict[str, str] | None = None
         self._term_words: dict[str, list[str]] | None = None
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
@@ -338,6 +339,14 @@ class Searcher:
             return None
         best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._library_words()[w]))
         return best if word[:1].islower() else best[:1].upper() + best[1:]
+
+    def _lead_ins(self) -> dict[str, str]:
+        """Passage id → the names before its paragraph's split it is keyword-indexed with, read on first
+        need (a build made before lead-ins has none)."""
+        if self._names_before is None:
+            stored = self._directory / LEAD_INS_FILE
+            self._names_before = json.loads(stored.read_text(encoding="utf-8")) if stored.exists() else {}
+        return self._names_before
 
     def _library_words(self) -> Counter:
         """The library's words (case folded) and their counts, read on first need."""
@@ -967,6 +976,13 @@ class Searcher:
                 label_words = self._matched_words(passage, named, labels) or self._matched_words(passage, named, None)
                 if label_words:
                     why["label_words"] = label_words
+        names_before = self._lead_ins().get(passage["passage_id"]) if tokens and mode != "dense" and hit.keyword > 0 else None
+        if names_before:    # the second half of a split paragraph, found by a name the first half gives
+            before = {"passage_id": passage["passage_id"] + "#before", "text": names_before}
+            own = {t for word in matched_terms for t in word_terms(word)}
+            context_words = [w for w in self._matched_words(before, wanted, words) if not word_terms(w) & own]
+            if context_words:
+                why["context_words"] = context_words
         shared = [c for c in query_concepts if c in concepts]
         if shared and mode == "hybrid":
             why["concepts"] = shared
