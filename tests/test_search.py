@@ -257,6 +257,21 @@ def test_words_grown_apart_by_a_new_ending():
     assert QueryWords("useful").grown_apart("use") and QueryWords("useful").grown_apart("using")
     assert not QueryWords("deprived").grown_apart("deprivation")     # another word, but not grown by a new ending
     assert not care.grown_apart("school")                            # not stemmed alike at all
+    # each inflected form of the word is compared, whatever order its bases come in (once, a swap
+    # inside the loop made "helps" against "helpful" depend on the order of a set)
+    for word, grown in (("helps", "helpful"), ("resources", "resourceful"), ("powers", "powerful"), ("hopes", "hopefully")):
+        assert QueryWords(word).grown_apart(grown) and QueryWords(grown).grown_apart(word), (word, grown)
+
+
+def test_a_past_tense_in_ied_is_its_verb():
+    """"studied" is "study" to a reader, as "carried" is "carry" and "identified" "identifying"."""
+    from kg.index.text import QueryWords, regular_bases
+
+    for query, word in (("study", "studied"), ("studied", "studying"), ("carry", "carried"), ("identified", "identifying"),
+                        ("replies", "reply")):
+        assert QueryWords(query).matches(word), (query, word)
+    assert regular_bases("judging") == {"judg", "judge"} and {"shop", "reply"} <= regular_bases("shopped") | regular_bases("replies")
+    assert regular_bases("familys") == set() and regular_bases("neded") == set()     # no "family" + "s", no "ned" + "ed"
 
 
 @pytest.fixture(scope="module")

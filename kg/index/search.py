@@ -20,7 +20,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import QueryWords, name_readings, open_compounds, tokenize, word_counts, word_terms
+from .text import QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -1139,36 +1139,17 @@ def _quote_topic(query: str, roles: list[str]) -> str:
 
 
 _COMMON_WORD_ZIPF = 3.5     # wordfreq's scale: "promise" 4.7, "dont" 4.7, "tailored" 3.6, a typo ("chlid", "resilence") below 1.5
-# endings that make a rarer word of a common one ("crediting" 2.8, "tendering" 2.7, "clashing" 2.9: rare enough
-# to pass for typos, yet "credit", "tender" and "clash" are common)
-_REGULAR_ENDINGS = ("ing", "ed", "er", "ers", "es", "s")
 
 
 def _english_word(folded: str) -> bool:
     """Whether a case-folded word is English as it stands: common itself, or a common word with a
-    regular ending, the ending's spelling rules allowed ("judging" from "judge", "clashes" from "clash",
-    "shopped" from "shop", "replies" from "reply"). A misspelt ending ("occured") passes too, so it
+    regular ending ("judging" from "judge", "clashes" from "clash", "shopped" from "shop", "replies"
+    from "reply"). Such words are rarer than their stems ("crediting" 2.8, "tendering" 2.7, "clashing"
+    2.9: rare enough to pass for typos), yet English. A misspelt ending ("occured") passes too, so it
     gets no respelling; a misspelt stem ("resilence", "colaborating") does not pass."""
     from wordfreq import zipf_frequency as zipf
 
-    if zipf(folded, "en") >= _COMMON_WORD_ZIPF:
-        return True
-    for ending in _REGULAR_ENDINGS:
-        stem = folded[:-len(ending)]
-        if not folded.endswith(ending) or len(stem) < 4:      # "neded" is no "ned" + "ed"
-            continue
-        if ending == "s" and re.search(r"(?:[^aeiou]y|s)$", stem):
-            continue        # "familys", "processs": English writes "families", "processes"
-        stems = [stem]
-        if ending != "s":
-            stems.append(stem + "e")                               # "judging", "judged"
-            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
-                stems.append(stem[:-1])                            # "shopped", "planning"
-            if stem.endswith("i"):
-                stems.append(stem[:-1] + "y")                      # "replies", "carried"
-        if any(zipf(word, "en") >= _COMMON_WORD_ZIPF for word in stems):
-            return True
-    return False
+    return any(zipf(word, "en") >= _COMMON_WORD_ZIPF for word in (folded, *regular_bases(folded)))
 
 
 def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool:

@@ -227,23 +227,41 @@ def _same_word(a: str, b: str) -> bool:
 def _bases(word: str) -> set[str]:
     """What a word may be without its inflection, short words too ("using" → us, use; "used" → use;
     "uses" → use): only words the stemmer already takes for one are compared so."""
-    bases = _restored(word) | {_inflected(word)}
-    if len(word) > 4 and word.endswith("ing"):
-        bases |= {word[:-3], word[:-3] + "e"}
-    if len(word) > 3 and word.endswith("ed"):
-        bases |= {word[:-2], word[:-1]}
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        bases.add(word[:-1])
+    return _restored(word) | {_inflected(word)} | regular_bases(word, endings=("ing", "ed", "s"), shortest_stem=2)
+
+
+REGULAR_ENDINGS = ("ing", "ed", "er", "ers", "es", "s")
+
+
+def regular_bases(word: str, endings: tuple[str, ...] = REGULAR_ENDINGS, shortest_stem: int = 4) -> set[str]:
+    """What a word may be without one of ``endings``, its stem spelt back as English spells it
+    ("judging" → judg, judge; "shopped" → shopp, shop; "replies" → repli, reply; "clashes" → clash),
+    the word itself not included. No stem shorter than ``shortest_stem`` ("neded" is no "ned" + "ed"),
+    and no "s" cut after a consonant + y or an s ("familys", "processs": English writes "families",
+    "processes")."""
+    bases: set[str] = set()
+    for ending in endings:
+        stem = word[:-len(ending)]
+        if not word.endswith(ending) or len(stem) < shortest_stem:
+            continue
+        if ending == "s" and re.search(r"(?:[^aeiou]y|s)$", stem):
+            continue
+        bases.add(stem)
+        if ending != "s":
+            bases.add(stem + "e")                       # "judging", "judged"
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                bases.add(stem[:-1])                    # "shopped", "planning"
+            if stem.endswith("i"):
+                bases.add(stem[:-1] + "y")              # "replies", "carried"
     return bases
 
 
 def _grown_apart(a: str, b: str) -> bool:
     """Whether one word is the other grown by an ending that makes a new word ("care" and "careful",
     "cares" and "carefully", "help" and "helpless"), which the stemmer cuts to one stem."""
-    for short in _bases(a):
-        for long in _bases(b):
-            if len(short) > len(long):
-                short, long = long, short
+    for base_a in _bases(a):
+        for base_b in _bases(b):
+            short, long = sorted((base_a, base_b), key=len)
             if long.startswith(short) and long[len(short):].startswith(_MEANING_CHANGING_ENDINGS):
                 return True
     return False
