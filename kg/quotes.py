@@ -50,14 +50,57 @@ def with_narrower_roles(roles: list[str]) -> set[str]:
     """The roles a query asking for ``roles`` is answered by: each, and the roles filed under it."""
     return {narrower for role in roles for narrower in (role, *NARROWER_ROLES.get(role, ()))}
 
-# verbs that report what somebody said or thought, in any tense
-_SPEECH = (r"explain(?:s|ed|ing)?|say(?:s|ing)?|said|tell(?:s|ing)?|told|describ(?:e|es|ed|ing)|comment(?:s|ed|ing)?|"
-           r"suggest(?:s|ed|ing)?|not(?:es|ed)|observ(?:e|es|ed|ing)|stat(?:es|ed)|remark(?:s|ed)?|report(?:s|ed)|added|"
-           r"argu(?:e|es|ed|ing)|put it(?: plainly)?|recall(?:s|ed)?|reflect(?:s|ed)|admit(?:s|ted)?|insist(?:s|ed)?|"
-           r"emphasi[sz](?:e|es|ed|ing)|stress(?:es|ed)|highlight(?:s|ed)|summ(?:ed|ing) up|wr(?:ote|ites)|spo(?:ke|ken)|speak(?:s|ing)?|"
-           r"respond(?:s|ed)|repl(?:y|ies|ied)|felt|thought|agree(?:s|d)|claim(?:s|ed)|acknowledg(?:e|es|ed|ing)|ask(?:s|ed)|"
-           r"outlin(?:es|ed)|attest(?:s|ed)|indicat(?:es|ed)|express(?:es|ed)|perceiv(?:es|ed)|"
-           r"encourag(?:es|ed)|believ(?:es|ed)|mention(?:s|ed)|complain(?:s|ed)|warn(?:s|ed)")
+# Verbs of speaking, one lexicon for reading texts and queries. Each entry: the verb; the forms by which a
+# text reports someone's words ("-" the verb itself, "s", "ed", "ing", or a form written out: "said");
+# whether "<speaker> <verb>ing …" opening a query asks for that speaker's words ("practitioner describing …").
+# A text's bare "report", "note" or "state" is more often a noun, so only some forms report speech.
+_SPEAKING_VERBS: list[tuple[str, str, bool]] = [
+    ("explain", "- s ed ing", True), ("say", "- s ing said", True), ("tell", "- s ing told", True),
+    ("describe", "- s ed ing", True), ("comment", "- s ed ing", False), ("suggest", "- s ed ing", True),
+    ("note", "s ed", True), ("observe", "- s ed ing", False), ("state", "s ed", False), ("remark", "- s ed", False),
+    ("report", "s ed", True), ("add", "added", False), ("argue", "- s ed ing", True), ("recall", "- s ed", True),
+    ("reflect", "s ed", True), ("admit", "- s admitted", True), ("insist", "- s ed", True),
+    ("emphasise", "- s ed ing", True), ("emphasize", "- s ed ing", True), ("stress", "s ed", True),
+    ("highlight", "s ed", False), ("write", "writes wrote", False), ("speak", "- s ing spoke spoken", True),
+    ("respond", "s ed", False), ("reply", "- s ed", False), ("feel", "felt", False), ("think", "thought", False),
+    ("agree", "s ed", True), ("claim", "s ed", True), ("acknowledge", "- s ed ing", True), ("ask", "s ed", False),
+    ("outline", "s ed", False), ("attest", "s ed", False), ("indicate", "s ed", False), ("express", "s ed", True),
+    ("perceive", "s ed", False), ("encourage", "s ed", False), ("believe", "s ed", False), ("mention", "s ed", False),
+    ("complain", "s ed", True), ("warn", "s ed", True),
+    # verbs a query credits a speaker with, which texts were not read for
+    ("praise", "", True), ("compare", "", True), ("talk", "", True), ("doubt", "", True), ("criticise", "", True),
+    ("criticize", "", True), ("welcome", "", True), ("question", "", True), ("recount", "", True), ("voice", "", True),
+    ("worry", "", True), ("celebrate", "", True), ("remember", "", True), ("confess", "", True),
+    ("disagree", "", True), ("object", "", True), ("lament", "", True), ("regret", "", True), ("thank", "", True),
+]
+# the "-ing" forms English spells with a doubled consonant, which no rule here derives
+_DOUBLED_ING = {"admit": "admitting", "regret": "regretting"}
+
+
+def verb_form(verb: str, ending: str) -> str:
+    """A regular form of a verb: "-" the verb, "s", "ed" or "ing", as English spells it ("argue" →
+    argued, arguing; "reply" → replies, replied; "stress" → stresses; "agree" → agreeing)."""
+    consonant_y = re.search(r"[^aeiou]y$", verb)
+    if ending == "-":
+        return verb
+    if ending == "s":
+        return verb[:-1] + "ies" if consonant_y else verb + ("es" if verb.endswith(("s", "sh", "ch", "x", "z")) else "s")
+    if ending == "ed":
+        return verb[:-1] + "ied" if consonant_y else verb + ("d" if verb.endswith("e") else "ed")
+    if ending == "ing":
+        return _DOUBLED_ING.get(verb) or (verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb) + "ing"
+    raise ValueError(f"unknown verb ending {ending!r}")
+
+
+def _alternation(forms: list[str]) -> str:
+    return "|".join(re.escape(form) for form in sorted(set(forms), key=lambda form: (-len(form), form)))
+
+
+# verbs that report what somebody said or thought, in any tense, and two phrases that do
+_SPEECH = _alternation([verb_form(verb, form) if form in ("-", "s", "ed", "ing") else form
+                        for verb, forms, _ in _SPEAKING_VERBS for form in forms.split()]) + r"|put it(?: plainly)?|summ(?:ed|ing) up"
+# the "-ing" forms that, after a speaker, open a query for their words
+SPEAKING_ING = _alternation([verb_form(verb, "ing") for verb, _, credits in _SPEAKING_VERBS if credits])
 _SPEECH_RE = re.compile(r"\b(?:" + _SPEECH + r")\b", re.I)
 # what sets off a block quotation introduced in running text
 _INTRO_RE = re.compile(r"\b(?:" + _SPEECH + r")\b|\bextracts? from\b|\b(?:that|as) follows?\b|"

@@ -46,6 +46,27 @@ def test_a_quote_a_passage_break_cuts_belongs_to_both_passages():
     assert whole.passage_ids == ["p"]
 
 
+def test_one_lexicon_of_speaking_verbs_spells_each_form():
+    """The verbs of speaking are listed once; their forms are spelt by rule, so the texts' reported
+    speech and the queries' "<speaker> describing …" come from the same list."""
+    import re
+
+    from kg.quotes import _SPEECH, SPEAKING_ING, verb_form
+
+    spelt = {("argue", "ed"): "argued", ("argue", "ing"): "arguing", ("reply", "s"): "replies", ("reply", "ed"): "replied",
+             ("stress", "s"): "stresses", ("agree", "ing"): "agreeing", ("admit", "ing"): "admitting", ("say", "s"): "says"}
+    for (verb, ending), form in spelt.items():
+        assert verb_form(verb, ending) == form
+    speech = re.compile(r"(?:" + _SPEECH + r")", re.I)
+    for reported in ("said", "explained", "told", "admitted", "replied", "put it plainly", "summed up", "stressed"):
+        assert speech.fullmatch(reported), reported
+    for noun in ("report", "note", "state", "stress", "add"):      # a bare noun form reports nothing
+        assert not speech.fullmatch(noun), noun
+    for credited in ("describing", "praising", "regretting", "worrying", "agreeing"):
+        assert re.fullmatch(SPEAKING_ING, credited), credited
+    assert not re.fullmatch(SPEAKING_ING, "working") and not re.fullmatch(SPEAKING_ING, "asking")
+
+
 def test_literature_quote_with_citation():
     text = "The object is central: ‘the object of the activity is its true motive’ (Leont’ev, 1978, p. 62). It matters."
     quote = _one(text)
