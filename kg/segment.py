@@ -65,7 +65,7 @@ def segment(
     slides: bool = False,
 ) -> list[Passage]:
     """Passages of one cleaned document. ``slides``: one slide (page) is the unit that stays whole."""
-    units = _units(document, max_words, max_chars)
+    units = _units(document, max_words, max_chars, slides)
     if slides:
         groups = _group_slides(units, min_words, max_chars)
     else:
@@ -106,15 +106,19 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _units(document: ExtractedDocument, max_words: int, max_chars: int) -> list[_Unit]:
-    """Blocks as units; long blocks split at sentence boundaries into balanced pieces."""
+def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: bool = False) -> list[_Unit]:
+    """Blocks as units; long blocks split at sentence boundaries into balanced pieces. ``slides``: a
+    heading holds for its own slide only (a table's header row on one slide titles none of the next)."""
     units: list[_Unit] = []
     heading: str | None = None
     heading_start: int | None = None
+    heading_page: int | None = None
     headings_only = all(block.kind == "heading" for block in document.blocks)
     for block in document.blocks:
+        if slides and block.page != heading_page:
+            heading = heading_start = None
         if block.kind == "heading" and not headings_only:   # a file of nothing but short lines is still text
-            heading = block.text
+            heading, heading_page = block.text, block.page
             heading_start = block.start if heading_start is None else heading_start
             continue
         kind = _KIND_OF_BLOCK.get(block.kind, "text")

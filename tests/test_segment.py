@@ -78,6 +78,18 @@ def test_slides_keep_their_bullets_together(seed_passages):
         assert len(holders) == 1, f"slide {page.number} is spread over {len(holders)} passages"
 
 
+def test_a_slide_heading_titles_its_own_slide_only(seed_passages):
+    """The deck's tool tables open with a header row ("Tool Purpose Location"); the slides after
+    them are quotes and models, not tools, and must not be titled, embedded and indexed under it."""
+    document, passages = seed_passages["collaborative-agency-slides"]
+    for passage in passages:
+        if passage.heading:
+            page = next(p for p in document.pages if p.number == passage.page)
+            assert passage.heading in document.text[page.start:page.end], (passage.page, passage.heading)
+    quote = next(p for p in passages if p.text.startswith("Well we all sat down together"))
+    assert quote.heading is None
+
+
 def test_reference_lists_become_several_small_passages(seed_passages):
     document, passages = seed_passages["necf-prevention-report"]
     references = [p for p in passages if p.kind == "references"]
