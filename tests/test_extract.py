@@ -544,3 +544,28 @@ def test_a_line_ending_on_the_or_of_runs_on_and_is_no_heading(tmp_path):
     assert row.kind == "paragraph" and row.text.endswith("partnership, the Children’s Services Plan Steering Group, "
                                                          "which formed the basis for the Thematic Partnership.")
     assert any(b.text == "(c) he is disabled" for b in blocks)
+
+
+def test_table_cells_and_reference_entries_are_no_headings_and_a_section_after_a_caption_is(tmp_path):
+    """A sentence wrapped in a table's narrow column is not a heading; the numbered section after
+    the table's caption is; in a reference list an entry without a full stop, or its publisher on
+    the next line ("London: DfES"), is an entry, not a heading."""
+    page = tmp_path / "report.txt"
+    wrapped = ("The histories of the six case study partnerships can be mapped against the partnerships’ initial\n"
+               "Delivery Plans. Although the Plans did not straightforwardly define prevention, they allow us to\n"
+               "characterise the partnerships’ thinking about prevention at this stage of the programme work.\n\n")
+    page.write_text(wrapped + "Shows a commitment to a new Strategy.\n"
+                    "Through these links, the Fund impacts\ndirectly on the priority task of raising and delivering\n"
+                    "aspirations for children and for their carers\n\n"
+                    "Table 3.1 Histories and models of prevention in the six partnership case studies\n"
+                    "3.2 Understandings of prevention at the strategic level\n\n"
+                    "As discussed in previous reports, the framework encouraged local debates about prevention.\n\n"
+                    "REFERENCES\n\nDaniels, H. (2002). Vygotsky and Pedagogy. London: Routledge.\n\n"
+                    "Department of Health (1989) The Children Act London, HMSO\n\n"
+                    "National Evaluation of the Children’s Fund (2004a). Developing collaboration in\n"
+                    "preventative services for children and young people.\nLondon: DfES\n\n"
+                    "Appendix 1\n\nUsing Activity Theory\n\nThe analysis drew on activity theory throughout the study.\n",
+                    encoding="utf-8")
+    headings = [b.text for b in extract(page).blocks if b.kind == "heading"]
+    assert headings == ["3.2 Understandings of prevention at the strategic level", "REFERENCES", "Appendix 1",
+                        "Using Activity Theory"]

@@ -20,6 +20,8 @@ _NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.|CHA
 _TABLE_GAP_RE = re.compile(r"\S {3,}\S")
 _SPLIT_HYPHEN_RE = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)-$")
 _REFERENCE_HEADINGS = re.compile(r"^(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited|references to the research|sources to corroborate the impact|recommended reading|further reading)\b", re.I)
+_YEAR_IN_BRACKETS_RE = re.compile(r"\((?:1[5-9]|20)\d\d[a-z]?\)")
+_PLACE_PUBLISHER_RE = re.compile(r"^[A-Z][A-Za-z .]{1,30}:\s*[A-Z][\w&.’' ]{1,40}$")      # "London: DfES", "Englewood Cliffs NJ: Prentice Hall"
 _MARKDOWN_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._%=?&]?$")
 _URL_PART_RE = re.compile(r"^[\w\-./%=?&~#]+(?:\s|$)")
@@ -535,7 +537,11 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         if not current:
             current_page = ln.page
             current_kind = "bullet" if ln.bullet else "paragraph"
-            if not ln.bullet and _heading_candidate(lines, i, profile):
+            # in a reference list, an entry or a publisher's line without a full stop is no heading
+            # ("Department of Health (1989) The Children Act London, HMSO", "London: DfES")
+            entry = in_references and not (_strong_heading(text) or ln.styled or ln.marked_heading) and bool(
+                _REFERENCE_ENTRY_RE.match(text) or _YEAR_IN_BRACKETS_RE.search(text) or _PLACE_PUBLISHER_RE.match(text))
+            if not ln.bullet and not entry and _heading_candidate(lines, i, profile):
                 run = _heading_run(lines, i, profile)
                 if run:
                     heading_text = " ".join(lines[j].text for j in range(i, i + run))
@@ -699,6 +705,8 @@ def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
     if i == 0 or ln.gap >= 1:
         return True
     previous = lines[i - 1].text
+    if _CAPTION_RE.match(previous):
+        return _strong_heading(ln.text)     # a table's caption, then the next section ("Table 3.1 …" / "3.2 …")
     return _ends_sentence(previous) or _heading_like(previous)
 
 
@@ -722,6 +730,8 @@ def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
     last_words = lines[i + run - 1].text.split()
     if run > 1 and len(last_words) > 1 and last_words[-1].lower() in _DANGLING:
         return 0    # a heading does not end on "the" or "of" (its first line is held to this in _heading_like)
+    if run > 1 and sum(len(lines[j].text.split()) for j in range(i, i + run)) > _WRAPPED_HEADING_MAX_WORDS:
+        return 0    # a sentence wrapped in a narrow column ("Through these links, the Children’s Fund impacts / directly …")
     nxt = lines[i + run] if i + run < len(lines) else None
     if nxt is None:
         return run
@@ -730,6 +740,9 @@ def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
     if (nxt.text[:1].islower() or nxt.text[:1] in "(,;") and not _ends_sentence(lines[i + run - 1].text):
         return 0   # the "heading" runs on into a sentence: it is the start of a paragraph
     return run
+
+
+_WRAPPED_HEADING_MAX_WORDS = 14
 
 
 def _heading_level(text: str) -> int:
