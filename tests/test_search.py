@@ -576,6 +576,10 @@ def test_search_page_in_a_browser(browser, live_server):
     assert page.locator("#q").input_value() == "practitioners and trust" and page.locator("#search-message").count() == 0
     page.goto(live_server + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert "<script>alert(1)</script>" in page.locator("#q").input_value()
+    # a list's items keep their lines in a result, as in the source ("… for each family. Record decisions …" ran on)
+    page.goto(live_server + "/search?q=single+lead+professional+for+each+family&mode=bm25")
+    listed = next(text for text in page.locator(".result-text").all_inner_texts() if "lead professional" in text)
+    assert "Points raised\nAgree a single lead professional for each family.\nRecord decisions where" in listed
     assert not errors, errors
     page.close()
 
