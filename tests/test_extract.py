@@ -557,6 +557,8 @@ def test_table_cells_and_reference_entries_are_no_headings_and_a_section_after_a
     page.write_text(wrapped + "Shows a commitment to a new Strategy.\n"
                     "Through these links, the Fund impacts\ndirectly on the priority task of raising and delivering\n"
                     "aspirations for children and for their carers\n\n"
+                    "Did not define prevention per se within the Delivery\nPlan, but identified areas of need. Service delivery\n"
+                    "work through projects was orientated around key themes.\n\n"
                     "Table 3.1 Histories and models of prevention in the six partnership case studies\n"
                     "3.2 Understandings of prevention at the strategic level\n\n"
                     "As discussed in previous reports, the framework encouraged local debates about prevention.\n\n"

@@ -735,6 +735,9 @@ def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
     nxt = lines[i + run] if i + run < len(lines) else None
     if nxt is None:
         return run
+    if (run == 1 and nxt.gap == 0 and not _strong_heading(lines[i].text) and _RUN_ON_WORD_RE.match(nxt.text)
+            and len(lines[i].text) >= 0.6 * len(nxt.text)):
+        return 0   # a table cell's line runs on into the next ("… within the Delivery" / "Plan, but identified …")
     if _heading_like(nxt.text) and _is_short(nxt.text, profile) and not nxt.bullet and nxt.gap == 0 and not nxt.text[:1].isupper():
         return 0
     if (nxt.text[:1].islower() or nxt.text[:1] in "(,;") and not _ends_sentence(lines[i + run - 1].text):
@@ -743,6 +746,8 @@ def _heading_run(lines: list[_Line], i: int, profile: _Profile) -> int:
 
 
 _WRAPPED_HEADING_MAX_WORDS = 14
+# a line opening with one capitalised word and a comma: the end of a name the line before began ("Plan, but …")
+_RUN_ON_WORD_RE = re.compile(r"^[A-Z][a-z]+,\s+[a-z]")
 
 
 def _heading_level(text: str) -> int:
