@@ -233,3 +233,14 @@ def test_segment_invariants(paragraphs, slides):
         assert document.text[passage.start:passage.end] == passage.text
         covered += len(passage.text.split())
     assert covered >= sum(len(b.text.split()) for b in blocks if b.kind != "heading") or not blocks
+
+
+def test_the_benchmarks_gold_passages_are_still_passages(seed_passages):
+    """The concept-link gold is keyed by passage ids: a change of extraction or segmentation that
+    re-cuts a sampled passage must re-key its gold entry (judged afresh), or the benchmark breaks."""
+    import json
+
+    gold = json.loads((ROOT / "benchmarks" / "data" / "concept-links-gold.json").read_text(encoding="utf-8"))
+    ids = {p.passage_id for _, passages in seed_passages.values() for p in passages}
+    missing = [entry["passage_id"] for entry in gold["passages"] if entry["passage_id"] not in ids]
+    assert not missing, f"re-key these gold passages in benchmarks/data/concept-links-gold.json: {missing}"
