@@ -579,11 +579,25 @@ _THAT_IS_AFTER = re.compile(r"[’'”\"]?\s*(?:,\s*|\(\s*)?(?:i\.\s?e\.?,?|that
 _NAME_STANDS_ALONE = re.compile(r"(?:^|\b(?:the|a|an|of|terms?|termed|called|call)\s+|[‘“'\"])$", re.I)
 
 
+# a gloss in brackets right after the name, as a gerund or a noun phrase: "collaborative advantage
+# (achieving more together than you could alone)", "… (the ability to …)"; not a citation, an example
+# or a qualifier ("(DfES, 2004)", "(e.g. …)", "(between agencies …)")
+_BRACKETED_GLOSS = re.compile(r"\s*\((?P<gloss>(?:[a-z]+ing|the|a|an)\s[^()\d]{8,150})\)")
+# a rung of a ladder or typology, named by its number, then said what it is: "Level Two: Early prevention
+# implies that …", "Tier 3: targeted services are …"
+_RUNG = re.compile(r"[\s‘“'\"(\[]*(?:level|tier|stage|phase|type|step)\s+(?:\d{1,2}|one|two|three|four|five|six|seven|i{1,3}|iv|v)"
+                   r"\s*[:.–-]\s*$", re.I)
+_RUNG_VERB = re.compile(r"\s*(?:is|are|implies|imply|means|focus(?:es)?|would|will|refers?|involves?|concerns?|covers?)\b", re.I)
+
+
 def _glossed(before: str, after: str) -> bool:
     """The name is glossed right after it, wherever it stands in its sentence: "which in this work is
-    defined as …", "refers to …", or an "i.e." / "that is," of at least three words after a name
-    nothing qualifies."""
-    if _DEFINED_AFTER.match(after):
+    defined as …", "refers to …", a bracketed gloss ("(achieving more together …)"), an "i.e." /
+    "that is," of at least three words after a name nothing qualifies; or the name opens a rung of a
+    ladder ("Level Two: Early prevention implies …")."""
+    if _DEFINED_AFTER.match(after) or _BRACKETED_GLOSS.match(after):
+        return True
+    if _RUNG.fullmatch(before) and _RUNG_VERB.match(after):
         return True
     that_is = _THAT_IS_AFTER.match(after)
     return bool(that_is and len(that_is.group("gloss").split()) >= 3 and _NAME_STANDS_ALONE.search(before))

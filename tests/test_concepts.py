@@ -302,6 +302,15 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("The evaluation found resourceful practice, which refers to the inventive work of practitioners.", True),
     ("The teams developed new resourceful practice (i.e. inventive work with families) over the years.", False),
     ("The teams showed what we termed ‘resourceful practice’ i.e. inventiveness there.", False),    # two words
+    # a gloss in brackets right after the name, a gerund or a noun phrase; not a citation, example or qualifier
+    ("Teams build resourceful practice (drawing on what other services and families can offer) over time.", True),
+    ("Teams build resourceful practice (the inventive use of what other services can offer) over time.", True),
+    ("Teams build resourceful practice (Edwards, 2010) with what other services can offer them.", False),
+    ("Teams build resourceful practice (e.g. sharing a worker) with what other services offer.", False),
+    ("Teams build resourceful practice (between schools and social care) with what others offer.", False),
+    # a rung of a ladder or typology named by its number, then said what it is
+    ("Level Two: Resourceful practice implies that practitioners draw on what other services offer.", True),
+    ("Level Two: Resourceful practice was seen in six of the eight case study partnerships.", False),
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
