@@ -345,9 +345,12 @@ def _acronym_ok(surface: str, label: str) -> bool:
 
 
 def _contiguous(text: str, tokens: list[tuple[str, int, int]]) -> bool:
-    """Tokens of one label are separated only by spaces, hyphens or apostrophes, not by punctuation."""
+    """Tokens of one label are separated only by spaces, hyphens or apostrophes, not by punctuation
+    nor by a paragraph break ("Developmental Work Research" heading, then "DWR is …")."""
     for (_, _, end), (_, start, _) in zip(tokens, tokens[1:]):
         gap = text[end:start]
+        if gap.count("\n") >= 2:
+            return False
         if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s ", gap) and not _DETERMINER_GAP.fullmatch(gap):
             return False
     return True

@@ -425,3 +425,13 @@ def test_working_relationally_links_relational_agency_but_is_not_shown_as_a_name
         == ["relational-agency"]
     assert "relational-agency" not in {c for c, _ in linked(matcher, "a model of relational working in social care")}
     assert [c for c, _ in linked(matcher, "a capacity for relational agency")] == ["relational-agency"]
+
+
+def test_a_label_does_not_run_across_a_paragraph_break(scheme):
+    """A heading that names a concept, then a paragraph opening with its acronym, are two mentions,
+    not one "Developmental Work Research\\n\\nDWR" (which hid the paragraph's definition of DWR)."""
+    text = "Developmental Work Research\n\nDWR is a structured intervention over time in an activity system, led by researchers."
+    links = link_concepts([{"passage_id": "p1", "source_id": "s", "start": 0, "text": text}], scheme)["p1"]
+    surfaces = [m["surface"] for m in links["mentions"] if m["concept_id"] == "developmental-work-research"]
+    assert surfaces == ["Developmental Work Research", "DWR"]
+    assert [f["text"] for f in links["found_definitions"]] == [text.split("\n\n")[1]]
