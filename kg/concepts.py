@@ -546,7 +546,10 @@ _OPENS_WITH_BY = re.compile(_OPENERS + r"by\s+(?:the\s+)?(?:(?:idea|concept|noti
 _SAYS_WHAT_IT_IS = re.compile(
     r"[’'”\"]?\s*(?:\([^)]{0,40}\)\s*)?,?\s*(?:"
     r"(?:is|are|can be|may be|might be)\s+(?:best\s+)?(?:defined|understood|seen|described|characteri[sz]ed"
-    r"|conceptuali[sz]ed|thought of)\s+as\b|(?:is|are)\s+defined\b|refers?\s+to\b|means\b|denotes\b"
+    r"|conceptuali[sz]ed|thought of)\s+as\b|"
+    # "is now recognised as a dynamic process": a class named after it, not "is widely regarded as important"
+    r"(?:is|are)\s+(?:(?:now|often|usually|generally|commonly|widely|increasingly)\s+)?(?:recogni[sz]ed|regarded|viewed)"
+    r"\s+as\s+(?:a|an|the)\s|(?:is|are)\s+defined\b|refers?\s+to\b|means\b|denotes\b"
     r"|(?:is|are)\s+(?:a|an|the)\s+(?!(?:key|major|main|central|useful|important|good|big|real|very|most|more"
     r"|first|second|third|last|only|same|other|case|result|focus|aim|subject|topic)\b)|i\.e\.)",
     re.I,
@@ -593,6 +596,15 @@ _RUNG = re.compile(r"[\s‘“'\"(\[]*(?:level|tier|stage|phase|type|step)\s+(?:
 _RUNG_VERB = re.compile(r"\s*(?:is|are|implies|imply|means|focus(?:es)?|would|will|refers?|involves?|concerns?|covers?)\b", re.I)
 
 
+# the name given to what the sentence has just described: "a new type of knowledge, which Victor and Boynton
+# call practical knowledge" (not "what France and Utting call the 'Risk and Protection Paradigm'", which
+# names without describing)
+_NAMED_AFTER_DESCRIPTION = re.compile(
+    r",?\s+which\s+(?:we|they|researchers|the authors?|[A-Z][\w’'-]+(?:\s+(?:and|&)\s+[A-Z][\w’'-]+|\s+et al\.?)?"
+    r"(?:\s+\(\d{4}[a-z]?\))?)\s+(?:call(?:s|ed)?|term(?:s|ed)?|name(?:s|d)?|describe(?:s|d)?\s+as|refer(?:s|red)?\s+to\s+as)"
+    r"\s+(?:(?:a|an|the)\s+)?[‘“'\"]?$")
+
+
 def _glossed(before: str, after: str) -> bool:
     """The name is glossed right after it, wherever it stands in its sentence: "which in this work is
     defined as …", "refers to …", a bracketed gloss ("(achieving more together …)"), an "i.e." /
@@ -601,6 +613,8 @@ def _glossed(before: str, after: str) -> bool:
     if _DEFINED_AFTER.match(after) or _BRACKETED_GLOSS.match(after):
         return True
     if _RUNG.fullmatch(before) and _RUNG_VERB.match(after):
+        return True
+    if _NAMED_AFTER_DESCRIPTION.search(before) and len(before.split()) >= 6:
         return True
     that_is = _THAT_IS_AFTER.match(after)
     return bool(that_is and len(that_is.group("gloss").split()) >= 3 and _NAME_STANDS_ALONE.search(before))

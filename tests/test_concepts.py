@@ -311,6 +311,11 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     # a rung of a ladder or typology named by its number, then said what it is
     ("Level Two: Resourceful practice implies that practitioners draw on what other services offer.", True),
     ("Level Two: Resourceful practice was seen in six of the eight case study partnerships.", False),
+    # the name given to what the sentence has just described; a class it is now recognised as
+    ("Practitioners build a new kind of knowledge, which Victor and Boynton call resourceful practice.", True),
+    ("The work is firmly located in what France and Utting (2005) call resourceful practice in England.", False),
+    ("Resourceful practice is now recognised as the inventive work of practitioners with families.", True),
+    ("Resourceful practice is widely regarded as important by practitioners and their managers.", False),
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
