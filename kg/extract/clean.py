@@ -705,8 +705,8 @@ def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
     if i == 0 or ln.gap >= 1:
         return True
     previous = lines[i - 1].text
-    if _CAPTION_RE.match(previous):
-        return _strong_heading(ln.text)     # a table's caption, then the next section ("Table 3.1 …" / "3.2 …")
+    if _CAPTION_RE.match(previous) and _strong_heading(ln.text):
+        return True     # a table's caption, then the next section ("Table 3.1 …" / "3.2 …")
     return _ends_sentence(previous) or _heading_like(previous)
 
 
