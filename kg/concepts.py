@@ -593,7 +593,8 @@ _BRACKETED_GLOSS = re.compile(r"\s*\((?P<gloss>(?:[a-z]+ing|the|a|an)\s[^()\d]{8
 # implies that …", "Tier 3: targeted services are …"
 _RUNG = re.compile(r"[\s‘“'\"(\[]*(?:level|tier|stage|phase|type|step)\s+(?:\d{1,2}|one|two|three|four|five|six|seven|i{1,3}|iv|v)"
                    r"\s*[:.–-]\s*$", re.I)
-_RUNG_VERB = re.compile(r"\s*(?:is|are|implies|imply|means|focus(?:es)?|would|will|refers?|involves?|concerns?|covers?)\b", re.I)
+_RUNG_VERB = re.compile(r"\s*(?:is|are|implies|imply|means|(?:would\s+)?focus(?:es)?\s+on|refers?\s+to|involves?|concerns?|covers?)\b",
+                        re.I)    # not "Tier 2: universal services will continue …"
 
 
 # the name given to what the sentence has just described: "a new type of knowledge, which Victor and Boynton

@@ -311,6 +311,8 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     # a rung of a ladder or typology named by its number, then said what it is
     ("Level Two: Resourceful practice implies that practitioners draw on what other services offer.", True),
     ("Level Two: Resourceful practice was seen in six of the eight case study partnerships.", False),
+    ("Tier 2: Resourceful practice will continue in six of the eight case study partnerships.", False),
+    ("Level Three: Resourceful practice would focus on what other services can offer a family.", True),
     # the name given to what the sentence has just described; a class it is now recognised as
     ("Practitioners build a new kind of knowledge, which Victor and Boynton call resourceful practice.", True),
     ("The work is firmly located in what France and Utting (2005) call resourceful practice in England.", False),
