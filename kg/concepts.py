@@ -588,7 +588,8 @@ _NAME_STANDS_ALONE = re.compile(r"(?:^|\b(?:the|a|an|of|terms?|termed|called|cal
 # a gloss in brackets right after the name, as a gerund or a noun phrase: "collaborative advantage
 # (achieving more together than you could alone)", "… (the ability to …)"; not a citation, an example
 # or a qualifier ("(DfES, 2004)", "(e.g. …)", "(between agencies …)")
-_BRACKETED_GLOSS = re.compile(r"\s*\((?P<gloss>(?:[a-z]+ing|the|a|an)\s[^()\d]{8,150})\)")
+_BRACKETED_GLOSS = re.compile(r"\s*\((?![^()]*\b(?:this|these|chapter|section|report|paper|below|above|see)\b)"
+                              r"(?P<gloss>(?:[a-z]+ing|the|a|an)\s[^()\d]{8,150})\)")     # not "(the focus of this chapter)"
 # a rung of a ladder or typology, named by its number, then said what it is: "Level Two: Early prevention
 # implies that …", "Tier 3: targeted services are …"
 _RUNG = re.compile(r"[\s‘“'\"(\[]*(?:level|tier|stage|phase|type|step)\s+(?:\d{1,2}|one|two|three|four|five|six|seven|i{1,3}|iv|v)"

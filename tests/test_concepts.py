@@ -308,6 +308,7 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("Teams build resourceful practice (Edwards, 2010) with what other services can offer them.", False),
     ("Teams build resourceful practice (e.g. sharing a worker) with what other services offer.", False),
     ("Teams build resourceful practice (between schools and social care) with what others offer.", False),
+    ("Teams build resourceful practice (the focus of this chapter) with what other services offer.", False),
     # a rung of a ladder or typology named by its number, then said what it is
     ("Level Two: Resourceful practice implies that practitioners draw on what other services offer.", True),
     ("Level Two: Resourceful practice was seen in six of the eight case study partnerships.", False),
