@@ -295,7 +295,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             found = segment(
                 document, meta.id,
                 min_words=settings.min_passage_words, max_words=settings.max_passage_words,
-                max_chars=settings.max_passage_chars, slides=slides,
+                max_chars=settings.max_passage_chars, slides=slides, authors=meta.authors,
             )
             result.passages = len(found)
             passages.extend(found)

@@ -381,7 +381,7 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
     if slides is None:
         slides = document.layout == "slides" or entry.get("type") == "presentation slides"
     found = segment(document, source_id, min_words=settings.min_passage_words, max_words=settings.max_passage_words,
-                    max_chars=settings.max_passage_chars, slides=slides)
+                    max_chars=settings.max_passage_chars, slides=slides, authors=entry.get("authors") or [])
     for passage in found:
         if as_json:
             click.echo(json.dumps(passage.to_dict(), ensure_ascii=False))

@@ -63,9 +63,12 @@ def segment(
     max_words: int = 200,
     max_chars: int = 1500,
     slides: bool = False,
+    authors: list[str] | None = None,
 ) -> list[Passage]:
-    """Passages of one cleaned document. ``slides``: one slide (page) is the unit that stays whole."""
-    units = _units(document, max_words, max_chars, slides)
+    """Passages of one cleaned document. ``slides``: one slide (page) is the unit that stays whole.
+    ``authors``: the source's personal authors ("Surname, Given"); a heading of nothing but their names
+    is the byline, which titles no passage."""
+    units = _units(document, max_words, max_chars, slides, authors or [])
     if slides:
         groups = _group_slides(units, min_words, max_chars)
     else:
@@ -106,7 +109,8 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: bool = False) -> list[_Unit]:
+def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: bool = False,
+           authors: list[str] | None = None) -> list[_Unit]:
     """Blocks as units; long blocks split at sentence boundaries into balanced pieces. ``slides``: a
     heading holds for its own slide only (a table's header row on one slide titles none of the next)."""
     units: list[_Unit] = []
@@ -117,6 +121,9 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
     for block in document.blocks:
         if slides and block.page != heading_page:
             heading = heading_start = None
+        if block.kind == "heading" and not headings_only and is_byline(block.text, authors or []):
+            heading_start = block.start if heading_start is None else heading_start
+            continue        # "Michael Jopling and Sharon Vincent" under the chapter's title: the title stays
         if block.kind == "heading" and not headings_only:   # a file of nothing but short lines is still text
             heading, heading_page = block.text, block.page
             heading_start = block.start if heading_start is None else heading_start
@@ -133,6 +140,25 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
             units.append(unit)
             heading_start = None
     return units
+
+
+_BYLINE_JOINERS = frozenset({"and", "by", "with"})
+
+
+def is_byline(text: str, authors: list[str]) -> bool:
+    """Whether a line names the source's personal authors and nothing else ("Michael Jopling and
+    Sharon Vincent", "by M. Jopling & S. Vincent"): each word a part of an author's name or a joiner,
+    one surname at least. ``authors`` as the catalogue writes them, "Surname, Given"; a corporate
+    author (no comma) is not compared."""
+    people = [name for name in authors if "," in name]
+    if not people:
+        return False
+    name_words = {w.casefold() for name in people for w in re.findall(r"[^\W\d_]+", name)}
+    surnames = {w.casefold() for name in people for w in re.findall(r"[^\W\d_]+", name.split(",")[0])}
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
+    initials = {w[:1] for w in name_words}
+    return (bool(words) and bool(surnames.intersection(words))
+            and all(w in name_words or w in _BYLINE_JOINERS or (len(w) == 1 and w in initials) for w in words))
 
 
 def _introducing_sentence(piece: str) -> tuple[int, int, int] | None:

@@ -244,3 +244,22 @@ def test_the_benchmarks_gold_passages_are_still_passages(seed_passages):
     ids = {p.passage_id for _, passages in seed_passages.values() for p in passages}
     missing = [entry["passage_id"] for entry in gold["passages"] if entry["passage_id"] not in ids]
     assert not missing, f"re-key these gold passages in benchmarks/data/concept-links-gold.json: {missing}"
+
+
+def test_a_byline_titles_no_passage(seed_passages):
+    """The chapter opens with its number, title and authors; the authors' line is the byline, so the
+    first passage sits under the chapter's title."""
+    from kg.segment import is_byline
+
+    authors = ["Jopling, Michael", "Vincent, Sharon"]
+    for line in ("Michael Jopling and Sharon Vincent", "by M. Jopling & S. Vincent", "Sharon Vincent"):
+        assert is_byline(line, authors), line
+    for line in ("Vulnerability and interagency collaboration", "Michael Jopling and the team", "Trust"):
+        assert not is_byline(line, authors), line
+    assert not is_byline("University of Oxford", ["University of Oxford"])     # a corporate author is not compared
+    document, plain = seed_passages["jopling-vincent-2020"]
+    titled = segment(document, "jopling-vincent-2020", authors=authors)
+    opening = next(i for i, p in enumerate(plain) if "This chapter examines two innovative programmes" in p.text)
+    assert plain[opening].heading == "Michael Jopling and Sharon Vincent"
+    assert titled[opening].heading.startswith("Education and Social Work working collaboratively")
+    assert [p.passage_id for p in titled] == [p.passage_id for p in plain]     # the same text, only the title differs
