@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 from dataclasses import asdict, dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from .extract.clean import CREDIT_LINE_RE
@@ -63,12 +64,12 @@ def segment(
     max_words: int = 200,
     max_chars: int = 1500,
     slides: bool = False,
-    authors: list[str] | None = None,
+    authors: Sequence[str] = (),
 ) -> list[Passage]:
     """Passages of one cleaned document. ``slides``: one slide (page) is the unit that stays whole.
     ``authors``: the source's personal authors ("Surname, Given"); a heading of nothing but their names
     is the byline, which titles no passage."""
-    units = _units(document, max_words, max_chars, slides, authors or [])
+    units = _units(document, max_words, max_chars, slides, authors)
     if slides:
         groups = _group_slides(units, min_words, max_chars)
     else:
@@ -110,7 +111,7 @@ def _words(text: str) -> int:
 
 
 def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: bool = False,
-           authors: list[str] | None = None) -> list[_Unit]:
+           authors: Sequence[str] = ()) -> list[_Unit]:
     """Blocks as units; long blocks split at sentence boundaries into balanced pieces. ``slides``: a
     heading holds for its own slide only (a table's header row on one slide titles none of the next)."""
     units: list[_Unit] = []
@@ -121,11 +122,9 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
     for block in document.blocks:
         if slides and block.page != heading_page:
             heading = heading_start = None
-        if block.kind == "heading" and not headings_only and is_byline(block.text, authors or []):
-            heading_start = block.start if heading_start is None else heading_start
-            continue        # "Michael Jopling and Sharon Vincent" under the chapter's title: the title stays
         if block.kind == "heading" and not headings_only:   # a file of nothing but short lines is still text
-            heading, heading_page = block.text, block.page
+            if not is_byline(block.text, authors):   # "Michael Jopling and Sharon Vincent": the chapter's title stays
+                heading, heading_page = block.text, block.page
             heading_start = block.start if heading_start is None else heading_start
             continue
         kind = _KIND_OF_BLOCK.get(block.kind, "text")
@@ -145,7 +144,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
 _BYLINE_JOINERS = frozenset({"and", "by", "with"})
 
 
-def is_byline(text: str, authors: list[str]) -> bool:
+def is_byline(text: str, authors: Sequence[str]) -> bool:
     """Whether a line names the source's personal authors and nothing else ("Michael Jopling and
     Sharon Vincent", "by M. Jopling & S. Vincent"): each word a part of an author's name or a joiner,
     one surname at least. ``authors`` as the catalogue writes them, "Surname, Given"; a corporate
