@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .years import YEAR_DIGITS
+
 ROLES: list[tuple[str, str]] = [
     # "welfare officer" alone is the same job in schools' usage (not a manager, as "officer" alone is taken)
     ("education welfare officer", r"(?:education |school )?welfare officers?|EWOs?"),
@@ -907,7 +909,7 @@ def parenthetical_form(cited: str) -> str:
     cited = re.sub(r"\s*\([^()\d]*\)", "", cited).strip()
     narrative = _NARRATIVE_CITED_RE.match(cited)
     if narrative:
-        inner = re.sub(r"^((?:1[5-9]|20)\d\d[a-z]?)\s+(?=p)", r"\1, ", narrative.group("inner").strip())
+        inner = re.sub(rf"^({YEAR_DIGITS}[a-z]?)\s+(?=p)", r"\1, ", narrative.group("inner").strip())
         cited = f"{narrative.group('names').rstrip(' ,')}, {inner}"
     return cited
 

@@ -17,6 +17,7 @@ from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
 from kg.quotes import author_short, locator, parenthetical_form, short_title
+from kg.years import YEAR_DIGITS
 
 from .viewdata import harvard_citation
 
@@ -328,7 +329,7 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     year = str(source["year"]) if source.get("year") else "n.d."
     where = locator(page, page_label, source)
     here = f"{who}, {year}{', ' + where if where else ''}"
-    if attributed and re.search(r"\b(?:1[5-9]|20)\d\d\b", attributed):
+    if attributed and re.search(rf"\b{YEAR_DIGITS}\b", attributed):
         return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_citation(source)}
     return {"in_text": f"({here})", "reference": harvard_citation(source)}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from kg.citations.works import is_legislation
 from kg.library import Library
+from kg.years import YEAR_DIGITS
 
 MAX_QUERY_CHARS = 200
 
@@ -272,9 +273,9 @@ def _credited_works(library: Library, attribution: str) -> list[dict[str, Any]]:
     parts = [p.strip(" ;,()") for p in re.split(r";", _ATTRIBUTION_JOINS_RE.sub("; ", attribution)) if p.strip(" ;,()")]
     found: list[dict[str, Any]] = []
     for part in parts:
-        if not re.search(r"\b(?:1[5-9]|20)\d\d", part):
+        if not re.search(rf"\b{YEAR_DIGITS}", part):
             continue
-        part = re.sub(r"((?:1[5-9]|20)\d\d[a-z]?)\s*[:,]\s*(?:pp?\.\s*)?\d+(?:[-–]\d+)?", r"\1", part)   # "2001: 37": the page
+        part = re.sub(rf"({YEAR_DIGITS}[a-z]?)\s*[:,]\s*(?:pp?\.\s*)?\d+(?:[-–]\d+)?", r"\1", part)   # "2001: 37": the page
         several = library.works_cited_in(f"({part})")
         works = [w for entry in several for w in entry["works"]] if several else library.works(part)
         if len(works) == 1 and works[0] not in found:

@@ -229,6 +229,10 @@ def test_parenthetical_citations():
         (["Lowe"], "2006", "", ""), (["DfWP"], "2004a", "7", "")]
     assert _cites("both projects (Moreau & Chen, 2016; 2019).") == [
         (["Moreau", "Chen"], "2016", "", ""), (["Moreau", "Chen"], "2019", "", "")]
+    # a financial or academic year is cited whole, as its reference entry writes it, and the page after it kept
+    assert _cites("as the evaluation found (Odum, 2004/05).") == [(["Odum"], "2004/05", "", "")]
+    assert _cites("in the report (DfWP 2007-08, p. 4).") == [(["DfWP"], "2007-08", "4", "")]
+    assert parse_reference("Odum, T. (2004/05) Annual report. Leeds: Northway Press.").year == "2004/05"
 
 
 def test_a_body_and_year_in_running_text_cite_when_the_text_cites_the_body():

@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 from ..sentences import sentence_spans
+from ..years import CITED_YEAR, YEAR_DIGITS
 from .names import is_acronym
 
-YEAR_TOKEN = r"(?:1[5-9]\d\d|20\d\d)(?:[-–]\d{4})?[a-z]?|in\s+press|forthcoming|n\.\s?d\."
+YEAR_TOKEN = CITED_YEAR
 # lower case only: a capitalised "Van" is read as a name, so no text can be split two ways (no backtracking blow-up)
 PARTICLE = r"(?:(?:van|von|de|der|den|du|la|le|da|di|del|ten|ter)\s+)"
 PARTICLES = r"(?:van|von|de|der|den|du|la|le|da|di|del|ten|ter)"
@@ -339,7 +340,7 @@ def _by_title(text: str, found: list[InTextCitation], outside, titles: Iterable[
     out: list[InTextCitation] = []
     for title, year in sorted(set(titles), key=lambda t: -len(t[0])):       # the longer title first
         words = re.findall(r"[^\W_]+", title)
-        if len(words) < 2 or not re.fullmatch(r"(?:1[5-9]|20)\d\d", year):
+        if len(words) < 2 or not re.fullmatch(YEAR_DIGITS, year):
             continue
         pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) +
                              r"[’”'\"]?,?\s*[–—-]?\s*\((" + year + r")([a-z]?)\)")

@@ -16,10 +16,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..years import CITED_YEAR, CITED_YEAR_IN_BRACKETS_RE, YEAR_DIGITS
 from .names import CONNECTORS, is_acronym
 
-YEAR = r"(?:1[5-9]\d\d|20\d\d)(?:[-–/]\d{2,4})?[a-z]?|in press|forthcoming|n\.\s?d\."
-YEAR_PAREN_RE = re.compile(rf"\(\s*({YEAR})\s*\)", re.I)
+YEAR = CITED_YEAR
+YEAR_PAREN_RE = CITED_YEAR_IN_BRACKETS_RE
 YEAR_BARE_RE = re.compile(rf"(?<![\w(])({YEAR})(?=[.,:;]?\s)", re.I)
 KEY_RE = re.compile(r"^[\s\-•*–]*\*{0,2}\[\s*([A-Z$]{1,2})\s?(\d{1,3})\s*\]\*{0,2}\s*")
 HEADING_RE = re.compile(
@@ -435,7 +436,7 @@ def _without_brackets(text: str) -> str:
 def _is_year_range(span: str) -> bool:
     """"2007-8", "2010-11", "2011-13", "2007-2011": a period of years, not pages (unless "pp." says so)."""
     first, _, second = re.split(r"\s?([-–])\s?", span)
-    if len(first) != 4 or not re.fullmatch(r"1[5-9]\d\d|20\d\d", first):
+    if len(first) != 4 or not re.fullmatch(YEAR_DIGITS, first):
         return False
     if len(second) <= 2:
         return True

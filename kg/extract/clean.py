@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..years import CITED_YEAR_IN_BRACKETS_RE, YEAR_DIGITS
 from .model import Block, Page, RawLine
 from .normalize import normalize_line, repair_keys, split_bullet
 
@@ -20,7 +21,6 @@ _NUMBERED_HEADING_RE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.|CHA
 _TABLE_GAP_RE = re.compile(r"\S {3,}\S")
 _SPLIT_HYPHEN_RE = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)-$")
 _REFERENCE_HEADINGS = re.compile(r"^(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited|references to the research|sources to corroborate the impact|recommended reading|further reading)\b", re.I)
-_YEAR_IN_BRACKETS_RE = re.compile(r"\((?:1[5-9]|20)\d\d[a-z]?\)")
 _PLACE_PUBLISHER_RE = re.compile(r"^[A-Z][A-Za-z .]{1,30}:\s*[A-Z][\w&.’' ]{1,40}$")      # "London: DfES", "Englewood Cliffs NJ: Prentice Hall"
 _MARKDOWN_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[/\-._%=?&]?$")
@@ -540,7 +540,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
             # in a reference list, an entry or a publisher's line without a full stop is no heading
             # ("Department of Health (1989) The Children Act London, HMSO", "London: DfES")
             entry = in_references and not (_strong_heading(text) or ln.styled or ln.marked_heading) and bool(
-                _REFERENCE_ENTRY_RE.match(text) or _YEAR_IN_BRACKETS_RE.search(text) or _PLACE_PUBLISHER_RE.match(text))
+                _REFERENCE_ENTRY_RE.match(text) or CITED_YEAR_IN_BRACKETS_RE.search(text) or _PLACE_PUBLISHER_RE.match(text))
             if not ln.bullet and not entry and _heading_candidate(lines, i, profile):
                 run = _heading_run(lines, i, profile)
                 if run:
@@ -602,7 +602,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
 
 # "Leont’ev, A.N. (1978)", "Hardiker, P., Exton, K. and …", "National Evaluation of the Children’s Fund (2003)"
 _REFERENCE_ENTRY_RE = re.compile(r"^(?:[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)*,\s?(?:[A-Z]\.\s?-?)+"
-                                 r"|[A-Z][^.,;:()]{2,80}\s\((?:1[5-9]|20)\d\d[a-z]?\))")
+                                 rf"|[A-Z][^.,;:()]{{2,80}}\s\({YEAR_DIGITS}[a-z]?\))")
 
 
 def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
