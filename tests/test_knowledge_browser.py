@@ -255,6 +255,31 @@ def test_sparql_examples_run_with_one_click(page, graph_server):  # noqa: F811
     page.problems.assert_clean()
 
 
+
+def test_a_failed_sparql_query_comes_back_to_the_editor(page, graph_server):  # noqa: F811
+    """A query typed at the page that does not parse, or is refused, returns to the editor with the
+    message and the query as typed (the status says so); a client asking for JSON keeps the protocol's
+    JSON error."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/sparql")
+    broken = "SELECT * WHERE { ?s ?p }"
+    page.fill("#query", broken)
+    with page.expect_response(lambda r: "/sparql?" in r.url) as answer:
+        page.get_by_role("button", name="Run").click()
+    assert answer.value.status == 400 and answer.value.headers["content-type"].startswith("text/html")
+    expect(page.locator("#query-error")).to_contain_text("The query was not run")
+    expect(page.locator("#query-error")).to_contain_text("could not be run")
+    expect(page.locator("#query")).to_have_value(broken)
+    page.fill("#query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#query-error")).to_contain_text("SERVICE")
+    expect(page.locator("#query")).to_have_value("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    response = page.request.get(f"{graph_server}/sparql", params={"query": broken, "format": "json"})
+    assert response.status == 400 and response.json()["error"]["status"] == 400
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "400" not in e]   # the page's own status
+    page.problems.assert_clean()
+
 def test_concept_page_offers_its_rdf(page, graph_server):  # noqa: F811
     """The concept page links its Turtle and JSON-LD; what the links give parses as RDF about it."""
     from playwright.sync_api import expect

@@ -49,6 +49,16 @@ def _error(status: int, message: str) -> Response:
     return response
 
 
+def _failed(status: int, message: str, query: str, for_a_reader: bool) -> Response:
+    """A query that was refused, failed or ran out of time: the protocol's error, or for a reader the
+    editor again with the query as typed and the message above it."""
+    if not for_a_reader:
+        return _error(status, message)
+    view = sparqldata.examples_page(pool(), query)
+    view["error"] = message
+    return Response(render_template("sparql.html", view=view), status=status, mimetype="text/html")
+
+
 def _values(name: str) -> list[str]:
     values = request.args.getlist(name)
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -93,6 +103,10 @@ def sparql():
         if query is None:
             return _error(400, "The request holds no query: pass it in the `query` parameter.")
     fmt = (_values("format") or _values("output") or [None])[0]
+    # a person at the page's form (or a browser asking for HTML): a failed query comes back to the
+    # editor with the message, not as the protocol's JSON error
+    for_a_reader = fmt == "html" or not fmt and request.accept_mimetypes.best_match(
+        list(RESULT_TYPES.values()) + list(GRAPH_TYPES.values()) + ["text/html"]) == "text/html"
     try:
         form = check_query(query)
         if not fmt and request.accept_mimetypes.best_match(
@@ -102,14 +116,12 @@ def sparql():
         result = pool().run(query, graph_format=choice if choice in GRAPH_TYPES else "turtle",
                             default_graphs=_values("default-graph-uri") or None,
                             named_graphs=_values("named-graph-uri") or None)
-    except QueryRefused as exc:
-        return _error(400, str(exc))
+    except (QueryRefused, QueryFailed) as exc:
+        return _failed(400, str(exc), query, for_a_reader)
     except NotAcceptable as exc:
         return _error(406, str(exc))
-    except QueryFailed as exc:
-        return _error(400, str(exc))
     except (QueryTimeout, EndpointUnavailable) as exc:
-        return _error(503, str(exc))
+        return _failed(503, str(exc), query, for_a_reader)
     if choice == "html":
         return render_template("sparql_results.html", view=sparqldata.results_page(query, result, library()))
     if result.form in ("CONSTRUCT", "DESCRIBE"):
