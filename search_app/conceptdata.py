@@ -343,9 +343,10 @@ def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
     passages = ix.passages_of(concept_id)
     counts: dict[str, dict[str, int]] = {}
     for entry in passages:
-        count = counts.setdefault(entry["source_id"], {"mentions": 0, "passages": 0})
+        count = counts.setdefault(entry["source_id"], {"mentions": 0, "passages": 0, "reference_list_passages": 0})
         count["mentions"] += entry["mentions"]
         count["passages"] += 1
+        count["reference_list_passages"] += entry["reference_list"]
     sources = sorted(counts, key=lambda s: (-counts[s]["mentions"], s))
     return {
         "id": concept["id"],
@@ -427,6 +428,7 @@ def _passage_json(library: Library, entry: dict[str, Any]) -> dict[str, Any]:
         "defines": entry["defines"],
         "mentions": entry["mentions"],
         "density": entry["density"],
+        "reference_list": entry["reference_list"],     # a work's title naming it in a list of references
     }
 
 
@@ -457,7 +459,9 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
             competing.setdefault(d["sense"], []).append(d)
     plain = [d for d in data["definitions"] if not d["sense"] and d["reviewed"]]
     top = []
-    for passage in data["passages"][:TOP_PASSAGES]:
+    # a reference list names the concept in a title and says nothing of it: no evidence, unless it is all there is
+    discussing = [p for p in data["passages"] if not p["reference_list"]] or data["passages"]
+    for passage in discussing[:TOP_PASSAGES]:
         source = ix.sources.get(passage["source_id"]) or {}
         top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
                     "page_marker": locator(passage["page"], passage["page_label"], source)})

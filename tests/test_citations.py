@@ -718,6 +718,21 @@ def test_a_concepts_passages_put_reference_lists_last(client):
     kinds = [kind_of[p["passage_id"]] for p in passages]
     # the reference list names the concept in titles, more densely than the prose that discusses it
     assert "references" in kinds and kinds == sorted(kinds, key=lambda kind: kind == "references")
+    assert [p["reference_list"] for p in passages] == [kind == "references" for kind in kinds]
+    # the page's strongest passages are evidence: a title in a reference list is not, and the source's
+    # count says how many of its passages are its reference list
+    data = client.get("/api/concepts/relational-agency").get_json()
+    listed = {c["source_id"]: c for c in data["source_counts"]}
+    in_lists = {p["source_id"] for p in passages if p["reference_list"]}
+    assert all(listed[s]["reference_list_passages"] >= 1 for s in in_lists)
+    html = client.get("/concepts/relational-agency").get_data(as_text=True)
+    strongest = html.split('id="passages-heading"', 1)[1]
+    assert "reference list</span>" not in strongest
+    for passage in passages:
+        anchor = f'#{passage["passage_id"]}"'
+        if passage["reference_list"]:
+            assert anchor not in strongest
+    assert "in the reference list)" in html.split('id="used-heading"', 1)[1].split("</section>", 1)[0]
 
 
 def test_cli_lineage(cites_build):
