@@ -190,7 +190,10 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     for result in data["results"]:
         result["segments"] = highlight(result["text"], result["highlights"])
         result["heading_segments"] = highlight(result["heading"], result["highlights"]) if result.get("heading") else []
-        result["concept_labels"] = [(cid, (library.concept(cid) or {}).get("pref_label", cid)) for cid in result["concepts"][:8]]
+        result["concept_labels"] = [(cid, _pref_label(library, cid)) for cid in result["concepts"][:8]]
+        why = result.get("why") or {}
+        # the page names concepts; the JSON keeps their ids
+        result["why_labels"] = {key: [_pref_label(library, cid) for cid in why.get(key) or []] for key in ("concepts", "defines")}
     view["data"] = data
     view["coined"] = _coined_line(data["concept_card"])
     base = {"q": params["query"], "mode": params["mode"], **params["filters"]}
@@ -221,6 +224,10 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
     view["study_card_filter"] = ("?" + urlencode({**base, "study": card["id"]})
                                  if card and params["filters"].get("study") != card["id"] else None)
     return view
+
+
+def _pref_label(library: Library, concept_id: str) -> str:
+    return (library.concept(concept_id) or {}).get("pref_label", concept_id)
 
 
 def _distinct_labels(pref_label: str, alt_labels: list[str]) -> list[str]:

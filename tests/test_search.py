@@ -580,6 +580,12 @@ def test_search_page_in_a_browser(browser, live_server):
     page.goto(live_server + "/search?q=single+lead+professional+for+each+family&mode=bm25")
     listed = next(text for text in page.locator(".result-text").all_inner_texts() if "lead professional" in text)
     assert "Points raised\nAgree a single lead professional for each family.\nRecord decisions where" in listed
+    # "why it matched" names the concepts as readers write them, not by their ids
+    page.goto(live_server + "/search?q=single+lead+professional+for+each+family")
+    result = page.locator(".result", has_text="Points raised").first
+    result.locator("details.why summary").click()
+    concepts = result.locator(".why-concepts").inner_text()
+    assert "lead professional" in concepts and "lead-professional" not in concepts
     assert not errors, errors
     page.close()
 
