@@ -558,7 +558,15 @@ def study_summary(study: dict[str, Any]) -> dict[str, Any]:
 
 
 def study_list(library: Library) -> dict[str, Any]:
-    return {"results": [study_summary(s) for s in library.studies().values()]}
+    return {"results": [_with_reporting(library, study_summary(s), s) for s in library.studies().values()]}
+
+
+def _with_reporting(library: Library, out: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
+    """``sources`` are every source that refers to the study; ``reported_in`` those that report it (what
+    the study filter searches), ``cited_only_in`` those naming it only in their reference list."""
+    out["reported_in"] = library.reporting_sources(study)
+    out["cited_only_in"] = [s for s in study.get("sources") or [] if s not in out["reported_in"]]
+    return out
 
 
 def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
@@ -575,7 +583,7 @@ def study_detail(library: Library, study_id: str) -> dict[str, Any] | None:
         passages.append({"passage_id": entry["passage_id"], "source_id": passage.get("source_id"),
                          "text": passage.get("text", ""), "page": passage.get("page"),
                          "page_label": passage.get("page_label"), "mentions": entry["mentions"]})
-    out = study_summary(study)
+    out = _with_reporting(library, study_summary(study), study)
     out.update({key: value for key, value in study.items() if key not in out and key != "passages"})
     out["concepts"] = concepts
     out["passages"] = passages
@@ -589,7 +597,8 @@ def study_page(library: Library, study_id: str) -> dict[str, Any] | None:
         return None
     ix = index(library)
     data["concept_links"] = [{"id": c, "label": ix.concepts[c]["pref_label"]} for c in data["concepts"]]
-    data["source_links"] = [{"id": s, "title": (ix.sources.get(s) or {}).get("title") or s, "in_library": s in ix.sources}
+    data["source_links"] = [{"id": s, "title": (ix.sources.get(s) or {}).get("title") or s, "in_library": s in ix.sources,
+                             "cited_only": s in data["cited_only_in"]}
                             for s in sorted(set(data["sources"]) | set(data["referenced_by"]))]
     for facts in data["stated_in"].values():
         for fact in facts:

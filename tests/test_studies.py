@@ -413,3 +413,21 @@ def test_the_study_filter_takes_the_sources_that_report_the_study(seed_library):
     assert found.total and {r["source_id"] for r in found.results} == set(seed_library.reporting_sources(liw))
     nothing = seed_library.search("", filters={"study": "victorian-early-years-collaborative-practices"})
     assert nothing.total == 0 and "though the library knows it" in nothing.message
+
+
+
+def test_a_study_says_which_sources_report_it_and_which_only_cite_it(seed_build, seed_library):
+    """The study page lists the chapter that only cites an LIW report apart, and its search box
+    searches the sources the study filter keeps, as many as it says."""
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    liw = client.get("/api/studies/liw").get_json()
+    assert liw["cited_only_in"] == ["jopling-vincent-2020"]
+    assert liw["reported_in"] == seed_library.reporting_sources(seed_library.study("liw"))
+    assert set(liw["reported_in"]) | set(liw["cited_only_in"]) == set(liw["sources"])
+    listed = {s["id"]: s for s in client.get("/api/studies").get_json()["results"]}
+    assert listed["liw"]["reported_in"] == liw["reported_in"] and listed["necf"]["cited_only_in"] == []
+    html = client.get("/studies/liw").get_data(as_text=True)
+    assert html.count('class="cited-only"') == 1 and "names it only in its reference list" in html
+    assert f"Search the {len(liw['reported_in'])} sources that report it" in html
