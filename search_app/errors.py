@@ -18,6 +18,25 @@ TITLES = {
 SERVER_ERROR_MESSAGE = "Something went wrong on the server; the error has been logged."
 
 
+# where a reader who followed a dead address goes next: the list the address was meant to be in
+_WAYS_BACK = (
+    ("/studies", "/studies", "the list of studies"),
+    ("/concepts", "/concepts", "the concept browser"),
+    ("/works", "/works", "the cited works"),
+    ("/people", "/works", "the cited works and their authors"),
+    ("/quotes", "/quotes", "the quote finder"),
+    ("/search", "/search", "the search page"),
+)
+
+
+def way_back(path: str) -> tuple[str, str]:
+    """(address, what it is) of the page to offer after an error at ``path``."""
+    for prefix, address, label in _WAYS_BACK:
+        if path == prefix or path.startswith(prefix + "/"):
+            return address, label
+    return "/", "the list of sources"
+
+
 def wants_json() -> bool:
     """The API, the SPARQL endpoint and the exports answer programs: their errors are JSON."""
     path = request.path
@@ -38,6 +57,7 @@ def _http_error(error: HTTPException):
     else:
         response = current_app.response_class(render_template(
             "error.html", status=status, title=TITLES.get(status, "Error"), message=message,
+            way_back=way_back(request.path),
         ))
     response.status_code = status
     for name, value in headers:

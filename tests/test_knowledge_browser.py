@@ -312,6 +312,15 @@ def test_a_guessed_concept_address_offers_the_finder_and_the_full_text(page, gra
     page.locator("#search-instead").click()
     page.wait_for_url("**/search?q=safeguarding")
     expect(page.locator("#q")).to_have_value("safeguarding")
+    # a study's name typed as a concept's address is the study's page
+    response = page.goto(f"{graph_server}/concepts/NECF")
+    assert response.status == 200 and page.url.endswith("/studies/necf")
+    # a dead study address offers the list it was meant to be in
+    response = page.goto(f"{graph_server}/studies/no-such-study")
+    assert response.status == 404
+    page.locator("#way-back").click()
+    page.wait_for_url("**/studies")
+    expect(page.locator("h1")).to_contain_text("Studies")
     page.problems.console_errors[:] = [e for e in page.problems.console_errors if "404" not in e]   # the page's own status
     page.problems.assert_clean()
 

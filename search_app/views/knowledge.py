@@ -94,6 +94,11 @@ def concept_page(concept_id: str):
         found = knowledge.concept_list(library(), typed) if typed.strip() else None
         if found and (found.get("ladder") or {}).get("exact"):
             return redirect(url_for("knowledge.concepts_page") + "#ladder")
+        # "/concepts/NECF", "/concepts/Learning-in-and-for-Interagency-Working": no concept is named
+        # so, a study is (by its whole name), though a concept's words may stand inside that name
+        study = library().find_study(typed) if typed.strip() else None
+        if study and not knowledge.index(library()).resolver.named_exactly(typed):
+            return redirect(url_for("knowledge.study_page", study_id=study["id"]))
         meant = _meant_in(found["results"], concept_id) if found else None
         if meant:
             return redirect(url_for("knowledge.concept_page", concept_id=meant))
@@ -115,7 +120,7 @@ def study_page(study_id: str):
         named = _study_meant(study_id)
         if named:
             return redirect(url_for("knowledge.study_page", study_id=named))
-        abort(404, description=f"There is no study with the id “{study_id}”; the studies are listed at /studies.")
+        abort(404, description=f"There is no study with the id “{study_id}”.")
     return render_template("study.html", view=view)
 
 
