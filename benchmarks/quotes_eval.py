@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.library import Library
-from kg.quotes import find_quotes
+from kg.quotes import credit_cited_works, find_quotes
 
 GOLD = Path(__file__).resolve().parent / "data" / "quotes-gold.json"
 _WORD_RE = re.compile(r"\w+")
@@ -68,8 +68,9 @@ def evaluate(library: Library, gold: list[dict[str, Any]], fresh: bool = False, 
         for source_id, source in sources.items():
             document = library.document(source_id)
             slides = document.get("layout") == "slides" or source.get("type") == "presentation slides"
-            quotes += [q.to_dict() for q in find_quotes(document["text"], source_id, library.passages(source_id),
-                                                         document.get("pages"), slides=slides)]
+            found = find_quotes(document["text"], source_id, library.passages(source_id), document.get("pages"), slides=slides)
+            credit_cited_works(found, {source_id: library.citations(source_id) or []})    # as the build does
+            quotes += [q.to_dict() for q in found]
     else:
         quotes = library.quotes()
     words = {sid: Words(library.document(sid)["text"]) for sid in sources}
@@ -112,6 +113,16 @@ def evaluate(library: Library, gold: list[dict[str, Any]], fresh: bool = False, 
         (right_role if role in [item["role"], *item.get("alt_roles", [])] else wrong_role).append(gi)
     literature_found = [gi for gi in literature if gi in matched_gold and quotes[matched_gold[gi]]["kind"] == "literature"]
 
+    # a found literature quote credits the work the gold names, when the gold names a work by its year
+    # ("Dartington Social Research Unit (2004)"), not by a description ("programme definition")
+    dated = [gi for gi in literature_found if re.search(r"\d{4}", spans[gi][0].get("cited") or "")]
+
+    def first_name(cited: str) -> str:
+        return (re.findall(r"[^\W\d_]+", cited) or [""])[0].casefold()
+
+    credited_right = [gi for gi in dated if first_name(spans[gi][0]["cited"])
+                      in (quotes[matched_gold[gi]].get("cited") or "").casefold()]
+
     def show_gold(gi: int) -> dict[str, Any]:
         item = spans[gi][0]
         return {"source": item["source"], "start": item["start"], "end": item["end"], "role": item.get("role")}
@@ -132,6 +143,9 @@ def evaluate(library: Library, gold: list[dict[str, Any]], fresh: bool = False, 
         "role_accuracy": len(right_role) / len(hits) if hits else 0.0,
         "literature_as_participant": len(mistaken),
         "literature_recall": len(literature_found) / len(literature) if literature else 0.0,
+        "literature_credited": len(credited_right) / len(dated) if dated else 0.0,
+        "literature_uncredited": [dict(show_gold(gi), cited=spans[gi][0]["cited"], found=quotes[matched_gold[gi]].get("cited"))
+                                  for gi in dated if gi not in credited_right],
         "misses": [show_gold(gi) for gi in participants if gi not in hits],
         "participant_found_as_literature": [show_gold(gi) for gi in as_literature],
         "false_positives": [show_quote(qi) for qi in false_positives],
@@ -160,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"participant quotes: gold {report['gold_participant']}, found {report['found_participant']}")
     print(f"recall {report['recall']:.3f}  precision {report['precision']:.3f}  role accuracy {report['role_accuracy']:.3f}  "
-          f"literature as participant {report['literature_as_participant']}  literature recall {report['literature_recall']:.3f}")
-    for name in ("misses", "participant_found_as_literature", "false_positives", "wrong_roles", "unlocated_gold"):
+          f"literature as participant {report['literature_as_participant']}  literature recall {report['literature_recall']:.3f}  "
+          f"literature credited to the gold's work {report['literature_credited']:.3f}")
+    for name in ("misses", "participant_found_as_literature", "false_positives", "wrong_roles", "literature_uncredited",
+                 "unlocated_gold"):
         if report[name]:
             print(f"\n{name} ({len(report[name])}):")
             for row in report[name]:

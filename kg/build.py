@@ -39,7 +39,7 @@ from .corpus import CorpusPlan, SourceMeta, plan
 from .extract import ExtractedDocument, ExtractionError, extract
 from .index.adapt import adapter_label
 from .index.embed import check_embedding_settings
-from .quotes import Quote, find_quotes
+from .quotes import Quote, credit_cited_works, find_quotes
 from .segment import Passage, segment
 from .settings import Settings
 
@@ -321,11 +321,13 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             report.seconds = time.monotonic() - started
             return report
         _write_json(partial / "sources.json", sources)
+        links = _link(settings, partial, passages, report)
+        cited = _citations(partial, sources, passages, report, settings.ontology_dir)
+        if cited:       # a quotation introduced by a citation the quote finder cannot read alone
+            credit_cited_works(quotes, {sid: found.get("citations") or [] for sid, found in cited["sources"].items()})
         quotes.sort(key=lambda q: (order[q.source_id], q.start))
         _write_json(partial / "quotes.json", [q.to_dict() for q in quotes])
         report.quote_count = len(quotes)
-        links = _link(settings, partial, passages, report)
-        _citations(partial, sources, passages, report, settings.ontology_dir)
         _graph(settings, partial, sources, passages, report, corpus)
         _index(settings, partial, passages, links, out_dir, report, progress_note)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
@@ -367,8 +369,9 @@ def _link(settings: Settings, release: Path, passages: list[Passage], report: Bu
 
 
 def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Passage], report: BuildReport,
-               ontology_dir: str | Path | None = None) -> None:
-    """Reference lists, in-text citations, works and people (citations.json); a failure is a warning."""
+               ontology_dir: str | Path | None = None) -> dict[str, Any] | None:
+    """Reference lists, in-text citations, works and people (citations.json, and returned); a failure
+    is a warning (and None)."""
     from .citation_graph import align_people
     from .citations import FILE, build_citations
     from .graph import ontology_graph
@@ -382,9 +385,11 @@ def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Pass
         if ontology_dir is not None:     # people get their graph nodes' ids: the API's ids and the graph's are one
             align_people(found, ontology_graph(ontology_dir))
         _write_json(release / FILE, found)
+        return found
     except Exception as exc:  # the passages and the search must not be lost with the citations
         report.warnings.append(f"citations could not be extracted ({type(exc).__name__}: {exc}); "
                                "work pages and citation lineage are unavailable in this build")
+        return None
 
 
 def _graph(settings: Settings, release: Path, sources: list[dict[str, Any]], passages: list[Passage],

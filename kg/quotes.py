@@ -240,7 +240,7 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         lead = " ".join(_lead_in(text, start, intro).split())
         study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
-                            lead[-300:] or None, study,
+                            lead[-_INTRODUCTION_REACH:] or None, study,
                             list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end)))))
     for quote in quotes:
         if quote.kind == "participant":
@@ -428,6 +428,35 @@ def _named_person(intro: str, authors: set[str]) -> str | None:
             continue
         return name
     return None
+
+
+_INTRODUCTION_REACH = 300     # characters between a citation and the quotation it introduces, as the kept lead-in
+_SENTENCE_TO_QUOTE = 4        # after the introducing sentence's end: its colon, a paragraph break, an opening mark
+
+
+def credit_cited_works(quotes: list[Quote], citations: dict[str, list[dict[str, Any]]]) -> int:
+    """Give a quotation from the literature that has no citation yet the work its introduction cites,
+    as the citation finder read it: "A recent report of the Dartington Social Research Unit (2004), …,
+    finds that:", "The Green Paper, Every Child Matters (2003), calls for …:" (a body or a title with
+    its year, which the quote finder's author–year reading does not take). ``citations``: source id →
+    its in-text citations (dicts with ``start``, ``end``, ``surface``, ``key``, ``sentence_start`` and
+    ``sentence_end``, as in citations.json). The quote's introduction must end in a colon, and the
+    citation end before the quote, within the introduction's reach, in the sentence that holds the
+    quote's start or ends right before it. Returns how many quotes were credited."""
+    credited = 0
+    for quote in quotes:
+        # only a quotation its sentence introduces ("…, finds that:"): a phrase in quote marks inside a
+        # sentence that also cites a work ("in the discourse surrounding the Children Act 1989, … ‘at
+        # risk of significant harm’") need not be that work's words
+        if quote.kind != "literature" or quote.cited or not (quote.introduction or "").rstrip().endswith(":"):
+            continue
+        leading = [c for c in citations.get(quote.source_id, ())
+                   if not c.get("key") and c["end"] <= quote.start and quote.start - c["end"] <= _INTRODUCTION_REACH
+                   and c["sentence_start"] <= quote.start <= c["sentence_end"] + _SENTENCE_TO_QUOTE]
+        if leading:
+            quote.cited = max(leading, key=lambda c: c["end"])["surface"]
+            credited += 1
+    return credited
 
 
 def _balanced(cited: str | None) -> str | None:

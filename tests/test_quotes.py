@@ -923,3 +923,42 @@ def test_a_speaker_group_of_parents_and_carers_is_one_group_in_the_parent_role()
     quote = _one(text)
     assert quote.speaker == "parents and carers" and quote.speaker_role == "parent"
     assert role_of("mothers or fathers") == "parent" and role_of("a mother of two children") == "parent"
+
+
+def test_a_quotation_introduced_by_a_body_or_a_title_with_its_year_credits_that_work():
+    """"A recent report of the Northfield Research Unit (2004), …, finds that:" and "The Green Paper,
+    Every Family Counts (2003), calls for …:" introduce quotations from those works: with the citation
+    finder's reading they are credited to them, and a ready citation says "quoted in"; an author–year
+    the quote finder read itself stays as it was, and a phrase in quote marks inside a sentence citing
+    an Act is not credited to the Act."""
+    from kg.citations import analyse_document
+    from kg.quotes import credit_cited_works, harvard_citation
+
+    text = ("Introduction\n\nThere is no consensus about what prevention is. A recent report of the Northfield Research "
+            "Unit (2004), Refocusing Services Towards Prevention: Lessons from the Literature, finds that:\n\n"
+            "One person’s prevention is another person’s intervention. There is much confusion over the term. (p. 18).\n\n"
+            "The Government Green Paper, Every Family Counts (2003), calls for ‘better prevention’:\n\n"
+            "We need to tackle the key drivers of poor outcomes, including poverty and poor schooling.\n\n"
+            "As Okafor (2015) argues, “partnership is learnt in the doing of it, not in the planning”.\n\n"
+            "In the discourse surrounding the Family Services Act 1990, services were contrasted with services for "
+            "children considered to be ‘at risk of very significant harm’.\n\n"
+            "References\n\nNorthfield Research Unit (2004) Refocusing Services Towards Prevention: Lessons from the "
+            "Literature. Leeds: NRU.\n\nDepartment for Families (2003) Every Family Counts. London: HMSO.\n\n"
+            "Okafor, T. (2015) Learning Partnership. Leeds: Northway Press.\n\n"
+            "Department of Health (1990) The Family Services Act. London: HMSO.\n")
+    quotes = [q for q in find_quotes(text, "report") if q.kind == "literature"]
+    by_start = {q.text.strip("“”‘’'\" ")[:20]: q for q in quotes}
+    before = {k: q.cited for k, q in by_start.items()}
+    citations = analyse_document(text)["citations"]
+    credited = credit_cited_works(quotes, {"report": citations})
+    cited = {k: q.cited for k, q in by_start.items()}
+    assert cited["One person’s prevent"] == "Northfield Research Unit (2004)"
+    assert cited["We need to tackle th"] == "Every Family Counts (2003)"
+    assert before["partnership is learn"] == cited["partnership is learn"] and "Okafor" in cited["partnership is learn"]
+    # a phrase in quote marks inside a sentence that also cites an Act is not the Act's words
+    assert "at risk of very sign" in cited and cited["at risk of very sign"] is None
+    assert any(c["surface"] == "Family Services Act 1990" for c in citations)
+    assert credited == sum(1 for k in cited if cited[k] != before[k]) == 2
+    source = {"id": "report", "title": "A Report", "authors": ["Ann Author"], "year": "2006"}
+    quote = by_start["One person’s prevent"].to_dict()
+    assert harvard_citation(quote, source).startswith("Northfield Research Unit, 2004, quoted in ")
