@@ -242,12 +242,25 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
                             lead[-_INTRODUCTION_REACH:] or None, study,
                             list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end)))))
+    previous: Quote | None = None
     for quote in quotes:
         if quote.kind == "participant":
             earlier = _repeated_from(quote, quotes)
             if earlier is not None and earlier.study:
                 quote.study = earlier.study     # the same words quoted again come from the same study
+            elif quote.study is None and previous is not None and _goes_on(text, previous, quote, studies or []):
+                quote.study = previous.study
+            previous = quote
     return quotes
+
+
+def _goes_on(text: str, previous: Quote, quote: Quote, studies: list[str]) -> bool:
+    """Whether ``quote`` is the same speaker going on from ``previous`` ("One of the headteachers …:
+    ‘…’" then "She also emphasised that ‘…’"): the same role, in the same or the next paragraph, no
+    study named between. Then it comes from the same study."""
+    between = text[previous.end:quote.start]
+    return (bool(previous.study) and previous.speaker_role is not None and previous.speaker_role == quote.speaker_role
+            and between.count("\n\n") <= 1 and not any(_names_study(between, study) for study in studies))
 
 
 def _quote_words(text: str) -> str:

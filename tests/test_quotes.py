@@ -816,6 +816,14 @@ def test_study_named_before_the_quote_or_the_only_one():
     first, second = find_quotes(text, "s", studies=["Programme A", "Programme B"])
     assert first.study == "Programme B" and second.study is None      # both named: not clear
     assert find_quotes("One father said: ‘They rang me every single week.’", "s", studies=["NECF"])[0].study == "NECF"
+    # the same speaker going on in the next paragraph speaks for the same study; another role does not
+    text = ("Programme A worked city-wide.\n\nIn Programme B one headteacher told us:\n\n"
+            "“In school we used to work with the child alone, and the parents were not involved at all.”\n\n"
+            "She also emphasised that “it gives them the skills and the confidence to do that themselves”. "
+            "A parent said that “nobody had ever asked me what I thought before this”.")
+    first, second, third = find_quotes(text, "s", studies=["Programme A", "Programme B"])
+    assert (first.speaker_role, second.speaker_role, third.speaker_role) == ("headteacher", "headteacher", "parent")
+    assert first.study == second.study == "Programme B" and third.study is None
 
 
 @pytest.mark.browser
