@@ -833,7 +833,21 @@ def test_a_long_query_without_spaces_does_not_widen_the_page_on_a_phone(browser,
     for path in ("/quotes?q=", "/search?q="):
         page.goto(live_server + path + "x" * 120)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    # the results come before the filters, which a link above them reaches; the kind facet says a
+    # passage may count under several kinds
+    page.goto(live_server + "/search?q=trust+between+practitioners")
+    first = page.locator("#result-1").bounding_box()
+    filters = page.locator("#filters").bounding_box()
+    assert first["y"] < filters["y"] and page.locator(".facets-jump a").bounding_box()["y"] < 700
+    page.locator(".facets-jump a").click()
+    assert page.url.endswith("#filters")
+    assert page.locator("#facet-kind .facet-note").inner_text() == "A passage can be of several kinds."
     context.close()
+    wide = browser.new_page(viewport={"width": 1280, "height": 800})
+    wide.goto(live_server + "/search?q=trust+between+practitioners")
+    assert not wide.locator(".facets-jump").is_visible()
+    assert wide.locator("#filters").bounding_box()["x"] < wide.locator("#result-1").bounding_box()["x"]
+    wide.close()
 
 
 def test_study_of_a_section_is_the_one_it_names_as_its_evidence_not_one_named_in_passing():
