@@ -80,7 +80,7 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
     except SearchError as exc:
         raise BadParameter(str(exc)) from None
     data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over",
-                                                       "with_words", "concepts", "message", "unknown_words", "did_you_mean",
+                                                       "facets_about", "with_words", "concepts", "message", "unknown_words", "did_you_mean",
                                                        "searched_for")}
     data["k"] = params["k"]
     data["filters"] = params["filters"]
@@ -195,6 +195,7 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         # the page names concepts; the JSON keeps their ids
         result["why_labels"] = {key: [_pref_label(library, cid) for cid in why.get(key) or []] for key in ("concepts", "defines")}
     view["data"] = data
+    view["facets_about"] = [_pref_label(library, cid) for cid in data.get("facets_about") or []]
     view["coined"] = _coined_line(data["concept_card"])
     base = {"q": params["query"], "mode": params["mode"], **params["filters"]}
     if not params.get("respell", True):

@@ -386,6 +386,22 @@ def test_api_search_documented_fields(client):
     assert sum(row["count"] for row in data["facets"]["source"]) == data["facets_over"]
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
+    assert data["facets_about"] == []
+
+
+def test_a_concepts_name_alone_counts_facets_over_the_passages_about_it(client, library):
+    """"lead professional": the facets count the results linked to the concept, every one of them,
+    not the best 100 of all the passages near it in meaning; the page says so."""
+    data = client.get("/api/search?q=lead+professional").get_json()
+    linked = {p["passage_id"] for p in library.passages() if "lead-professional" in library.passage_concepts(p["passage_id"])}
+    assert data["facets_about"] == ["lead-professional"] and data["total"] > len(linked) >= 1
+    assert data["facets_over"] == len(linked) == sum(row["count"] for row in data["facets"]["source"])
+    assert dict((row["value"], row["count"]) for row in data["facets"]["concept"])["lead-professional"] == len(linked)
+    html = client.get("/search?q=lead+professional").get_data(as_text=True)
+    assert f"Counts among the {len(linked)} result{'s' * (len(linked) != 1)} about lead professional (of {data['total']})." in html
+    # a question about it, beyond its name, keeps the best 100
+    asked = client.get("/api/search?q=who+should+act+as+lead+professional+for+the+family").get_json()
+    assert asked["facets_about"] == [] and asked["facets_over"] == min(asked["total"], 100)
 
 
 def test_api_search_paging_is_consistent(client):

@@ -92,6 +92,7 @@ class SearchResponse:
     concepts: list[str] = field(default_factory=list)
     message: str | None = None
     facets_over: int = 0     # the facet counts are over the best this many results, not over all `total`
+    facets_about: list[str] = field(default_factory=list)   # or, for a query naming only concepts, over those linked to them
     with_words: int | None = None   # how many of the `total` hold a word of the query; the rest are near in meaning only
     unknown_words: list[str] = field(default_factory=list)   # words of the query that no passage contains
     did_you_mean: str | None = None                          # the query with those words spelt as the library spells them
@@ -249,8 +250,16 @@ class Searcher:
         words = QueryWords(asked) if tokens else None
         results = [self._result(hit, tokens, words, query_concepts, mode, vector) for hit in page]
         counted = hits[:_FACET_DEPTH]
+        about: list[str] = []
+        if query_concepts and self._names_only_concepts(tokens, query_concepts):
+            # "relational agency": the facets say which sources, kinds… discuss it, not where the passages
+            # merely near it in meaning are (the report that never names it had led the source facet)
+            asked = set(query_concepts)
+            linked = [hit for hit in hits if asked.intersection(self._row_concepts[hit.row])]
+            if linked:
+                counted, about = linked, query_concepts
         return SearchResponse(query, mode, total, offset, results, self._facets(counted), query_concepts,
-                              message=message, facets_over=len(counted), unknown_words=unknown,
+                              message=message, facets_over=len(counted), facets_about=about, unknown_words=unknown,
                               did_you_mean=did_you_mean, with_words=sum(hit.holds_words for hit in hits))
 
     def _browse(self, mode: str, offset: int, k: int, filters: dict[str, str]) -> SearchResponse:
