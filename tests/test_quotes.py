@@ -196,6 +196,7 @@ def test_api_quotes_pages_with_offset(client, library, tiny_build):
     second = client.get("/api/quotes?q=what+the+child+needed&k=2&offset=1").get_json()
     assert second["offset"] == 1 and second["total"] == whole["total"] >= 3
     assert [q["quote_id"] for q in second["results"]] == [q["quote_id"] for q in whole["results"][1:3]]
+    assert "participants’ words first, then quotations" in client.get("/quotes").get_data(as_text=True)
     listed = client.get("/api/quotes?kind=participant&k=2&offset=1").get_json()     # no query: document order
     every = library.search_quotes("", k=1000, filters={"kind": "participant"})["results"]
     assert listed["results"] and [q["quote_id"] for q in listed["results"]] == [q["quote_id"] for q in every[1:3]]
@@ -984,3 +985,19 @@ def test_a_quotation_introduced_by_a_body_or_a_title_with_its_year_credits_that_
     source = {"id": "report", "title": "A Report", "authors": ["Ann Author"], "year": "2006"}
     quote = by_start["One person’s prevent"].to_dict()
     assert harvard_citation(quote, source).startswith("Northfield Research Unit, 2004, quoted in ")
+
+
+def test_browsing_the_quotes_puts_participants_words_first(seed_build):
+    """No query: the voices of participants, then quotations of published and policy texts, each in
+    the library's order (sources as catalogued, then place in the text)."""
+    from kg.library import Library
+
+    library = Library(seed_build)
+    browsed = library.search_quotes("", k=1000)["results"]
+    kinds = [q["kind"] for q in browsed]
+    assert len(browsed) == len(library.quotes()) and {"participant", "literature"} <= set(kinds)
+    assert kinds == sorted(kinds, key=lambda kind: kind != "participant")
+    order = [s["id"] for s in library.sources()]
+    for kind in ("participant", "literature"):
+        of_kind = [q for q in browsed if q["kind"] == kind]
+        assert of_kind == sorted(of_kind, key=lambda q: (order.index(q["source_id"]), q["start"]))

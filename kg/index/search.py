@@ -637,7 +637,10 @@ class Searcher:
         if chosen and offset >= len(chosen):
             found["message"] = _past_the_end(offset, len(chosen), "quote")
         if not query or not chosen:
-            return {**found, "results": [q for _, q in chosen][offset:offset + k]}
+            # browsing: the voices of participants (the evidence trainers come for) before quotations of
+            # published and policy texts, each in the library's order
+            browsed = sorted(chosen, key=lambda c: (c[1].get("kind") != "participant", c[0]))
+            return {**found, "results": [q for _, q in browsed][offset:offset + k]}
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
             query = found["searched_for"] = did_you_mean
             query_concepts = self.matcher.concepts_in(query)
