@@ -31,8 +31,10 @@ ROLES: list[tuple[str, str]] = [
                                   r"senior (?:officers?|staff|leaders?)|(?:key )?(?:strategic )?stakeholders?|commissioners?|heads? of (?:service|research)|"
                                   r"(?:policy |national )?(?:officers?|leads?)|chairs?"),
     ("carer", r"(?:foster |kinship )?carers?|grand(?:parent|mother|father)s?"),
-    # "service user" in children's services reports is a parent or family member using a service
-    ("parent", r"parents?|mothers?|fathers?|mums?|dads?|service users?"),
+    # a "service user" may be a parent, a young person or another member of a family using a service:
+    # the text does not say which, so the role keeps the document's word
+    ("service user", r"service users?|users? of (?:the |our |their )?services?"),
+    ("parent", r"parents?|mothers?|fathers?|mums?|dads?"),
     ("child", r"child(?:ren)?|young (?:person|people)|pupils?|kids?|boys?|girls?|teenagers?"),
     # frontline officers and the other frontline jobs, before "officer" alone is taken for a manager
     ("practitioner", r"(?:police|probation|attendance|youth offending|youth justice|family liaison|child protection|participation|"

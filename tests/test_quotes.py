@@ -909,14 +909,16 @@ def test_a_citation_of_year_and_page_alone_takes_the_person_the_sentence_names()
     assert quote.cited == "(2004:3)"
 
 
-def test_a_service_user_is_a_speaker_in_the_parent_role():
-    # the NECF report: "One service user told us:" gave no speaker and the role "other"
+def test_a_service_user_is_a_speaker_in_the_role_the_text_gives():
+    # the NECF report: "One service user told us:" gave no speaker and the role "other"; then "parent",
+    # which the text does not say (a service user may be a young person): the role is "service user"
     text = ("Services were signposting their users to other services. One service user told us: \n\n"
             "It’s like a springboard here to go and do other things. You get a lot of support across the board.\n\n"
             "The focus on universal intervention informed the work of a service.")
     quote = _one(text)
-    assert quote.speaker == "One service user" and quote.speaker_role == "parent"
-    assert role_of("the service users we interviewed") == "parent" and roles_in("what service users said") == ["parent"]
+    assert quote.speaker == "One service user" and quote.speaker_role == "service user"
+    assert role_of("the service users we interviewed") == "service user" and roles_in("what service users said") == ["service user"]
+    assert role_of("the parents of service users") == "parent"
 
 
 def test_a_slide_voice_is_not_named_from_inside_its_words_nor_from_a_slide_line_that_introduces_no_one():
