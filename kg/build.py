@@ -234,6 +234,23 @@ def extract_all(
             on_done(job.path, job.meta, document, result)
 
 
+def extract_one(path: Path, settings: Settings) -> ExtractedDocument:
+    """One file extracted as the build extracts it: in a worker with the build's limits (time,
+    memory, size, pages). Raises ExtractionError (reason, message naming the file and the setting)
+    when it cannot be."""
+    from .corpus import slugify
+
+    answers: list[tuple[ExtractedDocument | None, FileResult]] = []
+    extract_all([(path, SourceMeta(id=slugify(path.stem), file=path.name))], settings,
+                lambda _path, _meta, document, result: answers.append((document, result)))
+    if not answers:
+        raise ExtractionError("failed", f"{path.name}: the extractor gave no answer")
+    document, result = answers[0]
+    if document is None:
+        raise ExtractionError(result.reason or "failed", result.message or f"{path.name} could not be read")
+    return document
+
+
 def _crash_message(job: _Job) -> str:
     code = job.process.exitcode
     if code is not None and code < 0:

@@ -213,9 +213,8 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
     from rich.console import Console
 
     from .build import build as run_build
-    from .build import extract_all
-    from .corpus import SourceMeta, slugify
-    from .extract import SUPPORTED_SUFFIXES
+    from .build import extract_one
+    from .extract import SUPPORTED_SUFFIXES, ExtractionError
 
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
@@ -237,12 +236,10 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
     except MetadataError as exc:
         raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
     # tried alone first, by the build's own extractor in a worker with the build's limits
-    tried = []
-    extract_all([(file, SourceMeta(id=slugify(file.stem), file=file.name))], settings,
-                lambda _path, _meta, _document, result: tried.append(result))
-    if not tried or not tried[0].ok:
-        reason = tried[0].message if tried else "the extractor gave no answer"
-        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {reason}")
+    try:
+        extract_one(file, settings)
+    except ExtractionError as exc:
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc.message}") from None
     Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix="ckg-add-") as keep:
@@ -358,8 +355,9 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
     JSON lines carry passage_id, source_id, page, page_label, start, end, heading, kind, text;
     start/end index the cleaned text.
     """
+    from .build import extract_one
     from .corpus import check_id_form, load_metadata, slugify
-    from .extract import ExtractionError, extract
+    from .extract import ExtractionError
     from .segment import segment
 
     settings = _settings()
@@ -373,8 +371,8 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
         entries, _ = load_metadata(file.parent)
         entry = entries.get(file.name, {})
         source_id = entry.get("id") or slugify(file.stem)
-    try:
-        document = extract(file, max_pages=settings.max_pages, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    try:       # in a worker with the build's limits: a hostile file is refused, as the build refuses it
+        document = extract_one(file, settings)
     except ExtractionError as exc:
         click.echo(f"ckg passages: {exc.message}", err=True)
         sys.exit(2)

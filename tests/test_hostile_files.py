@@ -257,3 +257,23 @@ def test_scripts_and_javascript_links_in_a_document_show_as_text(hostile_build):
     assert any("<script>" in r["text"] for r in found["results"])     # JSON carries the text as it is…
     page = client.get("/search?q=window.__pwned+alert").get_data(as_text=True)
     assert "<script>window" not in page                              # …and pages escape it
+
+
+def test_ckg_passages_reads_a_file_under_the_builds_limits(tmp_path):
+    """`ckg passages FILE` extracts in a worker with the build's limits, as `ckg build` and `ckg add`
+    do: a flate bomb is refused for memory, a slow PDF for time, each named with its setting (it
+    had read them in its own process, with no limit, for as long as they took)."""
+    import subprocess
+    import sys
+    import time
+
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_content())
+    env = {**os.environ, "CKG_FILE_MEMORY_MB": "512", "CKG_FILE_TIMEOUT_S": "5", "HF_HUB_OFFLINE": "1"}
+    for path, setting in ((HOSTILE / "flate-bomb.pdf", "file_memory_mb"), (slow, "file_timeout_s")):
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "kg.cli", "passages", str(path)], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and run.stdout == "", (path, run.stderr)
+        assert path.name in run.stderr and (setting in run.stderr or "killed by signal" in run.stderr), run.stderr
+        assert time.monotonic() - started < 60
