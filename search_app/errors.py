@@ -5,6 +5,8 @@ Flask lets them propagate to the test instead.
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -37,10 +39,16 @@ def way_back(path: str) -> tuple[str, str]:
     return "/", "the list of sources"
 
 
+# a file for a program to read: /works/export.bib, /concepts/<id>.ttl (or a format asked for that is none)
+_DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|owl|xml|csv|tsv|svg|md|txt)$", re.I)
+
+
 def wants_json() -> bool:
-    """The API, the SPARQL endpoint and the exports answer programs: their errors are JSON."""
+    """The API, the SPARQL endpoint and the exports answer programs: their errors are JSON. So do the
+    addresses of data files (a bibliography, a concept's RDF), whatever their extension."""
     path = request.path
-    return path == "/api" or path.startswith(("/api/", "/export/")) or path == "/sparql"
+    return (path == "/api" or path.startswith(("/api/", "/export/")) or path == "/sparql"
+            or path.startswith("/works/export.") or (bool(_DATA_FILE_RE.search(path)) and not path.startswith("/static/")))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -187,6 +187,17 @@ def test_html_errors_are_pages(client):
     assert client.get("/no/such/page").status_code == 404
 
 
+def test_a_data_files_errors_are_json_as_the_apis_are(client):
+    """A bibliography, a concept's RDF or the citation graph's SVG is read by a program: its errors
+    have the API's JSON shape, as /api/works and /export answer them; the pages keep HTML errors."""
+    for path in ("/works/export.bib?source=nope", "/works/export.xyz", "/concepts/nope.ttl",
+                 "/concepts/lead-professional.xml", "/citations/graph.svg?source=nope"):
+        _error(client.get(path), 404)
+    for path in ("/concepts/nope-nope-nope", "/sources/x.y", "/citations/graph?source=nope"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.content_type.startswith("text/html"), path
+
+
 def test_html_error_page_escapes_input(client):
     response = client.get("/sources/%3Cimg%20src=x%20onerror=alert(1)%3E")
     assert response.status_code == 404

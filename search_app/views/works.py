@@ -196,5 +196,7 @@ def graph_page():
             source="only this source's citations")
 def graph_svg():
     q, source = _q(), _q("source")
+    if source and library().source(source) is None:     # as the page and /api/works answer it
+        abort(404, description=f"There is no source with the id “{source}”.")
     graph = workdata.citation_graph(library(), q, source)
     return Response(workdata.graph_svg(graph, request.script_root), mimetype="image/svg+xml")
