@@ -433,7 +433,8 @@ class Library:
         return found
 
     def concept_lineage(self, concept_id: str) -> list[dict[str, Any]] | None:
-        """The works cited in the passages about a concept, earliest first, each with the citing
+        """The works cited in the passages about a concept (those cited for it first, then the others;
+        each earliest first), each with the citing
         sentence (one naming the concept when there is one), its source and passage, and whether
         that passage defines the concept. None for an unknown concept."""
         from .citations.works import lineage

@@ -245,7 +245,7 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
     # several works cited in one sentence: the page quotes it once and points the others to it
     rows = [dict(row, **work_nature(library, library.work(row["work_id"]) or {"id": row["work_id"]})) for row in rows]
     first_with: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in [r for r in rows if r["attached"]] + [r for r in rows if not r["attached"]]:   # the page's order
+    for row in rows:        # in the page's order: cited for it first
         earlier = first_with.setdefault((row["passage_id"], row["sentence"]), row)
         row["same_sentence_as"] = None if earlier is row else earlier["work_id"]
     concept = library.concept(concept_id) or {}
@@ -287,7 +287,7 @@ def _with_definition_credits(library: Library, concept_id: str, rows: list[dict[
     """The lineage with the works the concept's quoted definitions are credited to ("adapted from
     Hardiker, Exton and Barker 1991"): cited for it, with the definition as the citing sentence, so the
     lineage and the concept page agree (``credited_by_definition``)."""
-    from kg.citations.works import year_order
+    from kg.citations.works import lineage_order
 
     concept = library.concept(concept_id) or {}
     by_work = {row["work_id"]: row for row in rows}
@@ -309,7 +309,7 @@ def _with_definition_credits(library: Library, concept_id: str, rows: list[dict[
                 rows.append(row)
             row["attached"] = True
             row["credited_by_definition"] = True
-    return sorted(rows, key=lambda r: (year_order(r["year"]), r["label"]))
+    return sorted(rows, key=lineage_order)
 
 
 # --- the citation graph as SVG -------------------------------------------------------------------------

@@ -588,8 +588,11 @@ def test_api_concept_lineage_is_a_timeline(client):
     data = client.get("/api/concepts/relational-agency/lineage").get_json()
     rows = data["results"]
     assert rows and all(set(r) >= {"work_id", "year", "sentence", "source_id"} for r in rows)
-    years = [int(r["year"][:4]) for r in rows if r["year"][:4].isdigit()]
-    assert years == sorted(years) and years[0] == 2009
+    for attached in (True, False):      # the works cited for it, then the others: each a timeline
+        years = [int(r["year"][:4]) for r in rows if r["year"][:4].isdigit() and r["attached"] == attached]
+        assert years == sorted(years) and years
+        if attached:
+            assert years[0] == 2009
     assert "relational agency" in rows[0]["sentence"]
     assert client.get("/api/concepts/no-such-concept/lineage").status_code == 404
     # a guessed address redirects as the concept page's does
@@ -599,7 +602,11 @@ def test_api_concept_lineage_is_a_timeline(client):
 
 
 def test_lineage_tells_the_works_cited_for_the_concept_from_those_cited_beside_it(client):
-    rows = {r["label"]: r for r in client.get("/api/concepts/relational-agency/lineage").get_json()["results"]}
+    listed = client.get("/api/concepts/relational-agency/lineage").get_json()["results"]
+    # the JSON lists them as the page does: the works cited for it first, each group earliest first
+    attached = [r["attached"] for r in listed]
+    assert True in attached and False in attached and attached == sorted(attached, reverse=True)
+    rows = {r["label"]: r for r in listed}
     # "The concept of relational agency [R2, 3] informed training for service leaders [S1-2] and guidance …"
     assert rows["Halden (2009)"]["attached"] and rows["Morgan et al. (2014)"]["attached"]
     study = rows["Family Services Partnership study (2012-14)"]

@@ -456,7 +456,8 @@ def year_order(year: str) -> tuple[int, str]:
 
 def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passages: dict[str, dict[str, Any]],
             narrower: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage).
+    """One row per work cited in a passage that mentions or defines the concept (see Library.concept_lineage):
+    the works cited for it (``attached``) first, then the others, each group earliest first.
 
     ``in_sentence``: the citing sentence names the concept; ``attached``: the citation stands by that
     name — is the name itself (an Act cited by its title: "The Children Act 1989 brought …"), or
@@ -496,7 +497,13 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     for row in rows.values():
         row.setdefault("sources", [row["source_id"]])
         row.pop("_distance", None)
-    return sorted(rows.values(), key=lambda r: (year_order(r["year"]), r["label"]))
+    return sorted(rows.values(), key=lineage_order)
+
+
+def lineage_order(row: dict[str, Any]) -> tuple:
+    """A lineage row's place: the works cited for the concept first, then those cited where it is
+    discussed; each earliest first."""
+    return (not row["attached"], year_order(row["year"]), row["label"])
 
 
 def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, Any],
