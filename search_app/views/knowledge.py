@@ -51,13 +51,17 @@ def concept_api(concept_id: str):
 
 
 @api_bp.get("/studies")
-@documented("Every study the sources describe.", '{"results": [{"id", "name", "acronym", "funder", "years", "sources"}]}')
+@documented("Every study the sources describe.",
+            '{"results": [{"id", "name", "acronym", "funder", "years", "sources", "reported_in", "cited_only_in"}]}')
 def studies_api():
     return jsonify(knowledge.study_list(library()))
 
 
 @api_bp.get("/studies/<study_id>")
-@documented("One study with its leads, scale, method, outputs, concepts and the passages that name it.")
+@documented("One study with its leads, scale, method, outputs (`output`), concepts and the passages that name it.",
+            '{"id", "name", "acronym", "funder", "years", "sources", "reported_in", "cited_only_in", "leads", "co_leads", '
+            '"team", "scale", "method", "output", "stated_in", "concepts", "passages": [{"passage_id", "source_id", "text", '
+            '"page", "mentions"}], …}')
 def study_api(study_id: str):
     data = knowledge.study_detail(library(), study_id)
     if data is None:
