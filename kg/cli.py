@@ -460,13 +460,18 @@ def server_options(settings: Settings) -> dict:
 @main.command("sources", context_settings=CONTEXT)
 @click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
 @click.option("--json", "as_json", is_flag=True,
-              help="JSON Lines: one JSON object per source per line (as /api/sources lists them), for jq or a loop.")
+              help="JSON Lines: one JSON object per source per line, every metadata field and reported_studies, as "
+                   "/api/sources/<id> gives them (without the passages), for jq or a loop.")
 def list_sources(build_dir, as_json) -> None:
     """List the sources of a built library."""
+    from search_app.viewdata import source_detail
+
     library = _library(build_dir)
     for source in library.sources():
         if as_json:
-            click.echo(json.dumps(source, ensure_ascii=False))
+            record = source_detail(library, source["id"]) or dict(source)
+            record.pop("passages", None)
+            click.echo(json.dumps(record, ensure_ascii=False))
         else:
             authors = "; ".join(source.get("authors") or []) or "—"
             click.echo(f"{source['id']:32s} {source.get('year') or '':>5}  {source.get('type') or '':20s} {authors}: {source['title']}")

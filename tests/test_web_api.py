@@ -449,3 +449,22 @@ def test_the_concept_finder_takes_the_four_levels_of_prevention_to_the_ladder(cl
     html = client.get("/concepts?label=levels+of+prevention").get_data(as_text=True)
     assert 'id="ladder-match"' in html and 'href="#ladder"' in html
     assert client.get("/concepts?go=1&label=prevention").headers["Location"].endswith("/concepts/prevention")
+
+
+def test_ckg_sources_json_is_what_the_api_gives(client, tiny_build):
+    """`ckg sources --json`: one line per source, each the object /api/sources/<id> gives, without
+    its passages (reported_studies included)."""
+    import json as json_module
+
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    run = CliRunner().invoke(main, ["sources", "--json", "--build", str(tiny_build)])
+    assert run.exit_code == 0, run.output
+    lines = [json_module.loads(line) for line in run.output.splitlines() if line.strip()]
+    assert lines and len(lines) == len(client.get("/api/sources").get_json()["results"])
+    for record in lines:
+        api = client.get(f"/api/sources/{record['id']}").get_json()
+        api.pop("passages")
+        assert record == api and "reported_studies" in record
