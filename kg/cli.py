@@ -234,7 +234,11 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         else:                               # a file named like another source would take its id, or get "<id>-2"
             check_source_id(Path(settings.corpus_dir), name)
     except MetadataError as exc:
-        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc}") from None
+        message = f"{file.name} was not added (the corpus and the library are unchanged): {exc}"
+        if exc.field:           # an option's value: a bad option, exit 2, as click's own checks are
+            option = {"authors": "author", "editors": "editor", "studies": "study"}.get(exc.field, exc.field)
+            raise click.BadParameter(message, param_hint=f"'--{option}'") from None
+        raise click.ClickException(message) from None
     # tried alone first, by the build's own extractor in a worker with the build's limits
     try:
         extract_one(file, settings)
@@ -811,13 +815,13 @@ def cited_by(work, build_dir, as_json) -> None:
         # say which work each part of the citation is, and which part the library has no work for
         parts = [f"{part['citation']} → {' or '.join(w['id'] for w in part['works']) or 'no work in this library'}"
                  for part in cited]
-        if not found:
-            raise click.BadParameter(f"{work!r} cites {len(cited)} works and no work of this library fits any of them: "
-                                     f"{'; '.join(p['citation'] for p in cited)}", param_hint="WORK")
+        if not found:       # nothing found: exit 1, as `ckg concept` (a bad argument is 2)
+            raise click.ClickException(f"{work!r} cites {len(cited)} works and no work of this library fits any of them: "
+                                       f"{'; '.join(p['citation'] for p in cited)}")
         click.echo(f"{work} cites {len(cited)} works: " + "; ".join(parts), err=as_json)
     elif not found:
-        raise click.BadParameter(f"no work has the id or matches {work!r}; try `ckg cited-by` with an author and a year",
-                                 param_hint="WORK")
+        raise click.ClickException(f"no work has the id or matches {work!r}; try `ckg cited-by` with an author and a year, "
+                                   f"or list the works: ckg cites SOURCE")
     details = [workdata.work_detail(library, w["id"]) for w in found]
     if as_json:
         click.echo(json.dumps(details if len(details) > 1 else details[0], ensure_ascii=False, indent=1))
@@ -842,8 +846,7 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
     from search_app import conceptdata
 
     if not label.strip():       # an empty label would list every concept A–Z, the first taken for an answer
-        click.echo(f"ckg {command}: give a concept's label, e.g. ckg {command} \"relational agency\"", err=True)
-        sys.exit(1)
+        raise click.BadParameter(f"give a concept's label, e.g. ckg {command} \"relational agency\"", param_hint="LABEL")
     matches = conceptdata.concept_list(library, label)["results"]
     if not matches:
         study = library.find_study(label)
@@ -939,8 +942,9 @@ def export_graph(fmt, graph, build_dir, out_file) -> None:
         raise click.ClickException(f"{library.graph_path} is missing; rebuild with `ckg build`")
     try:
         body = export(library.graph_path, fmt, graph)
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+    except KeyError as exc:         # a --graph the dataset has not: a bad option value
+        names = ", ".join(["ontology", "build"] + [source["id"] for source in library.sources()])
+        raise click.BadParameter(f"{exc.args[0]}; use one of {names}", param_hint="'--graph'") from None
     if out_file:
         partial = out_file.with_name(f".{out_file.name}.partial")
         try:        # written whole, then put in place: an interrupted export leaves no half file

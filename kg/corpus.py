@@ -197,7 +197,12 @@ def _file_hash(path: Path) -> str:
 
 
 class MetadataError(ValueError):
-    """A catalogue entry that cannot be written as asked (the message says what to change)."""
+    """A catalogue entry that cannot be written as asked (the message says what to change; ``field``
+    names the catalogue field at fault, when one is)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # the order a written entry lists its keys in, as the seed entries do
@@ -324,25 +329,25 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
     if "id" in fields and not _ID_RE.fullmatch(str(fields["id"])):
         raise MetadataError(f"id {fields['id']!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
-                            "every passage id and page address), e.g. 'edwards-2010'")
+                            "every passage id and page address), e.g. 'edwards-2010'", "id")
     if "year" in fields:
         latest = datetime.date.today().year + 5
         if not isinstance(fields["year"], int) or isinstance(fields["year"], bool) or not 1500 <= fields["year"] <= latest:
-            raise MetadataError(f"year {fields['year']!r} must be a whole number between 1500 and {latest}")
+            raise MetadataError(f"year {fields['year']!r} must be a whole number between 1500 and {latest}", "year")
     if "type" in fields and fields["type"] not in DOCUMENT_TYPES:
-        raise MetadataError(f"type {fields['type']!r} must be one of: {', '.join(DOCUMENT_TYPES)}")
+        raise MetadataError(f"type {fields['type']!r} must be one of: {', '.join(DOCUMENT_TYPES)}", "type")
     if "pages" in fields:
         # the reference lists and citations print this as it stands ("pp. abc" helps no reader)
         pages = _PAGES_RE.fullmatch(str(fields["pages"]).strip()) if isinstance(fields["pages"], str) else None
         if pages is None or (pages.group(2) and int(pages.group(2)) < int(pages.group(1))):
             raise MetadataError(f"pages {fields['pages']!r} must be a page or a page range, first page first, "
-                                "e.g. '123-140' or '12'")
+                                "e.g. '123-140' or '12'", "pages")
     if "url" in fields and not re.match(r"https?://\S+$", str(fields["url"])):
-        raise MetadataError(f"url {fields['url']!r} must be a web address starting with http:// or https://")
+        raise MetadataError(f"url {fields['url']!r} must be a web address starting with http:// or https://", "url")
     for key in ("authors", "editors", "studies"):
         names = fields.get(key, [])
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
-            raise MetadataError(f"{key} must be a list of non-empty names")
+            raise MetadataError(f"{key} must be a list of non-empty names", key)
     for key in ("title", "venue", "publisher", "place", "pages", "note"):
         if key in fields and (not isinstance(fields[key], str) or ("\n" in fields[key] and key != "note")):
-            raise MetadataError(f"{key} must be one line of text")
+            raise MetadataError(f"{key} must be one line of text", key)

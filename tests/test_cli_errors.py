@@ -134,6 +134,15 @@ def test_nothing_found_says_so_and_exits_1(tiny_build, library):
     for filler in ("a", "the", "of and"):
         result = _run("concept", filler, "--build", str(tiny_build))
         assert result.exit_code == 1 and "no concept matches" in result.output, filler
+    nobody = _run("cited-by", "Zzyzx 1999", "--build", str(tiny_build))
+    assert nobody.exit_code == 1 and "no work has the id or matches" in nobody.output and "Usage:" not in nobody.output
+    # an empty label or work is a bad argument (2), named
+    for command in ("concept", "lineage", "cited-by"):
+        empty = _run(command, "", "--build", str(tiny_build))
+        assert empty.exit_code == 2 and ("value for LABEL" in empty.output or "value for WORK" in empty.output), (command, empty.output)
+    # a graph the dataset has not is a bad --graph, and the names it has are listed
+    graph = _run("export", "--graph", "nope", "--build", str(tiny_build))
+    assert graph.exit_code == 2 and "'--graph'" in graph.output and "ontology, build" in graph.output, graph.output
     found = _run("search", "trust", "--build", str(tiny_build))
     assert found.exit_code == 0 and " 1. " in found.output
 

@@ -101,8 +101,15 @@ def test_ckg_add_refuses_pages_that_are_not_pages_before_anything_changes(tmp_pa
     (corpus / "x.txt").write_text("Some text.\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["add", str(corpus / "x.txt"), "--pages", "abc", "--corpus", str(corpus),
                                        "--build", str(tmp_path / "build")])
-    assert result.exit_code == 1 and "pages 'abc' must be a page or a page range" in result.output
+    # a bad option value: exit 2 naming the option, as click's own checks do
+    assert result.exit_code == 2 and "pages 'abc' must be a page or a page range" in result.output
+    assert "Invalid value for '--pages'" in result.output
     assert "'123-140' or '12'" in result.output and "unchanged" in result.output
+    for option, value, said in (("--year", "99999", "must be a whole number"), ("--author", " ", "non-empty names"),
+                                ("--url", "ftp://example.org/x", "must be a web address")):
+        bad = CliRunner().invoke(main, ["add", str(corpus / "x.txt"), option, value, "--corpus", str(corpus),
+                                        "--build", str(tmp_path / "build")])
+        assert bad.exit_code == 2 and f"'{option}'" in bad.output and said in bad.output, bad.output
     assert not (corpus / "sources.toml").exists() and not (tmp_path / "build" / "current").exists()
 
 
