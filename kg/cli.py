@@ -5,6 +5,7 @@ import contextlib
 import errno
 import json
 import logging
+import re
 import shlex
 import socket
 import sys
@@ -481,6 +482,19 @@ def list_sources(build_dir, as_json) -> None:
             click.echo(f"{source['id']:32s} {source.get('year') or '':>5}  {source.get('type') or '':20s} {authors}: {source['title']}")
 
 
+# the search API's parameter names as the command line spells them
+_SEARCH_OPTIONS = {"q": "QUERY", "k": "-k", "page": "--page", "mode": "--mode", "source": "--source", "concept": "--concept",
+                   "kind": "--kind", "study": "--study", "type": "--type", "year": "--year", "respell": "--respell"}
+
+
+def _as_option_error(message: str) -> click.BadParameter:
+    """The search's "parameter 'k' must be …" as "Invalid value for '-k': must be …"."""
+    named = re.match(r"parameter '(\w+)' ", message)
+    if named and named.group(1) in _SEARCH_OPTIONS:
+        return click.BadParameter(message[named.end():], param_hint=f"'{_SEARCH_OPTIONS[named.group(1)]}'")
+    return click.BadParameter(message)
+
+
 def _library(build_dir):
     """The library a command reads; a missing or damaged one ends the command (see _Commands)."""
     from .library import Library
@@ -517,7 +531,7 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
     try:
         data = search_view(library, parse(args, library.settings.max_results))
     except BadParameter as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise _as_option_error(str(exc)) from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         sys.exit(0 if data["results"] else 1)

@@ -91,6 +91,14 @@ def test_eval_refuses_what_it_cannot_score(tiny_build, tmp_path, scorer):
         assert result.exit_code == 2 and "'--scorer'" in result.output and said in result.output, result.output
 
 
+def test_a_search_option_the_search_refuses_is_named_as_the_command_line_spells_it(tiny_build):
+    for args, option, said in ((("-k", "5000"), "'-k'", "must be between 1 and"), (("--page", "0"), "'--page'", "must be between 1"),
+                               (("--year", "abc"), "'--year'", "not 'abc'")):
+        result = _run("search", "agency", *args, "--build", str(tiny_build))
+        assert result.exit_code == 2 and f"Invalid value for {option}: {said}" in result.output, result.output
+        assert "parameter '" not in result.output
+
+
 def test_export_to_a_path_it_cannot_write_names_out(tiny_build, tmp_path):
     for out, said in ((tmp_path / "no-folder" / "graph.ttl", "cannot write"), (tmp_path, "is a directory")):
         result = _run("export", "--build", str(tiny_build), "--out", str(out))
