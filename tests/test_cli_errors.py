@@ -93,7 +93,7 @@ def test_eval_refuses_what_it_cannot_score(tiny_build, tmp_path, scorer):
 
 def test_a_search_option_the_search_refuses_is_named_as_the_command_line_spells_it(tiny_build):
     for args, option, said in ((("-k", "5000"), "'-k'", "must be between 1 and"), (("--page", "0"), "'--page'", "must be between 1"),
-                               (("--year", "abc"), "'--year'", "not 'abc'")):
+                               (("--year", "abc"), "'--year'", "must be a year")):
         result = _run("search", "agency", *args, "--build", str(tiny_build))
         assert result.exit_code == 2 and f"Invalid value for {option}: {said}" in result.output, result.output
         assert "parameter '" not in result.output
