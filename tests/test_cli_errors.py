@@ -164,3 +164,16 @@ def test_listed_entries_print_only_what_they_have(tiny_build):
         "Evaluation of the CWDC Social work Remodelling Pilot"
     assert _described(["Edwards, A."], "2010", "Being an Expert") == "Edwards, A. (2010) Being an Expert"
     assert _described([], None, None) == "—"
+
+
+def test_loading_the_model_prints_no_progress_bar(tmp_path):
+    """`ckg build -q` (and `ckg add`, the server's log) show no "Loading weights: 100%" bar."""
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "-q", "--corpus", str(ROOT / "tests" / "data" / "tiny"),
+                          "--out", str(tmp_path / "build")], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr
+    assert "Loading weights" not in run.stderr and "it/s]" not in run.stderr, run.stderr

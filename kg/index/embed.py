@@ -30,6 +30,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()     # "Loading weights: 100%…" on every load: noise in `-q` and server logs
 
         from .adapt import apply_adapter, resolve_adapter_path
 
