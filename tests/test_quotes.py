@@ -1003,3 +1003,15 @@ def test_browsing_the_quotes_puts_participants_words_first(seed_build):
     for kind in ("participant", "literature"):
         of_kind = [q for q in browsed if q["kind"] == kind]
         assert of_kind == sorted(of_kind, key=lambda q: (order.index(q["source_id"]), q["start"]))
+
+
+def test_a_quote_holding_the_querys_words_in_their_order_ranks_higher():
+    """A half-remembered fragment ("whose job") is best matched by the quote holding its words side
+    by side: the share of the query's word pairs a quote holds adds to its score."""
+    from kg.index.search import _pairs_held
+
+    held = _pairs_held("whose job it was", ["We stopped asking whose job it was and started asking",
+                                            "I really love my job because it was new", "Nothing here"])
+    assert held.tolist() == [1.0, 1 / 3, 0.0]
+    assert _pairs_held("trust", ["trust matters"]).tolist() == [0.0]      # one word: no pair to hold
+    assert _pairs_held("Whose JOB?", ["“whose job” — she asked"]).tolist() == [1.0]

@@ -595,10 +595,13 @@ class Searcher:
     # a quote's own words (against the query's topic), the quote in its setting (with the sentences
     # before it, against the whole query), the query words it shares, the passage around it
     quote_weights = (0.4, 0.2, 0.05, 0.4)
+    # the query's words in the quote's own order: the share of its word pairs the quote holds side by
+    # side ("whose job" in "We stopped asking whose job it was"), a half-remembered quote's best clue
+    quote_phrase_weight = 0.15
     # the query asks to hear from this speaker role ("headteacher quote on …", "parent on trust"):
     # in the quote finder as large as all other terms together (each is 0–1), so that role's quotes
     # come first, best first; in the passage search's quotation lift, one signal among the others
-    quote_role_first = sum(quote_weights)
+    quote_role_first = sum(quote_weights) + quote_phrase_weight
     quote_role_boost = 0.2
 
     def search_quotes(self, query: str, k: int = 20, filters: dict[str, str] | None = None,
@@ -684,6 +687,8 @@ class Searcher:
         context = np.array([passage_score.get(self._row_of.get(q.get("passage_id"), -1), 0.0) / top for _, q in chosen])
         w_own, w_setting, w_words, w_context = self.quote_weights
         scores = w_own * meaning + w_setting * _unit(setting) + w_words * words + w_context * context
+        if self.quote_phrase_weight:
+            scores += self.quote_phrase_weight * _pairs_held(topic, [q["text"] for _, q in chosen])
         if roles:
             heard = with_narrower_roles(roles)
             scores += role_boost * np.array([q.get("speaker_role") in heard for _, q in chosen], dtype=float)
@@ -1092,6 +1097,20 @@ class Searcher:
                 rows.append({"value": value, "label": label, "count": count})
             facets[name] = rows
         return facets
+
+
+def _word_pairs(text: str) -> list[tuple[str, str]]:
+    words = [w.casefold() for w in _LETTERS_RE.findall(text)]
+    return list(zip(words, words[1:]))
+
+
+def _pairs_held(query: str, texts: list[str]) -> np.ndarray:
+    """For each text, the share of the query's consecutive word pairs (stopwords included: "whose
+    job", "it was") that it holds side by side; 0 for a query of one word."""
+    wanted = set(_word_pairs(query))
+    if not wanted:
+        return np.zeros(len(texts))
+    return np.array([len(wanted.intersection(_word_pairs(text))) / len(wanted) for text in texts])
 
 
 def _past_the_end(offset: int, total: int, noun: str = "result") -> str | None:
