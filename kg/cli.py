@@ -299,6 +299,17 @@ def remove(source: str, corpus_dir, out_dir) -> None:
         _remove(settings, source)
 
 
+def removal_path(corpus: Path, file: str) -> Path:
+    """Where `ckg remove` keeps a removed file: .removed/<file>, or, when an earlier removal of a file
+    of that name is kept there, .removed/<stem>-2<suffix> (-3, …), so no removal overwrites another."""
+    wanted = corpus / ".removed" / file
+    candidate, n = wanted, 1
+    while candidate.exists():
+        n += 1
+        candidate = wanted.with_name(f"{wanted.stem}-{n}{wanted.suffix}")
+    return candidate
+
+
 def _remove(settings: Settings, source: str) -> None:
     """`ckg remove` once the build directory is locked."""
     import shutil
@@ -327,9 +338,7 @@ def _remove(settings: Settings, source: str) -> None:
         before, after = without_entry(corpus, meta.file)
     except MetadataError as exc:
         raise click.ClickException(f"{meta.file} was not removed (nothing changed): {exc}") from None
-    removed = corpus / ".removed" / meta.file
-    if removed.exists():
-        raise click.ClickException(f"{removed} already exists (an earlier removal); move or delete it first")
+    removed = removal_path(corpus, meta.file)
     removed.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), str(removed))
     if after != before:

@@ -177,3 +177,16 @@ def test_loading_the_model_prints_no_progress_bar(tmp_path):
                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stderr
     assert "Loading weights" not in run.stderr and "it/s]" not in run.stderr, run.stderr
+
+
+def test_a_second_removal_of_a_file_of_the_same_name_is_kept_beside_the_first(tmp_path):
+    from kg.cli import removal_path
+
+    corpus = tmp_path / "corpus"
+    assert removal_path(corpus, "notes.md") == corpus / ".removed" / "notes.md"
+    (corpus / ".removed").mkdir(parents=True)
+    (corpus / ".removed" / "notes.md").write_text("first", encoding="utf-8")
+    assert removal_path(corpus, "notes.md") == corpus / ".removed" / "notes-2.md"
+    (corpus / ".removed" / "notes-2.md").write_text("second", encoding="utf-8")
+    assert removal_path(corpus, "notes.md") == corpus / ".removed" / "notes-3.md"
+    assert removal_path(corpus, "sub/report.pdf") == corpus / ".removed" / "sub" / "report.pdf"
