@@ -558,10 +558,20 @@ def _alive(pid: int) -> bool:
 def _prune_releases(releases: Path, keep: set[str | None], retain: int = 2) -> None:
     """Remove releases older than the ``retain`` newest, except those in ``keep`` and those a
     running server has marked in use (see :func:`mark_in_use`)."""
-    finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=_finished_order)
     for path in finished[:-retain]:
         if path.name not in keep and not in_use(path):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _finished_order(release: Path) -> tuple[str, int]:
+    """Releases oldest first: by the second in their name, then, for two builds in one second (whose
+    names differ after it by a random token), by when their manifest was written."""
+    try:
+        written = (release / "manifest.json").stat().st_mtime_ns
+    except OSError:
+        written = 0
+    return release.name[:15], written
 
 
 IN_USE = ".in-use-"

@@ -491,7 +491,7 @@ def test_cli_search_json(tiny_build):
     assert body["offset"] == 1 and body["results"] and {r["source_id"] for r in body["results"]} == {"team-around-the-child"}
     bad = subprocess.run(CKG + ["search", "trust", "--year", "last", "--build", str(tiny_build)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 2 and "parameter 'year'" in bad.stderr
+    assert bad.returncode == 2 and "Invalid value for '--year'" in bad.stderr
 
 
 def test_cli_quotes_takes_the_apis_filters(tiny_build, client):
@@ -621,7 +621,7 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
                    encoding="utf-8")
     # a catalogue value the build would misread is refused before anything changes
     bad = subprocess.run(CKG + ["add", str(new), "--year", "20"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert bad.returncode == 1 and "year 20 must be a whole number" in bad.stderr and "unchanged" in bad.stderr
+    assert bad.returncode == 2 and "year 20 must be a whole number" in bad.stderr and "unchanged" in bad.stderr
     assert not (corpus / "new-note.md").exists() and not (corpus / "sources.toml").exists()
     # `add` names the build directory --build, as the commands that read a build do (--out still works);
     # the catalogue options write the file's entry in sources.toml

@@ -269,3 +269,21 @@ def test_pruning_spares_a_release_a_live_process_serves(tmp_path):
     unmark_in_use(held)
     _prune_releases(releases, keep={"20260104T000000-d"})
     assert sorted(p.name for p in releases.iterdir()) == ["20260103T000000-c", "20260104T000000-d"]
+
+
+def test_pruning_keeps_the_newest_of_two_builds_in_one_second(tmp_path):
+    """Two builds finished in the same second differ in their names only by a random token: the one
+    whose manifest was written last is the newer, whatever the token ("…-ffffff" built first)."""
+    import os
+
+    from kg.build import _prune_releases
+
+    releases = tmp_path / "releases"
+    names = ["20260101T000000-h-ffffff-1", "20260101T000000-h-000000-1", "20260101T000000-h-777777-1"]
+    for n, name in enumerate(names):                   # built in this order within one second
+        (releases / name).mkdir(parents=True)
+        manifest = releases / name / "manifest.json"
+        manifest.write_text("{}", encoding="utf-8")
+        os.utime(manifest, ns=(1_000_000_000 + n, 1_000_000_000 + n))
+    _prune_releases(releases, keep={names[-1]})
+    assert sorted(p.name for p in releases.iterdir()) == sorted(names[1:])
