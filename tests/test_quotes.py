@@ -1015,3 +1015,33 @@ def test_a_quote_holding_the_querys_words_in_their_order_ranks_higher():
     assert held.tolist() == [1.0, 1 / 3, 0.0]
     assert _pairs_held("trust", ["trust matters"]).tolist() == [0.0]      # one word: no pair to hold
     assert _pairs_held("Whose JOB?", ["“whose job” — she asked"]).tolist() == [1.0]
+
+
+@pytest.mark.browser
+def test_copy_with_citation_says_copied_only_when_it_copied(browser, live_server):
+    """On localhost (a secure context) the clipboard takes the quote with its citation and the button
+    says so; where the page cannot copy (no clipboard API, the copy command refused, as on a plain
+    http address that is not localhost) the text is shown selected with the button saying it was
+    not copied, never a false "Copied"."""
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    page.goto(live_server + "/quotes?q=what+the+child+needed")
+    button = page.locator("#quote-1 button.copy")
+    wanted = button.get_attribute("data-copy")
+    button.click()
+    page.wait_for_function("document.querySelector('#quote-1 button.copy').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == wanted and "quoted in" in wanted
+    context.close()
+    context = browser.new_context()
+    context.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined});"
+                            "document.execCommand = function () { return false; };")
+    page = context.new_page()
+    page.goto(live_server + "/quotes?q=what+the+child+needed")
+    button = page.locator("#quote-1 button.copy")
+    button.click()
+    assert button.inner_text() == "Not copied: select and copy the text below"
+    shown = page.locator("#quote-1 textarea.copy-fallback")
+    assert shown.input_value() == button.get_attribute("data-copy")
+    assert page.evaluate("document.activeElement.classList.contains('copy-fallback')")
+    context.close()

@@ -50,9 +50,7 @@
       if (!items.some(function (x) { return x.id === id; })) { items.push({ id: id, label: target.getAttribute("data-label") }); }
       save(items);
     } else if (target.classList.contains("copy")) {
-      var text = target.getAttribute("data-copy");
-      if (navigator.clipboard) { navigator.clipboard.writeText(text).catch(function () {}); }
-      target.textContent = "Copied";
+      copyText(target.getAttribute("data-copy"), target);
     } else if (target.id === "basket-clear") {
       save([]);
     } else if (target.classList.contains("export-link")) {
@@ -62,6 +60,42 @@
       exportBasket(target);
     }
   });
+  // "Copied" only when the text is on the clipboard: the clipboard API needs a secure context
+  // (https or localhost); elsewhere the old copy command, and failing that the text shown selected
+  function copyText(text, button) {
+    function done() { button.textContent = "Copied"; }
+    function byHand() {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      document.body.removeChild(area);
+      if (copied) { done(); return; }
+      var shown = button.parentNode.querySelector(".copy-fallback");
+      if (!shown) {
+        shown = document.createElement("textarea");
+        shown.className = "copy-fallback";
+        shown.readOnly = true;
+        shown.rows = 3;
+        shown.setAttribute("aria-label", "The quote with its citation, to copy");
+        button.parentNode.appendChild(shown);
+      }
+      shown.value = text;
+      shown.focus();
+      shown.select();
+      button.textContent = "Not copied: select and copy the text below";
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, byHand);
+    } else {
+      byHand();
+    }
+  }
   function exportBasket(link) {
     var problem = document.getElementById("basket-problem");
     problem.hidden = true;
