@@ -44,7 +44,15 @@ def _link(quote: dict[str, Any], base: str) -> str:
 
 
 def _page(quote: dict[str, Any]) -> str:
+    """The page the quote stands on (a locator: it goes in the citation and the CSV, never in a
+    reference's page-range field, which reference managers read as the item's pages)."""
     return str(quote.get("page_label") or quote.get("page") or "")
+
+
+def _item_pages(source: dict[str, Any]) -> tuple[str, str]:
+    """The source's own page range as catalogued ("123-140" for a chapter): (first, last)."""
+    first, _, last = re.sub(r"\s+", "", str(source.get("pages") or "")).replace("–", "-").partition("-")
+    return first, last
 
 
 def _csv(quotes, sources, base) -> str:
@@ -77,8 +85,11 @@ def _ris(quotes, sources, base) -> str:
             lines.append(f"T2  - {_one_line(s['venue'])}")
         if s.get("publisher"):
             lines.append(f"PB  - {_one_line(s['publisher'])}")
-        if _page(q):
-            lines.append(f"SP  - {_page(q)}")
+        first, last = _item_pages(s)
+        if first:
+            lines.append(f"SP  - {first}")
+        if last:
+            lines.append(f"EP  - {last}")
         who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
         lines.append(f"N1  - {_one_line(q['text'])}{who}")
         lines.append(f"N1  - {_one_line(q.get('citation', ''))}")
@@ -107,13 +118,16 @@ def _bibtex(quotes, sources, base) -> str:
             fields["booktitle" if s.get("type") == "book chapter" else "journal" if s.get("type") == "journal article" else "howpublished"] = s["venue"]
         if s.get("publisher"):
             fields["publisher" if s.get("type") != "research report" else "institution"] = s["publisher"]
-        if _page(q):
-            fields["pages"] = _page(q)
+        first, last = _item_pages(s)
+        if first:
+            fields["pages"] = f"{first}--{last}" if last else first
         who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
         fields["note"] = " ".join(part for part in (_sentence(q["text"] + who), q.get("citation", "")) if part)
         if base:
             fields["url"] = _link(q, base)
-        body = ",\n".join(f"  {key} = {{{_bib_escape(value) if key != 'author' else _one_line(value)}}}" for key, value in fields.items())
+        # a name list keeps its braces; an address is read as written (escaping "#" would print "\#")
+        body = ",\n".join(f"  {key} = {{{_one_line(value) if key in ('author', 'url') else _bib_escape(value)}}}"
+                           for key, value in fields.items())
         entries.append(f"@{_BIB_TYPES.get(s.get('type', ''), 'misc')}{{{q['quote_id']},\n{body}\n}}")
     return "\n\n".join(entries) + "\n"
 
@@ -139,11 +153,12 @@ def _csl(quotes, sources, base) -> str:
             item["container-title"] = s["venue"]
         if s.get("publisher"):
             item["publisher"] = s["publisher"]
-        if _page(q):
-            item["page"] = _page(q)
+        first, last = _item_pages(s)
+        if first:
+            item["page"] = f"{first}-{last}" if last else first
         item["note"] = q["text"]
         item["custom"] = {"speaker": q.get("speaker"), "speaker_role": q.get("speaker_role"), "kind": q["kind"],
-                          "citation": q.get("citation"), "link": _link(q, base)}
+                          "citation": q.get("citation"), "locator": _page(q) or None, "link": _link(q, base)}
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=1)
 

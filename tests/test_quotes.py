@@ -672,7 +672,10 @@ def _one_slide(text: str):
 
 
 def test_exports_carry_the_page_and_a_harvard_citation():
-    """A quote on a known page: every export format names the page, read back with standard parsers."""
+    """A quote on a known page: every export names the page in its citation (the CSV in a column of
+    its own, CSL-JSON also as custom.locator), read back with standard parsers; a reference's page
+    range holds the source's own pages (a chapter's 123–140), never the quote's, which reference
+    managers would take for the item's pages."""
     import bibtexparser
     import jsonschema
     import rispy
@@ -683,20 +686,31 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     text = "Page one ends here.\n\nOne mother explained: ‘They ring me back and ask what I think we should do next.’ Done."
     pages = [{"number": 1, "label": None, "start": 0, "end": 20}, {"number": 2, "label": "47", "start": 20, "end": len(text)}]
     quote = find_quotes(text, "jv", pages=pages)[0].to_dict()
+    quote["passage_id"] = "jv-0a1b2c3d4e"
     source = {"id": "jv", "title": "Working with families", "authors": ["Jopling, Michael", "Vincent, Sharon"], "year": 2020,
-              "type": "book chapter", "venue": "Childhood Well-being", "publisher": "Routledge"}
+              "type": "book chapter", "venue": "Childhood Well-being", "publisher": "Routledge", "pages": "123–140"}
     quote["citation"] = harvard_citation(quote, source)
     assert quote["citation"] == "parent, quoted in Jopling and Vincent, 2020, p. 47"
     sources = {"jv": source}
     rows = list(_csv.DictReader(_io.StringIO(export([quote], sources, "csv"))))
     assert rows[0]["page"] == "47" and rows[0]["citation"] == quote["citation"]
-    assert rispy.loads(export([quote], sources, "ris"))[0]["start_page"] == "47"
-    entry = bibtexparser.parse_string(export([quote], sources, "bibtex")).entries[0]
-    assert entry.fields_dict["pages"].value == "47" and entry.entry_type == "incollection"
+    ris = rispy.loads(export([quote], sources, "ris", "http://library.example"))[0]
+    assert (ris["start_page"], ris["end_page"]) == ("123", "140") and quote["citation"] in ris["notes"]
+    assert ris["urls"] == ["http://library.example/sources/jv#jv-0a1b2c3d4e"]
+    entry = bibtexparser.parse_string(export([quote], sources, "bibtex", "http://library.example")).entries[0]
+    assert entry.fields_dict["pages"].value == "123--140" and entry.entry_type == "incollection"
+    assert quote["citation"] in entry.fields_dict["note"].value
+    assert entry.fields_dict["url"].value == "http://library.example/sources/jv#jv-0a1b2c3d4e"      # no "\\#"
     items = _json.loads(export([quote], sources, "csl-json"))
     jsonschema.validate(items, {"type": "array", "items": {"type": "object", "required": ["id", "type", "title", "page"],
                                                          "properties": {"page": {"type": "string", "minLength": 1}}}})
-    assert items[0]["page"] == "47" and items[0]["author"][0] == {"family": "Jopling", "given": "Michael"}
+    assert items[0]["page"] == "123-140" and items[0]["custom"]["locator"] == "47"
+    assert items[0]["author"][0] == {"family": "Jopling", "given": "Michael"}
+    # a source with no catalogued pages: no page range at all, the quote's page stays in the citation
+    bare = {"jv": {key: value for key, value in source.items() if key != "pages"}}
+    assert "start_page" not in rispy.loads(export([quote], bare, "ris"))[0]
+    assert "pages" not in bibtexparser.parse_string(export([quote], bare, "bibtex")).entries[0].fields_dict
+    assert "page" not in _json.loads(export([quote], bare, "csl-json"))[0]
     assert "p. 47" in export([quote], sources, "markdown")
     # the speaker's role is said once: the citation opens with it ("— Mother, parent, quoted in …")
     spoken = dict(quote, speaker="One mother")
