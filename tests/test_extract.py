@@ -571,3 +571,26 @@ def test_table_cells_and_reference_entries_are_no_headings_and_a_section_after_a
     headings = [b.text for b in extract(page).blocks if b.kind == "heading"]
     assert headings == ["3.2 Understandings of prevention at the strategic level", "REFERENCES", "Appendix 1",
                         "Using Activity Theory"]
+
+
+def test_numbered_paragraphs_without_a_blank_line_between_stay_apart(tmp_path):
+    """The NECF report's executive summary: "18. … at an early stage." and " 19. There was …" on the
+    next line, no blank line between, were one paragraph (so were 5 and 6, 12 and 13 … in its PDF
+    renderings). The next number after a full stop opens the next paragraph; a number that is not
+    the next one, or a line after an unfinished sentence, does not."""
+    path = tmp_path / "summary.txt"
+    path.write_text("Key findings\n\n"
+                    "17. In some cases service providers were acting as catalysts for change by challenging\n"
+                    "practice and perceptions among other agencies.\n"
+                    "18. In some cases there were clear strategies to enable learning from the Fund to inform\n"
+                    "future preventative services, but this was still at an early stage.\n"
+                    " 19. There was a clearly developing culture of monitoring and evaluation, which was\n"
+                    "most successful where partnerships had developed the capacity of service providers and\n"
+                    "20. partners alike, as the boards had hoped.\n\n"
+                    "4. A fourth point made at some length so that the line is as long as the others are.\n"
+                    "7. A seventh point, which is not the next number after the fourth one, follows it.\n",
+                    encoding="utf-8")
+    paragraphs = [b.text for b in extract(path).blocks if b.kind == "paragraph"]
+    assert [p[:3] for p in paragraphs] == ["17.", "18.", "19.", "4. "]
+    assert paragraphs[2].endswith("providers and 20. partners alike, as the boards had hoped.")
+    assert "7. A seventh point" in paragraphs[3]

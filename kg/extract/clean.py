@@ -582,6 +582,10 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         # full stop ("… London: DfES" / "Department of Health (1989) …")
         next_entry = (in_references and ln.gap >= 1 and current_kind == "paragraph" and bool(current)
                       and bool(_REFERENCE_ENTRY_RE.match(current[0])) and bool(_REFERENCE_ENTRY_RE.match(text)))
+        # a numbered paragraph's next number after a full stop is the next paragraph, though no blank
+        # line came between ("18. … at an early stage." / "19. There was …")
+        next_entry = next_entry or (current_kind == "paragraph" and _ends_sentence(prev)
+                                    and _next_numbered_item(current[0], text))
         if not next_entry and (_continues(prev, ln, current_kind, profile, lines, i) or (
                 in_references and _publisher_after_place(current, ln, current_kind))):
             if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():
@@ -603,6 +607,15 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
 # "Leont’ev, A.N. (1978)", "Hardiker, P., Exton, K. and …", "National Evaluation of the Children’s Fund (2003)"
 _REFERENCE_ENTRY_RE = re.compile(r"^(?:[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)*,\s?(?:[A-Z]\.\s?-?)+"
                                  rf"|[A-Z][^.,;:()]{{2,80}}\s\({YEAR_DIGITS}[a-z]?\))")
+
+
+_ITEM_NUMBER_RE = re.compile(r"^\s*(\d{1,3})\.\s+\S")
+
+
+def _next_numbered_item(first: str, text: str) -> bool:
+    """Whether ``text`` opens the item numbered after the one ``first`` opens ("18. …", "19. …")."""
+    this, after = _ITEM_NUMBER_RE.match(first), _ITEM_NUMBER_RE.match(text)
+    return bool(this and after) and int(after.group(1)) == int(this.group(1)) + 1
 
 
 def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
