@@ -594,3 +594,23 @@ def test_numbered_paragraphs_without_a_blank_line_between_stay_apart(tmp_path):
     assert [p[:3] for p in paragraphs] == ["17.", "18.", "19.", "4. "]
     assert paragraphs[2].endswith("providers and 20. partners alike, as the boards had hoped.")
     assert "7. A seventh point" in paragraphs[3]
+
+
+def test_a_chapter_line_under_a_footnote_and_a_word_count_line(tmp_path):
+    """The NECF report: a footnote's last line, then " CHAPTER ONE" with no blank line between, had
+    become one paragraph ("… www.ne-cf.org CHAPTER ONE") and the chapter had no heading. Jopling and
+    Vincent's manuscript ends "4144 words", which had been a heading."""
+    path = tmp_path / "report.txt"
+    path.write_text("In this report we focus on prevention and on the strategies of the partnerships.\n\n"
+                    "1 Two additional reports complement this one. The first focuses on multi-agency collaboration, and the\n"
+                    "second on participation. Both are available from www.example.org\n"
+                    " CHAPTER ONE\n\n"
+                    "Prevention at local strategic level\n\n"
+                    "The Children Bill and the associated consultation documents have placed children at the centre.\n\n"
+                    "References\n\nDaniels, H. (2002). Vygotsky and Pedagogy. London: Routledge.\n\n4144 words\n",
+                    encoding="utf-8")
+    blocks = extract(path).blocks
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    assert headings == ["CHAPTER ONE", "Prevention at local strategic level", "References"]
+    footnote = next(b.text for b in blocks if "1 Two additional" in b.text)
+    assert footnote.endswith("www.example.org")

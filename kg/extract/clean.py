@@ -468,12 +468,16 @@ def _is_short(text: str, profile: _Profile) -> bool:
     return len(text) < (0.7 * profile.width if profile.wrapped else 100)
 
 
+# a manuscript's count line ("4144 words", "Word count: 6,250"), not a heading
+_COUNT_LINE_RE = re.compile(r"(?:word|page|character) count:?\s*\d[\d,]*|\d[\d,]*\s*(?:words|pages|characters)", re.I)
+
+
 def _heading_like(text: str) -> bool:
     if not text or len(text) > 120 or text.endswith((",", "-", ";")):
         return False
     if not (text[0].isupper() or text[0].isdigit()) or text.endswith((".", "?", "!")) and not _NUMBERED_HEADING_RE.match(text):
         return False
-    if _TABLE_GAP_RE.search(text) or _CAPTION_RE.match(text):
+    if _TABLE_GAP_RE.search(text) or _CAPTION_RE.match(text) or _COUNT_LINE_RE.fullmatch(text):
         return False
     words = text.split()
     if len(words) > 2 and words[-1].lower() in _DANGLING:
@@ -655,11 +659,21 @@ def _mark_unmarked_lists(lines: list[_Line], profile: _Profile) -> None:
         i = max(end, i + 1)
 
 
+# a line that is nothing but a division's name in capitals ("CHAPTER ONE", "APPENDIX 2", "PART III")
+_DIVISION_RE = re.compile(r"(?:CHAPTER|APPENDIX|PART|SECTION)\s+(?:[A-Z]+|\d{1,2}|[IVXLC]{1,6})")
+
+
+def _division_line(text: str) -> bool:
+    return bool(_DIVISION_RE.fullmatch(text.strip()))
+
+
 def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
     """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
     text = ln.text
     if ln.bullet or ln.marked_heading:
         return False
+    if _division_line(text):
+        return False    # "CHAPTER ONE" right under a footnote's last line, no blank line between
     if kind == "bullet" and ln.gap >= 2 and ln.page == lines[i - 1].page:
         return False    # two blank lines end a list's last item
     if kind == "table":
@@ -706,7 +720,7 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
 
 def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
     ln = lines[i]
-    if ln.marked_heading:
+    if ln.marked_heading or _division_line(ln.text):
         return True
     if ln.styled and not ln.bullet and len(ln.text) <= 150 and not _ends_sentence(ln.text.rstrip(":")):
         return i == 0 or not lines[i - 1].styled or ln.gap >= 1 or lines[i - 1].page != ln.page
