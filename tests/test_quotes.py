@@ -462,6 +462,8 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.goto(live_server + "/quotes?q=what+the+child+needed")
     first = page.locator("#quote-1")
     assert "whose job it was" in first.inner_text() and "headteacher, quoted in" in first.inner_text()
+    # the tiny corpus's text has no page numbers: the card says so rather than leaving a trainer guessing
+    assert first.locator(".quote-source .page.unknown").inner_text() == "page not known"
     # an empty basket offers no export, only how to fill it
     assert page.locator("#basket-empty").is_visible() and not page.locator("#basket-exports").is_visible()
     first.locator("button.add").click()
