@@ -206,3 +206,15 @@ def test_the_favicon_loads_as_an_image(page, live_server):
     hrefs = page.eval_on_selector_all('link[rel="icon"]', "links => links.map(l => l.getAttribute('href'))")
     assert hrefs == ["/favicon.ico", "/static/favicon.svg"]
     page.problems.assert_clean()
+
+
+def test_a_focused_field_shows_its_focus_as_plainly_as_a_link(page, live_server):
+    """Keyboard users see where they are: a focused search box or select gets the same thick outline as
+    a focused link, not the browser's thin ring."""
+    page.goto(f"{live_server}/search?q=trust")
+    page.focus("#q")
+    page.keyboard.press("End")          # focused from the keyboard's point of view (focus-visible)
+    outline = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('#q'));"
+                            " return [s.outlineStyle, s.outlineWidth]; })()")
+    assert outline == ["solid", "3px"]
+    page.problems.assert_clean()
