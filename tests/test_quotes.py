@@ -469,6 +469,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     first.locator("button.add").click()
     assert page.locator("#basket-count").inner_text() == "1"
     assert first.locator("button.add").inner_text() == "In basket"       # the card says it is held
+    # each card's buttons are named with the quote's opening words for screen readers, kept in step
+    assert first.locator("button.add").get_attribute("aria-label").startswith("In basket: ")
+    assert "whose job" in first.locator("button.copy").get_attribute("aria-label")
+    second_add = page.locator("#quote-2 button.add").get_attribute("aria-label")
+    assert second_add.startswith("Add to basket: ") and second_add != first.locator("button.add").get_attribute("aria-label")
     assert page.locator("#basket-exports").is_visible() and not page.locator("#basket-empty").is_visible()
     page.goto(live_server + "/quotes?q=what+the+child+needed&k=2&offset=1")     # a later page numbers on
     assert page.locator("ol.quotes").get_attribute("start") == "2" and page.locator("#quote-3").count() == 1

@@ -34,6 +34,8 @@
     document.querySelectorAll("button.add").forEach(function (button) {
       var inBasket = held[button.getAttribute("data-id")] === true;
       button.textContent = inBasket ? "In basket" : "Add to basket";
+      // the name a screen reader gives keeps the quote's opening words after the button's own
+      button.setAttribute("aria-label", button.textContent + ": " + (button.getAttribute("data-name") || ""));
       button.classList.toggle("in-basket", inBasket);
     });
     var base = document.getElementById("basket").getAttribute("data-export");
@@ -63,7 +65,11 @@
   // "Copied" only when the text is on the clipboard: the clipboard API needs a secure context
   // (https or localhost); elsewhere the old copy command, and failing that the text shown selected
   function copyText(text, button) {
-    function done() { button.textContent = "Copied"; }
+    function say(words) {       // on the button and in the name a screen reader gives it
+      button.textContent = words;
+      button.setAttribute("aria-label", words + ": " + (button.getAttribute("data-name") || ""));
+    }
+    function done() { say("Copied"); }
     function byHand() {
       var area = document.createElement("textarea");
       area.value = text;
@@ -88,7 +94,7 @@
       shown.value = text;
       shown.focus();
       shown.select();
-      button.textContent = "Not copied: select and copy the text below";
+      say("Not copied: select and copy the text below");
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, byHand);
