@@ -218,3 +218,16 @@ def test_a_focused_field_shows_its_focus_as_plainly_as_a_link(page, live_server)
                             " return [s.outlineStyle, s.outlineWidth]; })()")
     assert outline == ["solid", "3px"]
     page.problems.assert_clean()
+
+
+def test_the_readers_text_sits_under_its_own_heading(page, live_server, library):
+    """The headings of a source's text come after a heading of their own ("Text of the source"), not
+    under "Suggested citation", so a screen reader's outline puts the document where it belongs."""
+    source = library.sources()[0]["id"]
+    page.goto(f"{live_server}/sources/{source}")
+    outline = page.evaluate("Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4'))"
+                            ".map(h => h.tagName + ' ' + h.textContent.trim())")
+    citation = outline.index("H2 Suggested citation")
+    assert outline[citation + 1] == "H2 Text of the source"
+    assert page.locator("section.text").get_attribute("aria-labelledby") == "text-heading"
+    page.problems.assert_clean()
