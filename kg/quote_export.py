@@ -8,6 +8,8 @@ import json
 import re
 from typing import Any
 
+from .quotes import locator
+
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
@@ -58,13 +60,16 @@ def _item_pages(source: dict[str, Any]) -> tuple[str, str]:
 def _csv(quotes, sources, base) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
+    # "locator": the page as the citation writes it ("p. 47", "slide 9"); "cited": the work a quotation
+    # of the literature is from, as the text cites it (columns added after the first twelve)
     writer.writerow(["quote_id", "text", "speaker", "speaker_role", "kind", "source_id", "source_title", "authors",
-                     "year", "page", "citation", "link"])
+                     "year", "page", "citation", "link", "locator", "cited"])
     for q in quotes:
         s = sources.get(q["source_id"], {})
         writer.writerow([q["quote_id"], q["text"], q.get("speaker") or "", q.get("speaker_role") or "", q["kind"],
                          q["source_id"], s.get("title", ""), "; ".join(s.get("authors") or []), s.get("year") or "",
-                         _page(q), q.get("citation", ""), _link(q, base)])
+                         _page(q), q.get("citation", ""), _link(q, base),
+                         locator(q.get("page"), q.get("page_label"), s) or "", q.get("cited") or ""])
     # a byte-order mark first: Excel opens a UTF-8 CSV without one as the local code page, turning
     # every curly quote into "â€™"; CSV readers that decode utf-8-sig (pandas, LibreOffice) drop it
     return "\ufeff" + out.getvalue()

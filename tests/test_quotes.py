@@ -701,6 +701,11 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     sources = {"jv": source}
     rows = list(_csv.DictReader(_io.StringIO(export([quote], sources, "csv"))))
     assert rows[0]["page"] == "47" and rows[0]["citation"] == quote["citation"]
+    assert rows[0]["locator"] == "p. 47" and rows[0]["cited"] == ""
+    deck = {"jv": dict(source, type="presentation slides")}
+    cited = dict(quote, kind="literature", cited="Ledwith (1997: 55)")
+    row = next(_csv.DictReader(_io.StringIO(export([cited], deck, "csv"))))
+    assert (row["locator"], row["cited"]) == ("slide 47", "Ledwith (1997: 55)")
     ris = rispy.loads(export([quote], sources, "ris", "http://library.example"))[0]
     assert (ris["start_page"], ris["end_page"]) == ("123", "140") and quote["citation"] in ris["notes"]
     assert ris["urls"] == ["http://library.example/sources/jv#jv-0a1b2c3d4e"]
