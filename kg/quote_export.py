@@ -184,8 +184,13 @@ def _markdown(quotes, sources, base) -> str:
     parts = []
     for q in quotes:
         who = _who(q)
+        citation = q.get("citation", "")
+        role = (q.get("speaker_role") or "").casefold()
+        # "— one practitioner, quoted in …", not "— one practitioner, practitioner, quoted in …"
+        if who and role and role in who.casefold() and citation.casefold().startswith(role + ", quoted in "):
+            citation = citation[len(role) + 2:]
         body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
-        parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{q.get('citation', '')} ([passage]({_link(q, base)}))")
+        parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{citation} ([passage]({_link(q, base)}))")
     return "\n\n".join(parts) + "\n"
 
 

@@ -727,7 +727,13 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     # the speaker's role is said once: the citation opens with it ("— Mother, parent, quoted in …")
     spoken = dict(quote, speaker="One mother")
     assert "> — One mother, parent, quoted in Jopling" in export([spoken], sources, "markdown")
-    assert export([dict(quote, speaker="Parent")], sources, "markdown").count("parent") == 1
+    # a speaker already named by the role ("one practitioner", "Children") is not followed by it again
+    named = dict(quote, speaker="one practitioner", speaker_role="practitioner",
+                 citation="practitioner, quoted in Jopling and Vincent, 2020, p. 47")
+    assert "> — one practitioner, quoted in Jopling and Vincent, 2020, p. 47" in export([named], sources, "markdown")
+    children = dict(quote, speaker="Children", speaker_role="child", citation="child, quoted in Jopling and Vincent, 2020")
+    assert "> — Children, quoted in Jopling" in export([children], sources, "markdown")
+    assert export([dict(quote, speaker="Parent")], sources, "markdown").casefold().count("parent") == 1
 
 
 def test_a_quote_ending_its_own_sentence_gets_no_second_full_stop_in_any_export():
