@@ -40,7 +40,7 @@ def way_back(path: str) -> tuple[str, str]:
 
 
 # a file for a program to read: /works/export.bib, /concepts/<id>.ttl (or a format asked for that is none)
-_DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|owl|xml|csv|tsv|svg|md|txt)$", re.I)
+_DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|owl|xml|svg)$", re.I)
 
 
 def wants_json() -> bool:

@@ -193,7 +193,7 @@ def test_a_data_files_errors_are_json_as_the_apis_are(client):
     for path in ("/works/export.bib?source=nope", "/works/export.xyz", "/concepts/nope.ttl",
                  "/concepts/lead-professional.xml", "/citations/graph.svg?source=nope"):
         _error(client.get(path), 404)
-    for path in ("/concepts/nope-nope-nope", "/sources/x.y", "/citations/graph?source=nope"):
+    for path in ("/concepts/nope-nope-nope", "/sources/x.y", "/sources/notes.txt", "/citations/graph?source=nope"):
         response = client.get(path)
         assert response.status_code == 404 and response.content_type.startswith("text/html"), path
 
