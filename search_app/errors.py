@@ -45,7 +45,8 @@ _DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|o
 
 def wants_json() -> bool:
     """The API, the SPARQL endpoint and the exports answer programs: their errors are JSON. So do the
-    addresses of data files (a bibliography, a concept's RDF), whatever their extension."""
+    addresses of the data files the app serves (a bibliography, a concept's RDF, the citation graph's
+    SVG), a data format asked for there that the app has not included."""
     path = request.path
     return (path == "/api" or path.startswith(("/api/", "/export/")) or path == "/sparql"
             or path.startswith("/works/export.") or (bool(_DATA_FILE_RE.search(path)) and not path.startswith("/static/")))
