@@ -5,7 +5,6 @@ import contextlib
 import errno
 import json
 import logging
-import re
 import shlex
 import socket
 import sys
@@ -496,12 +495,11 @@ _SEARCH_OPTIONS = {"q": "QUERY", "k": "-k", "page": "--page", "mode": "--mode", 
                    "kind": "--kind", "study": "--study", "type": "--type", "year": "--year", "respell": "--respell"}
 
 
-def _as_option_error(message: str) -> click.BadParameter:
+def _as_option_error(exc) -> click.BadParameter:
     """The search's "parameter 'k' must be …" as "Invalid value for '-k': must be …"."""
-    named = re.match(r"parameter '(\w+)' ", message)
-    if named and named.group(1) in _SEARCH_OPTIONS:
-        return click.BadParameter(message[named.end():], param_hint=f"'{_SEARCH_OPTIONS[named.group(1)]}'")
-    return click.BadParameter(message)
+    if exc.param in _SEARCH_OPTIONS:
+        return click.BadParameter(exc.problem, param_hint=f"'{_SEARCH_OPTIONS[exc.param]}'")
+    return click.BadParameter(str(exc))
 
 
 def _library(build_dir):
@@ -540,7 +538,7 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
     try:
         data = search_view(library, parse(args, library.settings.max_results))
     except BadParameter as exc:
-        raise _as_option_error(str(exc)) from None
+        raise _as_option_error(exc) from None
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         sys.exit(0 if data["results"] else 1)

@@ -16,7 +16,12 @@ DEFAULT_K = 10
 
 
 class BadParameter(ValueError):
-    """A request parameter the search cannot take (answered with a 400)."""
+    """A request parameter the search cannot take (answered with a 400): ``param`` its name (None when
+    the search itself refused), ``problem`` what is wrong with it; the message says both."""
+
+    def __init__(self, problem: str, param: str | None = None):
+        super().__init__(f"parameter '{param}' {problem}" if param else problem)
+        self.param, self.problem = param, problem
 
 
 def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
@@ -24,7 +29,7 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     query = args.get("q", "") or ""
     mode = args.get("mode") or "hybrid"
     if mode not in MODES:
-        raise BadParameter(f"parameter 'mode' must be one of {', '.join(MODES)}")
+        raise BadParameter(f"must be one of {', '.join(MODES)}", "mode")
     k = integer_param(args, "k", DEFAULT_K, 1, max_results)
     page = integer_param(args, "page", 1, 1, 10_000)
     offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
@@ -38,7 +43,7 @@ def respell_param(args: Mapping[str, str]) -> bool:
     library; 0 takes the words as typed."""
     respell = args.get("respell", "1") or "1"
     if respell not in ("0", "1"):
-        raise BadParameter("parameter 'respell' must be 0 (take the words as typed) or 1")
+        raise BadParameter("must be 0 (take the words as typed) or 1", "respell")
     return respell == "1"
 
 
@@ -51,12 +56,12 @@ def _check_filters(filters: dict[str, str]) -> None:
     concept id is a filter that matches nothing, not an error."""
     for name, value in filters.items():
         if len(value) > MAX_FILTER_CHARS:
-            raise BadParameter(f"parameter '{name}' is longer than {MAX_FILTER_CHARS} characters")
+            raise BadParameter(f"is longer than {MAX_FILTER_CHARS} characters", name)
         values = [v.strip() for v in value.split(",") if v.strip()]
         if name == "year" and not all(re.fullmatch(r"\d{1,4}", v) for v in values):
-            raise BadParameter(f"parameter 'year' must be a year or years separated by commas, not {value[:40]!r}")
+            raise BadParameter(f"must be a year or years separated by commas, not {value[:40]!r}", "year")
         if name == "kind" and not set(values) <= set(PASSAGE_KINDS):
-            raise BadParameter(f"parameter 'kind' must be one of {', '.join(PASSAGE_KINDS)}")
+            raise BadParameter(f"must be one of {', '.join(PASSAGE_KINDS)}", "kind")
 
 
 def integer_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -66,9 +71,9 @@ def integer_param(args: Mapping[str, str], name: str, default: int, low: int, hi
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"parameter '{name}' must be a whole number, not {raw[:40]!r}") from None
+        raise BadParameter(f"must be a whole number, not {raw[:40]!r}", name) from None
     if not low <= value <= high:
-        raise BadParameter(f"parameter '{name}' must be between {low} and {high}")
+        raise BadParameter(f"must be between {low} and {high}", name)
     return value
 
 

@@ -183,9 +183,7 @@ def lineage_page(concept_id: str):
 
 @pages_bp.get("/citations/graph")
 def graph_page():
-    q, source = _q(), _q("source")
-    if source and library().source(source) is None:
-        abort(404, description=f"There is no source with the id “{source}”.")
+    q, source = _q(), _source()
     graph = workdata.citation_graph(library(), q, source)
     return render_template("citation_graph.html", view={"query": q, "source": source, "graph": graph,
                                                         "svg": workdata.graph_svg(graph, request.script_root)})
@@ -195,8 +193,6 @@ def graph_page():
 @documented("Which sources cite which works, drawn as SVG.", q="only works matching these words",
             source="only this source's citations")
 def graph_svg():
-    q, source = _q(), _q("source")
-    if source and library().source(source) is None:     # as the page and /api/works answer it
-        abort(404, description=f"There is no source with the id “{source}”.")
+    q, source = _q(), _source()         # an unknown source is a 404, as the page and /api/works answer it
     graph = workdata.citation_graph(library(), q, source)
     return Response(workdata.graph_svg(graph, request.script_root), mimetype="image/svg+xml")
