@@ -16,6 +16,7 @@ import click
 from .corpus import DOCUMENT_TYPES, MetadataError, check_source_id, with_metadata, without_entry, write_metadata
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
+from .quote_export import GROUPS as EXPORT_GROUPS
 from .quotes import ROLE_NAMES
 from .settings import Settings
 
@@ -588,7 +589,11 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/quotes.")
 @click.option("--export", "export_format", type=click.Choice(list(EXPORT_FORMATS)),
               help="Print the quotes found, each verified against its source, in this format (as /api/quotes/export).")
-def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_dir, respell, as_json, export_format) -> None:
+@click.option("--group", type=click.Choice(list(EXPORT_GROUPS)), default="quote", show_default=True,
+              help="With --export: one reference per quote, or one per source with its quotes as notes "
+                   "(a reference manager then holds each source once).")
+def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_dir, respell, as_json, export_format,
+           group) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation.
     `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them. Exits 1 when nothing
     is found, 2 on a bad option."""
@@ -598,6 +603,8 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
     if as_json and export_format:
         raise click.UsageError("--json and --export both choose what is printed: give one of them "
                                "(--export csl-json for CSL JSON)")
+    if group != "quote" and not export_format:
+        raise click.UsageError("--group says how an export is gathered: give --export FORMAT with it")
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
     k_given = click.get_current_context().get_parameter_source("k") is not click.core.ParameterSource.DEFAULT
@@ -611,7 +618,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
         if not data["results"]:
             raise click.ClickException(NOTHING_FOUND)
         try:
-            click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format), nl=False)
+            click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format, group=group), nl=False)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from None
         if data["total"] > len(data["results"]):     # said on stderr: stdout is the export

@@ -179,8 +179,9 @@ class Library:
         document = self.document(quote.get("source_id", ""))
         return document is not None and verify(quote, document["text"])
 
-    def export_quotes(self, quote_ids: list[str], fmt: str, link_base: str = "") -> str:
-        """The quotes in the order given, verified against their sources, in an export format."""
+    def export_quotes(self, quote_ids: list[str], fmt: str, link_base: str = "", group: str = "quote") -> str:
+        """The quotes in the order given, verified against their sources, in an export format; ``group``
+        "source" gives a reference manager one reference per source, its quotes as notes."""
         from .quote_export import ExportError, export
 
         if not quote_ids:
@@ -193,7 +194,7 @@ class Library:
         if changed:
             raise ExportError(f"these quotes no longer match their source text and were not exported: {', '.join(changed)}; "
                               "remove them from the basket and find them again")
-        return export(quotes, self._source_by_id, fmt, link_base)
+        return export(quotes, self._source_by_id, fmt, link_base, group)
 
     def search_quotes(self, query: str = "", **options):
         return self.searcher.search_quotes(query, **options)

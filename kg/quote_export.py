@@ -1,5 +1,11 @@
 """Export of a basket of quotes as CSV, RIS, BibTeX, CSL-JSON or Markdown, each quote verified
-against its source text first (a quote that no longer matches is refused, never re-attached)."""
+against its source text first (a quote that no longer matches is refused, never re-attached).
+
+Grouped by quote (the default), a reference manager gets one reference per quote, the quote its
+note. Grouped by source, it gets one reference per source with every quote from it as a note
+(Zotero: one item, a child note per quote, instead of the same item once per quote); the CSV keeps
+a row per quote, its rows gathered source by source, and the Markdown puts each source's reference
+above its quotes."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from .quotes import locator
+from .quotes import harvard_reference, locator, words_inside_marks
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -23,7 +29,8 @@ _BIB_TYPES = {"journal article": "article", "research report": "techreport", "bo
               "impact case study": "techreport", "presentation slides": "misc"}
 _CSL_TYPES = {"journal article": "article-journal", "research report": "report", "book chapter": "chapter",
               "impact case study": "report", "presentation slides": "speech"}
-
+# how the quotes are gathered: "quote", a reference each; "source", one reference per source
+GROUPS = ("quote", "source")
 
 # said when a search (not a list of ids) is exported and finds nothing
 NOTHING_FOUND = "no quote matches this query and these filters: nothing to export"
@@ -34,11 +41,42 @@ class ExportError(ValueError):
     """Quotes that cannot be exported: unknown ids or text that no longer matches its source."""
 
 
-def export(quotes: list[dict[str, Any]], sources: dict[str, dict[str, Any]], fmt: str, link_base: str = "") -> str:
+def export(quotes: list[dict[str, Any]], sources: dict[str, dict[str, Any]], fmt: str, link_base: str = "",
+           group: str = "quote") -> str:
+    """``quotes`` in an export format; ``group="source"`` gathers them under their sources (see above),
+    the sources in the order of their first quote, each source's quotes in the order given."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}")
+    if group not in GROUPS:
+        raise ExportError(f"group must be one of {', '.join(GROUPS)}")
+    if group == "source":
+        gathered = _by_source(quotes)
+        if fmt == "csv":        # a table keeps a row per quote, its rows gathered source by source
+            return _csv([q for source_quotes in gathered.values() for q in source_quotes], sources, link_base)
+        writer = {"ris": _ris_by_source, "bibtex": _bibtex_by_source, "csl-json": _csl_by_source,
+                  "markdown": _markdown_by_source}[fmt]
+        return writer(gathered, sources, link_base)
     writer = {"csv": _csv, "ris": _ris, "bibtex": _bibtex, "csl-json": _csl, "markdown": _markdown}[fmt]
     return writer(quotes, sources, link_base)
+
+
+def _by_source(quotes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    gathered: dict[str, list[dict[str, Any]]] = {}
+    for quote in quotes:
+        gathered.setdefault(quote["source_id"], []).append(quote)
+    return gathered
+
+
+def _source_link(source_id: str, base: str) -> str:
+    return f"{base}/sources/{source_id}"
+
+
+def _note(quote: dict[str, Any]) -> str:
+    """One quote as a note of its source's reference: the words in quotation marks, then who said
+    them and the ready citation with the page (“…” — One mother, parent, quoted in …, p. 4)."""
+    attribution = _attribution(quote)
+    words = f"“{_one_line(words_inside_marks(quote['text']))}”"
+    return f"{words} — {attribution}" if attribution else words
 
 
 def _link(quote: dict[str, Any], base: str) -> str:
@@ -78,31 +116,41 @@ def _csv(quotes, sources, base) -> str:
 def _ris(quotes, sources, base) -> str:
     lines: list[str] = []
     for q in quotes:
-        s = sources.get(q["source_id"], {})
-        lines.append(f"TY  - {_RIS_TYPES.get(s.get('type', ''), 'GEN')}")
-        lines.append(f"ID  - {q['quote_id']}")
-        lines.append(f"TI  - {_one_line(s.get('title') or q['source_id'])}")
-        for author in s.get("authors") or []:
-            lines.append(f"AU  - {author}")
-        if s.get("year"):
-            lines.append(f"PY  - {s['year']}")
-        if s.get("venue"):
-            lines.append(f"T2  - {_one_line(s['venue'])}")
-        if s.get("publisher"):
-            lines.append(f"PB  - {_one_line(s['publisher'])}")
-        first, last = _item_pages(s)
-        if first:
-            lines.append(f"SP  - {first}")
-        if last:
-            lines.append(f"EP  - {last}")
         who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
-        lines.append(f"N1  - {_one_line(q['text'])}{who}")
-        lines.append(f"N1  - {_one_line(q.get('citation', ''))}")
-        if base:
-            lines.append(f"UR  - {_link(q, base)}")
-        lines.append("ER  - ")
-        lines.append("")
+        notes = [f"{_one_line(q['text'])}{who}", _one_line(q.get("citation", ""))]
+        lines += _ris_record(q["quote_id"], q["source_id"], sources.get(q["source_id"], {}), notes,
+                             _link(q, base) if base else "")
     return "\n".join(lines)
+
+
+def _ris_by_source(gathered, sources, base) -> str:
+    lines: list[str] = []
+    for source_id, quotes in gathered.items():
+        lines += _ris_record(source_id, source_id, sources.get(source_id, {}), [_note(q) for q in quotes],
+                             _source_link(source_id, base) if base else "")
+    return "\n".join(lines)
+
+
+def _ris_record(record_id: str, source_id: str, s: dict[str, Any], notes: list[str], url: str) -> list[str]:
+    lines = [f"TY  - {_RIS_TYPES.get(s.get('type', ''), 'GEN')}", f"ID  - {record_id}",
+             f"TI  - {_one_line(s.get('title') or source_id)}"]
+    for author in s.get("authors") or []:
+        lines.append(f"AU  - {author}")
+    if s.get("year"):
+        lines.append(f"PY  - {s['year']}")
+    if s.get("venue"):
+        lines.append(f"T2  - {_one_line(s['venue'])}")
+    if s.get("publisher"):
+        lines.append(f"PB  - {_one_line(s['publisher'])}")
+    first, last = _item_pages(s)
+    if first:
+        lines.append(f"SP  - {first}")
+    if last:
+        lines.append(f"EP  - {last}")
+    lines += [f"N1  - {note}" for note in notes]
+    if url:
+        lines.append(f"UR  - {url}")
+    return lines + ["ER  - ", ""]
 
 
 def _bib_escape(text: str) -> str:
@@ -113,59 +161,91 @@ def _bib_escape(text: str) -> str:
 def _bibtex(quotes, sources, base) -> str:
     entries: list[str] = []
     for q in quotes:
-        s = sources.get(q["source_id"], {})
-        fields = {"title": s.get("title") or q["source_id"]}
-        if s.get("authors"):
-            fields["author"] = " and ".join(a if "," in a else "{" + a + "}" for a in s["authors"])
-        if s.get("year"):
-            fields["year"] = str(s["year"])
-        if s.get("venue"):
-            fields["booktitle" if s.get("type") == "book chapter" else "journal" if s.get("type") == "journal article" else "howpublished"] = s["venue"]
-        if s.get("publisher"):
-            fields["publisher" if s.get("type") != "research report" else "institution"] = s["publisher"]
-        first, last = _item_pages(s)
-        if first:
-            fields["pages"] = f"{first}--{last}" if last else first
         who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
-        fields["note"] = " ".join(part for part in (_sentence(q["text"] + who), q.get("citation", "")) if part)
-        if base:
-            fields["url"] = _link(q, base)
-        # a name list keeps its braces; an address is read as written (escaping "#" would print "\#")
-        body = ",\n".join(f"  {key} = {{{_one_line(value) if key in ('author', 'url') else _bib_escape(value)}}}"
-                           for key, value in fields.items())
-        entries.append(f"@{_BIB_TYPES.get(s.get('type', ''), 'misc')}{{{q['quote_id']},\n{body}\n}}")
+        note = " ".join(part for part in (_sentence(q["text"] + who), q.get("citation", "")) if part)
+        entries.append(_bibtex_entry(q["quote_id"], q["source_id"], sources.get(q["source_id"], {}), note,
+                                     _link(q, base) if base else ""))
     return "\n\n".join(entries) + "\n"
+
+
+def _bibtex_by_source(gathered, sources, base) -> str:
+    entries = [_bibtex_entry(source_id, source_id, sources.get(source_id, {}),
+                             " ".join(_sentence(_note(q)) for q in quotes),
+                             _source_link(source_id, base) if base else "")
+               for source_id, quotes in gathered.items()]
+    return "\n\n".join(entries) + "\n"
+
+
+def _bibtex_entry(key: str, source_id: str, s: dict[str, Any], note: str, url: str) -> str:
+    fields = {"title": s.get("title") or source_id}
+    if s.get("authors"):
+        fields["author"] = " and ".join(a if "," in a else "{" + a + "}" for a in s["authors"])
+    if s.get("year"):
+        fields["year"] = str(s["year"])
+    if s.get("venue"):
+        fields["booktitle" if s.get("type") == "book chapter" else "journal" if s.get("type") == "journal article" else "howpublished"] = s["venue"]
+    if s.get("publisher"):
+        fields["publisher" if s.get("type") != "research report" else "institution"] = s["publisher"]
+    first, last = _item_pages(s)
+    if first:
+        fields["pages"] = f"{first}--{last}" if last else first
+    fields["note"] = note
+    if url:
+        fields["url"] = url
+    # a name list keeps its braces; an address is read as written (escaping "#" would print "\#")
+    body = ",\n".join(f"  {name} = {{{_one_line(value) if name in ('author', 'url') else _bib_escape(value)}}}"
+                       for name, value in fields.items())
+    return f"@{_BIB_TYPES.get(s.get('type', ''), 'misc')}{{{key},\n{body}\n}}"
 
 
 def _csl(quotes, sources, base) -> str:
     items = []
     for q in quotes:
-        s = sources.get(q["source_id"], {})
-        item: dict[str, Any] = {"id": q["quote_id"], "type": _CSL_TYPES.get(s.get("type", ""), "document"),
-                                "title": s.get("title") or q["source_id"]}
-        authors = []
-        for author in s.get("authors") or []:
-            if "," in author:
-                family, given = [p.strip() for p in author.split(",", 1)]
-                authors.append({"family": family, "given": given})
-            else:
-                authors.append({"literal": author})
-        if authors:
-            item["author"] = authors
-        if s.get("year"):
-            item["issued"] = {"date-parts": [[int(s["year"])]]}
-        if s.get("venue"):
-            item["container-title"] = s["venue"]
-        if s.get("publisher"):
-            item["publisher"] = s["publisher"]
-        first, last = _item_pages(s)
-        if first:
-            item["page"] = f"{first}-{last}" if last else first
+        item = _csl_item(q["quote_id"], q["source_id"], sources.get(q["source_id"], {}))
         item["note"] = q["text"]
-        item["custom"] = {"speaker": q.get("speaker"), "speaker_role": q.get("speaker_role"), "kind": q["kind"],
-                          "citation": q.get("citation"), "locator": _page(q) or None, "link": _link(q, base)}
+        item["custom"] = _csl_quote(q, base)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=1)
+
+
+def _csl_by_source(gathered, sources, base) -> str:
+    items = []
+    for source_id, quotes in gathered.items():
+        item = _csl_item(source_id, source_id, sources.get(source_id, {}))
+        item["note"] = "\n\n".join(_note(q) for q in quotes)
+        item["custom"] = {"link": _source_link(source_id, base),
+                          "quotes": [{"quote_id": q["quote_id"], "text": q["text"], **_csl_quote(q, base)} for q in quotes]}
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=1)
+
+
+def _csl_quote(q: dict[str, Any], base: str) -> dict[str, Any]:
+    return {"speaker": q.get("speaker"), "speaker_role": q.get("speaker_role"), "kind": q["kind"],
+            "citation": q.get("citation"), "locator": _page(q) or None, "link": _link(q, base)}
+
+
+def _csl_item(item_id: str, source_id: str, s: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": item_id, "type": _CSL_TYPES.get(s.get("type", ""), "document"),
+                            "title": s.get("title") or source_id}
+    authors = []
+    for author in s.get("authors") or []:
+        if "," in author:
+            family, given = [p.strip() for p in author.split(",", 1)]
+            authors.append({"family": family, "given": given})
+        else:
+            authors.append({"literal": author})
+    if authors:
+        item["author"] = authors
+    if s.get("year"):
+        item["issued"] = {"date-parts": [[int(s["year"])]]}
+    if s.get("venue"):
+        item["container-title"] = s["venue"]
+    if s.get("publisher"):
+        item["publisher"] = s["publisher"]
+    first, last = _item_pages(s)
+    if first:
+        item["page"] = f"{first}-{last}" if last else first
+    return item
 
 
 def _who(quote: dict[str, Any]) -> str:
@@ -180,18 +260,31 @@ def _who(quote: dict[str, Any]) -> str:
     return f"{speaker} ({role})" if role else speaker
 
 
+def _attribution(quote: dict[str, Any]) -> str:
+    """Who said it and the ready citation, the role said once: "One mother, parent, quoted in …",
+    "one practitioner, quoted in …" (not "one practitioner, practitioner, quoted in …")."""
+    who = _who(quote)
+    citation = quote.get("citation", "")
+    role = (quote.get("speaker_role") or "").casefold()
+    if who and role and role in who.casefold() and citation.casefold().startswith(role + ", quoted in "):
+        citation = citation[len(role) + 2:]
+    return ", ".join(part for part in (who, citation) if part)
+
+
+def _markdown_quote(q: dict[str, Any], base: str) -> str:
+    body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
+    return f"{body}\n>\n> — {_attribution(q)} ([passage]({_link(q, base)}))"
+
+
 def _markdown(quotes, sources, base) -> str:
-    parts = []
-    for q in quotes:
-        who = _who(q)
-        citation = q.get("citation", "")
-        role = (q.get("speaker_role") or "").casefold()
-        # "— one practitioner, quoted in …", not "— one practitioner, practitioner, quoted in …"
-        if who and role and role in who.casefold() and citation.casefold().startswith(role + ", quoted in "):
-            citation = citation[len(role) + 2:]
-        body = "\n".join("> " + line for line in q["text"].splitlines() or [""])
-        parts.append(f"{body}\n>\n> — {who + ', ' if who else ''}{citation} ([passage]({_link(q, base)}))")
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(_markdown_quote(q, base) for q in quotes) + "\n"
+
+
+def _markdown_by_source(gathered, sources, base) -> str:
+    """A section per source, its Harvard reference as the heading, then its quotes."""
+    return "\n\n".join(f"## {harvard_reference(sources.get(source_id) or {'id': source_id})}\n\n"
+                         + "\n\n".join(_markdown_quote(q, base) for q in quotes)
+                         for source_id, quotes in gathered.items()) + "\n"
 
 
 def _sentence(text: str) -> str:

@@ -926,6 +926,58 @@ def locator(page: int | None, label: str | None, source: dict[str, Any] | None =
     return f"slide {where}" if deck else f"p. {where}"
 
 
+def harvard_reference(source: dict[str, Any]) -> str:
+    """A Harvard-style reference from the metadata; empty parts are left out, "[n.d.]" without a year.
+
+    ``Jopling, M. and Vincent, S. (2020) Title. In: Venue. Publisher.``
+    """
+    authors = _join_names([harvard_name(a) for a in source.get("authors") or [] if a and a.strip()])
+    year = f"({source['year']})" if source.get("year") else "[n.d.]"
+    title = _reference_sentence(source.get("title") or source.get("file") or source.get("id") or "")
+    parts = [f"{authors} {year} {title}" if authors else f"{title.rstrip('.')} {year}."]
+    venue = (source.get("venue") or "").strip()
+    editors = _join_names([harvard_name(e) for e in source.get("editors") or [] if e and e.strip()])
+    if (source.get("type") or "") == "book chapter":
+        if editors or venue:
+            eds = f"{editors} ({'eds.' if len(source.get('editors') or []) > 1 else 'ed.'})" if editors else ""
+            parts.append("In: " + _reference_sentence(" ".join(p for p in (eds, venue) if p)))
+    elif venue:
+        parts.append(_reference_sentence(venue))
+    if (source.get("pages") or "").strip():
+        pages = source["pages"].strip()
+        parts.append(_reference_sentence(("pp. " if re.search(r"\d\s*[-–]\s*\d", pages) else "p. ") + pages))
+    place = (source.get("place") or "").strip()
+    publisher = (source.get("publisher") or "").strip()
+    if publisher or place:
+        parts.append(_reference_sentence(": ".join(p for p in (place, publisher) if p)))
+    return " ".join(parts)
+
+
+def harvard_name(name: str) -> str:
+    """ "Surname, Given Names" → "Surname, G.N."; a corporate name (no comma) stays as it is."""
+    name = " ".join(name.split())
+    if "," not in name:
+        return name
+    surname, given = (part.strip() for part in name.split(",", 1))
+    initials = []
+    for word in given.split():
+        pieces = [p for p in re.split(r"[-‐]", word) if p.strip(".")]
+        if pieces:
+            initials.append("-".join(p.strip(".")[0].upper() + "." for p in pieces))
+    return f"{surname}, {''.join(initials)}" if initials else surname
+
+
+def _join_names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _reference_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".?!" else text + "."
+
+
 def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
     """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4" ("slide 6" in a deck)."""
     where = f"{author_short(source)}, {source.get('year') or 'n.d.'}"

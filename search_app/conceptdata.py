@@ -16,10 +16,9 @@ from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, locator, parenthetical_form, short_title
+from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title
 from kg.years import YEAR_DIGITS
 
-from .viewdata import harvard_citation
 
 EXCERPT_CHARS = 320
 TOP_PASSAGES = 12
@@ -330,8 +329,8 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     where = locator(page, page_label, source)
     here = f"{who}, {year}{', ' + where if where else ''}"
     if attributed and re.search(rf"\b{YEAR_DIGITS}\b", attributed):
-        return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_citation(source)}
-    return {"in_text": f"({here})", "reference": harvard_citation(source)}
+        return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_reference(source)}
+    return {"in_text": f"({here})", "reference": harvard_reference(source)}
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:

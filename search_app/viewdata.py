@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.library import Library
-from kg.quotes import locator
+from kg.quotes import harvard_reference, locator
 from kg.studies import study_label, study_names, study_short_name
 
 PRODUCT_NAME = "Common Knowledge"
@@ -176,7 +176,7 @@ def _reader_header(source: dict[str, Any]) -> dict[str, Any]:
         "has_metadata": source.get("has_metadata", True),
         "passage_count": source.get("passage_count", 0),
         "page_count": source.get("page_count", 0),
-        "citation": harvard_citation(source),
+        "citation": harvard_reference(source),
     }
 
 
@@ -187,60 +187,6 @@ def is_web_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-# --- citation -------------------------------------------------------------------------------------
-
-def harvard_citation(source: dict[str, Any]) -> str:
-    """A Harvard-style reference from the metadata; empty parts are left out, "[n.d.]" without a year.
-
-    ``Jopling, M. and Vincent, S. (2020) Title. In: Venue. Publisher.``
-    """
-    authors = _join_names([harvard_name(a) for a in source.get("authors") or [] if a and a.strip()])
-    year = f"({source['year']})" if source.get("year") else "[n.d.]"
-    title = _sentence(source.get("title") or source.get("file") or source.get("id") or "")
-    parts = [f"{authors} {year} {title}" if authors else f"{title.rstrip('.')} {year}."]
-    venue = (source.get("venue") or "").strip()
-    editors = _join_names([harvard_name(e) for e in source.get("editors") or [] if e and e.strip()])
-    if (source.get("type") or "") == "book chapter":
-        if editors or venue:
-            eds = f"{editors} ({'eds.' if len(source.get('editors') or []) > 1 else 'ed.'})" if editors else ""
-            parts.append("In: " + _sentence(" ".join(p for p in (eds, venue) if p)))
-    elif venue:
-        parts.append(_sentence(venue))
-    if (source.get("pages") or "").strip():
-        pages = source["pages"].strip()
-        parts.append(_sentence(("pp. " if re.search(r"\d\s*[-–]\s*\d", pages) else "p. ") + pages))
-    place = (source.get("place") or "").strip()
-    publisher = (source.get("publisher") or "").strip()
-    if publisher or place:
-        parts.append(_sentence(": ".join(p for p in (place, publisher) if p)))
-    return " ".join(parts)
-
-
-def harvard_name(name: str) -> str:
-    """ "Surname, Given Names" → "Surname, G.N."; a corporate name (no comma) stays as it is."""
-    name = " ".join(name.split())
-    if "," not in name:
-        return name
-    surname, given = (part.strip() for part in name.split(",", 1))
-    initials = []
-    for word in given.split():
-        pieces = [p for p in re.split(r"[-‐]", word) if p.strip(".")]
-        if pieces:
-            initials.append("-".join(p.strip(".")[0].upper() + "." for p in pieces))
-    return f"{surname}, {''.join(initials)}" if initials else surname
-
-
-def _join_names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    return text if not text or text[-1] in ".?!" else text + "."
 
 
 # --- the text, passage by passage -----------------------------------------------------------------

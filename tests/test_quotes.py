@@ -485,6 +485,20 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
         page.locator(".export-link[data-format=csv]").click()
     assert "whose job it was" in open(download.value.path(), encoding="utf-8").read() and "ids=q-" in href
     assert download.value.suggested_filename == "quotes.csv"
+    # one reference per source: the choice reaches every export link and is remembered on the next page
+    page.locator("#basket-exports .export-by-source").check()
+    assert page.locator(".export-link[data-format=ris]").get_attribute("href").endswith("&group=source")
+    with page.expect_download() as download:
+        page.locator(".export-link[data-format=ris]").click()
+    ris = open(download.value.path(), encoding="utf-8").read()
+    assert ris.count("TY  - ") == 1 and "whose job it was" in ris and "ID  - q-" not in ris
+    page.goto(live_server + "/quotes?q=child")
+    assert page.locator("#export-found .export-by-source").is_checked()
+    assert page.locator(".export-found-link[data-format=bibtex]").get_attribute("href").endswith("&group=source")
+    page.locator("#export-found .export-by-source").uncheck()
+    assert "group=" not in page.locator(".export-found-link[data-format=bibtex]").get_attribute("href")
+    assert not page.locator("#basket-exports .export-by-source").is_checked()
+    page.goto(live_server + "/quotes?speaker_role=headteacher")
     # a basket kept from an older build holds an id this library lacks: the export says so beside the
     # basket, marks that quote, and the page stays (no raw JSON error page)
     held = page.evaluate("localStorage.getItem('ckg-quote-basket')")
@@ -734,6 +748,83 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     children = dict(quote, speaker="Children", speaker_role="child", citation="child, quoted in Jopling and Vincent, 2020")
     assert "> — Children, quoted in Jopling" in export([children], sources, "markdown")
     assert export([dict(quote, speaker="Parent")], sources, "markdown").casefold().count("parent") == 1
+
+
+def test_an_export_grouped_by_source_holds_each_source_once_with_its_quotes_as_notes():
+    """A trainer's basket of three quotes from two sources, grouped by source: a reference manager
+    gets two references, each with its own quotes as notes in the basket's order (Zotero: one item,
+    a child note per quote), read back with standard parsers; the Markdown puts each source's
+    reference above its quotes; the CSV keeps a row per quote, gathered source by source."""
+    import bibtexparser
+    import rispy
+
+    from kg.quote_export import ExportError, export
+    from kg.quotes import harvard_citation
+
+    text = ("One mother explained: ‘They ring me back and ask what I think.’ Then a father said: "
+            "‘Nobody listened before the project came.’")
+    chapter = {"id": "jv", "title": "Working with families", "authors": ["Jopling, Michael", "Vincent, Sharon"],
+               "year": 2020, "type": "book chapter", "venue": "Childhood Well-being", "pages": "123–140"}
+    report = {"id": "necf", "title": "Prevention report", "authors": ["National Evaluation of the Children's Fund"],
+              "year": 2006, "type": "research report"}
+    sources = {"jv": chapter, "necf": report}
+    mother, father = (q.to_dict() for q in find_quotes(text, "jv"))
+    headteacher = find_quotes("As one headteacher put it: ‘We had no idea whose job it was.’", "necf")[0].to_dict()
+    for quote in (mother, father, headteacher):
+        quote["citation"] = harvard_citation(quote, sources[quote["source_id"]])
+    basket = [mother, headteacher, father]         # the sources interleaved, as a basket fills
+
+    records = rispy.loads(export(basket, sources, "ris", "http://library.example", group="source"))
+    assert [r["id"] for r in records] == ["jv", "necf"]
+    assert len(records[0]["notes"]) == 2 and "They ring me back" in records[0]["notes"][0]
+    assert "Nobody listened" in records[0]["notes"][1] and mother["citation"] in records[0]["notes"][0]
+    assert records[0]["urls"] == ["http://library.example/sources/jv"] and records[0]["start_page"] == "123"
+    assert len(records[1]["notes"]) == 1 and "whose job it was" in records[1]["notes"][0]
+    # by quote (the default) the same basket is three references, the chapter twice
+    assert [r["id"] for r in rispy.loads(export(basket, sources, "ris"))] == [q["quote_id"] for q in basket]
+
+    library = bibtexparser.parse_string(export(basket, sources, "bibtex", group="source"))
+    assert not library.failed_blocks and [e.key for e in library.entries] == ["jv", "necf"]
+    note = library.entries[0].fields_dict["note"].value
+    assert note.index("They ring me back") < note.index("Nobody listened") and father["citation"] in note
+
+    items = _json.loads(export(basket, sources, "csl-json", "http://library.example", group="source"))
+    assert [i["id"] for i in items] == ["jv", "necf"] and items[0]["page"] == "123-140"
+    assert [q["quote_id"] for q in items[0]["custom"]["quotes"]] == [mother["quote_id"], father["quote_id"]]
+    assert items[0]["custom"]["link"] == "http://library.example/sources/jv"
+
+    markdown = export(basket, sources, "markdown", group="source")
+    assert markdown.count("\n## ") + markdown.startswith("## ") == 2
+    assert markdown.startswith("## Jopling, M. and Vincent, S. (2020) Working with families.")
+    assert markdown.index("They ring me back") < markdown.index("Nobody listened") < markdown.index("## National Evaluation")
+    assert markdown.index("## National Evaluation") < markdown.index("whose job it was")
+
+    rows = list(_csv.DictReader(_io.StringIO(export(basket, sources, "csv", group="source").lstrip("\ufeff"))))
+    assert [r["quote_id"] for r in rows] == [mother["quote_id"], father["quote_id"], headteacher["quote_id"]]
+    with pytest.raises(ExportError, match="group must be one of quote, source"):
+        export(basket, sources, "ris", group="work")
+
+
+def test_export_grouped_by_source_over_http_and_from_the_cli(client, tiny_build):
+    found = client.get("/api/quotes?q=child&k=20").get_json()["results"]
+    sources = list(dict.fromkeys(q["source_id"] for q in found))
+    assert len(found) > len(sources) >= 1
+    ids = ",".join(q["quote_id"] for q in found)
+    import rispy
+    grouped = rispy.loads(client.get(f"/api/quotes/export?format=ris&group=source&ids={ids}").get_data(as_text=True))
+    assert [r["id"] for r in grouped] == sources and sum(len(r["notes"]) for r in grouped) == len(found)
+    wrong = client.get(f"/api/quotes/export?format=ris&group=work&ids={ids}")
+    assert wrong.status_code == 400 and "parameter 'group'" in wrong.get_json()["error"]["message"]
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    cli = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "child", "-k", "20", "--export", "ris",
+                          "--group", "source", "--build", str(tiny_build)], cwd=root, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert [r["id"] for r in rispy.loads(cli.stdout)] == sources
+    alone = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "child", "--group", "source",
+                            "--build", str(tiny_build)], cwd=root, capture_output=True, text=True)
+    assert alone.returncode == 2 and "--group" in alone.stderr and "--export" in alone.stderr
 
 
 def test_a_quote_ending_its_own_sentence_gets_no_second_full_stop_in_any_export():

@@ -11,7 +11,8 @@ import pytest
 from kg.library import LibraryError
 from search_app import create_app
 from search_app.config import SETTINGS, defaults
-from search_app.viewdata import harvard_citation, harvard_name, is_web_url
+from kg.quotes import harvard_name, harvard_reference
+from search_app.viewdata import is_web_url
 
 SOURCE_FIELDS = {"id", "title", "authors", "year", "type", "file", "venue", "publisher", "studies",
                  "passage_count", "page_count", "reported_studies"}
@@ -322,19 +323,19 @@ def test_reader_escapes_source_text(client):
 
 # --- citation and helpers ---------------------------------------------------------------------------
 
-def test_harvard_citation_forms():
+def test_harvard_reference_forms():
     assert harvard_name("Jopling, Michael") == "Jopling, M."
     assert harvard_name("Edwards, Anne Mary-Jane") == "Edwards, A.M.-J."
     assert harvard_name("National Evaluation of the Children's Fund") == "National Evaluation of the Children's Fund"
     source = {"title": "Title", "authors": ["Jopling, Michael", "Vincent, Sharon"], "year": 2020,
               "type": "book chapter", "venue": "Venue", "publisher": "Publisher"}
-    assert harvard_citation(source) == "Jopling, M. and Vincent, S. (2020) Title. In: Venue. Publisher."
+    assert harvard_reference(source) == "Jopling, M. and Vincent, S. (2020) Title. In: Venue. Publisher."
     three = dict(source, authors=["A, B", "C, D", "E, F"], type="journal article", pages="12-30", place="", publisher="")
-    assert harvard_citation(three) == "A, B., C, D. and E, F. (2020) Title. Venue. pp. 12-30."
+    assert harvard_reference(three) == "A, B., C, D. and E, F. (2020) Title. Venue. pp. 12-30."
     bare = {"title": "[A supplied title]", "authors": [], "year": None}
-    assert harvard_citation(bare) == "[A supplied title] [n.d.]."
+    assert harvard_reference(bare) == "[A supplied title] [n.d.]."
     editors = dict(source, editors=["Smith, Jo", "Brown, Al"], place="London")
-    assert harvard_citation(editors) == ("Jopling, M. and Vincent, S. (2020) Title. In: Smith, J. and Brown, A. (eds.) "
+    assert harvard_reference(editors) == ("Jopling, M. and Vincent, S. (2020) Title. In: Smith, J. and Brown, A. (eds.) "
                                          "Venue. London: Publisher.")
 
 

@@ -3,6 +3,12 @@
 (function () {
   "use strict";
   var KEY = "ckg-quote-basket";
+  var GROUP_KEY = "ckg-export-group";     // "source": one reference per source, remembered across pages
+  var chosen = null;                      // the choice made on this page, should storage refuse it
+  function bySource() {
+    if (chosen !== null) { return chosen; }
+    try { return localStorage.getItem(GROUP_KEY) === "source"; } catch (e) { return false; }
+  }
   function load() { try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; } }
   function save(items) { localStorage.setItem(KEY, JSON.stringify(items)); render(); }
   function render() {
@@ -39,11 +45,25 @@
       button.classList.toggle("in-basket", inBasket);
     });
     var base = document.getElementById("basket").getAttribute("data-export");
+    var group = bySource() ? "&group=source" : "";
     document.querySelectorAll(".export-link").forEach(function (link) {
       var ids = items.map(function (x) { return x.id; }).join(",");
-      link.href = base + "?format=" + encodeURIComponent(link.getAttribute("data-format")) + "&ids=" + encodeURIComponent(ids);
+      link.href = base + "?format=" + encodeURIComponent(link.getAttribute("data-format")) + "&ids=" + encodeURIComponent(ids) + group;
     });
+    document.querySelectorAll(".export-found-link").forEach(function (link) {
+      link.href = link.getAttribute("data-href") + group;
+    });
+    // the choice needs this script to reach the links, so it is shown only with it
+    document.querySelectorAll(".export-group").forEach(function (label) { label.hidden = false; });
+    document.querySelectorAll(".export-by-source").forEach(function (box) { box.checked = bySource(); });
   }
+  document.addEventListener("change", function (event) {
+    if (event.target.classList.contains("export-by-source")) {
+      chosen = event.target.checked;
+      try { localStorage.setItem(GROUP_KEY, chosen ? "source" : "quote"); } catch (e) { /* kept for this page only */ }
+      render();
+    }
+  });
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (target.classList.contains("add")) {

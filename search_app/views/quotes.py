@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
-from kg.quote_export import EXPORT_ALL, FORMATS, NOTHING_FOUND, ExportError
+from kg.quote_export import EXPORT_ALL, FORMATS, GROUPS, NOTHING_FOUND, ExportError
 from kg.quotes import ROLE_NAMES, copy_with_citation, role_of
 from kg.studies import study_short_name
 
@@ -95,11 +95,16 @@ def quotes_api():
             q="without ids: the quotes /api/quotes finds for q and the filters (with filters alone, all of them)",
             speaker_role="as for /api/quotes", concept="as for /api/quotes", study="as for /api/quotes",
             source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids",
-            offset="as for /api/quotes, without ids")
+            offset="as for /api/quotes, without ids",
+            group="quote (default): one reference per quote; source: one reference per source with its quotes as "
+                  "notes (ris, bibtex, csl-json), the Markdown under each source's reference, the CSV's rows by source")
 def quotes_export():
     fmt = request.args.get("format", "").strip().lower() or "csv"     # "format=" as a form leaves it: the default
     if fmt not in FORMATS:
         abort(400, description=f"parameter 'format' must be one of {', '.join(FORMATS)}")
+    group = request.args.get("group", "").strip().lower() or "quote"
+    if group not in GROUPS:
+        abort(400, description=f"parameter 'group' must be one of {', '.join(GROUPS)}")
     ids = list(dict.fromkeys(i.strip() for i in request.args.get("ids", "").split(",") if i.strip()))   # each quote once
     if not ids and (request.args.get("q", "").strip() or _filter_args()):
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
@@ -108,7 +113,7 @@ def quotes_export():
         if not ids:
             abort(400, description=NOTHING_FOUND)
     try:
-        body = library().export_quotes(ids, fmt, request.host_url.rstrip("/"))
+        body = library().export_quotes(ids, fmt, request.host_url.rstrip("/"), group)
     except ExportError as exc:
         abort(409 if "no longer match" in str(exc) else 400, description=str(exc))
     mimetype, extension = FORMATS[fmt]
