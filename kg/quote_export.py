@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from . import bibtex
 from .quotes import harvard_reference, locator, words_inside_marks
 
 FORMATS = {
@@ -153,11 +154,6 @@ def _ris_record(record_id: str, source_id: str, s: dict[str, Any], notes: list[s
     return lines + ["ER  - ", ""]
 
 
-def _bib_escape(text: str) -> str:
-    text = _one_line(text).replace("\\", "\\textbackslash{}")
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
-
-
 def _bibtex(quotes, sources, base) -> str:
     entries: list[str] = []
     for q in quotes:
@@ -179,7 +175,7 @@ def _bibtex_by_source(gathered, sources, base) -> str:
 def _bibtex_entry(key: str, source_id: str, s: dict[str, Any], note: str, url: str) -> str:
     fields = {"title": s.get("title") or source_id}
     if s.get("authors"):
-        fields["author"] = " and ".join(a if "," in a else "{" + a + "}" for a in s["authors"])
+        fields["author"] = bibtex.name_list(s["authors"])
     if s.get("year"):
         fields["year"] = str(s["year"])
     if s.get("venue"):
@@ -192,8 +188,7 @@ def _bibtex_entry(key: str, source_id: str, s: dict[str, Any], note: str, url: s
     fields["note"] = note
     if url:
         fields["url"] = url
-    # a name list keeps its braces; an address is read as written (escaping "#" would print "\#")
-    body = ",\n".join(f"  {name} = {{{_one_line(value) if name in ('author', 'url') else _bib_escape(value)}}}"
+    body = ",\n".join(f"  author = {{{value}}}" if name == "author" else bibtex.field(name, value)
                        for name, value in fields.items())
     return f"@{_BIB_TYPES.get(s.get('type', ''), 'misc')}{{{key},\n{body}\n}}"
 

@@ -7,6 +7,7 @@ import re
 from html import escape
 from typing import Any
 
+from kg import bibtex
 from kg.citations.works import is_legislation
 from kg.library import Library
 from kg.years import YEAR_DIGITS
@@ -378,10 +379,6 @@ def graph_svg(graph: dict[str, Any], link_base: str = "") -> str:
 
 # --- exports ---------------------------------------------------------------------------------------------
 
-def _bib_escape(text: str) -> str:
-    return re.sub(r"([{}&%$#_])", r"\\\1", text or "")
-
-
 LEGISLATION_NOTE = "Act of Parliament"
 
 
@@ -405,9 +402,7 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
     out = []
     for work in works:
         kind, _ = _entry_type(work)
-        # a body's name is braced whole (escaped inside, the braces not) so BibTeX reads no surname in it
-        author = " and ".join("{" + _bib_escape(a["name"]) + "}" if work["corporate"] else _bib_escape(a["name"])
-                              for a in work["authors"])
+        author = bibtex.name_list([a["name"] for a in work["authors"]], corporate=bool(work["corporate"]))
         if author and work.get("et_al") and not work["corporate"]:
             author += " and others"          # BibTeX's "et al."
         fields = [("title", work["title"]), ("year", work["year"]),
@@ -416,7 +411,7 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"]),
                   ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
-                          + [f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields if value])
+                          + [bibtex.field(name, value) for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")
     return "\n".join(out)
 

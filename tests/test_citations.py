@@ -705,6 +705,23 @@ def test_a_work_cited_as_et_al_is_labelled_and_exported_with_et_al(client):
     assert "Okafor, C. (2015)" in client.get("/works?q=Okafor").get_data(as_text=True)
 
 
+def test_works_bibtex_escapes_as_the_quote_exports_do():
+    """One BibTeX escaping for every export: an address read as written (no "\\_" or "\\#" in the
+    link), a backslash and "&" escaped, a body's name braced whole."""
+    import bibtexparser
+
+    from search_app import workdata
+
+    body = {"id": "dfes-2004", "authors": [{"id": "dfes", "name": "Department for Education & Skills"}],
+            "surnames": [], "year": "2004", "year_suffix": "", "container": "", "publisher": "", "place": "",
+            "pages": "", "editors": [], "cited_by": [], "corporate": True, "et_al": False, "title": "Every Child Matters: C:\\plans 100% done",
+            "url": "https://example.org/every_child#matters"}
+    (entry,) = bibtexparser.parse_string(workdata.export_bibtex([body])).entries
+    assert entry.fields_dict["url"].value == "https://example.org/every_child#matters"
+    assert entry.fields_dict["author"].value == "{Department for Education \\& Skills}"
+    assert entry.fields_dict["title"].value == "Every Child Matters: C:\\textbackslash{}plans 100\\% done"
+
+
 def test_cli_cites_and_cited_by(cites_build):
     out = subprocess.run(CKG + ["cites", "impact-study", "--build", str(cites_build), "--json"],
                          capture_output=True, text=True, check=True)

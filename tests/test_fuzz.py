@@ -151,3 +151,24 @@ def test_citation_parser_takes_anything(text):
 
     analysis = analyse_document(text)
     assert isinstance(analysis, dict)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+@example("C:\\plans {draft} 100% & #1 $5 a_b")
+def test_bibtex_values_read_back_as_one_field(text):
+    """Whatever a title holds, its escaped value is one well-formed BibTeX field: braces balanced,
+    and a BibTeX parser reads the entry back whole."""
+    import bibtexparser
+
+    from kg.bibtex import escape, field
+
+    value = escape(text)
+    depth = 0
+    for previous, char in zip(" " + value, value):
+        if previous != "\\":
+            depth += (char == "{") - (char == "}")
+            assert depth >= 0
+    assert depth == 0
+    library = bibtexparser.parse_string("@misc{key,\n" + field("title", text) + "\n}\n")
+    assert not library.failed_blocks and len(library.entries) == 1
