@@ -614,3 +614,22 @@ def test_a_chapter_line_under_a_footnote_and_a_word_count_line(tmp_path):
     assert headings == ["CHAPTER ONE", "Prevention at local strategic level", "References"]
     footnote = next(b.text for b in blocks if "1 Two additional" in b.text)
     assert footnote.endswith("www.example.org")
+
+
+def test_a_footnote_marker_glued_to_its_word_is_taken_off():
+    """PDF text glues a note's superscript number to the word before it ("In this report1 we focus");
+    with the note itself below ("1 Two additional reports …"), the word is read as itself, so
+    "report" finds it. A number that belongs to the word stays: no note of that number, a word the
+    document writes with its number again, a code in capitals, or a single letter."""
+    text = ("The Children's Fund was established to support families. In this report1 we focus on\n"
+            "the provision of preventative services and on what the partnerships2 learnt.\n\n"
+            "1 Two additional reports complement this one.\n"
+            "2 Partnership boards in six case study areas.")
+    cleaned = _clean_text(text)
+    assert "In this report we focus" in cleaned and "what the partnerships learnt" in cleaned
+    assert "1 Two additional reports" in cleaned        # the note keeps its own number
+    kept = ("Pupils at KS2 used the web2 tools, and the web2 tools again; a h1 title.\n\n"
+            "2 Web tools are described in the appendix.\n1 Headings are set in bold.")
+    assert _clean_text(kept).startswith("Pupils at KS2 used the web2 tools, and the web2 tools again; a h1 title.")
+    alone = "The study of ten schools2 found trust mattered.\n\nNo note follows here."
+    assert "schools2" in _clean_text(alone)

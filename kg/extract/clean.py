@@ -57,6 +57,7 @@ def clean(raw_lines: list[RawLine], *, slides: bool = False,
         ln.text = repaired
     lines, labels, removed = _drop_furniture(lines, page_labels or {})
     vocabulary = _vocabulary(lines)
+    _unglue_note_markers(lines, vocabulary)
     _mark_unmarked_lists(lines, _profile(lines))
     blocks = _reflow(lines, vocabulary, slides)
     blocks = _mark_references(blocks)
@@ -395,6 +396,34 @@ def _vocabulary(lines: list[_Line]) -> Counter:
         for word in words[1:] if len(words) > 1 else words:
             counts[word.lower()] += 1
     return counts
+
+
+# a footnote's own line: its number, then its first word ("1 Two additional reports complement this one")
+_NOTE_BODY_RE = re.compile(r"(\d{1,2}) (?=[A-Z“‘\"(])")
+_NOTE_LOOKBACK = 120     # lines: a note's marker stands on its page, above the note
+
+
+def _unglue_note_markers(lines: list[_Line], vocabulary: Counter) -> None:
+    """A footnote's marker that the text glued to its word ("In this report1 we focus"), where the
+    note itself follows on its own line ("1 Two additional reports …"), is taken off the word, so the
+    word is found and read as itself. Only a word ending in two lower-case letters, that the document
+    or English knows without the number and the document never writes with it elsewhere, and the
+    nearest such one above the note ("KS2", "h1", "web2" twice stay as written)."""
+    numbered = Counter(token.lower() for ln in lines for token in re.findall(r"[A-Za-z]+\d+\b", ln.text))
+    for i, ln in enumerate(lines):
+        body = _NOTE_BODY_RE.match(ln.text)
+        if not body:
+            continue
+        number = body.group(1)
+        glued = re.compile(rf"(?<![\w-])([A-Za-z]*[a-z]{{2}})({number})(?=[\s.,;:!?)’”\"']|$)")
+        for j in range(i - 1, max(-1, i - 1 - _NOTE_LOOKBACK), -1):
+            hits = [m for m in glued.finditer(lines[j].text)
+                    if numbered[(m.group(1) + number).lower()] == 1
+                    and (vocabulary[m.group(1).lower()] or _zipf(m.group(1).lower()) >= 3)]
+            if hits:
+                m = hits[-1]
+                lines[j].text = lines[j].text[:m.end(1)] + lines[j].text[m.end(2):]
+                break
 
 
 _COMPOUND_PREFIXES = {"co", "inter", "intra", "multi", "self", "non", "cross", "well", "anti", "semi", "ex", "quasi", "pseudo", "post", "socio", "cost"}
