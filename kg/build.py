@@ -305,6 +305,9 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
     sources: list[dict[str, Any]] = []
     passages: list[Passage] = []
     quotes: list[Quote] = []
+    concepts = _load_concepts(settings, report)
+    # the scheme's names: one in quote marks is a term the text names, not words it quotes
+    terms = {" ".join(label.casefold().split()) for concept in concepts.values() for label in concept.labels}
 
     def on_done(path: Path, meta: SourceMeta, document: ExtractedDocument | None, result: FileResult) -> None:
         if document is not None:
@@ -317,7 +320,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             result.passages = len(found)
             passages.extend(found)
             quotes.extend(find_quotes(document.text, meta.id, [p.to_dict() for p in found], [vars(p) for p in document.pages],
-                                      slides=slides, studies=meta.studies))
+                                      slides=slides, studies=meta.studies, terms=terms))
             sources.append(_source_record(meta, document, found, slides))
             _write_json(partial / "documents" / f"{meta.id}.json", {
                 "source_id": meta.id, "text": document.text, "layout": "slides" if slides else document.layout,
@@ -338,7 +341,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             report.seconds = time.monotonic() - started
             return report
         _write_json(partial / "sources.json", sources)
-        links = _link(settings, partial, passages, report)
+        links = _link(partial, passages, concepts)
         cited = _citations(partial, sources, passages, report, settings.ontology_dir)
         if cited:       # a quotation introduced by a citation the quote finder cannot read alone
             credit_cited_works(quotes, {sid: found.get("citations") or [] for sid, found in cited["sources"].items()})
@@ -365,20 +368,25 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
     return report
 
 
-def _link(settings: Settings, release: Path, passages: list[Passage], report: BuildReport) -> dict[str, Any]:
-    """Concept mentions and definitional passages (when the ontology folder has a concept scheme)."""
-    from .concepts import ConceptMatcher, link_concepts, load_scheme
+def _load_concepts(settings: Settings, report: BuildReport) -> dict[str, Any]:
+    """The concept scheme of the ontology folder (empty, with a warning, when it is missing or broken)."""
+    from .concepts import load_scheme
 
     scheme = Path(settings.ontology_dir) / "concepts.ttl"
     if not scheme.exists():
         report.warnings.append(f"{scheme} not found: passages are built without concept links")
-        concepts = {}
-    else:
-        try:
-            concepts = load_scheme(scheme)
-        except Exception as exc:  # a broken Turtle file must not lose the build
-            report.warnings.append(f"{scheme} could not be read ({exc}); passages are built without concept links")
-            concepts = {}
+        return {}
+    try:
+        return load_scheme(scheme)
+    except Exception as exc:  # a broken Turtle file must not lose the build
+        report.warnings.append(f"{scheme} could not be read ({exc}); passages are built without concept links")
+        return {}
+
+
+def _link(release: Path, passages: list[Passage], concepts: dict[str, Any]) -> dict[str, Any]:
+    """Concept mentions and definitional passages (when the ontology folder has a concept scheme)."""
+    from .concepts import ConceptMatcher, link_concepts
+
     links = link_concepts((p.to_dict() for p in passages), concepts, ConceptMatcher(concepts)) if concepts else {}
     _write_json(release / "concepts.json", {cid: c.to_dict() for cid, c in sorted(concepts.items())})
     _write_json(release / "links.json", links)

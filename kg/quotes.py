@@ -149,6 +149,7 @@ class Quote:
     introduction: str | None = None   # the words that introduce it ("as one practitioner explained:")
     study: str | None = None          # the study the document reports it from, when it makes that clear
     passage_ids: list[str] = field(default_factory=list)    # every passage it runs through, its own first
+    cited_page: str | None = None     # the cited work's page, as a block quotation gives it after its words: "(p. 18)."
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,12 +208,14 @@ def _heads(clause: str) -> list[tuple[int, int, str]]:
 
 def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None = None,
                 pages: list[dict[str, Any]] | None = None, slides: bool = False,
-                studies: list[str] | None = None) -> list[Quote]:
+                studies: list[str] | None = None, terms: set[str] | None = None) -> list[Quote]:
     """Quotations of one source's cleaned text, in order, with offsets into that text.
 
     ``slides``: a deck's first-person paragraphs without quote marks ("I just think that it’s all
     useless…") are the voices it presents, and count as quotations too. ``studies``: the studies the
-    source reports; a participant quote belongs to the one named last before it (or the only one)."""
+    source reports; a participant quote belongs to the one named last before it (or the only one).
+    ``terms``: names of ideas (the concept scheme's labels, case-folded): a name in quote marks
+    ("the ‘social situation of development’") is a term, not a quotation."""
     inline = _inline_spans(text)
     masked = _mask(text, inline)
     authors = _cited_authors(text)
@@ -226,14 +229,26 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         standalone = _paragraph_start(text, start) == start and _paragraph_end(text, end) <= end + 2
         if len(inner.split()) < 4 and not (standalone and len(inner.split()) >= 3):
             continue   # a term in quote marks, not a quotation
+        how = block_kind.get((start, end))
+        if how is None and (_title_case(inner) or _named_term(inner, text[max(0, start - 60):start], terms)):
+            continue   # a title ("the recent NECF report: ‘Collaboration for the Social Inclusion of …’") or a term
+        locator = _TRAILING_LOCATOR_RE.search(body) if how else None
+        beyond = end        # where the text goes on after the quotation (and its page reference)
+        if locator:     # "… no single definition can be counted on as definitive. (p. 18).": the page, not their words
+            end = start + locator.start()
+            body = text[start:end]
+            inner = body.strip("“”\"‘’' ")
         intro, introduced, previous = _introduction(text, masked, start, inline)
-        after = text[end:end + 160]
-        kind, cited, speaker, role = _classify(intro, introduced, previous, after, masked[end:end + 300], inner, authors,
-                                               block_kind.get((start, end)), standalone)
+        after = text[beyond:beyond + 160]
+        kind, cited, speaker, role = _classify(intro, introduced, previous, after, masked[beyond:beyond + 300], inner, authors,
+                                               how, standalone)
         if kind is None:
             continue
-        if kind == "literature" and cited and not re.search(r"\d", cited):
-            # an author named without a year ("As Jack observes, … He observes that"): as the text cited them last
+        cited_page = locator.group("page") if locator and kind == "literature" else None
+        cited = _with_page(cited, cited_page) if cited_page else cited
+        if kind == "literature" and cited and not re.search(r"\d", cited) and not _is_body(cited):
+            # an author named without a year ("As Jack observes, … He observes that"): as the text cited them last;
+            # not a body ("the DfES"), which speaks in many documents
             earlier = [m.group(0) for m in _AUTHOR_YEAR_RE.finditer(text, 0, start) if m.group(0).startswith(cited)]
             cited = _balanced(earlier[-1]) if earlier else cited
         quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
@@ -243,7 +258,8 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         study = _study(text, start, studies) if kind == "participant" else None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
                             lead[-_INTRODUCTION_REACH:] or None, study,
-                            list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end)))))
+                            list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end))),
+                            cited_page))
     previous: Quote | None = None
     for quote in quotes:
         if quote.kind == "participant":
@@ -254,6 +270,37 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
                 quote.study = previous.study
             previous = quote
     return quotes
+
+
+# a page reference closing a block quotation: "… counted on as definitive. (p. 18)."
+_TRAILING_LOCATOR_RE = re.compile(r"(?<=[.!?…’”\"'])\s*\((?:p+\.\s*)?(?P<page>\d+(?:[-–]\d+)?)\)\.?\s*$")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
+# how a text names an idea rather than quoting words: "often referred to as ‘…’", "the notion of ‘…’"
+_NAMING_RE = re.compile(r"\b(?:referred to as|known as|termed|so-called|the (?:notion|concept|idea|term|phrase|label) of)\s*$", re.I)
+
+
+def _title_case(inner: str) -> bool:
+    """Words in quote marks that are a title ("Collaboration for the Social Inclusion of Children and
+    Young People"): three or more words, every one but the small words capitalised, no full stop."""
+    words = re.findall(r"[A-Za-z][\w’'-]*", inner)
+    if len(words) < 3 or re.search(r"[.!?;]\s", inner) or inner.rstrip().endswith((".", "?", "!")):
+        return False
+    return words[0][0].isupper() and all(w[0].isupper() for w in words if w.lower() not in _SMALL_WORDS)
+
+
+def _named_term(inner: str, before: str, terms: set[str] | None) -> bool:
+    """Words in quote marks that name an idea: one of the scheme's names, or introduced as a name
+    ("often referred to as ‘third generation activity theory’")."""
+    folded = " ".join(inner.casefold().split())
+    return bool(terms and folded in terms) or (len(folded.split()) <= 6 and bool(_NAMING_RE.search(before)))
+
+
+def _with_page(cited: str | None, page: str) -> str | None:
+    """The citation with the page a block quotation gave after it: "Dartington Social Research Unit
+    (2004)" → "Dartington Social Research Unit (2004: 18)"; one naming its page already stays."""
+    if not cited or not cited.endswith(")") or re.search(r"(?:[:,]\s*|p+\.\s*)\d+\)$", cited):
+        return cited
+    return cited[:-1] + f": {page})"
 
 
 def _goes_on(text: str, previous: Quote, quote: Quote, studies: list[str]) -> bool:
@@ -383,6 +430,11 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     """(kind, citation, speaker, role); kind None when the marks hold no one's words (a term, a title)."""
     # an editorial remark in brackets may stand between the quotation and its citation: "… (their emphasis) (Moran and Ghate, 2005)"
     after = re.sub(r"^([’”\"'\s.,;:]*)\([^()\d]{0,30}\b(?:emphasis|italics|sic|original)\b[^()\d]{0,30}\)", r"\1", after)
+    described = _DESCRIBED_BY_RE.search(intro)
+    if described and not _role_matches(described.group("who")):
+        # "described by the DfES as ‘…’. (Edwards et al, 2006)": the words are the DfES's; the citation
+        # after the sentence is the author's source for the whole sentence
+        return "literature", described.group("who"), None, None
     citation_after = _CITATION_RE.match(after.lstrip(" .,;:’”\"'")) or _CITATION_RE.match(after.lstrip())
     if citation_after:
         return "literature", _with_named_source(citation_after.group(0), intro, authors), None, None
@@ -407,6 +459,11 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
     if role is None and _SINGULAR_RE.search(inner) and _WORK_TALK_RE.search(inner):
         role = "practitioner"     # an unintroduced voice telling of its own job, team and caseload
     return "participant", None, speaker, role or "other"
+
+
+# words a text gives as a named body's or person's own: "described by the DfES as", "defined by Ofsted as"
+_DESCRIBED_BY_RE = re.compile(r"\b(?:described|defined|characteri[sz]ed|portrayed|presented|framed|summari[sz]ed|seen|called) "
+                              r"by (?:the )?(?P<who>[A-Z][\w’'&.-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'&.-]*)*) as\b[^.;:!?]*$")
 
 
 def _with_named_source(cited: str, intro: str, authors: set[str]) -> str:
@@ -469,7 +526,8 @@ def credit_cited_works(quotes: list[Quote], citations: dict[str, list[dict[str, 
                    if not c.get("key") and c["end"] <= quote.start and quote.start - c["end"] <= _INTRODUCTION_REACH
                    and c["sentence_start"] <= quote.start <= c["sentence_end"] + _SENTENCE_TO_QUOTE]
         if leading:
-            quote.cited = max(leading, key=lambda c: c["end"])["surface"]
+            surface = max(leading, key=lambda c: c["end"])["surface"]
+            quote.cited = _with_page(surface, quote.cited_page) if quote.cited_page else surface
             credited += 1
     return credited
 
@@ -750,6 +808,8 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
         elif intro.endswith(":") and len(previous.split()) > 3 and (
                 _SPEECH_RE.search(intro) or _VOICE_RE.search(opening)
                 or ((_POLICY_RE.search(intro) or _AUTHOR_YEAR_RE.search(intro)) and _QUOTING_RE.search(intro))):
+            if _list_item(body) and _list_item(following):
+                continue   # the first of a list the colon opens ("Smith (2013) emphasised four factors:"), not words quoted
             spans.append((start, _narration_start(text, start, end), "colon"))
         elif intro.endswith(".") and _runs_in(intro, opening):
             spans.append((start, _narration_start(text, start, end), "runin"))
@@ -764,6 +824,12 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
                     spans.append((begin, _narration_start(text, begin, end), "runin"))
                     break
     return spans
+
+
+def _list_item(paragraph: str) -> bool:
+    """A short line with no end mark of a sentence: an item of a list whose bullets the text lost."""
+    words = paragraph.split()
+    return 0 < len(words) <= 12 and not re.search(r"[.!?…:;][’”\"')]*\s*$", paragraph)
 
 
 def _runs_in(intro: str, opening: str) -> bool:

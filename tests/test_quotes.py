@@ -1100,7 +1100,9 @@ def test_a_quotation_introduced_by_a_body_or_a_title_with_its_year_credits_that_
     citations = analyse_document(text)["citations"]
     credited = credit_cited_works(quotes, {"report": citations})
     cited = {k: q.cited for k, q in by_start.items()}
-    assert cited["One person’s prevent"] == "Northfield Research Unit (2004)"
+    # the page the block quotation gives after its words, "(p. 18).", goes with the work it credits
+    assert cited["One person’s prevent"] == "Northfield Research Unit (2004: 18)"
+    assert by_start["One person’s prevent"].text.rstrip().endswith("over the term.")
     assert cited["We need to tackle th"] == "Every Family Counts (2003)"
     assert before["partnership is learn"] == cited["partnership is learn"] and "Okafor" in cited["partnership is learn"]
     # a phrase in quote marks inside a sentence that also cites an Act is not the Act's words
@@ -1109,7 +1111,7 @@ def test_a_quotation_introduced_by_a_body_or_a_title_with_its_year_credits_that_
     assert credited == sum(1 for k in cited if cited[k] != before[k]) == 2
     source = {"id": "report", "title": "A Report", "authors": ["Ann Author"], "year": "2006"}
     quote = by_start["One person’s prevent"].to_dict()
-    assert harvard_citation(quote, source).startswith("Northfield Research Unit, 2004, quoted in ")
+    assert harvard_citation(quote, source).startswith("Northfield Research Unit, 2004: 18, quoted in ")
 
 
 def test_browsing_the_quotes_puts_participants_words_first(seed_build):
@@ -1168,3 +1170,36 @@ def test_copy_with_citation_says_copied_only_when_it_copied(browser, live_server
     assert shown.input_value() == button.get_attribute("data-copy")
     assert page.evaluate("document.activeElement.classList.contains('copy-fallback')")
     context.close()
+
+
+def test_titles_terms_lists_and_page_references_are_not_quoted_words():
+    """What quote marks or a colon set off that is not somebody's words: a title, a term the text
+    names, the first item of a list a colon opens; a page reference closing a block quotation is
+    the citation's, not the quotation's."""
+    titled = ("Joined-up delivery is discussed in depth in the recent NECF report: ‘Collaboration for the Social "
+              "Inclusion of Children and Young People’ (NECF, 2004b). Multi-agency working is seen to be necessary.")
+    assert find_quotes(titled, "s") == []
+    named = ("Key concepts are the ‘object of activity’ and the ‘social situation of development’. Often referred to "
+             "as ‘third generation activity theory’ (Daniels, 2002) it provides a framework.")
+    assert [q.text for q in find_quotes(named, "s", terms={"social situation of development"})] == []
+    listed = ("We drew on Smith’s framework. Smith (2013) emphasised four factors:\n\nestablishing a common sense of purpose"
+              "\n\nmediation between different interests\n\nacknowledging conflict and complexity\n\nThis framework helped us.")
+    assert find_quotes(listed, "s") == []
+    paged = ("A recent report of the Dartington Social Research Unit (2004) finds that:\n\nOne person’s prevention is another "
+             "person’s intervention. No single definition can be counted on as definitive. (p. 18).\n\nThe report concludes.")
+    (quote,) = find_quotes(paged, "s")
+    assert quote.text.endswith("counted on as definitive.") and quote.cited_page == "18"
+    # the build credits the work the introduction cites, with that page
+    from kg.quotes import credit_cited_works
+    surface = "Dartington Social Research Unit (2004)"
+    at = paged.index(surface)
+    citation = {"start": at, "end": at + len(surface), "surface": surface, "key": None, "sentence_start": 0,
+                "sentence_end": paged.index(":") + 1}
+    assert credit_cited_works([quote], {"s": [citation]}) == 1 and quote.cited == "Dartington Social Research Unit (2004: 18)"
+    described = ("The initiative was described by the DfES as engaging children and families in the ‘design, delivery and "
+                 "evaluation of services’. (Edwards et al, 2006). The government took a service-led view.")
+    (quote,) = find_quotes(described, "s")
+    assert quote.kind == "literature" and quote.cited == "DfES"
+    # words in quote marks that are a sentence somebody said stay quotations, titled or not
+    said = "As one parent told us, ‘They Ring Me Back And Ask What I Think.’ It made a difference."
+    assert [q.speaker_role for q in find_quotes(said, "s")] == ["parent"]
