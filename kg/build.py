@@ -103,6 +103,7 @@ class BuildReport:
     seconds: float = 0.0
     index: Any = None            # kg.index.build.IndexReport once the search index is built
     quote_count: int = 0
+    withheld: str | None = None  # why a build that ingested files was not published (--strict and a file failed)
 
     @property
     def ingested(self) -> list[FileResult]:
@@ -268,11 +269,14 @@ def build(
     progress_note: Callable[[str], None] | None = None,
     *,
     lock: bool = True,
+    strict: bool = False,
 ) -> BuildReport:
     """Build the library from ``corpus_dir`` into ``out_dir``; the previous build stays until this one is complete.
 
     Holds the lock of ``out_dir`` (see :func:`build_lock`; raises BuildLocked when another build
-    holds it) unless ``lock`` is False, which says the caller holds it already."""
+    holds it) unless ``lock`` is False, which says the caller holds it already. ``strict``: when any
+    file fails, nothing is published (``report.withheld`` says why) and the last build stays.
+    Raises MetadataError when the corpus's sources.toml cannot be read."""
     out_dir = Path(out_dir or settings.build_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildOutputError(f"the build directory {out_dir} is a file, not a folder; pass --out a folder "
@@ -280,13 +284,13 @@ def build(
     # a wrong model or adapter setting fails now: before the build directory is made, not after extraction
     check_embedding_settings(settings)
     if not lock:
-        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note)
+        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note, strict)
     with build_lock(out_dir):
-        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note)
+        return _build(settings, Path(corpus_dir or settings.corpus_dir), out_dir, progress, progress_note, strict)
 
 
 def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callable[[str, FileResult], None] | None,
-           progress_note: Callable[[str], None] | None) -> BuildReport:
+           progress_note: Callable[[str], None] | None, strict: bool = False) -> BuildReport:
     started = time.monotonic()
     corpus = plan(corpus_dir)
     report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
@@ -336,7 +340,10 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
         order = {meta.id: n for n, (_, meta) in enumerate(corpus.files)}
         sources.sort(key=lambda s: order[s["id"]])
         passages.sort(key=lambda p: (order[p.source_id], p.start))
-        if not report.ingested:
+        if strict and report.failed:
+            report.withheld = (f"nothing published: {len(report.failed)} file(s) failed and --strict asks for all; "
+                               "the last build is kept")
+        if not report.ingested or report.withheld:
             shutil.rmtree(partial, ignore_errors=True)
             report.seconds = time.monotonic() - started
             return report

@@ -82,6 +82,8 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
         total = len(plan(settings.corpus_dir).files)
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise click.UsageError(str(exc)) from None
+    except MetadataError as exc:        # a catalogue that cannot be read: no build without it
+        raise click.ClickException(str(exc)) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}"), console=console, disable=quiet or not console.is_terminal)
     from .build import BuildLocked, BuildOutputError
@@ -90,8 +92,9 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
     try:
         with progress:
             task = progress.add_task("extracting", total=total, last="")
-            report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file))
-    except (EmbeddingSettingsError, BuildLocked, BuildOutputError) as exc:
+            report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file),
+                               strict=strict)
+    except (EmbeddingSettingsError, BuildLocked, BuildOutputError, MetadataError) as exc:
         raise click.ClickException(str(exc)) from None
     _print_report(report, console)
     if not report.ingested or (strict and report.failed):
@@ -139,6 +142,7 @@ def _build_or_put_back(settings: Settings, put_back, console):
 
 
 def _print_report(report, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Build report", show_lines=False)
@@ -146,18 +150,19 @@ def _print_report(report, console) -> None:
     table.add_column("result")
     table.add_column("passages", justify="right")
     table.add_column("seconds", justify="right")
+    # file names and messages are the user's text: "notes [v2].txt" must not be read as console markup
     for result in sorted(report.results, key=lambda r: r.file):
-        status = "[green]ingested" if result.ok else f"[red]failed: {result.reason}"
-        table.add_row(result.file, status, str(result.passages or ""), f"{result.seconds:.2f}")
+        status = "[green]ingested" if result.ok else f"[red]failed: {escape(result.reason)}"
+        table.add_row(escape(result.file), status, str(result.passages or ""), f"{result.seconds:.2f}")
     console.print(table)
     for result in report.failed:
-        console.print(f"[red]✗[/red] {result.message}")
+        console.print(f"[red]✗[/red] {escape(result.message)}")
     for warning in report.warnings:
-        console.print(f"[yellow]![/yellow] {warning}")
-    where = report.release_dir if report.release_dir else "nothing written: no file could be ingested"
+        console.print(f"[yellow]![/yellow] {escape(warning)}")
+    where = report.release_dir or report.withheld or "nothing written: no file could be ingested"
     console.print(
         f"{len(report.ingested)} files ingested, {len(report.failed)} failed, "
-        f"{report.passage_count} passages in {report.seconds:.1f} s → {where}"
+        f"{report.passage_count} passages in {report.seconds:.1f} s → {escape(str(where))}"
     )
 
 
@@ -315,13 +320,14 @@ def _remove(settings: Settings, source: str) -> None:
     import shutil
 
     from rich.console import Console
+    from rich.markup import escape
 
     from .corpus import plan
 
     corpus = Path(settings.corpus_dir)
     try:
         files = plan(corpus).files
-    except (FileNotFoundError, NotADirectoryError) as exc:
+    except (FileNotFoundError, NotADirectoryError, MetadataError) as exc:
         raise click.ClickException(str(exc)) from None
     chosen = [(path, meta) for path, meta in files if source in (meta.id, meta.file, path.name)]
     if not chosen:
@@ -355,7 +361,7 @@ def _remove(settings: Settings, source: str) -> None:
         put_back()
         raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
                                    "and the library is as it was")
-    console.print(f"removed {meta.id}: {meta.file} is in {removed.parent} (move it back and rebuild to undo)")
+    console.print(escape(f"removed {meta.id}: {meta.file} is in {removed.parent} (move it back and rebuild to undo)"))
 
 
 @main.command(context_settings=CONTEXT)
@@ -382,7 +388,10 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
         except MetadataError as exc:
             raise click.BadParameter(str(exc), param_hint="'--source-id'") from None
     if source_id is None:
-        entries, _ = load_metadata(file.parent)
+        try:
+            entries, _ = load_metadata(file.parent)
+        except MetadataError:       # a broken catalogue beside the file: its passages all the same, by its name
+            entries = {}
         entry = entries.get(file.name, {})
         source_id = entry.get("id") or slugify(file.stem)
     try:       # in a worker with the build's limits: a hostile file is refused, as the build refuses it

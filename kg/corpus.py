@@ -66,29 +66,42 @@ def slugify(text: str) -> str:
 
 
 def load_metadata(corpus_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Entries of sources.toml keyed by file name; a broken file is a warning, never fatal."""
+    """Entries of sources.toml keyed by file name, in the catalogue's order, and warnings for the
+    values left out (a year or type the build cannot take, an entry without a file). Raises
+    MetadataError when sources.toml is not valid TOML: building on would strip every source of its
+    title, authors and year, so the last good build stays until it is fixed."""
     path = corpus_dir / METADATA_FILE
     if not path.exists():
         return {}, []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return {}, [f"{path}: not valid TOML ({exc}); files are ingested without metadata until it is fixed"]
+        raise MetadataError(f"{path} is not valid TOML ({exc}); fix it, then run the command again (nothing was "
+                            "changed or built: the last build is kept)") from None
+    if not isinstance(data.get("source", []), list):
+        raise MetadataError(f"{path}: 'source' must be a list of [[source]] tables; fix it, then run the command "
+                            "again (nothing was changed or built: the last build is kept)")
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
     known = set(SourceMeta.__dataclass_fields__) - {"has_metadata"}
     for number, entry in enumerate(data.get("source", []), start=1):
+        where = f"{path}: [[source]] #{number}"
         if not isinstance(entry, dict) or not entry.get("file"):
-            warnings.append(f"{path}: [[source]] #{number} has no 'file' key; entry ignored")
+            given = f" (id {entry['id']!r})" if isinstance(entry, dict) and entry.get("id") else ""
+            warnings.append(f"{where}{given} has no 'file' key; entry ignored (add file = \"NAME\" to it)")
             continue
         unknown = set(entry) - known
         if unknown:
             warnings.append(f"{path}: [[source]] for {entry['file']} has unknown keys {sorted(unknown)}; they are ignored")
-        if entry.get("type") and entry["type"] not in DOCUMENT_TYPES:
-            warnings.append(f"{path}: type {entry['type']!r} of {entry['file']} is not one of {', '.join(DOCUMENT_TYPES)}")
-        if "year" in entry and not isinstance(entry["year"], int):
-            warnings.append(f"{path}: year of {entry['file']} must be a whole number; it is ignored")
-            entry = {k: v for k, v in entry.items() if k != "year"}
+        if isinstance(entry.get("type"), str) and entry["type"].strip().lower() in DOCUMENT_TYPES:
+            entry = {**entry, "type": entry["type"].strip().lower()}       # "Journal article" as "journal article"
+        for name in ("year", "type"):
+            if name in entry:
+                try:
+                    _check_fields({name: entry[name]})
+                except MetadataError as exc:
+                    warnings.append(f"{path}: [[source]] for {entry['file']}: {exc}; it is ignored")
+                    entry = {k: v for k, v in entry.items() if k != name}
         entries[entry["file"]] = {k: v for k, v in entry.items() if k in known}
     for file_name in entries:
         if not (corpus_dir / file_name).exists():
@@ -148,6 +161,10 @@ def _files_with_ids(corpus_dir: Path, entries: dict[str, dict[str, Any]],
             made.append(meta)
         meta.file = relative
         files.append((path, meta))
+    # ids sources.toml gives twice: the entry written first keeps the id, whatever the files' names
+    catalogue_order = {name: n for n, name in enumerate(entries)}
+    given.sort(key=lambda meta: min(catalogue_order.get(meta.file, len(entries)),
+                                    catalogue_order.get(Path(meta.file).name, len(entries))))
     owners: dict[str, str] = {}             # source id → the file that has it
     for meta in given + made:
         if meta.id in owners:

@@ -141,14 +141,41 @@ def test_nothing_built_leaves_no_release(tmp_path):
         Library(tmp_path / "out")
 
 
-def test_broken_sources_toml_is_a_warning_not_a_failure(tmp_path):
+def test_a_broken_sources_toml_stops_the_build_and_keeps_the_last_good_one(tmp_path):
+    """A catalogue that is not valid TOML would strip every source of its title, authors and year:
+    the build refuses, naming the file, and the last good build goes on serving."""
+    from kg.corpus import MetadataError
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
-    (corpus / "sources.toml").write_text("[[source]\nid = ", encoding="utf-8")
-    report = build(_settings(), corpus, tmp_path / "out")
-    assert len(report.ingested) == 1
-    assert any("sources.toml" in w and "TOML" in w for w in report.warnings)
+    (corpus / "sources.toml").write_text('[[source]]\nid = "ox"\nfile = "oxford-ref2014-impact.txt"\n'
+                                         'title = "Impact case study"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    build(_settings(graph_validate=False), corpus, out)
+    good = os.readlink(out / "current")
+    (corpus / "sources.toml").write_text('[[source]]\nid = "ox"\nfile = "oxford-ref2014-impact.txt"\n'
+                                         'title = "Impact case study\n', encoding="utf-8")       # the closing quote lost
+    with pytest.raises(MetadataError, match=r"sources.toml is not valid TOML .*the last build is kept"):
+        build(_settings(graph_validate=False), corpus, out)
+    assert os.readlink(out / "current") == good
+    assert Library(out).source("ox")["title"] == "Impact case study"
+
+
+def test_strict_publishes_nothing_when_a_file_fails(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
+    out = tmp_path / "out"
+    build(_settings(graph_validate=False), corpus, out)
+    good = os.readlink(out / "current")
+    (corpus / "draft.pdf").write_text("not a PDF at all", encoding="utf-8")
+    report = build(_settings(graph_validate=False), corpus, out, strict=True)
+    assert report.release_dir is None and "nothing published" in report.withheld and len(report.failed) == 1
+    assert os.readlink(out / "current") == good
+    # without --strict the good file is built and published, the bad one reported
+    report = build(_settings(graph_validate=False), corpus, out)
+    assert report.release_dir is not None and report.withheld is None and os.readlink(out / "current") != good
 
 
 def test_kill_9_during_a_build_keeps_the_last_good_build(tmp_path):

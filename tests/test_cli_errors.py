@@ -190,3 +190,27 @@ def test_a_second_removal_of_a_file_of_the_same_name_is_kept_beside_the_first(tm
     (corpus / ".removed" / "notes-2.md").write_text("second", encoding="utf-8")
     assert removal_path(corpus, "notes.md") == corpus / ".removed" / "notes-3.md"
     assert removal_path(corpus, "sub/report.pdf") == corpus / ".removed" / "sub" / "report.pdf"
+
+
+def test_build_names_files_as_written_and_refuses_a_catalogue_it_cannot_read(tmp_path):
+    """File names with square brackets are printed as they are (not read as console markup); --strict
+    publishes nothing when a file fails; a sources.toml that is not valid TOML stops the build with
+    exit 1, naming it, and the last build stays."""
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "tiny" / "team-around-the-child.txt", corpus / "notes [v2].txt")
+    (corpus / "broken [draft].pdf").write_text("not a PDF", encoding="utf-8")
+    out = tmp_path / "build"
+    result = _run("build", "--corpus", str(corpus), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    assert "notes [v2].txt" in result.output and "broken [draft].pdf is not a PDF" in result.output
+    good = os.readlink(out / "current")
+    (corpus / "more notes.txt").write_text("More notes on the team around the child and its meetings.\n", encoding="utf-8")
+    strict = _run("build", "--corpus", str(corpus), "--out", str(out), "-q", "--strict")
+    assert strict.exit_code == 1 and "nothing published" in strict.output and os.readlink(out / "current") == good
+    (corpus / "sources.toml").write_text('[[source]]\nfile = "notes [v2].txt"\ntitle = "Notes\n', encoding="utf-8")
+    broken = _run("build", "--corpus", str(corpus), "--out", str(out), "-q")
+    assert broken.exit_code == 1 and "sources.toml is not valid TOML" in broken.output
+    assert "the last build is kept" in broken.output and os.readlink(out / "current") == good

@@ -162,6 +162,41 @@ def test_an_id_sources_toml_gives_keeps_its_file(tmp_path, catalogued, newcomer)
     assert any(f"{newcomer}: source id {source_id!r} is already used by {catalogued}" in w for w in result.warnings)
 
 
+def test_an_id_the_catalogue_gives_twice_stays_with_its_first_entry(tmp_path):
+    """Two entries giving one id: the entry written first keeps it, whatever the files' names, and
+    the other file is named with the id it gets instead."""
+    from kg.corpus import plan
+
+    for name in ("osei-2021-early-help.txt", "nakamura-2018.txt"):
+        (tmp_path / name).write_text("Text.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "osei-2021"\nfile = "osei-2021-early-help.txt"\n\n'
+        '[[source]]\nid = "osei-2021"\nfile = "nakamura-2018.txt"\n', encoding="utf-8")
+    result = plan(tmp_path)
+    assert {meta.file: meta.id for _, meta in result.files} == {"osei-2021-early-help.txt": "osei-2021",
+                                                                "nakamura-2018.txt": "osei-2021-2"}
+    assert any("nakamura-2018.txt: source id 'osei-2021' is already used by osei-2021-early-help.txt" in w
+               for w in result.warnings)
+
+
+def test_catalogue_values_the_build_cannot_take_are_named_and_left_out(tmp_path):
+    """As `ckg add` refuses them: a year out of range or not a number, a type that is none of the
+    document types; a type written in capitals is read as the type it names."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("Text.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "a"\nfile = "a.txt"\nyear = 20211\n\n'
+        '[[source]]\nid = "b"\nfile = "b.txt"\ntype = "thesis"\nyear = 2019\n\n'
+        '[[source]]\nid = "c"\nfile = "c.txt"\ntype = "Journal Article"\n\n'
+        '[[source]]\nid = "lost"\ntitle = "No file named"\n', encoding="utf-8")
+    entries, warnings = load_metadata(tmp_path)
+    assert "year" not in entries["a.txt"] and entries["b.txt"]["year"] == 2019 and "type" not in entries["b.txt"]
+    assert entries["c.txt"]["type"] == "journal article"
+    assert any("a.txt: year 20211 must be a whole number between 1500" in w and w.endswith("it is ignored") for w in warnings)
+    assert any("b.txt: type 'thesis' must be one of" in w and w.endswith("it is ignored") for w in warnings)
+    assert any("[[source]] #4 (id 'lost') has no 'file' key" in w for w in warnings)
+
+
 def test_two_files_without_entries_named_alike_get_ids_in_the_order_of_their_names(tmp_path):
     from kg.corpus import plan
 
