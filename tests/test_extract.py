@@ -633,3 +633,31 @@ def test_a_footnote_marker_glued_to_its_word_is_taken_off():
     assert _clean_text(kept).startswith("Pupils at KS2 used the web2 tools, and the web2 tools again; a h1 title.")
     alone = "The study of ten schools2 found trust mattered.\n\nNo note follows here."
     assert "schools2" in _clean_text(alone)
+
+
+def test_markdown_files_read_as_rendered(tmp_path):
+    """A Markdown file's syntax is not its text: no front matter, HTML comment (which would be
+    published), image, link syntax, footnote mark, block-quote marker, rule or table rule; a link
+    keeps its words, a footnote its text, a table its cells, an underlined title is a heading. A
+    keyed reference that only looks like a link ("[R1][S1]", "[S1]: Letter …") stays."""
+    source = tmp_path / "training.md"
+    source.write_text(
+        '---\ntitle: "Joint Training"\nauthor: Priya Raman\n---\n\nJoint Training for Early Help\n'
+        "=============================\n\nAs [the Munro review](https://example.org/munro \"Munro\") argued, "
+        "practitioners learn together[^1]. See [the guide][guide] and [R1][S1].\n\n"
+        "> “The first time, I had to tell my story four times.”\n> — a parent\n\n"
+        "[S1]: Letter from the Director of Children's Services.\n\n"
+        "| Session | Attendance |\n|---------|-----------:|\n| Autumn  | 42 |\n\n"
+        "![Photo](img/a.png)\n<!-- internal\nnote: check the figures -->\n***\n\n"
+        "[guide]: https://example.org/guide\n[^1]: Munro, E. (2011) The Munro Review.\n", encoding="utf-8")
+    document = extract(source)
+    text = document.text
+    for residue in ("---", "title:", "](", "[^1]", "> ", "img/a.png", "internal", "check the figures", "***", "|",
+                    "example.org"):
+        assert residue not in text, residue
+    assert "As the Munro review argued, practitioners learn together. See the guide and [R1][S1]." in text
+    assert "“The first time, I had to tell my story four times.”" in text
+    assert "[S1]: Letter from the Director" in text and "1 Munro, E. (2011) The Munro Review." in text
+    assert "Autumn" in text and "42" in text
+    headings = [text[b.start:b.end] for b in document.blocks if b.kind == "heading"]
+    assert headings[0] == "Joint Training for Early Help"

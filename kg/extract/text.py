@@ -74,6 +74,8 @@ def _unicode_encoding(data: bytes) -> tuple[str | None, bytes]:
 def read_lines(path: Path) -> tuple[list[RawLine], str]:
     """The file's lines and its layout: "slides" for a deck dumped as text, else "document"."""
     text = decode(path.read_bytes(), path).replace("\r\n", "\n").replace("\r", "\n")
+    if path.suffix.lower() == ".md":
+        text = markdown_to_text(text)
     chunks = text.split("\f")
     lines: list[RawLine] = []
     if len(chunks) > 1:
@@ -88,6 +90,63 @@ def read_lines(path: Path) -> tuple[list[RawLine], str]:
     if slides:
         return _lines_of(text, 1, slides), "slides"
     return _lines_of(text, None), "document"
+
+
+_FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(?:.*\n){0,80}?(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_FENCE_RE = re.compile(r"^\s{0,3}(?:```|~~~)")
+_BLOCKQUOTE_RE = re.compile(r"^\s{0,3}(?:>\s?)+")
+_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK_RE = re.compile(r"(?<!!)\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_REF_LINK_RE = re.compile(r"\[([^\]\n]+)\]\[([^\]\n]*)\]")
+# "[label]: https://…": an address, not a keyed reference ("[S1]: Letter from the Director …" stays)
+_LINK_DEFINITION_RE = re.compile(r"^\s{0,3}\[(?!\^)([^\]]+)\]:\s+<?(?:[a-z][a-z0-9+.-]*:|www\.|/|\./|\.\./|#)\S*>?"
+                                 r"(?:\s+[\"'(].*)?$", re.I)
+_FOOTNOTE_MARK_RE = re.compile(r"\[\^[^\]\s]+\](?!:)")
+_FOOTNOTE_NOTE_RE = re.compile(r"^\s{0,3}\[\^([^\]\s]+)\]:\s*")
+_RULE_RE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+_SETEXT_RE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_HTML_BLOCK_TAG_RE = re.compile(r"</?(?:div|p|br|section|article|header|footer|details|summary|figure|figcaption|table|tr|td|th|tbody|thead|center)\b[^>]*>", re.I)
+
+
+def markdown_to_text(text: str) -> str:
+    """A Markdown file's text as a reader sees it rendered: no front matter, comments, image or link
+    syntax, footnote marks, block-quote markers, rules or table rules; a link keeps its words, a
+    footnote its text ("[^1]: Munro …" → "1 Munro …"), a table its cells (set apart as columns), a
+    heading underlined with === or --- becomes a "#" heading. Line for line, so pages and the
+    document's own blank lines stay."""
+    text = _FRONT_MATTER_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = _HTML_COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    lines = text.split("\n")
+    # "[words][label]" is a link only where the file defines the label ("[label]: https://…"):
+    # "[R1][S1]", an impact case study's keys side by side, stays as written
+    defined = {m.group(1).strip().casefold() for m in map(_LINK_DEFINITION_RE.match, lines) if m}
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if _FENCE_RE.match(line) or _LINK_DEFINITION_RE.match(line) or _TABLE_RULE_RE.match(line):
+            out.append("")
+            continue
+        underline = _SETEXT_RE.match(line)
+        if underline and out and out[-1].strip() and not _BLOCKQUOTE_RE.match(lines[index - 1]):
+            out[-1] = ("# " if underline.group(1)[0] == "=" else "## ") + out[-1].strip()
+            out.append("")
+            continue
+        if _RULE_RE.match(line):
+            out.append("")
+            continue
+        line = _BLOCKQUOTE_RE.sub("", line)
+        line = _FOOTNOTE_NOTE_RE.sub(lambda m: f"{m.group(1)} ", line)
+        line = _IMAGE_RE.sub("", line)
+        line = _LINK_RE.sub(r"\1", line)
+        line = _REF_LINK_RE.sub(lambda m: m.group(1) if (m.group(2) or m.group(1)).strip().casefold() in defined
+                                else m.group(0), line)
+        line = _FOOTNOTE_MARK_RE.sub("", line)
+        line = _HTML_BLOCK_TAG_RE.sub("", line)
+        if line.lstrip().startswith("|") and line.rstrip().endswith("|"):
+            line = "   ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        out.append(line)
+    return "\n".join(out)
 
 
 def _lines_of(text: str, page: int | None, page_starts: list[int] | None = None) -> list[RawLine]:
