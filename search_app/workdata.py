@@ -77,7 +77,7 @@ def citing_sentences(cited_by: list[dict[str, Any]], library: Library | None = N
     one per source. ``ambiguous``: every citation of the work in the sentence may be this work or
     another its source lists alike ("NECF (2004)" beside "NECF (2004a)" and "(2004b)"), the works it
     may be in ``candidates`` ({"id", "label"}, this one too; empty when not ambiguous).
-    {"source_id", "passage_id", "context", "page", "surfaces", "ambiguous", "candidates"} each, in the
+    {"source_id", "passage_id", "context", "page", "page_label", "surfaces", "ambiguous", "candidates"} each, in the
     order of ``cited_by``."""
     out: dict[tuple[str, str | None, str], dict[str, Any]] = {}
     for c in cited_by:
@@ -85,7 +85,8 @@ def citing_sentences(cited_by: list[dict[str, Any]], library: Library | None = N
         entry = out.get(key)
         if entry is None:
             entry = out[key] = {"source_id": c["source_id"], "passage_id": c.get("passage_id"), "context": c.get("context") or "",
-                                "page": c.get("page"), "surfaces": [], "ambiguous": bool(c.get("ambiguous")), "candidates": []}
+                                "page": c.get("page"), "page_label": c.get("page_label"), "surfaces": [],
+                                "ambiguous": bool(c.get("ambiguous")), "candidates": []}
         entry["ambiguous"] = entry["ambiguous"] and bool(c.get("ambiguous"))
         if c.get("surface"):
             entry["surfaces"].append(c["surface"])
@@ -159,7 +160,8 @@ def citations(library: Library, source_id: str) -> dict[str, Any] | None:
          "ambiguous": bool(c.get("candidate_work_ids")) and not c.get("work_id"),
          "candidates": [] if c.get("work_id") else list(c.get("candidate_work_ids") or []),
          "surface": c["surface"],
-         "passage_id": c["passage_id"], "doc_page": c["doc_page"], "start": c["start"], "end": c["end"]} for c in found]}
+         "passage_id": c["passage_id"], "doc_page": c["doc_page"], "page_label": c.get("page_label"),
+         "start": c["start"], "end": c["end"]} for c in found]}
 
 
 _STUDY_ROLES = (("leads", "lead"), ("co_leads", "co-lead"), ("team", "team member"))
@@ -306,7 +308,7 @@ def _with_definition_credits(library: Library, concept_id: str, rows: list[dict[
                     "authors": [a["name"] for a in work.get("authors", [])], "label": _work_label(work),
                     "sentence": definition["text"], "source_id": source_id, "sources": [source_id],
                     "passage_id": holder["passage_id"] if holder else None, "page": holder.get("page") if holder else None,
-                    "defines": True, "in_sentence": True}
+                    "page_label": holder.get("page_label") if holder else None, "defines": True, "in_sentence": True}
                 rows.append(row)
             row["attached"] = True
             row["credited_by_definition"] = True

@@ -257,6 +257,11 @@ def test_narrative_citations_and_what_is_not_a_citation():
     assert _cites("drawing on Kemp's (2013) four factors") == [(["Kemp"], "2013", "", "")]
     assert _cites("Research staff were Larsen and Quist (2005-06).") == []
     assert _cites("He left in 2012 (retired 2012) and the report Every Child Counts (2003) followed.") == []
+    # a writer named after a noun and "of" ("the work of", "the study of"), not a title's capitalised words
+    assert _cites("These findings are consistent with the work of Edwards (2010) on common knowledge.") == \
+        [(["Edwards"], "2010", "", "")]
+    assert _cites("In the view of Obi et al. (2004), this holds.") == [(["Obi"], "2004", "", "")]
+    assert _cites("The Review of Child Protection (2011) and the Evaluation of Family Services (2004) agree.") == []
 
 
 def test_a_body_s_reports_by_acronym_and_a_quoted_speaker():
@@ -1555,3 +1560,33 @@ def test_a_citation_within_a_sentence_goes_to_the_name_it_follows(seed_build):
     # a group ending the sentence stands for all of it, a list of names shares the group that follows it
     assert "leontev-1978-activity-consciousness" in cited_for("object-of-activity")
     assert "edwards-2010-being-expert-professional" in cited_for("relational-expertise")
+
+
+def test_citations_give_the_printed_page_where_the_pdf_numbers_its_pages(tmp_path_factory):
+    """A chapter printed on pages 12–13: the citing sentence's page is "p. 13" in `ckg cites`,
+    `ckg cited-by`, the citations API and the work page, as the reader and the quotes give it
+    (not the file's second page, "p. 2")."""
+    from test_extract import page_of, text_pdf
+
+    from search_app import create_app
+
+    corpus = tmp_path_factory.mktemp("labelled-corpus")
+    first = ["Practitioners in the three teams met each week to plan their joint work with families",
+             "and to share what each service knew about the children they supported in common."]
+    second = ["These findings are consistent with the work of Edwards (2010) on common knowledge",
+              "and with studies of teams that learnt to work across professional boundaries.",
+              "", "References", "",
+              "Edwards, A. (2010) Being an Expert Professional Practitioner. Dordrecht: Springer."]
+    (corpus / "chapter.pdf").write_bytes(text_pdf([page_of(first, []), page_of(second, [])],
+                                                  page_labels=b"0 << /S /D /St 12 >>"))
+    out, _ = build_corpus(tmp_path_factory, corpus, "labelled-build", 1)
+    cites = subprocess.run(CKG + ["cites", "chapter", "--build", str(out)], capture_output=True, text=True, check=True)
+    assert "p. 13  Edwards (2010)" in cites.stdout
+    cited_by = subprocess.run(CKG + ["cited-by", "Edwards 2010", "--build", str(out)], capture_output=True, text=True,
+                              check=True)
+    assert "chapter, p. 13: These findings" in cited_by.stdout
+    client = create_app({"BUILD_DIR": str(out), "TESTING": True}).test_client()
+    (citation,) = client.get("/api/sources/chapter/citations").get_json()["results"]
+    assert (citation["doc_page"], citation["page_label"]) == (2, "13")
+    work_id = citation["work_id"]
+    assert ", p. 13" in client.get(f"/works/{work_id}").get_data(as_text=True)

@@ -279,7 +279,7 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
         return []
     preceding = before[:chosen[0].start()].rstrip()
     previous_word = re.search(r"(\S+)$", preceding)
-    if previous_word and previous_word.group(1).lower() in TITLE_WORDS_BEFORE:
+    if previous_word and previous_word.group(1).lower() in TITLE_WORDS_BEFORE and not _of_a_writer(preceding):
         return []
     if previous_word and re.fullmatch(NAME, previous_word.group(1)) and previous_word.group(1) not in SENTENCE_STARTERS \
             and not preceding.endswith((".", ":", ";", "?", "!")):
@@ -351,6 +351,13 @@ def _by_title(text: str, found: list[InTextCitation], outside, titles: Iterable[
             out.append(InTextCitation([], year, match.group(2), kind="title", title=title, start=match.start(),
                                       end=match.end(), surface=match.group(0)))
     return out
+
+
+def _of_a_writer(preceding: str) -> bool:
+    """Whether the words before a name are a lower-case noun and "of" or "by" ("the work of Edwards
+    (2010)", "the study of Smith (2012)", "in the view of Edwards et al. (2009)"), not a title's
+    capitalised words ("Evaluation of Children's Services (2004)", "The Review of …")."""
+    return bool(re.search(r"(?:^|\s)[a-z][a-z’'-]+\s+(?:of|by)$", preceding))
 
 
 def _narrative_citations(text: str, names: list[str], et_al: bool, years: re.Match, start: int,
@@ -475,7 +482,7 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
             passage = ordered[i]
         if passage is not None:
             citation.passage_id = passage["passage_id"]
-            citation.doc_page = passage.get("page")
+            citation.doc_page = passage.get("page")     # the page the passage starts on, unless the page map says more
             citation.page_label = passage.get("page_label")
             base, body = passage["start"], text[passage["start"]:passage["end"]]
         else:
@@ -484,9 +491,9 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
             para_b = text.find("\n\n", citation.end)
             para_b = len(text) if para_b < 0 else para_b
             base, body = para_a, text[para_a:para_b]
-        if citation.doc_page is None and page_list:
+        if page_list:       # the page the citation itself stands on: a passage may run onto the next page
             j = bisect.bisect_right(page_starts, citation.start) - 1
-            if j >= 0:
+            if j >= 0 and page_list[j].get("start", 0) <= citation.start < page_list[j].get("end", len(text)):
                 citation.doc_page = page_list[j].get("number")
                 citation.page_label = page_list[j].get("label")
         spans = cache.get(base)

@@ -324,7 +324,8 @@ def _cited_by(documents: dict[str, dict[str, Any]], works: dict[str, dict[str, A
         for citation in doc.get("citations", []):
             wid = citation.get("work_id")
             entry = {"source_id": doc_id, "passage_id": citation.get("passage_id"), "context": citation.get("context", ""),
-                     "page": citation.get("doc_page"), "surface": citation.get("surface", "")}
+                     "page": citation.get("doc_page"), "page_label": citation.get("page_label"),
+                     "surface": citation.get("surface", "")}
             if wid and wid in works:
                 cited.add(wid)
                 works[wid]["cited_by"].append(entry)
@@ -484,7 +485,8 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
             row = {"work_id": wid, "year": work.get("year", ""), "title": work.get("title", ""),
                    "authors": [x["name"] for x in work.get("authors", [])], "label": _label(work),
                    "sentence": citation.get("context", ""), "source_id": source_id, "passage_id": pid,
-                   "page": citation.get("doc_page"), "defines": defines, "in_sentence": in_sentence,
+                   "page": citation.get("doc_page"), "page_label": citation.get("page_label"),
+                   "defines": defines, "in_sentence": in_sentence,
                    "attached": n in attached, "_distance": distance}
             best = rows.get(wid)
             # the sentence where the concept stands closest to the citation says most about the lineage
