@@ -98,7 +98,7 @@ def references_api(source_id: str):
 @documented("A source's in-text citations, each with its citing sentence, passage, page and work; one the "
             "list does not tell apart (\"NECF (2004)\" beside 2004a and 2004b) is ambiguous, with the works it may be.",
             '{"source_id", "results": [{"surnames", "year", "page", "key", "context", "work_id", "kind", "title", '
-            '"ambiguous", "candidates", "surface", "passage_id", "doc_page", "start", "end"}]}')
+            '"ambiguous", "candidates", "surface", "passage_id", "doc_page", "page_label", "start", "end"}]}')
 def citations_api(source_id: str):
     return jsonify(_or_404(workdata.citations(library(), source_id), "source", source_id))
 
