@@ -661,3 +661,21 @@ def test_markdown_files_read_as_rendered(tmp_path):
     assert "Autumn" in text and "42" in text
     headings = [text[b.start:b.end] for b in document.blocks if b.kind == "heading"]
     assert headings[0] == "Joint Training for Early Help"
+
+
+def test_a_two_column_page_whose_columns_start_in_the_header_band_is_read_column_by_column(tmp_path):
+    """Columns set right up to the page's top edge: the first lines of the two columns share a
+    baseline in the band where running heads stand, and must not be joined as one line."""
+    left = ["The family support worker described the first", "visit as the first time the family had been",
+            "asked what they wanted to change, and the", "school nurse described how her knowledge of",
+            "the youngest child's asthma changed the team's", "view of the attendance problem at school."]
+    right = ["Relational expertise developed in both pilots,", "but it depended on time the teams were given",
+             "to meet and to learn what mattered to each", "other; where that time was cut, the teams fell",
+             "back on referral forms and waiting lists, as", "the practitioners in both cities told us."]
+    left, right = left * 3, right * 3       # columns running down the page, as a body's do
+    lines = [(54, 780 - 13 * k, text) for k, text in enumerate(left)] + [(330, 780 - 13 * k, text) for k, text in enumerate(right)]
+    path = tmp_path / "columns.pdf"
+    path.write_bytes(text_pdf([lines]))
+    text = " ".join(extract(path).text.replace("’", "'").split())     # the font's own apostrophe is a curly one
+    assert " ".join(left) in text and " ".join(right) in text
+    assert text.index(left[-1]) < text.index(right[0])

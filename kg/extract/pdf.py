@@ -177,6 +177,20 @@ def _page_lines(layout, number: int) -> list[RawLine]:
     top = [f for f in fragments if f.bottom >= height * (1 - _EDGE_ZONE)]
     bottom = [f for f in fragments if f.top <= height * _EDGE_ZONE and f not in top]
     body = [f for f in fragments if f not in top and f not in bottom]
+    gutter = _gutter(body, layout.width or 1.0)
+    if gutter is not None:
+        # a column's first or last line that reaches into the page's edge band is body text, not a
+        # running head: merged with the other column's line on its baseline it would run two columns together
+        while True:     # line by line up (or down) the column, as far as it runs into the band
+            inside = [f for f in top + bottom if _continues_column(f, body, gutter)]
+            # the other column's line on the same baseline is its column's line too ("…the first time" | "team's view …")
+            inside += [f for f in top + bottom if f not in inside and not f.x0 < gutter < f.x1
+                       and any((g.x1 <= gutter) != (f.x1 <= gutter) and _same_baseline(f, g) for g in inside)]
+            if not inside:
+                break
+            top = [f for f in top if f not in inside]
+            bottom = [f for f in bottom if f not in inside]
+            body += inside
     out: list[RawLine] = []
     for zone, edge in ((_visual_lines(top), True), (_ordered_body(body, layout.width or 1.0), False), (_visual_lines(bottom), True)):
         for line in _as_raw_lines(zone, number):
@@ -185,14 +199,34 @@ def _page_lines(layout, number: int) -> list[RawLine]:
     return out
 
 
+def _continues_column(fragment: _Fragment, body: list[_Fragment], gutter: float) -> bool:
+    """Whether an edge-band fragment is a line of a column: on one side of the gutter, with a body
+    line of that column right above or below it, a line's pitch away and starting where it starts
+    (or a paragraph indent off). A running head stands further off the text."""
+    if fragment.x0 < gutter < fragment.x1:
+        return False
+    left = fragment.x1 <= gutter
+    pitch = 1.6 * fragment.height
+    for other in body:
+        if (other.x1 <= gutter) != left or other.x0 < gutter < other.x1:
+            continue
+        distance = max(fragment.bottom - other.top, other.bottom - fragment.top)     # the gap between the two lines
+        if -0.5 * fragment.height < distance <= pitch - fragment.height and abs(other.x0 - fragment.x0) <= 3 * fragment.height:
+            return True
+    return False
+
+
+def _same_baseline(a: _Fragment, b: _Fragment) -> bool:
+    return min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.height, b.height)
+
+
 def _visual_lines(fragments: list[_Fragment]) -> list[_Fragment]:
     """Fragments on the same baseline merged left to right into one line, top to bottom."""
     lines: list[list[_Fragment]] = []
     for fragment in sorted(fragments, key=lambda f: -f.top):
         if lines:
             last = lines[-1]
-            overlap = min(last[0].top, fragment.top) - max(last[0].bottom, fragment.bottom)
-            if overlap > 0.5 * min(last[0].height, fragment.height):
+            if _same_baseline(last[0], fragment):
                 last.append(fragment)
                 continue
         lines.append([fragment])
