@@ -679,3 +679,13 @@ def test_a_two_column_page_whose_columns_start_in_the_header_band_is_read_column
     text = " ".join(extract(path).text.replace("’", "'").split())     # the font's own apostrophe is a curly one
     assert " ".join(left) in text and " ".join(right) in text
     assert text.index(left[-1]) < text.index(right[0])
+
+
+def test_a_short_note_keeps_its_blank_lines_as_paragraph_breaks():
+    """A blank line after every line is double spacing in a long text, but a note of a few lines says
+    too little for that: its blank lines are its paragraph breaks (Windows line ends too)."""
+    note = ('Working with families: a cafe model\n\nOne parent said: "I did not feel judged." The team met weekly.'
+            "\n\nSecond paragraph here about something else entirely.")
+    for text in (note, note.replace("\n", "\r\n")):
+        assert _clean_text(text.replace("\r\n", "\n")).endswith(
+            "The team met weekly.\n\nSecond paragraph here about something else entirely.")

@@ -485,7 +485,13 @@ def _profile(lines: list[_Line]) -> _Profile:
     width = lengths[int(0.9 * (len(lengths) - 1))] if wrapped else 10_000
     gaps = [ln.gap for ln in lines[1:]]
     blank_share = sum(1 for g in gaps if g > 0) / max(1, len(gaps))
-    return _Profile(wrapped=wrapped, width=max(20, width), blank_means_break=blank_share < 0.6)
+    # a blank line after nearly every line says the text is double-spaced, so a blank line is no
+    # break; a note of a few lines says too little for that, and keeps its blank lines as breaks
+    double_spaced = blank_share >= 0.6 and len(gaps) >= _DOUBLE_SPACING_EVIDENCE
+    return _Profile(wrapped=wrapped, width=max(20, width), blank_means_break=not double_spaced)
+
+
+_DOUBLE_SPACING_EVIDENCE = 8     # line breaks a text must have before its blank lines can count as spacing
 
 
 def _ends_sentence(text: str) -> bool:
