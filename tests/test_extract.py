@@ -681,11 +681,12 @@ def test_a_two_column_page_whose_columns_start_in_the_header_band_is_read_column
     assert text.index(left[-1]) < text.index(right[0])
 
 
-def test_a_short_note_keeps_its_blank_lines_as_paragraph_breaks():
+def test_a_short_note_keeps_its_blank_lines_as_paragraph_breaks(tmp_path):
     """A blank line after every line is double spacing in a long text, but a note of a few lines says
     too little for that: its blank lines are its paragraph breaks (Windows line ends too)."""
     note = ('Working with families: a cafe model\n\nOne parent said: "I did not feel judged." The team met weekly.'
-            "\n\nSecond paragraph here about something else entirely.")
-    for text in (note, note.replace("\n", "\r\n")):
-        assert _clean_text(text.replace("\r\n", "\n")).endswith(
-            "The team met weekly.\n\nSecond paragraph here about something else entirely.")
+            "\n\nSecond paragraph here about something else entirely.\n")
+    for name, text in (("lf.txt", note), ("crlf.txt", note.replace("\n", "\r\n"))):
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+        assert extract(tmp_path / name).text.endswith(
+            "The team met weekly.\n\nSecond paragraph here about something else entirely."), name
