@@ -607,12 +607,22 @@ _NAMED_AFTER_DESCRIPTION = re.compile(
     r"\s+(?:(?:a|an|the)\s+)?[‘“'\"]?$")
 
 
+# an appositive gloss: the name, a comma, colon or dash, then a head noun saying what kind of thing it is and
+# what it does: "relational agency, the capacity to align one's thinking …", "relational expertise: the
+# ability to work with …" (not a list's next item, "relational agency, common knowledge and …")
+_APPOSITIVE_GLOSS = re.compile(
+    r"[’'”\"]?\s*(?:\([A-Z][^)]{0,40}\)\s*)?(?:,|:|\s[–—]|\s-)\s*(?:that is,?\s+|i\.e\.,?\s+)?(?:the|a|an)\s+"
+    r"(?:[a-z-]+\s+){0,2}?(?:capacity|ability|capability|process|practice|awareness|recognition|willingness|readiness"
+    r"|skill|way|means|disposition|propensity)\s+(?:to|of|that|which|by\s+which|whereby|for)\b", re.I)
+
+
 def _glossed(before: str, after: str) -> bool:
     """The name is glossed right after it, wherever it stands in its sentence: "which in this work is
-    defined as …", "refers to …", a bracketed gloss ("(achieving more together …)"), an "i.e." /
+    defined as …", "refers to …", a bracketed gloss ("(achieving more together …)"), an appositive
+    one (", the capacity to …"), an "i.e." /
     "that is," of at least three words after a name nothing qualifies; or the name opens a rung of a
     ladder ("Level Two: Early prevention implies …")."""
-    if _DEFINED_AFTER.match(after) or _BRACKETED_GLOSS.match(after):
+    if _DEFINED_AFTER.match(after) or _BRACKETED_GLOSS.match(after) or _APPOSITIVE_GLOSS.match(after):
         return True
     if _RUNG.fullmatch(before) and _RUNG_VERB.match(after):
         return True

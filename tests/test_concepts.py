@@ -319,6 +319,11 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("The work is firmly located in what France and Utting (2005) call resourceful practice in England.", False),
     ("Resourceful practice is now recognised as the inventive work of practitioners with families.", True),
     ("Resourceful practice is widely regarded as important by practitioners and their managers.", False),
+    # an appositive gloss: a head noun saying what kind of thing it is, and what it does
+    ("Teams developed what Edwards (2010) calls resourceful practice, the capacity to draw on what others offer.", True),
+    ("Resourceful practice: the ability to use the support of other services and of families, was plain.", True),
+    ("The themes were resourceful practice, common knowledge and trust across the teams in the study.", False),
+    ("We focused on resourceful practice, the main theme of the second phase of this study and its report.", False),
 ])
 def test_found_definitions_are_sentences_that_say_what_the_concept_is(scheme, text, found):
     passage = {"passage_id": "p1", "source_id": "s", "start": 40, "text": "An opening sentence here.\n\n" + text}
