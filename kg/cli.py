@@ -96,6 +96,9 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
                                strict=strict)
     except (EmbeddingSettingsError, BuildLocked, BuildOutputError, MetadataError) as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was published; the last build is kept", err=True)
+        sys.exit(130)
     _print_report(report, console)
     if not report.ingested or (strict and report.failed):
         sys.exit(1)
@@ -134,6 +137,10 @@ def _build_or_put_back(settings: Settings, put_back, console):
 
     try:
         report = run_build(settings, lock=False)      # the caller holds the build directory's lock
+    except KeyboardInterrupt:
+        put_back()
+        click.echo("interrupted: the corpus is as it was and the last build is kept", err=True)
+        sys.exit(130)
     except BaseException:
         put_back()
         raise
@@ -252,6 +259,7 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc.message}") from None
     Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
+    previous_existed = target.exists()     # --replace, or a file of the corpus given again: "replaced"
     with tempfile.TemporaryDirectory(prefix="ckg-add-") as keep:
         previous = None
         if target.resolve() != file.resolve():
@@ -285,6 +293,11 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
             raise click.ClickException(f"{file.name} was not ingested and was taken out again: {reason}")
     if report.index:
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
+    from rich.markup import escape
+
+    verb = "updated" if target.resolve() == file.resolve() else "replaced" if previous_existed else "added"
+    console.print(escape(f"{verb} {name} as source {added.source_id}: {added.passages} passage{'' if added.passages == 1 else 's'} "
+                         f"(ckg passages, or /sources/{added.source_id} in the UI)"))
 
 
 @main.command(context_settings=CONTEXT)

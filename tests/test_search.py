@@ -630,6 +630,7 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     added = subprocess.run(CKG + ["add", str(new), "--corpus", str(corpus), "--build", str(out)] + catalogue, cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert added.returncode == 0, added.stderr
+    assert "added new-note.md as source new-note: 1 passage (" in added.stderr     # what it added, under which id
     manifest = json.loads((out / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
     # only the new note's passage and its sentences were embedded; the first source came from the cache
     assert 0 < manifest["embedded_texts"] <= 6 and manifest["cached_texts"] > 6
@@ -652,6 +653,7 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     updated = subprocess.run(CKG + ["add", str(corpus / "new-note.md"), "--year", "2020"] + env_cache, cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
     assert updated.returncode == 0, updated.stderr
+    assert "updated new-note.md as source new-note" in updated.stderr
     source = listed()
     assert source["year"] == 2020 and source["title"] == "A note on trust" and source["authors"] == ["Smith, Jo", "Khan, Amir"]
     assert (corpus / "sources.toml").read_text(encoding="utf-8").startswith("# kept\n")
