@@ -12,7 +12,8 @@ from typing import Any
 from .extract import SUPPORTED_SUFFIXES
 
 METADATA_FILE = "sources.toml"
-DOCUMENT_TYPES = ("journal article", "research report", "presentation slides", "book chapter", "impact case study")
+DOCUMENT_TYPES = ("journal article", "research report", "presentation slides", "book chapter", "impact case study",
+                  "book", "thesis", "policy document")
 _IGNORED_NAMES = {METADATA_FILE, "readme.md", "readme.txt", "license", "license.txt"}
 
 

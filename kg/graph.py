@@ -47,6 +47,9 @@ DOCUMENT_TYPES: dict[str, tuple[URIRef, ...]] = {
     "presentation slides": (BIBO.Slideshow,),
     "book chapter": (FABIO.BookChapter, BIBO.Chapter),
     "impact case study": (CK.ImpactCaseStudy, FABIO.ReportDocument, BIBO.Report),
+    "book": (FABIO.Book, BIBO.Book),
+    "thesis": (FABIO.Thesis, BIBO.Thesis),
+    "policy document": (CK.PolicyDocument, FABIO.ReportDocument, BIBO.Report),
 }
 MEDIA_TYPES = {"txt": "text/plain", "md": "text/markdown", "pdf": "application/pdf"}
 

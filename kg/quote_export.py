@@ -25,11 +25,14 @@ FORMATS = {
     "markdown": ("text/markdown; charset=utf-8", "md"),
 }
 _RIS_TYPES = {"journal article": "JOUR", "research report": "RPRT", "presentation slides": "SLIDE",
-              "book chapter": "CHAP", "impact case study": "RPRT"}
+              "book chapter": "CHAP", "impact case study": "RPRT", "book": "BOOK", "thesis": "THES",
+              "policy document": "GOVDOC"}
 _BIB_TYPES = {"journal article": "article", "research report": "techreport", "book chapter": "incollection",
-              "impact case study": "techreport", "presentation slides": "misc"}
+              "impact case study": "techreport", "presentation slides": "misc", "book": "book",
+              "thesis": "phdthesis", "policy document": "techreport"}
 _CSL_TYPES = {"journal article": "article-journal", "research report": "report", "book chapter": "chapter",
-              "impact case study": "report", "presentation slides": "speech"}
+              "impact case study": "report", "presentation slides": "speech", "book": "book", "thesis": "thesis",
+              "policy document": "report"}
 # how the quotes are gathered: "quote", a reference each; "source", one reference per source
 GROUPS = ("quote", "source")
 
@@ -181,7 +184,9 @@ def _bibtex_entry(key: str, source_id: str, s: dict[str, Any], note: str, url: s
     if s.get("venue"):
         fields["booktitle" if s.get("type") == "book chapter" else "journal" if s.get("type") == "journal article" else "howpublished"] = s["venue"]
     if s.get("publisher"):
-        fields["publisher" if s.get("type") != "research report" else "institution"] = s["publisher"]
+        kind = s.get("type")
+        fields["school" if kind == "thesis" else "institution" if kind in ("research report", "policy document")
+               else "publisher"] = s["publisher"]
     first, last = _item_pages(s)
     if first:
         fields["pages"] = f"{first}--{last}" if last else first

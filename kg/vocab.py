@@ -49,6 +49,7 @@ class CK(DefinedNamespace):
     # classes
     Source: URIRef
     ImpactCaseStudy: URIRef
+    PolicyDocument: URIRef
     Passage: URIRef
     Quote: URIRef
     ParticipantQuote: URIRef
@@ -156,6 +157,7 @@ class FABIO(DefinedNamespace):
     ReportDocument: URIRef
     BookChapter: URIRef
     Book: URIRef
+    Thesis: URIRef
     Journal: URIRef
     DigitalManifestation: URIRef
     hasManifestation: URIRef
@@ -176,6 +178,7 @@ class BIBO(DefinedNamespace):
     Slideshow: URIRef
     Chapter: URIRef
     Book: URIRef
+    Thesis: URIRef
     Journal: URIRef
     Collection: URIRef
     editor: URIRef

@@ -186,14 +186,14 @@ def test_catalogue_values_the_build_cannot_take_are_named_and_left_out(tmp_path)
         (tmp_path / name).write_text("Text.\n", encoding="utf-8")
     (tmp_path / "sources.toml").write_text(
         '[[source]]\nid = "a"\nfile = "a.txt"\nyear = 20211\n\n'
-        '[[source]]\nid = "b"\nfile = "b.txt"\ntype = "thesis"\nyear = 2019\n\n'
+        '[[source]]\nid = "b"\nfile = "b.txt"\ntype = "poster"\nyear = 2019\n\n'
         '[[source]]\nid = "c"\nfile = "c.txt"\ntype = "Journal Article"\n\n'
         '[[source]]\nid = "lost"\ntitle = "No file named"\n', encoding="utf-8")
     entries, warnings = load_metadata(tmp_path)
     assert "year" not in entries["a.txt"] and entries["b.txt"]["year"] == 2019 and "type" not in entries["b.txt"]
     assert entries["c.txt"]["type"] == "journal article"
     assert any("a.txt: year 20211 must be a whole number between 1500" in w and w.endswith("it is ignored") for w in warnings)
-    assert any("b.txt: type 'thesis' must be one of" in w and w.endswith("it is ignored") for w in warnings)
+    assert any("b.txt: type 'poster' must be one of" in w and w.endswith("it is ignored") for w in warnings)
     assert any("[[source]] #4 (id 'lost') has no 'file' key" in w for w in warnings)
 
 

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.graph import GRAPH_FILE, build_graph, export, read_dataset, source_graph, union_graph, validate_dataset
-from kg.vocab import CK, CONCEPT, OA, ORG, PASSAGE, PERSON, SOURCE, STUDY, ck_terms
+from kg.vocab import BIBO, CK, CONCEPT, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, STUDY, ck_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology"
@@ -284,6 +284,17 @@ def test_build_graph_from_plain_data_without_documents():
     assert (PASSAGE["s-1"], CK.definesConcept, CONCEPT["common-knowledge"]) in graph
     assert str(graph.value(PASSAGE["s-1"], CK.pageLabel)) == "i"
     assert (PERSON["ann-somebody"], FOAF.name, Literal("Ann Somebody")) in graph
+    conforms, report = validate_dataset(dataset, ONTOLOGY)
+    assert conforms, report
+
+
+@pytest.mark.parametrize("kind, classes", [("book", (FABIO.Book, BIBO.Book)), ("thesis", (FABIO.Thesis, BIBO.Thesis)),
+                                           ("policy document", (CK.PolicyDocument, FABIO.ReportDocument, BIBO.Report))])
+def test_a_book_a_thesis_and_a_policy_document_are_typed_and_conform(kind, classes):
+    sources = [{"id": "s", "file": "s.pdf", "title": "S", "authors": ["Somebody, Ann"], "type": kind, "year": 2019}]
+    dataset = build_graph(ontology_dir=ONTOLOGY, sources=sources, passages=[], links={})
+    graph = dataset.graph(source_graph("s"))
+    assert all((SOURCE["s"], RDF.type, cls) in graph for cls in classes)
     conforms, report = validate_dataset(dataset, ONTOLOGY)
     assert conforms, report
 
