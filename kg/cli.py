@@ -230,7 +230,8 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
     from .extract import SUPPORTED_SUFFIXES, ExtractionError
 
     if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added", param_hint="FILE")
+        raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added; save or export it as PDF "
+                                 "(or as plain text) and add that", param_hint="FILE")
     corpus_root = Path(settings.corpus_dir).resolve()
     if file.resolve().is_relative_to(corpus_root):      # already in the corpus (maybe in a subfolder): stays put
         target, name = file, file.resolve().relative_to(corpus_root).as_posix()
