@@ -447,7 +447,13 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
         return "literature", _balanced(cited), None, None
     voiced = bool(_VOICE_RE.search(inner)) or bool(_PLURAL_RE.search(inner))
     if how not in ("verb", "anaphor", "after", "self") and not _VOICE_RE.search(inner) and _POLICY_RE.search(intro):
-        return "literature", None, None, None
+        # the document the sentence names as its subject, when it names one: "The Children’s Fund Guidance
+        # likens … to a game … in which the role of preventative services is “…”"
+        # (a sentence that dates the text, "The Green Paper, Every Child Matters (2003), calls for …:", is
+        # left to the citation finder, which credits the work itself)
+        sentence = _sentence_of(intro)
+        named = None if re.search(r"\b(?:1[89]|20)\d\d\b", sentence) else _POLICY_SUBJECT_RE.match(sentence)
+        return "literature", named.group("title") if named else None, None, None
     author = _AUTHOR_YEAR_RE.search(intro) or _names_author(intro, authors)
     if author and how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner):
         return "literature", _balanced(author if isinstance(author, str) else author.group(0)), None, None
@@ -464,6 +470,18 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
 # words a text gives as a named body's or person's own: "described by the DfES as", "defined by Ofsted as"
 _DESCRIBED_BY_RE = re.compile(r"\b(?:described|defined|characteri[sz]ed|portrayed|presented|framed|summari[sz]ed|seen|called) "
                               r"by (?:the )?(?P<who>[A-Z][\w’'&.-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'&.-]*)*) as\b[^.;:!?]*$")
+
+
+# a policy text by its name, opening its sentence: "The Children’s Fund Guidance", "The Green Paper Every
+# Child Matters", "The Children Act 2004"
+_POLICY_SUBJECT_RE = re.compile(
+    r"\s*(?:The\s+)?(?P<title>(?:[A-Z][\w’'-]*\s+){0,6}?(?:Guidance|Green\s+Paper|White\s+Paper|Act(?:\s+(?:1[89]|20)\d\d)?"
+    r"|Bill|Plan|Framework|Strategy))\b(?!\s+[A-Z])")
+
+
+def _sentence_of(intro: str) -> str:
+    """The last sentence of an introduction (the one that leads to the quotation)."""
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z‘“])", intro.strip())[-1]
 
 
 def _with_named_source(cited: str, intro: str, authors: set[str]) -> str:

@@ -1203,3 +1203,16 @@ def test_titles_terms_lists_and_page_references_are_not_quoted_words():
     # words in quote marks that are a sentence somebody said stay quotations, titled or not
     said = "As one parent told us, ‘They Ring Me Back And Ask What I Think.’ It made a difference."
     assert [q.speaker_role for q in find_quotes(said, "s")] == ["parent"]
+
+
+def test_a_policy_text_named_as_the_sentence_s_subject_is_credited():
+    """"The Children’s Fund Guidance likens … “…”": the words are the Guidance's, and the quote says so;
+    a sentence that names no document keeps its quote uncredited rather than guessed."""
+    text = ("It is in this context that the Fund came into being (CYPU 2001:7).\n\nThe Children’s Fund Guidance likens the "
+            "journey from birth to adulthood to a game of snakes and ladders, in which the role of preventative services "
+            "is “to provide more ladders and reduce the number of snakes”. A less playful metaphor follows.")
+    (quote,) = find_quotes(text, "s")
+    assert quote.kind == "literature" and quote.cited == "Children’s Fund Guidance"
+    vague = "The policy aims to reduce harm, and the report says services must be “joined up at every level of the system”."
+    (quote,) = find_quotes(vague, "s")
+    assert quote.kind == "literature" and quote.cited is None
