@@ -64,6 +64,14 @@ def test_place_and_publisher_after_a_title_without_a_full_stop():
         "Working in Berlin and Paris, Routledge"
     assert parse_reference("Smith, J. (2001) Children in London, England. Bristol: Policy Press.").title == \
         "Children in London, England"
+    # a note on what the work is, after its title, is no subtitle; the place is the last sentence's before the colon
+    ref = parse_reference("Wong, S. et al. (2012) Collaborative Practices in Victorian Early Years Services. A study "
+                          "commissioned by Victorian Department of Education and Early Childhood Development. Australia: "
+                          "Charles Sturt University", "C9")
+    assert (ref.title, ref.place, ref.publisher) == ("Collaborative Practices in Victorian Early Years Services", "Australia",
+                                                     "Charles Sturt University")
+    assert parse_reference("Ng, T. (2011) Joint Work. The view from the front line. Bristol: Policy Press.").title == \
+        "Joint Work. The view from the front line"
 
 
 def test_in_press_et_al_chapter_and_url():

@@ -319,7 +319,16 @@ def _subtitle_end(text: str, end: int) -> int:
     between = text[end + 1:match.start()]
     if not between.strip() or len(between) > 150 or re.search(r"\d|\b[Ii]n:?\s|\([Ee]ds?\.?\)|\.\s", between):
         return end
+    if _DESCRIBES_THE_WORK_RE.match(between):
+        return end      # "A study commissioned by …": what the work is, after its title, not a subtitle
     return match.start()
+
+
+# a note on the work after its title: "A study commissioned by Victorian Department …", "Report to the DfES"
+_DESCRIBES_THE_WORK_RE = re.compile(
+    r"\s*(?:(?:A|An)\s+(?:\w+\s+)?(?:study|report|review|paper|evaluation|briefing)\s+(?:commissioned|prepared|funded|written"
+    r"|carried\s+out|conducted|undertaken|submitted)\b|(?:Commissioned|Prepared|Funded|Written|Submitted)\s+(?:by|for|to)\b"
+    r"|(?:Final\s+|Interim\s+)?Report\s+(?:to|for)\b)")
 
 
 # A journal after the title: its name (commas only inside a serial list: "Learning, Culture and Social
@@ -372,7 +381,8 @@ def _details(ref: Reference, rest: str) -> None:
         name = re.sub(r",?\s*\bpp?\b\.?.*$", "", publisher.group(2))
         name = MONEY_RE.split(name)[0].strip(" ,.")
         if name:
-            ref.place, ref.publisher = publisher.group(1).strip(" ,"), name
+            # the place is what stands after the last sentence's end: "… Development. Australia: Charles Sturt …"
+            ref.place, ref.publisher = re.split(r"(?<=[a-z]{2})\.\s+", publisher.group(1))[-1].strip(" ,"), name
     pages = [m for m in PAGES_RE.finditer(text) if m.group(1) or not _is_year_range(m.group(2))]
     if pages:
         ref.pages = pages[-1].group(2).replace(" ", "")
