@@ -277,6 +277,9 @@ def test_a_body_s_reports_by_acronym_and_a_quoted_speaker():
                                                                                (["CYPU"], "2003b", "", "")]
     assert _cites("Anna Lind, Minister for Schools, said that the plan offers “a fresh start for all” (2009:14).") == \
         [(["Lind"], "2009", "14", "")]
+    # its span is the bracket, not the whole sentence from the speaker's name
+    (spoken,) = find_citations("Anna Lind, Minister for Schools, said that the plan offers “a fresh start for all” (2009:14).")
+    assert spoken.surface == "(2009:14)" and spoken.surnames == ["Lind"]
     assert _cites("The minister said that the plan offers “a fresh start” (2009:14).") == []
     assert _cites("Summer reports (2004) were late, and the Terms reports (2005) too.") == []
 

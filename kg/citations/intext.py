@@ -235,9 +235,10 @@ def _narrative(text: str, open_paren: int, close_paren: int, bodies: Iterable[st
     if years.group("loc") and re.search(r"[”\"’]\s*$", before):
         speaker = _quoted_speaker(text, open_paren)
         if speaker:
-            # 'Margaret Hodge … said that the Bill introduces "A shift to prevention …" (2004:3)'
-            name, start = speaker
-            return _narrative_citations(text, [name], False, years, start, close_paren)
+            # 'Margaret Hodge … said that the Bill introduces "A shift to prevention …" (2004:3)': the
+            # citation is the bracket, its name the speaker's (its span is not the whole sentence)
+            name, _ = speaker
+            return _narrative_citations(text, [name], False, years, open_paren, close_paren)
     tokens = list(re.finditer(rf"[A-Z]\.(?=,|\s)|{NAME}|et\.?|al\.?(?:[’']s)?|and|&|,|\S+", before))
     # "Van der Berg": a particle is part of the name after it
     tokens = _join_particles(tokens, before)
