@@ -458,6 +458,10 @@ def _source_record(meta: SourceMeta, document: ExtractedDocument, passages: list
     if not record["title"]:
         record["title"] = document.title or Path(meta.file).stem
         record["title_from"] = "pdf metadata" if document.pdf_metadata.get("title") == record["title"] else "first heading"
+    if not record.get("authors"):
+        found = authors_from_pdf(document.pdf_metadata.get("author") or "")
+        if found:       # a catalogue entry says better; until there is one, the file's own word
+            record["authors"], record["authors_from"] = found, "pdf metadata"
     record.update({
         "format": document.format,
         "layout": "slides" if slides else document.layout,
@@ -469,6 +473,37 @@ def _source_record(meta: SourceMeta, document: ExtractedDocument, passages: list
         "warnings": document.warnings,
     })
     return record
+
+
+# what word processors and PDF tools put in a PDF's Author field when nobody wrote one there
+_NOT_AN_AUTHOR = re.compile(r"\b(?:user|admin(?:istrator)?|owner|author|unknown|microsoft|office|word|acrobat|adobe|"
+                            r"windows|pdf|printer|scanner|default|guest|staff|computer|hp|dell|lenovo|apple|mac)\b", re.I)
+
+
+def authors_from_pdf(value: str) -> list[str]:
+    """Authors from a PDF's Author field, as the catalogue writes them ("Surname, Given"): "Hana
+    Nakamura; Peter Lindqvist" → ["Nakamura, Hana", "Lindqvist, Peter"]; "Nakamura, Hana" stays one
+    author; a body's name stays as it is. Nothing when the field holds what software puts there
+    ("Microsoft Office User", "Administrator") or anything but names."""
+    value = " ".join(value.split())
+    if not value or len(value) > 300 or re.search(r"[\d@/\\<>{}=]", value) or _NOT_AN_AUTHOR.search(value):
+        return []
+    if ";" in value:
+        parts = value.split(";")
+    elif re.fullmatch(r"[^,]+,\s*[^,\s]+(?:\s+[A-Z]\.?)*", value) and len(value.split(",")[0].split()) == 1:
+        parts = [value]                                     # "Nakamura, Hana": one author, surname first
+    else:
+        parts = re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", value)
+    names = []
+    for part in (p.strip(" .,") for p in parts):
+        words = part.replace(",", " ").split()
+        if not part or not all(w[:1].isupper() for w in words if w.lower() not in ("de", "van", "von", "der", "du", "la")):
+            return []
+        if "," in part or len(words) == 1:
+            names.append(part)
+        else:
+            names.append(f"{words[-1]}, {' '.join(words[:-1])}")
+    return names
 
 
 def _manifest(settings: Settings, corpus: CorpusPlan, report: BuildReport, sources: list, passages: list) -> dict[str, Any]:

@@ -330,3 +330,33 @@ def test_a_title_read_from_a_document_is_one_line():
     blocks = [Block("paragraph", "Hello\nHello\nH e l l o\nWorld", 1)]
     assert _title({}, blocks) == "Hello Hello H e l l o World"
     assert _title({"title": "  A report\n on  prevention "}, []) == "A report on prevention"
+
+
+@pytest.mark.parametrize("field, authors", [
+    ("Hana Nakamura; Peter Lindqvist", ["Nakamura, Hana", "Lindqvist, Peter"]),
+    ("Nakamura, Hana", ["Nakamura, Hana"]),
+    ("M. Jopling and S. Vincent", ["Jopling, M.", "Vincent, S."]),
+    ("Yawney, John", ["Yawney, John"]),
+    ("UNICEF", ["UNICEF"]),
+    ("Microsoft Office User", []), ("Administrator", []), ("jsmith", []), ("NECF report series", []),
+    ("Slides and handout", []), ("", []),
+])
+def test_an_uncatalogued_pdf_takes_its_authors_from_its_metadata(field, authors):
+    """Until a catalogue entry says better, a PDF's own Author field gives its authors (so its quotes
+    are cited "quoted in Nakamura and Lindqvist", not by title); what software writes there does not."""
+    from kg.build import authors_from_pdf
+
+    assert authors_from_pdf(field) == authors
+
+
+def test_the_pdf_s_authors_reach_the_source_record(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PDF_SAMPLES / "contrib-issue-449-vertical.pdf", corpus)
+    shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
+    report = build(_settings(graph_validate=False), corpus, tmp_path / "out")
+    assert len(report.ingested) == 2, [r.message for r in report.failed]
+    library = Library(tmp_path / "out")
+    pdf = library.source("contrib-issue-449-vertical")
+    assert pdf["authors"] == ["Yawney, John"] and pdf["authors_from"] == "pdf metadata"
+    assert not library.source("oxford-ref2014-impact")["authors"]      # a text file has no such field
