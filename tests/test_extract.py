@@ -690,3 +690,16 @@ def test_a_short_note_keeps_its_blank_lines_as_paragraph_breaks(tmp_path):
         (tmp_path / name).write_bytes(text.encode("utf-8"))
         assert extract(tmp_path / name).text.endswith(
             "The team met weekly.\n\nSecond paragraph here about something else entirely."), name
+
+
+def test_a_title_is_a_heading_or_a_title_like_first_line_never_a_sentence(tmp_path):
+    """A text without a heading takes its first line as its title only when that line reads as one;
+    a sentence is no title (the build then names the source by its file)."""
+    note = tmp_path / "tiny-note.txt"
+    note.write_text("Relational agency is the capacity to work with others to expand the object of activity.\n",
+                    encoding="utf-8")
+    assert extract(note).title is None
+    titled = tmp_path / "cafe.txt"
+    titled.write_text("Working with families: a cafe model\n\nOne parent said: “I did not feel judged.” The team met "
+                      "weekly.\n\nSecond paragraph here about something else entirely.\n", encoding="utf-8")
+    assert extract(titled).title == "Working with families: a cafe model"

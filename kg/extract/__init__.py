@@ -66,7 +66,11 @@ def _title(metadata: dict[str, str], blocks: list[Block]) -> str | None:
         if block.kind == "heading" and len(block.text) > 3:
             return _one_line(block.text)[:200]
     for block in blocks[:1]:
-        return _one_line(block.text)[:120] or None
+        # a first line that reads as a title; a sentence ("Relational agency is the capacity …") is none,
+        # and the file's name says more
+        first = _one_line(block.text)
+        if first and len(first.split()) <= 15 and not first.endswith((".", "!", "?")):
+            return first[:120]
     return None
 
 
