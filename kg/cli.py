@@ -926,7 +926,8 @@ def _quoted_definition(d: dict) -> str:
     where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
     sense = f" [{d['sense']} sense]" if d.get("sense") else ""
     sense += " [found in the text, not reviewed]" if d.get("reviewed") is False else ""
-    credited = f" (the source attributes it to {d['citation']})" if d.get("citation") else ""
+    credited = ((f" (the source quotes it from {d['citation']})" if d.get("cited_words")
+                 else f" (the source's own words, on {d['citation']})") if d.get("citation") else "")
     cite = (d.get("cite") or {}).get("in_text")
     return (f"\n  “{d['text']}”{sense}\n    — {d['source_title']}{where}{credited}"
             + (f"\n    cite: {cite}" if cite else ""))

@@ -16,7 +16,7 @@ from kg.concepts import QUALIFIED_LABEL_RE, _local
 from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title
+from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title, words_inside_marks
 from kg.years import YEAR_DIGITS
 
 
@@ -101,6 +101,28 @@ class KnowledgeIndex:
             entries[pid] = {"passage_id": pid, "source_id": passage["source_id"], "mentions": 0, "defines": False,
                             "words": words, "reference_list": is_bibliography(passage)}
         return entries[pid]
+
+    @cached_property
+    def quoted_words(self) -> dict[str, list[str]]:
+        """source id → the words of each quotation it holds, a participant's or a text's (folded)."""
+        out: dict[str, list[str]] = {}
+        for quote in self.library.quotes():
+            out.setdefault(quote["source_id"], []).append(_folded(words_inside_marks(quote["text"])))
+        return out
+
+    def reproduces_cited_words(self, source_id: str, text: str, citation: str | None) -> bool:
+        """Whether a quoted definition's words are the cited work's, which the source reproduces: its
+        citation gives the page they are on ("Leont’ev 1978, p. 62", "CYPU 2001: 37"), or the words
+        stand inside a quotation the source makes (of a text, or of a participant: "a partnership board
+        member"). Else they are the source's own words about that work
+        ("Relational agency is identified in the latter as an enabler …", on Wong et al. 2012)."""
+        if not citation:
+            return False
+        if re.search(r"(?:\bpp?\.\s*|:\s*)\d", citation):
+            return True
+        words = _folded(text)
+        return any(words in quoted or (quoted in words and len(quoted) >= 0.5 * len(words))
+                   for quoted in self.quoted_words.get(source_id, ()) if quoted)
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -243,6 +265,7 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
         source_id = definition.get("source_id")
         place = ix.definition_places.get((concept["id"], source_id or "", definition["text"]), {})
         source = ix.sources.get(source_id or "")
+        reproduced = ix.reproduces_cited_words(source_id or "", definition["text"], definition.get("citation"))
         out.append({
             "text": definition["text"],
             "source_id": source_id,
@@ -251,10 +274,12 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "passage_id": place.get("passage_id"),
             "sense": definition.get("sense"),
             "citation": definition.get("citation"),
+            # the words are the cited work's (cited as secondary), or the source's own about it
+            "cited_words": reproduced,
             "source_title": (source or {}).get("title") or source_id,
             "in_library": source is not None,
             "cite": cite_definition(source, place.get("page"), place.get("page_label"),
-                                    definition.get("citation")) if source else None,
+                                    definition.get("citation") if reproduced else None) if source else None,
             "reviewed": True,
         })
     if field == "definitions":
@@ -291,11 +316,16 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
             continue
         known.append(squashed)
         source = ix.sources.get(found["source_id"])
-        out.append({**found, "sense": None, "citation": None,
+        out.append({**found, "sense": None, "citation": None, "cited_words": False,
                     "source_title": (source or {}).get("title") or found["source_id"], "in_library": source is not None,
                     "cite": cite_definition(source, found["page"], found["page_label"]) if source else None,
                     "reviewed": False})
     return out
+
+
+def _folded(text: str) -> str:
+    """Words to compare quotations by: case, quote marks and spacing set aside."""
+    return " ".join(re.sub(r"[“”\"‘’'`]", "", text).casefold().split())
 
 
 def clear_best(matches: list[dict[str, Any]]) -> bool:

@@ -347,7 +347,7 @@ def test_cli_concept(graph_build):
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert text.returncode == 0 and text.stdout.startswith("heavy-end prevention")
     # as on the concept page: whom the source credits with the definition, and a ready citation
-    assert "(the source attributes it to CYPU 2001: 37, adapted from Hardiker, Exton and Barker 1991)" in text.stdout
+    assert "(the source quotes it from CYPU 2001: 37, adapted from Hardiker, Exton and Barker 1991)" in text.stdout
     agency = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "relational agency", "--build", str(graph_build)],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "\n    cite: (Edwards and Daniels, 2009, p. 2)" in agency.stdout

@@ -472,3 +472,24 @@ def test_ckg_sources_json_is_what_the_api_gives(client, tiny_build):
         api = client.get(f"/api/sources/{record['id']}").get_json()
         api.pop("passages")
         assert record == api and "reported_studies" in record
+
+
+def test_a_definition_is_cited_as_secondary_only_where_the_words_are_the_cited_work_s(seed_build):
+    """"Cite this definition" on the seed library: words the source quotes from a work (with its page,
+    or inside a quotation) are cited as secondary, "(Leont’ev 1978, p. 62, cited in …)"; the source's
+    own sentence about a work ("Relational agency is identified in the latter as an enabler …", on
+    Wong et al. 2012) is cited as the source's, not put in that work's mouth."""
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    agency = client.get("/api/concepts/relational-agency").get_json()
+    (wong,) = [d for d in agency["descriptions"] if d.get("citation") == "Wong et al. 2012"]
+    assert wong["cited_words"] is False and "Wong" not in wong["cite"]["in_text"]
+    assert wong["cite"]["in_text"].startswith("(University of Oxford")
+    levels = client.get("/api/concepts/heavy-end-prevention").get_json()["definitions"]
+    assert levels[0]["cited_words"] is True and ", cited in " in levels[0]["cite"]["in_text"]
+    page = client.get("/concepts/relational-agency").get_data(as_text=True)
+    assert "(the source&#39;s own words, on Wong et al. 2012)" in page or "(the source's own words, on Wong et al. 2012)" in page
+    prevention = client.get("/api/concepts/prevention").get_json()["definitions"]
+    board = [d for d in prevention if d.get("citation") == "a Children’s Fund partnership board member"]
+    assert board and board[0]["cited_words"] is True      # a participant's words, inside the quotation
