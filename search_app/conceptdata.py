@@ -90,9 +90,22 @@ class KnowledgeIndex:
                 entry["mentions"] += 1
             for concept_id in links.get("defines", []):
                 self._entry(concept_id, passage, words)["defines"] = True
-        for entries in self.by_concept.values():
+        # passages holding a curated quotation about the concept (a description: judged to be about it)
+        described: dict[str, list[str]] = {cid: [_folded(d["text"])[:120] for d in c.get("descriptions") or []
+                                                 if len(d.get("text") or "") >= 20]
+                                           for cid, c in self.concepts.items()}
+        for concept_id, entries in self.by_concept.items():
             for entry in entries.values():
                 entry["density"] = round(100 * entry["mentions"] / entry["words"], 2)
+                entry["described"] = False
+            if described.get(concept_id):
+                for entry in entries.values():
+                    text = _folded(self._passage_text(entry["passage_id"]))
+                    entry["described"] = any(d in text for d in described[concept_id])
+
+    def _passage_text(self, passage_id: str) -> str:
+        passage = self.library.passage(passage_id)
+        return passage["text"] if passage else ""
 
     def _entry(self, concept_id: str, passage: dict[str, Any], words: int) -> dict[str, Any]:
         entries = self.by_concept.setdefault(concept_id, {})
@@ -190,12 +203,19 @@ class KnowledgeIndex:
         return self.names.get(uri) or _local(uri).replace("-", " ")
 
     def passages_of(self, concept_id: str) -> list[dict[str, Any]]:
-        """Every passage linked to the concept, best first: definitional, then by mention density, a
-        reference list (a title naming the concept) last."""
+        """Every passage linked to the concept, best first: definitional, then holding a curated
+        description of it, then by how much of the passage is about it (mentions against length, a
+        short passage's one passing mention not counted as dense), a reference list (a title naming
+        the concept) last."""
         entries = list(self.by_concept.get(concept_id, {}).values())
-        return sorted(entries, key=lambda e: (not e["defines"], e["reference_list"], -e["density"], -e["mentions"],
+        return sorted(entries, key=lambda e: (not e["defines"], e["reference_list"], not e["described"],
+                                              -e["mentions"] / (e["words"] + _PASSING_WORDS), -e["mentions"],
                                               e["passage_id"]))
 
+
+# words added to every passage's length when mentions are weighed against it: one mention in a 30-word
+# passage is a passing one, not denser than three in a 200-word passage
+_PASSING_WORDS = 80
 
 _INDEXES: "weakref.WeakKeyDictionary[Library, KnowledgeIndex]" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -457,6 +477,7 @@ def _passage_json(library: Library, entry: dict[str, Any]) -> dict[str, Any]:
         "defines": entry["defines"],
         "mentions": entry["mentions"],
         "density": entry["density"],
+        "described": entry["described"],               # it holds a curated quotation about the concept
         "reference_list": entry["reference_list"],     # a work's title naming it in a list of references
     }
 

@@ -493,3 +493,15 @@ def test_a_definition_is_cited_as_secondary_only_where_the_words_are_the_cited_w
     prevention = client.get("/api/concepts/prevention").get_json()["definitions"]
     board = [d for d in prevention if d.get("citation") == "a Children’s Fund partnership board member"]
     assert board and board[0]["cited_words"] is True      # a participant's words, inside the quotation
+
+
+def test_a_concept_s_strongest_passages_are_about_it_not_passing_mentions(seed_build):
+    """After the passages that define it: those holding a curated quotation about it, then by how much
+    of the passage is about it, so a short passage's one passing mention does not come first."""
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    rule = client.get("/api/concepts/rule-bending").get_json()["passages"]
+    assert "'rule-bending' as a sign of the need for system change" in rule[0]["text"]
+    exclusion = [p["text"] for p in client.get("/api/concepts/social-exclusion").get_json()["passages"][:3]]
+    assert any("main source of social exclusion in England is poverty" in text for text in exclusion)
