@@ -94,13 +94,16 @@ class KnowledgeIndex:
         described: dict[str, list[str]] = {cid: [_folded(d["text"])[:120] for d in c.get("descriptions") or []
                                                  if len(d.get("text") or "") >= 20]
                                            for cid, c in self.concepts.items()}
+        folded: dict[str, str] = {}         # each passage's words, folded once
         for concept_id, entries in self.by_concept.items():
             for entry in entries.values():
                 entry["density"] = round(100 * entry["mentions"] / entry["words"], 2)
                 entry["described"] = False
             if described.get(concept_id):
                 for entry in entries.values():
-                    text = _folded(self._passage_text(entry["passage_id"]))
+                    text = folded.get(entry["passage_id"])
+                    if text is None:
+                        text = folded[entry["passage_id"]] = _folded(self._passage_text(entry["passage_id"]))
                     entry["described"] = any(d in text for d in described[concept_id])
 
     def _passage_text(self, passage_id: str) -> str:
