@@ -647,13 +647,19 @@ def _names_the_term_only(rest: str) -> bool:
     return True
 
 
+# how a concept is regarded, and why: "X is seen as an enhanced form of professional practice in part
+# because …" says why it is valued, not what it is
+_VALUED_FOR = re.compile(r"[’'”\"]?\s*,?\s*(?:is|are)\s+(?:seen|regarded|viewed|valued)\s+as\b[^.;:]*\b(?:because|since)\b",
+                         re.I)
+
+
 def _states_what_it_is(before: str, after: str) -> bool:
     """``before`` (the sentence up to the label) and ``after`` (what follows the label, to the end of
     its sentence) make a sentence that says what the concept is."""
     if _OPENS_WITH_BY.fullmatch(before):
         return bool(_WE_MEAN.match(after))
     return bool(_OPENS_WITH_LABEL.fullmatch(before) and _SAYS_WHAT_IT_IS.match(after)
-                and not _names_the_term_only(after))
+                and not _names_the_term_only(after) and not _VALUED_FOR.match(after))
 
 
 def _starts_sentence(text: str, sentence_start: int, index: int) -> bool:

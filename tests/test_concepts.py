@@ -319,6 +319,8 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     ("The work is firmly located in what France and Utting (2005) call resourceful practice in England.", False),
     ("Resourceful practice is now recognised as the inventive work of practitioners with families.", True),
     ("Resourceful practice is widely regarded as important by practitioners and their managers.", False),
+    # how it is regarded, and why, is not what it is
+    ("Resourceful practice is seen as an enhanced form of practice in part because it prevents errors.", False),
     # an appositive gloss: a head noun saying what kind of thing it is, and what it does
     ("Teams developed what Edwards (2010) calls resourceful practice, the capacity to draw on what others offer.", True),
     ("Resourceful practice: the ability to use the support of other services and of families, was plain.", True),
