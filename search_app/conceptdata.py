@@ -12,11 +12,11 @@ import weakref
 from functools import cached_property
 from typing import Any
 
-from kg.concepts import QUALIFIED_LABEL_RE, _local
+from kg.concepts import QUALIFIED_LABEL_RE, _local, _squash
 from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title, words_inside_marks
+from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title
 from kg.years import YEAR_DIGITS
 
 
@@ -90,20 +90,21 @@ class KnowledgeIndex:
                 entry["mentions"] += 1
             for concept_id in links.get("defines", []):
                 self._entry(concept_id, passage, words)["defines"] = True
-        # passages holding a curated quotation about the concept (a description: judged to be about it)
-        described: dict[str, list[str]] = {cid: [_folded(d["text"])[:120] for d in c.get("descriptions") or []
+        # passages holding a curated quotation about the concept (a description: judged to be about it),
+        # compared as the linker compares curated definitions with passages
+        described: dict[str, list[str]] = {cid: [_squash(d["text"])[:120] for d in c.get("descriptions") or []
                                                  if len(d.get("text") or "") >= 20]
                                            for cid, c in self.concepts.items()}
-        folded: dict[str, str] = {}         # each passage's words, folded once
+        squashed: dict[str, str] = {}       # each passage's text, squashed once
         for concept_id, entries in self.by_concept.items():
             for entry in entries.values():
                 entry["density"] = round(100 * entry["mentions"] / entry["words"], 2)
                 entry["described"] = False
             if described.get(concept_id):
                 for entry in entries.values():
-                    text = folded.get(entry["passage_id"])
+                    text = squashed.get(entry["passage_id"])
                     if text is None:
-                        text = folded[entry["passage_id"]] = _folded(self._passage_text(entry["passage_id"]))
+                        text = squashed[entry["passage_id"]] = _squash(self._passage_text(entry["passage_id"]))
                     entry["described"] = any(d in text for d in described[concept_id])
 
     def _passage_text(self, passage_id: str) -> str:
@@ -120,10 +121,10 @@ class KnowledgeIndex:
 
     @cached_property
     def quoted_words(self) -> dict[str, list[str]]:
-        """source id → the words of each quotation it holds, a participant's or a text's (folded)."""
+        """source id → the words of each quotation it holds, a participant's or a text's (squashed)."""
         out: dict[str, list[str]] = {}
         for quote in self.library.quotes():
-            out.setdefault(quote["source_id"], []).append(_folded(words_inside_marks(quote["text"])))
+            out.setdefault(quote["source_id"], []).append(_squash(quote["text"]))
         return out
 
     def reproduces_cited_words(self, source_id: str, text: str, citation: str | None) -> bool:
@@ -136,7 +137,7 @@ class KnowledgeIndex:
             return False
         if re.search(r"(?:\bpp?\.\s*|:\s*)\d", citation):
             return True
-        words = _folded(text)
+        words = _squash(text)
         return any(words in quoted or (quoted in words and len(quoted) >= 0.5 * len(words))
                    for quoted in self.quoted_words.get(source_id, ()) if quoted)
 
@@ -328,8 +329,6 @@ def found_definitions(library: Library, concept_id: str) -> list[dict[str, Any]]
 def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) -> list[dict[str, Any]]:
     """The sentences the build found saying what the concept is, after the curated definitions and
     without those that repeat one (or a curated description)."""
-    from kg.concepts import _squash     # as the linker compares curated definitions with passages
-
     concept = ix.concepts.get(concept_id) or {}
     known = [_squash(t) for t in curated + [d["text"] for d in concept.get("descriptions") or []]]
     out = []
@@ -344,11 +343,6 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
                     "cite": cite_definition(source, found["page"], found["page_label"]) if source else None,
                     "reviewed": False})
     return out
-
-
-def _folded(text: str) -> str:
-    """Words to compare quotations by: case, quote marks and spacing set aside."""
-    return " ".join(re.sub(r"[“”\"‘’'`]", "", text).casefold().split())
 
 
 def clear_best(matches: list[dict[str, Any]]) -> bool:

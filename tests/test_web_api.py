@@ -505,3 +505,7 @@ def test_a_concept_s_strongest_passages_are_about_it_not_passing_mentions(seed_b
     assert "'rule-bending' as a sign of the need for system change" in rule[0]["text"]
     exclusion = [p["text"] for p in client.get("/api/concepts/social-exclusion").get_json()["passages"][:3]]
     assert any("main source of social exclusion in England is poverty" in text for text in exclusion)
+    # a description written with list dashes ("four factors: - establishing … - mediation …") is found in
+    # its passage, whose list lost them, as the linker finds curated definitions (punctuation aside)
+    trust = client.get("/api/concepts/trust").get_json()["passages"]
+    assert any(p["described"] and "Smith (2013) emphasised four factors" in p["text"] for p in trust[:3])
