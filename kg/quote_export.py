@@ -75,6 +75,11 @@ def _source_link(source_id: str, base: str) -> str:
     return f"{base}/sources/{source_id}"
 
 
+def _spoken_by(quote: dict[str, Any]) -> str:
+    """" — Mrs A (parent)" after a quote's words in a reference's note, "" when no speaker is named."""
+    return f" — {quote['speaker']} ({quote.get('speaker_role') or 'participant'})" if quote.get("speaker") else ""
+
+
 def _note(quote: dict[str, Any]) -> str:
     """One quote as a note of its source's reference: the words in quotation marks, then who said
     them and the ready citation with the page (“…” — One mother, parent, quoted in …, p. 4)."""
@@ -120,7 +125,7 @@ def _csv(quotes, sources, base) -> str:
 def _ris(quotes, sources, base) -> str:
     lines: list[str] = []
     for q in quotes:
-        who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
+        who = _spoken_by(q)
         notes = [f"{_one_line(q['text'])}{who}", _one_line(q.get("citation", ""))]
         lines += _ris_record(q["quote_id"], q["source_id"], sources.get(q["source_id"], {}), notes,
                              _link(q, base) if base else "")
@@ -160,7 +165,7 @@ def _ris_record(record_id: str, source_id: str, s: dict[str, Any], notes: list[s
 def _bibtex(quotes, sources, base) -> str:
     entries: list[str] = []
     for q in quotes:
-        who = f" — {q['speaker']} ({q.get('speaker_role') or 'participant'})" if q.get("speaker") else ""
+        who = _spoken_by(q)
         note = " ".join(part for part in (_sentence(q["text"] + who), q.get("citation", "")) if part)
         entries.append(_bibtex_entry(q["quote_id"], q["source_id"], sources.get(q["source_id"], {}), note,
                                      _link(q, base) if base else ""))
