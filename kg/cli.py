@@ -693,7 +693,8 @@ def lineage(label, build_dir, show_all, as_json) -> None:
         if rows:
             click.echo(f"\n{title}:")
         for row in rows:
-            page = _where(library, row["source_id"], row.get("page"), row.get("page_label"))
+            where = _where(library, row["source_id"], row.get("page"), row.get("page_label"))
+            page = f", {where}" if where else ""
             where = (f"(the same sentence as {labels[row['same_sentence_as']]})" if row["same_sentence_as"]
                      else f"“{row['sentence']}” — {row['source_id']}{page}")
             click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}  [{row['work_id']}]\n           {where}")
@@ -840,8 +841,8 @@ def cites(source, build_dir, as_json) -> None:
         key = f"[{ref['key']}] " if ref["key"] else ""
         click.echo(f"  {key}{_described(ref['authors'], ref['year'] + ref['year_suffix'], ref['title'])}  → {ref.get('work_id') or '-'}")
     for citation in citations:
-        page = _where(library, source, citation.get("doc_page"), citation.get("page_label"))
-        page = f"{page[2:]}  " if page else ""
+        where = _where(library, source, citation.get("doc_page"), citation.get("page_label"))
+        page = f"{where}  " if where else ""
         target = citation.get("work_id") or " or ".join(citation.get("candidate_work_ids") or []) or "-"
         ambiguous = " (ambiguous)" if not citation.get("work_id") and citation.get("candidate_work_ids") else ""
         click.echo(f"  {page}{citation['surface']}  → {target}{ambiguous}")
@@ -881,19 +882,19 @@ def cited_by(work, build_dir, as_json) -> None:
     for detail in details:
         click.echo(f"{detail['id']}: {_described(detail['authors'], detail['year'], detail['title'])}")
         for entry in detail["cited_by"]:
-            page = _where(library, entry["source_id"], entry.get("page"), entry.get("page_label"))
+            where = _where(library, entry["source_id"], entry.get("page"), entry.get("page_label"))
+            page = f", {where}" if where else ""
             others = " or ".join(c["label"] for c in entry.get("candidates") or [] if c["id"] != detail["id"])
             ambiguous = f"  [ambiguous: it may cite {others} instead]" if entry.get("ambiguous") else ""
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
 
 
 def _where(library, source_id: str, page: int | None, label: str | None) -> str:
-    """", p. 12" (the printed page where the PDF labels its pages, as the reader shows it), ", slide 3"
+    """"p. 12" (the printed page where the PDF labels its pages, as the reader shows it), "slide 3"
     in a deck, "" without a page."""
     from .quotes import locator
 
-    found = locator(page, label, library.source(source_id)) if page is not None else None
-    return f", {found}" if found else ""
+    return (locator(page, label, library.source(source_id)) if page is not None else None) or ""
 
 
 def _described(authors: list[str], year: str | None, title: str | None) -> str:
