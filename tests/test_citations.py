@@ -1399,6 +1399,35 @@ def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
     assert hodge and rows[hodge[0]], rows
 
 
+def test_a_citation_after_a_term_the_sentence_brings_in_is_that_term_s_not_the_subject_s():
+    # the CHAT article: "… relevant to work on prevention is the idea of ‘relational agency’ (Edwards 2005,
+    # 2007, in press)" listed Edwards as cited for prevention; a sentence-final citation after a plain
+    # second name still stands for the whole sentence ("resilience is … against vulnerability (Smith 2000)")
+    from kg.citations.works import lineage
+
+    text = ("A concept relevant to work on prevention is the idea of ‘relational agency’ (Edwards 2005). "
+            "Resilience is a protection against vulnerability (Smith 2000).\n\nReferences\n\n"
+            "Edwards, A. (2005) Relational agency. Oxford: OUP.\n\nSmith, B. (2000) Resilience. London: Sage.\n")
+    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
+    doc = analyse_document(text, [passage])
+    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+
+    def mention(concept: str, words: str) -> dict:
+        start = text.index(words)
+        return {"concept_id": concept, "start": start, "end": start + len(words)}
+
+    links = {"p": {"mentions": [mention("prevention", "prevention"), mention("relational-agency", "relational agency"),
+                                mention("resilience", "Resilience"), mention("vulnerability", "vulnerability")],
+                   "defines": []}}
+
+    def cited_for(concept: str) -> set[str]:
+        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
+
+    assert cited_for("relational-agency") == {"Edwards (2005)"}
+    assert cited_for("prevention") == set()
+    assert cited_for("resilience") == {"Smith (2000)"} == cited_for("vulnerability")
+
+
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
     # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book

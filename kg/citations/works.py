@@ -576,10 +576,14 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
                             and (citations[n].get("kind") != "narrative" or mention["start"] - citations[n]["start"] <= 120))
             after = [g for g in groups if citations[g[0]]["start"] >= mention["end"]]
             before = [g for g in groups if citations[g[-1]]["end"] <= mention["start"]]
-            # a group ending the sentence stands for all of it; one within it may be another name's own
-            if after and (_ends_sentence(citations[after[0][-1]]["end"] - offset, b - offset, text)
-                          or not _owned_by_another(mention, citations[after[0][0]]["start"] - offset, others, text, offset)):
-                attached.update(after[0])
+            # a group ending the sentence stands for all of it, unless it follows a name the sentence
+            # brings in as a term ("… relevant to prevention is the idea of ‘relational agency’ (Edwards
+            # 2005)"); one within the sentence may be another name's own
+            if after:
+                owner = _owned_by_another(mention, citations[after[0][0]]["start"] - offset, others, text, offset)
+                if not owner or (_ends_sentence(citations[after[0][-1]]["end"] - offset, b - offset, text)
+                                 and not _brought_in_as_a_term(owner, text, offset)):
+                    attached.update(after[0])
             # the group before: one naming its authors in the running text close before the name ("Okafor
             # (2015) argued that relational agency …"), or, when nothing follows, any naming its authors
             # (the sentence's claimant: "Smith (2013) emphasised four factors: … mutual trust") or a
@@ -602,10 +606,26 @@ def _ends_sentence(group_end: int, sentence_end: int, text: str) -> bool:
     return not re.search(r"[^\W\d_]{2,}", text[group_end:max(group_end, sentence_end)])
 
 
-def _owned_by_another(mention: dict[str, Any], group_start: int, others: list[dict[str, Any]], text: str, offset: int) -> bool:
-    """Whether the citation group after ``mention`` is another concept's own: that concept's name stands
-    right before the group, after text of the sentence's own (not a list joining the two names): "emphasis
-    on co-production and close partnership …, the “co-configuration” (Warmington et al. 2004: 4)"."""
+# what brings a name in as a term: "the idea of ‘relational agency’", "what Edwards calls relational expertise"
+_TERM_INTRO_RE = re.compile(r"(?:\b(?:idea|concept|notion|term|construct|theory|model|framework|approach)s?\s+of"
+                            r"|\b(?:calls?|called|termed|terms|dubbed|so-called|known\s+as|labelled|labeled|named))"
+                            r"\s*[‘“'\"]?\s*$", re.I)
+
+
+def _brought_in_as_a_term(other: dict[str, Any], text: str, offset: int) -> bool:
+    """Whether another concept's name stands in quote marks or after "the idea of", "what … calls": the
+    sentence names it as the term its citation is for."""
+    start, end = other["start"] - offset, other["end"] - offset
+    before, after = text[max(0, start - 40):start], text[end:end + 2]
+    return bool(re.search(r"[‘“'\"]\s*$", before) and re.match(r"\s*[’”'\"]", after)) or bool(_TERM_INTRO_RE.search(before))
+
+
+def _owned_by_another(mention: dict[str, Any], group_start: int, others: list[dict[str, Any]], text: str,
+                      offset: int) -> dict[str, Any] | None:
+    """The other concept's mention whose own the citation group after ``mention`` is: that concept's name
+    stands right before the group, after text of the sentence's own (not a list joining the two names):
+    "emphasis on co-production and close partnership …, the “co-configuration” (Warmington et al. 2004: 4)".
+    None when the group is not another's."""
     for other in others:
         if not (mention["end"] <= other["start"] and other["end"] - offset <= group_start):
             continue
@@ -616,8 +636,8 @@ def _owned_by_another(mention: dict[str, Any], group_start: int, others: list[di
                 cut = slice(named["start"] - mention["end"], named["end"] - mention["end"])
                 between = between[:cut.start] + " " + between[cut.stop:]
         if right_before and not _LIST_JOIN_RE.fullmatch(between):
-            return True
-    return False
+            return other
+    return None
 
 
 def _shortened(text: str, limit: int) -> str:
