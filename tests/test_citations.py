@@ -330,6 +330,13 @@ def test_a_paper_cited_by_its_title_and_year_resolves_to_its_entry():
     assert not [c for c in find_citations("Every Child Matters (2003) asks.") if c.kind == "title"]
     assert [c.title for c in find_citations("Every Child Matters (2003) asks.", titles=[("Every Child Matters", "2003")])] \
         == ["Every Child Matters"]
+    # with a page in the brackets (the NECF report's "The Children’s Fund Guidance (2001:37) represents …")
+    paged = [c for c in find_citations("The Children’s Fund Guidance (2001:37) represents four levels; "
+                                       "Every Child Matters (2003, p. 9) too.",
+                                       titles=[("Children’s Fund Guidance", "2001"), ("Every Child Matters", "2003")])
+             if c.kind == "title"]
+    assert [(c.surface, c.year, c.page) for c in paged] == [("Children’s Fund Guidance (2001:37)", "2001", "37"),
+                                                            ("Every Child Matters (2003, p. 9)", "2003", "9")]
 
 
 def test_a_work_with_no_author_is_labelled_by_its_title_cut_between_words():

@@ -336,7 +336,8 @@ def _legislation(text: str, found: list[InTextCitation], outside) -> list[InText
 def _by_title(text: str, found: list[InTextCitation], outside, titles: Iterable[tuple[str, str]]) -> list[InTextCitation]:
     """Works cited by their title and year, as government papers are ("Every Child Matters (2003)",
     "Supporting Families: A consultation document (1998)"): a title of two words or more that the
-    document's own reference list gives, followed by the entry's year in brackets."""
+    document's own reference list gives, followed by the entry's year in brackets, a page perhaps with it
+    ("The Children’s Fund Guidance (2001:37)")."""
     taken = [(c.start, c.end) for c in found]
     out: list[InTextCitation] = []
     for title, year in sorted(set(titles), key=lambda t: -len(t[0])):       # the longer title first
@@ -344,13 +345,15 @@ def _by_title(text: str, found: list[InTextCitation], outside, titles: Iterable[
         if len(words) < 2 or not re.fullmatch(YEAR_DIGITS, year):
             continue
         pattern = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) +
-                             r"[’”'\"]?,?\s*[–—-]?\s*\((" + year + r")([a-z]?)\)")
+                             r"[’”'\"]?,?\s*[–—-]?\s*\((" + year + r")([a-z]?)"
+                             r"(?:\s*[:,]\s*(?:pp?\.\s*)?(\d{1,4}(?:\s*[-–]\s*\d{1,4})?))?\)")
         for match in pattern.finditer(text):
             if not outside(match.start()) or any(a < match.end() and match.start() < b for a, b in taken):
                 continue
             taken.append((match.start(), match.end()))
-            out.append(InTextCitation([], year, match.group(2), kind="title", title=title, start=match.start(),
-                                      end=match.end(), surface=match.group(0)))
+            out.append(InTextCitation([], year, match.group(2), page=(match.group(3) or "").replace(" ", ""),
+                                      kind="title", title=title, start=match.start(), end=match.end(),
+                                      surface=match.group(0)))
     return out
 
 
