@@ -693,11 +693,12 @@ def lineage(label, build_dir, show_all, as_json) -> None:
         if rows:
             click.echo(f"\n{title}:")
         for row in rows:
-            where = _where(library, row["source_id"], row.get("page"), row.get("page_label"))
-            page = f", {where}" if where else ""
+            where = _where(library, row["source_id"], row.get("page"), row.get("page_label")) or "page not known"
             where = (f"(the same sentence as {labels[row['same_sentence_as']]})" if row["same_sentence_as"]
-                     else f"“{row['sentence']}” — {row['source_id']}{page}")
-            click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}  [{row['work_id']}]\n           {where}")
+                     else f"“{row['sentence']}” — {row['source_id']}, {where}")
+            # a funded study is dated by the year its award ended, not published: say so
+            kind = f" ({_KIND_NOTES[row['kind']]})" if row.get("kind") in _KIND_NOTES else ""
+            click.echo(f"  {row['year'] or 'n.d.':8s} {row['label']}{kind}  [{row['work_id']}]\n           {where}")
     if others and not show_all:
         click.echo("\n(--all lists the works cited where it is discussed)")
 
@@ -836,10 +837,13 @@ def cites(source, build_dir, as_json) -> None:
         click.echo(json.dumps({"source_id": source, "references": workdata.references(library, source)["results"],
                                "citations": workdata.citations(library, source)["results"]}, ensure_ascii=False, indent=1))
         return
-    click.echo(f"{len(references)} references, {len(citations)} in-text citations")
+    unpaged = "" if any(c.get("doc_page") is not None for c in citations) or not citations else \
+        " (the source has no page numbers: no page is known for them)"
+    click.echo(f"{len(references)} references, {len(citations)} in-text citations{unpaged}")
     for ref in references:
         key = f"[{ref['key']}] " if ref["key"] else ""
-        click.echo(f"  {key}{_described(ref['authors'], ref['year'] + ref['year_suffix'], ref['title'])}  → {ref.get('work_id') or '-'}")
+        click.echo(f"  {key}{_described(ref['authors'], ref['year'] + ref['year_suffix'], ref['title'], ref.get('et_al'))}"
+                   f"  → {ref.get('work_id') or '-'}")
     for citation in citations:
         where = _where(library, source, citation.get("doc_page"), citation.get("page_label"))
         page = f"{where}  " if where else ""
@@ -880,10 +884,10 @@ def cited_by(work, build_dir, as_json) -> None:
         click.echo(json.dumps(details if len(details) > 1 else details[0], ensure_ascii=False, indent=1))
         return
     for detail in details:
-        click.echo(f"{detail['id']}: {_described(detail['authors'], detail['year'], detail['title'])}")
+        click.echo(f"{detail['id']}: {_described(detail['authors'], detail['year'], detail['title'], detail.get('et_al'))}")
         for entry in detail["cited_by"]:
             where = _where(library, entry["source_id"], entry.get("page"), entry.get("page_label"))
-            page = f", {where}" if where else ""
+            page = f", {where}" if where else (", page not known" if entry["context"] else "")
             others = " or ".join(c["label"] for c in entry.get("candidates") or [] if c["id"] != detail["id"])
             ambiguous = f"  [ambiguous: it may cite {others} instead]" if entry.get("ambiguous") else ""
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
@@ -897,10 +901,17 @@ def _where(library, source_id: str, page: int | None, label: str | None) -> str:
     return (locator(page, label, library.source(source_id)) if page is not None else None) or ""
 
 
-def _described(authors: list[str], year: str | None, title: str | None) -> str:
+def _described(authors: list[str], year: str | None, title: str | None, et_al: bool = False) -> str:
     """A work as a list prints it, leaving out what it lacks: "Edwards, A. (2010) Being an Expert…",
-    "Evaluation of the CWDC … Pilot" (a listed study: no authors, no year)."""
-    return " ".join(part for part in ("; ".join(authors or []), f"({year})" if year else "", title or "") if part) or "—"
+    "Evans et al. (2006)" (the sources name only the first author), "Evaluation of the CWDC … Pilot"
+    (a listed study: no authors, no year)."""
+    names = "; ".join(authors or []) + (" et al." if authors and et_al else "")
+    return " ".join(part for part in (names, f"({year})" if year else "", title or "") if part) or "—"
+
+
+# what a lineage row's work is when it is not a publication
+_KIND_NOTES = {"study": "a funded study, dated by the end of its award",
+               "corroborating source": "a corroborating source, not a publication"}
 
 
 def _concept_matches(library, label: str, command: str) -> list[dict]:

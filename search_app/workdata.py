@@ -27,7 +27,8 @@ def work_summary(work: dict[str, Any]) -> dict[str, Any]:
             cited_by.append(entry["source_id"])
     return {"id": work["id"], "authors": [a["name"] for a in work["authors"]], "et_al": bool(work.get("et_al")),
             "label": _work_label(work), "year": _year(work),
-            "title": work["title"], "cited_by": cited_by, "source_id": work.get("source_id")}
+            "title": work["title"], "cited_by": cited_by, "citing_sentences": len(work["cited_by"]),
+            "source_id": work.get("source_id")}
 
 
 def _year(work: dict[str, Any]) -> str:

@@ -793,6 +793,8 @@ def test_cli_lineage(cites_build):
     everything = subprocess.run(CKG + ["lineage", "relational agency", "--all", "--build", str(cites_build)],
                                 capture_output=True, text=True, check=True).stdout
     assert "Family Services Partnership study" in everything.split("cited where it is discussed:", 1)[1]
+    # a letter named to corroborate a claim is no publication (nor is a funded study, dated by its award): the line says so
+    assert "Head of Early Help, Northfield Council (a corroborating source, not a publication)" in everything
     data = json.loads(subprocess.run(CKG + ["lineage", "relational agency", "--json", "--build", str(cites_build)],
                                      capture_output=True, text=True, check=True).stdout)
     assert data["concept_id"] == "relational-agency" and all("attached" in r for r in data["results"])
@@ -801,6 +803,24 @@ def test_cli_lineage(cites_build):
     assert "credits relational agency to Halden (2009)" in searched
     missing = subprocess.run(CKG + ["lineage", "qqqzzz", "--build", str(cites_build)], capture_output=True, text=True)
     assert missing.returncode == 1 and "no concept matches" in missing.stderr
+
+
+def test_cli_says_et_al_and_when_no_page_is_known(cites_build, client):
+    # "(Evans et al., 2006)", no list entry: the sources name only the first author, and a work printed as
+    # "Evans (2006)" reads as another reference; the review note has no page numbers, which is said, not left blank
+    text = subprocess.run(CKG + ["cited-by", "Evans 2006", "--build", str(cites_build)],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.splitlines()[0].endswith(": Evans et al. (2006)"), text
+    assert "  review-note, page not known: So do parents (Evans et al., 2006)." in text
+    listing = subprocess.run(CKG + ["cites", "review-note", "--build", str(cites_build)],
+                             capture_output=True, text=True, check=True).stdout
+    assert "the source has no page numbers" in listing.splitlines()[0]
+    work = client.get("/api/works?q=Evans 2006").get_json()["results"][0]
+    html = client.get(f"/works/{work['id']}").get_data(as_text=True)
+    assert re.search(r'<h1 class="work-heading">[^<]*</h1>', html) and "et al." in html.split('class="work-authors"')[1].split("</dd>")[0]
+    person = client.get("/api/works/" + work["id"]).get_json()["people"][0]["id"]
+    page = client.get(f"/people/{person}").get_data(as_text=True)
+    assert "cited in 1 source (1 sentence)" in page and "et al. (2006)" in page
 
 
 def test_graph_holds_cito_and_in_text_annotations(cites_build):
