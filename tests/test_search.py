@@ -791,6 +791,16 @@ def test_a_compound_written_open_or_closed_finds_the_other_spelling(library):
     assert found.with_words >= 1 and not found.unknown_words
 
 
+def test_a_bound_prefix_of_a_compound_is_no_word_of_its_own():
+    # "co-production" matched "co-configured" by their "co", and "why it matched" said they shared a stem
+    from kg.index.text import tokenize
+
+    assert not set(tokenize("co-production")) & set(tokenize("co-configured"))
+    assert {"product", "coproduct"} <= set(tokenize("co-production"))
+    assert "reeduc" in tokenize("re-education") and "re" not in tokenize("re-education")
+    assert "multi" in tokenize("multi-agency")         # a word English also writes alone stays
+
+
 def test_an_open_pair_the_library_writes_closed_is_also_read_closed_for_meaning(library):
     """"work shop": the model reads "shop" unless it also sees "workshop", the library's spelling, so the
     passage about the workshop is found near the top; pairs the library never joins are left alone."""
