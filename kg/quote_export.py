@@ -76,7 +76,11 @@ def _source_link(source_id: str, base: str) -> str:
 
 
 def _spoken_by(quote: dict[str, Any]) -> str:
-    """" — Mrs A (parent)" after a quote's words in a reference's note, "" when no speaker is named."""
+    """" — Mrs A (parent)" after a quote's words in a reference's note, "" when no speaker is named;
+    " — not attributed by the source" for first-person words the source gives no speaker for."""
+    if quote.get("unattributed"):
+        said = f"{quote['speaker']} ({quote.get('speaker_role') or 'participant'}), " if quote.get("speaker") else ""
+        return f" — {said}not attributed by the source"
     return f" — {quote['speaker']} ({quote.get('speaker_role') or 'participant'})" if quote.get("speaker") else ""
 
 
@@ -108,15 +112,17 @@ def _csv(quotes, sources, base) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     # "locator": the page as the citation writes it ("p. 47", "slide 9"); "cited": the work a quotation
-    # of the literature is from, as the text cites it (columns added after the first twelve)
+    # of the literature is from, as the text cites it; "attribution": "not attributed by the source" for
+    # first-person words whose speaker the source does not give (columns added after the first twelve)
     writer.writerow(["quote_id", "text", "speaker", "speaker_role", "kind", "source_id", "source_title", "authors",
-                     "year", "page", "citation", "link", "locator", "cited"])
+                     "year", "page", "citation", "link", "locator", "cited", "attribution"])
     for q in quotes:
         s = sources.get(q["source_id"], {})
         writer.writerow([q["quote_id"], q["text"], q.get("speaker") or "", q.get("speaker_role") or "", q["kind"],
                          q["source_id"], s.get("title", ""), "; ".join(s.get("authors") or []), s.get("year") or "",
                          _page(q), q.get("citation", ""), _link(q, base),
-                         locator(q.get("page"), q.get("page_label"), s) or "", q.get("cited") or ""])
+                         locator(q.get("page"), q.get("page_label"), s) or "", q.get("cited") or "",
+                         "not attributed by the source" if q.get("unattributed") else ""])
     # a byte-order mark first: Excel opens a UTF-8 CSV without one as the local code page, turning
     # every curly quote into "â€™"; CSV readers that decode utf-8-sig (pandas, LibreOffice) drop it
     return "\ufeff" + out.getvalue()
@@ -271,7 +277,8 @@ def _attribution(quote: dict[str, Any]) -> str:
     who = _who(quote)
     citation = quote.get("citation", "")
     role = (quote.get("speaker_role") or "").casefold()
-    if who and role and role in who.casefold() and citation.casefold().startswith(role + ", quoted in "):
+    if who and role and role in who.casefold() and citation.casefold().startswith((role + ", quoted in ",
+                                                                                   role + ", not attributed ")):
         citation = citation[len(role) + 2:]
     return ", ".join(part for part in (who, citation) if part)
 

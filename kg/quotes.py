@@ -150,6 +150,9 @@ class Quote:
     study: str | None = None          # the study the document reports it from, when it makes that clear
     passage_ids: list[str] = field(default_factory=list)    # every passage it runs through, its own first
     cited_page: str | None = None     # the cited work's page, as a block quotation gives it after its words: "(p. 18)."
+    # first-person words the source presents without saying whose they are (a deck's "I just think that
+    # it's all useless…"): the role is read from the words, and a citation must not say "quoted"
+    unattributed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -220,7 +223,9 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
     masked = _mask(text, inline)
     authors = _cited_authors(text)
     blocks = _block_spans(text, masked)
-    spans = _drop_nested(inline + [(s, e) for s, e, _ in blocks] + (_first_person_blocks(text) if slides else []))
+    voices = _first_person_blocks(text) if slides else []
+    spans = _drop_nested(inline + [(s, e) for s, e, _ in blocks] + voices)
+    voices_set = set(voices)
     block_kind = {(s, e): how for s, e, how in blocks}
     quotes: list[Quote] = []
     for start, end in spans:
@@ -259,7 +264,7 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
         quotes.append(Quote(quote_id, source_id, passage_id, start, end, body, kind, speaker, role, cited, page, label,
                             lead[-_INTRODUCTION_REACH:] or None, study,
                             list(dict.fromkeys(([passage_id] if passage_id else []) + _overlapping(passages, start, end))),
-                            cited_page))
+                            cited_page, kind == "participant" and (start, end) in voices_set and not how))
     previous: Quote | None = None
     for quote in quotes:
         if quote.kind == "participant":
@@ -1070,6 +1075,8 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
         where += f", {page}"
     if quote.get("kind") == "participant":
         role = quote.get("speaker_role")
+        if quote.get("unattributed"):
+            return f"{role if role and role != 'other' else 'first-person text'}, not attributed by the source, in {where}"
         return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
     if quote.get("cited"):
         return f"{parenthetical_form(quote['cited'])}, quoted in {where}"

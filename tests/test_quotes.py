@@ -685,6 +685,31 @@ def test_slide_voice_introducing_itself():
     assert quote.speaker_role == "practitioner" and "school nurse" in quote.speaker
 
 
+def test_a_slide_voice_no_one_is_named_for_is_not_cited_as_quoted():
+    # the deck's "I just think that it's all useless…" was cited "(practitioner, quoted in …, slide 15)" in
+    # every export: the deck never says whose words they are, so a trainer must not present them as a
+    # practitioner's recorded words
+    from kg.quote_export import export as export_quotes
+    from kg.quotes import harvard_citation
+
+    text = ("Levels of empowerment\n\n"
+            "I just think that it is all useless. Whatever I try I get blocked by the team and the family are fed up "
+            "with all of the meetings we hold.\n\nNext steps")
+    quote = _one_slide(text)
+    assert quote.kind == "participant" and quote.unattributed
+    deck = {"id": "s", "title": "Collaborative agency", "authors": ["Hughes, Ann"], "year": 2011,
+            "type": "presentation slides", "layout": "slides"}
+    shown = {**quote.to_dict(), "speaker_role": "practitioner", "page": 15}
+    shown["citation"] = harvard_citation(shown, deck)
+    assert shown["citation"] == "practitioner, not attributed by the source, in Hughes, 2011, slide 15"
+    assert "quoted in" not in export_quotes([shown], {"s": deck}, "markdown", "http://x")
+    assert "not attributed by the source" in export_quotes([shown], {"s": deck}, "ris", "http://x", group="source")
+    assert export_quotes([shown], {"s": deck}, "csv", "http://x").splitlines()[1].endswith(",not attributed by the source")
+    # words a quote mark or an introduction gives a speaker stay quoted
+    said = find_quotes("As one parent told us: ‘they talk to you and you can ask them for advice any time’.", "p")
+    assert said and not said[0].unattributed
+
+
 def _one_slide(text: str):
     quotes = find_quotes(text, "s", slides=True)
     assert len(quotes) == 1, quotes
