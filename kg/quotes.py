@@ -249,6 +249,10 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
                                                how, standalone)
         if kind is None:
             continue
+        if kind == "literature" and not cited and how is None:
+            # a quotation within a sentence, no work named before or right after it: the citation closing
+            # its sentence is the sentence's source ("it ‘improves our knowledge base’ for … children [C10].")
+            cited = _closing_citation(after)
         cited_page = locator.group("page") if locator and kind == "literature" else None
         cited = _with_page(cited, cited_page) if cited_page else cited
         if kind == "literature" and cited and not re.search(r"\d", cited) and not _is_body(cited):
@@ -482,6 +486,22 @@ _DESCRIBED_BY_RE = re.compile(r"\b(?:described|defined|characteri[sz]ed|portraye
 _POLICY_SUBJECT_RE = re.compile(
     r"\s*(?:The\s+)?(?P<title>(?:[A-Z][\w’'-]*\s+){0,6}?(?:Guidance|Green\s+Paper|White\s+Paper|Act(?:\s+(?:1[89]|20)\d\d)?"
     r"|Bill|Plan|Framework|Strategy))\b(?!\s+[A-Z])")
+
+
+# a citation closing a sentence: a keyed one ("[C10]", "[R3, 4]") or an author–year one in brackets
+_CLOSING_CITATION_RE = re.compile(r"(?P<cited>\[[A-Z]{1,2}\d{1,3}(?:\s*[,;–-]\s*(?:[A-Z]{1,2})?\d{1,3})*\]"
+                                  r"|\((?:[A-Z][^()]{0,80}?,?\s*)?(?:1[89]\d\d|20\d\d)[a-z]?[^()]{0,20}\))"
+                                  r"[\s*]*[.!?](?:\s|$)")
+
+
+def _closing_citation(after: str) -> str | None:
+    """The citation that ends the sentence a quotation stands in, from the text after the quotation."""
+    after = after.split("\n\n", 1)[0]         # not past its paragraph
+    if re.match(r"[’”'\"]?\s*[.!?]", after):
+        return None                             # the quotation ends its sentence: nothing of it follows
+    sentence = re.match(r"(?:[^.!?\[(]|\[[^\]]*\]|\([^()]*\))*[.!?]?", after).group(0)
+    found = _CLOSING_CITATION_RE.search(sentence + " ")
+    return found.group("cited") if found else None
 
 
 def _sentence_of(intro: str) -> str:

@@ -710,6 +710,21 @@ def test_a_slide_voice_no_one_is_named_for_is_not_cited_as_quoted():
     assert said and not said[0].unattributed
 
 
+def test_a_quotation_within_a_sentence_is_credited_to_the_citation_closing_the_sentence():
+    # the impact case study: "it 'improves our knowledge base' for the implementation of the EC 'social
+    # investment package' for children [C10]." was cited as the case study's own words
+    text = ("Written for policy-makers and launched in Brussels in May 2013, the report 'improves our knowledge base' "
+            "for the implementation of the EC package for children [C10]. It was sent to ministries.")
+    (quote,) = find_quotes(text, "s")
+    assert quote.kind == "literature" and quote.cited == "[C10]"
+    # not a citation of the next sentence or paragraph, nor after a quotation that ends its sentence
+    for later in ("Their report calls for ‘better prevention in every area of the work’.\n\n"
+                  "A summary of responses is set out in Next Steps (2004a).",
+                  "Their report calls for ‘better prevention in every area of the work’. Others "
+                  "disagree (Smith 2004)."):
+        assert [q.cited for q in find_quotes(later, "s")] == [None], later
+
+
 def _one_slide(text: str):
     quotes = find_quotes(text, "s", slides=True)
     assert len(quotes) == 1, quotes
