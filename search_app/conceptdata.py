@@ -80,6 +80,9 @@ class KnowledgeIndex:
         self.sources = {s["id"]: s for s in library.sources()}
         # each source's sentences, with the studies they are about, for the study pages (kg.studies.attribute)
         self.attribution_cache: dict[str, Any] = {}
+        # where quoted words (a coinage's evidence) stand in their source, found on first use
+        self._places: dict[tuple[str, str], dict[str, Any]] = {}
+        self._places_lock = threading.Lock()
         # passages linked to each concept: mentions and definitional passages
         self.by_concept: dict[str, dict[str, dict[str, Any]]] = {}
         for passage in library.passages():
@@ -161,6 +164,31 @@ class KnowledgeIndex:
                     "page_label": row.get("label"),
                 }
         return out
+
+    def quoted_place(self, source_id: str | None, words: str | None) -> dict[str, Any]:
+        """{"passage_id", "page", "page_label"} of verbatim words in a source (a coinage's evidence),
+        located as the build locates each curated definition (kg.graph: the words, ignoring case,
+        punctuation and spacing, in the source's cleaned text; the page at their start); empty when
+        they are not found."""
+        key = (source_id or "", words or "")
+        with self._places_lock:
+            if key in self._places:
+                return self._places[key]
+        place: dict[str, Any] = {}
+        document = self.library.document(source_id) if source_id and words else None
+        if document and document.get("text"):
+            from kg.graph import locate_quote, page_at
+
+            span = locate_quote(words, document["text"])
+            passage = next((p for p in self.library.passages(source_id)
+                            if span and p["start"] <= span[0] < p["end"]), None)
+            if passage is not None:
+                pages = sorted(document.get("pages") or [], key=lambda p: p["start"])
+                page, label = page_at(span[0], pages, passage)
+                place = {"passage_id": passage["passage_id"], "page": page, "page_label": label}
+        with self._places_lock:
+            self._places[key] = place
+        return place
 
     @cached_property
     def found_definitions(self) -> dict[str, list[dict[str, Any]]]:
@@ -366,8 +394,38 @@ def named_concept(library: Library, query: str) -> str | None:
     return matches[0]["id"] if matches and matches[0]["score"] >= 0.7 and clear_best(matches) else None
 
 
+# what a reference of each type names besides author, year and title, when the catalogue knows it
+_VENUE_WORDS = {"journal article": "journal", "book chapter": "book", "presentation slides": "event"}
+
+
+def reference_gaps(source: dict[str, Any] | None) -> list[str]:
+    """What a source's reference lacks because the catalogue does not know it: "author", "year", and
+    the journal, book or event its type is published in or given at."""
+    if not source:
+        return []
+    gaps = []
+    if not any((a or "").strip() for a in source.get("authors") or []):
+        gaps.append("author")
+    if not source.get("year"):
+        gaps.append("year")
+    venue = _VENUE_WORDS.get(source.get("type") or "")
+    if venue and not (source.get("venue") or "").strip():
+        gaps.append(venue)
+    return gaps
+
+
+def incomplete_reference(source: dict[str, Any] | None) -> str | None:
+    """One line beside a citation of a source whose reference is incomplete, saying what is not known
+    ("Incomplete reference: no author, year or journal is known for this source."); None when complete."""
+    gaps = reference_gaps(source)
+    if not gaps:
+        return None
+    named = gaps[0] if len(gaps) == 1 else f"{', '.join(gaps[:-1])} or {gaps[-1]}"
+    return f"Incomplete reference: no {named} is known for this source."
+
+
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None,
-                    attributed: str | None = None) -> dict[str, str]:
+                    attributed: str | None = None) -> dict[str, Any]:
     """ "Cite this definition": a Harvard in-text citation with the page, and the full reference. Words
     the source reproduces from a work it cites (``attributed``: "CYPU 2001: 37, adapted from Hardiker,
     Exton and Barker 1991") are cited as secondary: "(CYPU 2001: 37, …, cited in NECF, n.d.)"."""
@@ -375,9 +433,11 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     year = str(source["year"]) if source.get("year") else "n.d."
     where = locator(page, page_label, source)
     here = f"{who}, {year}{', ' + where if where else ''}"
+    # what the catalogue does not know of the source: the reference cannot be used as it is
+    gaps = {"missing": reference_gaps(source), "incomplete": incomplete_reference(source)}
     if attributed and re.search(rf"\b{YEAR_DIGITS}\b", attributed):
-        return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_reference(source)}
-    return {"in_text": f"({here})", "reference": harvard_reference(source)}
+        return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_reference(source), **gaps}
+    return {"in_text": f"({here})", "reference": harvard_reference(source), **gaps}
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
@@ -438,6 +498,7 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
     the sentence that says so and its source; the earliest citation first."""
     ix = index(library)
     coinage = sorted(concept.get("coinage") or [], key=lambda c: earliest_year(c.get("citation")))
+    places = [ix.quoted_place(c.get("source_id"), c.get("evidence")) for c in coinage]
     return [{
         # in_library: /people/<id> lists their works (a person's id is their graph node's name)
         "by": [{"id": p, "name": ix.name(p, "person/"), "in_library": library.person(p) is not None}
@@ -446,7 +507,11 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
         "citation": c.get("citation"),
         "evidence": c.get("evidence"),
         "source_id": c.get("source_id"),
-    } for c in coinage]
+        # the passage holding the evidence, and its page, as for a definition (None when not found)
+        "passage_id": place.get("passage_id"),
+        "page": place.get("page"),
+        "page_label": place.get("page_label"),
+    } for c, place in zip(coinage, places)]
 
 
 def earliest_year(citation: str | None) -> int:
@@ -519,6 +584,7 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
         source = ix.sources.get(coinage["source_id"] or "")
         coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
         coinage["in_library"] = source is not None
+        coinage["page_marker"] = locator(coinage["page"], coinage["page_label"], source)
     return {
         **data,
         "plain_definitions": plain,

@@ -219,17 +219,54 @@ def page(library: Library, params: dict[str, Any], has_concept_pages: bool) -> d
         # a page past the end (an old link, a typed page=): where the results end
         "past_end": "?" + urlencode({**base, "page": pages}) if data["total"] and not data["results"] and current > pages else None,
     }
-    view["facet_links"] = {
-        name: [dict(row, href="?" + urlencode({**base, name: row["value"]}), active=params["filters"].get(name) == row["value"])
-               for row in rows]
-        for name, rows in data["facets"].items()
-    }
+    view["facet_links"] = _facet_links(library, params, data, base)
     view["clear_filters"] = "?" + urlencode({"q": params["query"], "mode": params["mode"]}) if params["filters"] else None
     view["study_filter"] = _study_filter(library, params, base)
     card = data["study_card"]
     view["study_card_filter"] = ("?" + urlencode({**base, "study": card["id"]})
                                  if card and params["filters"].get("study") != card["id"] else None)
     return view
+
+
+def _facet_links(library: Library, params: dict[str, Any], data: dict[str, Any],
+                 base: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each facet row with the link that filters by it, its count being what the link gives.
+
+    Counted over the results about the concepts the query names ("prevention": the 90 of 302 linked
+    to it), a row's link keeps that scope: the concept filter joins it, so "NECF report 79" gives the
+    79 passages of the report about prevention, not the 170 of the whole ranking. A row the scope
+    cannot be kept for (another concept: the filter takes any of its concepts, not all; a concept
+    filter already narrowing to another concept) is counted by running its link's search."""
+    about = list(data.get("facets_about") or [])
+    scope = ",".join(about)
+    chosen = params["filters"].get("concept")
+    keeps_scope = bool(about) and chosen in (None, scope)
+    links: dict[str, list[dict[str, Any]]] = {}
+    for name, rows in data["facets"].items():
+        out = []
+        for row in rows:
+            filters = {**params["filters"], name: row["value"]}
+            count = row["count"]
+            if about:
+                if name != "concept" and keeps_scope:
+                    filters["concept"] = scope
+                elif not (name == "concept" and row["value"] in about and keeps_scope):
+                    count = _link_total(library, params, filters)
+                    if count is None:
+                        continue
+            out.append(dict(row, count=count, href="?" + urlencode({**base, **filters}),
+                            active=params["filters"].get(name) == row["value"]))
+        links[name] = out
+    return links
+
+
+def _link_total(library: Library, params: dict[str, Any], filters: dict[str, str]) -> int | None:
+    """How many results the search page gives for the query with ``filters`` (None if it refuses)."""
+    try:
+        return library.search(params["query"], k=1, mode=params["mode"], filters=filters,
+                              respell=params.get("respell", True)).total
+    except SearchError:
+        return None
 
 
 def _pref_label(library: Library, concept_id: str) -> str:

@@ -156,6 +156,8 @@ def _study_links(library: Library, source: dict[str, Any]) -> list[dict[str, Any
 
 
 def _reader_header(source: dict[str, Any]) -> dict[str, Any]:
+    from .conceptdata import incomplete_reference
+
     url = source.get("url") or ""
     return {
         "id": source["id"],
@@ -177,6 +179,7 @@ def _reader_header(source: dict[str, Any]) -> dict[str, Any]:
         "passage_count": source.get("passage_count", 0),
         "page_count": source.get("page_count", 0),
         "citation": harvard_reference(source),
+        "citation_incomplete": incomplete_reference(source),
     }
 
 

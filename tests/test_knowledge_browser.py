@@ -340,3 +340,46 @@ def test_a_concepts_passages_all_listed_from_its_page(page, graph_server):  # no
     expect(page.locator("#concept-card h2")).to_have_text("relational agency")
     assert page.locator(".result").count() >= 1
     page.problems.assert_clean()
+
+
+def test_the_search_pages_concept_card_labels_the_curators_note(page, graph_server):  # noqa: F811
+    """Audit 21 F4: a concept no source defines shows the curator's gloss on the card, labelled as the
+    concept page labels it, not as if it were a definition to cite."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/search?q=relational+expertise")
+    note = page.locator("#concept-card #concept-card-scope-note")
+    expect(note).to_contain_text("Edwards’ term for the additional expertise")
+    expect(note.locator(".note")).to_have_text("(curator’s note: no source in the library defines relational expertise)")
+    expect(page.locator("#concept-card blockquote")).to_have_count(0)
+    page.problems.assert_clean()
+
+
+def test_cite_this_says_when_the_reference_is_incomplete(page, graph_server):  # noqa: F811
+    """Audit 21 F10: a cite box for a source the catalogue gives no year (or author, or journal) says
+    in one line what the reference lacks; a complete one says nothing."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/relational-expertise")
+    description = page.locator(".descriptions .description").first
+    description.locator(".cite summary").click()
+    expect(description.locator(".cite .reference-gaps")).to_have_text("Incomplete reference: no year is known for this source.")
+    page.goto(f"{graph_server}/concepts/relational-agency")
+    definition = page.locator(".definitions .definition").first
+    definition.locator(".cite summary").click()
+    expect(definition.locator(".cite .in-text")).to_contain_text("(Edwards and Daniels, 2009")
+    expect(definition.locator(".cite .reference-gaps")).to_have_count(0)
+    page.problems.assert_clean()
+
+
+def test_who_coined_it_says_when_the_evidence_has_no_page(page, graph_server):  # noqa: F811
+    """Audit 21 F6: each "Who coined it" entry gives the page of its evidence, or says it is not known
+    (the graph corpus's texts do not hold the evidence sentences), as the definitions do."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{graph_server}/concepts/relational-agency")
+    places = page.locator(".coined .coinage .from")
+    expect(places.first).to_be_visible()
+    for i in range(places.count()):
+        expect(places.nth(i).locator(".page")).to_have_text(re.compile(r"^(p\. \w+|page not known)$"))
+    page.problems.assert_clean()

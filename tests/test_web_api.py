@@ -509,3 +509,78 @@ def test_a_concept_s_strongest_passages_are_about_it_not_passing_mentions(seed_b
     # its passage, whose list lost them, as the linker finds curated definitions (punctuation aside)
     trust = client.get("/api/concepts/trust").get_json()["passages"]
     assert any(p["described"] and "Smith (2013) emphasised four factors" in p["text"] for p in trust[:3])
+
+
+# --- audit 21 of the web UI -----------------------------------------------------------------------
+
+def test_a_facet_link_gives_as_many_results_as_its_count_says(seed_build):
+    """Audit 21 F1: for a query naming a concept the facets count the results about it ("Counts among
+    the 90 results about prevention"); each facet's link keeps that scope, or its count is what the
+    link gives, so "Prevention and Early Intervention… 79" leads to 79 results, not 170."""
+    import html
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    for query in ("q=prevention", "q=relational+agency", "q=trust&mode=bm25", "q=prevention&concept=resilience",
+                  "q=relational+agency&source=chat-resilience-article"):
+        page = client.get(f"/search?{query}").get_data(as_text=True)
+        assert re.search(r'id="facet-scope">Counts among the \d+ results? about ', page), query
+        rows = re.findall(r'<li><a href="(\?[^"]*)"[^>]*>[^<]*</a> <span class="count">(\d+)</span>', page)
+        assert len(rows) > 5, query
+        for href, count in rows:
+            total = client.get("/api/search" + html.unescape(href)).get_json()["total"]
+            assert total == int(count), (query, html.unescape(href), count, total)
+
+
+def test_who_coined_it_gives_the_page_and_the_passage_of_its_evidence(seed_build):
+    """Audit 21 F6: "Who coined it" gives the page of each evidence sentence and links to its passage
+    in the reader, as a definition does (located as the build locates curated definitions)."""
+    from kg.concepts import _squash
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    coined = client.get("/api/concepts/relational-agency").get_json()["coined_by"]
+    assert {(k["source_id"], k["page"]) for k in coined} == {("chat-resilience-article", 4), ("oxford-ref2014-impact", 2)}
+    page = client.get("/concepts/relational-agency").get_data(as_text=True)
+    for coinage in coined:
+        passage = client.get(f"/api/sources/{coinage['source_id']}").get_json()
+        (text,) = [p["text"] for p in passage["passages"] if p["passage_id"] == coinage["passage_id"]]
+        assert _squash(coinage["evidence"]) in _squash(text)
+        assert re.search(rf'<p class="from">— <a href="/sources/{coinage["source_id"]}#{coinage["passage_id"]}">[^<]*</a>, '
+                         rf'<span class="page">p. {coinage["page"]}</span></p>', page)
+
+
+def test_a_reference_the_catalogue_cannot_complete_says_what_it_lacks(client):
+    """Audit 21 F10: beside a citation of a source whose author, year or journal is not known, one line
+    says so; a complete reference has none."""
+    from search_app.conceptdata import cite_definition, incomplete_reference
+
+    article = {"id": "a", "title": "[A CHAT view]", "authors": [], "year": None, "type": "journal article", "venue": ""}
+    assert incomplete_reference(article) == "Incomplete reference: no author, year or journal is known for this source."
+    assert cite_definition(article, 4, None)["missing"] == ["author", "year", "journal"]
+    assert incomplete_reference({**article, "authors": ["Edwards, Anne"], "venue": "J"}) == \
+        "Incomplete reference: no year is known for this source."
+    complete = {**article, "authors": ["Edwards, Anne"], "year": 2009, "venue": "Journal"}
+    assert incomplete_reference(complete) is None and cite_definition(complete, 4, None)["incomplete"] is None
+    # the reader's suggested citation: the sample has no year, the chapter is complete
+    assert "Incomplete reference: no year is known" in client.get("/sources/pagelabels-sample").get_data(as_text=True)
+    assert 'id="citation-incomplete"' not in client.get("/sources/team-around-the-child").get_data(as_text=True)
+
+
+def test_the_small_things_of_the_pages(client):
+    """Audit 21 F12: a basket item's label is cut at a word with an ellipsis; a query of spaces is no
+    query in the page title; the home page is not the current "Sources" item of the menu (a source's
+    reader is)."""
+    import html
+
+    page = client.get("/quotes").get_data(as_text=True)
+    cards = re.findall(r'<blockquote class="quote-text">([^<]*)</blockquote>.*?data-label="([^"]*)"', page, re.S)
+    assert cards and any(len(html.unescape(text)) > 85 for text, _ in cards)
+    for text, label in cards:
+        text, label = html.unescape(text), html.unescape(label)
+        if label != text:
+            assert label.endswith("…") and len(label) <= 80
+            kept = label[:-1]
+            assert text.startswith(kept) and not text[len(kept)].isalnum(), label
+    assert "<title>Search — " in client.get("/search?q=%20%20%20").get_data(as_text=True)
+    sources_link = re.compile(r'<a href="/#sources"( aria-current="page")?>Sources</a>')
+    assert sources_link.search(client.get("/").get_data(as_text=True)).group(1) is None
+    assert sources_link.search(client.get("/sources/team-around-the-child").get_data(as_text=True)).group(1)

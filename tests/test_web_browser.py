@@ -231,3 +231,38 @@ def test_the_readers_text_sits_under_its_own_heading(page, live_server, library)
     assert outline[citation + 1] == "H2 Text of the source"
     assert page.locator("section.text").get_attribute("aria-labelledby") == "text-heading"
     page.problems.assert_clean()
+
+
+@pytest.mark.parametrize("path, box, later", [("/search?q=trust&mode=bm25", "#q", "children"),
+                                              ("/quotes?q=trust", "#qq", "children")])
+def test_after_back_the_query_box_shows_the_query_of_the_results(page, live_server, path, box, later):
+    """Audit 21 F9: a query typed and sent, then Back: the box shows the query of the results on the
+    page, not the words typed there before leaving it (the browser restoring the form's state)."""
+    from playwright.sync_api import expect
+
+    page.goto(live_server + path)
+    shown = page.locator(box).input_value()
+    selects = page.locator("form.search-form select")
+    chosen = [selects.nth(i).input_value() for i in range(selects.count())]
+    page.locator(box).fill(later)
+    selects.first.select_option(index=1)        # a menu changed too (the ranking, the speaker's role)
+    page.locator(box).press("Enter")
+    page.wait_for_url(f"**q={later}**")
+    expect(page.locator(box)).to_have_value(later)
+    page.go_back()
+    page.wait_for_url(live_server + path)
+    expect(page.locator(box)).to_have_value(shown)
+    assert [selects.nth(i).input_value() for i in range(selects.count())] == chosen
+    page.problems.assert_clean()
+
+
+@pytest.mark.parametrize("path, box", [("/", "#home-q"), ("/search?q=trust", "#q"), ("/quotes", "#qq")])
+def test_the_search_boxs_hint_fits_a_phone_screen(page, live_server, path, box):
+    """Audit 21 F12: at 375 px the placeholder of a search box is read whole, not cut off."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_server + path)
+    text_width, room = page.evaluate("""box => { const i = document.querySelector(box); const s = getComputedStyle(i);
+        const c = document.createElement('canvas').getContext('2d'); c.font = s.font;
+        return [c.measureText(i.placeholder).width, i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; }""", box)
+    assert 0 < text_width <= room
+    page.problems.assert_clean()

@@ -11,6 +11,7 @@ from kg.quotes import ROLE_NAMES, copy_with_citation, role_of
 from kg.studies import study_short_name
 
 from .. import searchdata
+from ..conceptdata import incomplete_reference
 from ..apidoc import documented
 from . import library
 
@@ -147,6 +148,7 @@ def quotes_page():
         # (no study in the URL chooses none: an empty name once matched a study without an acronym)
         "study_chosen": (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None,
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
+                         incomplete_reference=incomplete_reference(lib.source(q["source_id"])),
                          copy_text=copy_with_citation(q)) for q in data["results"]],
         "formats": list(FORMATS),
     }
