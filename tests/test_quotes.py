@@ -1256,3 +1256,17 @@ def test_a_policy_text_named_as_the_sentence_s_subject_is_credited():
     vague = "The policy aims to reduce harm, and the report says services must be “joined up at every level of the system”."
     (quote,) = find_quotes(vague, "s")
     assert quote.kind == "literature" and quote.cited is None
+
+
+def test_the_decks_unattributed_voices_say_so_on_the_card_and_in_the_api(seed_build):
+    # the slides' first-person paragraphs name no speaker: the card, the API and the citation say so
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    found = client.get("/api/quotes?q=whatever I try I get blocked&speaker_role=practitioner").get_json()["results"]
+    useless = next(q for q in found if q["text"].startswith("I just think that it’s all useless"))
+    assert useless["unattributed"] and "not attributed by the source, in" in useless["citation"]
+    assert not any(q["unattributed"] for q in found if q["source_id"] != "collaborative-agency-slides")
+    html = client.get("/quotes?q=whatever I try I get blocked&speaker_role=practitioner").get_data(as_text=True)
+    card = html.split(f'data-quote-id="{useless["quote_id"]}"', 1)[1].split("</li>", 1)[0]
+    assert 'class="unattributed"' in card and "quoted in" not in card

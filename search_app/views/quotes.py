@@ -80,7 +80,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "page", "citation"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words"}',
+            '"passage_id", "page", "citation", "unattributed"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
