@@ -678,9 +678,15 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     sentence that cites it (LABEL as for `ckg concept`)."""
     from search_app import workdata
 
+    from search_app.conceptdata import concept_list
+
     library = _library(build_dir)
-    matches = _concept_matches(library, label, "lineage")
-    data = workdata.concept_lineage(library, matches[0]["id"])
+    ladder = concept_list(library, label)["ladder"] if label.strip() else None
+    if ladder and ladder["exact"]:      # "levels of prevention": the framework's lineage, all four levels
+        data = workdata.concept_lineage(library, workdata.LADDER_ID)
+    else:
+        matches = _concept_matches(library, label, "lineage")
+        data = workdata.concept_lineage(library, matches[0]["id"])
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return

@@ -62,7 +62,8 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?p ?o WHERE {
   <https://w3id.org/common-knowledge/concept/prevention-levels> ?p ?o .
-  FILTER(?p IN (dcterms:title, dcterms:source, dcterms:bibliographicCitation, dcterms:provenance, skos:scopeNote))
+  FILTER(?p IN (dcterms:title, dcterms:source, dcterms:bibliographicCitation, dcterms:provenance, skos:scopeNote,
+               skos:prefLabel, skos:altLabel))
 }
 """
 _FAMILIES_QUERY = """
@@ -220,12 +221,14 @@ class KnowledgeIndex:
 
     @cached_property
     def ladder_scheme(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"sources": []}
+        out: dict[str, Any] = {"sources": [], "labels": []}
         if self.library.graph_path.exists():
             for row in self.library.sparql(_SCHEME_QUERY).dicts():
                 key = row["p"].rsplit("/", 1)[-1].rsplit("#", 1)[-1]
                 if key == "source":
                     out["sources"].append(_local(row["o"]))
+                elif key in ("prefLabel", "altLabel"):
+                    out["labels"].append(row["o"])
                 else:
                     out[key] = row["o"]
         return out

@@ -241,30 +241,88 @@ def cited_in_by_sentence(person: dict[str, Any]) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
+LADDER_ID = "prevention-levels"       # the four levels of prevention: a scheme of their own, not a concept
+
+
 def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
+    """A concept's lineage (see Library.concept_lineage), or the four levels of prevention's: the works
+    cited for any of its levels, as one framework ("levels of prevention": Hardiker et al. 1991, then
+    the Children's Fund Guidance)."""
+    if concept_id == LADDER_ID and library.concept(concept_id) is None:
+        return _ladder_lineage(library)
     rows = library.concept_lineage(concept_id)
     if rows is None:
         return None
     rows = _with_definition_credits(library, concept_id, rows)
-    # several works cited in one sentence: the page quotes it once and points the others to it
+    concept = library.concept(concept_id) or {}
+    return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id), "results": _as_shown(library, rows),
+            "sources": _users(library, {concept_id})}
+
+
+def _as_shown(library: Library, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with what each work is (a study, an Act…); several works cited in one sentence: the page
+    quotes it once and points the others to it."""
     rows = [dict(row, **work_nature(library, library.work(row["work_id"]) or {"id": row["work_id"]})) for row in rows]
     first_with: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:        # in the page's order: cited for it first
         earlier = first_with.setdefault((row["passage_id"], row["sentence"]), row)
         row["same_sentence_as"] = None if earlier is row else earlier["work_id"]
-    concept = library.concept(concept_id) or {}
+    return rows
+
+
+def _users(library: Library, concept_ids: set[str]) -> list[dict[str, Any]]:
+    """The sources that mention or define the concepts, those defining them first, then by mentions."""
     users: dict[str, dict[str, Any]] = {}
     for passage in library.passages():
         link = library.links(passage["passage_id"])
-        mentions = sum(1 for m in link["mentions"] if m["concept_id"] == concept_id)
-        defines = concept_id in (link.get("defines") or [])
+        mentions = sum(1 for m in link["mentions"] if m["concept_id"] in concept_ids)
+        defines = bool(concept_ids & set(link.get("defines") or []))
         if mentions or defines:
             entry = users.setdefault(passage["source_id"], {"source_id": passage["source_id"], "title": _source_title(library, passage["source_id"]),
                                                            "mentions": 0, "defines": False})
             entry["mentions"] += mentions
             entry["defines"] = entry["defines"] or defines
-    return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id), "results": rows,
-            "sources": sorted(users.values(), key=lambda u: (not u["defines"], -u["mentions"]))}
+    return sorted(users.values(), key=lambda u: (not u["defines"], -u["mentions"]))
+
+
+def _ladder_lineage(library: Library) -> dict[str, Any] | None:
+    """The works cited for the levels of prevention, one row per work: the row of the level whose
+    sentence says most (cited for it, naming it)."""
+    from kg.citations.works import lineage_order
+
+    from .conceptdata import index
+
+    ix = index(library)
+    levels = sorted((c for c in ix.concepts.values() if LADDER_ID in (c.get("schemes") or [])),
+                    key=lambda c: (c.get("notation") or "", c["id"]))
+    if not levels:
+        return None
+    # a citation in a sentence naming the framework itself ("The Children’s Fund Guidance (2001:37)
+    # represents four levels of prevention"), which the concept of prevention holds as a hidden label
+    names = [re.compile(r"\b" + re.escape(label).replace(r"\ ", r"\s+") + r"\b", re.I)
+             for label in sorted(set(ix.ladder_scheme.get("labels") or []), key=len, reverse=True)]
+    candidates: list[tuple[dict[str, Any], bool]] = []
+    for level in levels:
+        candidates += [(row, False) for row in _with_definition_credits(library, level["id"], library.concept_lineage(level["id"]) or [])]
+    for concept_id in {b for c in levels for b in c.get("broader") or []}:
+        candidates += [(dict(row, attached=True, in_sentence=True), True) for row in library.concept_lineage(concept_id) or []
+                       if any(name.search(row["sentence"] or "") for name in names)]
+    best: dict[str, dict[str, Any]] = {}
+    for row, names_it in candidates:
+        # the sentence that says most: cited for it, naming the framework, a sentence citing the work
+        # ("[Sources: Adapted from Hardiker …(1991)]") rather than a level's definition credited to it
+        cites_it = any(c.get("context") == row["sentence"] for c in (library.work(row["work_id"]) or {}).get("cited_by") or [])
+        strength = (row["attached"], names_it, cites_it, row["in_sentence"])
+        held = best.get(row["work_id"])
+        if held is None or strength > held["_strength"]:
+            best[row["work_id"]] = dict(row, _strength=strength,
+                                        sources=sorted(set(row.get("sources") or []) | set((held or {}).get("sources") or [])))
+    for row in best.values():
+        row.pop("_strength")
+    rows = sorted(best.values(), key=lineage_order)
+    return {"concept_id": LADDER_ID, "label": ix.ladder_scheme.get("title") or "The four levels of prevention",
+            "scheme": True, "levels": [{"id": c["id"], "pref_label": c["pref_label"]} for c in levels],
+            "results": _as_shown(library, rows), "sources": _users(library, {c["id"] for c in levels})}
 
 
 _ATTRIBUTION_JOINS_RE = re.compile(r",?\s+(?:adapted from|after|cited in|quoted in|following|based on)\s+", re.I)
@@ -408,12 +466,13 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
         author = bibtex.name_list([a["name"] for a in work["authors"]], corporate=bool(work["corporate"]))
         if author and work.get("et_al") and not work["corporate"]:
             author += " and others"          # BibTeX's "et al."
+        editor = bibtex.name_list(work.get("editors") or []) if kind == "incollection" else ""
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"]),
                   ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
-        body = ",\n".join(([f"  author = {{{author}}}"] if author else [])
+        body = ",\n".join(([f"  author = {{{author}}}"] if author else []) + ([f"  editor = {{{editor}}}"] if editor else [])
                           + [bibtex.field(name, value) for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")
     return "\n".join(out)
@@ -429,6 +488,8 @@ def export_ris(works: list[dict[str, Any]]) -> str:
             lines.append(f"AU  - {author['name']}")
         if work["title"]:
             lines.append(f"TI  - {work['title']}")
+        for editor in work.get("editors") or []:     # RIS: the editors of the book a chapter is in
+            lines.append(f"A2  - {editor}")
         if re.match(r"\d{4}", work["year"] or ""):
             lines.append(f"PY  - {work['year'][:4]}")
         if work["container"]:

@@ -745,6 +745,42 @@ def test_works_bibtex_escapes_as_the_quote_exports_do():
     assert entry.fields_dict["title"].value == "Every Child Matters: C:\\textbackslash{}plans 100\\% done"
 
 
+def test_a_chapter_s_editors_listed_initials_first_are_each_a_name_and_exported():
+    """"in Y. Engeström, R. Miettinen & R.-J. Punamäki (Eds.)" was kept as one editor string, and the
+    BibTeX and RIS of a chapter named no editor at all."""
+    import bibtexparser
+
+    from search_app import workdata
+
+    ref = parse_reference("Engeström, Y. (1999a) Activity theory and individual and social transformation, in "
+                          "Y. Engeström, R. Miettinen & R.-J. Punamäki (Eds.) Perspectives on activity theory. "
+                          "Cambridge: Cambridge University Press.")
+    assert ref.editors == ["Engeström, Y.", "Miettinen, R.", "Punamäki, R.-J."]
+    assert ref.container == "Perspectives on activity theory"
+    assert parse_reference("Potter, T. (2013) What is vulnerability? in G. Brotherton and M. Cronin (eds.) "
+                           "Working with Vulnerable Children. London: Routledge.").editors == ["Brotherton, G.", "Cronin, M."]
+    chapter = {"id": "engestrom-1999a", "authors": [{"id": "engestrom-y", "name": "Engeström, Y."}], "surnames": ["Engeström"],
+               "year": "1999", "year_suffix": "a", "container": ref.container, "publisher": "Cambridge University Press",
+               "place": "Cambridge", "pages": "", "editors": ref.editors, "cited_by": [], "corporate": False,
+               "et_al": False, "title": "Activity theory and individual and social transformation", "url": ""}
+    (entry,) = bibtexparser.parse_string(workdata.export_bibtex([chapter])).entries
+    assert entry.entry_type == "incollection"
+    assert entry.fields_dict["editor"].value == "Engeström, Y. and Miettinen, R. and Punamäki, R.-J."
+    assert [line for line in workdata.export_ris([chapter]).splitlines() if line.startswith("A2")] == [
+        "A2  - Engeström, Y.", "A2  - Miettinen, R.", "A2  - Punamäki, R.-J."]
+
+
+def test_a_work_listed_in_two_lists_of_one_source_says_which_list_each_line_is_from():
+    # Jopling and Vincent list Brown et al. (2017) under "Recommended reading" and "References": the work
+    # page showed the line twice, as if duplicated
+    entry = "Brown, K., Ecclestone, K., & Emmel, N. (2017). Review article: The many faces of vulnerability, Social Policy and Society, 16(3) 497-510."
+    text = (f"Vulnerability has many faces (Brown et al., 2017).\n\nRecommended reading\n\n{entry}\n\n"
+            f"References\n\n{entry}\n\nSmith, R. (2013) Working together. Harlow: Pearson.\n")
+    works = resolve_works({"chapter": analyse_document(text)})["works"]
+    (brown,) = [w for w in works.values() if w["title"].startswith("Review article")]
+    assert [r["section"] for r in brown["renderings"]] == ["Recommended reading", "References"]
+
+
 def test_cli_cites_and_cited_by(cites_build):
     out = subprocess.run(CKG + ["cites", "impact-study", "--build", str(cites_build), "--json"],
                          capture_output=True, text=True, check=True)
@@ -1597,6 +1633,36 @@ def test_lineage_page_shows_the_works_a_definition_is_credited_to(page, seed_bui
         expect(cited_for.first.locator(".timeline-work")).to_contain_text("Hardiker")
         expect(cited_for.nth(1).locator(".timeline-sentence")).to_contain_text("Heavy-end prevention would focus on")
         expect(cited_for.first.locator(".timeline-source")).to_contain_text("the definition the concept page quotes is credited to it")
+        assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_the_levels_of_prevention_have_a_lineage_of_their_own(page, seed_build):
+    """"levels of prevention" went to the lineage of prevention in general, where Hardiker et al. (1991),
+    the framework's origin, stood only among the works cited beside it: the framework's lineage takes
+    the works cited for any of its levels, the Guidance with the sentence that says it "represents four
+    levels of prevention"; the CLI, the API and the page from the ladder agree."""
+    from playwright.sync_api import expect
+
+    from conftest import _serve
+
+    text = subprocess.run(CKG + ["lineage", "levels of prevention", "--build", str(seed_build)],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.startswith("The four levels of prevention  (prevention-levels): 2 works cited for it"), text
+    for base in _serve(seed_build, "ckg-seed-ladder-lineage-server"):
+        data = json.loads(urllib.request.urlopen(f"{base}/api/concepts/prevention-levels/lineage").read())
+        rows = {r["work_id"]: r for r in data["results"] if r["attached"]}
+        assert list(rows)[0] == "hardiker-1991-policies-and-practices"
+        guidance = rows["children-and-young-peoples-unit-2001-childrens-fund-guidance"]
+        assert "represents four levels of prevention" in guidance["sentence"]
+        assert "Adapted from Hardiker" in rows["hardiker-1991-policies-and-practices"]["sentence"]
+        page.goto(f"{base}/concepts")
+        page.click("#ladder-lineage a")
+        expect(page.locator("h1")).to_have_text("Where “The four levels of prevention” came from")
+        expect(page.locator("#ladder-levels a")).to_have_count(4)
+        expect(page.locator("#cited-for .timeline-item").first.locator(".timeline-work")).to_contain_text("Hardiker")
+        page.click(".breadcrumbs a >> nth=1")
+        assert page.url.endswith("/concepts#ladder")
         assert not page.errors, page.errors
 
 

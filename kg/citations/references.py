@@ -357,6 +357,20 @@ def _journal(text: str) -> tuple[str, str, str] | None:
     return name, match.group(2), re.sub(r"\s", "", issue).replace("–", "-")
 
 
+# "Y. Engeström", "R.-J. Punamäki", "M. Cronin": initials before the surname, as editors are often listed
+_INITIALS_FIRST_RE = re.compile(r"((?:[A-Z]\.\s*(?:-\s*[A-Z]\.\s*)?)+)\s*([A-Z][^\W\d_]*(?:[’'-][A-Z][^\W\d_]*)*)")
+
+
+def _initials_first_names(text: str) -> list[str]:
+    """"Y. Engeström, R. Miettinen & R.-J. Punamäki" → ["Engeström, Y.", "Miettinen, R.", "Punamäki, R.-J."];
+    [] unless every name of the list is so written."""
+    parts = [p.strip() for p in re.split(r",|\s&\s|\s+and\s+", text.strip(" ,")) if p.strip()]
+    names = [_INITIALS_FIRST_RE.fullmatch(p) for p in parts]
+    if not parts or not all(names):
+        return []
+    return [m.group(2) + ", " + re.sub(r"\s+", "", m.group(1)) for m in names]
+
+
 def _details(ref: Reference, rest: str) -> None:
     rest = rest.strip(" .,")
     for a, b in reversed(_url_spans(rest)):
@@ -364,8 +378,10 @@ def _details(ref: Reference, rest: str) -> None:
     text = rest.strip(" .,")
     chapter = re.search(r"\b[Ii]n:?\s+(.*?)\((?:eds?|Eds?)\.?\)\s*,?\s*(.*)$", text)
     if chapter:
-        from_editors = parse_authors(chapter.group(1))
-        ref.editors = from_editors[0] if from_editors else [chapter.group(1).strip(" ,")]
+        from_editors = _initials_first_names(chapter.group(1)) or parse_authors(chapter.group(1))
+        if from_editors and isinstance(from_editors, tuple):
+            from_editors = from_editors[0]
+        ref.editors = from_editors or [chapter.group(1).strip(" ,")]
         container, after = _title(chapter.group(2), keyed=False)
         ref.container = container
         text = after

@@ -260,7 +260,9 @@ def resolve_works(documents: dict[str, dict[str, Any]], sources: list[dict[str, 
             doc = documents[record["doc"]]
             if record["kind"] == "reference":
                 doc["references"][record["entry"]]["work_id"] = wid
-                renderings.append({"source_id": record["doc"], "key": record.get("key", ""), "raw": record.get("raw", "")})
+                renderings.append({"source_id": record["doc"], "key": record.get("key", ""), "raw": record.get("raw", ""),
+                                   # the list it stands in ("References", "Recommended reading"): a work listed twice
+                                   "section": doc["references"][record["entry"]].get("section") or ""})
             else:
                 doc["citations"][record["citation"]]["work_id"] = wid
         out_works[wid] = {

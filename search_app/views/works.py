@@ -116,6 +116,8 @@ def _moved_concept(endpoint: str, concept_id: str):
     """A guessed concept address ("Relational-Agency", "resilence") redirected as the concept page does; else None."""
     from .knowledge import _concept_meant
 
+    if concept_id == workdata.LADDER_ID:       # the four levels of prevention: a scheme, with a lineage of its own
+        return None
     meant = _concept_meant(concept_id) if library().concept(concept_id) is None else None
     return redirect(url_for(endpoint, concept_id=meant)) if meant else None
 
