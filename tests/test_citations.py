@@ -1663,6 +1663,11 @@ def test_the_levels_of_prevention_have_a_lineage_of_their_own(page, seed_build):
         expect(page.locator("#cited-for .timeline-item").first.locator(".timeline-work")).to_contain_text("Hardiker")
         page.click(".breadcrumbs a >> nth=1")
         assert page.url.endswith("/concepts#ladder")
+        # a concept no source cites a work for by its name says so, not only "cited where it is discussed"
+        page.goto(f"{base}/concepts/distributed-expertise/lineage")
+        expect(page.locator("#none-cited-for")).to_contain_text("No source cites a work for “distributed expertise” by its name")
+        page.goto(f"{base}/concepts/relational-agency/lineage")
+        expect(page.locator("#none-cited-for")).to_have_count(0)
         assert not page.errors, page.errors
 
 
