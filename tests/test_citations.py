@@ -1491,6 +1491,30 @@ def test_a_citation_after_a_term_the_sentence_brings_in_is_that_term_s_not_the_s
     assert cited_for("resilience") == {"Smith (2000)"} == cited_for("vulnerability")
 
 
+def test_a_sentence_going_on_about_the_research_on_a_concept_credits_its_citation_to_the_concept():
+    # the CHAT article: "… a raft of research on the resilience of vulnerable children, which originated in
+    # developmental psychology … The research and its implementation have tended to centred on developing
+    # individual strengths (Garmezy, 1991; Masten and Garmezy, 1985)." — the origin of resilience research
+    from kg.citations.works import lineage
+
+    text = ("Policy has connected with a raft of research on the resilience of vulnerable children, which began "
+            "in psychology. The research and its implementation have centred on individual strengths "
+            "(Garmezy, 1991; Masten and Garmezy, 1985). The work on prevention grew too. The research has "
+            "centred on schools (Smith, 2000).\n\nReferences\n\nGarmezy, N. (1991) Resiliency. Pediatric Annals.\n\n"
+            "Masten, A. and Garmezy, N. (1985) Risk. New York: Plenum.\n\nSmith, B. (2000) Schools. London: Sage.\n")
+    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
+    doc = analyse_document(text, [passage])
+    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+    start = text.index("resilience")
+    prevention = text.index("prevention")
+    links = {"p": {"mentions": [{"concept_id": "resilience", "start": start, "end": start + 10},
+                                {"concept_id": "prevention", "start": prevention, "end": prevention + 10}], "defines": []}}
+    cited_for = {r["label"] for r in lineage("resilience", data, links, {"p": passage}) if r["attached"]}
+    assert cited_for == {"Garmezy (1991)", "Masten and Garmezy (1985)"}
+    # "The work on prevention grew too. The research has …": another body of work, not the research on prevention
+    assert not {r["label"] for r in lineage("prevention", data, links, {"p": passage}) if r["attached"]}
+
+
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
     # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book

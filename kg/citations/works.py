@@ -554,6 +554,12 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
     attached: set[int] = set()
     for (pid, a, b), members in by_sentence.items():
         passage = passages.get(pid) or {}
+        # "… a raft of research on the resilience of vulnerable children … The research and its
+        # implementation have tended to … (Garmezy, 1991; …)": the sentence goes on about the research
+        # on the concept the sentence before names, and its closing citation is that research's
+        group = _closing_group(members, citations, passage, b)
+        if group and _resumes_research_on(concept_id, passage, links.get(pid) or {}, a):
+            attached.update(group)
         in_sentence = [m for m in (links.get(pid) or {}).get("mentions", []) if a <= m["start"] < b]
         mentions = [m for m in in_sentence if m.get("concept_id") == concept_id]
         others = [m for m in in_sentence if m.get("concept_id") != concept_id and m.get("concept_id") not in narrower]
@@ -599,6 +605,47 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
 
 
 _BEFORE_REACH = 100       # characters from a citation group to a name it may stand for, when it comes first
+
+# a sentence opening on the body of work the sentence before spoke of: "The research …", "This work …"
+_RESUMING_RE = re.compile(r"(?:The|This|These|Such|That|Their|Its)\s+(research|work|studies|study|literature|evidence|findings|tradition)\b")
+
+
+def _closing_group(members: list[int], citations: list[dict[str, Any]], passage: dict[str, Any], sentence_end: int) -> list[int]:
+    """The citations (one bracket or a run of them) that end their sentence, or []."""
+    text, offset = passage.get("text"), passage.get("start", 0)
+    if not text:
+        return []
+    ordered = sorted(members, key=lambda i: citations[i]["start"])
+    group = [ordered[-1]]
+    for n in reversed(ordered[:-1]):
+        gap = text[max(0, citations[n]["end"] - offset):max(0, citations[group[0]]["start"] - offset)]
+        if re.search(r"[^\W\d_]{2,}", gap):
+            break
+        group.insert(0, n)
+    if not _ends_sentence(citations[group[-1]]["end"] - offset, sentence_end - offset, text):
+        return []
+    return group
+
+
+def _resumes_research_on(concept_id: str, passage: dict[str, Any], link: dict[str, Any], sentence_start: int) -> bool:
+    """Whether the sentence at ``sentence_start`` opens on the body of work ("The research") that the
+    sentence before it names as about the concept ("research on the resilience of …"), and names no
+    work of its own first."""
+    text, offset = passage.get("text") or "", passage.get("start", 0)
+    start = max(0, sentence_start - offset)
+    start += len(text[start:]) - len(text[start:].lstrip())
+    opening = _RESUMING_RE.match(text, start)
+    if not opening:
+        return False
+    before = text[:start].rstrip()
+    previous_start = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("\n\n")) + 1
+    previous = before[previous_start:]
+    noun = opening.group(1).rstrip("s") if opening.group(1) != "studies" else "stud"
+    for found in re.finditer(rf"\b{noun}\w*\s+(?:on|of|into|about|in)\s+(?:the\s+)?", previous, re.I):
+        at = offset + previous_start + found.end()
+        if any(m.get("concept_id") == concept_id and at <= m["start"] <= at + 2 for m in link.get("mentions", [])):
+            return True
+    return False
 # what joins the names of a list that one citation may stand for ("relational agency and relational expertise [R2]")
 _LIST_JOIN_RE = re.compile(r"[\s,;’'”\"‘“]*(?:(?:and|or|&)[\s,;’'”\"‘“]*)*")
 
