@@ -292,6 +292,7 @@ def build(
 def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callable[[str, FileResult], None] | None,
            progress_note: Callable[[str], None] | None, strict: bool = False) -> BuildReport:
     started = time.monotonic()
+    started_at = datetime.now(timezone.utc)        # the build activity's prov:startedAtTime in graph.nq
     corpus = plan(corpus_dir)
     report = BuildReport(out_dir=out_dir, release_dir=None, warnings=list(corpus.warnings))
     for file, reason, message in corpus.skipped:
@@ -302,7 +303,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
     _remove_stale_partials(releases)
     _remove_stale_links(out_dir)
     # unique even for two builds in one second; the trailing pid lets a later build spot abandoned partials
-    release_name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{corpus.corpus_hash[:8]}-{uuid.uuid4().hex[:6]}-{os.getpid()}"
+    release_name = f"{started_at:%Y%m%dT%H%M%S}-{corpus.corpus_hash[:8]}-{uuid.uuid4().hex[:6]}-{os.getpid()}"
     partial = releases / f".partial-{release_name}"
     (partial / "documents").mkdir(parents=True)
 
@@ -355,11 +356,12 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
         quotes.sort(key=lambda q: (order[q.source_id], q.start))
         _write_json(partial / "quotes.json", [q.to_dict() for q in quotes])
         report.quote_count = len(quotes)
-        _graph(settings, partial, sources, passages, report, corpus)
+        _graph(settings, partial, sources, passages, report, corpus, started_at)
         _index(settings, partial, passages, links, out_dir, report, progress_note)
         with (partial / "passages.jsonl").open("w", encoding="utf-8") as handle:
             for passage in passages:
                 handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+        _graph_end(partial, report)
         report.seconds = time.monotonic() - started
         _write_json(partial / "manifest.json", _manifest(settings, corpus, report, sources, passages))
         final = releases / release_name
@@ -425,20 +427,30 @@ def _citations(release: Path, sources: list[dict[str, Any]], passages: list[Pass
 
 
 def _graph(settings: Settings, release: Path, sources: list[dict[str, Any]], passages: list[Passage],
-           report: BuildReport, corpus: CorpusPlan) -> None:
+           report: BuildReport, corpus: CorpusPlan, started_at: datetime | None = None) -> None:
     """The RDF dataset (graph.nq: ontology + one named graph per source); a failure is a warning."""
     from .graph import STATS_FILE as GRAPH_STATS, write_graph
 
     try:
         stats = write_graph(release, ontology_dir=settings.ontology_dir, sources=sources,
                             passages=[p.to_dict() for p in passages], corpus=corpus, version=__version__,
-                            validate=settings.graph_validate)
+                            validate=settings.graph_validate, build_started=started_at)
         if not stats.get("shacl", {}).get("conforms", True):
             report.warnings.append(f"the knowledge graph does not conform to {settings.ontology_dir}/shapes.ttl "
                                    f"(see {GRAPH_STATS} in the release)")
     except Exception as exc:  # the passages and the search must not be lost with the graph
         report.warnings.append(f"the knowledge graph could not be built ({type(exc).__name__}: {exc}); "
                                "concept pages and /sparql are unavailable in this build")
+
+
+def _graph_end(release: Path, report: BuildReport) -> None:
+    """The build's prov:endedAtTime, added to graph.nq once everything but the manifest is written."""
+    from .graph import record_build_end
+
+    try:
+        record_build_end(release, datetime.now(timezone.utc))
+    except Exception as exc:  # the graph without an end time is still the graph
+        report.warnings.append(f"the build's end time could not be added to the knowledge graph ({type(exc).__name__}: {exc})")
 
 
 def _index(settings: Settings, release: Path, passages: list[Passage], links: dict[str, Any], out_dir: Path,

@@ -229,7 +229,7 @@ def build_graph(
     ``sources`` as in sources.json, ``passages`` as in passages.jsonl, ``links`` as in links.json,
     ``documents`` (optional) source id → {"text", "pages"} for quote context and exact pages,
     ``files`` (optional) source id → {"sha256", "path"}, ``build`` (optional) {"id", "started",
-    "version", "corpus_hash"} for the provenance graph, ``quotes`` (optional) as in quotes.json.
+    "ended" (optional), "version", "corpus_hash"} for the provenance graph, ``quotes`` (optional) as in quotes.json.
     """
     from .studies import StudyMatcher, link_studies, study_labels
 
@@ -274,7 +274,7 @@ def build_graph(
         source = SOURCE[sid]
         document = documents.get(sid) or {}
         text = document.get("text")
-        _describe_source(graph, record, agents, matcher, files.get(sid), activity)
+        _describe_source(graph, record, agents, matcher, files.get(sid))
         file_node = _file_node(record)
         pages = sorted(document.get("pages") or [], key=lambda p: p["start"])
         for passage in by_source.get(sid, []):
@@ -313,7 +313,7 @@ def _file_node(record: dict[str, Any]) -> URIRef:
     return FILE[quote(record.get("file") or record["id"], safe="/")]
 
 
-def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, matcher, file_info, activity) -> None:
+def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, matcher, file_info) -> None:
     source = SOURCE[record["id"]]
     graph.add((source, RDF.type, CK.Source))
     for cls in DOCUMENT_TYPES.get(record.get("type") or "", (FABIO.Expression,)):
@@ -365,8 +365,8 @@ def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, match
         graph.add((file_node, DCTERMS.format, Literal(MEDIA_TYPES[fmt])))
     if file_info and file_info.get("sha256"):
         graph.add((file_node, DCTERMS.identifier, Literal("sha256:" + file_info["sha256"])))
-    if activity is not None:
-        graph.add((source, PROV.wasGeneratedBy, activity))
+    # no `source prov:wasGeneratedBy build`: the build made this description (its named graph says so
+    # in graph/build), not the article, report or slides it describes
 
 
 def _agent(graph: Graph, agents: Agents, name: str, source: URIRef, predicate: URIRef) -> None:
@@ -389,8 +389,9 @@ def _selectors(graph: Graph, node: URIRef, start: int, end: int, exact: str, pre
     position, quote_node = URIRef(f"{node}/position"), URIRef(f"{node}/quote")
     graph.add((node, OA.hasSelector, position))
     graph.add((position, RDF.type, OA.TextPositionSelector))
-    graph.add((position, OA.start, Literal(int(start))))
-    graph.add((position, OA.end, Literal(int(end))))
+    # the Web Annotation vocabulary's range of oa:start / oa:end (anno.jsonld types them so too)
+    graph.add((position, OA.start, Literal(int(start), datatype=XSD.nonNegativeInteger)))
+    graph.add((position, OA.end, Literal(int(end), datatype=XSD.nonNegativeInteger)))
     graph.add((node, OA.hasSelector, quote_node))
     graph.add((quote_node, RDF.type, OA.TextQuoteSelector))
     graph.add((quote_node, OA.exact, Literal(exact)))
@@ -540,7 +541,8 @@ def _provenance(graph: Graph, build: dict[str, Any], agent: URIRef, sources: lis
     graph.add((activity, RDF.type, PROV.Activity))
     graph.add((activity, RDFS.label, Literal(f"ckg build {build['id']}")))
     graph.add((activity, PROV.startedAtTime, Literal(build["started"], datatype=XSD.dateTime)))
-    graph.add((activity, PROV.endedAtTime, Literal(build.get("ended") or build["started"], datatype=XSD.dateTime)))
+    if build.get("ended"):      # a build still running when its graph is written has no end yet (record_build_end)
+        graph.add((activity, PROV.endedAtTime, Literal(build["ended"], datatype=XSD.dateTime)))
     graph.add((activity, PROV.wasAssociatedWith, agent))
     graph.add((activity, CK.corpusHash, Literal(build.get("corpus_hash") or "")))
     graph.add((agent, RDF.type, PROV.SoftwareAgent))
@@ -556,9 +558,22 @@ def _provenance(graph: Graph, build: dict[str, Any], agent: URIRef, sources: lis
 
 # --- writing and reading ---------------------------------------------------------------------------
 
+def _timestamp(moment: datetime | str | None) -> str:
+    """An xsd:dateTime lexical form (UTC, milliseconds) of ``moment`` (now when None)."""
+    if isinstance(moment, str):
+        return moment
+    return (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
 def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[dict[str, Any]],
-                passages: list[dict[str, Any]], corpus=None, version: str = "", validate: bool = False) -> dict[str, Any]:
-    """Build the dataset of a release (reads its links.json and documents/) and write graph.nq and graph.json."""
+                passages: list[dict[str, Any]], corpus=None, version: str = "", validate: bool = False,
+                build_started: datetime | str | None = None) -> dict[str, Any]:
+    """Build the dataset of a release (reads its links.json and documents/) and write graph.nq and graph.json.
+
+    ``build_started`` is when the build began (prov:startedAtTime of the build activity; now when not
+    given). The build goes on after its graph is written, so the graph holds no prov:endedAtTime
+    until :func:`record_build_end` adds it when the build is over.
+    """
     from .corpus import _file_hash
 
     started = time.monotonic()
@@ -578,7 +593,7 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
     name = release.name.removeprefix(".partial-")
     build = {
         "id": name,
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": _timestamp(build_started),
         "version": version,
         "corpus_hash": getattr(corpus, "corpus_hash", ""),
     }
@@ -608,10 +623,37 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
         stats["citations_error"] = citations_error
     if validate:
         conforms, report = validate_dataset(dataset, ontology_dir)
-        stats["shacl"] = {"conforms": conforms, "report": report if not conforms else ""}
+        stats["shacl"] = {"conforms": conforms, "warnings": report.count("Severity: sh:Warning"),
+                          "report": report if not conforms else ""}
     stats["seconds"] = round(time.monotonic() - started, 3)
     (release / STATS_FILE).write_text(json.dumps(stats, indent=1), encoding="utf-8")
     return stats
+
+
+def record_build_end(release: str | Path, ended: datetime | str | None = None) -> str | None:
+    """Add the build's prov:endedAtTime (``ended``, now when None) to the graph.nq of ``release``
+    once the build is over, and count it in graph.json; the end time given, or None when the
+    release has no graph."""
+    release = Path(release)
+    path = release / GRAPH_FILE
+    if not path.exists():
+        return None
+    stamp = _timestamp(ended)
+    activity = BUILD[release.name.removeprefix(".partial-")]
+    quad = (f"<{activity}> <{PROV.endedAtTime}> {Literal(stamp, datatype=XSD.dateTime).n3()} <{BUILD_GRAPH}> .\n")
+    with path.open("rb+") as handle:     # N-Quads is a line per quad: appending one is enough
+        handle.seek(0, 2)
+        if handle.tell():
+            handle.seek(-1, 2)
+            if handle.read(1) != b"\n":
+                quad = "\n" + quad
+        handle.write(quad.encode("utf-8"))
+    stats_path = release / STATS_FILE
+    if stats_path.exists():
+        stats = json.loads(stats_path.read_text(encoding="utf-8"))
+        stats["quads"] = stats.get("quads", 0) + 1
+        stats_path.write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    return stamp
 
 
 def union_graph(dataset: Dataset) -> Graph:

@@ -6,6 +6,8 @@
 * :class:`QueryPool` answers queries in worker processes that hold the graph in memory.
   pyoxigraph cannot cancel a query, so a query over the time limit gets its worker killed and a
   fresh worker started in the background; the server itself never blocks on it.
+* Several default graphs (``default-graph-uri`` repeated, or several ``FROM``) are merged into
+  one graph, a set, before the query runs (SPARQL 1.1 §13.2): oxigraph alone takes them as a bag.
 * Serialisers for the SPARQL 1.1 result formats (JSON, XML, CSV, TSV); graphs (CONSTRUCT,
   DESCRIBE) are serialised by pyoxigraph (Turtle, N-Triples, RDF/XML, JSON-LD).
 """
@@ -108,6 +110,101 @@ def skeleton(query: str) -> str:
 def names_its_dataset(query: str) -> bool:
     """Whether the query has a dataset clause (FROM or FROM NAMED)."""
     return bool(re.search(r"(?<![\w?$:])FROM(?![\w:\-])", skeleton(query), re.I))
+
+
+_WORD = re.compile(r"[^\s{}()\[\],;]+|[{}()\[\],;]")
+
+
+def _tokens(query: str):
+    """("iri", iri) / ("str", "") / ("word", text) of a query, comments left out."""
+    for match in _LEX.finditer(query):
+        kind = match.lastgroup
+        if kind == "iri":
+            yield "iri", match.group(0)[1:-1]
+        elif kind in ("long", "str"):
+            yield "str", ""
+        elif kind != "comment":
+            for word in _WORD.finditer(match.group(0)):
+                yield "word", word.group(0)
+
+
+def dataset_clause(query: str) -> tuple[list[str], list[str]] | None:
+    """The IRIs of the query's FROM and FROM NAMED clauses (prefixed names and relative IRIs
+    resolved), or None when a clause names a graph through a prefix the query does not declare."""
+    from urllib.parse import urljoin
+
+    tokens = list(_tokens(query))
+    prefixes: dict[str, str] = {}
+    base = ""
+    default: list[str] = []
+    named: list[str] = []
+    resolve = lambda iri: urljoin(base, iri) if base else iri  # noqa: E731
+    i = 0
+    while i < len(tokens):
+        kind, value = tokens[i]
+        keyword = value.upper() if kind == "word" else ""
+        following = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+        if keyword == "BASE" and following[0] == "iri":
+            base = resolve(following[1])
+            i += 2
+            continue
+        if keyword == "PREFIX" and following[0] == "word" and following[1].endswith(":") \
+                and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+            prefixes[following[1][:-1]] = resolve(tokens[i + 2][1])
+            i += 3
+            continue
+        if keyword == "FROM":
+            target = default
+            if following[0] == "word" and following[1].upper() == "NAMED":
+                target = named
+                i += 1
+                following = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+            if following[0] == "iri":
+                target.append(resolve(following[1]))
+            elif following[0] == "word" and ":" in following[1]:
+                prefix, local = following[1].split(":", 1)
+                if prefix not in prefixes:
+                    return None
+                target.append(prefixes[prefix] + re.sub(r"\\(.)", r"\1", local))
+            else:
+                return None
+            i += 2
+            continue
+        i += 1
+    return default, named
+
+
+_PREFIXED = re.compile(r"(?<![\w?$:\\-])([A-Za-z][\w.\-]*)?:(?=[^\s:]|\s|$)")
+
+
+def undeclared_prefixes(query: str) -> list[str]:
+    """Prefixes the query uses in prefixed names (``foo:Bar``) but never declares with PREFIX."""
+    bare = skeleton(query)
+    declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([^\s:]*):", bare, re.I)}
+    used = []
+    for match in _PREFIXED.finditer(re.sub(r"PREFIX\s+[^\s:]*:", " ", bare, flags=re.I)):
+        name = match.group(1) or ""
+        if name not in declared and name not in used:
+            used.append(name)
+    return used
+
+
+def _explain(message: str, query: str) -> str:
+    """A parser's message made readable: an undeclared prefix is named, with the PREFIX line to add."""
+    if "Prefix not found" not in message and "Unknown namespace prefix" not in message:
+        return f"The query could not be run: {message}"
+    missing = undeclared_prefixes(query)
+    if not missing:
+        return f"The query could not be run: {message}"
+    from .vocab import PREFIXES
+
+    where = re.search(r"error at (\d+):(\d+)", message)
+    at = f" (line {where.group(1)}, column {where.group(2)})" if where else ""
+    lines = [f"PREFIX {name}: <{PREFIXES[name]}>" if name in PREFIXES else f"PREFIX {name}: <…>" for name in missing]
+    names = ", ".join(f"`{name}:`" for name in missing)
+    return (f"The query could not be run: undeclared prefix {names}{at}. Declare {'it' if len(missing) == 1 else 'them'} "
+            f"before the query: "
+            f"{'; '.join(lines)}. The examples page (/sparql) lists the prefixes of this graph.")
 
 
 def check_query(query: str) -> str:
@@ -285,6 +382,9 @@ class Engine:
 
             self.store = load_store(graph_path)
             self.size = len(self.store)
+            self.graph_names = list(self.store.named_graphs())
+            self._merging = 0
+            self._lock = threading.Lock()
         elif store == "rdflib":
             import rdflib.plugins.sparql
             from rdflib import Dataset
@@ -320,18 +420,64 @@ class Engine:
         result.seconds = time.monotonic() - started
         return result
 
+    def _merge(self, graphs: list[str]):
+        """A temporary named graph holding the RDF merge (a set) of ``graphs``: oxigraph takes
+        several default graphs as a bag, one match per graph stating a triple (SPARQL 1.1 §13.2
+        wants their merge). Removed again by :meth:`_unmerge`."""
+        import uuid
+
+        import pyoxigraph
+
+        merged = pyoxigraph.NamedNode(f"urn:ckg:merged-default-graph:{uuid.uuid4().hex}")
+        with self._lock:
+            self._merging += 1
+        try:
+            self.store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, merged) for g in graphs
+                               for q in self.store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(g))])
+        except BaseException:
+            self._unmerge(merged)
+            raise
+        return merged
+
+    def _unmerge(self, merged) -> None:
+        try:
+            self.store.remove_graph(merged)
+        finally:
+            with self._lock:
+                self._merging -= 1
+
     def _oxigraph(self, query, form, graph_format, max_results, default_graphs, named_graphs) -> Result:
         import pyoxigraph
 
         # the dataset: the protocol's graph parameters, else the query's FROM / FROM NAMED, else
         # the store's default graph, which load_store made the RDF merge (a set) of every graph
         options: dict[str, Any] = {}
-        if default_graphs:
-            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
-        elif named_graphs:
-            options["default_graph"] = []     # the protocol: named-graph-uri alone gives an empty default graph
-        if named_graphs:
-            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+        merged = None
+        defaults = list(dict.fromkeys(default_graphs or []))
+        named = named_graphs
+        if not default_graphs and not named_graphs and names_its_dataset(query):
+            clause = dataset_clause(query)
+            if clause and len(set(clause[0])) > 1:      # several FROM: merged here, as the protocol's are
+                defaults, named = list(dict.fromkeys(clause[0])), clause[1]
+        if len(defaults) > 1:
+            merged = self._merge(defaults)
+            options["default_graph"] = [merged]
+            # the graph holding the merge is no named graph of the dataset: the protocol's named-graph-uri,
+            # else (as with one default-graph-uri) every graph; the query's FROM NAMED (none: no named graphs)
+            if default_graphs:
+                options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs] if named_graphs \
+                    else list(self.graph_names)
+            else:
+                options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named]
+        else:
+            if defaults:
+                options["default_graph"] = [pyoxigraph.NamedNode(g) for g in defaults]
+            elif named_graphs:
+                options["default_graph"] = []     # the protocol: named-graph-uri alone gives an empty default graph
+            if named_graphs:
+                options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+            elif self._merging and not names_its_dataset(query):
+                options["named_graphs"] = list(self.graph_names)   # another thread's merge is no named graph
         try:
             answer = self.store.query(query, **options)
             if isinstance(answer, pyoxigraph.QueryBoolean):
@@ -352,7 +498,10 @@ class Engine:
                     break
                 triples.append(triple)
         except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
-            raise QueryFailed(f"The query could not be run: {exc}") from None
+            raise QueryFailed(_explain(str(exc), query)) from None
+        finally:
+            if merged is not None:
+                self._unmerge(merged)
         rdf_format = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
                       "rdfxml": pyoxigraph.RdfFormat.RDF_XML, "jsonld": pyoxigraph.RdfFormat.JSON_LD}[graph_format]
         from .vocab import PREFIXES
@@ -385,7 +534,7 @@ class Engine:
                     break
                 graph.add(triple)
         except Exception as exc:  # rdflib raises many kinds on a bad query
-            raise QueryFailed(f"The query could not be run: {exc}") from None
+            raise QueryFailed(_explain(str(exc), query)) from None
         rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[graph_format]
         body = graph.serialize(format=rdflib_format, encoding="utf-8")
         return Result(form, body=body, media_type=GRAPH_TYPES[graph_format], truncated=truncated, count=len(graph))

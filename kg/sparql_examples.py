@@ -66,7 +66,9 @@ LIMIT 300""",
         "Sentences the build found saying what a concept is (the concept opens the sentence: “X is …”, "
         "“X refers to …”, “By X we mean …”), with source and page, as the concept pages show them; "
         "curatedToo says whether the curated scheme also has a definition (false: the found one is all there is, "
-        "often in a document you added).",
+        "often in a document you added). A sentence that quotes a curated definition of the concept is not "
+        "listed again, so on the shipped library, whose curated definitions are taken from its five documents, "
+        "the answer is empty until you add a document that says what a concept is in its own words.",
         """
 SELECT ?concept ?definition ?source ?page ?curatedToo WHERE {
   ?c ck:foundDefinition ?d ; skos:prefLabel ?concept .
@@ -140,13 +142,13 @@ ORDER BY LCASE(STR(?broader)) LCASE(STR(?narrower))""",
         "prevention-levels",
         "The four levels of prevention, in order",
         "The Children's Fund Guidance levels of prevention (adapted from Hardiker, Exton and Barker 1991) "
-        "by their notation 1–4, each with a definition.",
+        "by their notation 1–4, each with its defining sentence: the rung of the Guidance's ladder, the one "
+        "definition of the level quoted with that citation (ck:citation), not the other things the sources say of it.",
         """
-SELECT ?level ?concept (SAMPLE(?text) AS ?definition) WHERE {
+SELECT ?level ?concept ?definition ?citation WHERE {
   ?c skos:inScheme ckc:prevention-levels ; skos:notation ?level ; skos:prefLabel ?concept .
-  OPTIONAL { ?c skos:definition/rdf:value ?text }
+  OPTIONAL { ?c skos:definition ?d . ?d rdf:value ?definition ; ck:citation ?citation }
 }
-GROUP BY ?level ?concept
 ORDER BY ?level""",
     ),
     Example(
@@ -168,14 +170,15 @@ LIMIT 200""",
     Example(
         "provenance",
         "How this graph was built (PROV-O)",
-        "The build activity, its software and the hash of the corpus it read.",
+        "The build activity, when it began and ended, its software and the hash of the corpus it read.",
         """
-SELECT ?build ?started ?software ?corpusHash (COUNT(?file) AS ?files) WHERE {
+SELECT ?build ?started ?ended ?software ?corpusHash (COUNT(?file) AS ?files) WHERE {
   ?build a prov:Activity ; ck:corpusHash ?corpusHash ; prov:startedAtTime ?started ;
          prov:wasAssociatedWith/rdfs:label ?software .
+  OPTIONAL { ?build prov:endedAtTime ?ended }
   OPTIONAL { ?build prov:used ?file }
 }
-GROUP BY ?build ?started ?software ?corpusHash""",
+GROUP BY ?build ?started ?ended ?software ?corpusHash""",
     ),
     Example(
         "who-cites",
@@ -216,10 +219,31 @@ LIMIT 500""",
     ),
     Example(
         "describe",
-        "Everything about one concept (DESCRIBE, as Turtle)",
-        "A DESCRIBE query returns a graph: here the SKOS description of common knowledge.",
+        "Everything about one concept (CONSTRUCT, as Turtle)",
+        "A CONSTRUCT query returns a graph: here common knowledge's SKOS description, the labels of the concepts "
+        "and studies it links to, and what its definitions, descriptions and coinage say — their text, source "
+        "(with its title), page and passage, and who coined it. DESCRIBE ckc:common-knowledge gives only the "
+        "concept's own statements, its definitions as bare IRIs.",
         """
-DESCRIBE ckc:common-knowledge""",
+CONSTRUCT {
+  ckc:common-knowledge ?p ?o .
+  ?o skos:prefLabel ?label .
+  ?d ?dp ?do .
+  ?src dcterms:title ?title .
+  ?person foaf:name ?name .
+} WHERE {
+  { ckc:common-knowledge ?p ?o .
+    OPTIONAL { ?o skos:prefLabel ?label } }
+  UNION
+  { ckc:common-knowledge skos:definition|ck:sourcedDescription|ck:coinage|ck:foundDefinition ?d .
+    ?d ?dp ?do .
+    FILTER(?dp != oa:hasSelector) }       # a found definition's selectors: see the `mentions` example
+  UNION
+  { ckc:common-knowledge (skos:definition|ck:sourcedDescription|ck:coinage|ck:foundDefinition)/dcterms:source ?src .
+    ?src dcterms:title ?title }
+  UNION
+  { ckc:common-knowledge ck:coinage/(ck:coinedBy|ck:introducedBy) ?person . ?person foaf:name ?name }
+}""",
     ),
 )
 

@@ -71,6 +71,8 @@ def test_built_graph_conforms_to_the_shapes(dataset, graph_build):
     assert conforms, report
     stats = json.loads((graph_build / "current" / "graph.json").read_text())
     assert stats["shacl"]["conforms"] is True and stats["quads"] == len(dataset)
+    # the curated definitions quoting the three seed sources this corpus leaves out: warned of, not failed
+    assert stats["shacl"]["warnings"] > 0
 
 
 def test_tiny_corpus_graph_conforms_too(tiny_build):
@@ -96,6 +98,59 @@ def test_shapes_catch_a_broken_graph(dataset):
     assert not conforms
     assert "A passage has its text" in report and "exactly one English preferred label" in report
     assert f"<{selector}>->oa:exact" in report
+
+
+def test_shapes_catch_what_breaks_the_meaning(dataset, graph_build):
+    """Corruptions that keep the graph's structure but make it say something false (audit 21, finding 9)."""
+    from datetime import timedelta
+
+    broken = Dataset()
+    for quad in dataset.quads((None, None, None, None)):
+        broken.add(quad)
+    ontology = broken.graph(URIRef("https://w3id.org/common-knowledge/graph/ontology"))
+    source = broken.graph(source_graph("chat-resilience-article"))
+    union = union_graph(broken)
+    agency, relational = CONCEPT["agency"], CONCEPT["relational-agency"]
+    assert (relational, SKOS.broader, agency) in union
+    ontology.add((relational, SKOS.altLabel, Literal("relational agency", lang="en")))      # = its prefLabel (S13)
+    ontology.add((relational, SKOS.related, agency))                                          # related to its broader (S27)
+    ontology.add((agency, SKOS.broader, relational))                                          # a broader cycle
+    # a located curated definition said to come from a source the graph does not have
+    definition = next(d for d in union.subjects(PROV.wasQuotedFrom, None) if (d, RDF.type, CK.SourcedDefinition) in union)
+    ontology.remove((definition, DCTERMS.source, None))
+    ontology.add((definition, DCTERMS.source, SOURCE["no-such-source"]))
+    mention = next(source.subjects(RDF.type, CK.ConceptMention))
+    source.remove((mention, OA.motivatedBy, None))
+    source.add((mention, OA.motivatedBy, Literal("identifying")))                             # a literal motivation
+    found = next(source.objects(CONCEPT["resourceful-practice"], CK.foundDefinition))
+    source.remove((found, CK.page, None))
+    source.add((found, CK.page, Literal(-5)))                                                 # page -5
+    passage = next(source.subjects(RDF.type, CK.Passage))
+    source.remove((passage, RDF.value, None))
+    source.add((passage, RDF.value, Literal("not the passage")))                              # ≠ its oa:exact
+    position = next(source.subjects(RDF.type, OA.TextPositionSelector))
+    end = source.value(position, OA.end)
+    source.remove((position, OA.end, None))
+    source.add((position, OA.end, Literal(int(end))))                                         # xsd:integer, not the range
+    build = broken.graph(URIRef("https://w3id.org/common-knowledge/graph/build"))
+    activity = next(build.subjects(CK.corpusHash, None))
+    started = build.value(activity, PROV.startedAtTime).toPython()
+    build.remove((activity, PROV.endedAtTime, None))
+    build.add((activity, PROV.endedAtTime, Literal(started - timedelta(hours=1))))             # ended before it began
+    conforms, report = validate_dataset(broken, ONTOLOGY)
+    assert not conforms
+    for message in ["A concept's preferred label is not also one of its alternative or hidden labels (SKOS S13).",
+                    "A concept is not skos:related to one of its broader concepts, however far up (SKOS S27).",
+                    "A concept's narrower concept is not also above it: the skos:broader links make a cycle.",
+                    "names that passage's source, a source of the graph, as its dcterms:source.",
+                    "An annotation's motivation is an IRI, a Web Annotation motivation",
+                    "A page number is a whole number from 1, given once.",
+                    "A passage's text is the exact text of its TextQuoteSelector.",
+                    "Value is not Literal with datatype xsd:nonNegativeInteger",
+                    "A build starts once, and not after it ends.",
+                    "a source left out of the corpus, or a misspelt source id?"]:
+        assert message in report, message
+    # the unbroken graph conforms (test_built_graph_conforms_to_the_shapes): these fired on the corruptions alone
 
 
 # --- the dataset ------------------------------------------------------------------------------------
@@ -136,6 +191,29 @@ def test_source_description(dataset):
     assert (SOURCE["oxford-ref2014-impact"], RDF.type, CK.ImpactCaseStudy) in impact
     assert impact.value(SOURCE["oxford-ref2014-impact"], DCTERMS.creator) == ORG["university-of-oxford"]
     assert {STUDY["diw"], STUDY["resourceful-leadership"]} <= set(impact.objects(SOURCE["oxford-ref2014-impact"], DCTERMS.references))
+
+
+def test_a_source_is_described_by_the_build_not_generated_by_it(dataset):
+    """The build generated each source's description (its named graph), its passages and annotations; the
+    article, report or slides themselves it did not (PROV-O prov:wasGeneratedBy: audit 21, finding 1)."""
+    build = dataset.graph(URIRef("https://w3id.org/common-knowledge/graph/build"))
+    activity = next(build.subjects(CK.corpusHash, None))
+    sources = {s for g in dataset.graphs() for s in g.subjects(RDF.type, CK.Source)}
+    assert len(sources) == 2
+    for source in sources:
+        assert not any(True for _ in dataset.quads((source, PROV.wasGeneratedBy, None, None))), source
+        named = source_graph(str(source).rsplit("/", 1)[-1])
+        assert (named, PROV.wasGeneratedBy, activity) in build and (named, DCTERMS.source, source) in build
+    graph = dataset.graph(source_graph("chat-resilience-article"))
+    passage = next(graph.subjects(RDF.type, CK.Passage))
+    assert graph.value(passage, PROV.wasGeneratedBy) == activity
+
+
+def test_text_positions_are_non_negative_integers(dataset):
+    """oa:start and oa:end have the Web Annotation vocabulary's range, xsd:nonNegativeInteger."""
+    offsets = [o for _, p, o, _ in dataset.quads((None, None, None, None)) if p in (OA.start, OA.end)]
+    assert offsets and {o.datatype for o in offsets} == {XSD.nonNegativeInteger}
+    assert all(isinstance(o.toPython(), int) and o.toPython() >= 0 for o in offsets)
 
 
 def test_passages_with_both_selectors(dataset, glib):
@@ -264,6 +342,17 @@ def test_provenance_of_the_build(dataset, graph_build):
     manifest = json.loads((graph_build / "current" / "manifest.json").read_text())
     assert str(build.value(activity, CK.corpusHash)) == manifest["corpus_hash"]
     assert build.value(activity, PROV.startedAtTime).datatype == XSD.dateTime
+    # the build's real span: begun when its release was named, ended after the graph and the index were
+    # written, before the manifest (not both the moment graph.nq was written: audit 21, finding 2)
+    from datetime import datetime, timedelta
+
+    started = build.value(activity, PROV.startedAtTime).toPython()
+    ended = build.value(activity, PROV.endedAtTime).toPython()
+    assert len(list(build.objects(activity, PROV.endedAtTime))) == 1
+    assert build.value(activity, PROV.endedAtTime).datatype == XSD.dateTime
+    assert started < ended <= datetime.fromisoformat(manifest["created"]) + timedelta(seconds=1)
+    assert f"{started:%Y%m%dT%H%M%S}" == str(activity).rsplit("/", 1)[-1][:15]
+    assert (ended - started).total_seconds() <= manifest["build_seconds"] + 1
     agent = build.value(activity, PROV.wasAssociatedWith)
     assert (agent, RDF.type, PROV.SoftwareAgent) in build and build.value(agent, OWL.versionInfo) is not None
     assert len(set(build.objects(activity, PROV.used))) == 2

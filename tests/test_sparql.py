@@ -276,9 +276,33 @@ def test_every_example_answers_quickly_over_http(live_server):
     rows = json.loads(http(f"{live_server}/sparql?" + urllib.parse.urlencode(
         {"query": next(e for e in EXAMPLES if e.id == "prevention-levels").query}))[2])["results"]["bindings"]
     assert [r["level"]["value"] for r in rows] == ["1", "2", "3", "4"]
+    # each level's defining sentence, the rung of the Guidance's ladder (not any sentence about the level)
+    assert [r["definition"]["value"].split(":")[0] for r in rows] == ["Level One", "Level Two", "Level Three", "Level Four"]
+    assert all(r["citation"]["value"].startswith("CYPU 2001") for r in rows)
     quotes = json.loads(http(f"{live_server}/sparql?" + urllib.parse.urlencode(
         {"query": next(e for e in EXAMPLES if e.id == "participant-quotes").query}))[2])["results"]["bindings"]
     assert any(r.get("role", {}).get("value") == "headteacher" and r["quote"]["value"] for r in quotes)
+
+
+def test_the_describe_example_gives_what_the_concept_page_says(graph_build):
+    """"Everything about one concept": its statements, and its definitions' and coinage's text, source and coiner."""
+    from rdflib import Graph
+    from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
+
+    from kg.library import Library
+    from kg.vocab import CK, CONCEPT
+
+    example = next(e for e in EXAMPLES if e.id == "describe")
+    graph = Graph().parse(data=Library(graph_build).sparql(example.query).body, format="turtle")
+    concept = CONCEPT["common-knowledge"]
+    assert (concept, RDF.type, SKOS.Concept) in graph and graph.value(concept, SKOS.prefLabel) is not None
+    definitions = list(graph.objects(concept, SKOS.definition))
+    assert definitions and all(graph.value(d, RDF.value) and graph.value(d, DCTERMS.source) for d in definitions)
+    assert any(graph.value(graph.value(d, DCTERMS.source), DCTERMS.title) for d in definitions)
+    coinage = graph.value(concept, CK.coinage)
+    assert graph.value(coinage, CK.evidence) and graph.value(graph.value(coinage, CK.coinedBy), FOAF.name)
+    related = list(graph.objects(concept, SKOS.related))
+    assert related and all(graph.value(r, SKOS.prefLabel) for r in related)
 
 
 def test_examples_page_and_html_results(client):
@@ -409,6 +433,54 @@ def test_a_triple_in_two_graphs_matches_once(tmp_path, store):
         assert engine.run("SELECT (COUNT(*) AS ?n) FROM <http://example.org/g1> WHERE { ?s ?p ?o }").dicts() == [{"n": "1"}]
 
 
+def test_several_default_graphs_are_merged_as_a_set(tmp_path):
+    """default-graph-uri twice, or two FROM, make the default graph the RDF merge of those graphs
+    (SPARQL 1.1 §13.2): a triple both state matches once (oxigraph alone took them as a bag)."""
+    path = tmp_path / "graph.nq"
+    path.write_text(SHARED, encoding="utf-8")
+    engine = Engine(str(path), "oxigraph")
+    g1, g2 = "http://example.org/g1", "http://example.org/g2"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert engine.run(count, default_graphs=[g1, g2]).dicts() == [{"n": "2"}]
+    assert engine.run(count, default_graphs=[g2, g1, g1]).dicts() == [{"n": "2"}]
+    assert engine.run(f"SELECT (COUNT(*) AS ?n) FROM <{g1}> FROM <{g2}> WHERE {{ ?s ?p ?o }}").dicts() == [{"n": "2"}]
+    assert engine.run("PREFIX ex: <http://example.org/> BASE <http://example.org/> SELECT ?o FROM ex:g1 FROM <g2> "
+                      "WHERE { ex:a ex:p ?o } ORDER BY ?o").dicts() == [{"o": "http://example.org/b"}, {"o": "http://example.org/c"}]
+    assert engine.run("ASK FROM <http://example.org/g1> FROM <http://example.org/g2> { ?s ?p ?o }").boolean is True
+    construct = engine.run(f"CONSTRUCT {{ ?s ?p ?o }} FROM <{g1}> FROM <{g2}> WHERE {{ ?s ?p ?o }}", graph_format="ntriples")
+    assert construct.count == 2
+    # the named graphs stay as the dataset says: every graph with the protocol's default graphs alone,
+    # FROM NAMED's (none without it) with the query's, the protocol's named-graph-uri when given
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+    assert [r["g"] for r in engine.run(graphs, default_graphs=[g1, g2]).dicts()] == [g1, g2]
+    assert engine.run(graphs.replace("WHERE", f"FROM <{g1}> FROM <{g2}> WHERE")).dicts() == []
+    assert [r["g"] for r in engine.run(graphs.replace("WHERE", f"FROM <{g1}> FROM <{g2}> FROM NAMED <{g2}> WHERE")).dicts()] == [g2]
+    assert [r["g"] for r in engine.run(graphs, default_graphs=[g1, g2], named_graphs=[g1]).dicts()] == [g1]
+    # and the merge leaves nothing behind in the store
+    assert sorted(g.value for g in engine.store.named_graphs()) == [g1, g2]
+    assert engine.run(count).dicts() == [{"n": "2"}]
+
+
+def test_an_undeclared_prefix_is_named(tmp_path):
+    """Not the parser's 583 characters of Unicode ranges: the prefix, where, and the PREFIX line to add."""
+    from kg.sparql import QueryFailed, undeclared_prefixes
+
+    path = tmp_path / "graph.nq"
+    path.write_text(SHARED, encoding="utf-8")
+    engine = Engine(str(path), "oxigraph")
+    with pytest.raises(QueryFailed) as caught:
+        engine.run("PREFIX ex: <http://example.org/>\nSELECT ?s WHERE { ?s a foo:Bar ; skos:broader ex:c }")
+    message = str(caught.value)
+    assert message.startswith("The query could not be run: undeclared prefix `foo:`, `skos:` (line 2, column")
+    assert "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>" in message and "PREFIX foo: <…>" in message
+    assert len(message) < 300 and "u{" not in message
+    # names in IRIs, strings and comments, blank nodes and declared prefixes are no prefixes
+    assert undeclared_prefixes('PREFIX a: <x:y>\nSELECT * WHERE { _:b a:p <http://e.org/q> , "c:d" . } # e:f') == []
+    with pytest.raises(QueryFailed) as caught:      # any other syntax error keeps the parser's message
+        engine.run("SELECT ?x WHERE { ?x")
+    assert "undeclared" not in str(caught.value)
+
+
 @pytest.fixture(scope="module")
 def shared_server(graph_build, tmp_path_factory):
     """The graph corpus's build with every work one source cites also described in the other
@@ -444,7 +516,15 @@ def test_shared_triples_and_citations_count_once_over_http(shared_server):
     client.setQuery(f"SELECT * WHERE {{ <{s['value']}> <{p['value']}> {term} }}")
     assert len(client.queryAndConvert()["results"]["bindings"]) == 1
     client.setQuery(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{s['value']}> <{p['value']}> {term} }} }}")
-    assert len(client.queryAndConvert()["results"]["bindings"]) == 2          # each named graph still holds it
+    graphs = [b["g"]["value"] for b in client.queryAndConvert()["results"]["bindings"]]
+    assert len(graphs) == 2          # each named graph still holds it
+    # ... and the two graphs named as the default graph hold it once (default-graph-uri twice, or two FROM)
+    pattern = f"SELECT * WHERE {{ <{s['value']}> <{p['value']}> {term} }}"
+    status, _, body = http(f"{shared_server}/sparql?" + urllib.parse.urlencode(
+        {"query": pattern, "default-graph-uri": graphs}, doseq=True), headers={"Accept": "application/sparql-results+json"})
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 1
+    client.setQuery(pattern.replace("WHERE", f"FROM <{graphs[0]}> FROM <{graphs[1]}> WHERE"))
+    assert len(client.queryAndConvert()["results"]["bindings"]) == 1
     # who cites which work: as many rows as distinct solutions (every variable of the pattern kept)
     who = next(e for e in EXAMPLES if e.id == "who-cites")
     client.setQuery(who.query)
