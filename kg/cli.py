@@ -577,7 +577,8 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
         reasons = []
         if why.get("keywords"):
             reasons.append("keywords: " + ", ".join(why["keywords"][:8]))
-        for key, said in (("stem_words", "words sharing a stem"), ("label_words", "the concept's other names"),
+        for key, said in (("stem_words", "words sharing a stem"), ("prefix_words", "words sharing only a prefix"),
+                          ("label_words", "the concept's other names"),
                           ("context_words", "named just before the passage")):
             if why.get(key):
                 reasons.append(f"{said}: " + ", ".join(why[key][:8]))

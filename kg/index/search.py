@@ -20,7 +20,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .text import QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
+from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
 FILTERS = ("source", "type", "study", "concept", "year", "kind")
@@ -984,8 +984,13 @@ class Searcher:
             why["keywords"] = matched_terms
         elif mode != "dense" and hit.keyword > 0:      # the keywords found it by other words: say which
             stem_words = self._matched_words(passage, wanted, None) if tokens else []     # "relative" for "relational"
+            # "co-configured" for "co-production": only the bound prefix is shared, which is no stem
+            prefix_words = [w for w in stem_words if word_terms(w) & wanted <= BOUND_PREFIXES]
+            stem_words = [w for w in stem_words if w not in prefix_words]
             if stem_words:
                 why["stem_words"] = stem_words
+            if prefix_words:
+                why["prefix_words"] = prefix_words
             if query_concepts:      # words of the other names of the concept the query names
                 named = set(self.keyword.searched_terms(self._label_terms_in(hit.row, query_concepts, tokens)))
                 labels = QueryWords(" ".join(label for cid in query_concepts for label in self._labels(cid)))

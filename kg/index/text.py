@@ -118,15 +118,15 @@ def _folded_forms(folded: str) -> list[str]:
             # a range: a later number written short is the first one's ending ("2012-13" is 2012 to 2013, not 13)
             parts = parts[:1] + [parts[0][:len(parts[0]) - len(p)] + p for p in parts[1:]]
         forms = parts + ([joined] if len(parts) > 1 else [])
-        if len(parts) > 1:      # "co-production" is no "co" word: a bound prefix says nothing alone
-            forms = [form for form in forms if form not in _BOUND_PREFIXES]
         out.extend(_spelling(form) for form in forms if form not in _STOPWORDS and (len(form) >= 2 or form.isdigit()))
     out.extend(_spelling(joined) for _, joined in open_compounds(folded))
     return out
 
 
-# prefixes English writes only bound to a word ("co-configuration", "re-education", "non-statutory")
-_BOUND_PREFIXES = frozenset({"co", "re", "pre", "non", "un", "de", "ex", "sub", "anti", "semi", "pro", "mis"})
+# prefixes English writes only bound to a word ("co-configuration", "re-education", "non-statutory"): the
+# index keeps them as terms (a "co-" or "re-" says something: "re-tendering" is near "re-commissioning"),
+# but a word matched by one alone shares a prefix with the query, not a stem
+BOUND_PREFIXES = frozenset({"co", "re", "pre", "non", "un", "de", "ex", "sub", "anti", "semi", "pro", "mis"})
 
 # two words that are also written as one: "head teacher" / "headteacher", "child care" / "childcare"
 _OPEN_PAIR_RE = re.compile(r"(?<![^\W\d_])(?<!['’\-‐‑])([^\W\d_]+)[ \t\n]+([^\W\d_]+)(?![^\W\d_]|[\-‐‑][^\W\d_])")
