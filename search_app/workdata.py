@@ -215,15 +215,21 @@ def studies_of(library: Library, person_id: str) -> list[dict[str, str]]:
 def concepts_credited(library: Library, person_id: str) -> list[dict[str, Any]]:
     """The concepts the curated scheme says this person coined or this body introduced, with the
     citation the source gives ("Edwards 2009 [R3]")."""
+    from .conceptdata import earliest_year
+
     out = []
     for concept in sorted(library.concepts().values(), key=lambda c: c["pref_label"].casefold()):
-        for coinage in concept.get("coinage") or []:
-            coined = person_id in (coinage.get("by") or [])
-            introduced = any(person_id in (local, "org-" + local) for local in coinage.get("introduced_by") or [])
-            if coined or introduced:
-                out.append({"id": concept["id"], "pref_label": concept["pref_label"],
-                            "how": "coined" if coined else "introduced", "citation": coinage.get("citation")})
-                break
+        theirs = [(coinage, person_id in (coinage.get("by") or [])) for coinage in concept.get("coinage") or []
+                  if person_id in (coinage.get("by") or [])
+                  or any(person_id in (local, "org-" + local) for local in coinage.get("introduced_by") or [])]
+        if theirs:
+            # every citation the sources give for it, the earliest first ("Edwards 2005, 2007; Edwards 2009 [R3]"),
+            # as the concept page gives them: not the first the scheme happens to list
+            theirs.sort(key=lambda pair: earliest_year(pair[0].get("citation")))
+            citations = [c.get("citation") for c, _ in theirs if c.get("citation")]
+            out.append({"id": concept["id"], "pref_label": concept["pref_label"],
+                        "how": "coined" if any(coined for _, coined in theirs) else "introduced",
+                        "citation": "; ".join(dict.fromkeys(citations)) or None})
     return out
 
 

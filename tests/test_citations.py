@@ -309,6 +309,21 @@ def test_resolution_inside_a_document():
     assert titles == ["Alone", "Plan Two", "Together"]
 
 
+def test_a_citation_on_its_own_line_after_a_quoted_list_has_the_list_as_its_sentence():
+    # the NECF report: "The Act defines a child as being ‘in need if: (a) … (b) … or (c) he is disabled’" with
+    # "(Children Act HMSO 1989)" on the line below; cited-by showed the parenthesis alone
+    text = ("Local authorities must act. The Act defines a child as being ‘in need if:\n\n"
+            "(a) he is unlikely to achieve a reasonable standard of health;\n\n"
+            "(b) his health is likely to be impaired; or\n\n(c) he is disabled’\n\n(Children Act HMSO 1989)\n\n"
+            "Practice followed. As Leont’ev put it:\n\nThe object of the activity is its true motive.\n\n"
+            "(Leont’ev, 1978, p. 62)\n")
+    found = {c.surface: c.context for c in find_citations(text)}
+    assert found["Children Act HMSO 1989"].startswith("The Act defines a child as being ‘in need if: (a) he is unlikely")
+    assert found["Children Act HMSO 1989"].endswith("(c) he is disabled’ (Children Act HMSO 1989)")
+    assert found["Leont’ev, 1978, p. 62"].endswith("The object of the activity is its true motive. (Leont’ev, 1978, p. 62)")
+    assert "(c) he is" not in found["Leont’ev, 1978, p. 62"]
+
+
 def test_a_paper_cited_by_its_title_and_year_resolves_to_its_entry():
     """"Every Child Matters (2003)", "Supporting Families: A consultation document (1998)": a title the
     list gives, followed by its year in brackets, cites that entry; the same words without the year,

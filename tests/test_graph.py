@@ -695,6 +695,9 @@ def test_a_persons_page_lists_the_concepts_credited_to_them_and_each_citing_sent
     person = gclient.get("/api/people/anne-edwards").get_json()
     credited = {c["id"]: c for c in person["concepts_credited"]}
     assert "relational-agency" in credited and credited["relational-agency"]["how"] == "coined"
+    # every citation the sources give for the coinage, the earliest first, as the concept page gives them
+    # (the page said only "Edwards 2009 [R3]", while the lineage starts at Edwards 2005)
+    assert credited["relational-agency"]["citation"] == "Edwards 2005, 2007; Edwards 2009 [R3]"
     html = gclient.get("/people/anne-edwards").get_data(as_text=True)
     assert 'id="person-concepts"' in html and 'href="/concepts/relational-agency"' in html
     import re

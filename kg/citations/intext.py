@@ -518,17 +518,26 @@ def _place(text: str, citations: list[InTextCitation], passages: list[dict[str, 
                 sentence = (spans[index - 1][0], closing + 1 if closing != -1 else citation.end - base + 1)
         citation.sentence_start, citation.sentence_end = base + sentence[0], base + sentence[1]
         citation.context = re.sub(r"\s+", " ", body[sentence[0]:sentence[1]]).strip()
-        if citation.kind == "parenthetical" and "\n" in text[citation.end:citation.end + 3] \
+        if citation.kind in ("parenthetical", "legislation") and "\n" in text[citation.end:citation.end + 3] \
                 and re.search(r"(?:^|\n)\s*\(?\s*$", text[max(0, citation.start - 10):citation.start]):
-            # a citation on a line of its own closes the (block) quotation above it
+            # a citation on a line of its own closes the (block) quotation above it ("… (c) he is
+            # disabled’ / (Children Act HMSO 1989)" too)
             opening = text.rfind("(", max(0, citation.start - 10), citation.start + 1)
             cut = opening if opening != -1 else citation.start
             above = text[max(0, cut - 800):cut].rstrip()
             last = sentence_spans(above)
             if last:
                 a, _ = last[-1]
+                n = len(last) - 1     # a list's last item ("(c) he is disabled’"): back to the words leading into it
+                while n > 0 and _LIST_ITEM_START_RE.match(above[last[n][0]:]):
+                    n -= 1
+                a = last[n][0] if n < len(last) - 1 and a - last[n][0] <= 1200 else a
                 citation.sentence_start, citation.sentence_end = max(0, cut - 800) + a, citation.end + 1
                 citation.context = re.sub(r"\s+", " ", above[a:] + " " + text[cut:citation.end + 1]).strip()
+
+
+# an item of a lettered or numbered list: "(a) he is …", "b) …", "(iii) …"
+_LIST_ITEM_START_RE = re.compile(r"\s*\(?(?:[a-h]|[ivx]{1,4}|\d{1,2})\)\s")
 
 
 def without_citations(text: str) -> str:
