@@ -164,7 +164,9 @@ def test_concept_browser_with_the_ladder(page, graph_server):  # noqa: F811
     expect(page.locator(".ladder-source")).to_contain_text("Hardiker")
     # the original is named once: the provenance says it, with the route by which the ladder reached us
     assert page.locator(".ladder-source").inner_text().count("Hardiker") == 1
-    assert page.locator(".ladder-section > p").count() == 1
+    assert page.locator(".ladder-section > p.ladder-source").count() == 1
+    # the framework's own lineage, one link under the ladder
+    expect(page.locator(".ladder-section > p#ladder-lineage a")).to_have_attribute("href", "/concepts/prevention-levels/lineage")
     expect(page.locator("#families .family").first).to_be_visible()
     # each family's count is the concepts drawn in it; a narrower concept of another family is named
     # with a link to its own family ("relational agency" under agency), not counted twice
