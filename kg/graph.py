@@ -377,10 +377,22 @@ def _agent(graph: Graph, agents: Agents, name: str, source: URIRef, predicate: U
         graph.add((node, FOAF.name, Literal(display)))
 
 
+_MAX_QUOTE_CONTEXT = 1024      # characters each side, at most, to tell repeated text apart
+
+
 def _context(text: str | None, local_text: str, start: int, end: int, local_start: int) -> tuple[str, str]:
-    """Prefix and suffix of a span: from the source's text when known, else from the passage."""
+    """Prefix and suffix of a span: from the source's text when known, else from the passage. In the
+    source's text they are widened until prefix, words and suffix occur there once: a report that
+    repeats a paragraph must not let the quote selector anchor on the other copy."""
     if text is not None:
-        return text[max(0, start - QUOTE_CONTEXT):start], text[end:end + QUOTE_CONTEXT]
+        reach = QUOTE_CONTEXT
+        while True:
+            prefix, suffix = text[max(0, start - reach):start], text[end:end + reach]
+            joined = prefix + text[start:end] + suffix
+            first = text.find(joined)
+            if (first == -1 or text.find(joined, first + 1) == -1) or reach >= _MAX_QUOTE_CONTEXT:
+                return prefix, suffix
+            reach *= 2
     a, b = start - local_start, end - local_start
     return local_text[max(0, a - QUOTE_CONTEXT):a], local_text[b:b + QUOTE_CONTEXT]
 
@@ -615,7 +627,7 @@ def write_graph(release: str | Path, *, ontology_dir: str | Path, sources: list[
     dataset.serialize(destination=str(release / GRAPH_FILE), format="nquads", encoding="utf-8")
     stats: dict[str, Any] = {
         "file": GRAPH_FILE,
-        "quads": len(dataset),
+        "quads": sum(1 for _ in dataset.quads((None, None, None, None))),     # len() counts distinct triples
         "graphs": sorted(str(g.identifier) for g in dataset.graphs() if len(g)),
         "seconds": 0.0,
     }
