@@ -313,18 +313,25 @@ class Result:
         return [{v: term_value(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
 
-def serialize_results(result: Result, fmt: str) -> bytes:
-    """A SELECT or ASK result in one of the SPARQL 1.1 result formats (json, xml, csv, tsv)."""
+def serialize_results(result: Result, fmt: str, truncated_link: str | None = None) -> bytes:
+    """A SELECT or ASK result in one of the SPARQL 1.1 result formats (json, xml, csv, tsv).
+    ``truncated_link``: for a result cut off at the row limit, a link in the head of a JSON or XML
+    result (the formats' "link" to metadata about it), so a client reading only the body can tell."""
+    link = truncated_link if result.truncated else None
     if fmt == "json":
         if result.boolean is not None:
             data: dict[str, Any] = {"head": {}, "boolean": result.boolean}
         else:
             data = {"head": {"vars": result.variables}, "results": {"bindings": [
                 {v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]}}
+        if link:
+            data["head"]["link"] = [link]
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
         out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
         out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+        if link:
+            out.append(f"<link href={quoteattr(link)}/>")
         out.append("</head>")
         if result.boolean is not None:
             out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")

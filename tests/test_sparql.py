@@ -127,6 +127,12 @@ def test_result_cap(tiny_build):
         assert response.status_code == 200
         assert len(response.get_json()["results"]["bindings"]) == 5
         assert response.headers["X-SPARQL-Truncated"].startswith("results cut off at 5")
+        # a client reading only the body can tell too: a link to the limits in the result's head
+        assert response.get_json()["head"]["link"] == ["http://localhost/sparql#limits"]
+        xml = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }", "format": "xml"})
+        assert '<link href="http://localhost/sparql#limits"/>' in xml.get_data(as_text=True)
+        whole = client.get("/sparql", query_string={"query": LEVELS, "format": "json"})
+        assert "link" not in whole.get_json()["head"]
         small = client.get("/sparql", query_string={"query": LEVELS, "format": "csv"})
         assert "X-SPARQL-Truncated" not in small.headers and small.headers["X-SPARQL-Results"] == "4"
         graph = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "ntriples"})

@@ -9,7 +9,7 @@ import atexit
 import re
 import threading
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from kg.graph import EXPORT_FORMATS, export, graph_name
 from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, NotAcceptable, QueryFailed, QueryPool,
@@ -127,7 +127,8 @@ def sparql():
     if result.form in ("CONSTRUCT", "DESCRIBE"):
         response = Response(result.body, mimetype=result.media_type)
     else:
-        response = Response(serialize_results(result, choice), mimetype=RESULT_TYPES[choice])
+        limits = url_for("sparql.sparql", _external=True) + "#limits"
+        response = Response(serialize_results(result, choice, truncated_link=limits), mimetype=RESULT_TYPES[choice])
     response.headers["Vary"] = "Accept"
     response.headers["X-SPARQL-Results"] = str(result.count)
     if result.truncated:
