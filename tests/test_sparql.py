@@ -117,6 +117,33 @@ def test_post_sparql_query_body_and_accept_negotiation(live_server):
     assert head.status == 200 and head.headers["Content-Type"].startswith("text/csv") and head.read() == b""
 
 
+def test_the_endpoint_describes_itself_to_an_rdf_client(tiny_build):
+    # SPARQL 1.1 Service Description: GET /sparql without a query, asking for RDF, is the endpoint's
+    # description (a browser asking for HTML still gets the page of examples)
+    from rdflib import Graph, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    from search_app import create_app
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    app = create_app({"BUILD_DIR": str(tiny_build), "TESTING": True, "SPARQL_WORKERS": 1})
+    try:
+        client = app.test_client()
+        for accept, fmt in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+            response = client.get("/sparql", headers={"Accept": accept})
+            assert response.status_code == 200 and response.mimetype == accept
+            graph = Graph().parse(data=response.get_data(as_text=True), format=fmt)
+            service = URIRef("http://localhost/sparql")
+            assert (service, RDF.type, sd.Service) in graph and (service, sd.endpoint, service) in graph
+            assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
+            names = {str(n) for n in graph.objects(None, sd.name)}
+            assert "https://w3id.org/common-knowledge/graph/ontology" in names and len(names) >= 3
+        page = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+        assert page.mimetype == "text/html" and "SPARQL endpoint" in page.get_data(as_text=True)
+    finally:
+        app.extensions["ckg_sparql"].close()
+
+
 def test_result_cap(tiny_build):
     from search_app import create_app
 

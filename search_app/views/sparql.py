@@ -59,6 +59,53 @@ def _failed(status: int, message: str, query: str, for_a_reader: bool) -> Respon
     return Response(render_template("sparql.html", view=view), status=status, mimetype="text/html")
 
 
+# SPARQL 1.1 Service Description: the result and graph formats, as the W3C's format IRIs name them
+_FORMAT_IRIS = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+                "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF_XML",
+                "jsonld": "JSON-LD"}
+_RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+def _service_description() -> Response | None:
+    """GET /sparql with no query, asking for RDF (not HTML): the endpoint's SPARQL 1.1 Service
+    Description — what it answers, in which formats, over which graphs. None when HTML is wanted."""
+    wanted = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES.values()]) if request.accept_mimetypes else None
+    fmt = next((name for name, media in GRAPH_TYPES.items() if media == wanted), None)
+    if fmt is None:
+        return None
+    from rdflib import BNode, Graph, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    sd, formats = Namespace("http://www.w3.org/ns/sparql-service-description#"), Namespace("http://www.w3.org/ns/formats/")
+    endpoint = URIRef(url_for("sparql.sparql", _external=True))
+    graph = Graph()
+    graph.bind("sd", sd)
+    graph.bind("formats", formats)
+    graph.add((endpoint, RDF.type, sd.Service))
+    graph.add((endpoint, sd.endpoint, endpoint))
+    graph.add((endpoint, sd.supportedLanguage, sd.SPARQL11Query))
+    graph.add((endpoint, sd.feature, sd.UnionDefaultGraph))     # the default graph is the merge of the named graphs
+    for name in _FORMAT_IRIS.values():
+        graph.add((endpoint, sd.resultFormat, formats[name]))
+    dataset, default = BNode(), BNode()
+    graph.add((endpoint, sd.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, sd.Dataset))
+    graph.add((dataset, sd.defaultGraph, default))
+    graph.add((default, RDF.type, sd.Graph))
+    try:
+        names = [row["g"] for row in pool().run("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }").dicts()]
+    except Exception:       # the description without its graphs rather than none
+        names = []
+    for name in sorted(n for n in names if n):
+        named = BNode()
+        graph.add((dataset, sd.namedGraph, named))
+        graph.add((named, RDF.type, sd.NamedGraph))
+        graph.add((named, sd.name, URIRef(name)))
+    response = Response(graph.serialize(format=_RDFLIB_FORMATS[fmt]), mimetype=GRAPH_TYPES[fmt])
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 def _values(name: str) -> list[str]:
     values = request.args.getlist(name)
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -86,6 +133,9 @@ def sparql():
             return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
         query = request.args.get("query")
         if query is None:
+            described = _service_description()
+            if described is not None:
+                return described
             return render_template("sparql.html", view=sparqldata.examples_page(pool(), request.args.get("edit")))
     else:
         mimetype = request.mimetype
