@@ -1450,6 +1450,14 @@ def test_an_act_cited_by_the_name_of_its_concept_is_cited_for_the_concept(bodies
     assert row["sentence"] == "The duties of the Children Act 1989 were the ground of all of it."
 
 
+def _one_passage_document(text: str) -> tuple[dict, dict]:
+    """A document that is one passage ("p" of source "doc"), and the citation data of it alone, as the
+    lineage reads them."""
+    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
+    doc = analyse_document(text, [passage])
+    return passage, {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+
+
 def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
     # the rule in general: a citation whose span holds the name (an Act by its title; a narrative citation
     # running from its authors close before the name to its year) is cited for it; one far off is not
@@ -1460,9 +1468,7 @@ def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
             "after the Act and its many guides and circulars and consultations and reviews had come and gone, "
             "of a turn to prevention (2010).\n\nReferences\n\nDepartment of Health (1989) The Children Act. "
             "London: HMSO.\n")
-    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
-    doc = analyse_document(text, [passage])
-    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+    passage, data = _one_passage_document(text)
 
     def mention(concept: str, words: str, nth: int = 0) -> dict:
         start = [m.start() for m in re.finditer(re.escape(words), text)][nth]
@@ -1486,9 +1492,7 @@ def test_a_citation_after_a_term_the_sentence_brings_in_is_that_term_s_not_the_s
     text = ("A concept relevant to work on prevention is the idea of ‘relational agency’ (Edwards 2005). "
             "Resilience is a protection against vulnerability (Smith 2000).\n\nReferences\n\n"
             "Edwards, A. (2005) Relational agency. Oxford: OUP.\n\nSmith, B. (2000) Resilience. London: Sage.\n")
-    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
-    doc = analyse_document(text, [passage])
-    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+    passage, data = _one_passage_document(text)
 
     def mention(concept: str, words: str) -> dict:
         start = text.index(words)
@@ -1517,9 +1521,7 @@ def test_a_sentence_going_on_about_the_research_on_a_concept_credits_its_citatio
             "(Garmezy, 1991; Masten and Garmezy, 1985). The work on prevention grew too. The research has "
             "centred on schools (Smith, 2000).\n\nReferences\n\nGarmezy, N. (1991) Resiliency. Pediatric Annals.\n\n"
             "Masten, A. and Garmezy, N. (1985) Risk. New York: Plenum.\n\nSmith, B. (2000) Schools. London: Sage.\n")
-    passage = {"passage_id": "p", "source_id": "doc", "start": 0, "end": len(text), "text": text}
-    doc = analyse_document(text, [passage])
-    data = {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
+    passage, data = _one_passage_document(text)
     start = text.index("resilience")
     prevention = text.index("prevention")
     links = {"p": {"mentions": [{"concept_id": "resilience", "start": start, "end": start + 10},
