@@ -31,7 +31,7 @@ from urllib.parse import quote
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .vocab import (ANNOTATION, BIBO, BUILD, CK, CONCEPT, FABIO, FILE, GRAPH, OA, ORG, PASSAGE, PERSON, PREFIXES,
+from .vocab import (ANNOTATION, BIBO, BUILD, CK, CONCEPT, FABIO, FILE, GRAPH, OA, ORG, PASSAGE, PERSON, PREFIXES, TEXT,
                     SOURCE, VENUE)
 
 GRAPH_FILE = "graph.nq"
@@ -357,6 +357,12 @@ def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, match
             graph.add((source, DCTERMS.references, URIRef(matcher.studies[study_id].uri)))
     file_node = _file_node(record)
     graph.add((source, FABIO.hasManifestation, file_node))
+    # the cleaned text the annotations' character positions count into (not the file's own characters)
+    text_node = TEXT[quote(record["id"], safe="")]
+    graph.add((source, CK.annotatedText, text_node))
+    graph.add((text_node, RDF.type, PROV.Entity))
+    graph.add((text_node, PROV.wasDerivedFrom, file_node))
+    graph.add((text_node, DCTERMS.format, Literal("text/plain")))
     graph.add((file_node, RDF.type, PROV.Entity))
     graph.add((file_node, RDF.type, FABIO.DigitalManifestation))
     graph.add((file_node, DCTERMS.title, Literal(record.get("file") or record["id"])))

@@ -19,6 +19,7 @@ PERSON = Namespace(BASE + "person/")
 ORG = Namespace(BASE + "org/")
 POLICY = Namespace(BASE + "policy/")
 PASSAGE = Namespace(BASE + "passage/")
+TEXT = Namespace(BASE + "text/")          # a source's cleaned text: what annotation positions count into
 ANNOTATION = Namespace(BASE + "annotation/")
 FILE = Namespace(BASE + "file/")
 VENUE = Namespace(BASE + "venue/")
@@ -69,6 +70,7 @@ class CK(DefinedNamespace):
     fromStudy: URIRef
     citedAs: URIRef
     page: URIRef
+    annotatedText: URIRef
     pageLabel: URIRef
     passageKind: URIRef
     heading: URIRef

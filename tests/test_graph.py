@@ -92,6 +92,35 @@ def test_a_quote_selector_is_unique_in_its_source_even_where_the_text_repeats_it
     assert _context(text, "", once, once + 7, 0) == (text[max(0, once - 32):once], text[once + 7:once + 39])
 
 
+def test_annotation_positions_count_into_the_text_the_graph_names_and_the_app_serves(union, gclient):
+    # Web Annotation: a TextPositionSelector counts into the text of its source. The offsets are in the
+    # cleaned text, not the file's: the graph names that text (ck:annotatedText, derived from the file)
+    # and /sources/<id>/text serves it, where every selector's positions give its exact words
+    from rdflib.namespace import PROV, RDF
+
+    from kg.vocab import CK, OA, SOURCE
+
+    checked = 0
+    for source in set(union.subjects(RDF.type, CK.Source)):
+        (text_node,) = list(union.objects(source, CK.annotatedText))
+        assert (text_node, RDF.type, PROV.Entity) in union
+        assert set(union.objects(text_node, PROV.wasDerivedFrom)) == set(union.objects(source, FABIO.hasManifestation))
+        served = gclient.get(f"/sources/{str(source)[len(str(SOURCE)):]}/text")
+        assert served.status_code == 200 and served.mimetype == "text/plain"
+        text = served.get_data(as_text=True)
+        for target in list(union.subjects(OA.hasSource, source))[:40]:
+            for selector in union.objects(target, OA.hasSelector):
+                start, end = union.value(selector, OA.start), union.value(selector, OA.end)
+                if start is None:
+                    continue
+                exact = next(union.objects(target, OA.hasSelector / OA.exact), None)
+                if exact is not None:
+                    assert text[int(start):int(end)] == str(exact)
+                    checked += 1
+    assert checked > 20
+    assert gclient.get("/sources/no-such-source/text").status_code == 404
+
+
 def test_tiny_corpus_graph_conforms_too(tiny_build):
     conforms, report = validate_dataset(read_dataset(tiny_build / "current" / GRAPH_FILE), ONTOLOGY)
     assert conforms, report

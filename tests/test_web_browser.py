@@ -94,6 +94,10 @@ def test_clicking_a_source_opens_the_reader(page, live_server, library):
     expect(page.locator(".passage")).to_have_count(len(library.passages("team-around-the-child")))
     expect(page.get_by_text("Effective collaborative practice depended on trust")).to_be_visible()
     page.problems.assert_clean()
+    # the cleaned text, which the API's and the graph's character offsets count into, one link away
+    text = page.evaluate("fetch(document.querySelector('#plain-text').href).then(r => r.text())")
+    passage = library.passages("team-around-the-child")[0]
+    assert text[passage["start"]:passage["end"]] == passage["text"]
     # the studies its catalogue entry lists lead to their study pages
     page.locator("dd.studies").get_by_role("link", name="NECF").click()
     page.wait_for_url(f"{live_server}/studies/necf")

@@ -1,7 +1,9 @@
 """HTML pages: the home page (corpus overview), the source reader and the favicon browsers ask for."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_from_directory, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, send_from_directory, url_for
 
 from .. import viewdata
 from . import library
@@ -35,3 +37,15 @@ def source(source_id: str):
     if view is None:
         abort(404, description=f"There is no source with the id “{source_id}”.")
     return render_template("source.html", view=view)
+
+
+@bp.get("/sources/<source_id>/text")
+def source_text(source_id: str):
+    """The source's cleaned text as plain text: what every annotation's character positions (the
+    graph's oa:start / oa:end, the API's start / end) count into — the graph's ck:annotatedText."""
+    document = library().document(source_id)
+    if document is None:
+        abort(404, description=f"There is no source with the id “{source_id}”.")
+    response = Response(document.get("text") or "", mimetype="text/plain")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(source_id, safe='')}.txt"
+    return response
