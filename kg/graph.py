@@ -423,6 +423,8 @@ def _add_passage(graph: Graph, passage: dict[str, Any], source: URIRef, file_nod
                  activity: URIRef | None) -> None:
     node = PASSAGE[passage["passage_id"]]
     graph.add((node, RDF.type, CK.Passage))
+    # stated, not left to inference (the endpoint does none): WADM says a specific resource SHOULD carry it
+    graph.add((node, RDF.type, OA.SpecificResource))
     graph.add((node, DCTERMS.identifier, Literal(passage["passage_id"])))
     graph.add((node, OA.hasSource, source))
     graph.add((node, RDF.value, Literal(passage["text"])))

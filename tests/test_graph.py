@@ -100,6 +100,8 @@ def test_annotation_positions_count_into_the_text_the_graph_names_and_the_app_se
 
     from kg.vocab import CK, OA, SOURCE
 
+    # every passage is a specific resource of its source, stated (the endpoint infers nothing)
+    assert set(union.subjects(RDF.type, CK.Passage)) <= set(union.subjects(RDF.type, OA.SpecificResource))
     checked = 0
     for source in set(union.subjects(RDF.type, CK.Source)):
         (text_node,) = list(union.objects(source, CK.annotatedText))
