@@ -86,12 +86,19 @@ class KnowledgeIndex:
         self._places_lock = threading.Lock()
         # passages linked to each concept: mentions and definitional passages
         self.by_concept: dict[str, dict[str, dict[str, Any]]] = {}
+        hidden_labels = {cid: {h.casefold() for h in c.get("hidden_labels") or []} for cid, c in self.concepts.items()}
         for passage in library.passages():
             links = library.links(passage["passage_id"])
             words = max(1, len(passage["text"].split()))
             for mention in links.get("mentions", []):
                 entry = self._entry(mention["concept_id"], passage, words)
                 entry["mentions"] += 1
+                # a hidden label ("working relationally" for relational agency) is no name of the
+                # concept a reader sees: the page says in which words the passage was taken to mention it
+                if (mention.get("label") or "").casefold() in hidden_labels.get(mention["concept_id"], ()) and mention.get("surface"):
+                    entry["hidden_mentions"] += 1
+                    if mention["surface"] not in entry["mentioned_as"]:
+                        entry["mentioned_as"].append(mention["surface"])
             for concept_id in links.get("defines", []):
                 self._entry(concept_id, passage, words)["defines"] = True
         # passages holding a curated quotation about the concept (a description: judged to be about it),
@@ -120,7 +127,8 @@ class KnowledgeIndex:
         pid = passage["passage_id"]
         if pid not in entries:
             entries[pid] = {"passage_id": pid, "source_id": passage["source_id"], "mentions": 0, "defines": False,
-                            "words": words, "reference_list": is_bibliography(passage)}
+                            "words": words, "reference_list": is_bibliography(passage), "mentioned_as": [],
+                            "hidden_mentions": 0}
         return entries[pid]
 
     @cached_property
@@ -544,6 +552,8 @@ def _passage_json(library: Library, entry: dict[str, Any]) -> dict[str, Any]:
         "density": entry["density"],
         "described": entry["described"],               # it holds a curated quotation about the concept
         "reference_list": entry["reference_list"],     # a work's title naming it in a list of references
+        "mentioned_as": entry["mentioned_as"],         # words taken for it by a hidden label ("working relationally")
+        "hidden_mentions": entry["hidden_mentions"],   # how many of the mentions are those words
     }
 
 

@@ -385,3 +385,25 @@ def test_who_coined_it_says_when_the_evidence_has_no_page(page, graph_server):  
     for i in range(places.count()):
         expect(places.nth(i).locator(".page")).to_have_text(re.compile(r"^(p\. \w+|page not known)$"))
     page.problems.assert_clean()
+
+
+def test_a_passage_taken_to_mention_a_concept_by_a_hidden_label_says_in_which_words(page, seed_build):  # noqa: F811
+    # "working relationally" is a hidden label of relational agency: its passages were listed with
+    # "1 mention" though they never name the concept; the page now says in which words
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    from conftest import _serve
+
+    for base in _serve(seed_build, "ckg-seed-hidden-label-server"):
+        data = json.loads(urllib.request.urlopen(f"{base}/api/concepts/relational-agency").read())
+        hidden = [p for p in data["passages"] if p["mentioned_as"]]
+        assert hidden and all("relationally" in " ".join(p["mentioned_as"]).casefold() for p in hidden)
+        assert all(0 < p["hidden_mentions"] <= p["mentions"] for p in hidden)
+        assert not any(p["mentioned_as"] for p in data["passages"] if p["hidden_mentions"] == 0)
+        page.goto(f"{base}/concepts/relational-agency")
+        marked = page.locator(".evidence-passages .mentioned-as")
+        expect(marked.first).to_contain_text("as “working relationally”")
+        page.problems.assert_clean()
