@@ -59,6 +59,7 @@ class Settings:
     reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).", minimum=0)
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.", minimum=1)
     max_results: int = _setting(100, "Largest k (results per page) a search may ask for.", minimum=1)
+    meaning_only_results: int = _setting(50, "When no passage holds a word of a (hybrid) query and it names no concept, how many of the passages nearest in meaning it lists: such a list has no natural end, and hundreds of pages of it are noise.", minimum=1)
     graph_validate: bool = _setting(True, "Validate the knowledge graph against ontology/shapes.ttl during `ckg build` (result in graph.json).")
     graph_store: str = _setting("oxigraph", "Store the SPARQL endpoint queries: oxigraph (pyoxigraph in memory) or rdflib (rdflib Dataset on oxrdflib).")
     sparql_timeout_s: float = _setting(5.0, "Wall-clock limit of one SPARQL query; the worker running a slower query is killed.", above=0)

@@ -441,6 +441,21 @@ def test_a_name_written_with_an_apostrophe_is_a_spelling_to_suggest():
     assert _typo_distance("leontiev", "leont’ev") == 1
 
 
+def test_a_query_nothing_matches_but_meaning_lists_the_nearest_few_not_the_library(tiny_build):
+    # "xqzvkkjw qqqpl zzzt" listed "Results 1–10 of 305" over 31 pages of the seeds; a list by nearness
+    # in meaning alone has no natural end, so it stops at meaning_only_results
+    from kg.library import Library
+    from kg.settings import Settings
+
+    library = Library(tiny_build, Settings().with_overrides(meaning_only_results=3))
+    nothing = library.search("xqzvkkjw qqqpl zzzt", k=10)
+    assert nothing.total == 3 == len(nothing.results) and nothing.with_words == 0
+    assert "only the nearest in meaning" in nothing.message
+    # a query whose words are found, or the meaning-only mode asked for, is not cut
+    assert library.search("trust between agencies", k=10).total > 3
+    assert library.search("xqzvkkjw qqqpl zzzt", k=10, mode="dense").total > 3
+
+
 def test_misspelt_and_unknown_words_are_named_with_the_library_spelling(client):
     typo = client.get("/api/search", query_string={"q": "Practitoners and trsut"}).get_json()
     assert typo["unknown_words"] == ["Practitoners", "trsut"]

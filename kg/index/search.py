@@ -243,6 +243,9 @@ class Searcher:
         if allowed is not None and not allowed.any():
             message = self._filters_matching_nothing(filters) or "No passage has these filters together."
         hits = self._score(query, tokens, query_concepts, mode, allowed)
+        if mode == "hybrid" and not query_concepts and not any(hit.holds_words or hit.credits or hit.quote_id for hit in hits):
+            # nothing but nearness in meaning ("xqzvkkjw qqqpl"): the nearest few, not the whole library
+            hits = hits[:self.settings.meaning_only_results]
         total = len(hits)
         page = hits[offset:offset + k]
         message = message or _past_the_end(offset, total)
