@@ -1532,6 +1532,23 @@ def test_a_sentence_going_on_about_the_research_on_a_concept_credits_its_citatio
     assert not {r["label"] for r in lineage("prevention", data, links, {"p": passage}) if r["attached"]}
 
 
+def test_a_work_cited_twice_for_a_concept_is_quoted_where_the_sentence_brings_the_concept_in():
+    # the impact case study cites Edwards (2010) for common knowledge twice; the lineage quoted "Concepts such
+    # as … common knowledge [R2, 4, 6] informed …" rather than "Edwards identified the new concepts of
+    # … 'common knowledge' [R4, 6]", where the concept comes from
+    from kg.citations.works import lineage
+
+    text = ("Practice changed as common knowledge (Smith, 2000) informed training across the region. "
+            "Earlier, Smith identified the new concept of ‘common knowledge’ (Smith, 2000) in schools.\n\n"
+            "References\n\nSmith, B. (2000) Knowing together. London: Sage.\n")
+    passage, data = _one_passage_document(text)
+    first, second = (m.start() for m in re.finditer("common knowledge", text))
+    links = {"p": {"mentions": [{"concept_id": "common-knowledge", "start": at, "end": at + 16} for at in (first, second)],
+                   "defines": []}}
+    (row,) = lineage("common-knowledge", data, links, {"p": passage})
+    assert row["attached"] and row["sentence"].startswith("Earlier, Smith identified the new concept")
+
+
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
     # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book

@@ -483,13 +483,18 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
             a, b = _sentence_bounds(citation)
             in_sentence = any(a <= m["start"] < b for m in mentions)
             distance = min((abs(m["start"] - citation["start"]) for m in mentions), default=10**6)
+            # the concept brought in as a term by the sentence ("identified the new concepts of 'relational
+            # agency' [R3]") says more of where it came from than a later sentence using it
+            passage = passages.get(pid) or {}
+            as_term = bool(passage.get("text")) and any(
+                a <= m["start"] < b and _brought_in_as_a_term(m, passage["text"], passage.get("start", 0)) for m in mentions)
             work = data["works"].get(wid, {})
             row = {"work_id": wid, "year": work.get("year", ""), "title": work.get("title", ""),
                    "authors": [x["name"] for x in work.get("authors", [])], "label": _label(work),
                    "sentence": citation.get("context", ""), "source_id": source_id, "passage_id": pid,
                    "page": citation.get("doc_page"), "page_label": citation.get("page_label"),
                    "defines": defines, "in_sentence": in_sentence,
-                   "attached": n in attached, "_distance": distance}
+                   "attached": n in attached, "_distance": distance, "_as_term": as_term}
             best = rows.get(wid)
             # the sentence where the concept stands closest to the citation says most about the lineage
             if best is None or _evidence(row) > _evidence(best):
@@ -501,6 +506,7 @@ def lineage(concept_id: str, data: dict[str, Any], links: dict[str, Any], passag
     for row in rows.values():
         row.setdefault("sources", [row["source_id"]])
         row.pop("_distance", None)
+        row.pop("_as_term", None)
     return sorted(rows.values(), key=lineage_order)
 
 
@@ -532,7 +538,7 @@ def crediting_passages(concept_id: str, data: dict[str, Any], links: dict[str, A
 
 
 def _evidence(row: dict[str, Any]) -> tuple:
-    return row["attached"], row["in_sentence"], -row["_distance"], row["defines"]
+    return row["attached"], row["in_sentence"], row["_as_term"], -row["_distance"], row["defines"]
 
 
 def _sentence_bounds(citation: dict[str, Any]) -> tuple[int, int]:
