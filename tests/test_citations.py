@@ -1549,6 +1549,28 @@ def test_a_work_cited_twice_for_a_concept_is_quoted_where_the_sentence_brings_th
     assert row["attached"] and row["sentence"].startswith("Earlier, Smith identified the new concept")
 
 
+def test_a_claimant_whose_view_is_only_likened_to_a_concept_is_not_cited_for_it():
+    # the CHAT article: "Jack (2006) comes at the problem from a slightly different angle and one that quite
+    # clearly is compatible with a CHAT analysis" listed Jack as cited for CHAT; "Okafor (2015) argued that
+    # relational agency is learnt in practice" still credits Okafor
+    from kg.citations.works import lineage
+
+    text = ("Jack (2006) comes at the problem from another angle, one that is compatible with a CHAT analysis. "
+            "Okafor (2015) argued that relational agency is learnt in practice.\n\nReferences\n\n"
+            "Jack, G. (2006) The area and community components. Child and Family Social Work.\n\n"
+            "Okafor, C. (2015) Agency at work. London: Sage.\n")
+    passage, data = _one_passage_document(text)
+    chat, agency = text.index("CHAT"), text.index("relational agency")
+    links = {"p": {"mentions": [{"concept_id": "cultural-historical-activity-theory", "start": chat, "end": chat + 4},
+                                {"concept_id": "relational-agency", "start": agency, "end": agency + 17}], "defines": []}}
+
+    def cited_for(concept: str) -> set[str]:
+        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
+
+    assert cited_for("cultural-historical-activity-theory") == set()
+    assert cited_for("relational-agency") == {"Okafor (2015)"}
+
+
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
     # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book

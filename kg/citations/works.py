@@ -605,12 +605,18 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
             if before:
                 distance = mention["start"] - citations[before[-1][-1]]["end"]
                 narrative = all(citations[n].get("kind") == "narrative" for n in before[-1])
-                if (not after and (narrative or distance <= _BEFORE_REACH)) or (narrative and distance <= 120):
+                # not a name the claim only likens their work to ("Jack (2006) comes at the problem from
+                # … an angle … compatible with a CHAT analysis"): that cites them for their own view
+                likened = _LIKENED_RE.search(text[max(0, mention["start"] - offset - 40):mention["start"] - offset])
+                if ((not after and (narrative or distance <= _BEFORE_REACH)) or (narrative and distance <= 120)) and not likened:
                     attached.update(before[-1])
     return attached
 
 
 _BEFORE_REACH = 100       # characters from a citation group to a name it may stand for, when it comes first
+# a name the sentence likens its claimant's work to, not one it credits them with
+_LIKENED_RE = re.compile(r"\b(?:compatible|consistent|in line|in keeping|similar|akin|comparable|analogous)\s+(?:with|to)\s+"
+                         r"(?:(?:a|an|the|their|its)\s+)?[‘“'\"]?$", re.I)
 
 # a sentence opening on the body of work the sentence before spoke of: "The research …", "This work …"
 _RESUMING_RE = re.compile(r"(?:The|This|These|Such|That|Their|Its)\s+(research|work|studies|study|literature|evidence|findings|tradition)\b")
