@@ -1571,6 +1571,27 @@ def test_a_claimant_whose_view_is_only_likened_to_a_concept_is_not_cited_for_it(
     assert cited_for("relational-agency") == {"Okafor (2015)"}
 
 
+def test_a_concept_s_name_inside_a_longer_title_does_not_take_the_title_s_citation():
+    # the impact case study: "the ESRC-funded Preventing Social Exclusion in Secondary Schools (PSE) [R5][S3]"
+    # listed the study and its paper as cited for the concept prevention of social exclusion; two names
+    # joined by "and" ("Sure Start and the Children’s Fund") are not one title
+    from kg.citations.works import lineage
+
+    text = ("The work went on in the funded Preventing Social Exclusion in Secondary Schools study (Edwards, 2010). "
+            "Programmes such as Sure Start and the Children’s Fund can be designed to develop it (Evans, 2007)."
+            "\n\nReferences\n\nEdwards, A. (2010) Schools. London: Sage.\n\nEvans, R. (2007) Programmes. Bristol: Policy.\n")
+    passage, data = _one_passage_document(text)
+    pse, sure = text.index("Preventing Social Exclusion"), text.index("Sure Start")
+    links = {"p": {"mentions": [{"concept_id": "prevention-of-social-exclusion", "start": pse, "end": pse + 27},
+                                {"concept_id": "sure-start", "start": sure, "end": sure + 10}], "defines": []}}
+
+    def cited_for(concept: str) -> set[str]:
+        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
+
+    assert cited_for("prevention-of-social-exclusion") == set()
+    assert cited_for("sure-start") == {"Evans (2007)"}
+
+
 def test_a_surname_cited_bare_is_the_known_person_only_of_the_same_period():
     # the CHAT article's "Taylor (1977)" on agency was given to J. Taylor of a 2016 book the chapter lists;
     # "Edwards (2005)" cited bare is still the A. Edwards of a 2010 book

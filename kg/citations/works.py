@@ -567,11 +567,15 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
         if group and _resumes_research_on(concept_id, passage, links.get(pid) or {}, a):
             attached.update(group)
         in_sentence = [m for m in (links.get(pid) or {}).get("mentions", []) if a <= m["start"] < b]
-        mentions = [m for m in in_sentence if m.get("concept_id") == concept_id]
-        others = [m for m in in_sentence if m.get("concept_id") != concept_id and m.get("concept_id") not in narrower]
-        if not mentions or "text" not in passage:
+        if "text" not in passage:
             continue
         text, offset = passage["text"], passage.get("start", 0)
+        # a name inside a longer title ("the ESRC-funded Preventing Social Exclusion in Secondary Schools
+        # (PSE) [R5][S3]"): the citation is the study's or the work's, not the concept's
+        mentions = [m for m in in_sentence if m.get("concept_id") == concept_id and not _inside_a_title(m, text, offset)]
+        others = [m for m in in_sentence if m.get("concept_id") != concept_id and m.get("concept_id") not in narrower]
+        if not mentions:
+            continue
         groups: list[list[int]] = []
         for n in sorted(members, key=lambda i: citations[i]["start"]):
             if groups:
@@ -620,6 +624,21 @@ _LIKENED_RE = re.compile(r"\b(?:compatible|consistent|in line|in keeping|similar
 
 # a sentence opening on the body of work the sentence before spoke of: "The research …", "This work …"
 _RESUMING_RE = re.compile(r"(?:The|This|These|Such|That|Their|Its)\s+(research|work|studies|study|literature|evidence|findings|tradition)\b")
+
+
+# a title going on past a capitalised name: "… in Secondary Schools", "… of the Children's Fund"
+# (not after "and": "Sure Start and the Children’s Fund", "Levels Two and Three" are two names)
+_TITLE_GOES_ON_RE = re.compile(r"[ \t]+(?:(?:in|of|for|the|to|on)[ \t]+)*(?:[A-Z][\w’'-]+)(?:[ \t]+[A-Z][\w’'-]+)*")
+
+
+def _inside_a_title(mention: dict[str, Any], text: str, offset: int) -> bool:
+    """Whether a mention written with capitals ("Preventing Social Exclusion") is the start of a longer
+    title that goes on in capitalised words after it ("… in Secondary Schools")."""
+    surface = text[mention["start"] - offset:mention["end"] - offset]
+    words = re.findall(r"[^\W\d_]+", surface)
+    if len(words) < 2 or not all(w[:1].isupper() for w in words if len(w) > 3):
+        return False
+    return bool(_TITLE_GOES_ON_RE.match(text, mention["end"] - offset))
 
 
 def _closing_group(members: list[int], citations: list[dict[str, Any]], passage: dict[str, Any], sentence_end: int) -> list[int]:
