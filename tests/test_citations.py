@@ -1458,6 +1458,18 @@ def _one_passage_document(text: str) -> tuple[dict, dict]:
     return passage, {"sources": {"doc": doc}, **resolve_works({"doc": doc})}
 
 
+def _cited_for_in(text: str, names: dict[str, str]):
+    """For a one-passage document whose concept mentions are ``names`` (concept id → the words naming it,
+    first occurrence), the labels of the works its lineage lists as cited for a concept."""
+    from kg.citations.works import lineage
+
+    passage, data = _one_passage_document(text)
+    mentions = [{"concept_id": cid, "start": text.index(words), "end": text.index(words) + len(words)}
+                for cid, words in names.items()]
+    links = {"p": {"mentions": mentions, "defines": []}}
+    return lambda concept: {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
+
+
 def test_a_citation_the_concept_s_name_is_part_of_stands_by_the_name():
     # the rule in general: a citation whose span holds the name (an Act by its title; a narrative citation
     # running from its authors close before the name to its year) is cited for it; one far off is not
@@ -1487,24 +1499,11 @@ def test_a_citation_after_a_term_the_sentence_brings_in_is_that_term_s_not_the_s
     # the CHAT article: "… relevant to work on prevention is the idea of ‘relational agency’ (Edwards 2005,
     # 2007, in press)" listed Edwards as cited for prevention; a sentence-final citation after a plain
     # second name still stands for the whole sentence ("resilience is … against vulnerability (Smith 2000)")
-    from kg.citations.works import lineage
-
     text = ("A concept relevant to work on prevention is the idea of ‘relational agency’ (Edwards 2005). "
             "Resilience is a protection against vulnerability (Smith 2000).\n\nReferences\n\n"
             "Edwards, A. (2005) Relational agency. Oxford: OUP.\n\nSmith, B. (2000) Resilience. London: Sage.\n")
-    passage, data = _one_passage_document(text)
-
-    def mention(concept: str, words: str) -> dict:
-        start = text.index(words)
-        return {"concept_id": concept, "start": start, "end": start + len(words)}
-
-    links = {"p": {"mentions": [mention("prevention", "prevention"), mention("relational-agency", "relational agency"),
-                                mention("resilience", "Resilience"), mention("vulnerability", "vulnerability")],
-                   "defines": []}}
-
-    def cited_for(concept: str) -> set[str]:
-        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
-
+    cited_for = _cited_for_in(text, {"prevention": "prevention", "relational-agency": "relational agency",
+                                     "resilience": "Resilience", "vulnerability": "vulnerability"})
     assert cited_for("relational-agency") == {"Edwards (2005)"}
     assert cited_for("prevention") == set()
     assert cited_for("resilience") == {"Smith (2000)"} == cited_for("vulnerability")
@@ -1553,20 +1552,11 @@ def test_a_claimant_whose_view_is_only_likened_to_a_concept_is_not_cited_for_it(
     # the CHAT article: "Jack (2006) comes at the problem from a slightly different angle and one that quite
     # clearly is compatible with a CHAT analysis" listed Jack as cited for CHAT; "Okafor (2015) argued that
     # relational agency is learnt in practice" still credits Okafor
-    from kg.citations.works import lineage
-
     text = ("Jack (2006) comes at the problem from another angle, one that is compatible with a CHAT analysis. "
             "Okafor (2015) argued that relational agency is learnt in practice.\n\nReferences\n\n"
             "Jack, G. (2006) The area and community components. Child and Family Social Work.\n\n"
             "Okafor, C. (2015) Agency at work. London: Sage.\n")
-    passage, data = _one_passage_document(text)
-    chat, agency = text.index("CHAT"), text.index("relational agency")
-    links = {"p": {"mentions": [{"concept_id": "cultural-historical-activity-theory", "start": chat, "end": chat + 4},
-                                {"concept_id": "relational-agency", "start": agency, "end": agency + 17}], "defines": []}}
-
-    def cited_for(concept: str) -> set[str]:
-        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
-
+    cited_for = _cited_for_in(text, {"cultural-historical-activity-theory": "CHAT", "relational-agency": "relational agency"})
     assert cited_for("cultural-historical-activity-theory") == set()
     assert cited_for("relational-agency") == {"Okafor (2015)"}
 
@@ -1575,19 +1565,10 @@ def test_a_concept_s_name_inside_a_longer_title_does_not_take_the_title_s_citati
     # the impact case study: "the ESRC-funded Preventing Social Exclusion in Secondary Schools (PSE) [R5][S3]"
     # listed the study and its paper as cited for the concept prevention of social exclusion; two names
     # joined by "and" ("Sure Start and the Children’s Fund") are not one title
-    from kg.citations.works import lineage
-
     text = ("The work went on in the funded Preventing Social Exclusion in Secondary Schools study (Edwards, 2010). "
             "Programmes such as Sure Start and the Children’s Fund can be designed to develop it (Evans, 2007)."
             "\n\nReferences\n\nEdwards, A. (2010) Schools. London: Sage.\n\nEvans, R. (2007) Programmes. Bristol: Policy.\n")
-    passage, data = _one_passage_document(text)
-    pse, sure = text.index("Preventing Social Exclusion"), text.index("Sure Start")
-    links = {"p": {"mentions": [{"concept_id": "prevention-of-social-exclusion", "start": pse, "end": pse + 27},
-                                {"concept_id": "sure-start", "start": sure, "end": sure + 10}], "defines": []}}
-
-    def cited_for(concept: str) -> set[str]:
-        return {r["label"] for r in lineage(concept, data, links, {"p": passage}) if r["attached"]}
-
+    cited_for = _cited_for_in(text, {"prevention-of-social-exclusion": "Preventing Social Exclusion", "sure-start": "Sure Start"})
     assert cited_for("prevention-of-social-exclusion") == set()
     assert cited_for("sure-start") == {"Evans (2007)"}
 
