@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kg.studies import StudyMatcher, attribute, fact_words, link_studies, load_study_labels, states
+from kg.studies import _FILLER, StudyMatcher, attribute, fact_words, link_studies, load_study_labels, states
 
 
 def _passage(pid: str, text: str, source_id: str = "s", start: int = 0, heading: str | None = None) -> dict:
@@ -72,11 +72,8 @@ def test_case_and_hyphens_do_not_matter(words, left, right, random):
 
 
 _filler = st.sampled_from(["the", "of", "and", "with", "in", "which", "we", "other"])
-_content = st.lists(_word.filter(lambda w: w not in {"the", "of", "and", "with", "in", "which", "we", "other", "an", "as",
-                                                    "at", "be", "by", "is", "it", "on", "or", "to", "are", "for", "its",
-                                                    "our", "was", "who", "also", "each", "from", "into", "some", "that",
-                                                    "them", "they", "this", "were", "been", "their", "these", "those",
-                                                    "another"}),
+# content words: none of the filler words the matcher passes over (a list of its own here once missed "her")
+_content = st.lists(_word.filter(lambda w: not set(fact_words(w)) & _FILLER),
                     min_size=2, max_size=6, unique_by=lambda w: fact_words(w))
 
 
