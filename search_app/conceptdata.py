@@ -57,6 +57,7 @@ SELECT ?concept ?text ?source ?passage ?page ?label WHERE {
   OPTIONAL { ?definition ck:pageLabel ?label }
 }
 """
+LADDER_ID = "prevention-levels"       # the four levels of prevention: a concept scheme of their own, not a concept
 _SCHEME_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -226,6 +227,12 @@ class KnowledgeIndex:
         rows = self.library.sparql(_FAMILIES_QUERY).dicts()
         return sorted(({"id": _local(r["family"]), "label": r["label"], "note": r.get("note")} for r in rows),
                       key=lambda f: f["id"])
+
+    @cached_property
+    def ladder_levels(self) -> list[dict[str, Any]]:
+        """The concepts of the four levels of prevention (the scheme LADDER_ID), by their notation."""
+        return sorted((c for c in self.concepts.values() if LADDER_ID in (c.get("schemes") or [])),
+                      key=lambda c: (c.get("notation") or "", c["id"]))
 
     @cached_property
     def ladder_scheme(self) -> dict[str, Any]:
@@ -635,13 +642,12 @@ def concept_browser(library: Library) -> dict[str, Any]:
                        key=lambda cid: ix.concepts[cid]["pref_label"].casefold())
         families.append({**family, "count": len(members), "tree": [_tree(ix, cid, members, set()) for cid in roots]})
     ladder = []
-    for concept in ix.concepts.values():
-        if "prevention-levels" in (concept.get("schemes") or []) and concept.get("notation"):
+    for concept in ix.ladder_levels:
+        if concept.get("notation"):
             definitions = _definitions(ix, concept)
             ladder.append({"id": concept["id"], "label": concept["pref_label"], "notation": concept["notation"],
                            "scope_note": concept.get("scope_note"),
                            "definition": definitions[0] if definitions else None})
-    ladder.sort(key=lambda step: step["notation"])
     scheme = ix.ladder_scheme
     return {
         "count": len(ordered),

@@ -12,6 +12,8 @@ from kg.citations.works import is_legislation
 from kg.library import Library
 from kg.years import YEAR_DIGITS
 
+from .conceptdata import LADDER_ID   # re-exported: the lineage routes and the CLI name the ladder by it
+
 MAX_QUERY_CHARS = 200
 
 
@@ -219,9 +221,11 @@ def concepts_credited(library: Library, person_id: str) -> list[dict[str, Any]]:
 
     out = []
     for concept in sorted(library.concepts().values(), key=lambda c: c["pref_label"].casefold()):
-        theirs = [(coinage, person_id in (coinage.get("by") or [])) for coinage in concept.get("coinage") or []
-                  if person_id in (coinage.get("by") or [])
-                  or any(person_id in (local, "org-" + local) for local in coinage.get("introduced_by") or [])]
+        theirs: list[tuple[dict[str, Any], bool]] = []       # (coinage, coined rather than introduced)
+        for coinage in concept.get("coinage") or []:
+            coined = person_id in (coinage.get("by") or [])
+            if coined or any(person_id in (local, "org-" + local) for local in coinage.get("introduced_by") or []):
+                theirs.append((coinage, coined))
         if theirs:
             # every citation the sources give for it, the earliest first ("Edwards 2005, 2007; Edwards 2009 [R3]"),
             # as the concept page gives them: not the first the scheme happens to list
@@ -245,9 +249,6 @@ def cited_in_by_sentence(person: dict[str, Any]) -> list[dict[str, Any]]:
         if c["work_id"] not in [w["id"] for w in entry["works"]]:
             entry["works"].append({"id": c["work_id"], "label": labels.get(c["work_id"], c["work_id"])})
     return list(grouped.values())
-
-
-LADDER_ID = "prevention-levels"       # the four levels of prevention: a scheme of their own, not a concept
 
 
 def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
@@ -299,8 +300,7 @@ def _ladder_lineage(library: Library) -> dict[str, Any] | None:
     from .conceptdata import index
 
     ix = index(library)
-    levels = sorted((c for c in ix.concepts.values() if LADDER_ID in (c.get("schemes") or [])),
-                    key=lambda c: (c.get("notation") or "", c["id"]))
+    levels = ix.ladder_levels
     if not levels:
         return None
     # a citation in a sentence naming the framework itself ("The Children’s Fund Guidance (2001:37)

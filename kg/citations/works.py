@@ -560,30 +560,23 @@ def _attached_citations(concept_id: str, citations: list[dict[str, Any]], links:
     attached: set[int] = set()
     for (pid, a, b), members in by_sentence.items():
         passage = passages.get(pid) or {}
+        if not passage.get("text"):
+            continue
+        text, offset = passage["text"], passage.get("start", 0)
+        groups = _citation_groups(members, citations, text, offset)
         # "… a raft of research on the resilience of vulnerable children … The research and its
         # implementation have tended to … (Garmezy, 1991; …)": the sentence goes on about the research
         # on the concept the sentence before names, and its closing citation is that research's
-        group = _closing_group(members, citations, passage, b)
-        if group and _resumes_research_on(concept_id, passage, links.get(pid) or {}, a):
-            attached.update(group)
+        if (_ends_sentence(citations[groups[-1][-1]]["end"] - offset, b - offset, text)
+                and _resumes_research_on(concept_id, passage, links.get(pid) or {}, a)):
+            attached.update(groups[-1])
         in_sentence = [m for m in (links.get(pid) or {}).get("mentions", []) if a <= m["start"] < b]
-        if "text" not in passage:
-            continue
-        text, offset = passage["text"], passage.get("start", 0)
         # a name inside a longer title ("the ESRC-funded Preventing Social Exclusion in Secondary Schools
         # (PSE) [R5][S3]"): the citation is the study's or the work's, not the concept's
         mentions = [m for m in in_sentence if m.get("concept_id") == concept_id and not _inside_a_title(m, text, offset)]
         others = [m for m in in_sentence if m.get("concept_id") != concept_id and m.get("concept_id") not in narrower]
         if not mentions:
             continue
-        groups: list[list[int]] = []
-        for n in sorted(members, key=lambda i: citations[i]["start"]):
-            if groups:
-                gap = text[max(0, citations[groups[-1][-1]]["end"] - offset):max(0, citations[n]["start"] - offset)]
-                if not re.search(r"[^\W\d_]{2,}", gap):     # only brackets, commas, semicolons between: one group
-                    groups[-1].append(n)
-                    continue
-            groups.append([n])
         for mention in mentions:
             # a citation that the name is part of is the name cited: an Act by its title ("The Children
             # Act 1989 brought …" cites the Act it names); a narrative citation running from its authors
@@ -641,21 +634,18 @@ def _inside_a_title(mention: dict[str, Any], text: str, offset: int) -> bool:
     return bool(_TITLE_GOES_ON_RE.match(text, mention["end"] - offset))
 
 
-def _closing_group(members: list[int], citations: list[dict[str, Any]], passage: dict[str, Any], sentence_end: int) -> list[int]:
-    """The citations (one bracket or a run of them) that end their sentence, or []."""
-    text, offset = passage.get("text"), passage.get("start", 0)
-    if not text:
-        return []
-    ordered = sorted(members, key=lambda i: citations[i]["start"])
-    group = [ordered[-1]]
-    for n in reversed(ordered[:-1]):
-        gap = text[max(0, citations[n]["end"] - offset):max(0, citations[group[0]]["start"] - offset)]
-        if re.search(r"[^\W\d_]{2,}", gap):
-            break
-        group.insert(0, n)
-    if not _ends_sentence(citations[group[-1]]["end"] - offset, sentence_end - offset, text):
-        return []
-    return group
+def _citation_groups(members: list[int], citations: list[dict[str, Any]], text: str, offset: int) -> list[list[int]]:
+    """A sentence's citations in runs, in text order: those with only brackets, commas or semicolons
+    between them ("(Garmezy, 1991; Masten and Garmezy, 1985)", "[R3][S1, 2, 6]") are one group."""
+    groups: list[list[int]] = []
+    for n in sorted(members, key=lambda i: citations[i]["start"]):
+        if groups:
+            gap = text[max(0, citations[groups[-1][-1]]["end"] - offset):max(0, citations[n]["start"] - offset)]
+            if not re.search(r"[^\W\d_]{2,}", gap):
+                groups[-1].append(n)
+                continue
+        groups.append([n])
+    return groups
 
 
 def _resumes_research_on(concept_id: str, passage: dict[str, Any], link: dict[str, Any], sentence_start: int) -> bool:
