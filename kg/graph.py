@@ -732,6 +732,21 @@ EXPORT_FORMATS = {
 }
 
 
+def jsonld(triples: list | Graph) -> bytes:
+    """pyoxigraph triples (or an rdflib graph) as JSON-LD compacted with the project's prefixes as its
+    ``@context``.
+
+    pyoxigraph writes expanded JSON-LD only (every key a full IRI, no context); a reader of JSON-LD
+    expects ``"skos:prefLabel"``, not ``"http://www.w3.org/2004/02/skos/core#prefLabel"``.
+    """
+    graph = triples if isinstance(triples, Graph) else Graph()
+    if triples and not isinstance(triples, Graph):
+        import pyoxigraph
+
+        graph.parse(data=pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES), format="nt")
+    return graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True, encoding="utf-8")
+
+
 def graph_name(name: str | None) -> URIRef | None:
     """``ontology``, ``build``, a source id, or a full graph IRI → the named graph IRI."""
     if not name:
@@ -768,5 +783,6 @@ def export(path: str | Path, fmt: str, graph: str | None = None) -> bytes:
         return pyoxigraph.serialize(sorted(quads, key=str), format=rdf_format,
                                     **({} if fmt == "nquads" else {"prefixes": prefixes}))
     triples = sorted({q.triple for q in quads}, key=str)
-    rdf_format = pyoxigraph.RdfFormat.TURTLE if fmt == "turtle" else pyoxigraph.RdfFormat.JSON_LD
-    return pyoxigraph.serialize(triples, format=rdf_format, prefixes=prefixes)
+    if fmt == "json-ld":
+        return jsonld(triples)
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=prefixes)

@@ -509,12 +509,17 @@ class Engine:
         finally:
             if merged is not None:
                 self._unmerge(merged)
-        rdf_format = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
-                      "rdfxml": pyoxigraph.RdfFormat.RDF_XML, "jsonld": pyoxigraph.RdfFormat.JSON_LD}[graph_format]
-        from .vocab import PREFIXES
+        if graph_format == "jsonld":
+            from .graph import jsonld
 
-        extra = {"prefixes": PREFIXES} if graph_format in ("turtle", "rdfxml", "jsonld") else {}
-        body = pyoxigraph.serialize(triples, format=rdf_format, **extra)
+            body = jsonld(triples)
+        else:
+            from .vocab import PREFIXES
+
+            rdf_format = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+                          "rdfxml": pyoxigraph.RdfFormat.RDF_XML}[graph_format]
+            extra = {"prefixes": PREFIXES} if graph_format in ("turtle", "rdfxml") else {}
+            body = pyoxigraph.serialize(triples, format=rdf_format, **extra)
         return Result(form, body=body, media_type=GRAPH_TYPES[graph_format], truncated=truncated, count=len(triples))
 
     def _rdflib(self, query, form, graph_format, max_results) -> Result:
@@ -542,8 +547,13 @@ class Engine:
                 graph.add(triple)
         except Exception as exc:  # rdflib raises many kinds on a bad query
             raise QueryFailed(_explain(str(exc), query)) from None
-        rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}[graph_format]
-        body = graph.serialize(format=rdflib_format, encoding="utf-8")
+        if graph_format == "jsonld":
+            from .graph import jsonld
+
+            body = jsonld(graph)
+        else:
+            rdflib_format = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[graph_format]
+            body = graph.serialize(format=rdflib_format, encoding="utf-8")
         return Result(form, body=body, media_type=GRAPH_TYPES[graph_format], truncated=truncated, count=len(graph))
 
 

@@ -53,6 +53,7 @@ def concept_rdf(library: Library, concept_id: str, fmt: str) -> bytes | None:
     """The concept's description as ``turtle`` or ``jsonld``; None for an unknown concept."""
     import pyoxigraph
 
+    from kg.graph import jsonld
     from kg.vocab import PREFIXES
 
     concept = library.concepts().get(concept_id)
@@ -66,5 +67,6 @@ def concept_rdf(library: Library, concept_id: str, fmt: str) -> bytes | None:
     # the concept first, then the nodes it owns, then its neighbours: Turtle groups each subject once
     triples.sort(key=lambda t: (t.subject.value != iri, not t.subject.value.startswith(iri + "/"),
                                 str(t.subject), str(t.predicate), str(t.object)))
-    rdf_format = {"turtle": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}[fmt]
-    return pyoxigraph.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+    if fmt == "jsonld":
+        return jsonld(triples)
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES)

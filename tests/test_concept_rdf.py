@@ -68,6 +68,9 @@ def test_a_concept_as_rdf_holds_its_documented_fields(graph_server, ext, media_t
     # a description of this concept, not the graph: no passage text, no other concept's definitions
     assert len(graph) < 300
     assert not any(str(s).startswith(str(CKC["agency/"])) for s in graph.subjects())
+    if ext == "jsonld":     # compacted with the prefixes as its context, as a JSON-LD reader expects
+        document = json.loads(body)
+        assert document["@context"]["skos"] == str(SKOS) and '"skos:prefLabel"' in body.decode("utf-8")
 
 
 def test_narrower_concepts_show_though_only_they_state_the_link(graph_client):

@@ -445,6 +445,10 @@ def test_union_round_trips_without_loss(graph_build, union, fmt, rdflib_format):
     assert len(parsed) == len(union)
     assert set(parsed) == set(union)            # no blank nodes: set equality is exact
     assert isomorphic(parsed, union)
+    if fmt == "json-ld":    # compacted: the prefixes are its @context, keys are compact IRIs
+        document = json.loads(body)
+        assert document["@context"]["oa"] == "http://www.w3.org/ns/oa#"
+        assert any("skos:prefLabel" in node for node in document["@graph"])
 
 
 @pytest.mark.parametrize("fmt,rdflib_format", [("nquads", "nquads"), ("trig", "trig")])

@@ -111,7 +111,9 @@ def test_post_sparql_query_body_and_accept_negotiation(live_server):
     describe = urllib.parse.urlencode({"query": PREFIX + "DESCRIBE ckc:resilience"})
     status, headers, body = http(f"{live_server}/sparql?{describe}", headers={"Accept": "application/ld+json"})
     assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
-    assert json.loads(body)
+    described = json.loads(body)        # compacted, with the prefixes as its context
+    assert described["@context"]["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    assert "skos:prefLabel" in json.dumps(described)
     # HEAD answers with the headers GET gives (no 415 as for a POST without a query type)
     head = urllib.request.urlopen(urllib.request.Request(f"{live_server}/sparql?{query}&format=csv", method="HEAD"))
     assert head.status == 200 and head.headers["Content-Type"].startswith("text/csv") and head.read() == b""
