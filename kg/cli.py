@@ -662,11 +662,24 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
         click.echo(f"Not found in the library: {', '.join(data['unknown_words'])}; did you mean: {data['did_you_mean']}")
     elif data.get("message"):
         click.echo(data["message"])
+    if data.get("with_words") is not None and data["results"] and data["with_words"] < data["total"]:
+        holds = "holds" if data["with_words"] == 1 else "hold"
+        click.echo(f"{data['with_words']} of the {data['total']} quotes {holds} your words, the rest are near in meaning"
+                   if data["with_words"] else "No quote holds your words: these are only near in meaning.")
     for rank, quote in enumerate(data["results"], start=offset + 1):
-        who = f"{quote['speaker']} [{quote['speaker_role']}]" if quote.get("speaker") else (quote.get("speaker_role") or quote["kind"])
-        click.echo(f"{rank:2d}. {quote['text']}\n    — {who}; ({quote['citation']})  #{quote['quote_id']}")
+        click.echo(f"{rank:2d}. {quote['text']}\n    — {_speaker_line(quote)}; ({quote['citation']})  #{quote['quote_id']}")
     if not data["results"]:
         sys.exit(1)     # as grep: nothing found
+
+
+def _speaker_line(quote: dict) -> str:
+    """Who speaks, as a reader takes it: "One mother [parent]", "speaker not named [practitioner]",
+    "quoted text" (never a bare "other" or "literature", which read as a speaker's name)."""
+    role = quote.get("speaker_role")
+    if quote.get("kind") != "participant":
+        return "quoted text"
+    who = quote.get("speaker") or "speaker not named"
+    return f"{who} [{role}]" if role and role != "other" else who
 
 
 @main.command("lineage", context_settings=CONTEXT)

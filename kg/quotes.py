@@ -418,7 +418,13 @@ def speaker_roles_in(query: str) -> list[str]:
     """Roles a query asks to hear from, as speakers ("headteacher quote on…", "what a mother said
     about…", "quotes from a weary social worker", "pupils' own words"), not roles it is about
     ("quote that a shy pupil settled in")."""
-    roles = []
+    return list(dict.fromkeys(role for _, role in speakers_in(query)))
+
+
+def speakers_in(query: str) -> list[tuple[str, str]]:
+    """(words, role) of each speaker a query asks to hear from, as :func:`speaker_roles_in` reads them:
+    ("police officers", "practitioner") for "quotes from police officers"."""
+    speakers = []
     for start, end, role in _role_matches(query):
         before, after = query[:start], query[end:]
         leading = len(before.split()) <= 2 and not re.search(r"\b(?:about|on|that|of|for|with|to|how|why)\b", before, re.I)
@@ -430,8 +436,40 @@ def speaker_roles_in(query: str) -> list[str]:
         if re.match(r"[’']s?\s+\w", after) and not speaking:
             continue        # a possessor ("what children's services need"), not a speaker ("pupils' own words")
         if (leading and speaking) or named or said:
-            roles.append(role)
-    return list(dict.fromkeys(roles))
+            speakers.append((query[start:end], role))
+    return speakers
+
+
+def role_words_in(text: str) -> list[tuple[str, str]]:
+    """(words, role) of every role a text names, in order of mention."""
+    return [(text[start:end], role) for start, end, role in _role_matches(text)]
+
+
+# Roles that gather many jobs under one name: a query naming one of those jobs ("police officers",
+# "GP", "directors") is answered by the role's other speakers, and the finder says so when no
+# quote's speaker is that job. The words that name such a role in general need no saying.
+_GATHERING_ROLES = {"practitioner", "manager or senior officer", "carer", "parent", "child"}
+_GENERAL_SPEAKER_RE = re.compile(
+    r"(?:front[ -]?line )?(?:practitioners?|professionals?|workers?|staff|(?:service )?providers?|parents?|"
+    r"child(?:ren)?|young (?:people|persons?)|kids?|pupils?|managers?|carers?|families|family members?)", re.I)
+
+
+def speakers_not_quoted(speakers: list[tuple[str, str]], quotes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The (words, role) of ``speakers`` naming a job no quote's speaker is (a query's "police
+    officers" where the library quotes no police officer); general names of a role never count."""
+    def squashed(words: str) -> str:
+        return re.sub(r"[^a-z]", "", words.casefold())
+
+    missing = []
+    for words, role in speakers:
+        if role not in _GATHERING_ROLES or _GENERAL_SPEAKER_RE.fullmatch(words.strip()):
+            continue
+        wanted = squashed(words)
+        wanted = wanted[:-1] if wanted.endswith("s") and len(wanted) > 3 else wanted
+        heard = with_narrower_roles([role])
+        if not any(wanted in squashed(q.get("speaker") or "") for q in quotes if q.get("speaker_role") in heard):
+            missing.append((words, role))
+    return missing
 
 
 def _classify(intro: str, introduced: bool, previous: str, after: str, after_masked: str, inner: str,
@@ -461,8 +499,12 @@ def _classify(intro: str, introduced: bool, previous: str, after: str, after_mas
         # (a sentence that dates the text, "The Green Paper, Every Child Matters (2003), calls for …:", is
         # left to the citation finder, which credits the work itself)
         sentence = _sentence_of(intro)
-        named = None if re.search(r"\b(?:1[89]|20)\d\d\b", sentence) else _POLICY_SUBJECT_RE.match(sentence)
-        return "literature", named.group("title") if named else None, None, None
+        dated = re.search(r"\b(?:1[89]|20)\d\d\b", sentence)
+        named = None if dated else _POLICY_SUBJECT_RE.match(sentence)
+        if named or dated or not _PLURAL_RE.search(inner):
+            return "literature", named.group("title") if named else None, None, None
+        # no document named or dated, and the words speak as "we" ("one of the aims of the project has been
+        # to integrate these children ‘into the new society… we have different habits’"): someone's voice
     author = _AUTHOR_YEAR_RE.search(intro) or _names_author(intro, authors)
     if author and how not in ("verb", "anaphor", "after", "self") and not _SINGULAR_RE.search(inner):
         return "literature", _balanced(author if isinstance(author, str) else author.group(0)), None, None
@@ -667,6 +709,8 @@ def _last_speaker(previous: str, authors: set[str], reach: int = 600,
     previous = previous[-reach:]
     best: tuple[int, tuple[str, str | None, str]] | None = None
     for verb in _SPEECH_RE.finditer(previous):
+        if re.search(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", previous[:verb.start()], re.I):
+            continue        # a passive ("the children are encouraged to play"): its subject says nothing
         sentence_start = max(previous.rfind(". ", 0, verb.start()), previous.rfind(": ", 0, verb.start()), previous.rfind("\n", 0, verb.start()))
         phrase = _role_phrase(previous[sentence_start + 1:verb.start()], near_end=True)
         if phrase:
@@ -1100,7 +1144,9 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
         return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
     if quote.get("cited"):
         return f"{parenthetical_form(quote['cited'])}, quoted in {where}"
-    return where
+    # a quoted text the source does not credit (a proverb, a consultation's finding): someone else's
+    # words all the same, never the source's own
+    return f"quoted in {where}"
 
 
 _NARRATIVE_CITED_RE = re.compile(r"^(?P<names>[^()]+?)\s*\((?P<inner>[^()]*\d[^()]*)\)$")

@@ -128,6 +128,7 @@ def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]
     return {"query": data["query"], "total": data["total"], "offset": data.get("offset", 0), "filters": filters,
             "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
             "searched_for": data["searched_for"], "message": data.get("message"), "with_words": data.get("with_words"),
+            "speakers_not_quoted": data.get("speakers_not_quoted", []),
             "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}
 
 

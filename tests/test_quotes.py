@@ -2,6 +2,8 @@
 citation, offsets that point at the exact words; never raises on any input."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
@@ -443,15 +445,19 @@ def test_export_refuses_quotes_that_no_longer_match(client):
 def test_the_quote_form_submitted_as_it_opens_filters_by_no_study(browser, live_server):
     # the study menu once opened on the first study without an acronym (an empty name matched its empty
     # acronym; the tiny corpus lists one for the PDF sample), so every search made with the form found 0 quotes
+    # acronym; the tiny corpus lists one for the PDF sample), so every search made with the form found 0 quotes.
+    # The menu now offers only studies a quote is filed under: none in the tiny corpus, so no menu at all,
+    # until the URL chooses one (shown chosen, so the next search keeps it)
     page = browser.new_page()
     page.goto(live_server + "/quotes")
-    assert "Collaborative agency action research" in page.locator("#qstudy").inner_text()
-    assert page.locator("#qstudy").input_value() == ""
+    assert page.locator("#qstudy").count() == 0
     page.locator("#qq").fill("what the child needed")
     page.locator("#qq").press("Enter")
     page.wait_for_load_state()
-    assert page.locator("#qstudy").input_value() == ""
     assert "whose job it was" in page.locator("#quote-1").inner_text()
+    page.goto(live_server + "/quotes?q=trust&study=NECF")
+    assert page.locator("#qstudy").input_value() == "necf"
+    assert [o.strip() for o in page.locator("#qstudy option").all_inner_texts()][1:] == ["NECF (0)"]
     page.close()
 
 
@@ -548,11 +554,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.locator("#quote-as-typed").click()
     page.wait_for_url("**respell=0**")
     assert "Did you mean" in page.locator("#quote-unknown").inner_text()
-    # by study: the chapter reports NECF and LIW but ties none of its quotes to either
+    # by study: the chapter reports NECF and LIW but ties none of its quotes to either, so the menu offers
+    # neither; a URL choosing one finds nothing and shows it chosen
     page.goto(live_server + "/quotes?q=consent")
-    page.select_option("#qstudy", label="NECF")
-    page.locator(".search-form button[type=submit]").click()
-    page.wait_for_url("**study=necf**")
+    assert page.locator("#qstudy").count() == 0
+    page.goto(live_server + "/quotes?q=consent&study=necf")
     assert page.locator("#qstudy").input_value() == "necf" and page.locator(".quote-card").count() == 0
     # by source: the chapter's quotes, not the practice notes'
     page.select_option("#qstudy", value="")
@@ -562,7 +568,7 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     texts = page.locator(".quote-card").all_inner_texts()
     assert any("whose job it was" in t for t in texts) and not any("Consent is the first thing" in t for t in texts)
     # the quotes found, exported whole without a basket; the CSV opens in Excel as UTF-8 (a byte-order mark)
-    assert "Export these" in page.locator("#export-found").inner_text()
+    assert page.locator("#export-found").inner_text().startswith("Export this quote (each checked")   # one quote: not "these 1 quote"
     with page.expect_download() as download:
         page.locator(".export-found-link[data-format=csv]").click()
     assert open(download.value.path(), "rb").read(3) == b"\xef\xbb\xbf"
@@ -1270,3 +1276,58 @@ def test_the_decks_unattributed_voices_say_so_on_the_card_and_in_the_api(seed_bu
     html = client.get("/quotes?q=whatever I try I get blocked&speaker_role=practitioner").get_data(as_text=True)
     card = html.split(f'data-quote-id="{useless["quote_id"]}"', 1)[1].split("</li>", 1)[0]
     assert 'class="unattributed"' in card and "quoted in" not in card
+
+
+def test_a_voice_speaking_as_we_after_an_aim_is_someones_words_not_a_document_and_a_passive_names_no_speaker():
+    """"one of the aims of the project has been to integrate these children ‘into the new society … we have
+    different habits’": no document is named or dated and the words say "we", so they are someone's voice
+    (a participant, speaker not named), not a quoted text; "the children are encouraged to play" before
+    does not make the children its speakers (a passive's subject says nothing)."""
+    text = ("The children are encouraged to play freely and to use the library.\n\nAs many of the users are new "
+            "arrivals, one of the aims of the project has been to integrate these children ‘into the new society, "
+            "because they come from a different country, we have different habits’.")
+    (quote,) = find_quotes(text, "s")
+    assert quote.kind == "participant" and quote.speaker is None and quote.speaker_role == "other"
+    # a dated policy text speaking as "we" stays the policy's words
+    dated = ("The Government Green Paper, Every Child Matters (2003), aims at ‘better prevention’: ‘we need to tackle "
+             "the key drivers of poor outcomes, including poverty and poor schooling’.")
+    assert all(q.kind == "literature" for q in find_quotes(dated, "s"))
+
+
+def test_a_quoted_text_the_source_does_not_credit_is_cited_as_quoted_in_the_source():
+    from kg.quotes import harvard_citation
+
+    source = {"id": "report", "authors": ["Edwards, Anne"], "year": 2006, "type": "research report"}
+    proverb = {"kind": "literature", "cited": None, "page": 4, "text": "‘Better a fence at the top of the cliff’"}
+    assert harvard_citation(proverb, source) == "quoted in Edwards, 2006, p. 4"
+
+
+def test_a_speaker_the_library_never_quotes_is_said_and_common_words_alone_do_not_hold_a_query(client, library, tiny_build):
+    """"quotes from police officers": no quote is from one, so the finder says its practitioners come
+    first as the role's other speakers (the API's speaker_role=teacher too); a role's general name
+    ("practitioners") or a job a quote's speaker is ("head teacher") says nothing. A quote holds the
+    query's words when it holds at least half of them by rarity, not one common word."""
+    data = library.search_quotes("quotes from police officers", k=3)
+    assert data["speakers_not_quoted"] == ["police officers"]
+    assert data["message"].startswith("The library quotes no “police officers”") and "practitioner" in data["message"]
+    for query in ("quotes from practitioners", "what did head teachers say", "what did a social worker say"):
+        assert library.search_quotes(query, k=3)["speakers_not_quoted"] == [], query
+    api = client.get("/api/quotes?speaker_role=teacher").get_json()
+    assert api["filters"] == {"speaker_role": "practitioner"} and api["speakers_not_quoted"] == ["teacher"]
+    assert "The library quotes no “teacher”" in api["message"]
+    assert client.get("/api/quotes?speaker_role=practitioners").get_json()["speakers_not_quoted"] == []
+    searcher = library.searcher
+    one = [q for q in library.quotes() if "whose job" in q["text"]]
+    assert searcher._quotes_holding(one, "whose job it was") == 1
+    assert searcher._quotes_holding(one, "whose ledger zebra quilt") == 0      # one word of four
+    # the CLI says it as the page does, and names no speaker "other" or "literature"
+    from kg.cli import _speaker_line
+
+    result = subprocess.run([sys.executable, "-m", "kg.cli", "quotes", "zebra ledger trusted", "--build", str(tiny_build),
+                             "-k", "1", "--no-respell"], cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "No quote holds your words: these are only near in meaning." in result.stdout
+    assert _speaker_line({"kind": "literature", "speaker_role": None}) == "quoted text"
+    assert _speaker_line({"kind": "participant", "speaker": None, "speaker_role": "other"}) == "speaker not named"
+    assert _speaker_line({"kind": "participant", "speaker": "One mother", "speaker_role": "parent"}) == "One mother [parent]"

@@ -14,7 +14,8 @@ import numpy as np
 from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
-from ..quotes import ROLE_RES, SPEAKING_ING, roles_in, speaker_roles_in, with_narrower_roles
+from ..quotes import (ROLE_RES, SPEAKING_ING, role_words_in, roles_in, speaker_roles_in, speakers_in, speakers_not_quoted,
+                      with_narrower_roles)
 from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
@@ -631,7 +632,7 @@ class Searcher:
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "offset": offset, "unknown_words": unknown, "did_you_mean": did_you_mean,
-                 "searched_for": None, "message": None, "with_words": None}
+                 "searched_for": None, "message": None, "with_words": None, "speakers_not_quoted": []}
         if not chosen and filters:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
@@ -656,7 +657,15 @@ class Searcher:
         tokens = sorted(set(tokenize(_keyword_text(query))))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
-        roles = speaker_roles_in(query) or (roles_in(query) if _asks_only_for_a_speaker(query) else [])
+        speakers = speakers_in(query) or (role_words_in(query) if _asks_only_for_a_speaker(query) else [])
+        roles = list(dict.fromkeys(role for _, role in speakers))
+        missing = speakers_not_quoted(speakers, self.quotes)
+        found["speakers_not_quoted"] = [words for words, _ in missing]
+        if missing and not found["message"]:
+            named = " or ".join(f"“{words}”" for words, _ in missing)
+            roles_named = " or ".join(dict.fromkeys(role for _, role in missing))
+            found["message"] = (f"The library quotes no {named}: the quotes below come first for being "
+                                f"from other speakers filed as {roles_named}.")
         scores, own, _ = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[offset:offset + k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
@@ -708,33 +717,42 @@ class Searcher:
         return cache[name]
 
     def _quotes_holding(self, quotes: list[dict[str, Any]], topic: str) -> int:
-        """How many quotes hold a word of the topic in their own words or their speaker's name, as
-        its highlighting tells the query's words (the sentence introducing a quote is not shown with it)."""
-        wanted = set(tokenize(topic))
-        others = self._other_words(QueryWords(topic), sorted(wanted), True)
+        """How many quotes hold the topic's words in their own words or their speaker's name, as its
+        highlighting tells the query's words (the sentence introducing a quote is not shown with it):
+        at least half of them, each weighted by its rarity among quotes, so that a common word ("day",
+        "school") alone does not make a quote one that holds "the day job"."""
+        weights = self._topic_weights(topic)
+        total = sum(weights.values())
+        if not total:
+            return 0
+        others = self._other_words(QueryWords(topic), sorted(weights), True)
         count = 0
         for quote in quotes:
             shown = f"{quote.get('speaker') or ''} {quote['text']}"
-            held = wanted.intersection(tokenize(shown))
-            if any(_own_word_held(t, others, shown) for t in held):
+            held = set(weights).intersection(tokenize(shown))
+            if sum(weights[t] for t in held if _own_word_held(t, others, shown)) >= 0.5 * total:
                 count += 1
         return count
+
+    def _topic_weights(self, topic: str) -> dict[str, float]:
+        """The topic's words, each weighted by its rarity among the quotes (their words and introductions)."""
+        if "_quote_terms" not in self.__dict__:
+            terms = {q["quote_id"]: set(tokenize(_quote_words(q))) for q in self.quotes}
+            frequency = Counter(t for bag in terms.values() for t in bag)
+            self._quote_terms = terms
+            self._quote_idf = {t: float(np.log(1 + len(terms) / n)) for t, n in frequency.items()}
+        unseen = float(np.log(1 + len(self._quote_terms)))
+        return {t: self._quote_idf.get(t, unseen) for t in sorted(set(tokenize(topic)))}
 
     def _quote_word_overlap(self, quotes: list[dict[str, Any]], chosen: list[dict[str, Any]], topic: str) -> np.ndarray:
         """Share of the topic's words (weighted by their rarity among quotes) found in each quote or
         the sentence that introduces it; a word grown apart from one of the topic's ("careful" for
         "care", see :meth:`_other_words`) is not it."""
-        if "_quote_terms" not in self.__dict__:
-            terms = {q["quote_id"]: set(tokenize(_quote_words(q))) for q in quotes}
-            frequency = Counter(t for bag in terms.values() for t in bag)
-            self._quote_terms = terms
-            self._quote_idf = {t: float(np.log(1 + len(terms) / n)) for t, n in frequency.items()}
-        wanted = sorted(set(tokenize(topic)))
-        weights = {t: self._quote_idf.get(t, float(np.log(1 + len(self._quote_terms)))) for t in wanted}
+        weights = self._topic_weights(topic)
         total = sum(weights.values())
         if not total:
             return np.zeros(len(chosen))
-        others = self._other_words(QueryWords(topic), wanted, False)
+        others = self._other_words(QueryWords(topic), sorted(weights), False)
 
         def holds(term: str, quote: dict[str, Any]) -> bool:
             return term in self._quote_terms.get(quote["quote_id"], ()) and _own_word_held(term, others, _quote_words(quote))

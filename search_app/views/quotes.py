@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import EXPORT_ALL, FORMATS, GROUPS, NOTHING_FOUND, ExportError
-from kg.quotes import ROLE_NAMES, copy_with_citation, role_of
+from kg.quotes import ROLE_NAMES, copy_with_citation, role_of, speakers_not_quoted
 from kg.studies import study_short_name
 
 from .. import searchdata
@@ -37,17 +37,20 @@ class _BadQuery(ValueError):
     """A parameter the quote finder cannot take; the message names it and what it takes."""
 
 
-def _role_names(value: str) -> str:
+def _role_names(value: str) -> tuple[str, list[tuple[str, str]]]:
     """The roles a speaker_role value names, as the finder names them: any case, a plural or a job the
-    role takes in ("Parent", "parents", "headteachers"); a word naming no role is refused."""
-    names = []
+    role takes in ("Parent", "parents", "headteachers"); a word naming no role is refused. With them,
+    the (words, role) of each value that is a job rather than a role's name ("teacher" → practitioner)."""
+    names, jobs = [], []
     for typed in (v.strip() for v in value.split(",") if v.strip()):
         name = typed.casefold() if typed.casefold() in ROLE_NAMES else role_of(typed)
         if name not in ROLE_NAMES:
             raise _BadQuery(f"parameter 'speaker_role' (or 'role'): “{typed}” is not a speaker role; "
                             f"the roles are {', '.join(ROLE_NAMES)}")
         names.append(name)
-    return ",".join(dict.fromkeys(names))
+        if typed.casefold() != name.casefold():
+            jobs.append((typed, name))
+    return ",".join(dict.fromkeys(names)), jobs
 
 
 def _find_or_refuse(default_k: int = QUOTES_K):
@@ -61,12 +64,20 @@ def _find_or_refuse(default_k: int = QUOTES_K):
     filters = _filter_args()
     if filters.get("kind") and not {v.strip() for v in filters["kind"].split(",") if v.strip()} <= set(QUOTE_KINDS):
         raise _BadQuery(f"parameter 'kind' must be one of {', '.join(QUOTE_KINDS)}")
+    jobs: list[tuple[str, str]] = []
     if filters.get("speaker_role"):
-        filters["speaker_role"] = _role_names(filters["speaker_role"])
+        filters["speaker_role"], jobs = _role_names(filters["speaker_role"])
     try:
-        return library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell, offset=offset), filters
+        data = library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell, offset=offset)
     except SearchError as exc:
         raise _BadQuery(str(exc)) from None
+    missing = speakers_not_quoted(jobs, library().quotes())
+    if missing:     # speaker_role=teacher: the practitioners' quotes, and a word that no teacher is quoted
+        named = " or ".join(f"“{words}”" for words, _ in missing)
+        data = {**data, "speakers_not_quoted": [*data.get("speakers_not_quoted", []), *(w for w, _ in missing)],
+                "message": data.get("message") or (f"The library quotes no {named}: these are the quotes of speakers filed as "
+                                                   f"{' or '.join(dict.fromkeys(role for _, role in missing))}.")}
+    return data, filters
 
 
 def _find(default_k: int = QUOTES_K):
@@ -80,7 +91,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "page", "citation", "unattributed"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words"}',
+            '"passage_id", "page", "citation", "unattributed"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
@@ -122,10 +133,14 @@ def quotes_export():
                     headers={"Content-Disposition": f'attachment; filename="quotes.{extension}"'})
 
 
-def _form_choices(lib) -> dict[str, list[tuple[str, str]]]:
+def _form_choices(lib, chosen_study: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """The source and study menus of the quote finder's form."""
+    # a study is offered where a quote is filed under it (with how many), or when the URL chose it: a study
+    # the sources merely report ("NECF partnership case studies") would find nothing
+    studies = [(s["id"], study_short_name(s), lib.search_quotes("", k=1, filters={"study": s["id"]})["total"])
+               for s in lib.studies().values() if s["sources"]]
     return {"sources": [(s["id"], s["title"]) for s in lib.sources()],
-            "studies": [(s["id"], study_short_name(s)) for s in lib.studies().values() if s["sources"]]}
+            "studies": [(sid, f"{name} ({count})") for sid, name, count in studies if count or sid == chosen_study]}
 
 
 @pages_bp.get("/quotes")
@@ -137,23 +152,26 @@ def quotes_page():
         view = {"query": request.args.get("q", "")[:1000], "total": 0, "offset": 0, "filters": _filter_args(), "roles": ROLE_NAMES,
                 "error": str(exc), "results": [], "formats": list(FORMATS), "unknown_words": [], **_form_choices(lib)}
         return render_template("quotes.html", view=view), 400
+    # the study a URL names by acronym or name ("study=NECF") shows as chosen, so the next search keeps it
+    # (no study in the URL chooses none: an empty name once matched a study without an acronym)
+    chosen = (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None
     view = {
         "query": data["query"], "total": data["total"], "offset": data["offset"], "filters": filters, "roles": ROLE_NAMES,
         "unknown_words": data["unknown_words"], "searched_for": data["searched_for"], "with_words": data.get("with_words"),
         "as_typed": data["searched_for"] and "?" + urlencode({**request.args.to_dict(), "respell": "0"}),
         "did_you_mean": data["did_you_mean"] and "?" + urlencode({**request.args.to_dict(), "q": data["did_you_mean"]}),
         "respelt": data["did_you_mean"], "message": data.get("message"),
-        **_form_choices(lib),
-        # the study a URL names by acronym or name ("study=NECF") shows as chosen, so the next search keeps it
-        # (no study in the URL chooses none: an empty name once matched a study without an acronym)
-        "study_chosen": (lib.find_study(filters["study"]) or {}).get("id") if (filters.get("study") or "").strip() else None,
+        **_form_choices(lib, chosen),
+        "study_chosen": chosen,
         "results": [dict(q, source_title=(lib.source(q["source_id"]) or {}).get("title"),
                          incomplete_reference=incomplete_reference(lib.source(q["source_id"])),
                          copy_text=copy_with_citation(q)) for q in data["results"]],
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
-    if shown and (data["query"] or filters) and not data.get("message"):   # the same query and filters, exported whole
+    # the same query and filters, exported whole; not when the message says the ranking means little (a
+    # speaker the library never quotes still leaves the role's other speakers worth exporting)
+    if shown and (data["query"] or filters) and (not data.get("message") or data.get("speakers_not_quoted")):
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
