@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -228,6 +229,7 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
     voices_set = set(voices)
     block_kind = {(s, e): how for s, e, how in blocks}
     quotes: list[Quote] = []
+    told: Counter = Counter()     # how often each quotation's words came before: the id's occurrence number
     for start, end in spans:
         body = text[start:end]
         inner = body.strip("“”\"‘’' ")
@@ -260,7 +262,10 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
             # not a body ("the DfES"), which speaks in many documents
             earlier = [m.group(0) for m in _AUTHOR_YEAR_RE.finditer(text, 0, start) if m.group(0).startswith(cited)]
             cited = _balanced(earlier[-1]) if earlier else cited
-        quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{start}\x00{body}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        # the id is the words and which telling of them this is, not their offset: an edit elsewhere in the
+        # document (a typo fixed on page 1, then ckg add --replace) leaves a saved quote's id as it was
+        told[body] += 1
+        quote_id = "q-" + hashlib.sha1(f"{source_id}\x00{body}\x00{told[body]}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
         passage_id = _containing(passages, start, end)
         page, label = _page(pages, start)
         lead = " ".join(_lead_in(text, start, intro).split())

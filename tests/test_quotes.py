@@ -1331,3 +1331,14 @@ def test_a_speaker_the_library_never_quotes_is_said_and_common_words_alone_do_no
     assert _speaker_line({"kind": "literature", "speaker_role": None}) == "quoted text"
     assert _speaker_line({"kind": "participant", "speaker": None, "speaker_role": "other"}) == "speaker not named"
     assert _speaker_line({"kind": "participant", "speaker": "One mother", "speaker_role": "parent"}) == "One mother [parent]"
+
+
+def test_a_quotes_id_survives_an_edit_elsewhere_in_its_document():
+    """A trainer's saved basket outlives a typo fixed on page 1 and `ckg add --replace`: the id is the
+    quote's words and which telling of them it is, not where they stand; a second telling has its own."""
+    text = "One mother said: “They asked me before they told the school anything.”"
+    (before,) = find_quotes(text, "s")
+    (after,) = find_quotes("A sentence added at the start, with a typo fixed.\n\n" + text, "s")
+    assert before.start != after.start and before.quote_id == after.quote_id
+    twice = find_quotes(text + "\n\nLater, one mother said again: “They asked me before they told the school anything.”", "s")
+    assert len(twice) == 2 and twice[0].quote_id == before.quote_id and twice[1].quote_id != before.quote_id
