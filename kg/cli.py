@@ -13,7 +13,8 @@ from typing import Iterator
 
 import click
 
-from .corpus import DOCUMENT_TYPES, MetadataError, check_source_id, with_metadata, without_entry, write_metadata
+from .corpus import (DOCUMENT_TYPES, MetadataError, check_source_id, same_content, with_metadata, without_entry,
+                     write_metadata)
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quote_export import GROUPS as EXPORT_GROUPS
@@ -239,6 +240,11 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         target, name = Path(settings.corpus_dir) / file.name, file.name
     if target.exists() and target.resolve() != file.resolve() and not replace:
         raise click.ClickException(f"{target} already exists; use --replace to overwrite it")
+    twin = same_content(Path(settings.corpus_dir), file, besides=target) if target.resolve() != file.resolve() else None
+    if twin:        # "report (final).txt" added beside "report.txt": every passage, quote and citation would show twice
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): it has the same "
+                                   f"content as {twin}, already in the library; to keep it under the new name, "
+                                   f"`ckg remove {twin}` first")
     catalogue = {key: [v.strip() for v in value] if isinstance(value, tuple) else value.strip() if isinstance(value, str)
                  else value for key, value in catalogue.items()}    # repeated options come as tuples
     metadata = None                         # (sources.toml before, after) when catalogue options are given

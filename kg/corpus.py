@@ -122,12 +122,37 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     files, skipped = _files_with_ids(corpus_dir, entries, warnings)
     digest = hashlib.sha256()
     ingested = {path for path, _ in files}
+    first_with: dict[str, str] = {}        # a content hash → the first document holding it
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):    # the order and bytes hashed before ids were reserved
         if path in ingested:
-            digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0" + _file_hash(path).encode() + b"\0")
+            content = _file_hash(path)
+            digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0" + content.encode() + b"\0")
+            relative = path.relative_to(corpus_dir).as_posix()
+            if content in first_with:       # "report (final).pdf" beside "report.pdf": every passage would show twice
+                warnings.append(f"{relative} has the same content as {first_with[content]}: its passages, quotes and "
+                                "citations show twice; remove one of them (ckg remove)")
+            first_with.setdefault(content, relative)
         elif path.name == METADATA_FILE and _passed_over(path, corpus_dir):
             digest.update(path.read_bytes())
     return CorpusPlan(corpus_dir, files, skipped, warnings, digest.hexdigest())
+
+
+def same_content(corpus_dir: Path, file: Path, besides: Path | None = None) -> str | None:
+    """The corpus document (its path relative to the corpus) whose bytes equal ``file``'s, other than
+    ``file`` itself and ``besides`` (the document a --replace overwrites); None when there is none."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return None
+    skip = {file.resolve(), *([besides.resolve()] if besides is not None else [])}
+    size, content = file.stat().st_size, None
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
+        if path.resolve() in skip or _passed_over(path, corpus_dir) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        if path.stat().st_size == size:     # a hash only for files of the same size
+            content = content or _file_hash(file)
+            if _file_hash(path) == content:
+                return path.relative_to(corpus_dir).as_posix()
+    return None
 
 
 def _files_with_ids(corpus_dir: Path, entries: dict[str, dict[str, Any]],

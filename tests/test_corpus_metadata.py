@@ -232,6 +232,33 @@ def test_ckg_add_refuses_a_file_whose_name_gives_another_sources_id(tmp_path, ca
     assert sorted(p.name for p in corpus.iterdir()) == before and not (tmp_path / "build" / "current").exists()
 
 
+def test_a_copy_of_a_document_under_another_name_is_refused_and_a_build_names_copies(tmp_path):
+    """"Copy of report (final).txt" beside "report.txt": every passage, quote and citation would show
+    twice, so ckg add refuses it (naming the document it copies), --replace of that same document takes
+    it, and a build finding two copies in the corpus says so in its warnings."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.corpus import plan
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.txt").write_text("A report on joint work.\n\nIts findings.\n", encoding="utf-8")
+    copy = tmp_path / "Copy of report (final).txt"
+    shutil.copy2(corpus / "report.txt", copy)
+    options = ["--corpus", str(corpus), "--build", str(tmp_path / "build")]
+    result = CliRunner().invoke(main, ["add", str(copy), *options])
+    assert result.exit_code == 1, result.output
+    assert "same content as report.txt" in result.output and "unchanged" in result.output
+    assert sorted(p.name for p in corpus.iterdir()) == ["report.txt"]
+    shutil.copy2(copy, tmp_path / "report.txt")          # the same file again, replacing itself: no copy made
+    from kg.corpus import same_content
+    assert same_content(corpus, tmp_path / "report.txt", besides=corpus / "report.txt") is None
+    shutil.copy2(copy, corpus / "report-v2.txt")
+    copies = [w for w in plan(corpus).warnings if "has the same content as" in w]
+    assert len(copies) == 1 and "report-v2.txt" in copies[0] and "report.txt" in copies[0] and "ckg remove" in copies[0]
+
+
 def test_a_file_replacing_itself_keeps_its_id(tmp_path):
     from kg.corpus import check_source_id
 
