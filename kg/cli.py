@@ -13,8 +13,8 @@ from typing import Iterator
 
 import click
 
-from .corpus import (DOCUMENT_TYPES, MetadataError, check_source_id, same_content, with_metadata, without_entry,
-                     write_metadata)
+from .corpus import (DOCUMENT_TYPES, MetadataError, check_source_id, keep_removed_entry, load_metadata, removed_entry,
+                     removed_entry_path, same_content, with_metadata, without_entry, write_metadata)
 from .quote_export import EXPORT_ALL
 from .quote_export import FORMATS as EXPORT_FORMATS
 from .quote_export import GROUPS as EXPORT_GROUPS
@@ -234,7 +234,14 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         raise click.BadParameter(f"{file.name}: only .txt, .md and .pdf files can be added; save or export it as PDF "
                                  "(or as plain text) and add that", param_hint="FILE")
     corpus_root = Path(settings.corpus_dir).resolve()
-    if file.resolve().is_relative_to(corpus_root):      # already in the corpus (maybe in a subfolder): stays put
+    restored = file.resolve().is_relative_to(corpus_root / ".removed")
+    if restored:        # a removal undone: the file goes back under its name, with the entry kept beside it
+        kept = removed_entry(file)
+        name = kept.get("file") or file.name
+        target = Path(settings.corpus_dir) / name
+        catalogue = {**{key: value for key, value in kept.items() if key != "file"},
+                     **{key: value for key, value in catalogue.items() if value not in (None, "", [], ())}}
+    elif file.resolve().is_relative_to(corpus_root):    # already in the corpus (maybe in a subfolder): stays put
         target, name = file, file.resolve().relative_to(corpus_root).as_posix()
     else:
         target, name = Path(settings.corpus_dir) / file.name, file.name
@@ -245,7 +252,7 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): it has the same "
                                    f"content as {twin}, already in the library; to keep it under the new name, "
                                    f"`ckg remove {twin}` first")
-    catalogue = {key: [v.strip() for v in value] if isinstance(value, tuple) else value.strip() if isinstance(value, str)
+    catalogue = {key: [v.strip() for v in value] if isinstance(value, (tuple, list)) else value.strip() if isinstance(value, str)
                  else value for key, value in catalogue.items()}    # repeated options come as tuples
     metadata = None                         # (sources.toml before, after) when catalogue options are given
     try:
@@ -302,7 +309,11 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
         console.print(f"embedded {report.index.embedded} new texts; {report.index.reused} came from the cache")
     from rich.markup import escape
 
-    verb = "updated" if target.resolve() == file.resolve() else "replaced" if previous_existed else "added"
+    if restored:        # back in the corpus: .removed/ keeps no second copy
+        file.unlink()
+        removed_entry_path(file).unlink(missing_ok=True)
+    verb = ("restored" if restored else "updated" if target.resolve() == file.resolve()
+            else "replaced" if previous_existed else "added")
     console.print(escape(f"{verb} {name} as source {added.source_id}: {added.passages} passage{'' if added.passages == 1 else 's'} "
                          f"(ckg passages, or /sources/{added.source_id} in the UI)"))
 
@@ -314,8 +325,9 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
 def remove(source: str, corpus_dir, out_dir) -> None:
     """Take one document out of the library and rebuild: SOURCE is its source id or its file name.
 
-    The file is moved to the corpus folder's .removed/ (which builds ignore: move it back to undo,
-    or delete it) and its [[source]] entry is taken out of sources.toml; the library is rebuilt from
+    The file is moved to the corpus folder's .removed/ (which builds ignore), its [[source]] entry
+    taken out of sources.toml and kept beside it (`ckg add corpus/.removed/FILE` puts both back;
+    delete them to forget the document); the library is rebuilt from
     the rest (the embedding cache spares re-embedding). If that build fails, the file and its entry
     are put back and the library stays as it was.
     """
@@ -364,15 +376,18 @@ def _remove(settings: Settings, source: str) -> None:
         before, after = without_entry(corpus, meta.file)
     except MetadataError as exc:
         raise click.ClickException(f"{meta.file} was not removed (nothing changed): {exc}") from None
+    entry = load_metadata(corpus)[0].get(meta.file)
     removed = removal_path(corpus, meta.file)
     removed.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), str(removed))
+    keep_removed_entry(removed, entry)      # its title, authors and year, for `ckg add` of it to put back
     if after != before:
         write_metadata(corpus, after)
     console = Console(stderr=True)
 
     def put_back() -> None:
         shutil.move(str(removed), str(path))
+        removed_entry_path(removed).unlink(missing_ok=True)
         if after != before:
             write_metadata(corpus, before)
 
@@ -381,7 +396,8 @@ def _remove(settings: Settings, source: str) -> None:
         put_back()
         raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
                                    "and the library is as it was")
-    console.print(escape(f"removed {meta.id}: {meta.file} is in {removed.parent} (move it back and rebuild to undo)"))
+    kept = " with its catalogue entry" if entry else ""
+    console.print(escape(f"removed {meta.id}: {meta.file} is in {removed.parent}{kept}; `ckg add {removed}` puts it back"))
 
 
 @main.command(context_settings=CONTEXT)

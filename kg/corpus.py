@@ -292,7 +292,7 @@ def with_metadata(corpus_dir: Path, file_name: str, fields: dict[str, Any]) -> t
     if taken:
         raise MetadataError(_taken_message(wanted_id, taken, Path(corpus_dir)))
     changes = dict(fields)
-    if "title" in fields:
+    if "title" in fields and "title_supplied" not in fields:
         changes["title_supplied"] = False       # a title someone typed in is the document's, not ours
     if entry is None:
         entry = tomlkit.table()
@@ -333,6 +333,41 @@ def without_entry(corpus_dir: Path, file_name: str) -> tuple[str | None, str | N
             if isinstance(entries[index], dict) and entries[index].get("file") == file_name:
                 del entries[index]
     return before, tomlkit.dumps(document)
+
+
+def removed_entry_path(removed: Path) -> Path:
+    """Where `ckg remove` keeps the catalogue entry of a removed file: beside it, "<file>.toml"."""
+    return removed.with_name(removed.name + ".toml")
+
+
+def keep_removed_entry(removed: Path, entry: dict[str, Any] | None) -> None:
+    """Write the [[source]] entry a removal took out of sources.toml beside the removed file, so that
+    `ckg add` of that file puts its title, authors and year back with it (nothing kept for no entry)."""
+    import tomlkit
+
+    if not entry:
+        return
+    document = tomlkit.document()
+    document.add(tomlkit.comment("the sources.toml entry of a removed document: `ckg add` of the file beside it puts it back"))
+    tables = tomlkit.aot()
+    table = tomlkit.table()
+    for key in _ENTRY_ORDER:
+        if entry.get(key) not in (None, "", []):
+            table[key] = entry[key]
+    tables.append(table)
+    document["source"] = tables
+    removed_entry_path(removed).write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+def removed_entry(removed: Path) -> dict[str, Any]:
+    """The catalogue entry kept beside a removed file ({} when none is, or it cannot be read)."""
+    path = removed_entry_path(removed)
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("source") if path.exists() else None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return {}
+    entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+    return {key: value for key, value in entry.items() if key in _ENTRY_ORDER}
 
 
 def _passed_over(path: Path, corpus_dir: Path) -> bool:

@@ -690,6 +690,19 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     assert not (corpus / "new-note.md").exists() and (corpus / ".removed" / "new-note.md").exists()
     kept = (corpus / "sources.toml").read_text(encoding="utf-8")
     assert kept.startswith("# kept\n") and "new-note" not in kept
+    # the entry is kept beside the removed file, and `ckg add` of that file puts both back: undoing a removal
+    # gives the document its title, authors and year again, not "n.d."
+    assert (corpus / ".removed" / "new-note.md.toml").exists()
+    assert "with its catalogue entry" in removed.stderr and "ckg add" in removed.stderr
+    restored = subprocess.run(CKG + ["add", str(corpus / ".removed" / "new-note.md")] + env_cache, cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+    assert restored.returncode == 0, restored.stderr
+    assert "restored new-note.md as source new-note" in restored.stderr
+    source = listed()
+    assert source["year"] == 2020 and source["title"] == "A note on trust" and source["authors"] == ["Smith, Jo", "Khan, Amir"]
+    assert not any((corpus / ".removed").iterdir())
+    removed = subprocess.run(CKG + ["remove", "new-note"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert removed.returncode == 0, removed.stderr
     shown = subprocess.run(CKG + ["sources", "--json", "--build", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert [json.loads(line)["id"] for line in shown.stdout.splitlines()] == ["team-around-the-child"]
     last = subprocess.run(CKG + ["remove", "team-around-the-child.txt"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
