@@ -568,6 +568,9 @@ def _same_work_key(old: tuple[list[str], str, list[str]], new: tuple[list[str], 
         return False
     if old_name[:-1] != name[:len(old_name) - 1] or not name[len(old_name) - 1].startswith(old_name[-1]):
         return False
+    # a key without title words names the same work as one with them: a work first known from a bare
+    # citation ("victor-1998") gains its title's words when a document added later lists it, and loses
+    # them when that document is removed; links and BibTeX keys made before still lead to it
     shared = min(len(old_title), len(title))
-    return old_title[:shared] == title[:shared] and bool(shared or not (old_title or title))
+    return old_title[:shared] == title[:shared]
 

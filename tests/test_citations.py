@@ -1309,6 +1309,18 @@ def test_a_work_id_of_the_older_form_redirects_to_the_work(bodies_client):
     assert client.get("/api/works/nobody-1999-nothing").status_code == 404
 
 
+def test_a_work_key_with_or_without_its_title_words_names_the_same_work():
+    """"victor-1998" (a bare citation's key) and "victor-1998-invented-here-maximizing" (the key once a
+    document added later lists its title) name one work either way, so a link or a BibTeX key made
+    before the document came or went still leads to it; another year or another title does not."""
+    from kg.library import _same_work_key, _work_key_parts
+
+    bare, titled = _work_key_parts("victor-1998"), _work_key_parts("victor-1998-invented-here-maximizing")
+    assert _same_work_key(bare, titled) and _same_work_key(titled, bare)
+    assert not _same_work_key(bare, _work_key_parts("victor-1999-invented-here"))
+    assert not _same_work_key(_work_key_parts("victor-1998-mass-customization"), titled)
+
+
 def test_an_act_exports_as_legislation_not_as_a_book(bodies_client):
     # "Department of Health (1989) The Children Act. London: HMSO", cited as "the Children Act 1989",
     # was exported as @book and TY BOOK
