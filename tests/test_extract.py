@@ -703,3 +703,19 @@ def test_a_title_is_a_heading_or_a_title_like_first_line_never_a_sentence(tmp_pa
     titled.write_text("Working with families: a cafe model\n\nOne parent said: “I did not feel judged.” The team met "
                       "weekly.\n\nSecond paragraph here about something else entirely.\n", encoding="utf-8")
     assert extract(titled).title == "Working with families: a cafe model"
+
+
+def test_two_sentences_introducing_a_quotation_are_no_heading(tmp_path):
+    """"Young people noticed the difference. One young person told us:" right under a heading is a
+    paragraph introducing the quotation, not a second heading (it had titled the passage and shown as an
+    <h2> in the reader); a heading holding "etc." or a numbered one ("2. Voices") stays a heading."""
+    page = tmp_path / "hubs.txt"
+    page.write_text("Study of family hubs\n\n2. Voices from the hubs\n\nYoung people noticed the difference. One young "
+                    "person told us:\n\n\"They actually listened when I said the plan was not working, and they changed "
+                    "it the same week.\"\n\nHousing, health, schools etc. Working together\n\nThe hubs met weekly to "
+                    "discuss the families they shared and the plans they had made.\n", encoding="utf-8")
+    blocks = extract(page).blocks
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    assert "2. Voices from the hubs" in headings and "Housing, health, schools etc. Working together" in headings
+    told = next(b for b in blocks if b.text.startswith("Young people noticed"))
+    assert told.kind == "paragraph"

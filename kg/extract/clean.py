@@ -517,7 +517,14 @@ def _heading_like(text: str) -> bool:
     words = text.split()
     if len(words) > 2 and words[-1].lower() in _DANGLING:
         return False   # a heading does not end on "the" or "of": this line runs on
+    if _TWO_SENTENCES_RE.search(text):
+        return False   # "Young people noticed the difference. One young person told us:": sentences, not a title
     return 0 < len(words) <= 14
+
+
+# a sentence ending inside the line and another beginning: a word of three or more small letters (not an
+# abbreviation a title may hold: "etc.", "vol.") then a full stop, question or exclamation mark, and a capital
+_TWO_SENTENCES_RE = re.compile(r"\b(?!(?:etc|vol|nos|eds|mrs)\.)[a-z]{3,}[.?!]\s+[A-Z‘“\"']")
 
 
 _DANGLING = {"the", "a", "an", "of", "by", "to", "and", "or", "in", "for", "with", "from", "that", "which", "as", "at", "on", "is", "are", "was", "were", "be"}
