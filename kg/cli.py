@@ -270,7 +270,9 @@ def _add(settings: Settings, file: Path, replace: bool, catalogue: dict) -> None
     try:
         extract_one(file, settings)
     except ExtractionError as exc:
-        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {exc.message}") from None
+        # the file is not in the corpus: "remove the file" (the build's advice for a corpus file) does not apply
+        reason = f"{file.name} has no text; give it its text, then add it again" if exc.reason == "empty" else exc.message
+        raise click.ClickException(f"{file.name} was not added (the corpus and the library are unchanged): {reason}") from None
     Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
     previous_existed = target.exists()     # --replace, or a file of the corpus given again: "replaced"

@@ -680,6 +680,7 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     refused = subprocess.run(CKG + ["add", "--replace", str(broken)] + env_cache, cwd=ROOT, capture_output=True,
                              text=True, timeout=600)
     assert refused.returncode == 1 and "new-note.md was not added" in refused.stderr and "unchanged" in refused.stderr
+    assert "has no text; give it its text, then add it again" in refused.stderr and "remove the file" not in refused.stderr
     assert (corpus / "new-note.md").read_text(encoding="utf-8") == new.read_text(encoding="utf-8")
     assert (out / "current").resolve() == current
     # `ckg remove`: the file goes to .removed/ (builds ignore it), its entry out of sources.toml, the library rebuilt
