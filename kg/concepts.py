@@ -609,11 +609,12 @@ _NAMED_AFTER_DESCRIPTION = re.compile(
 
 # an appositive gloss: the name, a comma, colon or dash, then a head noun saying what kind of thing it is and
 # what it does: "relational agency, the capacity to align one's thinking …", "relational expertise: the
-# ability to work with …" (not a list's next item, "relational agency, common knowledge and …")
+# ability to work with …", "what Edwards calls common knowledge: an understanding of what matters to each
+# profession" (not a list's next item, "relational agency, common knowledge and …")
 _APPOSITIVE_GLOSS = re.compile(
     r"[’'”\"]?\s*(?:\([A-Z][^)]{0,40}\)\s*)?(?:,|:|\s[–—]|\s-)\s*(?:that is,?\s+|i\.e\.,?\s+)?(?:the|a|an)\s+"
     r"(?:[a-z-]+\s+){0,2}?(?:capacity|ability|capability|process|practice|awareness|recognition|willingness|readiness"
-    r"|skill|way|means|disposition|propensity)\s+(?:to|of|that|which|by\s+which|whereby|for)\b", re.I)
+    r"|skill|way|means|disposition|propensity|understanding|appreciation)\s+(?:to|of|that|which|by\s+which|whereby|for)\b", re.I)
 
 
 def _glossed(before: str, after: str) -> bool:

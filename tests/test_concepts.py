@@ -324,6 +324,7 @@ def test_a_homonym_takes_the_sense_its_document_talks_about(scheme):
     # an appositive gloss: a head noun saying what kind of thing it is, and what it does
     ("Teams developed what Edwards (2010) calls resourceful practice, the capacity to draw on what others offer.", True),
     ("Resourceful practice: the ability to use the support of other services and of families, was plain.", True),
+    ("The hubs built up what Edwards (2011) calls resourceful practice: an understanding of what each service offers.", True),
     ("The themes were resourceful practice, common knowledge and trust across the teams in the study.", False),
     ("We focused on resourceful practice, the main theme of the second phase of this study and its report.", False),
 ])
