@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from . import bibtex
-from .quotes import harvard_reference, locator, words_inside_marks
+from .quotes import cited_speaker, harvard_reference, locator, words_inside_marks
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -261,25 +261,32 @@ def _csl_item(item_id: str, source_id: str, s: dict[str, Any]) -> dict[str, Any]
 
 def _who(quote: dict[str, Any]) -> str:
     """The speaker and role to put before a quote's citation, without what the citation says already
-    ("Children, child, quoted in …" would say "child" twice)."""
+    ("Children, child, quoted in …" would say "child" twice; "One mother, parent, mother, quoted in …")."""
     citation = (quote.get("citation") or "").casefold()
     role = quote.get("speaker_role") or ""
-    role = "" if not role or citation.startswith(role.casefold()) else role
+    lead = _citation_lead(quote)
+    role = "" if not role or citation.startswith((role.casefold(), lead + ",")) else role
     speaker = quote.get("speaker") or ""
     if not speaker or speaker.casefold() == role.casefold():
         return role
     return f"{speaker} ({role})" if role else speaker
 
 
+def _citation_lead(quote: dict[str, Any]) -> str:
+    """The words a participant's ready citation opens with ("social worker", "parent"), case-folded."""
+    return cited_speaker(quote).casefold() if quote.get("kind", "participant") == "participant" else ""
+
+
 def _attribution(quote: dict[str, Any]) -> str:
-    """Who said it and the ready citation, the role said once: "One mother, parent, quoted in …",
+    """Who said it and the ready citation, the speaker said once: "One mother, quoted in …",
     "one practitioner, quoted in …" (not "one practitioner, practitioner, quoted in …")."""
     who = _who(quote)
     citation = quote.get("citation", "")
-    role = (quote.get("speaker_role") or "").casefold()
-    if who and role and role in who.casefold() and citation.casefold().startswith((role + ", quoted in ",
-                                                                                   role + ", not attributed ")):
-        citation = citation[len(role) + 2:]
+    for lead in (_citation_lead(quote), (quote.get("speaker_role") or "").casefold()):
+        if who and lead and lead in who.casefold() and citation.casefold().startswith((lead + ", quoted in ",
+                                                                                       lead + ", not attributed ")):
+            citation = citation[len(lead) + 2:]
+            break
     return ", ".join(part for part in (who, citation) if part)
 
 

@@ -1136,6 +1136,18 @@ def _reference_sentence(text: str) -> str:
     return text if not text or text[-1] in ".?!" else text + "."
 
 
+def cited_speaker(quote: dict[str, Any]) -> str:
+    """Who a participant's ready citation names: the job the text gives its speaker when the role gathers
+    many ("One social worker" → "social worker", "Another mother" → "mother", "the strategic stakeholders"
+    → "strategic stakeholders"), not the role ("practitioner", "parent"); else the role, or "participant"."""
+    role, speaker = quote.get("speaker_role"), quote.get("speaker") or ""
+    heads = _heads(speaker) if role in _GATHERING_ROLES and speaker else []
+    if heads:
+        start, end, _ = heads[-1]
+        return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in speaker[start:end].split())
+    return role if role and role != "other" else "participant"
+
+
 def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
     """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4" ("slide 6" in a deck)."""
     where = f"{author_short(source)}, {source.get('year') or 'n.d.'}"
@@ -1145,8 +1157,9 @@ def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
     if quote.get("kind") == "participant":
         role = quote.get("speaker_role")
         if quote.get("unattributed"):
-            return f"{role if role and role != 'other' else 'first-person text'}, not attributed by the source, in {where}"
-        return f"{role if role and role != 'other' else 'participant'}, quoted in {where}"
+            who = cited_speaker(quote) if role and role != "other" else "first-person text"
+            return f"{who}, not attributed by the source, in {where}"
+        return f"{cited_speaker(quote)}, quoted in {where}"
     if quote.get("cited"):
         return f"{parenthetical_form(quote['cited'])}, quoted in {where}"
     # a quoted text the source does not credit (a proverb, a consultation's finding): someone else's

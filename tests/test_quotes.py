@@ -757,7 +757,8 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     source = {"id": "jv", "title": "Working with families", "authors": ["Jopling, Michael", "Vincent, Sharon"], "year": 2020,
               "type": "book chapter", "venue": "Childhood Well-being", "publisher": "Routledge", "pages": "123–140"}
     quote["citation"] = harvard_citation(quote, source)
-    assert quote["citation"] == "parent, quoted in Jopling and Vincent, 2020, p. 47"
+    # the job the text gives the speaker ("One mother"), not the role it is filed under (parent)
+    assert quote["citation"] == "mother, quoted in Jopling and Vincent, 2020, p. 47"
     sources = {"jv": source}
     rows = list(_csv.DictReader(_io.StringIO(export([quote], sources, "csv"))))
     assert rows[0]["page"] == "47" and rows[0]["citation"] == quote["citation"]
@@ -784,16 +785,19 @@ def test_exports_carry_the_page_and_a_harvard_citation():
     assert "pages" not in bibtexparser.parse_string(export([quote], bare, "bibtex")).entries[0].fields_dict
     assert "page" not in _json.loads(export([quote], bare, "csl-json"))[0]
     assert "p. 47" in export([quote], sources, "markdown")
-    # the speaker's role is said once: the citation opens with it ("— Mother, parent, quoted in …")
-    spoken = dict(quote, speaker="One mother")
-    assert "> — One mother, parent, quoted in Jopling" in export([spoken], sources, "markdown")
+    # the speaker is said once: the citation opens with the job the speaker's words name ("— One mother, quoted in …")
+    def said_by(speaker: str, role: str) -> dict:
+        said = dict(quote, speaker=speaker, speaker_role=role)
+        return dict(said, citation=harvard_citation(said, source))
+
+    assert "> — One mother, quoted in Jopling" in export([said_by("One mother", "parent")], sources, "markdown")
     # a speaker already named by the role ("one practitioner", "Children") is not followed by it again
-    named = dict(quote, speaker="one practitioner", speaker_role="practitioner",
-                 citation="practitioner, quoted in Jopling and Vincent, 2020, p. 47")
+    named = said_by("one practitioner", "practitioner")
     assert "> — one practitioner, quoted in Jopling and Vincent, 2020, p. 47" in export([named], sources, "markdown")
-    children = dict(quote, speaker="Children", speaker_role="child", citation="child, quoted in Jopling and Vincent, 2020")
-    assert "> — Children, quoted in Jopling" in export([children], sources, "markdown")
-    assert export([dict(quote, speaker="Parent")], sources, "markdown").casefold().count("parent") == 1
+    assert "> — Children, quoted in Jopling" in export([said_by("Children", "child")], sources, "markdown")
+    assert "> — One social worker, quoted in Jopling" in export([said_by("One social worker", "practitioner")], sources,
+                                                                  "markdown")
+    assert export([said_by("Parent", "parent")], sources, "markdown").casefold().count("parent") == 1
 
 
 def test_an_export_grouped_by_source_holds_each_source_once_with_its_quotes_as_notes():
