@@ -5,6 +5,7 @@ import contextlib
 import errno
 import json
 import logging
+import re
 import shlex
 import socket
 import sys
@@ -640,8 +641,12 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
 @click.option("--group", type=click.Choice(list(EXPORT_GROUPS)), default="quote", show_default=True,
               help="With --export: one reference per quote, or one per source with its quotes as notes "
                    "(a reference manager then holds each source once).")
+@click.option("--link-base", metavar="URL", default="",
+              help="With --export: the address the library is served at (http://host:port), so each quote links to "
+                   "its passage (RIS UR, BibTeX url, the CSV and Markdown links); without it the links are the "
+                   "app's own paths and RIS and BibTeX have none.")
 def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_dir, respell, as_json, export_format,
-           group) -> None:
+           group, link_base) -> None:
     """Find quotations by meaning and words, with speaker, role, page and a ready citation.
     `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them. Exits 1 when nothing
     is found, 2 on a bad option."""
@@ -653,6 +658,12 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
                                "(--export csl-json for CSL JSON)")
     if group != "quote" and not export_format:
         raise click.UsageError("--group says how an export is gathered: give --export FORMAT with it")
+    link_base = link_base.strip().rstrip("/")
+    if link_base and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", link_base):
+        raise click.BadParameter(f"{link_base!r} is not a web address; give one such as http://127.0.0.1:8000",
+                                 param_hint="'--link-base'")
+    if link_base and not export_format:
+        raise click.UsageError("--link-base is the address the exports' links start with: give --export FORMAT with it")
     library = _library(build_dir)
     filters = {"speaker_role": speaker_role, "source": source, "concept": concept, "study": study, "kind": kind}
     k_given = click.get_current_context().get_parameter_source("k") is not click.core.ParameterSource.DEFAULT
@@ -666,7 +677,8 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
         if not data["results"]:
             raise click.ClickException(NOTHING_FOUND)
         try:
-            click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format, group=group), nl=False)
+            click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format, link_base=link_base,
+                                             group=group), nl=False)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from None
         if data["total"] > len(data["results"]):     # said on stderr: stdout is the export

@@ -524,6 +524,13 @@ def test_cli_quotes_takes_the_apis_filters(tiny_build, client):
     assert "whose job it was" in run("what the child needed", "--role", "headteacher").stdout
     typo = run("trust", "--role", "headteachers")
     assert typo.returncode == 2 and "'--role'" in typo.stderr and "headteacher" in typo.stderr
+    # an export from the CLI links each quote to its passage when told where the library is served
+    ris = run("whose job it was", "-k", "1", "--export", "ris", "--link-base", "http://library.example:8000/")
+    assert ris.returncode == 0, ris.stderr
+    assert "UR  - http://library.example:8000/sources/team-around-the-child#team-around-the-child-" in ris.stdout
+    assert "UR  -" not in run("whose job it was", "-k", "1", "--export", "ris").stdout
+    bad = run("whose job it was", "--export", "ris", "--link-base", "library.example")
+    assert bad.returncode == 2 and "'--link-base'" in bad.stderr
 
 
 def test_cli_eval_scores_with_the_shared_rule(tiny_build, tmp_path):
