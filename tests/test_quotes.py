@@ -1280,6 +1280,7 @@ def test_the_decks_unattributed_voices_say_so_on_the_card_and_in_the_api(seed_bu
     html = client.get("/quotes?q=whatever I try I get blocked&speaker_role=practitioner").get_data(as_text=True)
     card = html.split(f'data-quote-id="{useless["quote_id"]}"', 1)[1].split("</li>", 1)[0]
     assert 'class="unattributed"' in card and "quoted in" not in card
+    assert "perhaps an illustrative example" in card     # a trainer is warned before putting it on a slide as evidence
 
 
 def test_a_voice_speaking_as_we_after_an_aim_is_someones_words_not_a_document_and_a_passive_names_no_speaker():
