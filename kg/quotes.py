@@ -459,6 +459,14 @@ _GENERAL_SPEAKER_RE = re.compile(
     r"child(?:ren)?|young (?:people|persons?)|kids?|pupils?|managers?|carers?|families|family members?)", re.I)
 
 
+def not_quoted_message(missing: list[tuple[str, str]]) -> str:
+    """What the finder says of speakers the library never quotes: "The library quotes no “police officers”:
+    the quotes shown are from other speakers filed as practitioner."."""
+    named = " or ".join(f"“{words}”" for words, _ in missing)
+    roles = " or ".join(dict.fromkeys(role for _, role in missing))
+    return f"The library quotes no {named}: the quotes shown are from other speakers filed as {roles}."
+
+
 def speakers_not_quoted(speakers: list[tuple[str, str]], quotes: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The (words, role) of ``speakers`` naming a job no quote's speaker is (a query's "police
     officers" where the library quotes no police officer); general names of a role never count."""

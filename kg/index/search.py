@@ -14,8 +14,8 @@ import numpy as np
 from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
-from ..quotes import (ROLE_RES, SPEAKING_ING, role_words_in, roles_in, speaker_roles_in, speakers_in, speakers_not_quoted,
-                      with_narrower_roles)
+from ..quotes import (ROLE_RES, SPEAKING_ING, not_quoted_message, role_words_in, roles_in, speaker_roles_in, speakers_in,
+                      speakers_not_quoted, with_narrower_roles)
 from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
@@ -662,10 +662,7 @@ class Searcher:
         missing = speakers_not_quoted(speakers, self.quotes)
         found["speakers_not_quoted"] = [words for words, _ in missing]
         if missing and not found["message"]:
-            named = " or ".join(f"“{words}”" for words, _ in missing)
-            roles_named = " or ".join(dict.fromkeys(role for _, role in missing))
-            found["message"] = (f"The library quotes no {named}: the quotes below come first for being "
-                                f"from other speakers filed as {roles_named}.")
+            found["message"] = not_quoted_message(missing)
         scores, own, _ = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
         order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[offset:offset + k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
 from kg.quote_export import EXPORT_ALL, FORMATS, GROUPS, NOTHING_FOUND, ExportError
-from kg.quotes import ROLE_NAMES, copy_with_citation, role_of, speakers_not_quoted
+from kg.quotes import ROLE_NAMES, copy_with_citation, not_quoted_message, role_of, speakers_not_quoted
 from kg.studies import study_short_name
 
 from .. import searchdata
@@ -73,10 +73,8 @@ def _find_or_refuse(default_k: int = QUOTES_K):
         raise _BadQuery(str(exc)) from None
     missing = speakers_not_quoted(jobs, library().quotes())
     if missing:     # speaker_role=teacher: the practitioners' quotes, and a word that no teacher is quoted
-        named = " or ".join(f"“{words}”" for words, _ in missing)
         data = {**data, "speakers_not_quoted": [*data.get("speakers_not_quoted", []), *(w for w, _ in missing)],
-                "message": data.get("message") or (f"The library quotes no {named}: these are the quotes of speakers filed as "
-                                                   f"{' or '.join(dict.fromkeys(role for _, role in missing))}.")}
+                "message": data.get("message") or not_quoted_message(missing)}
     return data, filters
 
 
