@@ -154,6 +154,9 @@ class Quote:
     # first-person words the source presents without saying whose they are (a deck's "I just think that
     # it's all useless…"): the role is read from the words, and a citation must not say "quoted"
     unattributed: bool = False
+    # the quote_id of an earlier quotation of the same source whose words this one repeats, whole or
+    # abridged ("To repeat some of what the participation specialist told us ‘it’s …about having a voice…’")
+    repeats: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -278,6 +281,8 @@ def find_quotes(text: str, source_id: str, passages: list[dict[str, Any]] | None
     for quote in quotes:
         if quote.kind == "participant":
             earlier = _repeated_from(quote, quotes)
+            if earlier is not None:
+                quote.repeats = earlier.repeats or earlier.quote_id
             if earlier is not None and earlier.study:
                 quote.study = earlier.study     # the same words quoted again come from the same study
             elif quote.study is None and previous is not None and _goes_on(text, previous, quote, studies or []):

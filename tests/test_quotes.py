@@ -1056,6 +1056,24 @@ def test_a_repeated_quotation_keeps_the_study_of_its_first_telling():
             "That matters.")
     first, second = find_quotes(text, "s", studies=["NECF", "LIW"])
     assert first.study == "NECF" and second.study == "NECF"
+    # and it says whose words it repeats, so the finder shows the voice once
+    assert second.repeats == first.quote_id and first.repeats is None
+
+
+def test_the_finder_shows_words_quoted_twice_once(seed_build):
+    """The CHAT article quotes the participation specialist twice, whole (p. 10) and abridged (p. 13): a
+    trainer asking for those words gets one of the two, with the total counting the voice once."""
+    from kg.library import Library
+
+    library = Library(seed_build)
+    pairs = [(q["quote_id"], q["repeats"]) for q in library.quotes() if q.get("repeats")]
+    assert pairs, "the seed article's repeated quotation"
+    repeat, original = pairs[0]
+    found = library.search_quotes("about having a voice, being part of a democracy and buying into things", k=10)
+    shown = [q["quote_id"] for q in found["results"]]
+    assert (repeat in shown) != (original in shown)
+    assert found["total"] == len(library.quotes()) - len(pairs)
+    assert len(library.search_quotes("", k=1000)["results"]) == len(library.quotes())     # browsing lists every telling
 
 
 def test_a_citation_after_an_editorial_remark_is_the_quotes_citation():

@@ -664,7 +664,15 @@ class Searcher:
         if missing and not found["message"]:
             found["message"] = not_quoted_message(missing)
         scores, own, _ = self._quote_scores(query, chosen, {h.row: h.score for h in hits}, self.quote_role_first, roles)
-        order = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))[offset:offset + k]
+        ranked = sorted(range(len(chosen)), key=lambda j: (-scores[j], chosen[j][0]))
+        # one voice once: of words quoted again (whole or abridged) only the telling ranked higher is shown
+        told: set[str] = set()
+        ranked = [j for j in ranked if not ((key := chosen[j][1].get("repeats") or chosen[j][1]["quote_id"]) in told
+                                            or told.add(key))]
+        found["total"] = len(ranked)
+        if offset >= len(ranked) and ranked:
+            found["message"] = found["message"] or _past_the_end(offset, len(ranked), "quote")
+        order = ranked[offset:offset + k]
         results = [dict(chosen[j][1], score=round(float(scores[j]), 4), similarity=round(float(own[j]), 3)) for j in order]
         # how many quotes (or the sentences introducing them) hold the query's words; not said when the
         # query only names speakers ("headteacher"): their quotes come first whatever their words
