@@ -14,6 +14,9 @@ from typing import Any, Callable, Iterable
 
 from .concepts import Concept, ConceptMatcher, _local, _norm, _tokens
 from .sentences import sentence_spans
+from .vocab import ORG
+
+ORGANISATIONS = str(ORG)
 
 
 def study_labels(graph) -> dict[str, Concept]:
@@ -431,8 +434,8 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
             study["start_year" if p == "startYear" else "end_year"] = int(value[:4])
         elif p == "date":
             study["date"] = value
-        elif p == "funder":
-            study["funder"].append(_local(value))
+        elif p == "funder":     # the id /api/people knows it by: a body's is "org-<name>" (cko:dfes → org-dfes)
+            study["funder"].append(("org-" if value.startswith(ORGANISATIONS) else "") + _local(value))
             study["funder_names"].append(name or _local(value))
         elif p in ("lead", "coLead", "teamMember"):
             key = {"lead": "leads", "coLead": "co_leads", "teamMember": "team"}[p]

@@ -519,9 +519,9 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
     places = [ix.quoted_place(c.get("source_id"), c.get("evidence")) for c in coinage]
     return [{
         # in_library: /people/<id> lists their works (a person's id is their graph node's name)
-        "by": [{"id": p, "name": ix.name(p, "person/"), "in_library": library.person(p) is not None}
+        "by": [{"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
                for p in c.get("by") or []],
-        "introduced_by": [{"id": p, "name": _introducer_name(ix, p)} for p in c.get("introduced_by") or []],
+        "introduced_by": [_introducer(library, ix, p) for p in c.get("introduced_by") or []],
         "citation": c.get("citation"),
         "evidence": c.get("evidence"),
         "source_id": c.get("source_id"),
@@ -538,12 +538,23 @@ def earliest_year(citation: str | None) -> int:
     return min(years, default=9999)
 
 
-def _introducer_name(ix: KnowledgeIndex, local: str) -> str:
-    for namespace in ("org/", "concept/", "policy/", "person/", "study/"):
+# what introduced a concept, by the namespace of its node: its kind and the id the API knows it by
+_INTRODUCER_KINDS = (("org/", "organization", "org-"), ("concept/", "concept", ""), ("policy/", "policy", ""),
+                     ("person/", "person", ""), ("study/", "study", ""))
+
+
+def _introducer(library: Library, ix: KnowledgeIndex, local: str) -> dict[str, Any]:
+    """A body, person, policy, Act (a concept) or study that introduced a concept: its id as the API knows
+    it ("org-dfes" for a body, as /api/people has it; a concept's id for an Act the scheme holds), its
+    ``kind``, its name, and ``in_library`` (a page of its own: /people/<id>, /concepts/<id>, /studies/<id>)."""
+    for namespace, kind, prefix in _INTRODUCER_KINDS:
         uri = f"https://w3id.org/common-knowledge/{namespace}{local}"
         if uri in ix.names:
-            return ix.names[uri]
-    return local.replace("-", " ")
+            node_id = prefix + local
+            found = {"organization": library.person, "person": library.person, "concept": library.concept,
+                     "study": library.study}.get(kind, lambda _: None)(node_id)
+            return {"id": node_id, "name": ix.names[uri], "kind": kind, "in_library": found is not None}
+    return {"id": local, "name": local.replace("-", " "), "kind": None, "in_library": False}
 
 
 def _passage_json(library: Library, entry: dict[str, Any]) -> dict[str, Any]:

@@ -202,11 +202,10 @@ def _graph_person(library: Library, person_id: str) -> dict[str, Any] | None:
 
 def studies_of(library: Library, person_id: str) -> list[dict[str, str]]:
     """The studies the person led, co-led or worked on, or the body funded, each with the role."""
-    funder_id = person_id[4:] if person_id.startswith("org-") else None
     out = []
     for study in library.studies().values():
         roles = [role for key, role in _STUDY_ROLES if any(p.get("id") == person_id for p in study.get(key) or [])]
-        if funder_id and funder_id in (study.get("funder") or []):
+        if person_id in (study.get("funder") or []):     # a body's id, "org-esrc", as /api/people has it
             roles.append("funder")
         if roles:
             out.append({"id": study["id"], "name": study.get("name") or study.get("label") or study["id"],

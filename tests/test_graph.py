@@ -705,7 +705,9 @@ def test_study_api(gclient, glib):
     listing = gclient.get("/api/studies").get_json()["results"]
     assert listing and all(set(s) >= {"id", "name", "acronym", "funder", "years", "sources"} for s in listing)
     necf = next(s for s in listing if s["id"] == "necf")
-    assert necf["acronym"] == "NECF" and necf["funder"] == ["dfes"] and necf["years"] == "2002–2006"
+    assert necf["acronym"] == "NECF" and necf["funder"] == ["org-dfes"] and necf["years"] == "2002–2006"
+    # a funder's id is the one /api/people knows the body by
+    assert all(gclient.get(f"/api/people/{f}").status_code == 200 for s in listing for f in s["funder"])
     assert set(necf["sources"]) == {"chat-resilience-article", "oxford-ref2014-impact"}
     detail = gclient.get("/api/studies/necf").get_json()
     assert set(detail) >= {"id", "name", "acronym", "funder", "years", "sources", "concepts", "passages"}

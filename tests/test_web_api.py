@@ -531,6 +531,23 @@ def test_a_facet_link_gives_as_many_results_as_its_count_says(seed_build):
             assert total == int(count), (query, html.unescape(href), count, total)
 
 
+def test_what_introduced_a_concept_has_the_id_and_kind_its_own_endpoint_knows(seed_build):
+    """A body that introduced a concept is "org-dfes", as /api/people has it (it was "dfes", a 404 there),
+    and an Act the scheme holds as a concept says kind "concept" and links to its concept page."""
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    introducers = [p for concept in client.get("/api/concepts").get_json()["results"]
+                   for k in client.get(f"/api/concepts/{concept['id']}").get_json()["coined_by"] for p in k["introduced_by"]]
+    assert introducers and all(set(p) >= {"id", "name", "kind", "in_library"} for p in introducers)
+    endpoint = {"organization": "/api/people/", "person": "/api/people/", "concept": "/api/concepts/", "study": "/api/studies/"}
+    for p in introducers:
+        if p["in_library"]:
+            assert client.get(endpoint[p["kind"]] + p["id"]).status_code == 200, p
+    assert {"id": "org-dfes", "kind": "organization"}.items() <= next(p for p in introducers if p["name"].startswith(
+        "Department for Education and Skills")).items()
+    act = next(p for p in introducers if p["kind"] == "concept")
+    assert f'class="coiner" href="/concepts/{act["id"]}"' in client.get("/concepts/children-in-need").get_data(as_text=True)
+
+
 def test_who_coined_it_gives_the_page_and_the_passage_of_its_evidence(seed_build):
     """Audit 21 F6: "Who coined it" gives the page of each evidence sentence and links to its passage
     in the reader, as a definition does (located as the build locates curated definitions)."""
