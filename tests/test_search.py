@@ -745,6 +745,13 @@ def test_a_filter_value_no_passage_has_is_named_in_the_message(client):
     assert data["total"] == 0 and "study “zzqx”" in data["message"]
     html = client.get("/search?q=child&source=nope").get_data(as_text=True)
     assert "source “nope”" in html
+    # a list with one value no passage (or quote) has: the results are the others', and the message says so
+    for url in ("/api/search?q=child&source=team-around-the-child,nope", "/api/search?source=team-around-the-child,nope",
+                "/api/quotes?q=child&source=team-around-the-child,nope"):
+        data = client.get(url).get_json()
+        assert data["total"] > 0 and "source “nope”" in data["message"] and "other values" in data["message"], url
+    assert client.get("/api/search?q=child&source=team-around-the-child,practice-notes").get_json()["message"] is None
+    assert client.get("/api/quotes?q=child&source=team-around-the-child,practice-notes").get_json()["message"] is None
 
 
 def test_a_how_many_question_lifts_the_passages_stating_a_count(tiny_build):

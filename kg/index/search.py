@@ -243,6 +243,8 @@ class Searcher:
         allowed = self._mask(filters)
         if allowed is not None and not allowed.any():
             message = self._filters_matching_nothing(filters) or "No passage has these filters together."
+        elif allowed is not None:
+            message = message or self._values_matching_nothing(filters)
         hits = self._score(query, tokens, query_concepts, mode, allowed)
         if mode == "hybrid" and not query_concepts and not any(hit.holds_words or hit.credits or hit.quote_id for hit in hits):
             # nothing but nearness in meaning ("xqzvkkjw qqqpl"): the nearest few, not the whole library
@@ -277,8 +279,8 @@ class Searcher:
         rows = [r for r in dict.fromkeys(ordered) if allowed is None or allowed[r]]
         hits = [Hit(r, 0.0) for r in rows]
         results = [self._result(hit, [], None, wanted, mode, None) for hit in hits[offset:offset + k]]
-        message = _past_the_end(offset, len(rows)) if rows else (self._filters_matching_nothing(filters)
-                                                                 or "No passage has these filters.")
+        message = (_past_the_end(offset, len(rows)) or self._values_matching_nothing(filters) if rows
+                   else (self._filters_matching_nothing(filters) or "No passage has these filters."))
         return SearchResponse("", mode, len(hits), offset, results, self._facets(hits[:_FACET_DEPTH]), wanted,
                               message=message, facets_over=min(len(hits), _FACET_DEPTH))
 
@@ -633,12 +635,16 @@ class Searcher:
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "offset": offset, "unknown_words": unknown, "did_you_mean": did_you_mean,
                  "searched_for": None, "message": None, "with_words": None, "speakers_not_quoted": []}
-        if not chosen and filters:
+        if filters and (not chosen or any(len(values) > 1 for values in wanted.values())):
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
                                 for q in self.quotes)]
-            found["message"] = (self._nothing_has(empty, "quote", "check the value.") if empty
-                                else "No quote has these filters together.")
+            if not chosen:
+                found["message"] = (self._nothing_has(empty, "quote", "check the value.") if empty
+                                    else "No quote has these filters together.")
+            elif empty:     # "source=a,nope": the quotes are only the other values'
+                found["message"] = (self._nothing_has(empty, "quote", "check the value.")
+                                    + " The quotes are those of the filter's other values.")
         if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
             return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
         if chosen and offset >= len(chosen):
@@ -947,6 +953,14 @@ class Searcher:
         if not empty:
             return None
         return self._nothing_has(empty, "passage", "check the value (the facets list those the library has).")
+
+    def _values_matching_nothing(self, filters: dict[str, str]) -> str | None:
+        """A list given for a filter ("source=a,nope") whose other values let passages through: the values
+        no passage has, named, since the results are only the others'. None when every value counts."""
+        if not any("," in str(value) for value in filters.values()):
+            return None
+        named = self._filters_matching_nothing(filters)
+        return f"{named} The results are those of the filter's other values." if named else None
 
     def _nothing_has(self, empty: list[tuple[str, str]], noun: str, advice: str) -> str:
         """"No passage has source “nope”: check the value": the filter values that let nothing through,

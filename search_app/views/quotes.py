@@ -167,9 +167,9 @@ def quotes_page():
         "formats": list(FORMATS),
     }
     shown = len(view["results"])
-    # the same query and filters, exported whole; not when the message says the ranking means little (a
-    # speaker the library never quotes still leaves the role's other speakers worth exporting)
-    if shown and (data["query"] or filters) and (not data.get("message") or data.get("speakers_not_quoted")):
+    # the same query and filters, exported whole; not when no word of the query is in the library (the
+    # message says the ranking is by nearness in meaning only)
+    if shown and (data["query"] or filters) and not (data.get("message") and data.get("unknown_words")):
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
