@@ -8,10 +8,11 @@ from typing import Any, Callable
 from flask import Flask
 
 # the routes the index lists: the JSON API and the data a program fetches
-_LISTED_PREFIXES = ("/api/", "/sparql", "/export/", "/works/export.", "/citations/graph.svg", "/concepts/<concept_id>.")
+_LISTED_PREFIXES = ("/api/", "/sparql", "/export/", "/works/export.", "/citations/graph.svg", "/concepts/<concept_id>.",
+                    "/sources/<source_id>/text")
 
 
-def documented(summary: str, returns: str = "", **parameters: str) -> Callable:
+def documented(summary: str, returns: str, **parameters: str) -> Callable:
     """Mark a view with what it does (``summary``), what it answers (``returns``) and its query
     parameters (name → meaning)."""
     def mark(view: Callable) -> Callable:

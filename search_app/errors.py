@@ -39,8 +39,10 @@ def way_back(path: str) -> tuple[str, str]:
     return "/", "the list of sources"
 
 
-# a file for a program to read: /works/export.bib, /concepts/<id>.ttl (or a format asked for that is none)
-_DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|owl|xml|svg)$", re.I)
+# a file for a program to read: /works/export.bib, /concepts/<id>.ttl (or a format asked for that is none:
+# .n3, .csv), a source's text
+_DATA_FILE_RE = re.compile(r"/[^/]+\.(?:bib|ris|ttl|jsonld|json|nq|nt|trig|rdf|owl|xml|svg)$"
+                           r"|^/concepts/[^/]+\.\w{1,10}$|^/sources/[^/]+/text$", re.I)
 
 
 def wants_json() -> bool:

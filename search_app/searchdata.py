@@ -5,7 +5,7 @@ import re
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
-from kg.index.search import FILTERS, MODES, SearchError
+from kg.index.search import FILTERS, MODES, QueryTooLong, SearchError
 from kg.library import Library
 from kg.quotes import locator
 from kg.studies import study_short_name
@@ -22,6 +22,14 @@ class BadParameter(ValueError):
     def __init__(self, problem: str, param: str | None = None):
         super().__init__(f"parameter '{param}' {problem}" if param else problem)
         self.param, self.problem = param, problem
+
+
+def refusal(error: SearchError) -> BadParameter:
+    """The search's refusal as a 400 says it, naming the parameter when the search names one
+    ("parameter 'q' is 5000 characters long; …", as every other parameter's error reads)."""
+    if isinstance(error, QueryTooLong):
+        return BadParameter(f"is {error.length} characters long; the limit is {error.limit}: shorten the query", "q")
+    return BadParameter(str(error))
 
 
 def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
@@ -83,7 +91,7 @@ def search(library: Library, params: dict[str, Any]) -> dict[str, Any]:
         response = library.search(params["query"], k=params["k"], mode=params["mode"], offset=params["offset"],
                                   filters=params["filters"], respell=params.get("respell", True))
     except SearchError as exc:
-        raise BadParameter(str(exc)) from None
+        raise refusal(exc) from None
     data = {name: getattr(response, name) for name in ("query", "mode", "total", "offset", "results", "facets", "facets_over",
                                                        "facets_about", "with_words", "concepts", "message", "unknown_words", "did_you_mean",
                                                        "searched_for")}

@@ -719,6 +719,10 @@ def test_bibtex_and_ris_exports_parse(client):
     work = client.get(f"/api/works/{article.key}").get_json()
     assert (work["container"], work["volume"], work["issue"]) == ("Child & Family Studies", "9", "2")
     assert client.get("/works/export.bib?ids=nope").status_code == 400
+    # an id in another case (or of an older build's form) is the work /api/works/<id> redirects it to
+    assert client.get(f"/api/works/{article.key.upper()}").status_code == 301
+    again = bibtexparser.parse_string(client.get(f"/works/export.bib?ids={article.key.upper()}").get_data(as_text=True))
+    assert [e.key for e in again.entries] == [article.key]
 
 
 def test_a_work_cited_as_et_al_is_labelled_and_exported_with_et_al(client):

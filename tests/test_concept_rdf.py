@@ -102,6 +102,11 @@ def test_unknown_concepts_and_formats_are_404(graph_client):
     assert graph_client.get("/concepts/no-such-concept.ttl").status_code == 404
     assert graph_client.get("/concepts/no-such-concept", headers={"Accept": "text/turtle"}).status_code == 404
     assert graph_client.get("/concepts/relational-agency.xml").status_code == 404
+    # any other extension is a format asked for too: a JSON error naming those there are, not the HTML page
+    for fmt in ("xml", "n3", "csv", "turtle", "xyz"):
+        response = graph_client.get(f"/concepts/relational-agency.{fmt}")
+        assert response.status_code == 404 and response.is_json, fmt
+        assert ".ttl" in response.get_json()["error"]["message"], fmt
 
 
 def test_the_response_cache_keeps_html_and_turtle_apart(graph_build):

@@ -120,7 +120,8 @@ def test_annotation_positions_count_into_the_text_the_graph_names_and_the_app_se
                     assert text[int(start):int(end)] == str(exact)
                     checked += 1
     assert checked > 20
-    assert gclient.get("/sources/no-such-source/text").status_code == 404
+    missing = gclient.get("/sources/no-such-source/text")       # a data endpoint: its error is JSON
+    assert missing.status_code == 404 and "no-such-source" in missing.get_json()["error"]["message"]
 
 
 def test_tiny_corpus_graph_conforms_too(tiny_build):

@@ -180,6 +180,8 @@ def test_quote_finder_names_misspelt_words(client):
     assert [q["quote_id"] for q in typo["results"]] == [q["quote_id"] for q in respelt["results"]]
     assert client.get("/api/quotes?q=chlid+neded&respell=0").get_json()["searched_for"] is None
     assert client.get("/api/quotes?q=x&respell=2").status_code == 400
+    too_long = client.get("/api/quotes?q=" + "x" * 1001)
+    assert too_long.status_code == 400 and too_long.get_json()["error"]["message"].startswith("parameter 'q' is 1001 characters")
 
 
 def test_api_quotes_documented_fields(client):

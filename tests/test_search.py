@@ -419,6 +419,7 @@ def test_api_search_bad_parameters_are_400(client, query):
         return
     assert response.status_code == 400
     assert set(response.get_json()["error"]) == {"status", "message"}
+    assert "parameter '" in response.get_json()["error"]["message"]        # which parameter, as every 400 says
 
 
 @pytest.mark.parametrize("query", ["", "   ", "?!?", "%%%"])

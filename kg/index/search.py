@@ -69,6 +69,14 @@ class SearchError(ValueError):
     """A query or parameter the search cannot take; the message names it and says what to do."""
 
 
+class QueryTooLong(SearchError):
+    """A query over the settings' max_query_chars; a caller names the query as it takes it (the web's q)."""
+
+    def __init__(self, length: int, limit: int):
+        super().__init__(f"the query is {length} characters long; the limit is {limit}: shorten it")
+        self.length, self.limit = length, limit
+
+
 @dataclass
 class Hit:
     row: int
@@ -217,7 +225,7 @@ class Searcher:
         if offset < 0:
             raise SearchError("offset must be 0 or more")
         if len(query) > self.settings.max_query_chars:
-            raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
+            raise QueryTooLong(len(query), self.settings.max_query_chars)
         filters = {key: value for key, value in (filters or {}).items() if value not in (None, "")}
         unknown = set(filters) - set(FILTERS)
         if unknown:
@@ -618,7 +626,7 @@ class Searcher:
         filters let through. ``offset``: how many of the ranking to skip (a next page)."""
         query = (query or "").strip()
         if len(query) > self.settings.max_query_chars:
-            raise SearchError(f"the query is {len(query)} characters long; the limit is {self.settings.max_query_chars}")
+            raise QueryTooLong(len(query), self.settings.max_query_chars)
         if not 1 <= k <= max(self.settings.max_results, 1000):
             raise SearchError("k must be between 1 and 1000")
         if offset < 0:

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, send_from_directory, url_for
 
 from .. import viewdata
+from ..apidoc import documented
 from . import library
 
 bp = Blueprint("pages", __name__)
@@ -40,6 +41,9 @@ def source(source_id: str):
 
 
 @bp.get("/sources/<source_id>/text")
+@documented("A source's cleaned text: what every character offset counts into (start and end in /api/sources/<id> "
+            "and its citations, oa:start and oa:end in the graph).",
+            "text/plain; charset=utf-8, the text whose [start:end] is each passage's and citation's text")
 def source_text(source_id: str):
     """The source's cleaned text as plain text: what every annotation's character positions (the
     graph's oa:start / oa:end, the API's start / end) count into — the graph's ck:annotatedText."""

@@ -70,7 +70,7 @@ def _find_or_refuse(default_k: int = QUOTES_K):
     try:
         data = library().search_quotes(args.get("q", ""), k=k, filters=filters, respell=respell, offset=offset)
     except SearchError as exc:
-        raise _BadQuery(str(exc)) from None
+        raise _BadQuery(str(searchdata.refusal(exc))) from None
     missing = speakers_not_quoted(jobs, library().quotes())
     if missing:     # speaker_role=teacher: the practitioners' quotes, and a word that no teacher is quoted
         data = {**data, "speakers_not_quoted": [*data.get("speakers_not_quoted", []), *(w for w, _ in missing)],
@@ -89,7 +89,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "page", "citation", "unattributed"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
+            '"passage_id", "passage_ids", "page", "citation", "unattributed", "repeats"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
@@ -101,6 +101,8 @@ def quotes_api():
 
 @api_bp.get("/quotes/export")
 @documented("Quotes exported after each is checked again against its source (409 when one no longer matches).",
+            "text/csv, application/x-research-info-systems (ris), application/x-bibtex, application/vnd.citationstyles.csl+json "
+            "or text/markdown, as an attachment",
             format="csv (default), ris, bibtex, csl-json or markdown", ids="quote ids separated by commas",
             q="without ids: the quotes /api/quotes finds for q and the filters (with filters alone, all of them)",
             speaker_role="as for /api/quotes", concept="as for /api/quotes", study="as for /api/quotes",

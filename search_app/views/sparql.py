@@ -117,6 +117,9 @@ def _values(name: str) -> list[str]:
 @documented("SPARQL 1.1 Protocol, read-only: SELECT and ASK as JSON, XML, CSV or TSV, CONSTRUCT and DESCRIBE as "
             "Turtle, N-Triples, RDF/XML or JSON-LD (by Accept or format); UPDATE, LOAD and SERVICE refused; a time "
             "limit and a row cap. Without a query, the page of example queries.",
+            "application/sparql-results+json, application/sparql-results+xml, text/csv or text/tab-separated-values "
+            "(SELECT, ASK); text/turtle, application/n-triples, application/rdf+xml or application/ld+json (CONSTRUCT, "
+            "DESCRIBE); HTML without a query",
             query="the SPARQL query (GET, or POST as a form field or an application/sparql-query body)",
             format="json, xml, csv, tsv (SELECT, ASK) or turtle, ntriples, rdfxml, jsonld (CONSTRUCT, DESCRIBE), "
                    "instead of an Accept header",
@@ -209,6 +212,8 @@ def _graph_names() -> set[str]:
 
 @bp.get("/export/<fmt>")
 @documented("The knowledge graph: nquads or trig (every named graph), turtle or json-ld (their union).",
+            "application/n-quads, application/trig, text/turtle or application/ld+json (compacted, with the prefixes "
+            "as its @context)",
             graph="one named graph: ontology, build or a source id")
 def export_graph(fmt: str):
     if fmt not in EXPORT_FORMATS:

@@ -89,7 +89,10 @@ def person_api(person_id: str):
 
 
 @api_bp.get("/sources/<source_id>/references")
-@documented("A source's reference list, each entry with the work it resolves to.")
+@documented("A source's reference list in its order, each entry with the work it resolves to (work_id; empty when "
+            "it resolves to none) and the section of the list it is under.",
+            '{"source_id", "results": [{"key", "authors", "year", "title", "acronym", "raw", "work_id", "container", '
+            '"publisher", "url", "section"}]}')
 def references_api(source_id: str):
     return jsonify(_or_404(workdata.references(library(), source_id), "source", source_id))
 
@@ -106,7 +109,10 @@ def citations_api(source_id: str):
 @api_bp.get("/concepts/<concept_id>/lineage")
 @documented("Where a concept came from: the works cited for it, earliest first, each with its sentence "
             "(attached, in_sentence, same_sentence_as; credited_by_definition: a work a quoted definition of the "
-            "concept is credited to, its sentence that definition), then the works cited where it is discussed.")
+            "concept is credited to, its sentence that definition), then the works cited where it is discussed.",
+            '{"concept_id", "label", "results": [{"work_id", "year", "title", "authors", "label", "sentence", "source_id", '
+            '"passage_id", "page", "page_label", "defines", "in_sentence", "attached", "sources", "credited_by_definition", '
+            '"kind", "study_id", "same_sentence_as"}], "sources": [{"source_id", "title", "mentions", "defines"}]}')
 def lineage_api(concept_id: str):
     return _moved_concept("works_api.lineage_api", concept_id) or jsonify(
         _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id))
@@ -131,6 +137,7 @@ def works_page():
 
 @pages_bp.get("/works/export.<fmt>")
 @documented("The works a search finds (or those named) as BibTeX (export.bib) or RIS (export.ris).",
+            "application/x-bibtex (export.bib) or application/x-research-info-systems (export.ris), as an attachment",
             q="author, year or title words", source="only the works this source cites or lists",
             ids="work ids separated by commas, instead of q")
 def works_export(fmt: str):
@@ -139,8 +146,9 @@ def works_export(fmt: str):
     works = [library().work(w["id"]) for w in workdata.work_list(library(), _q(), _source())["results"]]
     ids = request.args.get("ids")
     if ids:
-        wanted = [i for i in ids.split(",") if i]
-        works = [library().work(i) for i in wanted]
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        # an id of an older build's form, or in another case, as /api/works/<id> redirects it
+        works = [library().work(i) or library().work(library().work_alias(i) or i) for i in wanted]
         unknown = [i for i, w in zip(wanted, works) if w is None]
         if unknown:
             abort(400, description=f"Unknown work ids in the parameter ids: {', '.join(unknown[:10])}")
@@ -192,7 +200,7 @@ def graph_page():
 
 
 @pages_bp.get("/citations/graph.svg")
-@documented("Which sources cite which works, drawn as SVG.", q="only works matching these words",
+@documented("Which sources cite which works, drawn as SVG.", "image/svg+xml, each node linking to its page", q="only works matching these words",
             source="only this source's citations")
 def graph_svg():
     q, source = _q(), _source()         # an unknown source is a 404, as the page and /api/works answer it
