@@ -56,7 +56,7 @@ class Settings:
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.", minimum=0)
     origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').", minimum=0)
     keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.", minimum=0)
-    reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references'…).", minimum=0)
+    reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references', a title or report number…).", minimum=0)
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.", minimum=1)
     max_results: int = _setting(100, "Largest k (results per page) a search may ask for.", minimum=1)
     meaning_only_results: int = _setting(50, "When no passage holds a word of a (hybrid) query and it names no concept, how many of the passages nearest in meaning it lists: such a list has no natural end, and hundreds of pages of it are noise.", minimum=1)

@@ -80,6 +80,18 @@ def test_a_query_opening_with_a_speaker_on_a_topic_asks_for_their_words():
         assert not asks_for_quote(query), query
 
 
+def test_a_question_about_works_lets_reference_lists_rank():
+    from kg.index.search import asks_about_works
+
+    for query in ("who cites Engeström 1987", "which article introduced relational agency", "the reading list",
+                  "title and DfES report number of the final report", "which journal published the study",
+                  "the ISBN of the book", "publisher of the handbook"):
+        assert asks_about_works(query), query
+    for query in ("what the final report says about trust", "numbers of children the services reached",
+                  "practitioners and their roles in the team"):
+        assert not asks_about_works(query), query
+
+
 def test_reference_lists_step_back_but_lists_of_funded_studies_do_not():
     from kg.index.search import is_bibliography
 

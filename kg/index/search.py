@@ -34,7 +34,8 @@ _DOCUMENT_SAYS_RE = re.compile(
     r"findings?|data|literature)\s+(?:\w+\s+)?(?:say|says|said|saying|tell|tells|told)\b", re.I)
 _WORKS_INTENT_RE = re.compile(
     r"\b(?:(?:1[89]|20)\d\d[a-z]?|in press|cites?|cited|citing|citations?|references?|bibliograph\w*|reading lists?|"
-    r"publications?|published|papers?|books?|articles?|et al)\b", re.I)
+    r"publications?|published|papers?|books?|articles?|et al|titles?|titled|report (?:no\.?|numbers?)|isbn|doi|"
+    r"(?:which|what) journals?|publishers?)\b", re.I)
 # a query asking where an idea came from: who introduced, coined, is credited with it; its origins
 _ORIGIN_INTENT_RE = re.compile(
     r"\b(?:who|whose|which (?:authors?|scholars?|writers?|researchers?|theorists?|thinkers?))\b[^?]{0,80}?"
@@ -539,7 +540,7 @@ class Searcher:
             if _QUANTITY_INTENT_RE.search(query):      # "how many …", "size of the grant": a passage stating one
                 amounts = self._money if _MONEY_INTENT_RE.search(query) else self._counts
                 score += s.answer_type_boost * amounts[rows]
-            if not _WORKS_INTENT_RE.search(query):
+            if not asks_about_works(query):
                 score -= s.reference_penalty * self._bibliography[rows]   # a bibliography answers questions about works only
         hits = [Hit(r, sc, dense=d, keyword=w, concept=c, window_similarity=ws,
                     credits=credited[r][1] if r in credited else None, holds_words=bool(own_words[r]))
@@ -1150,6 +1151,12 @@ class Searcher:
                 rows.append({"value": value, "label": label, "count": count})
             facets[name] = rows
         return facets
+
+
+def asks_about_works(query: str) -> bool:
+    """Whether a query is about works as such ("cited in 2005", "which article", "title and report number of
+    the final report"): only then may a reference list's entries rank as they would."""
+    return bool(_WORKS_INTENT_RE.search(query))
 
 
 def _word_pairs(text: str) -> list[tuple[str, str]]:
