@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCMITYPE, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .vocab import (ANNOTATION, BIBO, BUILD, CK, CONCEPT, FABIO, FILE, GRAPH, OA, ORG, PASSAGE, PERSON, PREFIXES, TEXT,
                     SOURCE, VENUE)
@@ -323,7 +323,8 @@ def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, match
     if record.get("title_supplied"):
         graph.add((source, CK.titleSupplied, Literal(True)))
     if record.get("type"):
-        graph.add((source, DCTERMS.type, Literal(record["type"])))
+        graph.add((source, CK.typeName, Literal(record["type"])))
+    graph.add((source, DCTERMS.type, DCMITYPE.Text))     # dcterms:type takes a class; the genre is its FaBiO class
     for name in record.get("authors") or []:
         if name and name.strip():
             _agent(graph, agents, name, source, DCTERMS.creator)
@@ -362,17 +363,26 @@ def _describe_source(graph: Graph, record: dict[str, Any], agents: Agents, match
     graph.add((source, CK.annotatedText, text_node))
     graph.add((text_node, RDF.type, PROV.Entity))
     graph.add((text_node, PROV.wasDerivedFrom, file_node))
-    graph.add((text_node, DCTERMS.format, Literal("text/plain")))
+    graph.add((text_node, DCTERMS.format, _media_type(graph, "text/plain")))
     graph.add((file_node, RDF.type, PROV.Entity))
     graph.add((file_node, RDF.type, FABIO.DigitalManifestation))
     graph.add((file_node, DCTERMS.title, Literal(record.get("file") or record["id"])))
     fmt = record.get("format") or Path(record.get("file") or "").suffix.lstrip(".").lower()
     if fmt in MEDIA_TYPES:
-        graph.add((file_node, DCTERMS.format, Literal(MEDIA_TYPES[fmt])))
+        graph.add((file_node, DCTERMS.format, _media_type(graph, MEDIA_TYPES[fmt])))
     if file_info and file_info.get("sha256"):
         graph.add((file_node, DCTERMS.identifier, Literal("sha256:" + file_info["sha256"])))
     # no `source prov:wasGeneratedBy build`: the build made this description (its named graph says so
     # in graph/build), not the article, report or slides it describes
+
+
+def _media_type(graph: Graph, name: str) -> URIRef:
+    """dcterms:format's value: a dcterms:MediaType, the IANA registry's IRI for the type ("text/plain"), as
+    DCAT does, labelled with its name."""
+    node = URIRef("https://www.iana.org/assignments/media-types/" + name)
+    graph.add((node, RDF.type, DCTERMS.MediaType))
+    graph.add((node, RDFS.label, Literal(name)))
+    return node
 
 
 def _agent(graph: Graph, agents: Agents, name: str, source: URIRef, predicate: URIRef) -> None:

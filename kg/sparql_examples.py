@@ -107,7 +107,7 @@ ORDER BY ?start ?study""",
         """
 SELECT ?source ?type ?study WHERE {
   ?s a ck:Source ; dcterms:title ?source ; dcterms:references ?st .
-  OPTIONAL { ?s dcterms:type ?type }
+  OPTIONAL { ?s ck:typeName ?type }
   ?st dcterms:title ?study .
 }
 ORDER BY ?source ?study""",

@@ -146,7 +146,7 @@ SELECT ?study ?p ?o ?name WHERE {
   ?study a ck:Study ; ?p ?o .
   FILTER(?p IN (skos:prefLabel, skos:altLabel, dcterms:title, ck:acronym, ck:funder, ck:startYear, ck:endYear,
                 ck:lead, ck:coLead, ck:teamMember, ck:scale, ck:method, ck:budget, ck:duration, ck:output,
-                dcterms:description, dcterms:type, dcterms:date, dcterms:spatial, ck:partOf, dcterms:isReferencedBy,
+                dcterms:description, ck:typeName, dcterms:date, dcterms:spatial, ck:partOf, dcterms:isReferencedBy,
                 ck:titleSupplied, ck:evaluates, ck:policyContext, ck:partnerOrganisation))
   OPTIONAL { ?o foaf:name|dcterms:title ?name }
 }
@@ -446,7 +446,7 @@ def catalogue(rows_of) -> dict[str, dict[str, Any]]:
             study[p].append(value)
         elif p in ("budget", "duration", "description", "spatial"):
             study[p] = value
-        elif p == "type":
+        elif p == "typeName":
             study["study_type"] = value
         elif p == "partOf":
             study["part_of"] = _local(value)

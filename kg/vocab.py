@@ -35,7 +35,7 @@ PREFIXES = {
     "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/", "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#",
     "fabio": "http://purl.org/spar/fabio/", "bibo": "http://purl.org/ontology/bibo/", "cito": "http://purl.org/spar/cito/",
-    "as": "https://www.w3.org/ns/activitystreams#",
+    "as": "https://www.w3.org/ns/activitystreams#", "dcmitype": "http://purl.org/dc/dcmitype/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
@@ -83,6 +83,8 @@ class CK(DefinedNamespace):
     # sources and the build
     titleSupplied: URIRef
     publicationPlace: URIRef
+    typeName: URIRef
+    PreventionLevelNotation: URIRef
     corpusHash: URIRef
     # concepts
     citation: URIRef

@@ -242,6 +242,25 @@ def test_source_description(dataset):
     assert {STUDY["diw"], STUDY["resourceful-leadership"]} <= set(impact.objects(SOURCE["oxford-ref2014-impact"], DCTERMS.references))
 
 
+def test_types_formats_and_notations_take_the_values_their_vocabularies_expect(union):
+    """dcterms:type takes a class (DCMI Type: a source is dcmitype:Text; the words, "journal article" or
+    "green paper", are ck:typeName), dcterms:format a dcterms:MediaType (the IANA registry's IRI) and a
+    prevention level's skos:notation a typed literal of its notation system (SKOS §6.5.1: audit 21)."""
+    from rdflib.namespace import DCMITYPE
+
+    types = list(union.objects(None, DCTERMS.type))
+    assert types and all(isinstance(t, URIRef) for t in types), [t for t in types if not isinstance(t, URIRef)]
+    assert union.value(SOURCE["chat-resilience-article"], DCTERMS.type) == DCMITYPE.Text
+    assert union.value(SOURCE["chat-resilience-article"], CK.typeName) == Literal("journal article")
+    assert union.value(STUDY["necf"], CK.typeName) == Literal("commissioned national evaluation", lang="en")
+    formats = list(union.objects(None, DCTERMS.format))
+    assert formats and all(isinstance(f, URIRef) and (f, RDF.type, DCTERMS.MediaType) in union for f in formats)
+    assert URIRef("https://www.iana.org/assignments/media-types/text/plain") in formats
+    notations = {str(c).rsplit("/", 1)[-1]: n for c, n in union.subject_objects(SKOS.notation)}
+    assert notations["heavy-end-prevention"] == Literal("3", datatype=CK.PreventionLevelNotation)
+    assert all(n.datatype == CK.PreventionLevelNotation for n in notations.values())
+
+
 def test_a_source_is_described_by_the_build_not_generated_by_it(dataset):
     """The build generated each source's description (its named graph), its passages and annotations; the
     article, report or slides themselves it did not (PROV-O prov:wasGeneratedBy: audit 21, finding 1)."""
