@@ -52,6 +52,16 @@ def test_defined_namespace_and_schema_declare_the_same_terms():
         assert schema.value(URIRef(term), RDFS.comment) is not None, term
 
 
+def test_project_terms_name_their_standard_near_equivalents():
+    """A ck: term that narrows a standard one says so, so that a reasoner or a reader knows the funder is
+    FRAPO's, the membership W3C ORG's (SPARQL audit, suggestion 20)."""
+    schema = Graph().parse(str(ONTOLOGY / "schema.ttl"))
+    assert (CK.funder, RDFS.subPropertyOf, URIRef("http://purl.org/cerif/frapo/isFundedBy")) in schema
+    assert (CK.memberOf, RDFS.subPropertyOf, URIRef("http://www.w3.org/ns/org#memberOf")) in schema
+    assert (CK.affiliation, RDFS.subPropertyOf, URIRef("https://schema.org/affiliation")) in schema
+    assert (CK.InTextCitation, RDFS.seeAlso, URIRef("http://purl.org/spar/c4o/InTextReferencePointer")) in schema
+
+
 def test_a_misspelt_term_raises():
     with pytest.raises(AttributeError):
         CK.definesConcpet  # noqa: B018
