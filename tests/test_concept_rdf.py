@@ -103,6 +103,7 @@ def test_unknown_concepts_and_formats_are_404(graph_client):
     assert graph_client.get("/concepts/no-such-concept", headers={"Accept": "text/turtle"}).status_code == 404
     assert graph_client.get("/concepts/relational-agency.xml").status_code == 404
     # any other extension is a format asked for too: a JSON error naming those there are, not the HTML page
+    assert graph_client.get("/concepts/relational-agency.html").location.endswith("/concepts/relational-agency")
     for fmt in ("xml", "n3", "csv", "turtle", "xyz"):
         response = graph_client.get(f"/concepts/relational-agency.{fmt}")
         assert response.status_code == 404 and response.is_json, fmt

@@ -200,6 +200,8 @@ def _concept_rdf_response(concept_id: str, media_type: str) -> Response:
 def concept_rdf_file(concept_id: str, fmt: str):
     if fmt == "json":       # the JSON API's view of the concept
         return redirect(url_for("knowledge_api.concept_api", concept_id=concept_id))
+    if fmt.lower() in ("html", "htm"):      # the page itself, as a reader typing .html means
+        return redirect(url_for("knowledge.concept_page", concept_id=concept_id))
     if fmt not in EXTENSIONS:
         abort(404, description=f"There is no concept format “{fmt}”: use .ttl, .jsonld or .json.")
     return _concept_rdf_response(concept_id, EXTENSIONS[fmt])
