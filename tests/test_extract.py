@@ -525,6 +525,23 @@ def test_markdown_headings(tmp_path):
     assert document.title == "Practice Notes"
 
 
+def test_a_section_of_prose_after_the_reference_list_is_no_reference(tmp_path):
+    """"Next steps" and a paragraph after the References are the document's own words, not an entry
+    (user-documents audit); a sub-heading over keyed entries ("Studies since 2012", "[S1] …") or over
+    entries stays in the list."""
+    path = tmp_path / "note.md"
+    path.write_text(
+        "# Practice note\n\nThe partnership met monthly.\n\n## References\n\n"
+        "Edwards, A. (2005) Relational agency: learning to be a resourceful practitioner.\n\n"
+        "### Studies since 2012\n\n[S1] FSP - Family Services Partnership study (Northfield Council) 2012-14\n\n"
+        "### Further reading\n\nHardiker, P., Exton, K. and Barker, M. (1991) Policies and Practices in Preventive Child Care.\n\n"
+        "### Next steps\n\nThe partnership will extend co-configured planning to all young people leaving care "
+        "from April 2022, and will report on it in the next practice note.\n", encoding="utf-8")
+    kinds = {b.text[:12]: b.kind for b in extract(path).blocks if b.kind != "heading"}
+    assert kinds["Edwards, A. "] == kinds["[S1] FSP - F"] == kinds["Hardiker, P."] == "reference"
+    assert kinds["The partners"] == "paragraph"
+
+
 def test_a_line_ending_on_the_or_of_runs_on_and_is_no_heading(tmp_path):
     """A table row linearised into short lines ("… an existing partnership, the" / "Children’s Services
     Plan …") is one paragraph, not a numbered heading and three fragments; a list's next item stays apart."""

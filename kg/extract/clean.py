@@ -876,15 +876,38 @@ def _merge_list_runs(blocks: list[Block]) -> list[Block]:
     return out
 
 
+# what a reference entry holds and prose does not: "(2005)", "2005.", "n.d.", "in press", "Edwards, A."
+_ENTRY_LIKE_RE = re.compile(r"\((?:19|20)\d\d[a-z]?\)|\b(?:19|20)\d\d[a-z]?[.;:]|\bn\.d\.|\bin press\b"
+                            r"|\b[A-Z][a-z'’-]+,\s+[A-Z]\.", re.I)
+_KEYED_ENTRY_RE = re.compile(r"^\s*\[[A-Z]{0,3}\d+\]")       # "[R1] …", "[S3] …", "[C10] …"
+
+
+def _under_heading(blocks: list[Block], at: int) -> list[Block]:
+    """The paragraphs and bullets between the heading at ``at`` and the next heading."""
+    out = []
+    for block in blocks[at + 1:]:
+        if block.kind == "heading":
+            break
+        if block.kind in ("paragraph", "bullet"):
+            out.append(block)
+    return out
+
+
 def _mark_references(blocks: list[Block]) -> list[Block]:
-    """Blocks under a references heading (and its unnumbered sub-headings) are reference entries."""
+    """Blocks under a references heading (and its unnumbered sub-headings) are reference entries; a
+    sub-heading after the list whose blocks none reads as an entry ("Next steps" and a paragraph of
+    prose) ends it."""
     in_refs = False
-    for block in blocks:
+    for at, block in enumerate(blocks):
         if block.kind == "heading":
             if _REFERENCE_HEADINGS.match(block.text):
                 in_refs = True
             elif _NUMBERED_HEADING_RE.match(block.text) or block.level == 1:
                 in_refs = False
+            elif in_refs:
+                under = _under_heading(blocks, at)
+                if under and not any(_ENTRY_LIKE_RE.search(b.text) or _KEYED_ENTRY_RE.match(b.text) for b in under):
+                    in_refs = False
             continue
         if in_refs and block.kind in ("paragraph", "bullet"):
             block.kind = "reference"
