@@ -648,12 +648,11 @@ class Searcher:
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
                                 for q in self.quotes)]
+            named = self._nothing_has(empty, "quote", "check the value.") if empty else None
             if not chosen:
-                found["message"] = (self._nothing_has(empty, "quote", "check the value.") if empty
-                                    else "No quote has these filters together.")
-            elif empty:     # "source=a,nope": the quotes are only the other values'
-                found["message"] = (self._nothing_has(empty, "quote", "check the value.")
-                                    + " The quotes are those of the filter's other values.")
+                found["message"] = named or "No quote has these filters together."
+            elif named:     # "source=a,nope": the quotes are only the other values'
+                found["message"] = named + " The quotes are those of the filter's other values."
         if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
             return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
         if chosen and offset >= len(chosen):

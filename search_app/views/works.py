@@ -148,7 +148,7 @@ def works_export(fmt: str):
     if ids:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         # an id of an older build's form, or in another case, as /api/works/<id> redirects it
-        works = [library().work(i) or library().work(library().work_alias(i) or i) for i in wanted]
+        works = [library().work(library().work_alias(i) or i) for i in wanted]     # work_alias: None for a known id
         unknown = [i for i, w in zip(wanted, works) if w is None]
         if unknown:
             abort(400, description=f"Unknown work ids in the parameter ids: {', '.join(unknown[:10])}")
