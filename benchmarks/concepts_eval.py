@@ -1,10 +1,12 @@
 """Concept acceptance: label resolution, sourced definitions and passage linking on our own held-out data.
 
-    python -m benchmarks.concepts_eval --build DIR [--misses] [--json]
+    python -m benchmarks.concepts_eval --build DIR [--queries FILE] [--misses] [--json]
 
 1. **Resolution** — every reader query of ``benchmarks/data/concept-labels.json`` goes through the real
    lookup (``GET /api/concepts?label=`` on the Flask test client); it counts when the first result is the
-   expected concept.
+   expected concept. ``--queries FILE`` scores another list of reader queries of the same shape
+   instead (e.g. ``concept-labels-independent.json``, written without reading the alt labels), with the
+   definition judgements of ``concept-labels.json``.
 2. **Definitions** — for each query, the first result shows a definition (``GET /api/concepts/<id>``)
    whose text occurs verbatim (up to case, punctuation and spacing, as the graph locates quotations) in a passage of the cited source, and that definition
    was judged, by reading the passage, to be a real definition (the ``definitions`` judgements of the
@@ -144,12 +146,14 @@ def found_definitions(library, labels: dict[str, Any]) -> dict[str, Any]:
             "concepts_defined": len(defined), "concepts_found": len(hit_concepts), "rows": rows}
 
 
-def run(build: str) -> dict[str, Any]:
+def run(build: str, queries: Path | None = None) -> dict[str, Any]:
     from search_app import create_app
 
     app = create_app({"BUILD_DIR": build, "TESTING": True})
     library = app.extensions["ckg_library"]
     labels = json.loads((DATA / "concept-labels.json").read_text())
+    if queries is not None:     # another reader-query list, judged by the same definition judgements
+        labels = {**labels, "queries": json.loads(queries.read_text(encoding="utf-8"))["queries"]}
     gold = json.loads((DATA / "concept-links-gold.json").read_text())
     with app.test_client() as client:
         return {"resolution": resolution(client, library, labels),
@@ -161,12 +165,16 @@ def run(build: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", required=True, help="a build directory (ckg build --out DIR)")
+    parser.add_argument("--queries", type=Path, help="reader queries to resolve instead of data/concept-labels.json's "
+                        "(same shape: {\"queries\": [{\"query\", \"concept\", \"kind\"}]})")
     parser.add_argument("--misses", action="store_true", help="list every failed query and linking error")
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = parser.parse_args(argv)
     if not Path(args.build).exists():
         parser.error(f"--build: no such directory: {args.build}")
-    result = run(args.build)
+    if args.queries is not None and not args.queries.is_file():
+        parser.error(f"--queries: no such file: {args.queries}")
+    result = run(args.build, args.queries)
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False))
         return 0

@@ -724,8 +724,8 @@ def _speaker_line(quote: dict) -> str:
 @click.option("--all", "show_all", is_flag=True, help="Also the works cited where the concept is discussed, not for it.")
 @click.option("--json", "as_json", is_flag=True, help="The lineage as JSON (the same object as /api/concepts/<id>/lineage).")
 def lineage(label, build_dir, show_all, as_json) -> None:
-    """Where a concept came from: the works the sources cite for it, earliest first, each with the
-    sentence that cites it (LABEL as for `ckg concept`)."""
+    """Where a concept came from: who the sources say introduced it, then the works they cite for it,
+    earliest first, each with the sentence that says so (LABEL as for `ckg concept`)."""
     from search_app import workdata
 
     from search_app.conceptdata import concept_list
@@ -744,6 +744,13 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     others = [r for r in data["results"] if not r["attached"]]
     click.echo(f"{data['label']}  ({data['concept_id']}): {len(cited_for)} works cited for it, "
                f"{len(others)} more cited where it is discussed")
+    if data.get("origins"):     # who the sources say coined or introduced it, earliest first
+        click.echo("\nintroduced, as the sources say:")
+    for c in data.get("origins") or []:
+        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
+        where = _where(library, c["source_id"], c.get("page"), c.get("page_label")) or "page not known"
+        click.echo(f"  {c['year'] or 'n.d.':8s} {who}" + (f" ({c['citation']})" if c["citation"] else "")
+                   + (f"\n           “{c['evidence']}” — {c['source_id']}, {where}" if c.get("evidence") else ""))
     labels = {r["work_id"]: r["label"] for r in data["results"]}
     for title, rows in (("cited for it", cited_for), ("cited where it is discussed", others if show_all else [])):
         if rows:

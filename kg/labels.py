@@ -49,6 +49,52 @@ def _numbers(keys: tuple[str, ...]) -> set[str]:
     return {k for k in keys if k.isdigit() or k in _NUMBER_WORDS}
 
 
+_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+           "nine": "9", "ten": "10", "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th"}
+# inside a name a reader may add or leave out ("bending the rules" for "rule-bending")
+_FILLERS = frozenset({"the", "a", "an", "of", "to", "for", "in", "and", "&"})
+
+
+def _loose(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """A label's words in any order, numbers as digits and the small words left out: "bending the
+    rules" and "rule-bending", "5 outcomes" and "five outcomes" are one. A name with a number keeps
+    its order: "the four levels of prevention" are not "level four prevention"."""
+    kept = tuple(_DIGITS.get(k, k) for k in keys if k not in _FILLERS)
+    if not any(k[:1].isdigit() for k in kept):
+        kept = tuple(sorted(kept))
+    return kept or keys
+
+
+def _same_family(a: str, b: str) -> bool:
+    """Words of one family, as a reader turns a name into another part of speech: "socially" and
+    "social", "excluded" and "exclusion" (a common beginning of five letters or more, at most four
+    letters after it in either)."""
+    if a == b:
+        return True
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 and len(a) - common <= 4 and len(b) - common <= 4
+
+
+def _one_family(words: tuple[str, ...], others: tuple[str, ...]) -> bool:
+    """Each word paired with one of the other name's words of its family, in any order (in order where
+    the names hold a number, as _loose keeps them); not both the same."""
+    if len(words) != len(others) or words == others:
+        return False
+    if any(w[:1].isdigit() for w in words + others):
+        return all(_same_family(a, b) for a, b in zip(words, others))
+    left = list(others)
+    for word in words:
+        match = next((i for i, other in enumerate(left) if _same_family(word, other)), None)
+        if match is None:
+            return False
+        left.pop(match)
+    return True
+
+
 def _only_function_words(text: str) -> bool:
     from .index.text import _STOPWORDS
 
@@ -105,9 +151,11 @@ class LabelResolver:
         self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
         self.by_squashed: dict[str, list[_Label]] = {}
         self.by_sorted_keys: dict[tuple[str, ...], list[_Label]] = {}
+        self.by_loose_keys: dict[tuple[str, ...], list[_Label]] = {}
         for label in self.labels:
             self.by_keys.setdefault(label.keys, []).append(label)
             self.by_sorted_keys.setdefault(tuple(sorted(label.keys)), []).append(label)
+            self.by_loose_keys.setdefault(_loose(label.keys), []).append(label)
             self.by_squashed.setdefault(label.squashed, []).append(label)
 
     def resolve(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -134,6 +182,10 @@ class LabelResolver:
             # the label's words in another order: "prevention level 2" for "level 2 prevention"
             for label in self.by_sorted_keys.get(tuple(sorted(keys)), []) if len(keys) > 1 else []:
                 offer(label.concept_id, 0.91 if label.preferred else 0.9, label.label)
+            # …with small words added or left out, or a number in digits: "bending the rules", "5 outcomes"
+            loose = _loose(keys)
+            for label in self.by_loose_keys.get(loose, []):
+                offer(label.concept_id, 0.89 if label.preferred else 0.88, label.label)
             mentions = self.matcher.find(variant)
             if mentions and len(mentions) == 1 and mentions[0]["end"] - mentions[0]["start"] >= len(variant.strip()) - 1:
                 offer(mentions[0]["concept_id"], 0.9, mentions[0]["label"])
@@ -158,6 +210,9 @@ class LabelResolver:
                     elif len(keys) > 1 and len(keys) == len(label.keys) and all(
                             distance(a, b, 1 if len(a) < 8 else 2) <= (1 if len(a) < 8 else 2) for a, b in zip(keys, label.keys)):
                         offer(label.concept_id, 0.75, label.label)
+                # a name of two words or more turned into another part of speech: "socially excluded"
+                if len(loose) > 1 and _one_family(loose, _loose(label.keys)):
+                    offer(label.concept_id, 0.72 + (0.01 if label.preferred else 0), label.label)
                 if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
                     offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys) + (0.01 if label.preferred else 0),
                           label.label)

@@ -523,6 +523,7 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
                for p in c.get("by") or []],
         "introduced_by": [_introducer(library, ix, p) for p in c.get("introduced_by") or []],
         "citation": c.get("citation"),
+        "year": citation_year(c.get("citation")),      # the earliest year or decade the citation names
         "evidence": c.get("evidence"),
         "source_id": c.get("source_id"),
         # the passage holding the evidence, and its page, as for a definition (None when not found)
@@ -532,10 +533,29 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
     } for c, place in zip(coinage, places)]
 
 
+def placed_coinage(library: Library, coined: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Coinages (``coined_by``) as a page shows them: with their source's title, whether the library
+    holds that source, and the page marker ("p. 3", "page not known" left to the template)."""
+    ix = index(library)
+    for coinage in coined:
+        source = ix.sources.get(coinage["source_id"] or "")
+        coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
+        coinage["in_library"] = source is not None
+        coinage["page_marker"] = locator(coinage["page"], coinage["page_label"], source)
+    return coined
+
+
 def earliest_year(citation: str | None) -> int:
-    """The earliest year a citation names ("Edwards 2009 [R3]; Edwards 2005, 2007" → 2005); 9999 for none."""
-    years = [int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", citation or "")]
+    """The earliest year a citation names ("Edwards 2009 [R3]; Edwards 2005, 2007" → 2005), a decade
+    counting as its first year ("Vygotsky (1920s and early 1930s)" → 1920); 9999 for none."""
+    years = [int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)(?:s\b|\b)", citation or "")]
     return min(years, default=9999)
+
+
+def citation_year(citation: str | None) -> str | None:
+    """The earliest year or decade a citation names, as written ("1978", "1920s"); None for none."""
+    found = [(int(m.group(1)), m.group(0)) for m in re.finditer(r"\b(1[89]\d\d|20\d\d)(?:s\b|\b)", citation or "")]
+    return min(found)[1] if found else None
 
 
 # what introduced a concept, by the namespace of its node: its kind and the id the API knows it by
@@ -611,11 +631,7 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     for definition in data["definitions"] + data["descriptions"]:
         definition["page_marker"] = locator(definition["page"], definition["page_label"],
                                                 ix.sources.get(definition.get("source_id") or ""))
-    for coinage in data["coined_by"]:
-        source = ix.sources.get(coinage["source_id"] or "")
-        coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
-        coinage["in_library"] = source is not None
-        coinage["page_marker"] = locator(coinage["page"], coinage["page_label"], source)
+    placed_coinage(library, data["coined_by"])
     return {
         **data,
         "plain_definitions": plain,

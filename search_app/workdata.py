@@ -12,6 +12,7 @@ from kg.citations.works import is_legislation
 from kg.library import Library
 from kg.years import YEAR_DIGITS
 
+from .conceptdata import coined_by
 from .conceptdata import LADDER_ID   # re-exported: the lineage routes and the CLI name the ladder by it
 
 MAX_QUERY_CHARS = 200
@@ -261,8 +262,11 @@ def concept_lineage(library: Library, concept_id: str) -> dict[str, Any] | None:
         return None
     rows = _with_definition_credits(library, concept_id, rows)
     concept = library.concept(concept_id) or {}
-    return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id), "results": _as_shown(library, rows),
-            "sources": _users(library, {concept_id})}
+    # who the sources say coined or introduced it, earliest first: where the lineage starts, though
+    # no work may be cited for it ("We need to start with Vygotsky who was working in Russia in the 1920s")
+    return {"concept_id": concept_id, "label": concept.get("pref_label", concept_id),
+            "origins": coined_by(library, concept) if concept else [],
+            "results": _as_shown(library, rows), "sources": _users(library, {concept_id})}
 
 
 def _as_shown(library: Library, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -326,7 +330,7 @@ def _ladder_lineage(library: Library) -> dict[str, Any] | None:
         row.pop("_strength")
     rows = sorted(best.values(), key=lineage_order)
     return {"concept_id": LADDER_ID, "label": ix.ladder_scheme.get("title") or "The four levels of prevention",
-            "scheme": True, "levels": [{"id": c["id"], "pref_label": c["pref_label"]} for c in levels],
+            "scheme": True, "levels": [{"id": c["id"], "pref_label": c["pref_label"]} for c in levels], "origins": [],
             "results": _as_shown(library, rows), "sources": _users(library, {c["id"] for c in levels})}
 
 

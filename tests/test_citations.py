@@ -1826,3 +1826,44 @@ def test_citations_give_the_printed_page_where_the_pdf_numbers_its_pages(tmp_pat
     assert (citation["doc_page"], citation["page_label"]) == (2, "13")
     work_id = citation["work_id"]
     assert ", p. 13" in client.get(f"/works/{work_id}").get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_a_lineage_starts_with_who_the_sources_say_introduced_the_concept(page, seed_build):
+    """The lineage of CHAT began at Cole (1996), the first work cited for it, though the NECF report's
+    appendix starts the story with Vygotsky in the 1920s and Leont'ev (1978): the curated coinages, the
+    concept page's "Who coined it", now open the lineage, earliest first (a decade counting as its first
+    year), in the API, the CLI and the page."""
+    from playwright.sync_api import expect
+
+    from conftest import _serve
+
+    text = subprocess.run(CKG + ["lineage", "CHAT", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
+    introduced, cited = text.split("introduced, as the sources say:", 1)[1].split("cited for it:", 1)
+    assert introduced.index("Vygotsky (working in the 1920s and early 1930s)") < introduced.index("Leont’ev (Leont’ev 1978)")
+    assert "“We need to start with Vygotsky who was working in Russia" in introduced and "Cole (1996)" in cited
+    for base in _serve(seed_build, "ckg-seed-origins-server"):
+        data = json.loads(urllib.request.urlopen(f"{base}/api/concepts/cultural-historical-activity-theory/lineage").read())
+        origins = data["origins"]
+        assert [o["year"] for o in origins] == ["1920s", "1978"]
+        assert [p["id"] for o in origins for p in o["by"]] == ["lev-vygotsky", "aleksei-leontev"]
+        assert all(o["source_id"] == "necf-prevention-report" and o["passage_id"] and o["evidence"] for o in origins)
+        # a concept no source credits to anyone has none; the levels of prevention (a scheme) neither
+        assert json.loads(urllib.request.urlopen(f"{base}/api/concepts/early-intervention/lineage").read())["origins"] == []
+        assert json.loads(urllib.request.urlopen(f"{base}/api/concepts/prevention-levels/lineage").read())["origins"] == []
+        page.goto(f"{base}/concepts/cultural-historical-activity-theory/lineage")
+        coinages = page.locator("#origins .coinage")
+        expect(coinages).to_have_count(2)
+        expect(coinages.first.locator(".who")).to_contain_text("Vygotsky (working in the 1920s and early 1930s)")
+        expect(coinages.nth(1).locator(".who")).to_contain_text("Leont’ev 1978")
+        # the section comes before the works cited for it, and the evidence links to its passage in the source
+        assert page.evaluate("document.querySelector('#origins').compareDocumentPosition(document.querySelector('#cited-for')) & 4")
+        coinages.first.locator(".from a").click()
+        expect(page).to_have_url(re.compile(r"/sources/necf-prevention-report#necf-prevention-report-"))
+        page.goto(f"{base}/concepts/early-intervention/lineage")
+        expect(page.locator("#origins")).to_have_count(0)
+        # the concept page shows the same coinages, in the same order (a space between name and citation,
+        # which the template's trimmed blocks had taken: "Vygotsky(working …")
+        page.goto(f"{base}/concepts/cultural-historical-activity-theory")
+        expect(page.locator(".coined .coinage").first.locator(".who")).to_contain_text("Vygotsky (working in the 1920s")
+        assert not page.errors, page.errors

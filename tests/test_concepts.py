@@ -96,6 +96,31 @@ def test_acronyms(resolver, typed, concept):
     assert top(resolver, typed) == concept
 
 
+@pytest.mark.parametrize("typed,concept", [
+    ("prevention, level 3", "heavy-end-prevention"),          # word order, a number in digits
+    ("object of the activity", "object-of-activity"),        # a small word added
+    ("activity object", "object-of-activity"),               # small words left out, another order
+    ("socially included", "social-inclusion"),               # another part of speech
+    ("early intervening", "early-intervention"),
+])
+def test_word_order_small_words_numbers_and_word_forms(resolver, typed, concept):
+    assert top(resolver, typed) == concept
+
+
+def test_word_forms_pair_words_of_one_family_only(resolver):
+    from kg.labels import _one_family, _same_family
+
+    assert _same_family("excluded", "exclusion") and _same_family("socially", "social")
+    # a common beginning too short, or too much after it: other words
+    assert not _same_family("included", "excluded") and not _same_family("identity", "identification")
+    assert not _same_family("knowing", "knowledge")
+    assert _one_family(("excluded", "socially"), ("exclusion", "social"))
+    assert not _one_family(("social", "exclusion"), ("social", "exclusion"))      # the same name: matched as such
+    assert not _one_family(("social",), ("social", "exclusion"))
+    # a family match ranks below the label as written
+    assert resolver.resolve("social exclusion")[0]["score"] > resolver.resolve("socially excluded")[0]["score"] >= 0.7
+
+
 def test_exact_label_ranks_above_folded_and_fuzzy(resolver):
     found = resolver.resolve("relational agency")
     assert found[0]["id"] == "relational-agency" and found[0]["score"] == 1.0

@@ -575,6 +575,8 @@ def test_search_concept_card_carries_definition_and_coiner(gclient):
     years = [earliest_year(c["citation"]) for c in card["coined_by"]]
     assert len(years) >= 2 and years == sorted(years)
     assert earliest_year("Edwards 2009 [R3]; Edwards 2005, 2007") == 2005 and earliest_year("Engeström") == 9999
+    # a decade counts from its first year: Vygotsky, "working in the 1920s", comes before Leont'ev 1978
+    assert earliest_year("working in the 1920s and early 1930s") == 1920 < earliest_year("Leont’ev 1978")
 
 
 def test_search_concept_card_says_a_concept_is_contested(gclient):

@@ -428,7 +428,7 @@ def test_every_json_endpoint_answers_the_fields_api_documents(seed_build):
                   if client.get(f"/api/sources/{s['id']}/references").get_json()["results"]
                   and client.get(f"/api/sources/{s['id']}/citations").get_json()["results"])
     concepts = [c["id"] for c in client.get("/api/concepts").get_json()["results"]]
-    concept = next(c for c in concepts if client.get(f"/api/concepts/{c}/lineage").get_json()["results"]
+    concept = next(c for c in concepts if all(client.get(f"/api/concepts/{c}/lineage").get_json()[f] for f in ("results", "origins"))
                    and all(client.get(f"/api/concepts/{c}").get_json()[f] for f in ("definitions", "passages")))
     study = next(s["id"] for s in client.get("/api/studies").get_json()["results"]
                  if client.get(f"/api/studies/{s['id']}").get_json()["passages"])

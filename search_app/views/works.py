@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from .. import workdata
+from ..conceptdata import placed_coinage
 from ..apidoc import documented
 from . import library
 
@@ -107,10 +108,12 @@ def citations_api(source_id: str):
 
 
 @api_bp.get("/concepts/<concept_id>/lineage")
-@documented("Where a concept came from: the works cited for it, earliest first, each with its sentence "
+@documented("Where a concept came from: who the sources say coined or introduced it (origins, earliest first, "
+            "each with the sentence that says so), the works cited for it, earliest first, each with its sentence "
             "(attached, in_sentence, same_sentence_as; credited_by_definition: a work a quoted definition of the "
             "concept is credited to, its sentence that definition), then the works cited where it is discussed.",
-            '{"concept_id", "label", "results": [{"work_id", "year", "title", "authors", "label", "sentence", "source_id", '
+            '{"concept_id", "label", "origins": [{"by", "introduced_by", "citation", "year", "evidence", "source_id", '
+            '"passage_id", "page", "page_label"}], "results": [{"work_id", "year", "title", "authors", "label", "sentence", "source_id", '
             '"passage_id", "page", "page_label", "defines", "in_sentence", "attached", "sources", "credited_by_definition", '
             '"kind", "study_id", "same_sentence_as"}], "sources": [{"source_id", "title", "mentions", "defines"}]}')
 def lineage_api(concept_id: str):
@@ -187,6 +190,7 @@ def lineage_page(concept_id: str):
     if moved is not None:
         return moved
     view = _or_404(workdata.concept_lineage(library(), concept_id), "concept", concept_id)
+    placed_coinage(library(), view["origins"])
     view["source_titles"] = {s["id"]: s.get("title") or s["id"] for s in library().sources()}
     return render_template("lineage.html", view=view)
 
