@@ -745,9 +745,10 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     click.echo(f"{data['label']}  ({data['concept_id']}): {len(cited_for)} works cited for it, "
                f"{len(others)} more cited where it is discussed")
     if data.get("origins"):     # who the sources say coined or introduced it, earliest first
-        click.echo("\nintroduced, as the sources say:")
+        click.echo("\ncoined or introduced, as the sources say:")
     for c in data.get("origins") or []:
-        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
+        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or (
+            "traced to " + ", ".join(p["name"] for p in c["traced_to"]) if c["traced_to"] else "the source's authors")
         where = _where(library, c["source_id"], c.get("page"), c.get("page_label")) or "page not known"
         click.echo(f"  {c['year'] or 'n.d.':8s} {who}" + (f" ({c['citation']})" if c["citation"] else "")
                    + (f"\n           “{c['evidence']}” — {c['source_id']}, {where}" if c.get("evidence") else ""))
@@ -995,6 +996,23 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
     return matches
 
 
+def _print_ladder(browser: dict, as_json: bool) -> None:
+    """The four levels of prevention: each level with its notation and definition, and where the framework comes from."""
+    ladder = {"title": browser["ladder_title"], "source": browser["ladder_source"], "provenance": browser["ladder_provenance"],
+              "sources": browser["ladder_sources"], "levels": browser["ladder"]}
+    if as_json:
+        click.echo(json.dumps(ladder, ensure_ascii=False, indent=1))
+        return
+    click.echo(ladder["title"])
+    if ladder["provenance"]:
+        click.echo(f"\n{ladder['provenance']}")
+    for level in ladder["levels"]:
+        click.echo(f"\n{level['notation']}. {level['label']}  ({level['id']})")
+        if level["definition"]:
+            click.echo(_quoted_definition(level["definition"]))
+    click.echo("\n(`ckg concept LEVEL` for one level; `ckg lineage \"levels of prevention\"` for the works cited for them)")
+
+
 def _quoted_definition(d: dict) -> str:
     """A definition (or description) as the concept page shows it: the words, where they stand,
     whom the source credits, and a ready citation."""
@@ -1019,6 +1037,10 @@ def concept(label, build_dir, as_json) -> None:
     from search_app import conceptdata as knowledge
 
     library = _library(build_dir)
+    ladder = knowledge.concept_list(library, label)["ladder"] if label.strip() else None
+    if ladder and ladder["exact"]:      # "levels of prevention": the framework, all four levels (as /concepts shows it)
+        _print_ladder(knowledge.concept_browser(library), as_json)
+        return
     matches = _concept_matches(library, label, "concept")
     data = knowledge.concept_detail(library, matches[0]["id"])
     if as_json:
@@ -1046,6 +1068,10 @@ def concept(label, build_dir, as_json) -> None:
             click.echo(_quoted_definition(d))
     for c in data["coined_by"]:
         who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
+        if c["traced_to"] and not c["by"] + c["introduced_by"]:     # where the tradition starts, not who named it
+            who = ", ".join(p["name"] for p in c["traced_to"])
+            click.echo(f"\ntraced to {who}" + (f" ({c['citation']})" if c["citation"] else ""))
+            continue
         click.echo(f"\ncoined by {who}" + (f" ({c['citation']})" if c["citation"] else ""))
     for name in ("broader", "narrower", "related", "studies"):
         if data[name]:

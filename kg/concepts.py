@@ -92,6 +92,8 @@ def load_scheme(path: str | Path) -> dict[str, Concept]:
             coinage.append({
                 "by": sorted(_local(str(o)) for o in graph.objects(node, ck.coinedBy)),
                 "introduced_by": sorted(_local(str(o)) for o in graph.objects(node, ck.introducedBy)),
+                # where the document starts the concept's tradition, without crediting its name ("start with Vygotsky")
+                "traced_to": sorted(_local(str(o)) for o in graph.objects(node, ck.tracedTo)),
                 "citation": str(graph.value(node, ck.citation) or "") or None,
                 "evidence": str(graph.value(node, ck.evidence) or "") or None,
                 "source_id": _local(str(source)) if source else None,

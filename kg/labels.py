@@ -79,6 +79,16 @@ def _same_family(a: str, b: str) -> bool:
     return common >= 5 and len(a) - common <= 4 and len(b) - common <= 4
 
 
+# "inter-agency" and "multi-agency", "interprofessional" and "multi-professional": the documents use
+# them interchangeably, a name written with one is looked up with the other too (a little below)
+_INTER_MULTI = re.compile(r"\b(inter|multi)(\s*-?\s*)(?=agen|profession|disciplin)", re.I)
+
+
+def _other_prefix(text: str) -> str | None:
+    swapped = _INTER_MULTI.sub(lambda m: ("multi" if m.group(1).lower() == "inter" else "inter") + m.group(2), text)
+    return swapped if swapped != text else None
+
+
 def _one_family(words: tuple[str, ...], others: tuple[str, ...]) -> bool:
     """Each word paired with one of the other name's words of its family, in any order (in order where
     the names hold a number, as _loose keeps them); not both the same."""
@@ -216,6 +226,12 @@ class LabelResolver:
                 if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
                     offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys) + (0.01 if label.preferred else 0),
                           label.label)
+        swapped = _other_prefix(asked)
+        if swapped:     # "multi-agency cooperation" where the scheme writes "inter-agency cooperation"
+            keys = _keys(swapped)
+            for label in (self.by_keys.get(keys, []) + self.by_squashed.get("".join(keys), [])
+                          + self.by_loose_keys.get(_loose(keys), [])):
+                offer(label.concept_id, 0.86, label.label)
         # equally good matches (homonyms): a concept the library defines before one it does not
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], not self.concepts[kv[0]].definitions,
                                                         self.concepts[kv[0]].pref_label.casefold()))

@@ -93,6 +93,7 @@ class CK(DefinedNamespace):
     sourcedDescription: URIRef
     foundDefinition: URIRef
     coinedBy: URIRef
+    tracedTo: URIRef
     introducedBy: URIRef
     evidence: URIRef
     relatedStudy: URIRef

@@ -67,6 +67,16 @@ SELECT ?p ?o WHERE {
                skos:prefLabel, skos:altLabel))
 }
 """
+# who the graph says coined the levels of prevention (the scheme is no concept of concepts.json)
+_SCHEME_COINAGE_QUERY = """
+PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?k ?p ?who ?citation ?evidence ?source WHERE {
+  <https://w3id.org/common-knowledge/concept/prevention-levels> ck:coinage ?k .
+  OPTIONAL { ?k ?p ?who . FILTER(?p IN (ck:coinedBy, ck:introducedBy, ck:tracedTo)) }
+  OPTIONAL { ?k ck:citation ?citation } OPTIONAL { ?k ck:evidence ?evidence } OPTIONAL { ?k dcterms:source ?source }
+}
+"""
 _FAMILIES_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?family ?label ?note WHERE { ?family a skos:Collection ; skos:prefLabel ?label . OPTIONAL { ?family skos:scopeNote ?note } }
@@ -248,6 +258,26 @@ class KnowledgeIndex:
                     out[key] = row["o"]
         return out
 
+    @cached_property
+    def ladder_coinage(self) -> list[dict[str, Any]]:
+        """The levels of prevention's coinage statements, as a concept's ``coinage`` (by, introduced_by,
+        traced_to, citation, evidence, source_id)."""
+        found: dict[str, dict[str, Any]] = {}
+        if self.library.graph_path.exists():
+            keys = {"coinedBy": "by", "introducedBy": "introduced_by", "tracedTo": "traced_to"}
+            for row in self.library.sparql(_SCHEME_COINAGE_QUERY).dicts():
+                entry = found.setdefault(row["k"], {"by": [], "introduced_by": [], "traced_to": [], "citation": row.get("citation"),
+                                                    "evidence": row.get("evidence"),
+                                                    "source_id": _local(row["source"]) if row.get("source") else None})
+                if row.get("p"):
+                    role = keys[row["p"].rsplit("#", 1)[-1]]
+                    if _local(row["who"]) not in entry[role]:
+                        entry[role].append(_local(row["who"]))
+        for entry in found.values():    # sorted, as a concept's are (kg.concepts.load_scheme)
+            for role in keys.values():
+                entry[role].sort()
+        return sorted(found.values(), key=lambda c: (c["citation"] or "", c["evidence"] or ""))
+
     def name(self, uri_or_id: str, namespace: str = "") -> str:
         uri = uri_or_id if uri_or_id.startswith("http") else f"https://w3id.org/common-knowledge/{namespace}{uri_or_id}"
         return self.names.get(uri) or _local(uri).replace("-", " ")
@@ -299,11 +329,13 @@ def concept_list(library: Library, label: str | None = None) -> dict[str, Any]:
 
 def ladder_match(ix: KnowledgeIndex, label: str) -> dict[str, Any] | None:
     """The four levels of prevention when ``label`` names them ("levels of prevention", "the four
-    levels of prevention"): their title, and whether the label is that name and nothing else."""
+    levels of prevention", "Hardiker model"): their title, and whether the label is that name and nothing else."""
     from kg.index.text import tokenize
 
     title = ix.ladder_scheme.get("title") or "The four levels of prevention"
     words, named = set(tokenize(label)), set(tokenize(title))
+    if words and any(set(tokenize(name)) == words for name in ix.ladder_scheme.get("labels") or []):
+        return {"label": title, "exact": True}      # another of its names ("Hardiker model")
     if len(words) < 2 or not words <= named or not {"level", "levels"} & {w.casefold() for w in label.split()}:
         return None
     return {"label": title, "exact": words == named or len(named - words) <= 1}
@@ -512,8 +544,8 @@ def homonyms(ix: "KnowledgeIndex", concept: dict[str, Any]) -> list[dict[str, st
 
 
 def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who coined the concept, as the sources say: people (and who introduced it), the citation,
-    the sentence that says so and its source; the earliest citation first."""
+    """Who coined the concept, as the sources say: people (and who introduced it, or where a source
+    traces it from), the citation, the sentence that says so and its source; the earliest citation first."""
     ix = index(library)
     coinage = sorted(concept.get("coinage") or [], key=lambda c: earliest_year(c.get("citation")))
     places = [ix.quoted_place(c.get("source_id"), c.get("evidence")) for c in coinage]
@@ -522,6 +554,9 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
         "by": [{"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
                for p in c.get("by") or []],
         "introduced_by": [_introducer(library, ix, p) for p in c.get("introduced_by") or []],
+        # where the source starts the concept's tradition, not who named it ("We need to start with Vygotsky")
+        "traced_to": [{"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
+                      for p in c.get("traced_to") or []],
         "citation": c.get("citation"),
         "year": citation_year(c.get("citation")),      # the earliest year or decade the citation names
         "evidence": c.get("evidence"),

@@ -314,6 +314,8 @@ def _coined_line(card: dict[str, Any] | None) -> list[tuple[str, list[str]]]:
     """The concept card's "Coined by": each coiner once, with every citation the sources give."""
     grouped: dict[str, list[str]] = {}
     for coinage in (card or {}).get("coined_by") or []:
+        if coinage["traced_to"] and not coinage["by"] + coinage["introduced_by"]:
+            continue        # where a source starts its tradition is no coinage ("start with Vygotsky"): the concept page says so
         people = [p["name"] for p in coinage["by"] + coinage["introduced_by"]]
         citations = grouped.setdefault(", ".join(people) or "the authors of the source", [])
         if coinage.get("citation") and coinage["citation"] not in citations:

@@ -330,7 +330,8 @@ def _ladder_lineage(library: Library) -> dict[str, Any] | None:
         row.pop("_strength")
     rows = sorted(best.values(), key=lineage_order)
     return {"concept_id": LADDER_ID, "label": ix.ladder_scheme.get("title") or "The four levels of prevention",
-            "scheme": True, "levels": [{"id": c["id"], "pref_label": c["pref_label"]} for c in levels], "origins": [],
+            "scheme": True, "levels": [{"id": c["id"], "pref_label": c["pref_label"]} for c in levels],
+            "origins": coined_by(library, {"coinage": ix.ladder_coinage}),
             "results": _as_shown(library, rows), "sources": _users(library, {c["id"] for c in levels})}
 
 

@@ -1829,41 +1829,69 @@ def test_citations_give_the_printed_page_where_the_pdf_numbers_its_pages(tmp_pat
 
 
 @pytest.mark.browser
-def test_a_lineage_starts_with_who_the_sources_say_introduced_the_concept(page, seed_build):
+def test_a_lineage_starts_with_who_the_sources_say_coined_or_introduced_the_concept(page, seed_build):
     """The lineage of CHAT began at Cole (1996), the first work cited for it, though the NECF report's
-    appendix starts the story with Vygotsky in the 1920s and Leont'ev (1978): the curated coinages, the
+    appendix starts the story with Vygotsky in the 1920s and then Leont'ev: the curated coinages, the
     concept page's "Who coined it", now open the lineage, earliest first (a decade counting as its first
-    year), in the API, the CLI and the page."""
+    year), in the API, the CLI and the page. Neither is credited with the name (audit 23): the sources
+    trace the tradition to them, which every view says as such (``traced_to``, not ``by``)."""
     from playwright.sync_api import expect
 
     from conftest import _serve
 
     text = subprocess.run(CKG + ["lineage", "CHAT", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
-    introduced, cited = text.split("introduced, as the sources say:", 1)[1].split("cited for it:", 1)
-    assert introduced.index("Vygotsky (working in the 1920s and early 1930s)") < introduced.index("Leont’ev (Leont’ev 1978)")
+    introduced, cited = text.split("coined or introduced, as the sources say:", 1)[1].split("cited for it:", 1)
+    assert introduced.index("traced to Vygotsky (working in the 1920s and early 1930s)") < introduced.index("traced to A.N. Leont’ev")
     assert "“We need to start with Vygotsky who was working in Russia" in introduced and "Cole (1996)" in cited
+    shown = subprocess.run(CKG + ["concept", "CHAT", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
+    assert "traced to Vygotsky (working in the 1920s and early 1930s)" in shown and "coined by Vygotsky" not in shown
     for base in _serve(seed_build, "ckg-seed-origins-server"):
         data = json.loads(urllib.request.urlopen(f"{base}/api/concepts/cultural-historical-activity-theory/lineage").read())
         origins = data["origins"]
-        assert [o["year"] for o in origins] == ["1920s", "1978"]
-        assert [p["id"] for o in origins for p in o["by"]] == ["lev-vygotsky", "aleksei-leontev"]
-        assert all(o["source_id"] == "necf-prevention-report" and o["passage_id"] and o["evidence"] for o in origins)
-        # a concept no source credits to anyone has none; the levels of prevention (a scheme) neither
+        assert [o["year"] for o in origins] == ["1920s", None]
+        assert [p["id"] for o in origins for p in o["traced_to"]] == ["lev-vygotsky", "aleksei-leontev"]
+        assert all(o["by"] == [] and o["source_id"] == "necf-prevention-report" and o["passage_id"] and o["evidence"]
+                   for o in origins)
+        # a concept no source credits to anyone has none; the levels of prevention (a scheme) have theirs
         assert json.loads(urllib.request.urlopen(f"{base}/api/concepts/early-intervention/lineage").read())["origins"] == []
-        assert json.loads(urllib.request.urlopen(f"{base}/api/concepts/prevention-levels/lineage").read())["origins"] == []
+        ladder = json.loads(urllib.request.urlopen(f"{base}/api/concepts/prevention-levels/lineage").read())["origins"]
+        assert [p["id"] for p in ladder[0]["by"]] == ["barker", "exton", "hardiker"] and ladder[0]["year"] == "1991"
         page.goto(f"{base}/concepts/cultural-historical-activity-theory/lineage")
         coinages = page.locator("#origins .coinage")
         expect(coinages).to_have_count(2)
-        expect(coinages.first.locator(".who")).to_contain_text("Vygotsky (working in the 1920s and early 1930s)")
-        expect(coinages.nth(1).locator(".who")).to_contain_text("Leont’ev 1978")
+        expect(coinages.first.locator(".who")).to_contain_text("traced to Vygotsky (working in the 1920s and early 1930s)")
+        expect(coinages.nth(1).locator(".who")).to_contain_text("traced to A.N. Leont’ev")
         # the section comes before the works cited for it, and the evidence links to its passage in the source
         assert page.evaluate("document.querySelector('#origins').compareDocumentPosition(document.querySelector('#cited-for')) & 4")
         coinages.first.locator(".from a").click()
         expect(page).to_have_url(re.compile(r"/sources/necf-prevention-report#necf-prevention-report-"))
         page.goto(f"{base}/concepts/early-intervention/lineage")
         expect(page.locator("#origins")).to_have_count(0)
-        # the concept page shows the same coinages, in the same order (a space between name and citation,
-        # which the template's trimmed blocks had taken: "Vygotsky(working …")
+        page.goto(f"{base}/concepts/prevention-levels/lineage")
+        expect(page.locator("#origins .coinage .who")).to_contain_text("Hardiker")
+        # the concept page shows the same, in the same order, under a heading that does not say "coined"
+        # (and a space between name and citation, which the template's trimmed blocks had taken)
         page.goto(f"{base}/concepts/cultural-historical-activity-theory")
-        expect(page.locator(".coined .coinage").first.locator(".who")).to_contain_text("Vygotsky (working in the 1920s")
+        expect(page.locator("#coined-heading")).to_have_text("Where the sources trace it from")
+        expect(page.locator(".coined .coinage").first.locator(".who")).to_contain_text("traced to Vygotsky (working in the 1920s")
+        page.goto(f"{base}/concepts/relational-agency")
+        expect(page.locator("#coined-heading")).to_have_text("Who coined it")
+        expect(page.locator(".coined .coinage").first.locator(".who")).to_contain_text("Anne Edwards (Edwards 2005, 2007)")
         assert not page.errors, page.errors
+
+
+def test_the_cli_shows_the_levels_of_prevention_when_asked_for_the_framework(seed_build):
+    """`ckg concept "four levels of prevention"` gave the concept of prevention in general (audit 23), as
+    the web's concept finder does not: it now shows the framework, each level with its notation and the
+    Guidance's definition; another of the framework's names does the same; "prevention" is still the concept."""
+    text = subprocess.run(CKG + ["concept", "the four levels of prevention", "--build", str(seed_build)],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.startswith("The four levels of prevention\n") and "Hardiker" in text
+    levels = [line for line in text.splitlines() if re.match(r"\d\. ", line)]
+    assert [line[:2] for line in levels] == ["1.", "2.", "3.", "4."] and "heavy-end prevention" in levels[2]
+    assert "“Level Three: Heavy-end prevention would focus on" in text
+    data = json.loads(subprocess.run(CKG + ["concept", "Hardiker model", "--json", "--build", str(seed_build)],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert [level["notation"] for level in data["levels"]] == ["1", "2", "3", "4"] and data["title"] == "The four levels of prevention"
+    general = subprocess.run(CKG + ["concept", "prevention", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
+    assert general.startswith("prevention  (prevention)")

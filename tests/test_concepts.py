@@ -107,6 +107,15 @@ def test_word_order_small_words_numbers_and_word_forms(resolver, typed, concept)
     assert top(resolver, typed) == concept
 
 
+def test_inter_and_multi_are_read_as_one_where_the_scheme_writes_only_one(resolver):
+    # the documents use inter-agency and multi-agency interchangeably; the scheme writes one or the other
+    assert top(resolver, "multi-agency cooperation") == top(resolver, "inter-agency cooperation") == "multi-agency-working"
+    assert top(resolver, "inter-agency practice") == "multi-agency-working"
+    assert top(resolver, "multi-professional practice") == "inter-professional-working"
+    # below a label written that way
+    assert resolver.resolve("multi-agency cooperation")[0]["score"] < resolver.resolve("inter-agency cooperation")[0]["score"]
+
+
 def test_word_forms_pair_words_of_one_family_only(resolver):
     from kg.labels import _one_family, _same_family
 

@@ -108,11 +108,11 @@ def citations_api(source_id: str):
 
 
 @api_bp.get("/concepts/<concept_id>/lineage")
-@documented("Where a concept came from: who the sources say coined or introduced it (origins, earliest first, "
-            "each with the sentence that says so), the works cited for it, earliest first, each with its sentence "
+@documented("Where a concept came from: who the sources say coined or introduced it, or trace it to (origins, "
+            "earliest first, each with the sentence that says so; traced_to: where a source starts its tradition, not who named it), the works cited for it, earliest first, each with its sentence "
             "(attached, in_sentence, same_sentence_as; credited_by_definition: a work a quoted definition of the "
             "concept is credited to, its sentence that definition), then the works cited where it is discussed.",
-            '{"concept_id", "label", "origins": [{"by", "introduced_by", "citation", "year", "evidence", "source_id", '
+            '{"concept_id", "label", "origins": [{"by", "introduced_by", "traced_to", "citation", "year", "evidence", "source_id", '
             '"passage_id", "page", "page_label"}], "results": [{"work_id", "year", "title", "authors", "label", "sentence", "source_id", '
             '"passage_id", "page", "page_label", "defines", "in_sentence", "attached", "sources", "credited_by_definition", '
             '"kind", "study_id", "same_sentence_as"}], "sources": [{"source_id", "title", "mentions", "defines"}]}')
