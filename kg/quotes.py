@@ -902,14 +902,21 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
     for index, (start, end) in enumerate(paragraphs):
         body = text[start:end]
-        if len(body.split()) < 6 or body.lstrip()[0] in _OPENERS or re.match(r"\s*(?:[-•*]|\(?[a-z0-9]{1,3}\)|(?:Figure|Fig\.|Table) \d)", body):
+        closing = _BLOCK_CITATION_END_RE.search(body)
+        if len(body.split()) < 6 or re.match(r"\s*(?:[-•*]|\(?[a-z0-9]{1,3}\)|(?:Figure|Fig\.|Table) \d)", body):
             continue   # a list item or a caption, not a quotation
+        if body.lstrip()[0] in _OPENERS and not closing:
+            continue   # opening with a quotation of its own, found as such (unless the block's citation closes it all)
         previous = masked[paragraphs[index - 1][0]:paragraphs[index - 1][1]].rstrip() if index else ""
         following = text[paragraphs[index + 1][0]:paragraphs[index + 1][1]] if index + 1 < len(paragraphs) else ""
         intro = previous[_sentences(previous)[-1][0]:] if previous.strip() else ""
         opening = " ".join(masked[start + a:start + b] for a, b in _sentences(body)[:2])
         if re.fullmatch(r"\s*\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\)\s*", following) and len(body.split()) <= 250:
             spans.append((start, end, "cited"))
+        elif closing and len(body[:closing.start()].split()) >= 12 and len(body.split()) <= 250:
+            # the citation on the quotation's last line, after its full stop, where the text joined it to the
+            # paragraph: "… the object of the activity is its true motive. (Leont’ev, 1978, p. 62)"
+            spans.append((start, start + closing.start(), "cited"))
         elif intro.endswith(":") and len(previous.split()) > 3 and (
                 _SPEECH_RE.search(intro) or _VOICE_RE.search(opening)
                 or ((_POLICY_RE.search(intro) or _AUTHOR_YEAR_RE.search(intro)) and _QUOTING_RE.search(intro))):
@@ -929,6 +936,13 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
                     spans.append((begin, _narration_start(text, begin, end), "runin"))
                     break
     return spans
+
+
+# a bare author–year citation after a paragraph's last full stop, as a block quotation ends: "… motive.
+# (Leont’ev, 1978, p. 62)", "… a probability. (CYPU 2001:37)"; not "(short-listed for the 2009 … prize)"
+_BLOCK_CITATION_END_RE = re.compile(
+    r"(?<=[.!?…’”\"'])\s+\((?:[A-Z][\w’'&.-]*(?:,?\s+(?:et al\.?|and|&|[A-Z][\w’'&.-]*))*),?\s*(?:1[89]\d\d|20\d\d)[a-z]?"
+    r"(?:\s*[:,]\s*(?:p+\.\s*)?\d+(?:[-–]\d+)?)?\)\s*$")
 
 
 def _list_item(paragraph: str) -> bool:
