@@ -913,9 +913,12 @@ def _block_spans(text: str, masked: str) -> list[tuple[int, int, str]]:
         opening = " ".join(masked[start + a:start + b] for a, b in _sentences(body)[:2])
         if re.fullmatch(r"\s*\([^()]*(?:1[89]\d\d|20\d\d)[^()]*\)\s*", following) and len(body.split()) <= 250:
             spans.append((start, end, "cited"))
-        elif closing and len(body[:closing.start()].split()) >= 12 and len(body.split()) <= 250:
+        elif (closing and len(body[:closing.start()].split()) >= 12 and len(body.split()) <= 250
+              and (intro.endswith(":") or re.search(r"\b(?:as|the) follow(?:s|ing)\b", intro))):
             # the citation on the quotation's last line, after its full stop, where the text joined it to the
-            # paragraph: "… the object of the activity is its true motive. (Leont’ev, 1978, p. 62)"
+            # paragraph: "… the object of the activity is its true motive. (Leont’ev, 1978, p. 62)"; only
+            # after an introduction (a colon, "as follows"): a paragraph of the author's own may end citing
+            # its source so ("… in the community. (Edwards 2005)")
             spans.append((start, start + closing.start(), "cited"))
         elif intro.endswith(":") and len(previous.split()) > 3 and (
                 _SPEECH_RE.search(intro) or _VOICE_RE.search(opening)

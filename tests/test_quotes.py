@@ -658,14 +658,16 @@ def test_a_block_quotation_whose_citation_the_text_joined_to_its_last_line():
     """A block quotation ends with its citation on a line of its own, which the cleaned text may join to the
     paragraph, after its last full stop: the paragraph up to the citation is the cited work's words, and one
     opening with a phrase in quote marks is quoted whole, not only that phrase."""
-    text = ("Other writers put the point more sharply.\n\n"
+    text = ("Other writers put the point more sharply, as follows.\n\n"
             "What separates one service from another is the purpose it serves. A team that loses sight of that "
             "purpose loses its shape as well. (Harlow, 1987, p. 12)\n\n"
             "The Guidance puts the case with an image:\n\n"
             "‘Mend the roof while the sun shines’. This reflects the idea that small measures taken early spare "
             "families larger troubles later, when help will be harder to give. (DoH 1999:4)\n\n"
-            "The panel met monthly and was short-listed for an award in 2009. (It was not funded after 2010)")
-    quotes = find_quotes(text, "s")
+            "The panel met monthly and was short-listed for an award in 2009. (It was not funded after 2010)\n\n"
+            "Panels of this kind spread quickly across the region in the years that followed. Most met in "
+            "schools and drew on the same few practitioners. (Okafor 2015)")
+    quotes = find_quotes(text, "s")     # the last paragraph, not introduced, is the author's own, citing its source
     assert [(q.kind, q.cited) for q in quotes] == [("literature", "(Harlow, 1987, p. 12)"), ("literature", "(DoH 1999:4)")]
     assert quotes[0].text.startswith("What separates") and quotes[0].text.endswith("loses its shape as well.")
     assert quotes[1].text.startswith("‘Mend the roof") and quotes[1].text.endswith("harder to give.")
