@@ -159,6 +159,9 @@ class Library:
         from .quotes import harvard_citation
 
         for quote in quotes:
+            # the heading it stands under: where a source has no page numbers, the citation names the section
+            passage = self._passage_by_id.get(quote.get("passage_id") or "") if quote.get("page") is None else None
+            quote["section"] = (passage or {}).get("heading") or None
             quote["citation"] = harvard_citation(quote, self._source_by_id.get(quote["source_id"], {}))
         return quotes
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from . import bibtex
-from .quotes import cited_speaker, harvard_reference, locator, words_inside_marks
+from .quotes import cited_speaker, harvard_reference, quote_locator, section_locator, words_inside_marks
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -111,7 +111,7 @@ def _item_pages(source: dict[str, Any]) -> tuple[str, str]:
 def _csv(quotes, sources, base) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    # "locator": the page as the citation writes it ("p. 47", "slide 9"); "cited": the work a quotation
+    # "locator": the page as the citation writes it ("p. 47", "slide 9"; "section 3.4" without page numbers); "cited": the work a quotation
     # of the literature is from, as the text cites it; "attribution": "not attributed by the source" for
     # first-person words whose speaker the source does not give (columns added after the first twelve)
     writer.writerow(["quote_id", "text", "speaker", "speaker_role", "kind", "source_id", "source_title", "authors",
@@ -121,7 +121,7 @@ def _csv(quotes, sources, base) -> str:
         writer.writerow([q["quote_id"], q["text"], q.get("speaker") or "", q.get("speaker_role") or "", q["kind"],
                          q["source_id"], s.get("title", ""), "; ".join(s.get("authors") or []), s.get("year") or "",
                          _page(q), q.get("citation", ""), _link(q, base),
-                         locator(q.get("page"), q.get("page_label"), s) or "", q.get("cited") or "",
+                         quote_locator(q, s) or "", q.get("cited") or "",
                          "not attributed by the source" if q.get("unattributed") else ""])
     # a byte-order mark first: Excel opens a UTF-8 CSV without one as the local code page, turning
     # every curly quote into "â€™"; CSV readers that decode utf-8-sig (pandas, LibreOffice) drop it
@@ -232,7 +232,7 @@ def _csl_by_source(gathered, sources, base) -> str:
 
 def _csl_quote(q: dict[str, Any], base: str) -> dict[str, Any]:
     return {"speaker": q.get("speaker"), "speaker_role": q.get("speaker_role"), "kind": q["kind"],
-            "citation": q.get("citation"), "locator": _page(q) or None, "link": _link(q, base)}
+            "citation": q.get("citation"), "locator": _page(q) or section_locator(q.get("section")), "link": _link(q, base)}
 
 
 def _csl_item(item_id: str, source_id: str, s: dict[str, Any]) -> dict[str, Any]:

@@ -1114,6 +1114,23 @@ def locator(page: int | None, label: str | None, source: dict[str, Any] | None =
     return f"slide {where}" if deck else f"p. {where}"
 
 
+def section_locator(heading: str | None) -> str | None:
+    """Where in a source without page numbers: the section a passage stands under, "section 3.4" when its
+    heading is numbered, else the heading itself ("section ‘Trust’"); None without a usable heading."""
+    heading = " ".join((heading or "").split()).strip(" –—-:;,.")
+    numbered = re.match(r"(\d+(?:\.\d+)*)\.?\s+\S", heading)
+    if numbered:
+        return f"section {numbered.group(1)}"
+    if not heading or len(heading) > 80 or heading.casefold() in {"references", "bibliography", "contents"}:
+        return None
+    return f"section ‘{heading}’"
+
+
+def quote_locator(quote: dict[str, Any], source: dict[str, Any] | None = None) -> str | None:
+    """The page ("p. 4", "slide 6") a quote stands on, or where the source has none, its section."""
+    return locator(quote.get("page"), quote.get("page_label"), source) or section_locator(quote.get("section"))
+
+
 def harvard_reference(source: dict[str, Any]) -> str:
     """A Harvard-style reference from the metadata; empty parts are left out, "[n.d.]" without a year.
 
@@ -1179,9 +1196,10 @@ def cited_speaker(quote: dict[str, Any]) -> str:
 
 
 def harvard_citation(quote: dict[str, Any], source: dict[str, Any]) -> str:
-    """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4" ("slide 6" in a deck)."""
+    """A ready in-text citation: "parent, quoted in Jopling and Vincent, 2020, p. 4" ("slide 6" in a deck;
+    "section 3.4" or "section ‘Trust’" where the source as held has no page numbers)."""
     where = f"{author_short(source)}, {source.get('year') or 'n.d.'}"
-    page = locator(quote.get("page"), quote.get("page_label"), source)
+    page = quote_locator(quote, source)
     if page:
         where += f", {page}"
     if quote.get("kind") == "participant":

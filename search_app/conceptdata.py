@@ -16,7 +16,7 @@ from kg.concepts import QUALIFIED_LABEL_RE, _local, _squash
 from kg.studies import attribute
 from kg.library import Library
 from kg.index.search import is_bibliography
-from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, short_title
+from kg.quotes import author_short, harvard_reference, locator, parenthetical_form, section_locator, short_title
 from kg.years import YEAR_DIGITS
 
 
@@ -381,7 +381,8 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "source_title": (source or {}).get("title") or source_id,
             "in_library": source is not None,
             "cite": cite_definition(source, place.get("page"), place.get("page_label"),
-                                    definition.get("citation") if reproduced else None) if source else None,
+                                    definition.get("citation") if reproduced else None,
+                                    _heading(ix, place.get("passage_id"))) if source else None,
             "reviewed": True,
         })
     if field == "definitions":
@@ -418,7 +419,8 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
         source = ix.sources.get(found["source_id"])
         out.append({**found, "sense": None, "citation": None, "cited_words": False,
                     "source_title": (source or {}).get("title") or found["source_id"], "in_library": source is not None,
-                    "cite": cite_definition(source, found["page"], found["page_label"]) if source else None,
+                    "cite": cite_definition(source, found["page"], found["page_label"],
+                                            section=_heading(ix, found.get("passage_id"))) if source else None,
                     "reviewed": False})
     return out
 
@@ -475,19 +477,26 @@ def incomplete_reference(source: dict[str, Any] | None) -> str | None:
 
 
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None,
-                    attributed: str | None = None) -> dict[str, Any]:
-    """ "Cite this definition": a Harvard in-text citation with the page, and the full reference. Words
-    the source reproduces from a work it cites (``attributed``: "CYPU 2001: 37, adapted from Hardiker,
-    Exton and Barker 1991") are cited as secondary: "(CYPU 2001: 37, …, cited in NECF, n.d.)"."""
+                    attributed: str | None = None, section: str | None = None) -> dict[str, Any]:
+    """ "Cite this definition": a Harvard in-text citation with the page (``section``, the heading its
+    passage stands under, where the source has no page numbers: "section 3.4"), and the full reference.
+    Words the source reproduces from a work it cites (``attributed``: "CYPU 2001: 37, adapted from
+    Hardiker, Exton and Barker 1991") are cited as secondary: "(CYPU 2001: 37, …, cited in NECF, n.d.)"."""
     who = author_short(source)
     year = str(source["year"]) if source.get("year") else "n.d."
-    where = locator(page, page_label, source)
+    where = locator(page, page_label, source) or section_locator(section)
     here = f"{who}, {year}{', ' + where if where else ''}"
     # what the catalogue does not know of the source: the reference cannot be used as it is
     gaps = {"missing": reference_gaps(source), "incomplete": incomplete_reference(source)}
     if attributed and re.search(rf"\b{YEAR_DIGITS}\b", attributed):
         return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_reference(source), **gaps}
     return {"in_text": f"({here})", "reference": harvard_reference(source), **gaps}
+
+
+def _heading(ix: KnowledgeIndex, passage_id: str | None) -> str | None:
+    """The heading a passage stands under (its section, cited where a source has no page numbers)."""
+    passage = ix.library.passage(passage_id) if passage_id else None
+    return (passage or {}).get("heading") or None
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:

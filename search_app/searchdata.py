@@ -127,7 +127,7 @@ def study_card(library: Library, query: str) -> dict[str, Any] | None:
 
 
 QUOTE_FIELDS = ("quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", "passage_id", "passage_ids", "page",
-                "page_label", "citation", "introduction", "study", "unattributed", "repeats", "score")
+                "page_label", "section", "citation", "introduction", "study", "unattributed", "repeats", "score")
 
 
 def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]:

@@ -470,8 +470,11 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     page.goto(live_server + "/quotes?q=what+the+child+needed")
     first = page.locator("#quote-1")
     assert "whose job it was" in first.inner_text() and "headteacher, quoted in" in first.inner_text()
-    # the tiny corpus's text has no page numbers: the card says so rather than leaving a trainer guessing
-    assert first.locator(".quote-source .page.unknown").inner_text() == "page not known"
+    # the tiny corpus's text has no page numbers: the card names the section the words stand in instead,
+    # as the citation does, rather than leaving a trainer guessing
+    section = _json.loads(_urlopen(live_server + "/api/quotes?q=what+the+child+needed&k=1").read())["results"][0]["section"]
+    assert section and first.locator(".quote-source .page.section").inner_text() == section
+    assert first.locator(".quote-source .page.unknown").count() == 0
     # an empty basket offers no export, only how to fill it
     assert page.locator("#basket-empty").is_visible() and not page.locator("#basket-exports").is_visible()
     first.locator("button.add").click()
@@ -1386,3 +1389,54 @@ def test_a_quotes_id_survives_an_edit_elsewhere_in_its_document():
     assert before.start != after.start and before.quote_id == after.quote_id
     twice = find_quotes(text + "\n\nLater, one mother said again: “They asked me before they told the school anything.”", "s")
     assert len(twice) == 2 and twice[0].quote_id == before.quote_id and twice[1].quote_id != before.quote_id
+
+
+def test_a_quote_from_a_source_without_page_numbers_is_cited_by_its_section(seed_build, browser):
+    """The NECF report and the chapter carry no page numbers as the library holds them: their quotes were
+    cited "(mother, quoted in National Evaluation of the Children's Fund, n.d.)", no way to find the words.
+    Now the citation, the API, the CSV export and the quote finder's page name the section they stand in
+    ("section 3.4", or the heading itself where it has no number); a paged source keeps its page."""
+    from kg.library import Library
+    from kg.quote_export import export as export_quotes
+    from kg.quotes import section_locator
+
+    from conftest import _serve
+
+    assert section_locator("3.4 Service-specific understandings of prevention") == "section 3.4"
+    assert section_locator("4.1. Balancing current need with prevention") == "section 4.1"
+    assert section_locator("Trust") == "section ‘Trust’" and section_locator("The four levels of prevention –") == \
+        "section ‘The four levels of prevention’"
+    assert section_locator("References") is None and section_locator("") is None and section_locator(None) is None
+    library = Library(seed_build)
+    quotes = library.quotes()
+    necf = [q for q in quotes if q["source_id"] == "necf-prevention-report"]
+    assert necf and all(q["page"] is None and q["section"] for q in necf)
+    mother = next(q for q in necf if "bereavement counselling for the children" in q["text"])
+    assert mother["section"].startswith("3.4 ") and mother["citation"].endswith("n.d., section 3.4")
+    paged = next(q for q in quotes if q["page"] is not None)
+    assert paged["section"] is None and "section" not in paged["citation"]
+    rows = list(_csv.DictReader(_io.StringIO(export_quotes([mother], {s["id"]: s for s in library.sources()}, "csv").lstrip("\ufeff"))))
+    assert rows[0]["locator"] == "section 3.4" and rows[0]["page"] == ""
+    for base in _serve(seed_build, "ckg-seed-section-server"):
+        answer = _json.loads(_urlopen(f"{base}/api/quotes?q=bereavement+counselling+for+the+children&k=1").read())
+        assert answer["results"][0]["section"].startswith("3.4 ")
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/quotes?q=bereavement+counselling+for+the+children")
+            first = page.locator(".quote-source").first
+            assert first.locator(".page.section").inner_text().startswith("3.4 Service-specific")
+            assert first.locator(".page.unknown").count() == 0
+        finally:
+            context.close()
+
+
+def test_cite_this_definition_names_the_section_where_the_source_has_no_page_numbers():
+    from search_app.conceptdata import cite_definition
+
+    report = {"id": "r", "title": "A report", "authors": ["Northfield Research Unit"], "type": "research report"}
+    assert cite_definition(report, None, None, section="3.2 Understandings of prevention")["in_text"] == \
+        "(Northfield Research Unit, n.d., section 3.2)"
+    assert cite_definition(report, 7, None, section="3.2 Understandings of prevention")["in_text"] == \
+        "(Northfield Research Unit, n.d., p. 7)"       # a page, where there is one, wins
+    assert cite_definition(report, None, None)["in_text"] == "(Northfield Research Unit, n.d.)"

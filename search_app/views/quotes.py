@@ -89,7 +89,7 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "passage_ids", "page", "citation", "unattributed", "repeats"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
+            '"passage_id", "passage_ids", "page", "section", "citation", "unattributed", "repeats"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
             q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
