@@ -579,13 +579,15 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
 
 def placed_coinage(library: Library, coined: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Coinages (``coined_by``) as a page shows them: with their source's title, whether the library
-    holds that source, and the page marker ("p. 3", "page not known" left to the template)."""
+    holds that source, and the page marker ("p. 3"; "section 3.4" where the source has no page numbers;
+    "page not known" left to the template)."""
     ix = index(library)
     for coinage in coined:
         source = ix.sources.get(coinage["source_id"] or "")
         coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
         coinage["in_library"] = source is not None
-        coinage["page_marker"] = locator(coinage["page"], coinage["page_label"], source)
+        coinage["page_marker"] = (locator(coinage["page"], coinage["page_label"], source)
+                                  or section_locator(_heading(ix, coinage.get("passage_id"))))
     return coined
 
 
@@ -673,8 +675,10 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
         top.append({**passage, "excerpt": _excerpt(passage["text"]), "source_title": source.get("title") or passage["source_id"],
                     "page_marker": locator(passage["page"], passage["page_label"], source)})
     for definition in data["definitions"] + data["descriptions"]:
-        definition["page_marker"] = locator(definition["page"], definition["page_label"],
-                                                ix.sources.get(definition.get("source_id") or ""))
+        # where the source has no page numbers, the section the words stand in, as "cite this" names it
+        definition["page_marker"] = (locator(definition["page"], definition["page_label"],
+                                             ix.sources.get(definition.get("source_id") or ""))
+                                     or section_locator(_heading(ix, definition.get("passage_id"))))
     placed_coinage(library, data["coined_by"])
     return {
         **data,

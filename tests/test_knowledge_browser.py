@@ -383,7 +383,7 @@ def test_who_coined_it_says_when_the_evidence_has_no_page(page, graph_server):  
     places = page.locator(".coined .coinage .from")
     expect(places.first).to_be_visible()
     for i in range(places.count()):
-        expect(places.nth(i).locator(".page")).to_have_text(re.compile(r"^(p\. \w+|page not known)$"))
+        expect(places.nth(i).locator(".page")).to_have_text(re.compile(r"^(p\. \w+|section .+|page not known)$"))
     page.problems.assert_clean()
 
 
