@@ -429,6 +429,11 @@ def _report_publisher(text: str) -> str:
 FILE_NAME_RE = re.compile(r"(?:\s+[^\s]+){1,8}?\.(?:pdf|html?|docx?|aspx?|php|xlsx?|pptx?|txt|rtf)(?=[\s.,;)]*$)", re.I)
 
 
+# another address in what follows a broken URL: a scheme, or "www." and a domain with a dot of its
+# own ("www.example.org"); a file named "www.pdf" is a file name
+_ANOTHER_URL_RE = re.compile(r"https?://|\bwww\.[^\s./]+\.[^\s]")
+
+
 def _url_spans(text: str) -> list[tuple[int, int]]:
     """Where the URLs of an entry are; a URL broken after a slash by spaces ("http://www.esrc.ac.uk/
     images/TLRP Impact Evaluation tcm8-17373.pdf") runs on to the file name that ends the entry."""
@@ -437,7 +442,7 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
         end = match.end()
         if match.group(0).endswith("/"):
             rest = FILE_NAME_RE.match(text, end)
-            if rest and not URL_RE.search(rest.group(0)):
+            if rest and not _ANOTHER_URL_RE.search(rest.group(0)):
                 end = rest.end()
         spans.append((match.start(), end))
     return spans
