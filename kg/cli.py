@@ -747,8 +747,8 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     if data.get("origins"):     # who the sources say coined or introduced it, earliest first
         click.echo("\ncoined or introduced, as the sources say:")
     for c in data.get("origins") or []:
-        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or (
-            "traced to " + ", ".join(p["name"] for p in c["traced_to"]) if c["traced_to"] else "the source's authors")
+        who, traced = _coiners(c)
+        who = f"traced to {who}" if traced else who
         where = _where(library, c["source_id"], c.get("page"), c.get("page_label")) or "page not known"
         click.echo(f"  {c['year'] or 'n.d.':8s} {who}" + (f" ({c['citation']})" if c["citation"] else "")
                    + (f"\n           “{c['evidence']}” — {c['source_id']}, {where}" if c.get("evidence") else ""))
@@ -996,6 +996,15 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
     return matches
 
 
+def _coiners(coinage: dict) -> tuple[str, bool]:
+    """Who a coinage names, and whether only as where a source traces the concept from (``traced_to``:
+    "We need to start with Vygotsky"), not as who coined or introduced it."""
+    named = ", ".join(p["name"] for p in coinage["by"] + coinage["introduced_by"])
+    if not named and coinage["traced_to"]:
+        return ", ".join(p["name"] for p in coinage["traced_to"]), True
+    return named or "the source's authors", False
+
+
 def _print_ladder(browser: dict, as_json: bool) -> None:
     """The four levels of prevention: each level with its notation and definition, and where the framework comes from."""
     ladder = {"title": browser["ladder_title"], "source": browser["ladder_source"], "provenance": browser["ladder_provenance"],
@@ -1067,12 +1076,8 @@ def concept(label, build_dir, as_json) -> None:
         for d in data["descriptions"]:
             click.echo(_quoted_definition(d))
     for c in data["coined_by"]:
-        who = ", ".join(p["name"] for p in c["by"] + c["introduced_by"]) or "the source's authors"
-        if c["traced_to"] and not c["by"] + c["introduced_by"]:     # where the tradition starts, not who named it
-            who = ", ".join(p["name"] for p in c["traced_to"])
-            click.echo(f"\ntraced to {who}" + (f" ({c['citation']})" if c["citation"] else ""))
-            continue
-        click.echo(f"\ncoined by {who}" + (f" ({c['citation']})" if c["citation"] else ""))
+        who, traced = _coiners(c)
+        click.echo(f"\n{'traced to' if traced else 'coined by'} {who}" + (f" ({c['citation']})" if c["citation"] else ""))
     for name in ("broader", "narrower", "related", "studies"):
         if data[name]:
             click.echo(f"{name}: {', '.join(data[name])}")

@@ -7,6 +7,7 @@ edit-distance matching on the folded labels.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ class _Label:
     keys: tuple[str, ...]
     squashed: str
     preferred: bool
+    loose: tuple[str, ...]      # _loose(keys): its words in any order, numbers as digits, small words left out
 
 
 _NUMBER_WORDS = frozenset({
@@ -71,11 +73,7 @@ def _same_family(a: str, b: str) -> bool:
     letters after it in either)."""
     if a == b:
         return True
-    common = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        common += 1
+    common = len(os.path.commonprefix([a, b]))
     return common >= 5 and len(a) - common <= 4 and len(b) - common <= 4
 
 
@@ -152,12 +150,12 @@ class LabelResolver:
             for label in dict.fromkeys(concept.labels):
                 keys = _keys(label)
                 if keys:
-                    self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label))
+                    self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label, _loose(keys)))
                 # a homonym qualified in the thesaurus way, "mediation (activity theory)", is also the bare term
                 qualified = QUALIFIED_LABEL_RE.fullmatch(label)
                 bare = _keys(qualified.group(1)) if qualified else ()
                 if bare and bare != keys:
-                    self.labels.append(_Label(concept.id, label, bare, "".join(bare), False))
+                    self.labels.append(_Label(concept.id, label, bare, "".join(bare), False, _loose(bare)))
         self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
         self.by_squashed: dict[str, list[_Label]] = {}
         self.by_sorted_keys: dict[tuple[str, ...], list[_Label]] = {}
@@ -165,7 +163,7 @@ class LabelResolver:
         for label in self.labels:
             self.by_keys.setdefault(label.keys, []).append(label)
             self.by_sorted_keys.setdefault(tuple(sorted(label.keys)), []).append(label)
-            self.by_loose_keys.setdefault(_loose(label.keys), []).append(label)
+            self.by_loose_keys.setdefault(label.loose, []).append(label)
             self.by_squashed.setdefault(label.squashed, []).append(label)
 
     def resolve(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -221,7 +219,7 @@ class LabelResolver:
                             distance(a, b, 1 if len(a) < 8 else 2) <= (1 if len(a) < 8 else 2) for a, b in zip(keys, label.keys)):
                         offer(label.concept_id, 0.75, label.label)
                 # a name of two words or more turned into another part of speech: "socially excluded"
-                if len(loose) > 1 and _one_family(loose, _loose(label.keys)):
+                if len(loose) > 1 and _one_family(loose, label.loose):
                     offer(label.concept_id, 0.72 + (0.01 if label.preferred else 0), label.label)
                 if set(keys) <= set(label.keys) and len(keys) < len(label.keys):
                     offer(label.concept_id, 0.5 + 0.1 * len(keys) / len(label.keys) + (0.01 if label.preferred else 0),

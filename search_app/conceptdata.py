@@ -262,21 +262,18 @@ class KnowledgeIndex:
     def ladder_coinage(self) -> list[dict[str, Any]]:
         """The levels of prevention's coinage statements, as a concept's ``coinage`` (by, introduced_by,
         traced_to, citation, evidence, source_id)."""
+        roles = {"coinedBy": "by", "introducedBy": "introduced_by", "tracedTo": "traced_to"}
         found: dict[str, dict[str, Any]] = {}
         if self.library.graph_path.exists():
-            keys = {"coinedBy": "by", "introducedBy": "introduced_by", "tracedTo": "traced_to"}
             for row in self.library.sparql(_SCHEME_COINAGE_QUERY).dicts():
-                entry = found.setdefault(row["k"], {"by": [], "introduced_by": [], "traced_to": [], "citation": row.get("citation"),
+                entry = found.setdefault(row["k"], {**{role: set() for role in roles.values()}, "citation": row.get("citation"),
                                                     "evidence": row.get("evidence"),
                                                     "source_id": _local(row["source"]) if row.get("source") else None})
                 if row.get("p"):
-                    role = keys[row["p"].rsplit("#", 1)[-1]]
-                    if _local(row["who"]) not in entry[role]:
-                        entry[role].append(_local(row["who"]))
-        for entry in found.values():    # sorted, as a concept's are (kg.concepts.load_scheme)
-            for role in keys.values():
-                entry[role].sort()
-        return sorted(found.values(), key=lambda c: (c["citation"] or "", c["evidence"] or ""))
+                    entry[roles[row["p"].rsplit("#", 1)[-1]]].add(_local(row["who"]))
+        # each role's people sorted, as a concept's are (kg.concepts.load_scheme)
+        return sorted(({**entry, **{role: sorted(entry[role]) for role in roles.values()}} for entry in found.values()),
+                      key=lambda c: (c["citation"] or "", c["evidence"] or ""))
 
     def name(self, uri_or_id: str, namespace: str = "") -> str:
         uri = uri_or_id if uri_or_id.startswith("http") else f"https://w3id.org/common-knowledge/{namespace}{uri_or_id}"
@@ -558,14 +555,15 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
     ix = index(library)
     coinage = sorted(concept.get("coinage") or [], key=lambda c: earliest_year(c.get("citation")))
     places = [ix.quoted_place(c.get("source_id"), c.get("evidence")) for c in coinage]
-    return [{
+    def person(p: str) -> dict[str, Any]:
         # in_library: /people/<id> lists their works (a person's id is their graph node's name)
-        "by": [{"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
-               for p in c.get("by") or []],
+        return {"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
+
+    return [{
+        "by": [person(p) for p in c.get("by") or []],
         "introduced_by": [_introducer(library, ix, p) for p in c.get("introduced_by") or []],
         # where the source starts the concept's tradition, not who named it ("We need to start with Vygotsky")
-        "traced_to": [{"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
-                      for p in c.get("traced_to") or []],
+        "traced_to": [person(p) for p in c.get("traced_to") or []],
         "citation": c.get("citation"),
         "year": citation_year(c.get("citation")),      # the earliest year or decade the citation names
         "evidence": c.get("evidence"),
@@ -591,16 +589,19 @@ def placed_coinage(library: Library, coined: list[dict[str, Any]]) -> list[dict[
     return coined
 
 
+_YEAR_OR_DECADE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)(?:s\b|\b)")
+
+
 def earliest_year(citation: str | None) -> int:
     """The earliest year a citation names ("Edwards 2009 [R3]; Edwards 2005, 2007" → 2005), a decade
     counting as its first year ("Vygotsky (1920s and early 1930s)" → 1920); 9999 for none."""
-    years = [int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)(?:s\b|\b)", citation or "")]
-    return min(years, default=9999)
+    year = citation_year(citation)
+    return int(year[:4]) if year else 9999
 
 
 def citation_year(citation: str | None) -> str | None:
     """The earliest year or decade a citation names, as written ("1978", "1920s"); None for none."""
-    found = [(int(m.group(1)), m.group(0)) for m in re.finditer(r"\b(1[89]\d\d|20\d\d)(?:s\b|\b)", citation or "")]
+    found = [(int(m.group(1)), m.group(0)) for m in _YEAR_OR_DECADE_RE.finditer(citation or "")]
     return min(found)[1] if found else None
 
 

@@ -12,8 +12,7 @@ from kg.citations.works import is_legislation
 from kg.library import Library
 from kg.years import YEAR_DIGITS
 
-from .conceptdata import coined_by
-from .conceptdata import LADDER_ID   # re-exported: the lineage routes and the CLI name the ladder by it
+from .conceptdata import LADDER_ID, coined_by   # LADDER_ID re-exported: the lineage routes and the CLI name the ladder by it
 
 MAX_QUERY_CHARS = 200
 
