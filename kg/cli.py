@@ -751,7 +751,7 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     for c in data.get("origins") or []:
         who, traced = _coiners(c)
         who = f"traced to {who}" if traced else who
-        where = _where(library, c["source_id"], c.get("page"), c.get("page_label")) or "page not known"
+        where = _where(library, c["source_id"], c.get("page"), c.get("page_label"), c.get("passage_id")) or "page not known"
         click.echo(f"  {c['year'] or 'n.d.':8s} {who}" + (f" ({c['citation']})" if c["citation"] else "")
                    + (f"\n           “{c['evidence']}” — {c['source_id']}, {where}" if c.get("evidence") else ""))
     labels = {r["work_id"]: r["label"] for r in data["results"]}
@@ -759,7 +759,7 @@ def lineage(label, build_dir, show_all, as_json) -> None:
         if rows:
             click.echo(f"\n{title}:")
         for row in rows:
-            where = _where(library, row["source_id"], row.get("page"), row.get("page_label")) or "page not known"
+            where = _where(library, row["source_id"], row.get("page"), row.get("page_label"), row.get("passage_id")) or "page not known"
             where = (f"(the same sentence as {labels[row['same_sentence_as']]})" if row["same_sentence_as"]
                      else f"“{row['sentence']}” — {row['source_id']}, {where}")
             # a funded study is dated by the year its award ended, not published: say so
@@ -952,19 +952,23 @@ def cited_by(work, build_dir, as_json) -> None:
     for detail in details:
         click.echo(f"{detail['id']}: {_described(detail['authors'], detail['year'], detail['title'], detail.get('et_al'))}")
         for entry in detail["cited_by"]:
-            where = _where(library, entry["source_id"], entry.get("page"), entry.get("page_label"))
+            where = _where(library, entry["source_id"], entry.get("page"), entry.get("page_label"), entry.get("passage_id"))
             page = f", {where}" if where else (", page not known" if entry["context"] else "")
             others = " or ".join(c["label"] for c in entry.get("candidates") or [] if c["id"] != detail["id"])
             ambiguous = f"  [ambiguous: it may cite {others} instead]" if entry.get("ambiguous") else ""
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
 
 
-def _where(library, source_id: str, page: int | None, label: str | None) -> str:
+def _where(library, source_id: str, page: int | None, label: str | None, passage_id: str | None = None) -> str:
     """"p. 12" (the printed page where the PDF labels its pages, as the reader shows it), "slide 3"
-    in a deck, "" without a page."""
-    from .quotes import locator
+    in a deck; where the source has no page numbers, the section the passage stands under ("section
+    3.4", "section ‘Trust’"), as a quote's or a definition's citation names it; "" without either."""
+    from .quotes import locator, section_locator
 
-    return (locator(page, label, library.source(source_id)) if page is not None else None) or ""
+    where = locator(page, label, library.source(source_id)) if page is not None else None
+    if not where and passage_id:
+        where = section_locator(library.section_of(passage_id))
+    return where or ""
 
 
 def _described(authors: list[str], year: str | None, title: str | None, et_al: bool = False) -> str:

@@ -139,6 +139,14 @@ class Library:
         """Concept mentions (offsets into the source's cleaned text) and defined concepts of a passage."""
         return self._links.get(passage_id, {"mentions": [], "defines": []})
 
+    def section_of(self, passage_id: str | None) -> str | None:
+        """The heading a passage stands under, which names its place where the source has no page
+        numbers; not the source's own title, which a short note may carry as its only heading."""
+        passage = self._passage_by_id.get(passage_id or "")
+        heading = " ".join(((passage or {}).get("heading") or "").split())
+        title = " ".join((self._source_by_id.get((passage or {}).get("source_id"), {}).get("title") or "").split())
+        return heading if heading and heading.casefold() != title.casefold() else None
+
     def passage_concepts(self, passage_id: str) -> list[str]:
         seen: list[str] = []
         for mention in self.links(passage_id)["mentions"]:
@@ -160,8 +168,7 @@ class Library:
 
         for quote in quotes:
             # the heading it stands under: where a source has no page numbers, the citation names the section
-            passage = self._passage_by_id.get(quote.get("passage_id") or "") if quote.get("page") is None else None
-            quote["section"] = (passage or {}).get("heading") or None
+            quote["section"] = self.section_of(quote.get("passage_id")) if quote.get("page") is None else None
             quote["citation"] = harvard_citation(quote, self._source_by_id.get(quote["source_id"], {}))
         return quotes
 

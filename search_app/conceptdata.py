@@ -492,8 +492,7 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
 
 def _heading(ix: KnowledgeIndex, passage_id: str | None) -> str | None:
     """The heading a passage stands under (its section, cited where a source has no page numbers)."""
-    passage = ix.library.passage(passage_id) if passage_id else None
-    return (passage or {}).get("heading") or None
+    return ix.library.section_of(passage_id)
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:

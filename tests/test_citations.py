@@ -846,6 +846,8 @@ def test_cli_lineage(cites_build):
     assert "Halden (2009)" in cited_for and "Family Services Partnership study" not in cited_for
     # a sentence citing several works is printed once
     assert cited_for.count("The concept of relational agency [R2, 3]") == 1 and "(the same sentence as Halden (2009))" in cited_for
+    # the impact study has no page numbers: its sentence is placed by its numbered section, as a quote's citation is
+    assert "informed training for service leaders [S1-2] and guidance for local authorities [C1, pp. 4 and 9].” — impact-study, section 1" in cited_for
     everything = subprocess.run(CKG + ["lineage", "relational agency", "--all", "--build", str(cites_build)],
                                 capture_output=True, text=True, check=True).stdout
     assert "Family Services Partnership study" in everything.split("cited where it is discussed:", 1)[1]
@@ -863,7 +865,8 @@ def test_cli_lineage(cites_build):
 
 def test_cli_says_et_al_and_when_no_page_is_known(cites_build, client):
     # "(Evans et al., 2006)", no list entry: the sources name only the first author, and a work printed as
-    # "Evans (2006)" reads as another reference; the review note has no page numbers, which is said, not left blank
+    # "Evans (2006)" reads as another reference; the review note has no page numbers, which is said, not left
+    # blank (its only heading is its own title, which names no section)
     text = subprocess.run(CKG + ["cited-by", "Evans 2006", "--build", str(cites_build)],
                           capture_output=True, text=True, check=True).stdout
     assert text.splitlines()[0].endswith(": Evans et al. (2006)"), text
