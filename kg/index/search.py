@@ -21,7 +21,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .thesaurus import SYNONYMS_FILE, term_key
+from .thesaurus import SYNONYMS_FILE, forms_to_look_up
 from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
 MODES = ("hybrid", "bm25", "dense")
@@ -381,7 +381,8 @@ class Searcher:
         for word in _WORDS_RE.findall(asked):
             terms = tokenize(word)
             if terms and not all(self.keyword.has_term(t) for t in terms):
-                for term in self._synonyms.get(term_key(word), ()):
+                filed = next((form for form in forms_to_look_up(word) if form in self._synonyms), None)
+                for term in self._synonyms.get(filed, ()) if filed else ():
                     if term not in own:
                         found.setdefault(term, word)
         return found

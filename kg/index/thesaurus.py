@@ -89,16 +89,19 @@ class WordNet:
         return list(dict.fromkeys(found))
 
 
-def term_key(word: str) -> str:
-    """How the thesaurus files a word: its index terms, as the keyword index reads it."""
-    return " ".join(tokenize(word))
+def forms_to_look_up(word: str) -> list[str]:
+    """A query word as the thesaurus may file it: as written, then without a regular ending ("kids" →
+    kid, "clashed" → clash); case folded."""
+    word = word.casefold().replace("’", "'")
+    return [word, *sorted(regular_bases(word, shortest_stem=3), key=len, reverse=True)]
 
 
 def build_thesaurus(library_words: Iterable[str], directory: Path | None = None) -> dict[str, list[str]]:
-    """For each English word (by :func:`term_key`), the index terms of its synonyms that the library
-    uses (as written or inflected: ``library_words`` are its words, case folded), less its own. A
-    word's irregular forms ("went", "children") share its entry. Empty when no WordNet database is
-    installed."""
+    """For each English word (case folded, as WordNet writes it: "cure-all"), the index terms of its
+    synonyms that the library uses (as written or inflected: ``library_words`` are its words, case
+    folded), less its own. Irregular forms ("went", "children") share their word's entry. Words are
+    filed as themselves, not by stem: "knowledgeable" is stemmed like "knowledge", and its synonym
+    "learned" is none of "knowledge"'s. Empty when no WordNet database is installed."""
     directory = directory or wordnet_dir()
     if directory is None:
         return {}
@@ -117,19 +120,16 @@ def build_thesaurus(library_words: Iterable[str], directory: Path | None = None)
     thesaurus: dict[str, list[str]] = {}
 
     def add(word: str, synonyms: list[str]) -> None:
-        key = term_key(word)
-        if not key:
-            return
-        own = set(key.split())
+        own = set(tokenize(word))
         new = [t for s in synonyms for t in held(s) if t not in own]
         if new:
-            thesaurus[key] = list(dict.fromkeys(thesaurus.get(key, []) + new))
+            thesaurus[word] = list(dict.fromkeys(thesaurus.get(word, []) + new))
 
     words = {word for senses in net.senses.values() for word in senses if _SINGLE_WORD.match(word)}
     for word in sorted(words):
         add(word, net.synonyms(word))
     for bases in net.bases.values():
         for form, base in sorted(bases.items()):
-            if _SINGLE_WORD.match(form) and term_key(form) != term_key(base):
+            if _SINGLE_WORD.match(form) and form != base:
                 add(form, net.synonyms(base))
     return thesaurus
