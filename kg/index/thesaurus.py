@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -107,9 +108,9 @@ def build_thesaurus(library_words: Iterable[str], directory: Path | None = None)
         return {}
     from wordfreq import zipf_frequency
 
-    net = WordNet.read(directory)
+    synonyms_of, irregular = _all_synonyms(str(directory))
     used = {base for word in library_words for base in (word, *regular_bases(word))}
-    used |= {base for bases in net.bases.values() for form, base in bases.items() if form in used}   # children: child
+    used |= {base for form, base in irregular if form in used}      # "children": child
     terms_of: dict[str, list[str]] = {}
 
     def held(word: str) -> list[str]:
@@ -118,18 +119,26 @@ def build_thesaurus(library_words: Iterable[str], directory: Path | None = None)
         return terms_of[word]
 
     thesaurus: dict[str, list[str]] = {}
-
-    def add(word: str, synonyms: list[str]) -> None:
-        own = set(tokenize(word))
-        new = [t for s in synonyms for t in held(s) if t not in own]
-        if new:
-            thesaurus[word] = list(dict.fromkeys(thesaurus.get(word, []) + new))
-
-    words = {word for senses in net.senses.values() for word in senses if _SINGLE_WORD.match(word)}
-    for word in sorted(words):
-        add(word, net.synonyms(word))
-    for bases in net.bases.values():
-        for form, base in sorted(bases.items()):
-            if _SINGLE_WORD.match(form) and form != base:
-                add(form, net.synonyms(base))
+    for word, synonyms in synonyms_of.items():
+        found = [t for s in synonyms if s in used for t in held(s)]
+        if found:       # most words have no synonym the library uses: their own terms are not needed
+            own = set(tokenize(word))
+            found = [t for t in dict.fromkeys(found) if t not in own]
+            if found:
+                thesaurus[word] = found
     return thesaurus
+
+
+@lru_cache(maxsize=2)
+def _all_synonyms(directory: str) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Every single word of the database with its synonyms (an irregular form, "went", with its
+    word's), and the irregular forms with their words: read once per process (about 1.5 s), as
+    every build of the process cuts it to its own library."""
+    net = WordNet.read(Path(directory))
+    synonyms_of = {word: net.synonyms(word) for word in sorted({w for senses in net.senses.values() for w in senses})
+                   if _SINGLE_WORD.match(word)}
+    irregular = sorted({(form, base) for bases in net.bases.values() for form, base in bases.items()})
+    for form, base in irregular:
+        if _SINGLE_WORD.match(form) and form != base:
+            synonyms_of[form] = list(dict.fromkeys(synonyms_of.get(form, []) + net.synonyms(base)))
+    return {word: synonyms for word, synonyms in synonyms_of.items() if synonyms}, irregular
