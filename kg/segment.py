@@ -118,6 +118,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
     heading: str | None = None
     heading_start: int | None = None
     heading_page: int | None = None
+    section: str | None = None      # the numbered heading a box or figure stands in ("1.2 The Children's Fund")
     headings_only = all(block.kind == "heading" for block in document.blocks)
     for block in document.blocks:
         if slides and block.page != heading_page:
@@ -125,6 +126,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
         if block.kind == "heading" and not headings_only:   # a file of nothing but short lines is still text
             if not is_byline(block.text, authors):   # "Michael Jopling and Sharon Vincent": the chapter's title stays
                 heading, heading_page = block.text, block.page
+                section = heading if _NUMBERED_HEADING_RE.match(heading) else section
             heading_start = block.start if heading_start is None else heading_start
             continue
         kind = _KIND_OF_BLOCK.get(block.kind, "text")
@@ -138,7 +140,14 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
                 unit.intro_start, unit.intro_words, unit.body_end = start + split[0], split[1], start + split[2]
             units.append(unit)
             heading_start = None
+            if credit and section and heading != section and not slides:
+                # the credit line closes a box or figure ("[Sources: Adapted from Hardiker … (1991)]"): the
+                # unnumbered heading was its title, and the text after it is the numbered section's again
+                heading = section
     return units
+
+
+_NUMBERED_HEADING_RE = re.compile(r"\d+(?:\.\d+)*\.?\s+\S")
 
 
 _BYLINE_JOINERS = frozenset({"and", "by", "with"})

@@ -736,6 +736,10 @@ def test_competing_definitions_keep_their_sense(gclient):
     senses = {d["sense"] for d in body["definitions"]}
     assert {"developmental", "CHAT", "risk-and-protection"} <= senses
     assert any(d["sense"] == "developmental" and d["page"] == 3 for d in body["definitions"])
+    # the NECF report finds no consensus on prevention: the review's, the government's and a board
+    # member's definitions stand side by side, none read as the definition
+    prevention = gclient.get("/api/concepts/prevention").get_json()["definitions"]
+    assert sorted(d["sense"] for d in prevention) == ["early-action", "need-prevention", "universal-services"]
 
 
 def test_study_api(gclient, glib):

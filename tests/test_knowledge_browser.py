@@ -149,6 +149,10 @@ def test_competing_definitions_side_by_side(page, graph_server):  # noqa: F811
     assert len(texts) == len(set(texts)), f"one column per sense, each sense once: {texts}"
     columns = page.locator(".competing .sense")
     assert sum(columns.nth(i).locator(".definition").count() for i in range(columns.count())) > len(texts)
+    page.goto(f"{graph_server}/concepts/prevention")
+    expect(page.locator(".competing .sense h4")).to_have_count(3)
+    assert sorted(page.locator(".competing .sense h4").all_inner_texts()) == ["Early-action sense", "Need-prevention sense",
+                                                                             "Universal-services sense"]
     page.problems.assert_clean()
 
 

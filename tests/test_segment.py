@@ -107,6 +107,15 @@ def test_a_credit_line_stays_with_what_it_credits(seed_passages):
     assert not any("no clear and straightforward consensus" in p.text and "Hardiker" in p.text for p in passages)
 
 
+def test_a_credit_line_closes_its_box_and_the_section_heading_holds_again(seed_passages):
+    # the box titled "The four levels of prevention –" stands in section 1.2; after its credit line the
+    # text is section 1.2's again, and is cited so where the report has no page numbers
+    _, passages = seed_passages["necf-prevention-report"]
+    box = next(p for p in passages if "Level One: Diversionary" in p.text)
+    after = next(p for p in passages if "Following an extensive review of the research literature" in p.text)
+    assert box.heading.startswith("The four levels of prevention") and after.heading == "1.2 The Children’s Fund"
+
+
 def test_a_credit_line_in_a_text_of_ones_own_ends_its_passage(tmp_path):
     # lines wrapped as a PDF dump wraps them; the credit line has no full stop and is not short
     line = "Universal services reach every child and family in the area before any difficulty"
