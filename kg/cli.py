@@ -1011,7 +1011,7 @@ def _coiners(coinage: dict) -> tuple[str, bool]:
     return named or "the source's authors", False
 
 
-def _print_ladder(browser: dict, as_json: bool) -> None:
+def _print_ladder(browser: dict, as_json: bool, library) -> None:
     """The four levels of prevention: each level with its notation and definition, and where the framework comes from."""
     ladder = {"title": browser["ladder_title"], "source": browser["ladder_source"], "provenance": browser["ladder_provenance"],
               "sources": browser["ladder_sources"], "levels": browser["ladder"]}
@@ -1024,14 +1024,16 @@ def _print_ladder(browser: dict, as_json: bool) -> None:
     for level in ladder["levels"]:
         click.echo(f"\n{level['notation']}. {level['label']}  ({level['id']})")
         if level["definition"]:
-            click.echo(_quoted_definition(level["definition"]))
+            click.echo(_quoted_definition(level["definition"], library))
     click.echo("\n(`ckg concept LEVEL` for one level; `ckg lineage \"levels of prevention\"` for the works cited for them)")
 
 
-def _quoted_definition(d: dict) -> str:
-    """A definition (or description) as the concept page shows it: the words, where they stand,
-    whom the source credits, and a ready citation."""
-    where = f", p. {d['page_label'] or d['page']}" if (d["page_label"] or d["page"]) else ""
+def _quoted_definition(d: dict, library) -> str:
+    """A definition (or description) as the concept page shows it: the words, where they stand (the
+    page, the slide of a deck, or the section where the source has no page numbers), whom the source
+    credits, and a ready citation."""
+    where = _where(library, d["source_id"], d["page"], d["page_label"], d.get("passage_id")) if d.get("in_library") else ""
+    where = f", {where}" if where else ""
     sense = f" [{d['sense']} sense]" if d.get("sense") else ""
     sense += " [found in the text, not reviewed]" if d.get("reviewed") is False else ""
     credited = ((f" (the source quotes it from {d['citation']})" if d.get("cited_words")
@@ -1054,7 +1056,7 @@ def concept(label, build_dir, as_json) -> None:
     library = _library(build_dir)
     ladder = knowledge.concept_list(library, label)["ladder"] if label.strip() else None
     if ladder and ladder["exact"]:      # "levels of prevention": the framework, all four levels (as /concepts shows it)
-        _print_ladder(knowledge.concept_browser(library), as_json)
+        _print_ladder(knowledge.concept_browser(library), as_json, library)
         return
     matches = _concept_matches(library, label, "concept")
     data = knowledge.concept_detail(library, matches[0]["id"])
@@ -1071,7 +1073,7 @@ def concept(label, build_dir, as_json) -> None:
     if data["scope_note"]:
         click.echo(f"\n{data['scope_note']}")
     for d in data["definitions"]:
-        click.echo(_quoted_definition(d))
+        click.echo(_quoted_definition(d, library))
     reviewed = any(d["reviewed"] for d in data["definitions"])
     if not data["definitions"]:
         click.echo(f"\nNo source in the library defines {data['pref_label']}"
@@ -1080,7 +1082,7 @@ def concept(label, build_dir, as_json) -> None:
         click.echo("\nwhat the sources say about it:")     # the found definitions are not reviewed: show these too
     if not reviewed:
         for d in data["descriptions"]:
-            click.echo(_quoted_definition(d))
+            click.echo(_quoted_definition(d, library))
     for c in data["coined_by"]:
         who, traced = _coiners(c)
         click.echo(f"\n{'traced to' if traced else 'coined by'} {who}" + (f" ({c['citation']})" if c["citation"] else ""))

@@ -1899,3 +1899,8 @@ def test_the_cli_shows_the_levels_of_prevention_when_asked_for_the_framework(see
     assert [level["notation"] for level in data["levels"]] == ["1", "2", "3", "4"] and data["title"] == "The four levels of prevention"
     general = subprocess.run(CKG + ["concept", "prevention", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
     assert general.startswith("prevention  (prevention)")
+    # each definition's place as its citation gives it: the section where the report has no page numbers
+    # (printed as "p. None" or left out before), the slide of a deck
+    assert "Children and Young People, section 1.2 (the source's own words, on Dartington" in general
+    deck = subprocess.run(CKG + ["concept", "collaborative agency", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
+    assert "presentation slides], slide 17\n    cite: (" in deck and ", p. 17" not in deck
