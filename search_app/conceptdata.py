@@ -431,7 +431,14 @@ def clear_best(matches: list[dict[str, Any]]) -> bool:
         return False
     best = matches[0].get("score", 0)
     second = matches[1].get("score", 0) if len(matches) > 1 else 0
+    if best < NAMES_PART_ONLY:     # "well-being" is only a word of "… components of children's well-being"
+        return False
     return len(matches) == 1 or (best >= 0.9 > second) or (best >= 0.75 and best - second >= 0.1)
+
+
+# the concept finder's score for a label that merely holds the words asked among others (0.5–0.6:
+# kg/labels.py): such a match is a suggestion, never the concept a reader named
+NAMES_PART_ONLY = 0.61
 
 
 def named_concept(library: Library, query: str) -> str | None:
