@@ -119,6 +119,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
     heading_start: int | None = None
     heading_page: int | None = None
     section: str | None = None      # the numbered heading a box or figure stands in ("1.2 The Children's Fund")
+    words_under_heading = 0
     headings_only = all(block.kind == "heading" for block in document.blocks)
     for block in document.blocks:
         if slides and block.page != heading_page:
@@ -127,6 +128,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
             if not is_byline(block.text, authors):   # "Michael Jopling and Sharon Vincent": the chapter's title stays
                 heading, heading_page = block.text, block.page
                 section = heading if _NUMBERED_HEADING_RE.match(heading) else section
+                words_under_heading = 0
             heading_start = block.start if heading_start is None else heading_start
             continue
         kind = _KIND_OF_BLOCK.get(block.kind, "text")
@@ -140,14 +142,17 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
                 unit.intro_start, unit.intro_words, unit.body_end = start + split[0], split[1], start + split[2]
             units.append(unit)
             heading_start = None
-            if credit and section and heading != section and not slides:
+            words_under_heading += unit.words
+            if credit and section and heading != section and not slides and words_under_heading <= _BOX_MAX_WORDS:
                 # the credit line closes a box or figure ("[Sources: Adapted from Hardiker … (1991)]"): the
-                # unnumbered heading was its title, and the text after it is the numbered section's again
+                # short unnumbered heading before it was its title, and the text after it is the numbered
+                # section's again (a longer run under the heading is a section of its own, a chapter's opening)
                 heading = section
     return units
 
 
 _NUMBERED_HEADING_RE = re.compile(r"\d+(?:\.\d+)*\.?\s+\S")
+_BOX_MAX_WORDS = 400        # a box or figure between its title and its credit line is no longer than this
 
 
 _BYLINE_JOINERS = frozenset({"and", "by", "with"})

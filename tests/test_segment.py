@@ -116,6 +116,22 @@ def test_a_credit_line_closes_its_box_and_the_section_heading_holds_again(seed_p
     assert box.heading.startswith("The four levels of prevention") and after.heading == "1.2 The Children’s Fund"
 
 
+def test_only_a_short_box_gives_its_heading_back_at_its_credit_line(tmp_path):
+    # a short titled box inside a numbered section ends at its credit line (with or without brackets: a
+    # credit line is never read as a heading); a long unnumbered section with a table's source line inside
+    # stays itself
+    sentence = "Practitioners from schools and social care met the families at home and agreed what to do next. "
+    box = "## 2. Findings\n\n" + sentence * 3 + "\n\n## Three kinds of support\n\n" + sentence * 2 + \
+          "\n\nSource: adapted from the council's guidance (2003)\n\nThe next part of the findings turns to how the council funded its projects.\n"
+    long_section = "## 2. Findings\n\n" + sentence * 3 + "\n\n## Trust\n\n" + (sentence * 6 + "\n\n") * 6 + \
+          "[Source: survey of practitioners (2004)]\n\nTrust grew slowly, and the practitioners said so in every interview we held.\n"
+    for name, text, wanted in (("box", box, "2. Findings"), ("long", long_section, "Trust")):
+        path = tmp_path / f"{name}.md"
+        path.write_text(text, encoding="utf-8")
+        last = segment(extract(path), name)[-1]
+        assert last.text.rstrip().endswith(("funded its projects.", "interview we held.")) and last.heading == wanted, (name, last.heading)
+
+
 def test_a_credit_line_in_a_text_of_ones_own_ends_its_passage(tmp_path):
     # lines wrapped as a PDF dump wraps them; the credit line has no full stop and is not short
     line = "Universal services reach every child and family in the area before any difficulty"

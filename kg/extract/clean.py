@@ -514,6 +514,8 @@ def _heading_like(text: str) -> bool:
         return False
     if _TABLE_GAP_RE.search(text) or _CAPTION_RE.match(text) or _COUNT_LINE_RE.fullmatch(text):
         return False
+    if CREDIT_LINE_RE.match(text):
+        return False   # "Source: adapted from the council's guidance (2003)" credits a box, it titles nothing
     words = text.split()
     if len(words) > 2 and words[-1].lower() in _DANGLING:
         return False   # a heading does not end on "the" or "of": this line runs on
