@@ -960,15 +960,8 @@ def cited_by(work, build_dir, as_json) -> None:
 
 
 def _where(library, source_id: str, page: int | None, label: str | None, passage_id: str | None = None) -> str:
-    """"p. 12" (the printed page where the PDF labels its pages, as the reader shows it), "slide 3"
-    in a deck; where the source has no page numbers, the section the passage stands under ("section
-    3.4", "section ‘Trust’"), as a quote's or a definition's citation names it; "" without either."""
-    from .quotes import locator, section_locator
-
-    where = locator(page, label, library.source(source_id)) if page is not None else None
-    if not where and passage_id:
-        where = section_locator(library.section_of(passage_id))
-    return where or ""
+    """Where words stand, as their citation gives it (``Library.place``); "" without a page or a section."""
+    return library.place(source_id, page, label, passage_id) or ""
 
 
 def _described(authors: list[str], year: str | None, title: str | None, et_al: bool = False) -> str:

@@ -147,6 +147,16 @@ class Library:
         title = " ".join((self._source_by_id.get((passage or {}).get("source_id"), {}).get("title") or "").split())
         return heading if heading and heading.casefold() != title.casefold() else None
 
+    def place(self, source_id: str | None, page: int | None, page_label: str | None,
+              passage_id: str | None = None) -> str | None:
+        """Where words stand in a source, as their citation gives it: "p. 12" (the printed page where
+        the PDF labels its pages), "slide 3" in a deck, or, where the source has no page numbers, the
+        section the passage stands under ("section 3.4", "section ‘Trust’"); None without either."""
+        from .quotes import locator, section_locator
+
+        return (locator(page, page_label, self.source(source_id or "")) if page is not None else None) \
+            or section_locator(self.section_of(passage_id))
+
     def passage_concepts(self, passage_id: str) -> list[str]:
         seen: list[str] = []
         for mention in self.links(passage_id)["mentions"]:

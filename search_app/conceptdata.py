@@ -379,7 +379,7 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "in_library": source is not None,
             "cite": cite_definition(source, place.get("page"), place.get("page_label"),
                                     definition.get("citation") if reproduced else None,
-                                    _heading(ix, place.get("passage_id"))) if source else None,
+                                    ix.library.section_of(place.get("passage_id"))) if source else None,
             "reviewed": True,
         })
     if field == "definitions":
@@ -417,7 +417,7 @@ def _found_definitions(ix: KnowledgeIndex, concept_id: str, curated: list[str]) 
         out.append({**found, "sense": None, "citation": None, "cited_words": False,
                     "source_title": (source or {}).get("title") or found["source_id"], "in_library": source is not None,
                     "cite": cite_definition(source, found["page"], found["page_label"],
-                                            section=_heading(ix, found.get("passage_id"))) if source else None,
+                                            section=ix.library.section_of(found.get("passage_id"))) if source else None,
                     "reviewed": False})
     return out
 
@@ -495,11 +495,6 @@ def cite_definition(source: dict[str, Any], page: int | None, page_label: str | 
     if attributed and re.search(rf"\b{YEAR_DIGITS}\b", attributed):
         return {"in_text": f"({parenthetical_form(attributed)}, cited in {here})", "reference": harvard_reference(source), **gaps}
     return {"in_text": f"({here})", "reference": harvard_reference(source), **gaps}
-
-
-def _heading(ix: KnowledgeIndex, passage_id: str | None) -> str | None:
-    """The heading a passage stands under (its section, cited where a source has no page numbers)."""
-    return ix.library.section_of(passage_id)
 
 
 def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
@@ -590,8 +585,8 @@ def placed_coinage(library: Library, coined: list[dict[str, Any]]) -> list[dict[
         source = ix.sources.get(coinage["source_id"] or "")
         coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
         coinage["in_library"] = source is not None
-        coinage["page_marker"] = (locator(coinage["page"], coinage["page_label"], source)
-                                  or section_locator(_heading(ix, coinage.get("passage_id"))))
+        coinage["page_marker"] = library.place(coinage["source_id"], coinage["page"], coinage["page_label"],
+                                               coinage.get("passage_id"))
     return coined
 
 
@@ -683,9 +678,8 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
                     "page_marker": locator(passage["page"], passage["page_label"], source)})
     for definition in data["definitions"] + data["descriptions"]:
         # where the source has no page numbers, the section the words stand in, as "cite this" names it
-        definition["page_marker"] = (locator(definition["page"], definition["page_label"],
-                                             ix.sources.get(definition.get("source_id") or ""))
-                                     or section_locator(_heading(ix, definition.get("passage_id"))))
+        definition["page_marker"] = library.place(definition.get("source_id"), definition["page"], definition["page_label"],
+                                                  definition.get("passage_id"))
     placed_coinage(library, data["coined_by"])
     return {
         **data,

@@ -242,7 +242,8 @@ class Searcher:
         query_concepts = self.matcher.concepts_in(query)
         if not tokens and not query_concepts and not re.search(r"\w{2,}", query):
             return SearchResponse(query, mode, 0, offset, [], message="Nothing to search for in this query.")
-        unknown, did_you_mean, message, none_found = self._spelling_help(query, query_concepts, mode)
+        synonyms = self._synonyms_asked(query) if mode != "dense" else {}     # once: the message, ranking and results use it
+        unknown, did_you_mean, message, none_found = self._spelling_help(query, query_concepts, mode, synonyms)
         if respell and none_found and did_you_mean:
             respelt = self.search(did_you_mean, k=k, mode=mode, offset=offset, filters=filters, respell=False)
             if respelt.total:
@@ -256,7 +257,7 @@ class Searcher:
             message = self._filters_matching_nothing(filters) or "No passage has these filters together."
         elif allowed is not None:
             message = message or self._values_matching_nothing(filters)
-        hits = self._score(query, tokens, query_concepts, mode, allowed)
+        hits = self._score(query, tokens, query_concepts, mode, allowed, synonyms=synonyms)
         if mode == "hybrid" and not query_concepts and not any(hit.holds_words or hit.credits or hit.quote_id for hit in hits):
             # nothing but nearness in meaning ("xqzvkkjw qqqpl"): the nearest few, not the whole library
             hits = hits[:self.settings.meaning_only_results]
@@ -265,7 +266,7 @@ class Searcher:
         message = message or _past_the_end(offset, total)
         vector = self._query_vector(query) if mode != "bm25" else None
         words = QueryWords(asked) if tokens else None
-        stand_ins = self._stand_ins(query) if mode != "dense" else {}
+        stand_ins = _stand_in_terms(synonyms)
         results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins) for hit in page]
         counted = hits[:_FACET_DEPTH]
         about: list[str] = []
@@ -312,8 +313,8 @@ class Searcher:
                                  said + [{"concept_id": cid, "label": label, "works": list(credit["works"])}])
         return rows
 
-    def _spelling_help(self, query: str, query_concepts: list[str],
-                       mode: str) -> tuple[list[str], str | None, str | None, bool]:
+    def _spelling_help(self, query: str, query_concepts: list[str], mode: str,
+                       synonyms: dict[str, list[str]] | None = None) -> tuple[list[str], str | None, str | None, bool]:
         """The query's words that no passage contains, the query respelt with the library's nearest
         words (typos: "relashional" → "relational"), a note saying what the results are then worth,
         and whether no word of the query (nor a concept it names) is in the library at all."""
@@ -326,7 +327,8 @@ class Searcher:
         if not unknown:
             return [], None, None, False
         # a word searched as its synonyms ("cure-all" as "panacea") is an English word, not a slip to respell
-        synonyms = self._synonyms_asked(query) if mode != "dense" else {}
+        if synonyms is None:
+            synonyms = self._synonyms_asked(query) if mode != "dense" else {}
         replaced = {part.casefold() for word in synonyms for part in _LETTERS_RE.findall(word)}
         respelt = {w: self._nearest_word(w) for w in unknown if w.casefold() not in replaced}
         did_you_mean = None
@@ -374,12 +376,6 @@ class Searcher:
             return None
         best = max(close, key=lambda w: (round(difflib.SequenceMatcher(None, folded, w).ratio(), 2), self._library_words()[w]))
         return best if word[:1].islower() else best[:1].upper() + best[1:]
-
-    def _stand_ins(self, query: str) -> dict[str, str]:
-        """The index terms of the synonyms of the query's words that no passage uses ("kids" → child,
-        youngster), each with the word it stands in for; none for a word the library has."""
-        return {term: word for word, synonyms in self._synonyms_asked(query).items()
-                for synonym in synonyms for term in tokenize(synonym)}
 
     def _synonyms_asked(self, query: str) -> dict[str, list[str]]:
         """Each word of the query that no passage uses, with its synonyms that passages do use
@@ -476,12 +472,16 @@ class Searcher:
         return out
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
-               quote_matches: bool = True) -> list[Hit]:
+               quote_matches: bool = True, synonyms: dict[str, list[str]] | None = None) -> list[Hit]:
+        """``synonyms``: the query's words no passage uses with their synonyms (``_synonyms_asked``),
+        when the caller has them already."""
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
         own_keyword = keyword           # before the concept's other labels and the synonyms join the keyword score
-        stand_ins = self._stand_ins(query) if mode != "dense" else {}
+        if synonyms is None:
+            synonyms = self._synonyms_asked(query) if mode != "dense" else {}
+        stand_ins = _stand_in_terms(synonyms)
         if stand_ins:
             keyword = keyword + s.synonym_weight * self.keyword.scores(list(stand_ins))
         words_asked = QueryWords(query) if tokens else None
@@ -1310,6 +1310,12 @@ def _own_word_held(term: str, others: dict[str, re.Pattern | None], text: str) -
 def _quote_words(quote: dict[str, Any]) -> str:
     """The words a quote is found by: the sentence introducing it, its speaker and its own."""
     return f"{quote.get('introduction') or ''} {quote.get('speaker') or ''} {quote['text']}"
+
+
+def _stand_in_terms(synonyms: dict[str, list[str]]) -> dict[str, str]:
+    """The index terms of the synonyms of the query's words that no passage uses (``_synonyms_asked``:
+    "kids" → child, youngster), each with the word it stands in for."""
+    return {term: word for word, found in synonyms.items() for synonym in found for term in tokenize(synonym)}
 
 
 def _keyword_text(query: str) -> str:
