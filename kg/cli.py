@@ -985,7 +985,7 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
         raise click.BadParameter(f"give a concept's label, e.g. ckg {command} \"relational agency\"", param_hint="LABEL")
     matches = conceptdata.concept_list(library, label)["results"]
     if matches and matches[0]["score"] < conceptdata.NAMES_PART_ONLY:
-        # the label is only part of other names ("well-being"): suggest them, do not show one as if named
+        # the label is only part of other names ("factors"): suggest them, do not show one as if named
         listed = "; ".join(m["pref_label"] + (f" (“{m['matched_label']}”)" if m["matched_label"] != m["pref_label"] else "")
                            for m in matches[:5])
         click.echo(f"ckg {command}: no concept is named {label!r}; these concepts' names hold its words: {listed}. "

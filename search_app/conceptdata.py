@@ -431,7 +431,7 @@ def clear_best(matches: list[dict[str, Any]]) -> bool:
         return False
     best = matches[0].get("score", 0)
     second = matches[1].get("score", 0) if len(matches) > 1 else 0
-    if best < NAMES_PART_ONLY:     # "well-being" is only a word of "… components of children's well-being"
+    if best < NAMES_PART_ONLY:     # "factors" is only a word of "risk factors", "area factors"…
         return False
     return len(matches) == 1 or (best >= 0.9 > second) or (best >= 0.75 and best - second >= 0.1)
 

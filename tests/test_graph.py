@@ -685,11 +685,14 @@ def test_go_to_the_best_match_goes_when_one_match_is_clearly_meant(gclient):
         assert response.status_code == 302 and response.headers["Location"].endswith(f"/concepts/{concept_id}"), typed
     listed = gclient.get("/concepts", query_string={"label": "activity", "go": "1"})
     assert listed.status_code == 200 and "activity system" in listed.get_data(as_text=True)
-    # a word that is only part of one concept's longer name is no concept named: "well-being" stays a
-    # suggestion of area factors ("… components of children's well-being"), neither a page nor a redirect
-    part = gclient.get("/concepts", query_string={"label": "well-being", "go": "1"})
+    # a word that is only part of longer names is no concept named: "components" stays a suggestion of
+    # area factors ("… components of children's well-being"), its only match, neither a page nor a redirect
+    part = gclient.get("/concepts", query_string={"label": "components", "go": "1"})
     assert part.status_code == 200 and "area factors" in part.get_data(as_text=True)
-    assert gclient.get("/concepts/well-being").status_code == 404
+    assert gclient.get("/concepts/components").status_code == 404
+    # the word named as a concept of its own is that concept, though another's longer name holds it too
+    named = gclient.get("/concepts", query_string={"label": "wellbeing", "go": "1"})
+    assert named.status_code == 302 and named.headers["Location"].endswith("/concepts/well-being")
 
 
 def test_the_search_card_shows_the_concept_the_concept_finder_reads(gclient):

@@ -413,10 +413,10 @@ def test_cli_concept(graph_build):
     homonym = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "mediation", "--build", str(graph_build)],
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "not to be confused with mediation between different interests" in homonym.stdout
-    part = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "well-being", "--build", str(graph_build)],
+    part = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "components", "--build", str(graph_build)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert part.returncode == 1 and not part.stdout, part.stdout     # not area factors, shown as if named
-    assert ("no concept is named 'well-being'; these concepts' names hold its words: area factors "
+    assert ("no concept is named 'components'; these concepts' names hold its words: area factors "
             "(“area and community components of children’s well-being”)") in part.stderr
     undefined = subprocess.run([sys.executable, "-m", "kg.cli", "concept", "relational expertise", "--build", str(graph_build)],
                                cwd=ROOT, capture_output=True, text=True, timeout=60)
