@@ -994,7 +994,7 @@ def _concept_matches(library, label: str, command: str) -> list[dict]:
     if not matches:
         study = library.find_study(label)
         person_id = label if library.person(label) else library.person_alias(label)
-        named = (f" {label!r} is a study: {study.get('name') or study['id']} (/studies/{study['id']})." if study else "") + (
+        named = (f" {label!r} is a study: {study.get('name') or study['id']}: ckg study {study['id']}." if study else "") + (
             f" {label!r} names {library.person(person_id)['name']}, cited in the sources: ckg cited-by {shlex.quote(label)}."
             if person_id and library.person(person_id) else "")
         click.echo(f"ckg {command}: no concept matches {label!r}.{named} Search the full text with: ckg search {shlex.quote(label)}", err=True)
@@ -1097,6 +1097,103 @@ def concept(label, build_dir, as_json) -> None:
         click.echo(" ".join(passage["text"].split())[:400])
     if len(matches) > 1:
         click.echo("\nother matches: " + ", ".join(m["id"] for m in matches[1:5]))
+
+
+@main.command("study", context_settings=CONTEXT)
+@click.argument("name", required=False)
+@click.option("--build", "build_dir", type=click.Path(path_type=Path), help="Build directory [default: build].")
+@click.option("--json", "as_json", is_flag=True,
+              help="As JSON: the same object as /api/studies/<id>, or without NAME as /api/studies.")
+def study(name, build_dir, as_json) -> None:
+    """Show the study NAME stands for (its id, acronym or title, any case: "NECF", "liw",
+    "Programme A"): funder, years, leads, scale and methods with the source that states each,
+    outputs, the sources that report it, its concepts and the passages naming it most. Without NAME,
+    list every study."""
+    from search_app import conceptdata as knowledge
+
+    library = _library(build_dir)
+    if name is None:
+        listed = knowledge.study_list(library)
+        if as_json:
+            click.echo(json.dumps(listed, ensure_ascii=False, indent=1))
+            return
+        rows = sorted(listed["results"], key=lambda s: (s["name"] or s["id"]).strip("[").casefold())  # a supplied title in [ ] sorts by its words
+        width = max((len(s["id"]) for s in rows), default=0)
+        for s in rows:
+            named = (s["name"] or s["id"]) + (f" ({s['acronym']})" if s["acronym"] and s["acronym"] != s["name"] else "")
+            facts = "; ".join(part for part in (s["years"], ", ".join(s["funder_names"])) if part)
+            click.echo(f"{s['id']:<{width}}  {named}" + (f" — {facts}" if facts else ""))
+        return
+    if not name.strip():
+        raise click.BadParameter("give a study's id, acronym or title, e.g. ckg study NECF, or nothing to list every study",
+                                 param_hint="NAME")
+    found = library.study(name) or library.find_study(name)
+    if found is None:
+        from search_app.conceptdata import NAMES_PART_ONLY
+
+        concepts = knowledge.concept_list(library, name)["results"]
+        concept = (f" {name!r} names a concept: ckg concept {shlex.quote(concepts[0]['pref_label'])}."
+                   if concepts and concepts[0]["score"] >= NAMES_PART_ONLY else "")
+        click.echo(f"ckg study: no study is named {name!r}.{concept} The studies: "
+                   + ", ".join(sorted(library.studies())) + f". Search the full text with: ckg search {shlex.quote(name)}",
+                   err=True)
+        sys.exit(1)
+    data = knowledge.study_page(library, found["id"])
+    if as_json:
+        click.echo(json.dumps(knowledge.study_detail(library, found["id"]), ensure_ascii=False, indent=1))
+        return
+    _print_study(data, library)
+
+
+def _print_study(data: dict, library) -> None:
+    """A study as its page shows it: each fact of scale, method, budget and duration with the source
+    that states it, or marked as the cataloguer's summary."""
+    def stated(fact: dict) -> str:
+        if not fact["sources"]:
+            return "  (cataloguer's summary)"
+        return "  — " + "; ".join(where["label"] for where in fact["sources"])
+
+    def people(rows: list[dict]) -> str:
+        return "; ".join(who["name"] for who in rows)
+
+    click.echo(data["name"] + (f"  ({data['acronym']})" if data["acronym"] and data["acronym"] != data["name"] else "")
+               + f"  [{data['id']}]")
+    if data["description"]:
+        click.echo(f"\n{data['description']}\n")
+    lines = [("type", data["study_type"]), ("funder", "; ".join(data["funder_names"]) or "not stated"),
+             ("years", data["years"] or "not stated"), ("lead", people(data["leads"])),
+             ("co-leads", people(data["co_leads"])), ("team", people(data["team"])), ("partners", "; ".join(data["partners"])),
+             ("where", data["spatial"]), ("evaluates", "; ".join(x["name"] for x in data["evaluates"])),
+             ("policy context", "; ".join(x["name"] for x in data["policy_context"]))]
+    for name, facts in (("duration", data["stated_in"].get("duration", [])), ("budget", data["stated_in"].get("budget", []))):
+        lines += [(name, fact["text"] + stated(fact)) for fact in facts]
+    for label, value in lines:
+        if value:
+            click.echo(f"{label + ':':<16}{value}")
+    for name in ("scale", "method"):
+        if data["stated_in"].get(name):
+            click.echo(f"{name}:")
+            for fact in data["stated_in"][name]:
+                click.echo(f"  - {fact['text']}{stated(fact)}")
+    if data["output"]:
+        click.echo("outputs:")
+        for output in data["output"]:
+            click.echo(f"  - {output}")
+    if data["source_links"]:
+        click.echo("sources:")
+        for s in data["source_links"]:
+            click.echo(f"  - {s['title']}  [{s['id']}]" + ("  (names it only in its reference list)" if s["cited_only"] else ""))
+    else:
+        click.echo("sources:        no source of this library reports it")
+    if data["concepts"]:
+        click.echo("concepts: " + ", ".join(data["concepts"]))
+    for passage in data["passages"][:5]:
+        where = _where(library, passage["source_id"], passage["page"], passage["page_label"], passage["passage_id"])
+        click.echo(f"\n── {passage['passage_id']}  {passage['mentions']} mention{'' if passage['mentions'] == 1 else 's'}"
+                   + (f" · {where}" if where else ""))
+        click.echo(" ".join(passage["text"].split())[:400])
+    if len(data["passages"]) > 5:
+        click.echo(f"\n({len(data['passages'])} passages name it: all of them on /studies/{data['id']} and in ckg study {data['id']} --json)")
 
 
 @main.command("export", context_settings=CONTEXT)

@@ -315,7 +315,7 @@ def test_blank_arguments_and_a_build_directory_that_is_a_file_get_a_clear_error(
         done = ckg(*command, "--build", str(tiny_build))
         assert done.returncode != 0 and "Traceback" not in done.stderr and "give" in done.stderr, (command, done.stderr)
     named = ckg("concept", "NECF", "--build", str(tiny_build))     # no concept, but a study: say so
-    assert named.returncode == 1 and "'NECF' is a study: National Evaluation of the Children's Fund" in named.stderr
+    assert named.returncode == 1 and "'NECF' is a study: National Evaluation of the Children's Fund: ckg study necf" in named.stderr
     in_the_way = tmp_path / "afile"
     in_the_way.write_text("not a build")
     done = ckg("build", "--corpus", str(root / "tests" / "data" / "tiny"), "--out", str(in_the_way))

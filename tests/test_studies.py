@@ -428,3 +428,42 @@ def test_a_study_says_which_sources_report_it_and_which_only_cite_it(seed_build,
     html = client.get("/studies/liw").get_data(as_text=True)
     assert html.count('class="cited-only"') == 1 and "names it only in its reference list" in html
     assert f"Search the {len(liw['reported_in'])} sources that report it" in html
+
+
+def test_cli_study_shows_a_study_as_its_page_does(seed_build, seed_library):
+    """`ckg study NAME`: a study by id, acronym or title, each fact of scale and method with the source
+    that states it; --json is /api/studies/<id>; without NAME every study; a concept's name, or
+    nothing, is no study and says so."""
+    import json
+    import subprocess
+    import sys
+
+    from search_app import create_app
+
+    def ckg(*args):
+        return subprocess.run([sys.executable, "-m", "kg.cli", "study", *args, "--build", str(seed_build)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    shown = ckg("NECF")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "National Evaluation of the Children's Fund  (NECF)  [necf]"
+    assert "funder:         Department for Education and Skills" in lines and "lead:           Anne Edwards" in lines
+    # each fact with where it is stated: the report for its own eighteen case studies, the article for its sixteen
+    assert "  - eighteen partnership case studies  — National Evaluation of the Children's Fund" in lines
+    assert "  - sixteen case studies  — A CHAT view of resilience in preventing…" in lines
+    assert "  - Prevention and Early Intervention in the Social Inclusion of Children and Young People  [necf-prevention-report]" in lines
+    assert shown.stdout.count("\n── ") == 5 and "passages name it: all of them on /studies/necf" in shown.stdout
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    as_json = json.loads(ckg("liw", "--json").stdout)
+    assert as_json == client.get("/api/studies/liw").get_json()
+    assert as_json["acronym"] == "LIW" and as_json["cited_only_in"] == ["jopling-vincent-2020"]
+    assert ckg("Programme A").stdout.startswith("[Research into Programme A")
+    listed = ckg().stdout.splitlines()
+    assert len(listed) == len(seed_library.studies()) and any(line.startswith("necf ") for line in listed)
+    assert json.loads(ckg("--json").stdout) == client.get("/api/studies").get_json()
+    concept = ckg("relational agency")
+    assert concept.returncode == 1 and "no study is named 'relational agency'" in concept.stderr
+    assert "names a concept: ckg concept 'relational agency'" in concept.stderr and "necf, necf-case-studies" in concept.stderr
+    blank = ckg(" ")
+    assert blank.returncode == 2 and "give a study's id, acronym or title" in blank.stderr and "Traceback" not in blank.stderr
