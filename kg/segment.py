@@ -192,7 +192,7 @@ def _split_block(text: str, block: Block, max_words: int, max_chars: int) -> lis
     if block.kind in ("list", "table"):
         pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", body)]
     else:
-        pieces = sentence_spans(body)
+        pieces = _within_quotations(body, sentence_spans(body), max_words, max_chars)
     pieces = [p for q in pieces for p in _hard_split(body, q, max_chars)]
     count = max(math.ceil(_words(body) / max_words), math.ceil(len(body) / max_chars))
     target = _words(body) / count
@@ -211,6 +211,34 @@ def _split_block(text: str, block: Block, max_words: int, max_chars: int) -> lis
     if current:
         out.append(current)
     return [(block.start + a, block.start + b) for a, b in out]
+
+
+_OPENING_SINGLE_RE = re.compile(r"(?:^|(?<=[\s(\[:—–-]))‘")
+_CLOSING_SINGLE_RE = re.compile(r"’(?![^\W\d_])")     # not an apostrophe inside a word ("Children’s")
+
+
+def _open_single_quotation(text: str) -> bool:
+    """Whether ``text`` leaves a ‘…’ quotation open: its last opening mark has no closing mark after it.
+    (“…” quotations are never cut: sentence_spans keeps them whole.)"""
+    opening = None
+    for opening in _OPENING_SINGLE_RE.finditer(text):
+        pass
+    return opening is not None and not _CLOSING_SINGLE_RE.search(text, opening.end())
+
+
+def _within_quotations(body: str, pieces: list[tuple[int, int]], max_words: int, max_chars: int) -> list[tuple[int, int]]:
+    """Sentences joined while a ‘…’ quotation runs on across them (“‘The Fund is linked to the Trust. I see
+    them complementing each other …’”), so a long paragraph is not cut inside someone's words; a
+    quotation too long for one passage is still cut between its sentences."""
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if out and _open_single_quotation(body[out[-1][0]:out[-1][1]]):
+            joined = (out[-1][0], b)
+            if _words(body[joined[0]:joined[1]]) <= max_words // 2 and joined[1] - joined[0] <= max_chars // 2:
+                out[-1] = joined
+                continue
+        out.append((a, b))
+    return out
 
 
 def _hard_split(body: str, span: tuple[int, int], max_chars: int) -> list[tuple[int, int]]:

@@ -177,6 +177,29 @@ def test_an_introducing_sentence_leaves_its_paragraph_only_when_the_quotation_ca
         assert all(not p.text.rstrip().endswith(":") for p in passages)
 
 
+def test_a_long_paragraph_is_not_cut_inside_a_single_quoted_quotation(tmp_path, seed_passages):
+    """A ‘…’ quotation of several sentences stays in one passage when its paragraph must be cut; the
+    apostrophes inside it ("Children’s") do not close it; a quotation too long for half a passage may
+    still be cut between its sentences."""
+    sentence = "The partnership board met every month to review the services it had commissioned that year."
+    quoted = ("Some members saw the Fund as part of the Trust: ‘The Children’s Fund is linked to the Children’s Trust. "
+              "I see them complementing each other so that we can embed the Fund’s practices in the Trust.’")
+    for before in range(4, 16):       # the quotation at every place the greedy cut could fall
+        path = tmp_path / "own.txt"
+        path.write_text(" ".join([sentence] * before) + " " + quoted + " " + " ".join([sentence] * 10) + "\n",
+                        encoding="utf-8")
+        passages = segment(extract(path), "own")
+        assert len(passages) >= 2
+        holding = [q for q in passages if "linked to the Children’s Trust" in q.text]
+        assert len(holding) == 1 and "complementing each other" in holding[0].text, before
+    too_long = "‘" + " ".join(["We talked to every family in the street about what the project could do next."] * 14) + "’"
+    path.write_text(" ".join([sentence] * 3) + " " + too_long + "\n", encoding="utf-8")
+    assert len(segment(extract(path), "own")) >= 2
+    # in the seeds: the board member's words about the Children's Trust (NECF report, section 5.3)
+    necf = " ".join(q.text for q in seed_passages["necf-prevention-report"][1] if "inextricably linked" in q.text)
+    assert "complementing each other so much so" in necf
+
+
 def test_passages_carry_their_heading(seed_passages):
     _, passages = seed_passages["chat-resilience-article"]
     assert any(p.heading == "The Two Studies" and "National Evaluation" in p.text for p in passages)
