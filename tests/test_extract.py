@@ -736,3 +736,32 @@ def test_two_sentences_introducing_a_quotation_are_no_heading(tmp_path):
     assert "2. Voices from the hubs" in headings and "Housing, health, schools etc. Working together" in headings
     told = next(b for b in blocks if b.text.startswith("Young people noticed"))
     assert told.kind == "paragraph"
+
+
+def test_a_sentence_wrapped_in_a_narrow_column_runs_on_at_a_capital():
+    """A table cell's lines are short for the page but as wide as their column: a line that breaks a
+    sentence before a capital or a bracket ("… and heavy end prevention" / "(level three) …", "… defined
+    in Every" / "Child Matters …") runs on; one-line items of an unbulleted list stay apart."""
+    body = ("The partnership boards reviewed the services commissioned across the city during the year, and\n"
+            "they asked the families who used them what had changed for them since the services had begun;\n"
+            "their answers were gathered in interviews and in the group discussions held in every locality.\n")
+    cell = ("Aims to provide a balance between services at the\n"
+            "different levels of prevention as set out in part 1 of the\n"
+            "Children’s Fund Guidance. These aim to address both\n"
+            "early prevention (level two), for example supporting\n"
+            "children and young people through their transition from\n"
+            "primary to secondary school, and heavy end prevention\n"
+            "(level three) for example delivering customised\n"
+            "services to children with emotional difficulties.\n"
+            "\n"
+            "Moving towards a preventative approach that seeks to\n"
+            "configure services around need rather than families\n"
+            "being signposted to services that happen to exist.  Now\n"
+            "a move towards greater correspondence between the\n"
+            "Fund objectives and the outcomes defined in Every\n"
+            "Child Matters and the Children’s Bill.\n")
+    items = "\nThe projects included:\nBreakfast and After-school clubs\nParticipation projects\nHoliday play schemes\n"
+    text = _clean_text(body * 4 + "\n" + cell + items)
+    assert "and heavy end prevention (level three) for example delivering" in text
+    assert "the outcomes defined in Every Child Matters and the Children’s Bill." in text
+    assert "Breakfast and After-school clubs\n\nParticipation projects\n\nHoliday play schemes" in text

@@ -634,7 +634,7 @@ def _reflow(lines: list[_Line], vocabulary: Counter, slides: bool = False) -> li
         # line came between ("18. … at an early stage." / "19. There was …")
         next_entry = next_entry or (current_kind == "paragraph" and _ends_sentence(prev)
                                     and _next_numbered_item(current[0], text))
-        if not next_entry and (_continues(prev, ln, current_kind, profile, lines, i) or (
+        if not next_entry and (_continues(prev, ln, current_kind, profile, lines, i, current) or (
                 in_references and _publisher_after_place(current, ln, current_kind))):
             if prev.endswith("-") and _SPLIT_HYPHEN_RE.search(prev) and text[:1].isalpha():
                 current[-1] = rejoin(prev[:-1], text, vocabulary)
@@ -711,8 +711,9 @@ def _division_line(text: str) -> bool:
     return bool(_DIVISION_RE.fullmatch(text.strip()))
 
 
-def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int) -> bool:
-    """Does line ``ln`` continue the paragraph whose last line is ``prev``?"""
+def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_Line], i: int,
+               paragraph: list[str] | None = None) -> bool:
+    """Does line ``ln`` continue the paragraph whose last line is ``prev`` (``paragraph``: its lines so far)?"""
     text = ln.text
     if ln.bullet or ln.marked_heading:
         return False
@@ -758,8 +759,20 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
     if kind == "paragraph" and len(words) > 1 and words[-1].lower() in _DANGLING and not _ENUMERATOR_RE.match(text):
         return True     # "… an existing partnership, the" / "Children’s Services Plan …": a short line that runs on
     if _is_short(prev, profile) and _starts_paragraph(text):
-        return False
+        # short for the page, but as wide as the narrow column it wraps in (a table's cell): "… and heavy
+        # end prevention" / "(level three) for example …" is one sentence
+        return ln.gap == 0 and _fills_its_column(prev, paragraph or [], profile)
     return True
+
+
+def _fills_its_column(prev: str, paragraph: list[str], profile: _Profile) -> bool:
+    """Whether ``prev``, the last line of ``paragraph``, is about as long as the lines before it, which
+    wrap in a column narrower than the page's text (a table's cell): then its being short says nothing."""
+    earlier = paragraph[:-1][-4:]
+    if len(earlier) < 2:
+        return False        # one line before says nothing of a column: an unbulleted list's items stay apart
+    column = max(len(line) for line in earlier)
+    return column < 0.85 * profile.width and len(prev) >= 0.85 * column
 
 
 def _heading_candidate(lines: list[_Line], i: int, profile: _Profile) -> bool:
