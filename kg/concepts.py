@@ -154,6 +154,8 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
         word = match.group(0)
         if word.lower() == "s" and match.start() > 0 and text[match.start() - 1] in "'’":
             continue
+        if word.lower() == "s" and text[match.start() - 1:match.end() + 1] == "(s)" and text[match.start() - 2:match.start() - 1].isalpha():
+            continue    # "object(s) of activity": the word, singular or plural
         out.append((_norm(word), match.start(), match.end()))
     return out
 
@@ -353,7 +355,7 @@ def _contiguous(text: str, tokens: list[tuple[str, int, int]]) -> bool:
         gap = text[end:start]
         if gap.count("\n") >= 2:
             return False
-        if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s ", gap) and not _DETERMINER_GAP.fullmatch(gap):
+        if not re.fullmatch(r"[\s\-‐‑'’]{0,3}|’s |'s |\(s\) ", gap) and not _DETERMINER_GAP.fullmatch(gap):
             return False
     return True
 

@@ -485,3 +485,12 @@ def test_a_label_does_not_run_across_a_paragraph_break(scheme):
     surfaces = [m["surface"] for m in links["mentions"] if m["concept_id"] == "developmental-work-research"]
     assert surfaces == ["Developmental Work Research", "DWR"]
     assert [f["text"] for f in links["found_definitions"]] == [text.split("\n\n")[1]]
+
+
+def test_a_word_with_its_plural_in_brackets_is_the_word(matcher):
+    """"the object(s) of activity": the label's word, singular or plural; a bracketed s elsewhere is no
+    word of a label."""
+    assert linked(matcher, "past and present interpretations of the object(s) of activity. We find") == [
+        ("object-of-activity", "object(s) of activity")]
+    assert linked(matcher, "the objects of activity") == [("object-of-activity", "objects of activity")]
+    assert linked(matcher, "(s) of activity") == [] and linked(matcher, "the child(s) of activity") == []
