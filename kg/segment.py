@@ -48,6 +48,8 @@ class _Unit:
     intro_start: int | None = None   # where its last, introducing sentence starts, when sentences come before it
     intro_words: int = 0
     body_end: int | None = None      # where the sentences before that one end
+    enumerated: bool = False         # begins with an item's letter or number: "(b) his health …", "2) …"
+    bracketed_source: bool = False   # nothing but a source in brackets: "(Children Act HMSO 1989)"
 
 
 _CREDIT_MAX_WORDS = 40
@@ -137,7 +139,8 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
             credit = _words(piece) <= _CREDIT_MAX_WORDS and bool(CREDIT_LINE_RE.match(piece.strip()))
             intro = piece.rstrip().endswith(":")
             split = _introducing_sentence(piece) if intro and kind == "text" else None
-            unit = _Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit)
+            unit = _Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit,
+                         enumerated=bool(_ENUMERATOR_RE.match(piece)), bracketed_source=bool(_BRACKETED_SOURCE_RE.fullmatch(piece.strip())))
             if split:
                 unit.intro_start, unit.intro_words, unit.body_end = start + split[0], split[1], start + split[2]
             units.append(unit)
@@ -152,6 +155,8 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
 
 
 _NUMBERED_HEADING_RE = re.compile(r"\d+(?:\.\d+)*\.?\s+\S")
+_ENUMERATOR_RE = re.compile(r"\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s|(?:[a-z]|\d{1,2})\)\s")    # "(b) his health …", "(ii) …", "2) …"
+_BRACKETED_SOURCE_RE = re.compile(r"\([^()]{2,120}\b(?:1[89]\d\d|20\d\d)[a-z]?\)")           # "(Children Act HMSO 1989)"
 _BOX_MAX_WORDS = 400        # a box or figure between its title and its credit line is no longer than this
 
 
@@ -278,6 +283,9 @@ def _group(units: list[_Unit], min_words: int, max_words: int, max_chars: int) -
         else:
             # short passages grow; an introduction keeps what it introduces; a list stays whole
             wants = size(current)[0] < min_words or current[-1].intro or current[-1].kind == unit.kind == "list"
+            # an enumeration's items stay together, with the source line that closes it: "(a) … (b) … (c) he
+            # is disabled’ (Children Act HMSO 1989)" is one statutory definition
+            wants = wants or current[-1].enumerated and (unit.enumerated or unit.bracketed_source)
             wants = wants and unit.kind != "references" and current[-1].kind != "references"
         if unit.credit and unit.heading_start is None and fits and current[-1].kind != "references":
             groups.append(current + [unit])     # a credit line ends the passage it credits

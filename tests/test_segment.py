@@ -200,6 +200,29 @@ def test_a_long_paragraph_is_not_cut_inside_a_single_quoted_quotation(tmp_path, 
     assert "complementing each other so much so" in necf
 
 
+def test_an_enumerations_items_stay_in_one_passage_with_the_source_line_closing_it(tmp_path, seed_passages):
+    """"(a) … (b) … (c) …" and "(i) … (ii) …" are one enumeration: a passage long enough to stop growing
+    still takes its next item, and the bracketed source after the last one ("(Children Act HMSO 1989)")."""
+    opening = " ".join(["The Act set out duties for the provision of helpful services to children and families."] * 8)
+    path = tmp_path / "own.txt"
+    path.write_text(opening + " The Act defines a child as being in need if:\n\n"
+                    "(a) he is unlikely to achieve a reasonable standard of health without the provision of services;\n\n"
+                    "(b) his health or development is likely to be significantly impaired without such services; or\n\n"
+                    "(c) he is disabled\n\n(Children Act HMSO 1989)\n\n"
+                    + " ".join(["Theoretically this definition enabled local authorities to work with a broad range of children."] * 6)
+                    + "\n", encoding="utf-8")
+    passages = segment(extract(path), "own")
+    holding = next(p for p in passages if "(a) he is unlikely" in p.text)
+    assert "(b) his health" in holding.text and "(c) he is disabled" in holding.text and "(Children Act HMSO 1989)" in holding.text
+    assert "Theoretically" not in holding.text
+    necf = seed_passages["necf-prevention-report"][1]
+    definition = next(p for p in necf if "defines a child as being" in p.text)
+    assert "(c) he is disabled’" in definition.text
+    # the report's fourteen steps of analysis, (i)–(xiv): three passages of whole items
+    assert next(p for p in necf if "(iv) These analyses" in p.text).text.endswith("as well as differences.")
+    assert next(p for p in necf if "(x) These themes" in p.text).text.startswith("(x) These themes")
+
+
 def test_passages_carry_their_heading(seed_passages):
     _, passages = seed_passages["chat-resilience-article"]
     assert any(p.heading == "The Two Studies" and "National Evaluation" in p.text for p in passages)
