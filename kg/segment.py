@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from collections.abc import Sequence
 from typing import Any
 
-from .extract.clean import CREDIT_LINE_RE
+from .extract.clean import CREDIT_LINE_RE, ENUMERATOR_RE
 from .extract.model import Block, ExtractedDocument
 from .sentences import sentence_spans
 
@@ -140,7 +140,7 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
             intro = piece.rstrip().endswith(":")
             split = _introducing_sentence(piece) if intro and kind == "text" else None
             unit = _Unit(start, end, kind, block.page, heading, heading_start, _words(piece), intro, credit,
-                         enumerated=bool(_ENUMERATOR_RE.match(piece)), bracketed_source=bool(_BRACKETED_SOURCE_RE.fullmatch(piece.strip())))
+                         enumerated=bool(ENUMERATOR_RE.match(piece)), bracketed_source=bool(_BRACKETED_SOURCE_RE.fullmatch(piece.strip())))
             if split:
                 unit.intro_start, unit.intro_words, unit.body_end = start + split[0], split[1], start + split[2]
             units.append(unit)
@@ -155,7 +155,6 @@ def _units(document: ExtractedDocument, max_words: int, max_chars: int, slides: 
 
 
 _NUMBERED_HEADING_RE = re.compile(r"\d+(?:\.\d+)*\.?\s+\S")
-_ENUMERATOR_RE = re.compile(r"\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s|(?:[a-z]|\d{1,2})\)\s")    # "(b) his health …", "(ii) …", "2) …"
 _BRACKETED_SOURCE_RE = re.compile(r"\([^()]{2,120}\b(?:1[89]\d\d|20\d\d)[a-z]?\)")           # "(Children Act HMSO 1989)"
 _BOX_MAX_WORDS = 400        # a box or figure between its title and its credit line is no longer than this
 

@@ -674,7 +674,7 @@ def _publisher_after_place(current: list[str], ln: _Line, kind: str) -> bool:
             and not _REFERENCE_ENTRY_RE.match(ln.text) and not _strong_heading(ln.text))
 
 
-_ENUMERATOR_RE = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s")     # "(c) he is disabled", "2) …": a list's next item
+ENUMERATOR_RE = re.compile(r"^\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s")     # "(c) he is disabled", "2) …": a list's next item
 
 
 _LIST_ITEM_MAX_WORDS = 10
@@ -756,7 +756,7 @@ def _continues(prev: str, ln: _Line, kind: str, profile: _Profile, lines: list[_
     if (ln.gap >= 2 and ln.page == lines[i - 1].page and _starts_paragraph(text)
             and not (words and words[-1].lower() in _DANGLING)):
         return False    # two blank lines on the page: a block quotation without its full stop ends there
-    if kind == "paragraph" and len(words) > 1 and words[-1].lower() in _DANGLING and not _ENUMERATOR_RE.match(text):
+    if kind == "paragraph" and len(words) > 1 and words[-1].lower() in _DANGLING and not ENUMERATOR_RE.match(text):
         return True     # "… an existing partnership, the" / "Children’s Services Plan …": a short line that runs on
     if _is_short(prev, profile) and _starts_paragraph(text):
         # short for the page, but as wide as the narrow column it wraps in (a table's cell): "… and heavy
