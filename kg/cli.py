@@ -1138,11 +1138,10 @@ def study(name, build_dir, as_json) -> None:
                    + ", ".join(sorted(library.studies())) + f". Search the full text with: ckg search {shlex.quote(name)}",
                    err=True)
         sys.exit(1)
-    data = knowledge.study_page(library, found["id"])
     if as_json:
         click.echo(json.dumps(knowledge.study_detail(library, found["id"]), ensure_ascii=False, indent=1))
         return
-    _print_study(data, library)
+    _print_study(knowledge.study_page(library, found["id"]), library)
 
 
 def _print_study(data: dict, library) -> None:

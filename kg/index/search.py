@@ -257,7 +257,7 @@ class Searcher:
             message = self._filters_matching_nothing(filters) or "No passage has these filters together."
         elif allowed is not None:
             message = message or self._values_matching_nothing(filters)
-        hits = self._score(query, tokens, query_concepts, mode, allowed, synonyms=synonyms)
+        hits = self._score(query, tokens, query_concepts, mode, allowed, synonyms)
         if mode == "hybrid" and not query_concepts and not any(hit.holds_words or hit.credits or hit.quote_id for hit in hits):
             # nothing but nearness in meaning ("xqzvkkjw qqqpl"): the nearest few, not the whole library
             hits = hits[:self.settings.meaning_only_results]
@@ -314,10 +314,11 @@ class Searcher:
         return rows
 
     def _spelling_help(self, query: str, query_concepts: list[str], mode: str,
-                       synonyms: dict[str, list[str]] | None = None) -> tuple[list[str], str | None, str | None, bool]:
+                       synonyms: dict[str, list[str]]) -> tuple[list[str], str | None, str | None, bool]:
         """The query's words that no passage contains, the query respelt with the library's nearest
         words (typos: "relashional" → "relational"), a note saying what the results are then worth,
-        and whether no word of the query (nor a concept it names) is in the library at all."""
+        and whether no word of the query (nor a concept it names) is in the library at all
+        (``synonyms``: ``_synonyms_asked`` of the query)."""
         # "co-configuraton": each part of a compound on its own; "quote", "said" ask for a kind of
         # passage and need not be in the library
         words = _LETTERS_RE.findall(_QUOTE_INTENT_RE.sub(" ", query))
@@ -327,8 +328,6 @@ class Searcher:
         if not unknown:
             return [], None, None, False
         # a word searched as its synonyms ("cure-all" as "panacea") is an English word, not a slip to respell
-        if synonyms is None:
-            synonyms = self._synonyms_asked(query) if mode != "dense" else {}
         replaced = {part.casefold() for word in synonyms for part in _LETTERS_RE.findall(word)}
         respelt = {w: self._nearest_word(w) for w in unknown if w.casefold() not in replaced}
         did_you_mean = None
@@ -472,15 +471,13 @@ class Searcher:
         return out
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
-               quote_matches: bool = True, synonyms: dict[str, list[str]] | None = None) -> list[Hit]:
-        """``synonyms``: the query's words no passage uses with their synonyms (``_synonyms_asked``),
-        when the caller has them already."""
+               synonyms: dict[str, list[str]], quote_matches: bool = True) -> list[Hit]:
+        """``synonyms``: the query's words no passage uses with their synonyms (``_synonyms_asked``; {}
+        for the meaning-only mode)."""
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
         own_keyword = keyword           # before the concept's other labels and the synonyms join the keyword score
-        if synonyms is None:
-            synonyms = self._synonyms_asked(query) if mode != "dense" else {}
         stand_ins = _stand_in_terms(synonyms)
         if stand_ins:
             keyword = keyword + s.synonym_weight * self.keyword.scores(list(stand_ins))
@@ -681,7 +678,8 @@ class Searcher:
         study_names = self._study_names(wanted["study"]) if "study" in wanted else set()   # resolved once, not per quote
         chosen = [(i, q) for i, q in enumerate(self.quotes) if self._quote_allowed(q, wanted, study_names)]
         query_concepts = self.matcher.concepts_in(query) if query else []
-        unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid") if query
+        synonyms = self._synonyms_asked(query) if query else {}
+        unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid", synonyms) if query
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "offset": offset, "unknown_words": unknown, "did_you_mean": did_you_mean,
                  "searched_for": None, "message": None, "with_words": None, "speakers_not_quoted": []}
@@ -706,11 +704,12 @@ class Searcher:
         if respell and none_found and did_you_mean:     # no word of the query is in the library: rank by its respelling
             query = found["searched_for"] = did_you_mean
             query_concepts = self.matcher.concepts_in(query)
+            synonyms = self._synonyms_asked(query)
         elif none_found:        # nothing to respell ("xqzv"): say what the ranking is then worth
             named = ", ".join(f"“{w}”" for w in unknown)
             found["message"] = f"No quote contains {named}: the quotes below are only the nearest in meaning, which may not be related."
         tokens = sorted(set(tokenize(_keyword_text(query))))
-        hits = self._score(query, tokens, query_concepts, "hybrid", None, quote_matches=False)
+        hits = self._score(query, tokens, query_concepts, "hybrid", None, synonyms, quote_matches=False)
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
         speakers = speakers_in(query) or (role_words_in(query) if _asks_only_for_a_speaker(query) else [])
         roles = list(dict.fromkeys(role for _, role in speakers))

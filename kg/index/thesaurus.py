@@ -145,12 +145,12 @@ def _kept_synonyms(directory: Path, cache_dir: Path | None) -> tuple[dict[str, l
     import json
     import os
 
-    stamp = sorted((f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in directory.iterdir() if f.is_file())
+    stamp = sorted((f.name, s.st_size, int(s.st_mtime)) for f in directory.iterdir() if f.is_file() for s in [f.stat()])
     key = hashlib.sha1(json.dumps([_KEPT_FORMAT, SENSES, str(directory), stamp]).encode("utf-8")).hexdigest()[:16]
     kept = cache_dir / f"wordnet-synonyms-{key}.json"
     try:
-        data = json.loads(kept.read_text(encoding="utf-8"))
-        return data["synonyms"], [tuple(pair) for pair in data["irregular"]]
+        written = kept.stat()
+        return _read_kept(str(kept), written.st_mtime_ns, written.st_size)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     synonyms_of, irregular = _all_synonyms(str(directory))
@@ -162,6 +162,16 @@ def _kept_synonyms(directory: Path, cache_dir: Path | None) -> tuple[dict[str, l
     except OSError:
         pass        # a read-only cache folder: worked out again next time
     return synonyms_of, irregular
+
+
+@lru_cache(maxsize=4)
+def _read_kept(path: str, mtime_ns: int, size: int) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """A kept file's synonyms, parsed once a process for as long as the file stays as it was
+    (its time and size are part of the key: a file written anew is read anew)."""
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data["synonyms"], [tuple(pair) for pair in data["irregular"]]
 
 
 @lru_cache(maxsize=2)
