@@ -38,6 +38,19 @@ def test_author_year_entry_with_several_authors_and_a_journal():
     assert ref.container == "Journal of Social Care" and ref.pages == "101-119"
 
 
+def test_initials_written_without_full_stops_are_shown_as_a_reference_list_prints_them():
+    # the impact case study's "Edwards, A, Barnes, M., …": one list, one way of writing initials
+    ref = parse_reference("Edwards, A, Barnes, M., Plewis, I. and Morris, K. (2006) Working to Prevent the Social "
+                          "Exclusion of Children and Young People, London, DfES Research Report 734.")
+    assert ref.authors == ["Edwards, A.", "Barnes, M.", "Plewis, I.", "Morris, K."]
+    ref = parse_reference("Glendinning C, Powell MA (2002) Partnerships, New Labour and the Governance of Welfare. Bristol: Policy Press")
+    assert ref.authors == ["Glendinning, C.", "Powell, M. A."] and ref.surnames == ["Glendinning", "Powell"]
+    # initials already dotted, hyphenated or of two letters stay as written
+    ref = parse_reference("Punamäki, R.-J., Miettinen, R. and Engeström, Y. (1999) Perspectives on Activity Theory. "
+                          "Cambridge: Cambridge University Press")
+    assert ref.authors == ["Punamäki, R.-J.", "Miettinen, R.", "Engeström, Y."]
+
+
 def test_corporate_author_with_year_suffix_and_place_publisher():
     ref = parse_reference("Department for Work and Pensions (2011b) Family Support Today. London: The Stationery Office")
     assert ref.corporate and ref.surnames == ["Department for Work and Pensions"]

@@ -79,6 +79,17 @@ class Reference:
 
 # --- authors ---------------------------------------------------------------------------------------
 
+_BARE_INITIAL_RE = re.compile(rf"(?<![\w.])([{UPPER}])(?![\w.’'])")
+
+
+def _dotted(initials: str) -> str:
+    """Initials as a reference list prints them: "A" → "A.", "JA" → "J. A." ("Edwards, A" beside
+    "Barnes, M." in one list; "Glendinning C"); initials already dotted, and "Ch." or "J.-P.", as written."""
+    if re.fullmatch(rf"[{UPPER}]{{2,3}}", initials):
+        initials = " ".join(initials)
+    return _BARE_INITIAL_RE.sub(r"\1.", initials)
+
+
 def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
     """"Edwards, A., Barnes, M. and Morris, K." → (authors, surnames, corporate, et_al); None when it is not names."""
     text = text.strip().rstrip(",;: ").strip()
@@ -99,20 +110,20 @@ def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
         part = parts[i]
         match = NAME_INITIALS_RE.match(part)
         if match and not is_acronym(part):
-            authors.append(f"{match.group(1)}, {match.group(2)}")
+            authors.append(f"{match.group(1)}, {_dotted(match.group(2))}")
             surnames.append(match.group(1))
             personal = True
             i += 1
             continue
         if SURNAME_RE.match(part) and i + 1 < len(parts) and INITIALS_RE.match(parts[i + 1]) and (
                 not is_acronym(part) or (part.isupper() and len(part) > 3 and parts[i + 1].endswith("."))):   # "SMITH, J."
-            authors.append(f"{part}, {parts[i + 1]}")
+            authors.append(f"{part}, {_dotted(parts[i + 1])}")
             surnames.append(part)
             personal = True
             i += 2
             continue
         if INITIALS_RE.match(part) and i + 1 < len(parts) and SURNAME_RE.match(parts[i + 1]):   # "A. Edwards"
-            authors.append(f"{parts[i + 1]}, {part}")
+            authors.append(f"{parts[i + 1]}, {_dotted(part)}")
             surnames.append(parts[i + 1])
             personal = True
             i += 2
