@@ -453,6 +453,9 @@ def test_api_search_documented_fields(client):
     for result in data["results"]:
         assert {"passage_id", "source_id", "text", "page", "score", "concepts"} <= set(result)
         assert isinstance(result["concepts"], list) and isinstance(result["score"], float)
+        # the ranking's parts; the best hybrid results were re-ranked word by word
+        assert {"dense", "keyword", "concept", "words_by_meaning"} <= set(result["scores"])
+        assert 0 < result["scores"]["words_by_meaning"] <= 1
     assert {"source", "kind", "concept"} <= set(data["facets"])
     # the counts say over how many results they were taken: each passage has one source
     assert data["facets_over"] == min(data["total"], 100)
@@ -1052,3 +1055,83 @@ def test_another_name_of_the_concept_counts_only_where_the_whole_name_stands(lib
     assert checked, "no result came by another name of its concept"
     assert name_readings("co-production") == [[[("co", "product"), ("coproduct",)]]]
     assert name_readings("head teacher")[1] == [[("headteach",)]]
+
+
+# --- the word-by-word meaning match (late interaction over the model's token vectors) ---------------
+
+def test_every_passage_keeps_its_token_vectors_in_passage_order(library):
+    from kg.index.build import passage_embedding_text
+    from kg.index.embed import load_embedder
+    from kg.citations.intext import without_citations
+
+    searcher = library.searcher
+    manifest = json.loads((library.root / "index" / "manifest.json").read_text(encoding="utf-8"))
+    offsets = searcher._token_offsets
+    assert manifest["token_vectors"] == len(searcher.token_vectors) == int(offsets[-1]) > 0
+    assert len(offsets) == len(searcher.passages) + 1 and (np.diff(offsets) > 0).all()
+    norms = np.linalg.norm(np.asarray(searcher.token_vectors, dtype=np.float32), axis=1)
+    assert np.allclose(norms, 1, atol=2e-3)
+    # each passage has one vector per word piece of the text it was embedded as, without [CLS] and [SEP]
+    model = load_embedder(manifest["model"], manifest["adapter"])._model
+    for row, passage in enumerate(searcher.passages):
+        pieces = model.tokenizer(without_citations(passage_embedding_text(passage)), truncation=True,
+                                 max_length=model.max_seq_length)["input_ids"]
+        assert offsets[row + 1] - offsets[row] == len(pieces) - 2
+
+
+def test_a_sentence_of_a_passage_matches_its_own_passage_word_by_word_best(library):
+    """Each word piece of a passage's sentence finds itself in that passage: the offsets put every
+    passage's token vectors where its row says."""
+    searcher = library.searcher
+    rows = list(range(len(searcher.passages)))
+    for row, passage in enumerate(searcher.passages):
+        sentence = max(re.split(r"(?<=[.?!])\s+", passage["text"]), key=len)[:300]
+        matches = searcher._token_matches(sentence, rows)
+        assert int(np.argmax(matches)) == row, (passage["passage_id"], sentence)
+        assert matches[row] > 0.8
+
+
+def test_the_word_by_word_match_re_ranks_the_best_hybrid_results_only(tiny_build):
+    from kg.library import Library
+    from kg.settings import Settings
+
+    query = "how did the staff talk to each other about a pupil"
+    off = Library(tiny_build, Settings.from_env().with_overrides(token_weight=0.0)).search(query, k=20)
+    on_library = Library(tiny_build, Settings.from_env().with_overrides(token_weight=0.3, token_rerank_depth=4))
+    on = on_library.search(query, k=20)
+    assert all("words_by_meaning" not in r["scores"] for r in off.results)
+    before = {r["passage_id"]: r["score"] for r in off.results}
+    matched = {r["passage_id"]: r["scores"]["words_by_meaning"] for r in on.results if "words_by_meaning" in r["scores"]}
+    # the four best before it, and no others; to each is added 0.3 of its match, min–max over the four
+    best_four = sorted(before, key=lambda pid: -before[pid])[:4]
+    assert sorted(matched) == sorted(best_four)
+    lo, hi = min(matched.values()), max(matched.values())
+    assert hi > lo
+    for result in on.results:
+        pid = result["passage_id"]
+        lift = 0.3 * (matched[pid] - lo) / (hi - lo) if pid in matched else 0.0
+        assert result["score"] == pytest.approx(before[pid] + lift, abs=2e-3)
+    assert [r["score"] for r in on.results] == sorted((r["score"] for r in on.results), reverse=True)
+    for mode in ("bm25", "dense"):
+        assert all("words_by_meaning" not in r["scores"] for r in on_library.search(query, k=5, mode=mode).results)
+
+
+def test_token_vectors_come_from_the_cache_and_a_large_library_keeps_none(tiny_build, tmp_path):
+    from kg.build import build
+    from kg.library import Library
+    from kg.settings import Settings
+
+    again = tmp_path / "again"
+    build(Settings.from_env().with_overrides(workers=1), TINY := ROOT / "tests" / "data" / "tiny", again)
+    manifest = json.loads((again / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["embedded_texts"] == 0 and manifest["token_vectors"] > 0    # tokens too came from the run's cache
+    first = np.load(tiny_build / "current" / "index" / "token_vectors.npy")
+    assert np.array_equal(np.load(again / "current" / "index" / "token_vectors.npy"), first)
+    # over token_vectors_max_passages: no token vectors, the search goes on without the match
+    none = tmp_path / "none"
+    settings = Settings.from_env().with_overrides(workers=1, token_vectors_max_passages=1)
+    build(settings, TINY, none)
+    manifest = json.loads((none / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["token_vectors"] == 0 and not (none / "current" / "index" / "token_vectors.npy").exists()
+    results = Library(none / "current", settings).search("informal conversations between colleagues", k=3).results
+    assert results and all("words_by_meaning" not in r["scores"] for r in results)

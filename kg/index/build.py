@@ -166,11 +166,21 @@ def build_index(
     texts, window_texts, owners, quote_texts, context_texts = texts_to_embed(passages, quotes or [], use_windows)
     if progress:
         progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
+    use_tokens = settings.token_weight > 0 and len(passages) <= settings.token_vectors_max_passages
+    if settings.token_weight > 0 and not use_tokens and progress:
+        progress(f"{len(passages)} passages: over token_vectors_max_passages, no token vectors are kept")
     embed_started = time.monotonic()
+    load = lambda: load_embedder(settings.embedding_model, adapter)     # noqa: E731 - only when a text is new
     try:
-        vectors, computed = cache.encode(lambda: load_embedder(settings.embedding_model, adapter),
-                                         texts + window_texts + quote_texts + context_texts,
-                                         batch_size=settings.embed_batch_size)
+        token_rows: list[np.ndarray] = []
+        if use_tokens:      # the passages' vectors and their token vectors come from one pass of the model
+            passage_part, token_rows, computed = cache.encode_tokens(load, texts, batch_size=settings.embed_batch_size)
+            rest, more = cache.encode(load, window_texts + quote_texts + context_texts, batch_size=settings.embed_batch_size)
+            vectors = np.vstack([passage_part, rest]) if len(rest) else passage_part
+            computed += more
+        else:
+            vectors, computed = cache.encode(load, texts + window_texts + quote_texts + context_texts,
+                                             batch_size=settings.embed_batch_size)
     finally:
         cache.close()
     embed_seconds = time.monotonic() - embed_started
@@ -189,6 +199,7 @@ def build_index(
     np.save(out / "passage_vectors.npy", passage_vectors)
     np.save(out / "window_vectors.npy", windows_array)
     np.save(out / "window_owner.npy", np.asarray(window_owner, dtype=np.int32))
+    token_count = save_token_vectors(out, token_rows, int(passage_vectors.shape[1])) if use_tokens else 0
 
     names_before = lead_ins(passages)
     keyword_texts = [f"{p.get('heading') or ''} {lead_in} {p['text']}" for p, lead_in in zip(passages, names_before)]
@@ -226,6 +237,7 @@ def build_index(
         "windows": len(window_owner),
         "quotes": len(quote_texts),
         "sentence_windows": bool(use_windows),
+        "token_vectors": token_count,
         "query_encoder": encoder,
         "vector_index": kind,
         "window_index": window_kind,
@@ -237,6 +249,21 @@ def build_index(
         "seconds": round(report.seconds, 3),
     })
     return report
+
+
+TOKEN_VECTORS_FILE = "token_vectors.npy"     # every passage's token vectors, one after another (float16)
+TOKEN_OFFSETS_FILE = "token_offsets.npy"     # where each passage's rows start; the last entry is the end
+
+
+def save_token_vectors(out: Path, rows: list[np.ndarray], dimension: int) -> int:
+    """Write the passages' token vectors (in passage order) for the word-by-word meaning match;
+    returns how many there are."""
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(r) for r in rows])
+    stacked = np.vstack(rows).astype(np.float16) if rows else np.zeros((0, dimension), dtype=np.float16)
+    np.save(out / TOKEN_VECTORS_FILE, stacked)
+    np.save(out / TOKEN_OFFSETS_FILE, offsets)
+    return int(offsets[-1])
 
 
 def _write(path: Path, data: Any) -> None:

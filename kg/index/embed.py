@@ -24,6 +24,20 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
 
+    def encode_tokens(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The same vectors, and each text's token vectors (:func:`token_rows`) from the same pass."""
+
+
+def token_rows(hidden: np.ndarray) -> np.ndarray:
+    """One text's token vectors as the late-interaction ranking keeps them: the model's output for
+    each of its word pieces, without the [CLS] and [SEP] marks (they stand for the whole text, which
+    the pooled vector already does), L2-normalised, float16."""
+    hidden = np.asarray(hidden, dtype=np.float32)
+    if len(hidden) > 2:
+        hidden = hidden[1:-1]
+    norms = np.clip(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12, None)
+    return np.ascontiguousarray(hidden / norms, dtype=np.float16)
+
 
 class SentenceTransformerEmbedder:
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", adapter: str | None = None):
@@ -52,6 +66,16 @@ class SentenceTransformerEmbedder:
             vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                          convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        with self._lock:
+            outputs = self._model.encode(texts, batch_size=batch_size, output_value=None, show_progress_bar=False)
+        pooled = np.stack([out["sentence_embedding"].float().cpu().numpy() for out in outputs])
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        tokens = [token_rows(out["token_embeddings"][out["attention_mask"].bool()].float().cpu().numpy()) for out in outputs]
+        return np.ascontiguousarray(pooled, dtype=np.float32), tokens
 
 
 def resolve_model_path(model: str) -> Path:
@@ -158,6 +182,7 @@ class EmbeddingCache:
         self._db = sqlite3.connect(str(path), timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, vectors BLOB NOT NULL)")
 
     def _key(self, text: str) -> str:
         import hashlib
@@ -189,6 +214,37 @@ class EmbeddingCache:
         for row, key in enumerate(keys):
             out[row] = found[key]
         return out, len(missing)
+
+    def encode_tokens(self, load: Callable[[], Embedder], texts: list[str],
+                      batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray], int]:
+        """Vectors and token vectors (float16) for ``texts``, and how many texts had to be run through
+        the model: one pass gives both, so a text missing either is run once and both are kept."""
+        keys = [self._key(t) for t in texts]
+        vectors: dict[str, np.ndarray] = {}
+        tokens: dict[str, np.ndarray] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part):
+                vectors[key] = np.frombuffer(blob, dtype=np.float32)
+            for key, blob in self._db.execute(f"SELECT key, vectors FROM tokens WHERE key IN ({marks})", part):
+                tokens[key] = np.frombuffer(blob, dtype=np.float16)
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in vectors or k not in tokens}.items())
+        if missing:
+            embedder = load()
+            pooled, rows = embedder.encode_tokens([t for _, t in missing], batch_size=batch_size)
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                     [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, pooled)])
+                self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?)",
+                                     [(k, r.astype(np.float16).tobytes()) for (k, _), r in zip(missing, rows)])
+            for (key, _), vector, row in zip(missing, pooled, rows):
+                vectors[key], tokens[key] = vector, row
+        dimension = len(next(iter(vectors.values()))) if vectors else 0
+        out = np.zeros((len(texts), dimension), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = vectors[key]
+        return out, [tokens[key].reshape(-1, dimension) for key in keys], len(missing)
 
     def close(self) -> None:
         self._db.close()

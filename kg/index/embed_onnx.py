@@ -94,9 +94,16 @@ class OnnxQueryEncoder:
         self.agreement = agreement
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return self.encode_tokens(texts, batch_size, tokens=False)[0]
+
+    def encode_tokens(self, texts: list[str], batch_size: int = 64,
+                      tokens: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors and, from the same run, their token vectors (:func:`~kg.index.embed.token_rows`)."""
+        from .embed import token_rows
+
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        out = []
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        out, rows = [], []
         for start in range(0, len(texts), batch_size):
             batch = self._tokenizer.encode_batch(texts[start:start + batch_size])
             feeds = {"input_ids": np.array([b.ids for b in batch], dtype=np.int64),
@@ -107,7 +114,9 @@ class OnnxQueryEncoder:
             mask = feeds["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
-        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+            if tokens:
+                rows.extend(token_rows(h[m.astype(bool)]) for h, m in zip(hidden, feeds["attention_mask"]))
+        return np.ascontiguousarray(np.vstack(out), dtype=np.float32), rows
 
 
 _EXPORT_LOCK = threading.Lock()

@@ -16,7 +16,7 @@ from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import (ROLE_RES, SPEAKING_ING, not_quoted_message, role_words_in, roles_in, speaker_roles_in, speakers_in,
                       speakers_not_quoted, with_narrower_roles)
-from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, WORDS_FILE
+from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_VECTORS_FILE, WORDS_FILE
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
@@ -47,6 +47,7 @@ _CANDIDATES = 300
 _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly every passage has some score
 _WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
+_TOKENS_IN_MEMORY = 250_000    # token vectors held as float32 in memory up to here (~380 MB); above, read from the file
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _OTHER_WORDS_ROWS = 20_000     # passages looked at for the words merely stemmed like a query word's
 _SCORE_ROUNDING = 1e-4         # a keyword score left by a subtraction below this share is none
@@ -90,6 +91,7 @@ class Hit:
     quote_id: str | None = None        # the quotation that matched a query asking for a quote
     credits: list[dict[str, Any]] | None = None   # the concepts it credits to works, for a query asking where one came from
     holds_words: bool = False   # holds a word of the query itself, not only of a named concept's other labels
+    token_match: float | None = None    # the word-by-word meaning match, for the results it re-ranked
 
 
 @dataclass
@@ -167,6 +169,15 @@ class Searcher:
         self.passage_index = VectorIndex.load(directory / "passages.faiss", self.manifest["vector_index"])
         self.window_index = VectorIndex.load(directory / "windows.faiss", self.manifest["window_index"])
         self.window_owner = owner
+        self.token_vectors: np.ndarray | None = None     # the word-by-word meaning match's, where the build kept them
+        self._token_offsets: np.ndarray | None = None
+        if self.manifest.get("token_vectors") and (directory / TOKEN_VECTORS_FILE).exists():
+            self.token_vectors = np.load(directory / TOKEN_VECTORS_FILE, mmap_mode="r")
+            if len(self.token_vectors) <= _TOKENS_IN_MEMORY:    # float16 → 32 on every query would cost more than the product
+                self.token_vectors = np.asarray(self.token_vectors, dtype=np.float32)
+            self._token_offsets = np.load(directory / TOKEN_OFFSETS_FILE)
+            if len(self._token_offsets) != len(ids) + 1 or int(self._token_offsets[-1]) != len(self.token_vectors):
+                raise ValueError(f"{directory / TOKEN_VECTORS_FILE} does not match the passages of its build; rebuild with `ckg build`")
         self.keyword = KeywordIndex.load(directory / "bm25")
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
         built_with = self.manifest.get("model_fingerprint")
@@ -179,6 +190,7 @@ class Searcher:
         self._row_concepts = [self._concepts_of(p["passage_id"]) for p in self.passages]
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
+        self._query_tokens: dict[str, np.ndarray] = {}
         self._expansions: dict[tuple, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
         self._pairs: dict[str, list[tuple[str, str]]] = {}      # each shown passage's open compounds, found once
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
@@ -587,6 +599,8 @@ class Searcher:
         if (mode == "hybrid" and wants_quote and quote_matches and self.quotes and s.quote_match_weight > 0
                 and s.quote_match_depth > 0):
             self._add_quote_matches(query, hits)
+        if mode == "hybrid" and self.token_vectors is not None and s.token_weight > 0:
+            self._rerank_by_tokens(query, hits)
         keys = [np.array([h.row for h in hits]), -np.array([h.score for h in hits])]
         if role_alone:          # "SENCO", "parents": the passages quoting one next (after those holding the word)
             keys.append(np.array([not (role_alone & self._row_roles[h.row]) for h in hits]))
@@ -872,14 +886,69 @@ class Searcher:
             text = without_citations(query)
             closed = self._closed_spelling(text)
             if closed:      # "work force": the model reads "force"; the library writes "workforce"
-                both = self.embedder.encode([text, closed])
+                if self.token_vectors is not None:      # word by word too, the words as the library writes them
+                    both, rows = self.embedder.encode_tokens([text, closed])
+                    _make_room(self._query_tokens, 2048)
+                    self._query_tokens[query] = rows[1]
+                else:
+                    both = self.embedder.encode([text, closed])
                 vector = both.sum(axis=0)
                 vector = (vector / np.linalg.norm(vector)).astype(both.dtype)
+            elif self.token_vectors is not None:    # one run of the model gives the token vectors too
+                vectors, rows = self.embedder.encode_tokens([text])
+                vector = vectors[0]
+                _make_room(self._query_tokens, 2048)
+                self._query_tokens[query] = rows[0]
             else:
                 vector = self.embedder.encode([text])[0]
             _make_room(self._vectors, 2048)
             self._vectors[query] = vector
         return vector
+
+    def _token_vectors_of(self, query: str) -> np.ndarray:
+        """The query's token vectors, as the passages' are kept (without its citations; an open pair
+        the library writes closed, closed)."""
+        rows = self._query_tokens.get(query)
+        if rows is None:
+            text = without_citations(query)
+            rows = self.embedder.encode_tokens([self._closed_spelling(text) or text])[1][0]
+            _make_room(self._query_tokens, 2048)
+            self._query_tokens[query] = rows
+        return rows
+
+    def _token_matches(self, query: str, rows: list[int]) -> np.ndarray:
+        """The word-by-word meaning match of the query with each passage of ``rows``: for each of the
+        query's word pieces its best cosine among the passage's, averaged (late interaction, as in
+        ColBERT, with the model's own token vectors). It rewards a passage that answers each part of
+        the question, in other words than the query's ("kids" and "children"), which one vector for the
+        whole passage blurs."""
+        assert self.token_vectors is not None and self._token_offsets is not None
+        query_rows = self._token_vectors_of(query).astype(np.float32)
+        starts, ends = self._token_offsets[rows], self._token_offsets[np.asarray(rows) + 1]
+        held = ends > starts
+        out = np.zeros(len(rows))
+        if not held.any():
+            return out
+        # one gather, one product and one reduce over all the passages' token vectors together
+        spans = [np.arange(start, end) for start, end in zip(starts[held].tolist(), ends[held].tolist())]
+        gathered = np.asarray(self.token_vectors[np.concatenate(spans)], dtype=np.float32)
+        sims = query_rows @ gathered.T
+        bounds = np.concatenate([[0], np.cumsum([len(span) for span in spans])[:-1]])
+        out[held] = np.maximum.reduceat(sims, bounds, axis=1).mean(axis=0)
+        return out
+
+    def _rerank_by_tokens(self, query: str, hits: list[Hit]) -> None:
+        """Add the word-by-word meaning match (min–max over them, times ``token_weight``) to the
+        scores of the best ``token_rerank_depth`` hits."""
+        best = sorted(range(len(hits)), key=lambda i: -hits[i].score)[:self.settings.token_rerank_depth]
+        if len(best) < 2:
+            return
+        matches = self._token_matches(query, [hits[i].row for i in best])
+        lo, hi = float(matches.min()), float(matches.max())
+        for i, match in zip(best, matches.tolist()):
+            hits[i].token_match = match
+            if hi > lo:
+                hits[i].score += self.settings.token_weight * (match - lo) / (hi - lo)
 
     def _closed_spelling(self, text: str) -> str | None:
         """The query with its open pairs written as one word where the library writes them so
@@ -1129,7 +1198,8 @@ class Searcher:
             "tags": sorted(self._row_tags[hit.row]),
             "speaker_roles": sorted(self._row_roles[hit.row]),
             "score": round(hit.score, 4),
-            "scores": {"dense": round(hit.dense, 4), "keyword": round(hit.keyword, 4), "concept": round(hit.concept, 4)},
+            "scores": {"dense": round(hit.dense, 4), "keyword": round(hit.keyword, 4), "concept": round(hit.concept, 4),
+                       **({"words_by_meaning": round(hit.token_match, 4)} if hit.token_match is not None else {})},
             "concepts": concepts,
             "highlights": matched_terms,
             "why": why,
