@@ -43,6 +43,23 @@ def test_onnx_gives_the_models_own_vectors(encoder, reference):
     assert encoder.encode([]).shape == (0, 384)
 
 
+def test_onnx_gives_the_models_own_token_vectors_and_word_pieces(encoder, reference):
+    """The word-by-word match compares a query's token vectors (ONNX) with the passages' (torch):
+    both backends must give the same ones, for the same pieces of the text."""
+    expected_vectors, expected_rows = reference.encode_tokens(TEXTS)
+    got_vectors, got_rows = encoder.encode_tokens(TEXTS)
+    assert float(np.min(np.sum(expected_vectors * got_vectors, axis=1))) > 0.9999
+    for text, expected, got in zip(TEXTS, expected_rows, got_rows):
+        assert got.dtype == np.float16 and got.shape == expected.shape and got.shape[0] <= 254   # the limit, less [CLS], [SEP]
+        assert float(np.min(np.sum(expected.astype(np.float32) * got.astype(np.float32), axis=1))) > 0.999
+        spans = encoder.piece_spans(text)
+        assert spans[:len(got)] == reference.piece_spans(text)[:len(got)]
+        assert len(spans) >= len(got) and all(text[a:b].strip() for a, b in spans)
+    # the pieces cover the text, spaces aside, in order
+    short = "Heavy-end prevention (Hardiker, 1991)"
+    assert "".join(short[a:b] for a, b in encoder.piece_spans(short)) == short.replace(" ", "")
+
+
 def test_the_export_is_kept_in_the_cache_folder(encoder):
     assert encoder.path.parent == Path(os.environ["CKG_CACHE_DIR"]) / "onnx"
     assert encoder.path.suffix == ".onnx" and encoder.path.stat().st_size > 10_000_000

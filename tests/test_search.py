@@ -701,6 +701,12 @@ def test_search_page_in_a_browser(browser, live_server):
     result.locator("details.why summary").click()
     concepts = result.locator(".why-concepts").inner_text()
     assert "lead professional" in concepts and "lead-professional" not in concepts
+    # the query's words the word-by-word match found in other words
+    page.goto(live_server + "/search?q=a+quick+chat+in+the+hallway+changed+what+was+planned+for+a+pupil")
+    result = page.locator(".result").first
+    result.locator("details.why summary").click()
+    pairs = result.locator(".why-words-by-meaning").inner_text()
+    assert pairs.startswith("Your words, in the passage's words: ") and "hallway ≈ corridor" in pairs, pairs
     # a word no passage uses, found by its synonym, and "why it matched" says so
     page.goto(live_server + "/search?q=kids&mode=bm25")
     result = page.locator(".result").first
@@ -1135,3 +1141,27 @@ def test_token_vectors_come_from_the_cache_and_a_large_library_keeps_none(tiny_b
     assert manifest["token_vectors"] == 0 and not (none / "current" / "index" / "token_vectors.npy").exists()
     results = Library(none / "current", settings).search("informal conversations between colleagues", k=3).results
     assert results and all("words_by_meaning" not in r["scores"] for r in results)
+
+
+def test_why_it_matched_names_the_query_words_the_passage_says_otherwise(library):
+    result = library.search("a quick chat in the hallway changed what was planned for a pupil", k=1).results[0]
+    pairs = result["why"]["words_by_meaning"]
+    assert {"word": "hallway", "passage_word": "corridor"} in [{k: p[k] for k in ("word", "passage_word")} for p in pairs]
+    text = result["text"].lower()
+    for pair in pairs:      # words the passage does not hold, matched to words it does, closest first
+        assert pair["word"].lower() not in text and pair["passage_word"].lower() in text
+        assert 0.55 <= pair["similarity"] <= 1
+    assert [p["similarity"] for p in pairs] == sorted((p["similarity"] for p in pairs), reverse=True)
+    # stop words and the query's own words are never listed
+    for r in library.search("how did the staff talk to each other about the child", k=5).results:
+        assert all(p["word"].lower() not in {"how", "did", "the", "to", "each", "other", "about", "child"}
+                   for p in r["why"].get("words_by_meaning", []))
+
+
+def test_word_pieces_make_words_without_their_punctuation():
+    from kg.index.search import _words_of_pieces
+
+    text = "a cure-all for (entrenched) problems."
+    spans = [(0, 1), (2, 6), (6, 7), (7, 10), (11, 14), (15, 16), (16, 26), (26, 27), (28, 36), (36, 37)]
+    assert [(w, pieces) for w, pieces in _words_of_pieces(text, spans)] == [
+        ("a", [0]), ("cure-all", [1, 2, 3]), ("for", [4]), ("entrenched", [5, 6, 7]), ("problems", [8, 9])]

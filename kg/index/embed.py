@@ -27,6 +27,10 @@ class Embedder(Protocol):
     def encode_tokens(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
         """The same vectors, and each text's token vectors (:func:`token_rows`) from the same pass."""
 
+    def piece_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each of the text's word pieces stands in it (start, end), in the order of its token
+        vectors (no [CLS] or [SEP]; not cut at the model's length limit)."""
+
 
 def token_rows(hidden: np.ndarray) -> np.ndarray:
     """One text's token vectors as the late-interaction ranking keeps them: the model's output for
@@ -76,6 +80,11 @@ class SentenceTransformerEmbedder:
         pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         tokens = [token_rows(out["token_embeddings"][out["attention_mask"].bool()].float().cpu().numpy()) for out in outputs]
         return np.ascontiguousarray(pooled, dtype=np.float32), tokens
+
+    def piece_spans(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._model.tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True,
+                                        truncation=False, verbose=False)
+        return [tuple(span) for span, special in zip(encoded["offset_mapping"], encoded["special_tokens_mask"]) if not special]
 
 
 def resolve_model_path(model: str) -> Path:

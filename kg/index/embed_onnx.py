@@ -96,6 +96,11 @@ class OnnxQueryEncoder:
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         return self.encode_tokens(texts, batch_size, tokens=False)[0]
 
+    def piece_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each word piece stands in ``text``, as :meth:`kg.index.embed.Embedder.piece_spans`."""
+        encoded = self._tokenizer.encode(text)
+        return [span for span, special in zip(encoded.offsets, encoded.special_tokens_mask) if not special]
+
     def encode_tokens(self, texts: list[str], batch_size: int = 64,
                       tokens: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
         """The texts' vectors and, from the same run, their token vectors (:func:`~kg.index.embed.token_rows`)."""

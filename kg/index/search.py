@@ -16,7 +16,8 @@ from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import (ROLE_RES, SPEAKING_ING, not_quoted_message, role_words_in, roles_in, speaker_roles_in, speakers_in,
                       speakers_not_quoted, with_narrower_roles)
-from .build import INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_VECTORS_FILE, WORDS_FILE
+from .build import (INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_VECTORS_FILE, WORDS_FILE,
+                    passage_embedding_text)
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
@@ -47,6 +48,7 @@ _CANDIDATES = 300
 _FACET_DEPTH = 100       # facets count the best results: in hybrid mode nearly every passage has some score
 _WORD_SAMPLE = 100_000   # passages counted for spelling suggestions when a build has no word list
 _SHORT_QUOTE_WORDS = 12     # quotes shorter than this are matched through their setting
+_WORD_PAIR_SIMILARITY = 0.55   # a query word and a passage word this close by their token vectors are said to match in meaning
 _TOKENS_IN_MEMORY = 250_000    # token vectors held as float32 in memory up to here (~380 MB); above, read from the file
 _CONCEPT_CANDIDATES = 500     # passages of a concept the query names, strongest first
 _OTHER_WORDS_ROWS = 20_000     # passages looked at for the words merely stemmed like a query word's
@@ -279,7 +281,7 @@ class Searcher:
         vector = self._query_vector(query) if mode != "bm25" else None
         words = QueryWords(asked) if tokens else None
         stand_ins = _stand_in_terms(synonyms)
-        results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins) for hit in page]
+        results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins, query) for hit in page]
         counted = hits[:_FACET_DEPTH]
         about: list[str] = []
         if query_concepts and self._names_only_concepts(tokens, query_concepts):
@@ -950,6 +952,36 @@ class Searcher:
             if hi > lo:
                 hits[i].score += self.settings.token_weight * (match - lo) / (hi - lo)
 
+    def _words_by_meaning(self, query: str, row: int) -> list[dict[str, Any]]:
+        """The query's words that the word-by-word match found in the passage in other words ("kids" →
+        "children", "problems" → "issues"): each query word's best word of the passage, where neither
+        is a stop word, the two share no index term, the query word is not in the passage, and their
+        similarity (the word's pieces' cosines with the passage word's best piece, averaged) is at
+        least ``_WORD_PAIR_SIMILARITY``; the closest five."""
+        if self.token_vectors is None or self._token_offsets is None:
+            return []
+        text = without_citations(query)
+        text = self._closed_spelling(text) or text          # as its token vectors were made
+        query_rows = self._token_vectors_of(query).astype(np.float32)
+        start, end = int(self._token_offsets[row]), int(self._token_offsets[row + 1])
+        passage_rows = np.asarray(self.token_vectors[start:end], dtype=np.float32)
+        passage_text = without_citations(passage_embedding_text(self.passages[row]))
+        passage_words = _words_of_pieces(passage_text, self.embedder.piece_spans(passage_text)[:len(passage_rows)])
+        owner = {piece: word for word, pieces in passage_words for piece in pieces}
+        held = {term for word, _ in passage_words for term in word_terms(word)}
+        pairs: dict[str, dict[str, Any]] = {}
+        for word, pieces in _words_of_pieces(text, self.embedder.piece_spans(text)[:len(query_rows)]):
+            terms = word_terms(word)
+            if not terms or terms & held or not re.search(r"[^\W\d_]{3}", word):
+                continue
+            similarities = (query_rows[pieces] @ passage_rows.T).mean(axis=0)
+            best = int(np.argmax(similarities))
+            found = owner.get(best, "")
+            if (similarity := float(similarities[best])) >= _WORD_PAIR_SIMILARITY and word_terms(found) and not word_terms(found) & terms:
+                if word not in pairs or similarity > pairs[word]["similarity"]:
+                    pairs[word] = {"word": word, "passage_word": found, "similarity": round(similarity, 3)}
+        return sorted(pairs.values(), key=lambda pair: -pair["similarity"])[:5]
+
     def _closed_spelling(self, text: str) -> str | None:
         """The query with its open pairs written as one word where the library writes them so
         ("work force" → "workforce"), or None when it has no such pair."""
@@ -1128,7 +1160,7 @@ class Searcher:
     # --- presenting results ---------------------------------------------------------------------
 
     def _result(self, hit: Hit, tokens: list[str], words: QueryWords | None, query_concepts: list[str], mode: str,
-                vector: np.ndarray | None, stand_ins: dict[str, str] | None = None) -> dict[str, Any]:
+                vector: np.ndarray | None, stand_ins: dict[str, str] | None = None, query: str = "") -> dict[str, Any]:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
@@ -1179,6 +1211,10 @@ class Searcher:
             quote = self._quote_by_id.get(hit.quote_id, {})
             why["quote"] = {"quote_id": hit.quote_id, "text": quote.get("text"), "speaker": quote.get("speaker"),
                             "speaker_role": quote.get("speaker_role")}
+        if hit.token_match is not None and query:
+            pairs = self._words_by_meaning(query, hit.row)
+            if pairs:
+                why["words_by_meaning"] = pairs
         if mode != "bm25" and vector is not None:
             sentence, similarity = self._best_sentence(hit.row, vector)
             why["meaning"] = {"similarity": round(similarity if sentence else hit.window_similarity or hit.dense, 3)}
@@ -1285,6 +1321,23 @@ def _pairs_held(query: str, texts: list[str]) -> np.ndarray:
     if not wanted:
         return np.zeros(len(texts))
     return np.array([len(wanted.intersection(_word_pairs(text))) / len(wanted) for text in texts])
+
+
+def _words_of_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, list[int]]]:
+    """The words a text's word pieces make (pieces with nothing between them, "cure", "-", "all"), each
+    with the indexes of its pieces; trailing punctuation left off ("Fund:" is "Fund")."""
+    groups: list[list[int]] = []
+    for index, (start, end) in enumerate(spans):
+        if groups and start == spans[groups[-1][-1]][1] and end > start:
+            groups[-1].append(index)
+        elif end > start:
+            groups.append([index])
+    words = []
+    for group in groups:
+        word = text[spans[group[0]][0]:spans[group[-1]][1]].strip(".,;:!?()[]{}\"“”‘’'")
+        if word:
+            words.append((word, group))
+    return words
 
 
 def _past_the_end(offset: int, total: int, noun: str = "result") -> str | None:
