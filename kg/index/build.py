@@ -170,7 +170,10 @@ def build_index(
     if settings.token_weight > 0 and not use_tokens and progress:
         progress(f"{len(passages)} passages: over token_vectors_max_passages, no token vectors are kept")
     embed_started = time.monotonic()
-    load = lambda: load_embedder(settings.embedding_model, adapter)     # noqa: E731 - only when a text is new
+
+    def load():     # the model, loaded only when some text is not in the cache
+        return load_embedder(settings.embedding_model, adapter)
+
     try:
         token_rows: list[np.ndarray] = []
         if use_tokens:      # the passages' vectors and their token vectors come from one pass of the model

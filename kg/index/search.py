@@ -193,6 +193,8 @@ class Searcher:
         self._row_defines = [set(links.get(p["passage_id"], {}).get("defines", [])) for p in self.passages]
         self._vectors: dict[str, np.ndarray] = {}
         self._query_tokens: dict[str, np.ndarray] = {}
+        self._query_pieces: dict[str, list[tuple[str, list[int], frozenset[str]]]] = {}
+        self._piece_places: dict[int, tuple[str, list[tuple[int, int]], frozenset[str]]] = {}
         self._expansions: dict[tuple, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
         self._pairs: dict[str, list[tuple[str, str]]] = {}      # each shown passage's open compounds, found once
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
@@ -960,27 +962,51 @@ class Searcher:
         least ``_WORD_PAIR_SIMILARITY``; the closest five."""
         if self.token_vectors is None or self._token_offsets is None:
             return []
-        text = without_citations(query)
-        text = self._closed_spelling(text) or text          # as its token vectors were made
+        passage_text, spans, held = self._passage_pieces(row)
+        asked = [(word, pieces, terms) for word, pieces, terms in self._query_words_by_piece(query) if not terms & held]
+        if not asked or not spans:
+            return []
         query_rows = self._token_vectors_of(query).astype(np.float32)
-        start, end = int(self._token_offsets[row]), int(self._token_offsets[row + 1])
-        passage_rows = np.asarray(self.token_vectors[start:end], dtype=np.float32)
-        passage_text = without_citations(passage_embedding_text(self.passages[row]))
-        passage_words = _words_of_pieces(passage_text, self.embedder.piece_spans(passage_text)[:len(passage_rows)])
-        owner = {piece: word for word, pieces in passage_words for piece in pieces}
-        held = {term for word, _ in passage_words for term in word_terms(word)}
+        start = int(self._token_offsets[row])
+        passage_rows = np.asarray(self.token_vectors[start:start + len(spans)], dtype=np.float32)
         pairs: dict[str, dict[str, Any]] = {}
-        for word, pieces in _words_of_pieces(text, self.embedder.piece_spans(text)[:len(query_rows)]):
-            terms = word_terms(word)
-            if not terms or terms & held or not re.search(r"[^\W\d_]{3}", word):
-                continue
+        for word, pieces, terms in asked:
             similarities = (query_rows[pieces] @ passage_rows.T).mean(axis=0)
             best = int(np.argmax(similarities))
-            found = owner.get(best, "")
-            if (similarity := float(similarities[best])) >= _WORD_PAIR_SIMILARITY and word_terms(found) and not word_terms(found) & terms:
-                if word not in pairs or similarity > pairs[word]["similarity"]:
-                    pairs[word] = {"word": word, "passage_word": found, "similarity": round(similarity, 3)}
+            similarity = float(similarities[best])
+            if similarity < _WORD_PAIR_SIMILARITY:
+                continue
+            found = _word_at(passage_text, spans, best)
+            if word_terms(found) and not word_terms(found) & terms and similarity > pairs.get(word, {}).get("similarity", 0):
+                pairs[word] = {"word": word, "passage_word": found, "similarity": round(similarity, 3)}
         return sorted(pairs.values(), key=lambda pair: -pair["similarity"])[:5]
+
+    def _query_words_by_piece(self, query: str) -> list[tuple[str, list[int], frozenset[str]]]:
+        """The query's words that are not stop words, each with its pieces (rows of its token vectors)
+        and index terms; found once a query."""
+        found = self._query_pieces.get(query)
+        if found is None:
+            text = without_citations(query)
+            text = self._closed_spelling(text) or text          # as its token vectors were made
+            count = len(self._token_vectors_of(query))
+            found = [(word, pieces, word_terms(word)) for word, pieces in _words_of_pieces(text, self.embedder.piece_spans(text)[:count])
+                     if word_terms(word) and re.search(r"[^\W\d_]{3}", word)]
+            _make_room(self._query_pieces, 2048)
+            self._query_pieces[query] = found
+        return found
+
+    def _passage_pieces(self, row: int) -> tuple[str, list[tuple[int, int]], frozenset[str]]:
+        """A passage's text as embedded, where its word pieces stand in it (as many as it has token
+        vectors) and its index terms; found once a passage (kept for the 4,096 last asked for)."""
+        found = self._piece_places.get(row)
+        if found is None:
+            assert self._token_offsets is not None
+            text = without_citations(passage_embedding_text(self.passages[row]))
+            count = int(self._token_offsets[row + 1] - self._token_offsets[row])
+            found = (text, self.embedder.piece_spans(text)[:count], frozenset(tokenize(text)))
+            _make_room(self._piece_places, 4096)
+            self._piece_places[row] = found
+        return found
 
     def _closed_spelling(self, text: str) -> str | None:
         """The query with its open pairs written as one word where the library writes them so
@@ -1323,6 +1349,9 @@ def _pairs_held(query: str, texts: list[str]) -> np.ndarray:
     return np.array([len(wanted.intersection(_word_pairs(text))) / len(wanted) for text in texts])
 
 
+_WORD_EDGES = ".,;:!?()[]{}\"“”‘’'"     # taken off a word made of pieces ("Fund:" is "Fund")
+
+
 def _words_of_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, list[int]]]:
     """The words a text's word pieces make (pieces with nothing between them, "cure", "-", "all"), each
     with the indexes of its pieces; trailing punctuation left off ("Fund:" is "Fund")."""
@@ -1334,10 +1363,21 @@ def _words_of_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str,
             groups.append([index])
     words = []
     for group in groups:
-        word = text[spans[group[0]][0]:spans[group[-1]][1]].strip(".,;:!?()[]{}\"“”‘’'")
+        word = text[spans[group[0]][0]:spans[group[-1]][1]].strip(_WORD_EDGES)
         if word:
             words.append((word, group))
     return words
+
+
+def _word_at(text: str, spans: list[tuple[int, int]], piece: int) -> str:
+    """The whole word the piece ``piece`` belongs to (its neighbours with nothing between them), without
+    trailing punctuation."""
+    first = last = piece
+    while first > 0 and spans[first][0] == spans[first - 1][1]:
+        first -= 1
+    while last + 1 < len(spans) and spans[last + 1][0] == spans[last][1]:
+        last += 1
+    return text[spans[first][0]:spans[last][1]].strip(_WORD_EDGES)
 
 
 def _past_the_end(offset: int, total: int, noun: str = "result") -> str | None:
