@@ -584,6 +584,10 @@ def test_cli_search_json(tiny_build):
     bad = subprocess.run(CKG + ["search", "trust", "--year", "last", "--build", str(tiny_build)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Invalid value for '--year'" in bad.stderr
+    # as text, each result's line of reasons names the query's words the passage says otherwise
+    text = subprocess.run(CKG + ["search", "a quick chat in the hallway changed what was planned for a pupil", "-k", "1",
+                                 "--build", str(tiny_build)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0 and "in other words: hallway ≈ corridor" in text.stdout, text.stdout
 
 
 def test_cli_quotes_takes_the_apis_filters(tiny_build, client):
