@@ -166,8 +166,8 @@ def build_index(
     texts, window_texts, owners, quote_texts, context_texts = texts_to_embed(passages, quotes or [], use_windows)
     if progress:
         progress(f"embedding {len(texts)} passages and {len(window_texts)} sentence windows")
-    use_tokens = settings.token_weight > 0 and len(passages) <= settings.token_vectors_max_passages
-    if settings.token_weight > 0 and not use_tokens and progress:
+    use_tokens = 0 < len(passages) <= settings.token_vectors_max_passages
+    if settings.token_vectors_max_passages and not use_tokens and passages and progress:
         progress(f"{len(passages)} passages: over token_vectors_max_passages, no token vectors are kept")
     embed_started = time.monotonic()
 

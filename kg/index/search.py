@@ -281,6 +281,11 @@ class Searcher:
         page = hits[offset:offset + k]
         message = message or _past_the_end(offset, total)
         vector = self._query_vector(query) if mode != "bm25" else None
+        if vector is not None and self.token_vectors is not None:     # the shown results' word-by-word match explains them
+            unmatched = [hit for hit in page if hit.token_match is None]
+            if unmatched:
+                for hit, match in zip(unmatched, self._token_matches(query, [hit.row for hit in unmatched]).tolist()):
+                    hit.token_match = match
         words = QueryWords(asked) if tokens else None
         stand_ins = _stand_in_terms(synonyms)
         results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins, query) for hit in page]

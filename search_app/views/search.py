@@ -21,7 +21,7 @@ def _params():
 @api_bp.get("/search")
 @documented("Passages ranked by meaning, keywords and concepts, each with why it matched; facets with counts.",
             '{"query", "mode", "total", "offset", "results": [{"passage_id", "source_id", "text", "page", "score", '
-            '"scores" (dense, keyword, concept; words_by_meaning for the best 30 hybrid results), '
+            '"scores" (dense, keyword, concept; words_by_meaning in hybrid and dense searches), '
             '"concepts", "why", "highlights", …}], "facets", "facets_over", "concept_card", "study_card"}; the facet '
             'counts are over the best "facets_over" results (100), not all "total"; a filter\'s own total can be larger',
             q="the query: a concept, a question, a half-remembered quote", k="results per page (default 10)",
