@@ -93,7 +93,7 @@ class Hit:
     quote_id: str | None = None        # the quotation that matched a query asking for a quote
     credits: list[dict[str, Any]] | None = None   # the concepts it credits to works, for a query asking where one came from
     holds_words: bool = False   # holds a word of the query itself, not only of a named concept's other labels
-    token_match: float | None = None    # the word-by-word meaning match, for the results it re-ranked
+    token_match: float | None = None    # the word-by-word meaning match: of the results it re-ranked and of those shown
 
 
 @dataclass
