@@ -1131,11 +1131,9 @@ def study(name, build_dir, as_json) -> None:
                                  param_hint="NAME")
     found = library.study(name) or library.find_study(name)
     if found is None:
-        from search_app.conceptdata import NAMES_PART_ONLY
-
         concepts = knowledge.concept_list(library, name)["results"]
         concept = (f" {name!r} names a concept: ckg concept {shlex.quote(concepts[0]['pref_label'])}."
-                   if concepts and concepts[0]["score"] >= NAMES_PART_ONLY else "")
+                   if concepts and concepts[0]["score"] >= knowledge.NAMES_PART_ONLY else "")
         click.echo(f"ckg study: no study is named {name!r}.{concept} The studies: "
                    + ", ".join(sorted(library.studies())) + f". Search the full text with: ckg search {shlex.quote(name)}",
                    err=True)

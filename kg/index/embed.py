@@ -198,62 +198,60 @@ class EmbeddingCache:
 
         return hashlib.sha1(f"{self.model}\x00{self.fingerprint}\x00{text}".encode("utf-8")).hexdigest()
 
+    def _stored(self, table: str, column: str, keys: list[str], dtype: type) -> dict[str, np.ndarray]:
+        """What ``table`` holds of ``keys`` (500 a query: SQLite's limit on parameters)."""
+        found: dict[str, np.ndarray] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk:chunk + 500]
+            rows = self._db.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({','.join('?' * len(part))})", part)
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=dtype)
+        return found
+
+    def _store(self, table: str, rows: list[tuple[str, bytes]]) -> None:
+        with self._db:
+            self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+
+    @staticmethod
+    def _in_order(keys: list[str], found: dict[str, np.ndarray], dimension: int) -> np.ndarray:
+        out = np.zeros((len(keys), dimension), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = found[key]
+        return out
+
     def encode(self, load: Callable[[], Embedder], texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` and how many had to be computed; ``load`` gives the embedder, called
         only when some text is not in the cache (loading the model takes seconds)."""
         keys = [self._key(t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        for chunk in range(0, len(keys), 500):
-            part = keys[chunk:chunk + 500]
-            rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
+        found = self._stored("vectors", "vector", keys, np.float32)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
         dimension = len(next(iter(found.values()))) if found else 0
         if missing:
             embedder = load()
             dimension = embedder.dimension
             vectors = embedder.encode([t for _, t in missing], batch_size=batch_size)
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                     [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors)])
+            self._store("vectors", [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, vectors)])
             for (key, _), vector in zip(missing, vectors):
                 found[key] = vector
-        out = np.zeros((len(texts), dimension), dtype=np.float32)
-        for row, key in enumerate(keys):
-            out[row] = found[key]
-        return out, len(missing)
+        return self._in_order(keys, found, dimension), len(missing)
 
     def encode_tokens(self, load: Callable[[], Embedder], texts: list[str],
                       batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray], int]:
         """Vectors and token vectors (float16) for ``texts``, and how many texts had to be run through
         the model: one pass gives both, so a text missing either is run once and both are kept."""
         keys = [self._key(t) for t in texts]
-        vectors: dict[str, np.ndarray] = {}
-        tokens: dict[str, np.ndarray] = {}
-        for chunk in range(0, len(keys), 500):
-            part = keys[chunk:chunk + 500]
-            marks = ",".join("?" * len(part))
-            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part):
-                vectors[key] = np.frombuffer(blob, dtype=np.float32)
-            for key, blob in self._db.execute(f"SELECT key, vectors FROM tokens WHERE key IN ({marks})", part):
-                tokens[key] = np.frombuffer(blob, dtype=np.float16)
+        vectors = self._stored("vectors", "vector", keys, np.float32)
+        tokens = self._stored("tokens", "vectors", keys, np.float16)
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in vectors or k not in tokens}.items())
         if missing:
             embedder = load()
             pooled, rows = embedder.encode_tokens([t for _, t in missing], batch_size=batch_size)
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                     [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, pooled)])
-                self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?)",
-                                     [(k, r.astype(np.float16).tobytes()) for (k, _), r in zip(missing, rows)])
+            self._store("vectors", [(k, v.astype(np.float32).tobytes()) for (k, _), v in zip(missing, pooled)])
+            self._store("tokens", [(k, r.astype(np.float16).tobytes()) for (k, _), r in zip(missing, rows)])
             for (key, _), vector, row in zip(missing, pooled, rows):
                 vectors[key], tokens[key] = vector, row
         dimension = len(next(iter(vectors.values()))) if vectors else 0
-        out = np.zeros((len(texts), dimension), dtype=np.float32)
-        for row, key in enumerate(keys):
-            out[row] = vectors[key]
-        return out, [tokens[key].reshape(-1, dimension) for key in keys], len(missing)
+        return self._in_order(keys, vectors, dimension), [tokens[key].reshape(-1, dimension) for key in keys], len(missing)
 
     def close(self) -> None:
         self._db.close()

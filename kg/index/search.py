@@ -194,7 +194,7 @@ class Searcher:
         self._vectors: dict[str, np.ndarray] = {}
         self._query_tokens: dict[str, np.ndarray] = {}
         self._query_pieces: dict[str, list[tuple[str, list[int], frozenset[str]]]] = {}
-        self._piece_places: dict[int, tuple[str, list[tuple[int, int]], frozenset[str]]] = {}
+        self._passage_piece_words: dict[int, tuple[list[str], frozenset[str]]] = {}
         self._expansions: dict[tuple, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
         self._pairs: dict[str, list[tuple[str, str]]] = {}      # each shown passage's open compounds, found once
         self._row_of = {p["passage_id"]: i for i, p in enumerate(self.passages)}
@@ -914,13 +914,17 @@ class Searcher:
             self._vectors[query] = vector
         return vector
 
+    def _token_text(self, query: str) -> str:
+        """What a query's token vectors are made of: the query without its citations, an open pair the
+        library writes closed, closed (as ``_query_vector`` reads it)."""
+        text = without_citations(query)
+        return self._closed_spelling(text) or text
+
     def _token_vectors_of(self, query: str) -> np.ndarray:
-        """The query's token vectors, as the passages' are kept (without its citations; an open pair
-        the library writes closed, closed)."""
+        """The query's token vectors, as the passages' are kept (of ``_token_text``)."""
         rows = self._query_tokens.get(query)
         if rows is None:
-            text = without_citations(query)
-            rows = self.embedder.encode_tokens([self._closed_spelling(text) or text])[1][0]
+            rows = self.embedder.encode_tokens([self._token_text(query)])[1][0]
             _make_room(self._query_tokens, 2048)
             self._query_tokens[query] = rows
         return rows
@@ -967,13 +971,13 @@ class Searcher:
         least ``_WORD_PAIR_SIMILARITY``; the closest five."""
         if self.token_vectors is None or self._token_offsets is None:
             return []
-        passage_text, spans, held = self._passage_pieces(row)
+        word_of_piece, held = self._passage_words(row)
         asked = [(word, pieces, terms) for word, pieces, terms in self._query_words_by_piece(query) if not terms & held]
-        if not asked or not spans:
+        if not asked or not word_of_piece:
             return []
         query_rows = self._token_vectors_of(query).astype(np.float32)
         start = int(self._token_offsets[row])
-        passage_rows = np.asarray(self.token_vectors[start:start + len(spans)], dtype=np.float32)
+        passage_rows = np.asarray(self.token_vectors[start:start + len(word_of_piece)], dtype=np.float32)
         pairs: dict[str, dict[str, Any]] = {}
         for word, pieces, terms in asked:
             similarities = (query_rows[pieces] @ passage_rows.T).mean(axis=0)
@@ -981,7 +985,7 @@ class Searcher:
             similarity = float(similarities[best])
             if similarity < _WORD_PAIR_SIMILARITY:
                 continue
-            found = _word_at(passage_text, spans, best)
+            found = word_of_piece[best]
             if word_terms(found) and not word_terms(found) & terms and similarity > pairs.get(word, {}).get("similarity", 0):
                 pairs[word] = {"word": word, "passage_word": found, "similarity": round(similarity, 3)}
         return sorted(pairs.values(), key=lambda pair: -pair["similarity"])[:5]
@@ -991,8 +995,7 @@ class Searcher:
         and index terms; found once a query."""
         found = self._query_pieces.get(query)
         if found is None:
-            text = without_citations(query)
-            text = self._closed_spelling(text) or text          # as its token vectors were made
+            text = self._token_text(query)
             count = len(self._token_vectors_of(query))
             found = [(word, pieces, word_terms(word)) for word, pieces in _words_of_pieces(text, self.embedder.piece_spans(text)[:count])
                      if word_terms(word) and re.search(r"[^\W\d_]{3}", word)]
@@ -1000,17 +1003,22 @@ class Searcher:
             self._query_pieces[query] = found
         return found
 
-    def _passage_pieces(self, row: int) -> tuple[str, list[tuple[int, int]], frozenset[str]]:
-        """A passage's text as embedded, where its word pieces stand in it (as many as it has token
-        vectors) and its index terms; found once a passage (kept for the 4,096 last asked for)."""
-        found = self._piece_places.get(row)
+    def _passage_words(self, row: int) -> tuple[list[str], frozenset[str]]:
+        """For each of a passage's word pieces (as many as it has token vectors), the word it is part of
+        (as ``_words_of_pieces`` makes them from the text as embedded; "" for bare punctuation), and the
+        passage's index terms; found once a passage (kept for the 4,096 last asked for)."""
+        found = self._passage_piece_words.get(row)
         if found is None:
             assert self._token_offsets is not None
             text = without_citations(passage_embedding_text(self.passages[row]))
-            count = int(self._token_offsets[row + 1] - self._token_offsets[row])
-            found = (text, self.embedder.piece_spans(text)[:count], frozenset(tokenize(text)))
-            _make_room(self._piece_places, 4096)
-            self._piece_places[row] = found
+            spans = self.embedder.piece_spans(text)[:int(self._token_offsets[row + 1] - self._token_offsets[row])]
+            word_of_piece = [""] * len(spans)
+            for word, pieces in _words_of_pieces(text, spans):
+                for piece in pieces:
+                    word_of_piece[piece] = word
+            found = (word_of_piece, frozenset(tokenize(text)))
+            _make_room(self._passage_piece_words, 4096)
+            self._passage_piece_words[row] = found
         return found
 
     def _closed_spelling(self, text: str) -> str | None:
@@ -1372,17 +1380,6 @@ def _words_of_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str,
         if word:
             words.append((word, group))
     return words
-
-
-def _word_at(text: str, spans: list[tuple[int, int]], piece: int) -> str:
-    """The whole word the piece ``piece`` belongs to (its neighbours with nothing between them), without
-    trailing punctuation."""
-    first = last = piece
-    while first > 0 and spans[first][0] == spans[first - 1][1]:
-        first -= 1
-    while last + 1 < len(spans) and spans[last + 1][0] == spans[last][1]:
-        last += 1
-    return text[spans[first][0]:spans[last][1]].strip(_WORD_EDGES)
 
 
 def _past_the_end(offset: int, total: int, noun: str = "result") -> str | None:
