@@ -29,8 +29,9 @@ serve: build
 browser:
 	@bash scripts/ensure-chromium
 
+# Tests run on every core (at most 4 workers; tests/conftest.py embeds the test corpora once first).
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -23,6 +23,30 @@ def pytest_configure(config):
     if "CKG_CACHE_DIR" not in os.environ:
         os.environ["CKG_CACHE_DIR"] = tempfile.mkdtemp(prefix="ckg-test-cache-")
         config._ckg_own_cache = os.environ["CKG_CACHE_DIR"]
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        _prepare_parallel_run(config)
+
+
+def _prepare_parallel_run(config) -> None:
+    """Under pytest-xdist (`make test` runs `-n auto`), before the workers start: embed the test
+    corpora once, on every core, into the run's cache, so that no two workers embed the same texts
+    at once; then give each worker's maths (and the `ckg` processes it starts) one thread, since
+    workers already run side by side and more threads would spin against each other."""
+    import time
+
+    from kg.build import build
+    from kg.settings import Settings
+
+    started = time.monotonic()
+    settings = Settings.from_env().with_overrides(workers=2, file_timeout_s=60)
+    with tempfile.TemporaryDirectory(prefix="ckg-warm-") as scratch:
+        for corpus in (ROOT / "corpus", TINY_CORPUS, GRAPH_CORPUS):
+            build(settings, corpus, Path(scratch) / corpus.name)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"embedding cache filled with the test corpora in {time.monotonic() - started:.0f} s")
 
 
 def pytest_unconfigure(config):
