@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY_CORPUS = ROOT / "tests" / "data" / "tiny"
 
 
+@pytest.hookimpl(trylast=True)   # after the terminal reporter is set up, to say how long the warm-up took
 def pytest_configure(config):
     """One embedding cache for the whole run (and the CLI processes it starts): each text is
     embedded once, however many builds the tests make."""
@@ -45,8 +46,10 @@ def _prepare_parallel_run(config) -> None:
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, "1")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"embedding cache filled with the test corpora in {time.monotonic() - started:.0f} s")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():     # configure-time output is otherwise captured
+            reporter.write_line(f"embedding cache filled with the test corpora in {time.monotonic() - started:.0f} s")
 
 
 def pytest_unconfigure(config):
