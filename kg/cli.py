@@ -609,6 +609,8 @@ def search(query, mode, k, source, concept, kind, study, doc_type, year, page_nu
                 reasons.append(f"{said}: " + ", ".join(why[key][:8]))
         if why.get("synonyms"):
             reasons.append("synonyms: " + ", ".join(f"{s['word']} (for “{s['for']}”)" for s in why["synonyms"][:8]))
+        if why.get("abbreviations"):
+            reasons.append("abbreviated or spelt out: " + ", ".join(f"{a['word']} (for “{a['for']}”)" for a in why["abbreviations"]))
         if why.get("words_by_meaning"):
             reasons.append("in other words: " + ", ".join(f"{w['word']} ≈ {w['passage_word']}" for w in why["words_by_meaning"]))
         if why.get("concepts"):

