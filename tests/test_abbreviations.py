@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.index.abbreviations import ABBREVIATIONS_FILE, find_abbreviations, forms_asked, holds_form
+from kg.index.abbreviations import ABBREVIATIONS_FILE, Abbreviations, find_abbreviations, holds_form
 from kg.library import Library
 
 
@@ -39,14 +39,15 @@ def test_the_long_form_stops_at_the_word_of_the_last_letter_and_the_most_frequen
 
 def test_a_query_asks_for_either_form():
     table = {"CWDC": "Children's Workforce Development Council", "DfES": "Department for Education and Skills"}
-    assert forms_asked("what did the CWDC fund", table) == {"CWDC": "Children's Workforce Development Council"}
-    assert forms_asked("a DFES report", table) == {"DFES": "Department for Education and Skills"}     # in capitals
-    assert forms_asked("reports for the children’s workforce development council", table) == {
+    forms_asked = Abbreviations(table).forms_asked
+    assert forms_asked("what did the CWDC fund") == {"CWDC": "Children's Workforce Development Council"}
+    assert forms_asked("a DFES report") == {"DFES": "Department for Education and Skills"}     # in capitals
+    assert forms_asked("reports for the children’s workforce development council") == {
         "Children's Workforce Development Council": "CWDC"}
     # lower case is a word, not the abbreviation; a long form asked with its abbreviation adds nothing
-    assert forms_asked("cwdc", table) == {}
-    assert forms_asked("the Department for Education and Skills (DfES)", table) == {"DfES": "Department for Education and Skills"}
-    assert forms_asked("anything", {}) == {}
+    assert forms_asked("cwdc") == {}
+    assert forms_asked("the Department for Education and Skills (DfES)") == {"DfES": "Department for Education and Skills"}
+    assert Abbreviations({}).forms_asked("anything") == {}
     assert holds_form("The Children’s Workforce Development Council's remit", "children's workforce development council")
     assert not holds_form("the Councils", "Council")
 
@@ -60,7 +61,7 @@ def test_any_text_gives_definitions_whose_letters_begin_its_words(text):
         initials = [w[0].casefold() for w in spelt.replace("-", " ").split() if w[0].isalnum()]
         letters = iter(initials)
         assert all(any(c == i for i in letters) for c in (c.casefold() for c in short if c.isalnum())), (short, spelt)
-        assert forms_asked(short, {short: spelt}) == {short: spelt}
+        assert Abbreviations({short: spelt}).forms_asked(short) == {short: spelt}
 
 
 def test_a_query_in_one_form_finds_the_passage_using_the_other_and_says_so(graph_build):

@@ -19,7 +19,7 @@ ABBREVIATIONS_FILE = "abbreviations.json"
 
 # "(CWDC)", "(DfES)", "(S&T)": two to ten characters in brackets, at least two capitals and no more
 # lower-case letters than capitals, so "(Tools)", "(Ledwith)" and "(S4)" are not short forms
-_BRACKETED = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9&.\-]{1,9})\s*\)")
+_BRACKETED = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9&.\-]{0,8}[A-Za-z0-9])\s*\)")
 # where a long form cannot reach back past: a bracket, a clause or sentence end
 _BARRIER = re.compile(r"[()\[\];:!?]|\.\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -63,7 +63,7 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
     seen: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
         for match in _BRACKETED.finditer(text):
-            short = match.group(1).rstrip(".-")
+            short = match.group(1)
             if not is_short_form(short):
                 continue
             found = long_form(short, text[:match.start()])
@@ -82,19 +82,28 @@ def holds_form(text: str, form: str) -> bool:
     return f" {_folded(form)} " in f" {_folded(text)} "
 
 
-def forms_asked(query: str, abbreviations: dict[str, str]) -> dict[str, str]:
-    """The query's abbreviations and spelt-out long forms, each with its other form: {"CWDC":
-    "Children's Workforce Development Council"}, {"Teaching and Learning Research Programme": "TLRP"}.
-    A short form counts as written, or in capitals ("DFES"); a long form in any case, as whole words."""
-    if not abbreviations:
-        return {}
-    asked: dict[str, str] = {}
-    by_capitals = {short.upper(): short for short in abbreviations}
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9&.\-]*[A-Za-z0-9]", query):
-        short = word if word in abbreviations else by_capitals.get(word) if word.isupper() else None
-        if short:
-            asked.setdefault(word, abbreviations[short])
-    for short, spelt in abbreviations.items():
-        if short not in asked and short not in query and holds_form(query, spelt):
-            asked.setdefault(spelt, short)
-    return asked
+class Abbreviations:
+    """A library's abbreviations (short form → long form), ready to read queries: the long forms are
+    folded once, so a query is folded once however many there are."""
+
+    def __init__(self, table: dict[str, str]):
+        self.table = table
+        self._by_capitals = {short.upper(): short for short in table}
+        self._folded_long = [(f" {_folded(spelt)} ", short, spelt) for short, spelt in table.items()]
+
+    def forms_asked(self, query: str) -> dict[str, str]:
+        """The query's abbreviations and spelt-out long forms, each with its other form: {"CWDC":
+        "Children's Workforce Development Council"}, {"Teaching and Learning Research Programme": "TLRP"}.
+        A short form counts as written, or in capitals ("DFES"); a long form in any case, as whole words."""
+        if not self.table:
+            return {}
+        asked: dict[str, str] = {}
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9&.\-]*[A-Za-z0-9]", query):
+            short = word if word in self.table else self._by_capitals.get(word) if word.isupper() else None
+            if short:
+                asked.setdefault(word, self.table[short])
+        folded = f" {_folded(query)} "
+        for spelt_folded, short, spelt in self._folded_long:
+            if spelt_folded in folded and short not in asked and short not in query:
+                asked.setdefault(spelt, short)
+        return asked

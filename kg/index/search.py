@@ -22,7 +22,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .abbreviations import ABBREVIATIONS_FILE, forms_asked, holds_form
+from .abbreviations import ABBREVIATIONS_FILE, Abbreviations, holds_form
 from .thesaurus import SYNONYMS_FILE, forms_to_look_up
 from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
@@ -155,7 +155,7 @@ class Searcher:
         self._term_words: dict[str, list[str]] | None = None
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._synonyms: dict[str, list[str]] | None = None
-        self._abbreviations: dict[str, str] | None = None
+        self._abbreviations: Abbreviations | None = None
         self._form_rows: dict[str, np.ndarray] = {}
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
@@ -430,8 +430,8 @@ class Searcher:
             return {}
         if self._abbreviations is None:
             path = self._directory / ABBREVIATIONS_FILE     # a build made before abbreviations has none
-            self._abbreviations = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        return forms_asked(query, self._abbreviations)
+            self._abbreviations = Abbreviations(json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
+        return self._abbreviations.forms_asked(query)
 
     def _rows_holding(self, form: str) -> np.ndarray:
         """The rows of the passages (or their headings) holding ``form`` as whole words, any case:
