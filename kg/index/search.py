@@ -773,7 +773,8 @@ class Searcher:
             named = ", ".join(f"“{w}”" for w in unknown)
             found["message"] = f"No quote contains {named}: the quotes below are only the nearest in meaning, which may not be related."
         tokens = sorted(set(tokenize(_keyword_text(query))))
-        hits = self._score(query, tokens, query_concepts, "hybrid", None, synonyms, quote_matches=False)
+        hits = self._score(query, tokens, query_concepts, "hybrid", None, synonyms, quote_matches=False,
+                           shortened=self._abbreviations_asked(query))
         # in the quote finder a query of nothing but speakers ("headteacher", "parents and carers") asks for their words
         speakers = speakers_in(query) or (role_words_in(query) if _asks_only_for_a_speaker(query) else [])
         roles = list(dict.fromkeys(role for _, role in speakers))
