@@ -81,7 +81,12 @@ def test_a_query_in_one_form_finds_the_passage_using_the_other_and_says_so(graph
     assert len(ranks) == 2
     results = library.search(asked, k=10, mode="bm25").results
     assert all({"word": "NECF", "for": "National Evaluation of the Children’s Fund"} in r["why"]["abbreviations"]
-               for r in results if r["passage_id"] in ranks)
+               and "NECF" in r["highlights"] for r in results if r["passage_id"] in ranks)
+    # and the other way: the abbreviation asked, the long form highlighted as the passage writes it
+    spelt = library.search("what did the NECF follow", k=10, mode="bm25").results
+    defining = next(r for r in spelt if "National Evaluation of the Children’s Fund (NECF)" in r["text"])
+    assert {"word": "National Evaluation of the Children’s Fund", "for": "NECF"} in defining["why"]["abbreviations"]
+    assert "National Evaluation of the Children’s Fund" in defining["highlights"]
     # without the abbreviations they rank lower: only a word or two of the query's ("National", "child's") are theirs
     off = Library(graph_build, library.settings.with_overrides(abbreviation_weight=0))
     before = abbreviated_only(off)
@@ -98,5 +103,6 @@ def test_the_search_page_says_which_form_of_an_abbreviation_a_passage_uses(brows
     result.locator("details.why summary").click()
     said = result.locator(".why-abbreviations").inner_text()
     assert said == "Your words as the sources abbreviate or spell them out: NECF (for “National Evaluation of the Children’s Fund”)", said
+    assert "NECF" in result.locator(".result-text mark").all_inner_texts()
     assert not errors, errors
     page.close()

@@ -82,6 +82,16 @@ def holds_form(text: str, form: str) -> bool:
     return f" {_folded(form)} " in f" {_folded(text)} "
 
 
+def occurrences(text: str, form: str) -> list[str]:
+    """``form`` as ``text`` writes it, each distinct way once ("Children’s Workforce Development
+    Council" for "children's workforce development council"): what the page highlights."""
+    words = [re.escape(w).replace("'", "['’]") for w in _WORD.findall(form.replace("-", " ").replace("’", "'"))]
+    if not words:
+        return []
+    pattern = re.compile(r"(?<![\w])" + r"[\s\-]+".join(words) + r"(?![\w])", re.IGNORECASE)
+    return list(dict.fromkeys(match.group(0) for match in pattern.finditer(text)))
+
+
 class Abbreviations:
     """A library's abbreviations (short form → long form), ready to read queries: the long forms are
     folded once, so a query is folded once however many there are."""

@@ -22,7 +22,7 @@ from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
 from .embed_onnx import query_encoder
 from .keyword import KeywordIndex
-from .abbreviations import ABBREVIATIONS_FILE, Abbreviations, holds_form
+from .abbreviations import ABBREVIATIONS_FILE, Abbreviations, holds_form, occurrences
 from .thesaurus import SYNONYMS_FILE, forms_to_look_up
 from .text import BOUND_PREFIXES, QueryWords, name_readings, open_compounds, regular_bases, tokenize, word_counts, word_terms
 
@@ -1250,6 +1250,7 @@ class Searcher:
         # the words the keyword ranking counted, less those the stemmer only cuts like a query word
         # ("relatively" for "relational"): they are what the page highlights
         matched_terms = self._matched_words(passage, wanted, words) if tokens else []
+        highlights = list(matched_terms)
         why: dict[str, Any] = {}
         if matched_terms and mode != "dense":
             why["keywords"] = matched_terms
@@ -1279,6 +1280,8 @@ class Searcher:
                      if holds_form(passage["text"], other) or holds_form(passage.get("heading") or "", other)]
             if forms:
                 why["abbreviations"] = forms
+                shown = f"{passage.get('heading') or ''}\n{passage['text']}"      # the page highlights the form it holds
+                highlights += [w for form in forms for w in occurrences(shown, form["word"]) if w not in highlights]
         names_before = self._lead_ins().get(passage["passage_id"]) if tokens and mode != "dense" and hit.keyword > 0 else None
         if names_before:    # the second half of a split paragraph, found by a name the first half gives
             before = {"passage_id": passage["passage_id"] + "#before", "text": names_before}
@@ -1324,7 +1327,7 @@ class Searcher:
             "scores": {"dense": round(hit.dense, 4), "keyword": round(hit.keyword, 4), "concept": round(hit.concept, 4),
                        **({"words_by_meaning": round(hit.token_match, 4)} if hit.token_match is not None else {})},
             "concepts": concepts,
-            "highlights": matched_terms,
+            "highlights": highlights,
             "why": why,
         }
 
