@@ -16,7 +16,7 @@ from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
 from ..quotes import (ROLE_RES, SPEAKING_ING, not_quoted_message, role_words_in, roles_in, speaker_roles_in, speakers_in,
                       speakers_not_quoted, with_narrower_roles)
-from .build import (INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_VECTORS_FILE, WORDS_FILE,
+from .build import (INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_SCALE, TOKEN_VECTORS_FILE, WORDS_FILE,
                     passage_embedding_text)
 from .dense import VectorIndex
 from .embed import cache_folder, model_fingerprint
@@ -176,10 +176,13 @@ class Searcher:
         self.window_owner = owner
         self.token_vectors: np.ndarray | None = None     # the word-by-word meaning match's, where the build kept them
         self._token_offsets: np.ndarray | None = None
+        self._token_scale = 1.0         # what a stored token vector's parts are multiplied by
         if self.manifest.get("token_vectors") and (directory / TOKEN_VECTORS_FILE).exists():
             self.token_vectors = np.load(directory / TOKEN_VECTORS_FILE, mmap_mode="r")
-            if len(self.token_vectors) <= _TOKENS_IN_MEMORY:    # float16 → 32 on every query would cost more than the product
-                self.token_vectors = np.asarray(self.token_vectors, dtype=np.float32)
+            self._token_scale = 1.0 / TOKEN_SCALE if self.token_vectors.dtype == np.int8 else 1.0   # float16 before int8
+            if len(self.token_vectors) <= _TOKENS_IN_MEMORY:    # int8 → float32 on every query would cost more than the product
+                self.token_vectors = np.asarray(self.token_vectors, dtype=np.float32) * np.float32(self._token_scale)
+                self._token_scale = 1.0
             self._token_offsets = np.load(directory / TOKEN_OFFSETS_FILE)
             if len(self._token_offsets) != len(ids) + 1 or int(self._token_offsets[-1]) != len(self.token_vectors):
                 raise ValueError(f"{directory / TOKEN_VECTORS_FILE} does not match the passages of its build; rebuild with `ckg build`")
@@ -986,7 +989,7 @@ class Searcher:
             return out
         # one gather, one product and one reduce over all the passages' token vectors together
         spans = [np.arange(start, end) for start, end in zip(starts[held].tolist(), ends[held].tolist())]
-        gathered = np.asarray(self.token_vectors[np.concatenate(spans)], dtype=np.float32)
+        gathered = np.asarray(self.token_vectors[np.concatenate(spans)], dtype=np.float32) * np.float32(self._token_scale)
         sims = query_rows @ gathered.T
         bounds = np.concatenate([[0], np.cumsum([len(span) for span in spans])[:-1]])
         out[held] = np.maximum.reduceat(sims, bounds, axis=1).mean(axis=0)
@@ -1019,7 +1022,7 @@ class Searcher:
             return []
         query_rows = self._token_vectors_of(query).astype(np.float32)
         start = int(self._token_offsets[row])
-        passage_rows = np.asarray(self.token_vectors[start:start + len(word_of_piece)], dtype=np.float32)
+        passage_rows = np.asarray(self.token_vectors[start:start + len(word_of_piece)], dtype=np.float32) * np.float32(self._token_scale)
         pairs: dict[str, dict[str, Any]] = {}
         for word, pieces, terms in asked:
             similarities = (query_rows[pieces] @ passage_rows.T).mean(axis=0)
