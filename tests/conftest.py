@@ -34,6 +34,7 @@ def _prepare_parallel_run(config) -> None:
     at once; then give each worker's maths (and the `ckg` processes it starts) one thread, since
     workers already run side by side and more threads would spin against each other."""
     import time
+    import warnings
 
     from kg.build import build
     from kg.settings import Settings
@@ -41,7 +42,8 @@ def _prepare_parallel_run(config) -> None:
     started = time.monotonic()
     settings = Settings.from_env().with_overrides(workers=2, file_timeout_s=60)
     try:
-        with tempfile.TemporaryDirectory(prefix="ckg-warm-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="ckg-warm-") as scratch, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)     # rdflib's, which the tests report where they arise
             for corpus in (ROOT / "corpus", TINY_CORPUS, GRAPH_CORPUS):
                 build(settings, corpus, Path(scratch) / corpus.name)
         said = f"embedding cache filled with the test corpora in {time.monotonic() - started:.0f} s"
