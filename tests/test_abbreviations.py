@@ -106,3 +106,14 @@ def test_the_search_page_says_which_form_of_an_abbreviation_a_passage_uses(brows
     assert "NECF" in result.locator(".result-text mark").all_inner_texts()
     assert not errors, errors
     page.close()
+
+
+def test_the_search_api_gives_the_other_form_and_its_highlight(graph_build):
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(graph_build), "TESTING": True}).test_client()
+    answer = client.get("/api/search", query_string={"q": "what did the NECF follow", "mode": "bm25"})
+    assert answer.status_code == 200
+    spelt = next(r for r in answer.get_json()["results"] if "National Evaluation of the Children’s Fund (NECF)" in r["text"])
+    assert {"word": "National Evaluation of the Children’s Fund", "for": "NECF"} in spelt["why"]["abbreviations"]
+    assert "National Evaluation of the Children’s Fund" in spelt["highlights"]
