@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import OSA
+
 from .concepts import QUALIFIED_LABEL_RE, Concept, ConceptMatcher, _tokens
 
 _ARTICLES = re.compile(r"^\s*(?:the|a|an)\s+", re.I)
@@ -39,6 +41,7 @@ class _Label:
     squashed: str
     preferred: bool
     loose: tuple[str, ...]      # _loose(keys): its words in any order, numbers as digits, small words left out
+    numbers: frozenset[str]     # _numbers(keys), worked out once: resolve compares them for every label
 
 
 _NUMBER_WORDS = frozenset({
@@ -115,25 +118,9 @@ def _keys(text: str) -> tuple[str, ...]:
 
 
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance (a transposition counts one), or limit + 1 when larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] | None = None
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        best = current[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if previous2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            best = min(best, value)
-        if best > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    """Optimal-string-alignment edit distance (a transposition counts one), or limit + 1 when larger
+    (rapidfuzz's, in C: the concept finder compares a name with every label)."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 class LabelResolver:
@@ -150,12 +137,13 @@ class LabelResolver:
             for label in dict.fromkeys(concept.labels):
                 keys = _keys(label)
                 if keys:
-                    self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label, _loose(keys)))
+                    self.labels.append(_Label(concept.id, label, keys, "".join(keys), label == concept.pref_label, _loose(keys),
+                                              frozenset(_numbers(keys))))
                 # a homonym qualified in the thesaurus way, "mediation (activity theory)", is also the bare term
                 qualified = QUALIFIED_LABEL_RE.fullmatch(label)
                 bare = _keys(qualified.group(1)) if qualified else ()
                 if bare and bare != keys:
-                    self.labels.append(_Label(concept.id, label, bare, "".join(bare), False, _loose(bare)))
+                    self.labels.append(_Label(concept.id, label, bare, "".join(bare), False, _loose(bare), frozenset(_numbers(bare))))
         self.by_keys: dict[tuple[str, ...], list[_Label]] = {}
         self.by_squashed: dict[str, list[_Label]] = {}
         self.by_sorted_keys: dict[tuple[str, ...], list[_Label]] = {}
@@ -204,6 +192,7 @@ class LabelResolver:
             acronym = variant.isalpha() and variant.isupper() and len(variant) <= 6
             if acronym:
                 limit_d = 0
+            numbers = _numbers(keys)
             for label in self.labels:
                 # an unfinished word ("relat", "co-conf") completes to the labels it begins; whole words
                 # ("knowledge") are matched below, wherever they stand in a label
@@ -211,7 +200,7 @@ class LabelResolver:
                 if (len(squashed) >= 3 and not acronym and label.squashed.startswith(squashed) and label.squashed != squashed
                         and not whole_words):
                     offer(label.concept_id, 0.8 - 0.2 * (1 - len(squashed) / len(label.squashed)) + (0.01 if label.preferred else 0), label.label)
-                if limit_d and _numbers(keys) == _numbers(label.keys):
+                if limit_d and numbers == label.numbers:
                     d = distance(squashed, label.squashed, limit_d)
                     if d <= limit_d:
                         offer(label.concept_id, 0.88 - 0.06 * d + (0.01 if label.preferred else 0), label.label)

@@ -172,3 +172,24 @@ def test_bibtex_values_read_back_as_one_field(text):
     assert depth == 0
     library = bibtexparser.parse_string("@misc{key,\n" + field("title", text) + "\n}\n")
     assert not library.failed_blocks and len(library.entries) == 1
+
+
+def _osa_reference(a: str, b: str) -> int:
+    """Optimal string alignment distance, written out: insert, delete, substitute, swap neighbours."""
+    rows = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+@given(st.text(alphabet="abcde’'-", max_size=12), st.text(alphabet="abcde’'-", max_size=12), st.integers(0, 4))
+def test_the_concept_finders_and_the_spellers_edit_distance_is_optimal_string_alignment(a, b, limit):
+    from kg.index.search import _typo_distance
+    from kg.labels import distance
+
+    exact = _osa_reference(a, b)
+    assert _typo_distance(a, b) == exact
+    assert distance(a, b, limit) == (exact if exact <= limit else limit + 1)
