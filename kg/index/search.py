@@ -157,7 +157,7 @@ class Searcher:
         self._word_lengths: dict[tuple[str, int], list[str]] | None = None
         self._synonyms: dict[str, list[str]] | None = None
         self._abbreviations: Abbreviations | None = None
-        self._form_rows: dict[str, np.ndarray] = {}
+        self._form_rows: dict[str, tuple[np.ndarray, float]] = {}
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
         self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
         self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
@@ -437,11 +437,12 @@ class Searcher:
             self._abbreviations = Abbreviations(json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
         return self._abbreviations.forms_asked(query)
 
-    def _rows_holding(self, form: str) -> np.ndarray:
-        """The rows of the passages (or their headings) holding ``form`` as whole words, any case:
-        those the keyword index gives every word of it, then read."""
-        rows = self._form_rows.get(form)
-        if rows is None:
+    def _rows_holding(self, form: str) -> tuple[np.ndarray, float]:
+        """The rows of the passages (or their headings) holding ``form`` as whole words, any case (those
+        the keyword index gives every word of it, then read), and the keyword score the form's own words
+        typically have there (the median); found once a form."""
+        found = self._form_rows.get(form)
+        if found is None:
             terms = tokenize(form)
             holding = np.ones(len(self.passages), bool) if terms else np.zeros(len(self.passages), bool)
             for term in terms:
@@ -449,9 +450,11 @@ class Searcher:
             rows = np.asarray([row for row in np.flatnonzero(holding).tolist()
                                if holds_form(self.passages[row]["text"], form)
                                or holds_form(self.passages[row].get("heading") or "", form)], dtype=np.int64)
+            typical = float(np.median(self.keyword.scores(terms)[rows])) if len(rows) else 0.0
+            found = (rows, typical)
             _make_room(self._form_rows, 256)
-            self._form_rows[form] = rows
-        return rows
+            self._form_rows[form] = found
+        return found
 
     def _lead_ins(self) -> dict[str, str]:
         """Passage id → the names before its paragraph's split it is keyword-indexed with, read on first
@@ -541,10 +544,9 @@ class Searcher:
         for asked, other in (shortened or {}).items():
             # a passage using the other form counts as using the form asked, with the score the form asked
             # typically has where it stands ("CWDC" for "Children's Workforce Development Council" as a phrase)
-            holding_asked, holding_other = self._rows_holding(asked), self._rows_holding(other)
+            (holding_asked, typical), (holding_other, _) = self._rows_holding(asked), self._rows_holding(other)
             only_other = np.setdiff1d(holding_other, holding_asked)
             if len(holding_asked) and len(only_other):
-                typical = float(np.median(self.keyword.scores(tokenize(asked))[holding_asked]))
                 keyword = keyword.copy() if keyword is own_keyword else keyword
                 keyword[only_other] += s.abbreviation_weight * typical
         words_asked = QueryWords(query) if tokens else None
@@ -975,6 +977,12 @@ class Searcher:
             self._query_tokens[query] = rows
         return rows
 
+    def _stored_token_vectors(self, which: np.ndarray | slice) -> np.ndarray:
+        """Passages' token vectors (rows ``which`` of the stored ones) as float32 unit vectors, whether
+        held in memory or read from the file (int8, or float16 in builds before int8)."""
+        assert self.token_vectors is not None
+        return np.asarray(self.token_vectors[which], dtype=np.float32) * np.float32(self._token_scale)
+
     def _token_matches(self, query: str, rows: list[int]) -> np.ndarray:
         """The word-by-word meaning match of the query with each passage of ``rows``: for each of the
         query's word pieces its best cosine among the passage's, averaged (late interaction, as in
@@ -990,7 +998,7 @@ class Searcher:
             return out
         # one gather, one product and one reduce over all the passages' token vectors together
         spans = [np.arange(start, end) for start, end in zip(starts[held].tolist(), ends[held].tolist())]
-        gathered = np.asarray(self.token_vectors[np.concatenate(spans)], dtype=np.float32) * np.float32(self._token_scale)
+        gathered = self._stored_token_vectors(np.concatenate(spans))
         sims = query_rows @ gathered.T
         bounds = np.concatenate([[0], np.cumsum([len(span) for span in spans])[:-1]])
         out[held] = np.maximum.reduceat(sims, bounds, axis=1).mean(axis=0)
@@ -1023,7 +1031,7 @@ class Searcher:
             return []
         query_rows = self._token_vectors_of(query).astype(np.float32)
         start = int(self._token_offsets[row])
-        passage_rows = np.asarray(self.token_vectors[start:start + len(word_of_piece)], dtype=np.float32) * np.float32(self._token_scale)
+        passage_rows = self._stored_token_vectors(slice(start, start + len(word_of_piece)))
         pairs: dict[str, dict[str, Any]] = {}
         for word, pieces, terms in asked:
             similarities = (query_rows[pieces] @ passage_rows.T).mean(axis=0)
@@ -1280,8 +1288,7 @@ class Searcher:
             if synonyms:
                 why["synonyms"] = synonyms
         if shortened and hit.keyword > 0:     # "Children's Workforce Development Council" for "CWDC", or back
-            forms = [{"word": other, "for": asked} for asked, other in shortened.items()
-                     if holds_form(passage["text"], other) or holds_form(passage.get("heading") or "", other)]
+            forms = [{"word": other, "for": asked} for asked, other in shortened.items() if hit.row in self._rows_holding(other)[0]]
             if forms:
                 why["abbreviations"] = forms
                 shown = f"{passage.get('heading') or ''}\n{passage['text']}"      # the page highlights the form it holds
