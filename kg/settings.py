@@ -44,7 +44,7 @@ class Settings:
     sentence_windows_max_passages: int = _setting(200_000, "Above this many passages sentence windows are not embedded (they would multiply the index memory by about seven).", minimum=0)
     token_weight: float = _setting(0.0, "Share of the word-by-word meaning match (each query word's best match among the passage's words, by the model's token vectors, averaged: late interaction) added to the best `token_rerank_depth` hybrid results; 0 (the default): off, as it gained on the tuning queries and lost on the blind ones (benchmarks/RETRIEVAL.md). The match still explains results.", minimum=0)
     token_rerank_depth: int = _setting(30, "How many of the best hybrid results the word-by-word meaning match re-ranks when token_weight is above 0.", minimum=1)
-    token_vectors_max_passages: int = _setting(20_000, "Token vectors (the word-by-word meaning match, which says which of the query's words a result has in other words) are kept for libraries of up to this many passages (about 110 KB a passage on disk); 0: never.", minimum=0)
+    token_vectors_max_passages: int = _setting(20_000, "Token vectors (the word-by-word meaning match, which says which of the query's words a result has in other words) are kept for libraries of up to this many passages (about 53 KB a passage on disk, int8); 0: never.", minimum=0)
     vector_index_switch: int = _setting(200_000, "Vector count at which exact (flat) search gives way to HNSW.", minimum=1)
     bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation.", minimum=0)
     bm25_b: float = _setting(0.4, "BM25 length normalisation.", minimum=0, maximum=1)
