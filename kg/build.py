@@ -349,7 +349,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             report.seconds = time.monotonic() - started
             return report
         _write_json(partial / "sources.json", sources)
-        links = _link(partial, passages, concepts)
+        links = _link(partial, passages, concepts, _study_names(settings))
         cited = _citations(partial, sources, passages, report, settings.ontology_dir)
         if cited:       # a quotation introduced by a citation the quote finder cannot read alone
             credit_cited_works(quotes, {sid: found.get("citations") or [] for sid, found in cited["sources"].items()})
@@ -392,11 +392,33 @@ def _load_concepts(settings: Settings, report: BuildReport) -> dict[str, Any]:
         return {}
 
 
-def _link(release: Path, passages: list[Passage], concepts: dict[str, Any]) -> dict[str, Any]:
-    """Concept mentions and definitional passages (when the ontology folder has a concept scheme)."""
-    from .concepts import ConceptMatcher, link_concepts
+def _study_names(settings: Settings) -> list[str]:
+    """Every name of the ontology folder's studies (none when studies.ttl is missing or broken: the
+    build goes on, and the knowledge graph's step reports the file)."""
+    from .studies import load_study_labels
 
-    links = link_concepts((p.to_dict() for p in passages), concepts, ConceptMatcher(concepts)) if concepts else {}
+    path = Path(settings.ontology_dir) / "studies.ttl"
+    try:
+        return [label for study in load_study_labels(path).values() for label in study.labels] if path.exists() else []
+    except Exception:
+        return []
+
+
+def _link(release: Path, passages: list[Passage], concepts: dict[str, Any], taken: list[str]) -> dict[str, Any]:
+    """Concept mentions and definitional passages (when the ontology folder has a concept scheme); the
+    abbreviations the texts give a concept's name ("Team Around the Child (TAC)", and no study's name)
+    become its labels first, so passages using only the abbreviation are linked too."""
+    from .concepts import ConceptMatcher, abbreviated_labels, add_found_labels, link_concepts
+
+    links: dict[str, Any] = {}
+    if concepts:
+        dicts = [p.to_dict() for p in passages]
+        found = abbreviated_labels(dicts, concepts, taken)
+        add_found_labels(concepts, found)
+        links = link_concepts(dicts, concepts, ConceptMatcher(concepts))
+        for concept_id, labels in found.items():      # the graph puts each in its source's named graph
+            for label in labels:
+                links[label["passage_id"]].setdefault("found_labels", []).append({"concept_id": concept_id, **label})
     _write_json(release / "concepts.json", {cid: c.to_dict() for cid, c in sorted(concepts.items())})
     _write_json(release / "links.json", links)
     return links

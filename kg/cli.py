@@ -657,7 +657,7 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
     `ckg quotes "trust" --role parent --export ris > quotes.ris` exports them. Exits 1 when nothing
     is found, 2 on a bad option."""
     from .index.search import SearchError
-    from .quote_export import NOTHING_FOUND, ExportError
+    from .quote_export import NOTHING_FOUND, ExportError, nearest_only
 
     if as_json and export_format:
         raise click.UsageError("--json and --export both choose what is printed: give one of them "
@@ -682,6 +682,8 @@ def quotes(query, speaker_role, source, concept, study, kind, k, offset, build_d
     if export_format:
         if not data["results"]:
             raise click.ClickException(NOTHING_FOUND)
+        if nearest_only(data):
+            raise click.ClickException(nearest_only(data))
         try:
             click.echo(library.export_quotes([q["quote_id"] for q in data["results"]], export_format, link_base=link_base,
                                              group=group), nl=False)
@@ -1072,6 +1074,10 @@ def concept(label, build_dir, as_json) -> None:
     click.echo(f"{data['pref_label']}  ({data['id']})" + (f"  notation {data['notation']}" if data["notation"] else ""))
     if data["alt_labels"]:
         click.echo("also: " + "; ".join(data["alt_labels"]))
+    for found in data["found_labels"]:
+        page = library.place(found["source_id"], found["page"], found["page_label"], found["passage_id"])
+        click.echo(f"“{found['label']}” abbreviates “{found['long_form']}” in {found['source_id']}"
+                   + (f", {page}" if page else "") + " (found in the text, not yet reviewed)")
     for h in data["homonyms"]:
         click.echo(f"not to be confused with {h['pref_label']} ({h['id']}), also called “{h['word']}”")
     if data["scope_note"]:

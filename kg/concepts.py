@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from .index.abbreviations import abbreviation_sites, find_abbreviations
 from .index.text import fold
 from .sentences import sentence_spans
 
@@ -41,6 +42,9 @@ class Concept:
     coinage: list[dict[str, Any]] = field(default_factory=list)
     families: list[str] = field(default_factory=list)
     schemes: list[str] = field(default_factory=list)
+    # abbreviations the library's texts give the concept's name, also in alt_labels ("Team Around the
+    # Child (TAC)"): {"label", "long_form", "source_id", "passage_id", "start", "end", "page", "page_label"}
+    found_labels: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -205,6 +209,8 @@ class ConceptMatcher:
         self._by_sorted_keys: dict[tuple[str, ...], list[_Pattern]] = {}
         seen: dict[tuple[tuple[str, ...], str], _Pattern] = {}
         for concept in concepts.values():
+            # an abbreviation found in the texts matches only as written there ("CoP", not "cop")
+            found = {f["label"] for f in concept.found_labels}
             for label in concept.labels:
                 for variant in _label_variants(label):
                     keys = _label_keys(variant)
@@ -214,7 +220,7 @@ class ConceptMatcher:
                         # "Troubled Families" and "troubled families": the lower-case label frees the name
                         seen[(keys, concept.id)].proper &= _is_proper_name(label)
                         continue
-                    pattern = _Pattern(keys, concept.id, label, _is_acronym(label), _is_proper_name(label))
+                    pattern = _Pattern(keys, concept.id, label, _is_acronym(label) or label in found, _is_proper_name(label))
                     seen[(keys, concept.id)] = pattern
                     self._by_first.setdefault(keys[0], []).append(pattern)
                     if len(keys) > 1:
@@ -476,6 +482,51 @@ def link_concepts(
         if found:
             out[passage["passage_id"]]["found_definitions"] = found
     return out
+
+
+def abbreviated_labels(passages: Iterable[dict[str, Any]], concepts: dict[str, Concept],
+                       taken: Iterable[str] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Abbreviations the texts give a concept's name that no concept has yet: concept id → [{"label",
+    "long_form", "source_id", "passage_id", "start", "end", "page", "page_label"}], each where the
+    library first spells it out ("the Team Around the Child (TAC)": offsets of the long form to the
+    bracket, in the source text).
+
+    A short form counts when the long form the library gives it most often is, as a whole, one label
+    of one concept, and the short form is no label already, of a concept or of anything in ``taken``
+    (a study's "PSE" is no abbreviation of the concept "preventing social exclusion")."""
+    passages = list(passages)
+    table = find_abbreviations(p["text"] for p in passages)
+    if not table:
+        return {}
+    matcher = ConceptMatcher(concepts)
+    labelled = {_label_keys(label) for concept in concepts.values() for label in concept.labels}
+    labelled |= {_label_keys(label) for label in taken}
+    wanted: dict[str, str] = {}
+    for short, spelt in table.items():
+        if not _label_keys(short) or _label_keys(short) in labelled:
+            continue
+        mentions = matcher.find(spelt)
+        if len(mentions) == 1 and mentions[0]["start"] == 0 and mentions[0]["end"] == len(spelt):
+            wanted[short] = mentions[0]["concept_id"]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for passage in passages:
+        for short, spelt, start, end in abbreviation_sites(passage["text"]):
+            if short in wanted and spelt == table[short]:
+                concept_id = wanted.pop(short)
+                out.setdefault(concept_id, []).append({
+                    "label": short, "long_form": spelt, "source_id": passage["source_id"],
+                    "passage_id": passage["passage_id"], "start": passage["start"] + start,
+                    "end": passage["start"] + end, "page": passage.get("page"), "page_label": passage.get("page_label"),
+                })
+    return out
+
+
+def add_found_labels(concepts: dict[str, Concept], found: dict[str, list[dict[str, Any]]]) -> None:
+    """Give each concept the abbreviations ``abbreviated_labels`` found for it, as alt labels."""
+    for concept_id, labels in found.items():
+        concept = concepts[concept_id]
+        concept.found_labels = [*concept.found_labels, *labels]
+        concept.alt_labels = [*concept.alt_labels, *(f["label"] for f in labels if f["label"] not in concept.alt_labels)]
 
 
 QUALIFIED_LABEL_RE = re.compile(r"(.+?)\s*\(([a-z][a-z \-]*)\)")   # "mediation (activity theory)"

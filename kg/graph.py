@@ -292,6 +292,9 @@ def build_graph(
                 if found["concept_id"] in concept_ids:
                     _add_found_definition(graph, ANNOTATION[f"{passage['passage_id']}-d{n}"], found, passage, source,
                                           text, pages, agent, activity)
+            for found in link.get("found_labels", []):      # an abbreviation the source gives a concept's name
+                if found["concept_id"] in concept_ids:
+                    graph.add((CONCEPT[found["concept_id"]], SKOS.altLabel, Literal(found["label"], lang="en")))
             for n, mention in enumerate(study_mentions.get(passage["passage_id"], [])):
                 study = URIRef(matcher.studies[mention["study_id"]].uri)
                 graph.add((node, CK.mentionsStudy, study))

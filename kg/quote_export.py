@@ -41,6 +41,16 @@ NOTHING_FOUND = "no quote matches this query and these filters: nothing to expor
 EXPORT_ALL = 1000       # quotes an export without a query takes unless asked for fewer (the quote finder's largest k)
 
 
+def nearest_only(found: dict) -> str | None:
+    """Why the quotes a search found (``Library.search_quotes``) are no export: no word of its query is in
+    any quote, so they are only the nearest in meaning (the quote finder offers no export then); else None."""
+    if not found.get("nearest_only"):
+        return None
+    named = ", ".join(f"“{word}”" for word in found["unknown_words"])
+    return (f"no quote contains {named}, so the quotes found are only the nearest in meaning: nothing was "
+            "exported; search with other words, or export chosen quotes by their ids")
+
+
 class ExportError(ValueError):
     """Quotes that cannot be exported: unknown ids or text that no longer matches its source."""
 

@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Request, current_app
+from werkzeug.datastructures import MIMEAccept
 
 from kg.library import Library, LibraryFollower
 from kg.quotes import locator
@@ -15,6 +17,7 @@ from kg.quotes import locator
 from . import config as app_config
 from . import cache as response_cache
 from . import viewdata
+from .apidoc import refuse_unknown_parameters
 from .errors import register_error_handlers
 from .security import add_security_headers
 from .views import api, knowledge, library, pages, search, sparql, quotes
@@ -23,12 +26,23 @@ from .views import works
 __all__ = ["create_app"]
 
 
+class _Request(Request):
+    @cached_property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The Accept header's media types without their parameters other than q: werkzeug matches a
+        type only when its parameters match too, so "application/sparql-results+json; charset=utf-8"
+        or a JSON-LD profile found no format and got a 406, or HTML."""
+        given = super().accept_mimetypes
+        return MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in given]) if given else given
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A configured app serving the library in ``config["BUILD_DIR"]``.
 
     Raises :class:`kg.library.LibraryError` when the build directory holds no usable library.
     """
     app = Flask(__name__)
+    app.request_class = _Request
     app.config.update(app_config.defaults())
     app.config.update(config or {})
     app.json.sort_keys = False
@@ -42,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ckg_library"] = follower.library        # the library served now; replaced on a switch
     follower.on_change(lambda old, new: _library_changed(app, new))
     app.before_request(_pin_library)        # first: the response cache keys its answers by the request's release
+    app.before_request(refuse_unknown_parameters)
     app.context_processor(lambda: {"site": viewdata.site(library())})
     # "p. 3", or "slide 6" in a slide deck: where a passage, quote or citation is in its source
     app.jinja_env.filters["excerpt"] = viewdata.as_excerpt

@@ -516,6 +516,9 @@ def concept_detail(library: Library, concept_id: str) -> dict[str, Any] | None:
         "uri": concept["uri"],
         "pref_label": concept["pref_label"],
         "alt_labels": list(concept.get("alt_labels") or []),
+        # alt labels that are abbreviations a source gives the name, found at build time, with where
+        "found_labels": [{key: f.get(key) for key in ("label", "long_form", "source_id", "passage_id", "page", "page_label")}
+                         for f in concept.get("found_labels") or []],
         "notation": concept.get("notation") or None,
         "scope_note": concept.get("scope_note") or None,
         "definitions": _definitions(ix, concept),
@@ -681,6 +684,10 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
         definition["page_marker"] = library.place(definition.get("source_id"), definition["page"], definition["page_label"],
                                                   definition.get("passage_id"))
     placed_coinage(library, data["coined_by"])
+    for found in data["found_labels"]:
+        source = ix.sources.get(found["source_id"]) or {}
+        found["source_title"] = source.get("title") or found["source_id"]
+        found["page_marker"] = library.place(found["source_id"], found["page"], found["page_label"], found["passage_id"])
     return {
         **data,
         "plain_definitions": plain,

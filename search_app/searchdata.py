@@ -41,9 +41,22 @@ def parse(args: Mapping[str, str], max_results: int) -> dict[str, Any]:
     k = integer_param(args, "k", DEFAULT_K, 1, max_results)
     page = integer_param(args, "page", 1, 1, 10_000)
     offset = integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
-    filters = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
+    filters = filter_params(args, FILTERS)
+    if "kind" in filters:
+        filters["kind"] = filters["kind"].lower()
     _check_filters(filters)
     return {"query": query, "mode": mode, "k": k, "offset": offset, "filters": filters, "respell": respell_param(args)}
+
+
+def filter_params(args: Mapping[str, str], names: tuple[str, ...], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The filters a query string gives, by name (an alias counts when its name is not given), each a
+    comma-separated list without empty values; a filter of nothing but commas is not given."""
+    out: dict[str, str] = {}
+    for name, given in [*((n, n) for n in names), *((name, alias) for alias, name in (aliases or {}).items())]:
+        values = [v.strip() for v in (args.get(given) or "").split(",") if v.strip()]
+        if values and name not in out:
+            out[name] = ",".join(values)
+    return out
 
 
 def respell_param(args: Mapping[str, str]) -> bool:
@@ -136,7 +149,7 @@ def quotes_json(data: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]
     return {"query": data["query"], "total": data["total"], "offset": data.get("offset", 0), "filters": filters,
             "unknown_words": data["unknown_words"], "did_you_mean": data["did_you_mean"],
             "searched_for": data["searched_for"], "message": data.get("message"), "with_words": data.get("with_words"),
-            "speakers_not_quoted": data.get("speakers_not_quoted", []),
+            "speakers_not_quoted": data.get("speakers_not_quoted", []), "nearest_only": data.get("nearest_only", False),
             "results": [{f: q.get(f) for f in QUOTE_FIELDS if f in q or f != "score"} for q in data["results"]]}
 
 

@@ -117,3 +117,91 @@ def test_the_search_api_gives_the_other_form_and_its_highlight(graph_build):
     spelt = next(r for r in answer.get_json()["results"] if "National Evaluation of the Children’s Fund (NECF)" in r["text"])
     assert {"word": "National Evaluation of the Children’s Fund", "for": "NECF"} in spelt["why"]["abbreviations"]
     assert "National Evaluation of the Children’s Fund" in spelt["highlights"]
+
+
+# --- abbreviations of a concept's name become its labels --------------------------------------------
+
+def _concepts() -> dict:
+    from kg.concepts import Concept
+
+    return {
+        "multi-agency-working": Concept("multi-agency-working", "u:maw", "multi-agency working",
+                                        alt_labels=["team around the child"]),
+        "childrens-fund": Concept("childrens-fund", "u:cf", "Children's Fund"),
+        "community-of-practice": Concept("community-of-practice", "u:cop", "community of practice"),
+        "cultural-historical-activity-theory": Concept("cultural-historical-activity-theory", "u:chat",
+                                                       "Cultural-Historical Activity Theory", alt_labels=["CHAT"]),
+        "prevention-of-social-exclusion": Concept("prevention-of-social-exclusion", "u:pse",
+                                                  "preventing social exclusion"),
+    }
+
+
+def _passage(n: int, text: str, start: int = 0) -> dict:
+    return {"passage_id": f"doc-{n}", "source_id": "doc", "text": text, "start": start, "page": 3, "page_label": "3"}
+
+
+def test_an_abbreviation_the_texts_give_a_concepts_whole_name_becomes_its_label():
+    from kg.concepts import ConceptMatcher, abbreviated_labels, add_found_labels
+
+    concepts = _concepts()
+    passages = [
+        _passage(0, "Each school had a Team Around the Child (TAC) and a community of practice (CoP).", 100),
+        _passage(1, "The TAC met weekly. A cop car passed. The CoP met monthly. The Team Around the Child (TAC) again."),
+        _passage(2, "The National Evaluation of the Children's Fund (NECF) and Cultural-Historical Activity Theory (CHAT)."),
+        _passage(3, "Preventing Social Exclusion (PSE) was a study."),
+    ]
+    found = abbreviated_labels(passages, concepts, taken=["PSE", "Preventing Social Exclusion"])
+    # NECF's long form only holds a label; CHAT is a label already; PSE is a study's name
+    assert sorted(found) == ["community-of-practice", "multi-agency-working"]
+    tac = found["multi-agency-working"]
+    assert tac == [{"label": "TAC", "long_form": "Team Around the Child", "source_id": "doc", "passage_id": "doc-0",
+                    "start": 118, "end": 145, "page": 3, "page_label": "3"}]      # where it is first spelt out
+    assert passages[0]["text"][tac[0]["start"] - 100:tac[0]["end"] - 100] == "Team Around the Child (TAC)"
+    add_found_labels(concepts, found)
+    assert concepts["multi-agency-working"].alt_labels == ["team around the child", "TAC"]
+    mentions = ConceptMatcher(concepts).find(passages[1]["text"])
+    assert [m["surface"] for m in mentions] == ["TAC", "CoP", "Team Around the Child", "TAC"]   # not "cop"
+    assert abbreviated_labels(passages, _concepts(), taken=[]).keys() >= {"prevention-of-social-exclusion"}
+
+
+def test_a_document_that_abbreviates_a_concepts_name_links_its_passages_by_the_abbreviation(tiny_build):
+    """tests/data/tiny/team-around-the-child.txt spells out "Team Around the Child (TAC)" (an alt label
+    of multi-agency working) once and later says only "the TAC"."""
+    library = Library(tiny_build)
+    concept = library.concepts()["multi-agency-working"]
+    assert "TAC" in concept["alt_labels"]
+    assert [f["label"] for f in concept["found_labels"]] == ["TAC"]
+    using = [p for p in library.passages() if "TAC" in p["text"] and "Team Around the Child (TAC)" not in p["text"]]
+    assert using and all("multi-agency-working" in library.passage_concepts(p["passage_id"]) for p in using)
+    rows = library.sparql("""
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?g WHERE { GRAPH ?g { <https://w3id.org/common-knowledge/concept/multi-agency-working> skos:altLabel "TAC"@en } }
+    """).dicts()
+    assert [r["g"] for r in rows] == ["https://w3id.org/common-knowledge/graph/source/team-around-the-child"]
+
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(tiny_build), "TESTING": True}).test_client()
+    assert client.get("/api/concepts", query_string={"label": "TAC"}).get_json()["results"][0]["id"] == "multi-agency-working"
+    detail = client.get("/api/concepts/multi-agency-working").get_json()
+    assert detail["found_labels"] == [{"label": "TAC", "long_form": "Team Around the Child", "source_id": "team-around-the-child",
+                                       "passage_id": concept["found_labels"][0]["passage_id"], "page": None, "page_label": None}]
+    assert {p["passage_id"] for p in using} <= {p["passage_id"] for p in detail["passages"]}
+
+
+@pytest.mark.browser
+def test_the_concept_page_says_which_source_gives_an_abbreviation(browser, live_server):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(live_server + "/concepts/TAC")
+    assert page.locator("h1.pref-label").inner_text() == "multi-agency working"
+    said = page.locator("#found-labels").inner_text()
+    assert said == ("“TAC” abbreviates “Team Around the Child”, as Working together around the child: learning in "
+                    "multi-agency teams, section ‘Working Together Around the Child’ spells it out (found in the text, "
+                    "not yet reviewed)."), said
+    page.locator("#found-labels a").click()
+    page.wait_for_url("**/sources/team-around-the-child#team-around-the-child-*")
+    assert "Team Around the Child (TAC)" in page.locator(":target").inner_text()
+    assert not errors, errors
+    page.close()

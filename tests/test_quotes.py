@@ -195,6 +195,20 @@ def test_api_quotes_documented_fields(client):
     assert "head teacher put it plainly" in first["introduction"]      # the words that introduce the quote
 
 
+def test_a_page_past_the_end_counts_a_repeated_quote_once_as_the_total_does(seed_build):
+    """The seeds quote some words twice; the total counts them once, and so does the past-the-end message
+    (it said "the 97 quotes" under a total of 96)."""
+    from kg.library import Library
+
+    library = Library(seed_build)
+    assert any(q.get("repeats") for q in library.quotes())
+    whole = library.search_quotes("trust", k=1000)
+    assert len(whole["results"]) == whole["total"] < len(library.quotes())
+    beyond = library.search_quotes("trust", k=5, offset=100_000)
+    assert beyond["results"] == [] and beyond["total"] == whole["total"]
+    assert f"the {whole['total']} quotes end at number {whole['total']}." in beyond["message"]
+
+
 def test_api_quotes_pages_with_offset(client, library, tiny_build):
     whole = client.get("/api/quotes?q=what+the+child+needed").get_json()
     second = client.get("/api/quotes?q=what+the+child+needed&k=2&offset=1").get_json()
@@ -377,6 +391,11 @@ def test_export_of_what_a_query_and_filters_find_without_a_basket(client, tiny_b
     assert nothing.status_code == 400 and "give their ids" in nothing.get_json()["error"]["message"]
     none_found = client.get("/api/quotes/export?format=csv&q=child&source=no-such-source")
     assert none_found.status_code == 400 and "nothing to export" in none_found.get_json()["error"]["message"]
+    # no word of the query in any quote: the finder ranks by meaning alone, which the page does not offer
+    # to export either (it exported the 20 nearest, unrelated quotes)
+    unrelated = client.get("/api/quotes/export?format=ris&q=zzzzqqq")
+    assert unrelated.status_code == 400 and "no quote contains “zzzzqqq”" in unrelated.get_json()["error"]["message"]
+    assert 'id="export-found"' not in client.get("/quotes?q=zzzzqqq").get_data(as_text=True)
     # the CLI exports the same quotes
     import subprocess
     import sys
@@ -529,6 +548,16 @@ def test_quote_finder_page_basket_and_export(browser, live_server):
     assert "whose job it was" in open(download.value.path(), encoding="utf-8").read()
     page.locator("#basket-clear").click()
     assert page.locator("#basket-count").inner_text() == "0" and not page.locator("#basket-exports").is_visible()
+    # something else stored under the basket's key (hand-edited, another version's) is an empty basket,
+    # and adding a quote still works (every button threw "items.forEach is not a function")
+    for stored in ('{"a": 1}', '"text"', '[1, null, {"label": "no id"}]', "{not json"):
+        page.evaluate("stored => localStorage.setItem('ckg-quote-basket', stored)", stored)
+        page.reload()
+        assert page.locator("#basket-count").inner_text() == "0", stored
+        page.locator("#quote-1 button.add").click()
+        assert page.locator("#basket-count").inner_text() == "1", stored
+    page.locator("#basket-clear").click()
+    assert not errors, errors
     # the count says what it counts, and more of the same ranking is one click away
     page.goto(live_server + "/quotes?q=consent&k=1")
     assert "best match for “consent” first" in page.locator("#quote-count").inner_text()

@@ -627,6 +627,36 @@ def test_usual_accept_headers_still_answer(live_server):
             assert response.status == 200 and response.headers.get_content_type() == media_type, accept
 
 
+def test_media_type_parameters_in_the_accept_header_do_not_change_the_choice(client):
+    """A client echoing the server's own "…; charset=utf-8", or asking for a JSON-LD profile, gets that
+    format (werkzeug alone matches a type only when its parameters match too: these were 406s, or HTML)."""
+    select = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}
+    construct = {"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"}
+    for params, accept, media_type in [
+        (select, "application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
+        (select, "application/sparql-results+xml; charset=utf-8", "application/sparql-results+xml"),
+        (select, "text/csv;header=present", "text/csv"),
+        (select, "text/tab-separated-values; charset=utf-8", "text/tab-separated-values"),
+        (select, "application/json; charset=utf-8", "application/sparql-results+json"),
+        (construct, "text/turtle; charset=utf-8", "text/turtle"),
+        (construct, 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"', "application/ld+json"),
+        (select, "text/turtle; charset=utf-8", None),          # still nothing that fits a SELECT
+    ]:
+        answer = client.get("/sparql", query_string=params, headers={"Accept": accept})
+        assert (answer.status_code, answer.mimetype) == ((200, media_type) if media_type else (406, "application/json")), accept
+    for accept, media_type in [("text/turtle; charset=utf-8", "text/turtle"), ("application/ld+json; charset=utf-8", "application/ld+json")]:
+        assert client.get("/concepts/resilience", headers={"Accept": accept}).mimetype == media_type, accept
+        assert client.get("/sparql", headers={"Accept": accept}).mimetype == media_type, accept     # the service description
+
+
+def test_a_dataset_parameter_that_is_no_iri_is_refused_by_name(client):
+    for name in ("default-graph-uri", "named-graph-uri"):
+        answer = client.get("/sparql", query_string={"query": "ASK {}", name: "nope"})
+        message = answer.get_json()["error"]["message"]
+        assert answer.status_code == 400 and f"Parameter '{name}' must be an absolute IRI" in message and "'nope'" in message
+        assert "ValueError" not in message
+
+
 def test_sparqlwrapper_reads_a_406_as_an_error_and_the_usual_formats_as_results(live_server):
     client = wrapper(live_server)
     client.setOnlyConneg(True)             # no format= parameter: the Accept header alone decides

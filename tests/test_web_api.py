@@ -678,3 +678,38 @@ def test_the_small_things_of_the_pages(client):
     sources_link = re.compile(r'<a href="/#sources"( aria-current="page")?>Sources</a>')
     assert sources_link.search(client.get("/").get_data(as_text=True)).group(1) is None
     assert sources_link.search(client.get("/sources/team-around-the-child").get_data(as_text=True)).group(1)
+
+
+def test_a_parameter_an_endpoint_does_not_take_or_given_twice_is_a_400_naming_it(client):
+    """A misspelt filter ("sourse=") or the quote finder's offset asked for as "page=" was silently
+    ignored: the answer looked filtered or paged and was not."""
+    for url, name in [("/api/search?q=trust&sourse=team-around-the-child", "sourse"),
+                      ("/api/search?q=trust&speaker_role=parent", "speaker_role"),
+                      ("/api/quotes?q=trust&year=1800", "year"),
+                      ("/api/concepts?label=agency&q=agency", "q"),
+                      ("/api/health?verbose=1", "verbose")]:
+        answer = client.get(url)
+        message = answer.get_json()["error"]["message"]
+        assert answer.status_code == 400 and message.startswith(f"parameter '{name}' is not one "), url
+        assert "GET /api lists them" in message
+    twice = client.get("/api/search?q=trust&k=10&k=abc")
+    assert twice.status_code == 400 and twice.get_json()["error"]["message"].startswith("parameter 'k' is given 2 times")
+    # a cache-buster, the documented alias role= and the quote finder's page= are taken
+    assert client.get("/api/search?q=trust&_=1700000000").status_code == 200
+    assert client.get("/api/quotes?q=child&role=headteacher").get_json()["filters"] == {"speaker_role": "headteacher"}
+    paged = client.get("/api/quotes?q=child&k=2&page=2").get_json()
+    assert paged["offset"] == 2
+    assert [q["quote_id"] for q in paged["results"]] == [
+        q["quote_id"] for q in client.get("/api/quotes?q=child&k=2&offset=2").get_json()["results"]]
+
+
+def test_a_filter_of_nothing_but_commas_is_no_filter_and_a_type_matches_in_any_case(client):
+    unfiltered = client.get("/api/search?q=child&k=50").get_json()
+    for empty in (",,", " , ", ""):
+        answer = client.get("/api/search", query_string={"q": "child", "k": 50, "source": empty}).get_json()
+        assert answer["filters"] == {} and answer["total"] == unfiltered["total"], repr(empty)
+    assert client.get("/api/search?q=child&source=,team-around-the-child,").get_json()["filters"] == {
+        "source": "team-around-the-child"}
+    typed = [client.get("/api/search", query_string={"q": "child", "type": t}).get_json() for t in ("book chapter", "Book Chapter")]
+    assert typed[0]["total"] == typed[1]["total"] > 0
+    assert client.get("/api/quotes?q=child&kind=,").get_json()["filters"] == {}

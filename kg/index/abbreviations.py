@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 ABBREVIATIONS_FILE = "abbreviations.json"
 
@@ -36,10 +36,16 @@ def long_form(short: str, before: str) -> str | None:
     None. Letters are matched from the last one back, each to the nearest word beginning with it;
     words in between may be skipped ("Network of Experts on Social Aspects of Education and Training"
     for NESET) within Schwartz & Hearst's window of min(n + 5, 2n) words for n letters."""
+    span = _long_form_span(short, before)
+    return " ".join(before[span[0]:span[1]].split()) if span else None
+
+
+def _long_form_span(short: str, before: str) -> tuple[int, int] | None:
+    """Where in ``before`` the long form of ``short`` stands (see ``long_form``)."""
     letters = [c.casefold() for c in short if c.isalnum()]
     cut = list(_BARRIER.finditer(before))
-    segment = before[cut[-1].end():] if cut else before
-    words = list(_WORD.finditer(segment.replace("-", " ")))
+    offset = cut[-1].end() if cut else 0
+    words = list(_WORD.finditer(before[offset:].replace("-", " ")))
     window = words[-min(len(letters) + 5, 2 * len(letters)):]
     if len(window) < 2:
         return None
@@ -54,7 +60,22 @@ def long_form(short: str, before: str) -> str | None:
     if position == last:     # one word for all the letters: not a definition
         return None
     # from the word of the first letter to that of the last ("… Interagency Working", not "… Working study")
-    return " ".join(segment[window[position].start():window[last].end()].split())
+    return offset + window[position].start(), offset + window[last].end()
+
+
+def abbreviation_sites(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """Each "long form (SF)" of ``text`` as (short form, long form, start, end): the offsets run from
+    the long form's first word to the closing bracket."""
+    for match in _BRACKETED.finditer(text):
+        short = match.group(1)
+        if not is_short_form(short):
+            continue
+        span = _long_form_span(short, text[:match.start()])
+        if span is None:
+            continue
+        found = " ".join(text[span[0]:span[1]].split())
+        if found.casefold() != short.casefold():
+            yield short, found, span[0], match.end()
 
 
 def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
@@ -62,13 +83,8 @@ def find_abbreviations(texts: Iterable[str]) -> dict[str, str]:
     ``texts``."""
     seen: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
-        for match in _BRACKETED.finditer(text):
-            short = match.group(1)
-            if not is_short_form(short):
-                continue
-            found = long_form(short, text[:match.start()])
-            if found and found.casefold() != short.casefold():
-                seen[short][found] += 1
+        for short, found, _, _ in abbreviation_sites(text):
+            seen[short][found] += 1
     return {short: forms.most_common(1)[0][0] for short, forms in sorted(seen.items())}
 
 

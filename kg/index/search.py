@@ -752,7 +752,8 @@ class Searcher:
         unknown, did_you_mean, _, none_found = (self._spelling_help(query, query_concepts, "hybrid", synonyms) if query
                                                 else ([], None, None, False))
         found = {"query": query, "total": len(chosen), "offset": offset, "unknown_words": unknown, "did_you_mean": did_you_mean,
-                 "searched_for": None, "message": None, "with_words": None, "speakers_not_quoted": []}
+                 "searched_for": None, "message": None, "with_words": None, "speakers_not_quoted": [],
+                 "nearest_only": False}
         if filters and (not chosen or any(len(values) > 1 for values in wanted.values())):
             empty = [(key, value) for key, values in wanted.items() for value in sorted(values)
                      if not any(self._quote_allowed(q, {key: {value}}, self._study_names({value}) if key == "study" else set())
@@ -764,9 +765,9 @@ class Searcher:
                 found["message"] = named + " The quotes are those of the filter's other values."
         if query and not tokenize(query) and not re.search(r"\w{2,}", query):     # "!!!", "😀": as the passage search
             return {**found, "total": 0, "results": [], "message": "Nothing to search for in this query."}
-        if chosen and offset >= len(chosen):
-            found["message"] = _past_the_end(offset, len(chosen), "quote")
         if not query or not chosen:
+            if chosen and offset >= len(chosen):
+                found["message"] = _past_the_end(offset, len(chosen), "quote")
             # browsing: the voices of participants (the evidence trainers come for) before quotations of
             # published and policy texts, each in the library's order
             browsed = sorted(chosen, key=lambda c: (c[1].get("kind") != "participant", c[0]))
@@ -778,6 +779,7 @@ class Searcher:
         elif none_found:        # nothing to respell ("xqzv"): say what the ranking is then worth
             named = ", ".join(f"“{w}”" for w in unknown)
             found["message"] = f"No quote contains {named}: the quotes below are only the nearest in meaning, which may not be related."
+            found["nearest_only"] = True
         tokens = sorted(set(tokenize(_keyword_text(query))))
         hits = self._score(query, tokens, query_concepts, "hybrid", None, synonyms, quote_matches=False,
                            shortened=self._abbreviations_asked(query))
@@ -1459,6 +1461,8 @@ def _typo_distance(a: str, b: str) -> int:
 def _filter_matches(key: str, value: Any, wanted: set[str]) -> bool:
     if key in ("study", "kind"):
         return bool(wanted & value)
+    if key == "type":       # a document type as a reader types it: "Book Chapter" is "book chapter"
+        return value is not None and value.casefold() in {w.casefold() for w in wanted}
     return value in wanted
 
 
@@ -1510,9 +1514,13 @@ def _asks_only_for_a_speaker(query: str, roles: list[str] | None = None) -> bool
     "parent quotes", "quotes from practitioners"): no topic is left without the asking and the role.
     ``roles``: the query's roles when the caller has them (roles_in)."""
     rest = _QUOTE_INTENT_RE.sub(" ", query)
+    jobs = role_words_in(query)         # a job a role takes in, named whole ("police officers", "attendance officer")
+    for words, _ in jobs:
+        rest = re.sub(r"(?<!\w)" + re.escape(words) + r"(?!\w)", " ", rest, flags=re.I)
     for _, pattern in ROLE_RES:
         rest = pattern.sub(" ", rest)
-    return bool(roles_in(query) if roles is None else roles) and not tokenize(rest)
+    named = (roles_in(query) or [role for _, role in jobs]) if roles is None else roles
+    return bool(named) and not tokenize(rest)
 
 
 def _own_word_held(term: str, others: dict[str, re.Pattern | None], text: str) -> bool:

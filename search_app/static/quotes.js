@@ -9,7 +9,15 @@
     if (chosen !== null) { return chosen; }
     try { return localStorage.getItem(GROUP_KEY) === "source"; } catch (e) { return false; }
   }
-  function load() { try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; } }
+  // a basket as this page stores it: a list of {id, label}; anything else stored under the key (another
+  // version's, or hand-edited) is read as an empty basket rather than breaking every button
+  function load() {
+    var items;
+    try { items = JSON.parse(localStorage.getItem(KEY)); } catch (e) { return []; }
+    if (!Array.isArray(items)) { return []; }
+    return items.filter(function (x) { return x && typeof x.id === "string" && x.id !== ""; })
+      .map(function (x) { return {id: x.id, label: typeof x.label === "string" ? x.label : x.id}; });
+  }
   function save(items) { localStorage.setItem(KEY, JSON.stringify(items)); render(); }
   function render() {
     var items = load();

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from kg.index.search import SearchError
-from kg.quote_export import EXPORT_ALL, FORMATS, GROUPS, NOTHING_FOUND, ExportError
+from kg.quote_export import EXPORT_ALL, FORMATS, GROUPS, NOTHING_FOUND, ExportError, nearest_only
 from kg.quotes import ROLE_NAMES, copy_with_citation, not_quoted_message, role_of, speakers_not_quoted
 from kg.studies import study_short_name
 
@@ -25,12 +25,7 @@ ALIASES = {"role": "speaker_role"}      # the CLI's --role, typed into a URL
 
 def _filter_args() -> dict[str, str]:
     """The filters the request gives, by their documented names (an alias counts when its name is not given)."""
-    args = request.args
-    given = {name: args.get(name, "").strip() for name in FILTERS if args.get(name, "").strip()}
-    for alias, name in ALIASES.items():
-        if name not in given and args.get(alias, "").strip():
-            given[name] = args[alias].strip()
-    return given
+    return searchdata.filter_params(request.args, FILTERS, ALIASES)
 
 
 class _BadQuery(ValueError):
@@ -57,7 +52,8 @@ def _find_or_refuse(default_k: int = QUOTES_K):
     args = request.args
     try:
         k = searchdata.integer_param(args, "k", default_k, 1, EXPORT_ALL)
-        offset = searchdata.integer_param(args, "offset", 0, 0, 1_000_000)
+        page = searchdata.integer_param(args, "page", 1, 1, 10_000)     # as /api/search pages
+        offset = searchdata.integer_param(args, "offset", (page - 1) * k, 0, 1_000_000)
         respell = searchdata.respell_param(args)
     except searchdata.BadParameter as exc:
         raise _BadQuery(str(exc)) from None
@@ -89,11 +85,12 @@ def _find(default_k: int = QUOTES_K):
 @documented("Quotations ranked by meaning and words, with speaker, role, source, page and a ready citation; "
             "without q, every quote the filters let through in document order.",
             '{"query", "total", "offset", "results": [{"quote_id", "text", "speaker", "speaker_role", "kind", "cited", "source_id", '
-            '"passage_id", "passage_ids", "page", "section", "citation", "unattributed", "repeats"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted"}',
-            q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
+            '"passage_id", "passage_ids", "page", "section", "citation", "unattributed", "repeats"}], "unknown_words", "did_you_mean", "searched_for", "message", "with_words", "speakers_not_quoted", "nearest_only"}',
+            aliases=ALIASES, q="what the quote is about, or words of it", speaker_role="roles, separated by commas (or role=)",
             concept="concept ids",
             study="study ids or names", source="source ids", kind="participant or literature", k="how many (default 20)",
-            offset="how many of the ranking to skip (default 0): the next page is offset=k", respell="as for /api/search")
+            offset="how many of the ranking to skip (default 0): the next page is offset=k",
+            page="page of k quotes, from 1, instead of offset (as /api/search)", respell="as for /api/search")
 def quotes_api():
     data, filters = _find()
     return searchdata.quotes_json(data, filters)
@@ -107,7 +104,8 @@ def quotes_api():
             q="without ids: the quotes /api/quotes finds for q and the filters (with filters alone, all of them)",
             speaker_role="as for /api/quotes", concept="as for /api/quotes", study="as for /api/quotes",
             source="as for /api/quotes", kind="as for /api/quotes", k="how many, without ids",
-            offset="as for /api/quotes, without ids",
+            offset="as for /api/quotes, without ids", page="as for /api/quotes, without ids",
+            respell="as for /api/quotes, without ids", aliases=ALIASES,
             group="quote (default): one reference per quote; source: one reference per source with its quotes as "
                   "notes (ris, bibtex, csl-json), the Markdown under each source's reference, the CSV's rows by source")
 def quotes_export():
@@ -121,7 +119,10 @@ def quotes_export():
     if not ids and (request.args.get("q", "").strip() or _filter_args()):
         # no basket: the quotes the same query and filters find (k of them, as /api/quotes; with filters
         # alone, every quote they let through)
-        ids = [quote["quote_id"] for quote in _find(QUOTES_K if request.args.get("q", "").strip() else EXPORT_ALL)[0]["results"]]
+        data = _find(QUOTES_K if request.args.get("q", "").strip() else EXPORT_ALL)[0]
+        if nearest_only(data):
+            abort(400, description=nearest_only(data))
+        ids = [quote["quote_id"] for quote in data["results"]]
         if not ids:
             abort(400, description=NOTHING_FOUND)
     try:
@@ -171,7 +172,7 @@ def quotes_page():
     shown = len(view["results"])
     # the same query and filters, exported whole; not when no word of the query is in the library (the
     # message says the ranking is by nearness in meaning only)
-    if shown and (data["query"] or filters) and not (data.get("message") and data.get("unknown_words")):
+    if shown and (data["query"] or filters) and not nearest_only(data):
         args = {**request.args.to_dict(), "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]

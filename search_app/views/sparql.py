@@ -11,7 +11,7 @@ import threading
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from kg.graph import EXPORT_FORMATS, export, graph_name
+from kg.graph import EXPORT_FORMATS, export, graph_name, source_graph
 from kg.sparql import (GRAPH_TYPES, RESULT_TYPES, EndpointUnavailable, NotAcceptable, QueryFailed, QueryPool,
                        QueryRefused, QueryTimeout, check_query, choose_format, serialize_results)
 
@@ -113,6 +113,20 @@ def _values(name: str) -> list[str]:
     return values
 
 
+# an absolute IRI: a scheme, a colon, then no space or character IRIs exclude (RFC 3987)
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+
+
+def _graph_uris(name: str) -> list[str]:
+    """The graphs a dataset parameter names; one that is no absolute IRI is refused, naming the parameter."""
+    values = _values(name)
+    for value in values:
+        if not _ABSOLUTE_IRI.fullmatch(value):
+            raise QueryRefused(f"Parameter '{name}' must be an absolute IRI, such as "
+                               f"{source_graph('SOURCE_ID')}, not {value[:80]!r}; GET /sparql lists the named graphs.")
+    return values
+
+
 @bp.route("/sparql", methods=["GET", "POST"])
 @documented("SPARQL 1.1 Protocol, read-only: SELECT and ASK as JSON, XML, CSV or TSV, CONSTRUCT and DESCRIBE as "
             "Turtle, N-Triples, RDF/XML or JSON-LD (by Accept or format); UPDATE, LOAD and SERVICE refused; a time "
@@ -167,8 +181,8 @@ def sparql():
             fmt = "html"
         choice = choose_format(form, fmt, request.accept_mimetypes if request.accept_mimetypes else None)
         result = pool().run(query, graph_format=choice if choice in GRAPH_TYPES else "turtle",
-                            default_graphs=_values("default-graph-uri") or None,
-                            named_graphs=_values("named-graph-uri") or None)
+                            default_graphs=_graph_uris("default-graph-uri") or None,
+                            named_graphs=_graph_uris("named-graph-uri") or None)
     except (QueryRefused, QueryFailed) as exc:
         return _failed(400, str(exc), query, for_a_reader)
     except NotAcceptable as exc:
