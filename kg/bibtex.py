@@ -27,3 +27,11 @@ def field(name: str, value: str) -> str:
     """One ``  name = {value},`` line's body (without the comma)."""
     shown = re.sub(r"\s+", " ", value or "").strip() if name in VERBATIM_FIELDS else escape(value)
     return f"  {name} = {{{shown}}}"
+
+
+def page_range(pages: str) -> str:
+    """Pages as BibTeX writes a range, with an en dash's "--": "27-45" and "27 – 45" → "27--45"; a
+    single page or anything else as given."""
+    pages = re.sub(r"\s+", " ", pages or "").strip()
+    found = re.fullmatch(r"([A-Za-z]?\d+)\s*(?:-{1,2}|–|—)\s*([A-Za-z]?\d+)", pages)
+    return f"{found.group(1)}--{found.group(2)}" if found else pages

@@ -27,7 +27,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .citations.names import fold, surname_key
-from .graph import ONTOLOGY_GRAPH, Agents, _context, _selectors, _slug, source_graph
+from .graph import ONTOLOGY_GRAPH, Agents, _context, _fold, _selectors, _slug, source_graph
 from .citations.works import is_legislation
 from .vocab import ANNOTATION, AS, BIBO, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
 
@@ -142,6 +142,8 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         graph.add((node, DCTERMS.title, Literal(work["title"])))
     if re.fullmatch(r"\d{4}", work.get("year") or ""):
         graph.add((node, FABIO.hasPublicationYear, Literal(work["year"], datatype=XSD.gYear)))
+    elif re.fullmatch(r"\d{4}\s?[-–/]\s?\d{1,4}", work.get("year") or ""):     # a period, "2011-12": no xsd:gYear
+        graph.add((node, DCTERMS.date, Literal(work["year"])))
     for raw in renderings:
         graph.add((node, DCTERMS.bibliographicCitation, Literal(raw)))
     for author in work.get("authors") or []:
@@ -150,7 +152,9 @@ def _describe_work(graph: Graph, work: dict[str, Any], people: dict[str, dict[st
         graph.add((node, DCTERMS.creator, agent))
         if (agent, RDF.type, None) not in ontology:     # the ontology describes its own people
             graph.add((agent, RDF.type, FOAF.Organization if person["kind"] == "organization" else FOAF.Person))
-            graph.add((agent, FOAF.name, Literal(person["name"])))
+            # one name once: the source's own metadata may have given it with another apostrophe
+            if not any(_fold(str(name)) == _fold(person["name"]) for name in graph.objects(agent, FOAF.name)):
+                graph.add((agent, FOAF.name, Literal(person["name"])))
     return node
 
 

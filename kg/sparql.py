@@ -313,6 +313,16 @@ class Result:
         return [{v: term_value(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
 
+# characters XML 1.0 cannot hold, even escaped: a literal holding one would make the document ill-formed
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` escaped for XML, each character XML 1.0 excludes given as U+FFFD (the JSON, CSV and TSV
+    results keep it)."""
+    return escape(_NOT_XML_RE.sub("\ufffd", text))
+
+
 def serialize_results(result: Result, fmt: str, truncated_link: str | None = None) -> bytes:
     """A SELECT or ASK result in one of the SPARQL 1.1 result formats (json, xml, csv, tsv).
     ``truncated_link``: for a result cut off at the row limit, a link in the head of a JSON or XML
@@ -343,15 +353,15 @@ def serialize_results(result: Result, fmt: str, truncated_link: str | None = Non
                     if t is None:
                         continue
                     if t[0] == "uri":
-                        inner = f"<uri>{escape(t[1])}</uri>"
+                        inner = f"<uri>{_xml_text(t[1])}</uri>"
                     elif t[0] == "bnode":
-                        inner = f"<bnode>{escape(t[1])}</bnode>"
+                        inner = f"<bnode>{_xml_text(t[1])}</bnode>"
                     elif t[2]:
-                        inner = f"<literal xml:lang={quoteattr(t[2])}>{escape(t[1])}</literal>"
+                        inner = f"<literal xml:lang={quoteattr(t[2])}>{_xml_text(t[1])}</literal>"
                     elif t[3]:
-                        inner = f"<literal datatype={quoteattr(t[3])}>{escape(t[1])}</literal>"
+                        inner = f"<literal datatype={quoteattr(t[3])}>{_xml_text(t[1])}</literal>"
                     else:
-                        inner = f"<literal>{escape(t[1])}</literal>"
+                        inner = f"<literal>{_xml_text(t[1])}</literal>"
                     out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
                 out.append("</result>")
             out.append("</results>")

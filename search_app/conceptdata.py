@@ -563,11 +563,22 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
         # in_library: /people/<id> lists their works (a person's id is their graph node's name)
         return {"id": p, "name": ix.name(p, "person/"), "kind": "person", "in_library": library.person(p) is not None}
 
+    def in_cited_order(people: list[dict[str, Any]], citation: str | None) -> list[dict[str, Any]]:
+        # the graph keeps co-authors as a set: give them in the order the citation names them
+        # ("Hardiker, Exton and Barker 1991"), those it does not name after, as they were
+        folded = (citation or "").casefold()
+
+        def place(entry: dict[str, Any]) -> int:
+            surname = entry["name"].split()[-1].casefold() if entry["name"] else ""
+            found = folded.find(surname) if surname else -1
+            return found if found >= 0 else len(folded) + 1
+        return sorted(people, key=place)
+
     return [{
-        "by": [person(p) for p in c.get("by") or []],
+        "by": in_cited_order([person(p) for p in c.get("by") or []], c.get("citation")),
         "introduced_by": [_introducer(library, ix, p) for p in c.get("introduced_by") or []],
         # where the source starts the concept's tradition, not who named it ("We need to start with Vygotsky")
-        "traced_to": [person(p) for p in c.get("traced_to") or []],
+        "traced_to": in_cited_order([person(p) for p in c.get("traced_to") or []], c.get("citation")),
         "citation": c.get("citation"),
         "year": citation_year(c.get("citation")),      # the earliest year or decade the citation names
         "evidence": c.get("evidence"),

@@ -479,7 +479,7 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
         fields = [("title", work["title"]), ("year", work["year"]),
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
-                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", work["pages"]), ("url", work["url"]),
+                  ("publisher", work["publisher"]), ("address", work["place"]), ("pages", bibtex.page_range(work["pages"])), ("url", work["url"]),
                   ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else []) + ([f"  editor = {{{editor}}}"] if editor else [])
                           + [bibtex.field(name, value) for name, value in fields if value])

@@ -1732,6 +1732,20 @@ def test_the_works_a_definition_is_credited_to_are_cited_for_the_concept(seed_bu
     assert not any(r["credited_by_definition"] for r in workdata.concept_lineage(library, "relational-agency")["results"])
 
 
+def test_who_coined_a_concept_is_given_in_the_order_the_citation_names_them(seed_build):
+    """The graph holds co-authors as a set (they came out A–Z: "M. Barker, K. Exton, P. Hardiker" for
+    "Hardiker, Exton and Barker 1991")."""
+    from kg.library import Library
+    from search_app import workdata
+
+    library = Library(seed_build)
+    for concept_id, citation_words, order in [("prevention-levels", "Hardiker, Exton and Barker", ["Hardiker", "Exton", "Barker"]),
+                                              ("co-configuration", "Victor and Boynton", ["Victor", "Boynton"])]:
+        origins = workdata.concept_lineage(library, concept_id)["origins"]
+        coinage = next(c for c in origins if citation_words in (c["citation"] or ""))
+        assert [p["name"].split()[-1] for p in coinage["by"]] == order, coinage["by"]
+
+
 @pytest.mark.browser
 def test_lineage_page_shows_the_works_a_definition_is_credited_to(page, seed_build):
     """In the browser: heavy-end prevention's lineage lists Hardiker et al. (1991) and the Children's
@@ -1917,3 +1931,31 @@ def test_the_cli_shows_the_levels_of_prevention_when_asked_for_the_framework(see
     assert "Children and Young People, section 1.2 (the source's own words, on Dartington" in general
     deck = subprocess.run(CKG + ["concept", "collaborative agency", "--build", str(seed_build)], capture_output=True, text=True, check=True).stdout
     assert "presentation slides], slide 17\n    cite: (" in deck and ", p. 17" not in deck
+
+
+def test_a_body_cited_without_a_reference_list_is_an_organisation_not_a_person():
+    """The article has no reference list: "(Office for National Statistics, 2002)" made a person of the office."""
+    found = analyse_document("Citizens are alienated (Office for National Statistics, 2002). So said Engeström (1999).\n")
+    people = resolve_works({"doc": found})["people"]
+    assert people["org-office-for-national-statistics"]["kind"] == "organization"
+    assert [p["kind"] for pid, p in people.items() if "engestrom" in pid] == ["person"]
+
+
+def test_a_period_is_kept_as_a_works_date_and_bibtex_pages_are_a_range(seed_build):
+    """Works dated by a period ("[S8] … 2011-12") had no date in the graph (only four-digit years are an
+    xsd:gYear); BibTeX wants a page range's dash doubled."""
+    from kg.bibtex import page_range
+    from kg.library import Library
+
+    rows = Library(seed_build).sparql("""
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?date WHERE { <https://w3id.org/common-knowledge/work/leading-for-learning-2011-12> dcterms:date ?date }
+    """).dicts()
+    assert [r["date"] for r in rows] == ["2011-12"]
+    # a body named by the catalogue ("Children's Fund") and by citations ("Children’s Fund") has one name
+    names = Library(seed_build).sparql("""
+        PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+        SELECT ?agent (COUNT(DISTINCT ?name) AS ?n) WHERE { ?agent foaf:name ?name } GROUP BY ?agent HAVING (COUNT(DISTINCT ?name) > 1)
+    """).dicts()
+    assert names == []
+    assert [page_range(p) for p in ("27-45", "27 – 45", "12", "xi-xv", "e1-e10")] == ["27--45", "27--45", "12", "xi-xv", "e1--e10"]

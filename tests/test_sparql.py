@@ -649,6 +649,17 @@ def test_media_type_parameters_in_the_accept_header_do_not_change_the_choice(cli
         assert client.get("/sparql", headers={"Accept": accept}).mimetype == media_type, accept     # the service description
 
 
+def test_xml_results_stay_well_formed_with_a_control_character(client):
+    import xml.dom.minidom
+
+    query = 'SELECT ?y WHERE { BIND("ctl\\u0001z" AS ?y) }'
+    body = client.get("/sparql", query_string={"query": query, "format": "xml"}).get_data()
+    literal = xml.dom.minidom.parseString(body).getElementsByTagName("literal")[0].firstChild.data
+    assert literal == "ctl\ufffdz"
+    as_json = client.get("/sparql", query_string={"query": query, "format": "json"}).get_json()
+    assert as_json["results"]["bindings"][0]["y"]["value"] == "ctl\x01z"       # JSON can hold it
+
+
 def test_a_dataset_parameter_that_is_no_iri_is_refused_by_name(client):
     for name in ("default-graph-uri", "named-graph-uri"):
         answer = client.get("/sparql", query_string={"query": "ASK {}", name: "nope"})

@@ -136,7 +136,7 @@ def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
         break
     if personal and i == len(parts):
         return authors, surnames, False, et_al
-    corporate = _corporate_name(text)
+    corporate = corporate_name(text)
     if corporate and not et_al:       # "Home Office, The": the body is "Home Office"
         return [corporate], [re.sub(r",\s*The$", "", corporate)], True, False
     if not personal and len(parts) == 1 and SURNAME_RE.match(parts[0]) and len(parts[0].split()) == 1 and et_al:
@@ -144,7 +144,7 @@ def parse_authors(text: str) -> tuple[list[str], list[str], bool, bool] | None:
     return None
 
 
-def _corporate_name(text: str) -> str | None:
+def corporate_name(text: str) -> str | None:
     """A body's name: capitalised words joined by of/for/and/the ("Home Office, The", "Children’s Fund")."""
     text = text.strip().rstrip(",.")
     if re.search(r"[\d:;()\[\]]", text) or len(text) > 120 or re.search(r",(?!\s*The$)", text):
@@ -432,7 +432,7 @@ def _report_publisher(text: str) -> str:
     if len(sentences) < 2:
         return ""
     last = sentences[-1]
-    if last in PUBLISHING_PLACES or not ORGANISATION_WORDS.search(last) or not _corporate_name(last):
+    if last in PUBLISHING_PLACES or not ORGANISATION_WORDS.search(last) or not corporate_name(last):
         return ""
     return last
 

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from .intext import ACT_NAME, find_citations
 from .names import acronym, acronym_letters, fold, is_acronym, key_words, slug, surname_key, title_similarity
+from .references import ORGANISATION_WORDS, corporate_name
 
 TITLE_MATCH = 0.6          # Dice overlap of title words above which two renderings are one work
 
@@ -183,7 +184,10 @@ def _cited_body(name: str, bodies: list[str]) -> str | None:
     matches = {_without_article(b) for b in bodies if _name_matches(name, b, True)}
     if len(matches) == 1:
         return next(b for b in bodies if _without_article(b) in matches)
-    return name if is_acronym(name) else None
+    if is_acronym(name):
+        return name
+    # a name of several words with a body's word ("Office for National Statistics", "Home Office")
+    return name if " " in name.strip() and ORGANISATION_WORDS.search(name) and corporate_name(name) else None
 
 
 def person_id(surname: str, initials: str = "") -> str:
