@@ -65,8 +65,15 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     flock, which the kernel releases when its process ends however it ends: the lock file a killed
     build leaves behind never blocks the next one."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildOutputError(f"the build directory {out_dir} is a file, not a folder; pass a folder (a new one is made) "
+                               "or move the file away")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BuildOutputError(f"the build directory {out_dir} cannot be used ({exc.strerror or exc}); pass a folder "
+                               "you can write to") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -305,8 +312,6 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
     # unique even for two builds in one second; the trailing pid lets a later build spot abandoned partials
     release_name = f"{started_at:%Y%m%dT%H%M%S}-{corpus.corpus_hash[:8]}-{uuid.uuid4().hex[:6]}-{os.getpid()}"
     partial = releases / f".partial-{release_name}"
-    (partial / "documents").mkdir(parents=True)
-
     sources: list[dict[str, Any]] = []
     passages: list[Passage] = []
     quotes: list[Quote] = []
@@ -337,6 +342,8 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
             progress(meta.file, result)
 
     try:
+        # made inside the try: an interruption at any moment after takes the partial release away
+        (partial / "documents").mkdir(parents=True)
         extract_all(corpus.files, settings, on_done)
         order = {meta.id: n for n, (_, meta) in enumerate(corpus.files)}
         sources.sort(key=lambda s: order[s["id"]])

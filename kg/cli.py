@@ -92,7 +92,7 @@ def build(corpus_dir, out_dir, workers, file_timeout_s, file_memory_mb, strict, 
     from .index.embed import EmbeddingSettingsError
 
     try:
-        with progress:
+        with progress, _terminate_as_interrupt():
             task = progress.add_task("extracting", total=total, last="")
             report = run_build(settings, progress=lambda file, result: progress.update(task, advance=1, last=file),
                                strict=strict)
@@ -116,19 +116,59 @@ def _rebuild_settings(corpus_dir, out_dir) -> Settings:
         check_embedding_settings(settings)
     except EmbeddingSettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    _check_built_from(settings)
     return settings
+
+
+def _check_built_from(settings: Settings) -> None:
+    """Refuses to rebuild a library from another corpus folder than it was built from: `ckg add FILE
+    --corpus corpsu` (a typo) made a folder holding FILE alone and published it as the whole library."""
+    from .build import CURRENT
+
+    build_dir, corpus = Path(settings.build_dir), Path(settings.corpus_dir)
+    try:
+        built_from = json.loads((build_dir / CURRENT / "manifest.json").read_text(encoding="utf-8"))["corpus_dir"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return          # no library there yet (a new one is made), or one the rebuild replaces anyway
+    if Path(built_from).resolve() != corpus.resolve():
+        raise click.ClickException(
+            f"the library in {build_dir} was built from {built_from}, not from {corpus}: rebuilding it from {corpus} "
+            f"would make that folder's documents the whole library. Give --corpus {built_from}, or, to build the "
+            f"library from {corpus} on purpose, run `ckg build --corpus {corpus} --out {build_dir}`; nothing was changed")
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (what timeout, systemd, docker and CI send) handled as Ctrl-C is: the corpus put back,
+    the partial build removed, a message; it used to end the process where it stood."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:          # not the main thread (a test calling the command): nothing to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
 def _build_lock(settings: Settings) -> Iterator[None]:
-    """The build directory's lock (kg.build.build_lock), or a refusal naming the build that holds it."""
-    from .build import BuildLocked, build_lock
+    """The build directory's lock (kg.build.build_lock), or a refusal naming the build that holds it
+    (or saying why the directory cannot be used); SIGTERM is an interruption while it is held."""
+    from .build import BuildLocked, BuildOutputError, build_lock
 
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(build_lock(Path(settings.build_dir)))
-        except BuildLocked as exc:
+        except (BuildLocked, BuildOutputError) as exc:
             raise click.ClickException(f"{exc}; nothing was changed") from None
+        stack.enter_context(_terminate_as_interrupt())
         yield
 
 

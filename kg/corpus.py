@@ -84,26 +84,35 @@ def load_metadata(corpus_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str
                             "again (nothing was changed or built: the last build is kept)")
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
+    for key in sorted(set(data) - {"source"}):      # "[[sources]]" for "[[source]]": every entry would be lost unsaid
+        hint = " (the entries are [[source]] tables)" if key.rstrip("s") == "source" or isinstance(data[key], list) else ""
+        warnings.append(f"{path}: unknown top-level key {key!r}{hint}; it is ignored")
     known = set(SourceMeta.__dataclass_fields__) - {"has_metadata"}
     for number, entry in enumerate(data.get("source", []), start=1):
         where = f"{path}: [[source]] #{number}"
-        if not isinstance(entry, dict) or not entry.get("file"):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or not entry["file"].strip():
             given = f" (id {entry['id']!r})" if isinstance(entry, dict) and entry.get("id") else ""
-            warnings.append(f"{where}{given} has no 'file' key; entry ignored (add file = \"NAME\" to it)")
+            what = "has no 'file' key" if not isinstance(entry, dict) or not entry.get("file") else "has a 'file' that is no file name"
+            warnings.append(f"{where}{given} {what}; entry ignored (add file = \"NAME\" to it)")
             continue
         unknown = set(entry) - known
         if unknown:
             warnings.append(f"{path}: [[source]] for {entry['file']} has unknown keys {sorted(unknown)}; they are ignored")
+        entry = {k: v for k, v in entry.items() if k in known}
         if isinstance(entry.get("type"), str) and entry["type"].strip().lower() in DOCUMENT_TYPES:
-            entry = {**entry, "type": entry["type"].strip().lower()}       # "Journal article" as "journal article"
-        for name in ("year", "type"):
-            if name in entry:
-                try:
-                    _check_fields({name: entry[name]})
-                except MetadataError as exc:
-                    warnings.append(f"{path}: [[source]] for {entry['file']}: {exc}; it is ignored")
-                    entry = {k: v for k, v in entry.items() if k != name}
-        entries[entry["file"]] = {k: v for k, v in entry.items() if k in known}
+            entry["type"] = entry["type"].strip().lower()       # "Journal article" as "journal article"
+        for name in ("authors", "editors", "studies"):
+            if isinstance(entry.get(name), str):                # authors = "Smith, J.": one name, not its letters
+                entry[name] = [entry[name]]
+        if isinstance(entry.get("year"), str) and re.fullmatch(r"\s*\d{4}\s*", entry["year"]):
+            entry["year"] = int(entry["year"])                  # year = "2001" as 2001
+        for name in [k for k in entry if k != "file"]:
+            problem = _field_problem(name, entry[name])
+            if problem:
+                fallback = " (the file name gives the id)" if name == "id" else ""
+                warnings.append(f"{path}: [[source]] for {entry['file']}: {problem}; it is ignored{fallback}")
+                del entry[name]
+        entries[entry["file"]] = entry
     for file_name in entries:
         if not (corpus_dir / file_name).exists():
             warnings.append(f"{path}: {file_name} is listed but not in {corpus_dir}")
@@ -397,6 +406,19 @@ def write_metadata(corpus_dir: Path, text: str | None) -> None:
         raise
 
 
+def _field_problem(name: str, value: Any) -> str | None:
+    """What is wrong with one catalogue value as sources.toml gives it, or None."""
+    if name == "title_supplied":
+        return None if isinstance(value, bool) else f"title_supplied {value!r} must be true or false"
+    if isinstance(value, str) and not value.strip() and name in ("title", "venue", "publisher", "place", "pages", "url", "note"):
+        return None         # "" is the catalogue's way of saying "not stated"
+    try:
+        _check_fields({name: value})
+    except MetadataError as exc:
+        return str(exc)
+    return None
+
+
 def check_id_form(source_id: str) -> None:
     """Raises MetadataError when ``source_id`` is not a well-formed source id."""
     _check_fields({"id": source_id})
@@ -405,7 +427,7 @@ def check_id_form(source_id: str) -> None:
 def _check_fields(fields: dict[str, Any]) -> None:
     import datetime
 
-    if "id" in fields and not _ID_RE.fullmatch(str(fields["id"])):
+    if "id" in fields and not (isinstance(fields["id"], str) and _ID_RE.fullmatch(fields["id"])):
         raise MetadataError(f"id {fields['id']!r} must be lower-case letters, digits, '.', '-' or '_' (it is part of "
                             "every passage id and page address), e.g. 'edwards-2010'", "id")
     if "year" in fields:

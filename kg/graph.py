@@ -702,7 +702,8 @@ def validate_dataset(dataset: Dataset, ontology_dir: str | Path) -> tuple[bool, 
     """SHACL validation (ontology/shapes.ttl) of the union of all graphs: (conforms, report text)."""
     import pyshacl
 
-    shapes = Graph().parse(str(Path(ontology_dir) / "shapes.ttl"), format="turtle")
+    # absolute: rdflib reads a relative path that does not exist against the current folder's parent
+    shapes = Graph().parse(str(Path(ontology_dir).absolute() / "shapes.ttl"), format="turtle")
     conforms, _, text = pyshacl.validate(union_graph(dataset), shacl_graph=shapes, inference="none",
                                          advanced=True, allow_warnings=True)
     return bool(conforms), str(text)
@@ -782,8 +783,15 @@ def export(path: str | Path, fmt: str, graph: str | None = None) -> bytes:
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
+    from .library import READ_ERRORS, LibraryError, damaged
+
     # read the file itself, not a store: a store normalises some literals (derived integer types)
-    quads = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS))
+    try:
+        quads = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS))
+    except READ_ERRORS as exc:      # a damaged graph.nq: named, with "rebuild with `ckg build`"
+        raise damaged(Path(path), exc) from None
+    if not quads:                   # a build's graph holds at least the ontology: an empty file was cut short
+        raise LibraryError(f"{path} is damaged or unreadable (it holds no statements); rebuild with `ckg build`")
     selected = graph_name(graph)
     if selected is not None:
         name = pyoxigraph.NamedNode(str(selected))

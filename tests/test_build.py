@@ -360,3 +360,57 @@ def test_the_pdf_s_authors_reach_the_source_record(tmp_path):
     pdf = library.source("contrib-issue-449-vertical")
     assert pdf["authors"] == ["Yawney, John"] and pdf["authors_from"] == "pdf metadata"
     assert not library.source("oxford-ref2014-impact")["authors"]      # a text file has no such field
+
+
+def test_add_and_remove_refuse_another_corpus_and_a_build_directory_they_cannot_use(tiny_build, tmp_path):
+    """`ckg add FILE --corpus corpsu` (a typo) made a folder holding FILE alone and published it as the whole
+    library; `--build` naming a file, or a folder that cannot be made, gave a traceback."""
+    library = tmp_path / "build"
+    shutil.copytree(tiny_build, library, symlinks=True)
+    built_from = json.loads((library / "current" / "manifest.json").read_text(encoding="utf-8"))["corpus_dir"]
+    note = tmp_path / "note.md"
+    note.write_text("# A note\n\nA carer said it mattered most.\n", encoding="utf-8")
+    typo = tmp_path / "corpsu"
+    before = sorted(p.name for p in (library / "releases").iterdir())
+    for command in (["add", str(note), "--corpus", str(typo), "--build", str(library)],
+                    ["remove", "practice-notes", "--corpus", str(typo), "--build", str(library)]):
+        refused = subprocess.run(CKG + command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, said
+        assert f"the library in {library} was built from {built_from}, not from {typo}" in said
+        assert f"Give --corpus {built_from}" in said and said.endswith("nothing was changed")
+    assert not typo.exists() and sorted(p.name for p in (library / "releases").iterdir()) == before
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a build")
+    for command, unusable, why in [(["add", str(note)], a_file, "is a file, not a folder"),
+                                   (["remove", "practice-notes"], a_file, "is a file, not a folder"),
+                                   (["add", str(note)], Path("/proc/no-such-build"), "cannot be used")]:
+        refused = subprocess.run(CKG + command + ["--corpus", str(tmp_path / "corpus"), "--build", str(unusable)],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr and why in refused.stderr, refused.stderr
+    assert a_file.read_text() == "not a build"
+
+
+def test_sigterm_is_an_interruption_the_corpus_and_the_last_build_survive(tmp_path):
+    """SIGTERM (timeout, systemd, docker) during `ckg add`'s rebuild left the file in the corpus with no
+    library built from it, and a build's partial release behind: it now does what Ctrl-C does."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "slow.txt").write_text(("word " * 40 + "-\n") * 200_000, encoding="utf-8")
+    note = tmp_path / "note.md"
+    note.write_text("# A note\n\nA carer said it mattered most.\n", encoding="utf-8")
+    out = tmp_path / "build"
+    for command, said in [(["add", str(note), "--title", "A note", "--corpus", str(corpus), "--build", str(out)],
+                           "interrupted: the corpus is as it was and the last build is kept"),
+                          (["build", "--corpus", str(corpus), "--out", str(out), "-q"],
+                           "interrupted: nothing was published; the last build is kept")]:
+        running = subprocess.Popen(CKG + command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list((out / "releases").glob(".partial-*")) and time.monotonic() < deadline and running.poll() is None:
+            time.sleep(0.05)
+        assert list((out / "releases").glob(".partial-*")), "the rebuild never started"
+        running.send_signal(signal.SIGTERM)
+        _, stderr = running.communicate(timeout=120)
+        assert running.returncode == 130 and said in stderr, stderr
+        assert sorted(p.name for p in corpus.iterdir()) == ["slow.txt"]        # no note, no sources.toml left
+        assert not list((out / "releases").glob(".partial-*")) and not (out / "current").exists()

@@ -197,6 +197,33 @@ def test_catalogue_values_the_build_cannot_take_are_named_and_left_out(tmp_path)
     assert any("[[source]] #4 (id 'lost') has no 'file' key" in w for w in warnings)
 
 
+def test_every_catalogue_value_of_the_wrong_kind_is_named_and_left_out(tmp_path):
+    """Found by QA: an id "../../x" wrote files outside the build, authors = [1] stopped every build,
+    title = 42 lost the citations and venue = 3 the graph of every source, authors = "Smith, J." became
+    its letters, and "[[sources]]" dropped the whole catalogue unsaid."""
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Text.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[sources]]\nid = "x"\nfile = "x.txt"\n\n'
+        '[[source]]\nid = "../../escape"\nfile = "a.txt"\nauthors = [1]\ntitle = 42\neditors = [1, 2]\nvenue = 3\n'
+        'studies = "NECF"\ntitle_supplied = "no"\npages = ""\nurl = ""\n\n'
+        '[[source]]\nid = 5\nfile = "b.txt"\nauthors = "Smith, J."\nyear = "2001"\ntitle = ["a", "b"]\n\n'
+        '[[source]]\nfile = 7\n', encoding="utf-8")
+    entries, warnings = load_metadata(tmp_path)
+    assert entries["a.txt"] == {"file": "a.txt", "studies": ["NECF"], "pages": "", "url": ""}
+    assert entries["b.txt"] == {"file": "b.txt", "authors": ["Smith, J."], "year": 2001}
+    said = "\n".join(warnings)
+    assert "unknown top-level key 'sources' (the entries are [[source]] tables)" in said
+    for field in ("id '../../escape'", "authors must be", "title must be", "editors must be", "venue must be",
+                  "title_supplied 'no' must be true or false", "for b.txt: id 5 must be"):
+        assert field in said, field
+    assert "(the file name gives the id)" in said and "[[source]] #3 has a 'file' that is no file name" in said
+
+    from kg.corpus import plan
+
+    assert sorted(meta.id for _, meta in plan(tmp_path).files) == ["a", "b"]
+
+
 def test_two_files_without_entries_named_alike_get_ids_in_the_order_of_their_names(tmp_path):
     from kg.corpus import plan
 

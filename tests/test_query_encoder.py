@@ -139,7 +139,7 @@ def test_searcher_and_build_use_the_onnx_encoder(library, tiny_build):
 
 def test_torch_encoder_by_setting_and_a_wrong_setting_is_named(tiny_build, library):
     from kg.index.embed import SentenceTransformerEmbedder
-    from kg.library import Library, LibraryError
+    from kg.library import Library
     from kg.settings import Settings
 
     plain = Library(tiny_build, Settings.from_env().with_overrides(query_encoder="torch"))
@@ -147,9 +147,11 @@ def test_torch_encoder_by_setting_and_a_wrong_setting_is_named(tiny_build, libra
     query = "a quick chat in the hallway changed what was planned for a pupil"
     assert [r["passage_id"] for r in plain.search(query, k=5).results] == \
         [r["passage_id"] for r in library.search(query, k=5).results]
-    wrong = Library(tiny_build, Settings.from_env().with_overrides(query_encoder="tensorflow"))
-    with pytest.raises(LibraryError, match="query_encoder must be onnx or torch"):
-        wrong.searcher
+    # a value the setting does not take is refused with the other settings, before any library is read
+    from kg.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="query_encoder must be onnx or torch"):
+        Settings.from_env().with_overrides(query_encoder="tensorflow")
 
 
 def test_exports_left_without_a_record_are_cleared_once_old(tmp_path):
