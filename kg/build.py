@@ -328,6 +328,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
                 max_chars=settings.max_passage_chars, slides=slides, authors=meta.authors,
             )
             result.passages = len(found)
+            report.warnings.extend(f"{meta.file}: {warning}" for warning in document.warnings)
             passages.extend(found)
             quotes.extend(find_quotes(document.text, meta.id, [p.to_dict() for p in found], [vars(p) for p in document.pages],
                                       slides=slides, studies=meta.studies, terms=terms))

@@ -478,6 +478,8 @@ def passages(file: Path, as_json: bool, source_id: str | None, slides: bool | No
     except ExtractionError as exc:
         click.echo(f"ckg passages: {exc.message}", err=True)
         sys.exit(2)
+    for warning in document.warnings:       # on stderr: stdout is the passages
+        click.echo(f"ckg passages: {file.name}: {warning}", err=True)
     if slides is None:
         slides = document.layout == "slides" or entry.get("type") == "presentation slides"
     found = segment(document, source_id, min_words=settings.min_passage_words, max_words=settings.max_passage_words,

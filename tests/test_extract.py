@@ -484,6 +484,31 @@ def test_latin_text_in_utf16_without_a_mark_round_trips(text, encoding):
     assert decode(text.encode(encoding), Path("note.txt")) == text
 
 
+def test_utf8_with_a_few_stray_windows_bytes_keeps_its_letters_and_says_so(tmp_path):
+    """Read whole as Windows-1252, every accented letter of the UTF-8 part was garbled ("CafÃ©"),
+    unsaid; a file all in Windows-1252 is read as such, with nothing to say."""
+    from kg.extract.text import decode_noting
+
+    mixed = "Café children services team work. ".encode() * 20 + b"Caf\xe9 latin1 byte here. " * 5
+    text, note = decode_noting(mixed, Path("mixed.txt"))
+    assert "Ã" not in text and text.count("Café") == 25
+    assert note.startswith("not all UTF-8: 5 bytes (the first at byte 703) read as Windows-1252")
+    legacy = "Café naïve résumé – “quoted”. ".encode("cp1252") * 10
+    assert decode_noting(legacy, Path("old.txt")) == ("Café naïve résumé – “quoted”. " * 10, None)
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(mixed)
+    assert extract(path).warnings == [note]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc")), min_size=1, max_size=200))
+def test_any_utf8_text_decodes_as_itself_with_nothing_to_say(text):
+    from kg.extract.text import decode_noting
+
+    assume(text.strip() and not text.startswith("%PDF-"))
+    assert decode_noting(text.encode("utf-8"), Path("note.txt")) == (text, None)
+
+
 def test_pdf_named_file_that_is_text(tmp_path):
     path = tmp_path / "fake.pdf"
     path.write_text("just text", encoding="utf-8")

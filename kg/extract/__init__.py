@@ -32,11 +32,12 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
         raise ExtractionError("too-large", f"{path.name} is {path.stat().st_size / 1e6:.1f} MB, over the limit (setting max_file_mb)")
     metadata: dict[str, str] = {}
     labels: dict[int, str] = {}
+    notes: list[str] = []
     if kind == "pdf":
         pdf = read_pdf(path, max_pages=max_pages)
         raw, labels, metadata, layout = pdf.lines, pdf.labels, pdf.metadata, pdf.layout
     else:
-        raw, layout = read_lines(path)
+        raw, layout = read_lines(path, notes)
     blocks, pages, removed = clean(raw, slides=layout == "slides", page_labels=labels)
     if not blocks:
         raise ExtractionError("no-text", f"{path.name} has no readable text after cleaning")
@@ -54,6 +55,7 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
         title=_title(metadata, blocks),
         pdf_metadata=metadata,
         removed_furniture=removed,
+        warnings=notes,
     )
 
 

@@ -20,12 +20,34 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def decode(data: bytes, path: Path) -> str:
-    """Decode text bytes; refuse binary data that only carries a text name.
+    """Decode text bytes; refuse binary data that only carries a text name (see ``decode_noting``)."""
+    return decode_noting(data, path)[0]
+
+
+def _one_byte_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("ckg-cp1252", _one_byte_as_cp1252)
+
+
+def decode_noting(data: bytes, path: Path) -> tuple[str, str | None]:
+    """Decode text bytes, with a note when the bytes were not all of one encoding; refuse binary data
+    that only carries a text name.
 
     UTF-8, and UTF-16 or UTF-32 with a byte-order mark (Windows Notepad's "Unicode"), are read as
     such; UTF-16 without one when its ASCII text shows as every other byte NUL; anything else as
-    UTF-8, else Windows-1252.
+    UTF-8, else Windows-1252. UTF-8 with a few stray Windows-1252 bytes (text pasted together from
+    two editors) is read as UTF-8 with those bytes as Windows-1252, noted: read whole as Windows-1252,
+    every accented letter of the UTF-8 part was garbled ("CafÃ©").
     """
+    found = _decode(data, path)
+    if isinstance(found, tuple):
+        return found
+    return found, None
+
+
+def _decode(data: bytes, path: Path) -> str | tuple[str, str]:
     if not data.strip():
         raise ExtractionError("empty", f"{path.name} has no text; add content or remove the file")
     encoding, body = _unicode_encoding(data)
@@ -46,12 +68,20 @@ def decode(data: bytes, path: Path) -> str:
         raise ExtractionError("misnamed", f"{path.name} is a PDF with a text extension; rename it to .pdf")
     if sample.count(b"\x00") > max(1, len(sample) * _NUL_TOLERANCE):
         raise ExtractionError("binary", f"{path.name} is binary data, not text; export it as .txt or .pdf")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    as_utf8 = data.decode("utf-8-sig", errors="ckg-cp1252")
+    stray = len(data.decode("utf-8-sig", errors="replace").split("\ufffd")) - 1
+    utf8_letters = sum(1 for c in data.decode("utf-8-sig", errors="ignore") if ord(c) > 127)
+    if utf8_letters >= stray:       # mostly UTF-8: the odd byte is another encoding's, not the whole file
+        return as_utf8, (f"not all UTF-8: {stray} byte{'s' if stray != 1 else ''} (the first at byte {first_bad}) "
+                         "read as Windows-1252; save the file as UTF-8 to be sure of its accented letters")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _unicode_encoding(data: bytes) -> tuple[str | None, bytes]:
@@ -71,9 +101,13 @@ def _unicode_encoding(data: bytes) -> tuple[str | None, bytes]:
     return None, data
 
 
-def read_lines(path: Path) -> tuple[list[RawLine], str]:
-    """The file's lines and its layout: "slides" for a deck dumped as text, else "document"."""
-    text = decode(path.read_bytes(), path).replace("\r\n", "\n").replace("\r", "\n")
+def read_lines(path: Path, notes: list[str] | None = None) -> tuple[list[RawLine], str]:
+    """The file's lines and its layout: "slides" for a deck dumped as text, else "document"; what is
+    worth telling about its bytes is added to ``notes``."""
+    text, note = decode_noting(path.read_bytes(), path)
+    if note and notes is not None:
+        notes.append(note)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if path.suffix.lower() == ".md":
         text = markdown_to_text(text)
     chunks = text.split("\f")
