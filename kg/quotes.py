@@ -107,6 +107,11 @@ _SPEECH = _alternation([verb_form(verb, form) if form in ("-", "s", "ed", "ing")
 # the "-ing" forms that, after a speaker, open a query for their words
 SPEAKING_ING = _alternation([verb_form(verb, "ing") for verb, _, credits in _SPEAKING_VERBS if credits])
 _SPEECH_RE = re.compile(r"\b(?:" + _SPEECH + r")\b", re.I)
+def reports_speech(text: str) -> bool:
+    """Whether ``text`` holds a verb reporting what somebody said or thought ("explained", "told us", "put it")."""
+    return bool(_SPEECH_RE.search(text))
+
+
 # what sets off a block quotation introduced in running text
 _INTRO_RE = re.compile(r"\b(?:" + _SPEECH + r")\b|\bextracts? from\b|\b(?:that|as) follows?\b|"
                        r"\b(?:typical|illustrative) (?:response|comment|quotation)\b|\bone such\b", re.I)

@@ -509,6 +509,18 @@ def test_any_utf8_text_decodes_as_itself_with_nothing_to_say(text):
     assert decode_noting(text.encode("utf-8"), Path("note.txt")) == (text, None)
 
 
+def test_a_line_introducing_a_quotation_is_no_heading(tmp_path):
+    """"One father explained his view:" on a line of its own titled the passages after it (and quote
+    citations named it as their section); headings with a colon stay headings."""
+    path = tmp_path / "voices.txt"
+    path.write_text("Parents' voices\n\nThe programme asked parents what had changed for them over the year, and many "
+                    "described a real shift in how services treated them.\n\nOne father explained his view:\n\n"
+                    "\"They listened to us for the first time, and they did not judge us.\"\n\n"
+                    "Key findings:\n\nMost parents felt heard by the second term of the programme.\n", encoding="utf-8")
+    headings = [b.text for b in extract(path).blocks if b.kind == "heading"]
+    assert headings == ["Parents' voices", "Key findings:"]
+
+
 def test_pdf_named_file_that_is_text(tmp_path):
     path = tmp_path / "fake.pdf"
     path.write_text("just text", encoding="utf-8")

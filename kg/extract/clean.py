@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..quotes import reports_speech
 from ..years import CITED_YEAR_IN_BRACKETS_RE, YEAR_DIGITS
 from .model import Block, Page, RawLine
 from .normalize import normalize_line, repair_keys, split_bullet
@@ -521,6 +522,8 @@ def _heading_like(text: str) -> bool:
         return False   # a heading does not end on "the" or "of": this line runs on
     if _TWO_SENTENCES_RE.search(text):
         return False   # "Young people noticed the difference. One young person told us:": sentences, not a title
+    if text.endswith(":") and len(words) >= 3 and reports_speech(text):
+        return False   # "One father explained his view:" introduces a quotation: it titles nothing
     return 0 < len(words) <= 14
 
 
