@@ -522,6 +522,10 @@ _NOT_AN_AUTHOR = re.compile(r"\b(?:user|admin(?:istrator)?|owner|author|unknown|
                             r"windows|pdf|printer|scanner|default|guest|staff|computer|hp|dell|lenovo|apple|mac)\b", re.I)
 
 
+# one author written surname first: "Edwards, Anne", "Daniels, H. R."
+_SURNAME_FIRST = r"[^,\s]+,\s*[^,\s]+(?:\s+[^,\s]+)?"
+
+
 def authors_from_pdf(value: str) -> list[str]:
     """Authors from a PDF's Author field, as the catalogue writes them ("Surname, Given"): "Hana
     Nakamura; Peter Lindqvist" → ["Nakamura, Hana", "Lindqvist, Peter"]; "Nakamura, Hana" stays one
@@ -534,10 +538,12 @@ def authors_from_pdf(value: str) -> list[str]:
         parts = value.split(";")
     elif re.fullmatch(r"[^,]+,\s*[^,\s]+(?:\s+[A-Z]\.?)*", value) and len(value.split(",")[0].split()) == 1:
         parts = [value]                                     # "Nakamura, Hana": one author, surname first
+    elif all(re.fullmatch(_SURNAME_FIRST, p.strip()) for p in re.split(r"\s+(?:and|&)\s+", value)) and re.search(r"\s(?:and|&)\s", value):
+        parts = re.split(r"\s+(?:and|&)\s+", value)         # "Edwards, Anne and Daniels, Harry": surnames first
     else:
         parts = re.split(r",\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", value)
     names = []
-    for part in (p.strip(" .,") for p in parts):
+    for part in (re.sub(r"(?<![\s,.][A-Z])\.$", "", p.strip(" ,")) for p in parts):     # an initial keeps its full stop
         words = part.replace(",", " ").split()
         if not part or not all(w[:1].isupper() for w in words if w.lower() not in ("de", "van", "von", "der", "du", "la")):
             return []

@@ -337,6 +337,10 @@ def test_a_title_read_from_a_document_is_one_line():
     ("Nakamura, Hana", ["Nakamura, Hana"]),
     ("M. Jopling and S. Vincent", ["Jopling, M.", "Vincent, S."]),
     ("Yawney, John", ["Yawney, John"]),
+    ("Edwards, Anne and Daniels, Harry", ["Edwards, Anne", "Daniels, Harry"]),      # was four "authors"
+    ("Edwards, A. & Daniels, H. R.", ["Edwards, A.", "Daniels, H. R."]),
+    ("Anne Edwards and Harry Daniels", ["Edwards, Anne", "Daniels, Harry"]),
+    ("Anne Edwards, Harry Daniels", ["Edwards, Anne", "Daniels, Harry"]),
     ("UNICEF", ["UNICEF"]),
     ("Microsoft Office User", []), ("Administrator", []), ("jsmith", []), ("NECF report series", []),
     ("Slides and handout", []), ("", []),
