@@ -440,7 +440,11 @@ def _remove(settings: Settings, source: str) -> None:
         raise click.ClickException(f"the library could not be rebuilt without {meta.file}; it is back in the corpus "
                                    "and the library is as it was")
     kept = " with its catalogue entry" if entry else ""
-    console.print(escape(f"removed {meta.id}: {meta.file} is in {removed.parent}{kept}; `ckg add {removed}` puts it back"))
+    import shlex
+
+    # the name it is kept under ("report-2.txt" when .removed/ holds an earlier "report.txt"), quoted for a shell
+    console.print(escape(f"removed {meta.id}: {meta.file} is in {removed.parent} as {removed.name}{kept}; "
+                         f"`ckg add {shlex.quote(str(removed))}` puts it back"))
 
 
 @main.command(context_settings=CONTEXT)

@@ -793,6 +793,7 @@ def test_ckg_add_embeds_only_the_new_source(tmp_path):
     assert unknown.returncode == 2 and "new-note, team-around-the-child" in unknown.stderr
     removed = subprocess.run(CKG + ["remove", "new-note"] + env_cache, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert removed.returncode == 0, removed.stderr
+    assert "as new-note.md with its catalogue entry; `ckg add" in " ".join(removed.stderr.split())
     assert not (corpus / "new-note.md").exists() and (corpus / ".removed" / "new-note.md").exists()
     kept = (corpus / "sources.toml").read_text(encoding="utf-8")
     assert kept.startswith("# kept\n") and "new-note" not in kept
