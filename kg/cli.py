@@ -870,7 +870,14 @@ def evaluate(queries, scorer, modes, k, build_dir, misses, quote_finder, as_json
                                      "texts)", param_hint="QUERIES")
         if not loaded:
             raise click.BadParameter(f"{path} holds no queries", param_hint="QUERIES")
+        # as the scorer compares: an empty snippet is held by every passage (S@1 1.0 for any query)
+        form = getattr(module, "match_form", None)
         for item in loaded:
+            if not item["query"].strip() or not item["gold"] or not all(
+                    (form(g) if callable(form) else g).strip() for g in item["gold"]):
+                raise click.BadParameter(f"{path}: query {item['id']!r} needs a query text and gold snippets that are not "
+                                         "empty (as the scorer reads them): an empty snippet is in every passage",
+                                         param_hint="QUERIES")
             if item["id"] in seen:
                 raise click.BadParameter(f"query id {item['id']!r} is in both {seen[item['id']]} and {path}; ids must be unique")
             seen[item["id"]] = path

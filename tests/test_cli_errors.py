@@ -80,7 +80,13 @@ def test_eval_refuses_what_it_cannot_score(tiny_build, tmp_path, scorer):
     empty.write_text("[]", encoding="utf-8")
     latin.write_bytes(b"\xff\xfe[]")
     text_gold.write_text(json.dumps([{"id": "q1", "query": "trust", "gold": "trust"}]), encoding="utf-8")
-    for path, said in ((empty, "holds no queries"), (latin, "not valid JSON in UTF-8"), (text_gold, "gold (a list of texts)")):
+    blank_gold, blank_query, no_gold = tmp_path / "blank.json", tmp_path / "noquery.json", tmp_path / "nogold.json"
+    blank_gold.write_text(json.dumps([{"id": "q1", "query": "trust", "gold": [" "]}]), encoding="utf-8")
+    blank_query.write_text(json.dumps([{"id": "q1", "query": "", "gold": ["trust"]}]), encoding="utf-8")
+    no_gold.write_text(json.dumps([{"id": "q1", "query": "trust", "gold": []}]), encoding="utf-8")
+    for path, said in ((empty, "holds no queries"), (latin, "not valid JSON in UTF-8"), (text_gold, "gold (a list of texts)"),
+                       (blank_gold, "an empty snippet is in every passage"), (blank_query, "query 'q1' needs a query text"),
+                       (no_gold, "query 'q1' needs a query text and gold snippets")):
         result = _run(*base, str(path))
         assert result.exit_code == 2 and said in result.output and str(path) in result.output, result.output
     not_python, broken = tmp_path / "score.txt", tmp_path / "broken.py"
