@@ -204,7 +204,7 @@ def extract_all(
             path, meta = queue.pop(0)
             if path.stat().st_size > limits["max_bytes"]:
                 on_done(path, meta, None, FileResult(meta.file, meta.id, False, "too-large",
-                        f"{meta.file} is {path.stat().st_size / 1e6:.1f} MB, over the limit (setting max_file_mb)"))
+                        f"{meta.file} is {path.stat().st_size / 1048576:.3g} MB, over the limit of {settings.max_file_mb:g} MB (setting max_file_mb)"))
                 continue
             parent, child = context.Pipe(duplex=False)
             process = context.Process(target=_worker, args=(str(path), limits, child), daemon=True)
@@ -224,7 +224,7 @@ def extract_all(
                 outcome = ("error", ("crashed", _crash_message(job)))
             elif elapsed > settings.file_timeout_s:
                 job.process.kill()
-                outcome = ("error", ("timeout", f"{job.meta.file} took longer than {settings.file_timeout_s:.0f} s to extract (setting file_timeout_s)"))
+                outcome = ("error", ("timeout", f"{job.meta.file} took longer than {settings.file_timeout_s:g} s to extract (setting file_timeout_s)"))
             if outcome is None:
                 continue
             running.remove(job)

@@ -129,6 +129,8 @@ def test_size_limit(tmp_path):
     shutil.copy(CORPUS / "oxford-ref2014-impact.txt", corpus)
     report = build(_settings(max_file_mb=0.5), corpus, tmp_path / "out")
     assert {r.file: r.reason for r in report.failed} == {"a.txt": "too-large"}
+    # the message gives the size and the limit in one unit, neither rounded to nothing ("0.0 MB")
+    assert report.failed[0].message == "a.txt is 1.53 MB, over the limit of 0.5 MB (setting max_file_mb)"
 
 
 def test_nothing_built_leaves_no_release(tmp_path):

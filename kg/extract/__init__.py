@@ -29,7 +29,8 @@ def extract(path: str | Path, *, max_pages: int = 2000, max_bytes: int | None = 
     if not path.is_file():
         raise ExtractionError("missing", f"{path} does not exist or is not a file")
     if max_bytes is not None and path.stat().st_size > max_bytes:
-        raise ExtractionError("too-large", f"{path.name} is {path.stat().st_size / 1e6:.1f} MB, over the limit (setting max_file_mb)")
+        raise ExtractionError("too-large", f"{path.name} is {path.stat().st_size / 1048576:.3g} MB, over the limit of "
+                                            f"{max_bytes / (1024 * 1024):.3g} MB (setting max_file_mb)")
     metadata: dict[str, str] = {}
     labels: dict[int, str] = {}
     notes: list[str] = []
