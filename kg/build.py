@@ -346,6 +346,7 @@ def _build(settings: Settings, corpus_dir: Path, out_dir: Path, progress: Callab
         # made inside the try: an interruption at any moment after takes the partial release away
         (partial / "documents").mkdir(parents=True)
         extract_all(corpus.files, settings, on_done)
+        report.warnings.extend(corpus.copy_warnings({r.file for r in report.results if r.ok}))
         order = {meta.id: n for n, (_, meta) in enumerate(corpus.files)}
         sources.sort(key=lambda s: order[s["id"]])
         passages.sort(key=lambda p: (order[p.source_id], p.start))

@@ -47,6 +47,14 @@ class CorpusPlan:
     skipped: list[tuple[str, str, str]]        # (file, reason, message)
     warnings: list[str]
     corpus_hash: str
+    copies: list[tuple[str, str]] = field(default_factory=list)    # (a document, the earlier one it is a copy of)
+
+    def copy_warnings(self, ingested: set[str] | None = None) -> list[str]:
+        """A warning for each copy of a document under another name, both read (``ingested``: the files
+        that were; None: all): a copy that failed shows nothing twice."""
+        return [f"{copy} has the same content as {first}: its passages, quotes and citations show twice; remove "
+                "one of them (ckg remove)" for copy, first in self.copies
+                if ingested is None or (copy in ingested and first in ingested)]
 
 
 _LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
@@ -132,18 +140,18 @@ def plan(corpus_dir: Path) -> CorpusPlan:
     digest = hashlib.sha256()
     ingested = {path for path, _ in files}
     first_with: dict[str, str] = {}        # a content hash → the first document holding it
+    copies: list[tuple[str, str]] = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):    # the order and bytes hashed before ids were reserved
         if path in ingested:
             content = _file_hash(path)
             digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0" + content.encode() + b"\0")
             relative = path.relative_to(corpus_dir).as_posix()
             if content in first_with:       # "report (final).pdf" beside "report.pdf": every passage would show twice
-                warnings.append(f"{relative} has the same content as {first_with[content]}: its passages, quotes and "
-                                "citations show twice; remove one of them (ckg remove)")
+                copies.append((relative, first_with[content]))
             first_with.setdefault(content, relative)
         elif path.name == METADATA_FILE and _passed_over(path, corpus_dir):
             digest.update(path.read_bytes())
-    return CorpusPlan(corpus_dir, files, skipped, warnings, digest.hexdigest())
+    return CorpusPlan(corpus_dir, files, skipped, warnings, digest.hexdigest(), copies)
 
 
 def same_content(corpus_dir: Path, file: Path, besides: Path | None = None) -> str | None:

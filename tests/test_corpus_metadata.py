@@ -282,8 +282,19 @@ def test_a_copy_of_a_document_under_another_name_is_refused_and_a_build_names_co
     from kg.corpus import same_content
     assert same_content(corpus, tmp_path / "report.txt", besides=corpus / "report.txt") is None
     shutil.copy2(copy, corpus / "report-v2.txt")
-    copies = [w for w in plan(corpus).warnings if "has the same content as" in w]
+    copies = plan(corpus).copy_warnings()
     assert len(copies) == 1 and "report-v2.txt" in copies[0] and "report.txt" in copies[0] and "ckg remove" in copies[0]
+    # a copy that is not read (a PDF named .txt beside its .pdf fails) shows nothing twice: no warning
+    from kg.build import build
+    from kg.settings import Settings
+
+    (corpus / "report-v2.txt").unlink()
+    pdf = ROOT / "tests" / "data" / "tiny" / "contrib-pagelabels.pdf"
+    shutil.copy2(pdf, corpus / "slides.pdf")
+    shutil.copy2(pdf, corpus / "slides-misnamed.txt")
+    report = build(Settings.from_env().with_overrides(workers=1, graph_validate=False), corpus, tmp_path / "build")
+    assert {r.file for r in report.failed} == {"slides-misnamed.txt"} and plan(corpus).copy_warnings()
+    assert not [w for w in report.warnings if "same content" in w], report.warnings
 
 
 def test_a_file_replacing_itself_keeps_its_id(tmp_path):
