@@ -21,16 +21,62 @@ class LibraryError(Exception):
     """The build directory is missing, incomplete or from an incompatible version."""
 
 
-def _damaged(path: Path, exc: Exception) -> str:
-    return f"{path} is damaged or unreadable ({type(exc).__name__}: {exc}); rebuild with `ckg build`"
+# what a reader of a build's file raises on a missing, cut-short or garbled file: json and numpy
+# (ValueError, EOFError), FAISS (RuntimeError), pyoxigraph (SyntaxError)
+READ_ERRORS = (OSError, EOFError, ValueError, RuntimeError, SyntaxError)
+_NOT_GIVEN: Any = object()
 
 
-def _read_json(path: Path) -> Any:
-    """A JSON file of the build; a damaged one is a LibraryError naming it."""
+def _reason(exc: BaseException) -> str:
+    """A reader's message on one line, without FAISS's C++ function and source line."""
+    text = " ".join(str(exc).split())
+    if text.startswith("This file contains pickled"):     # numpy's word for bytes that are no .npy array
+        return "not a NumPy array file"
+    return re.sub(r"^Error in .*? at \S+:\d+: (?:Error: )?", "", text)[:300]
+
+
+def _damaged(path: Path, exc: BaseException) -> str:
+    if not path.exists() and not path.is_symlink():
+        return f"{path} is missing; rebuild with `ckg build`"
+    return f"{path} is damaged or unreadable ({type(exc).__name__}: {_reason(exc)}); rebuild with `ckg build`"
+
+
+def damaged(path: Path, exc: BaseException) -> LibraryError:
+    """The error for a file of the build that could not be read: it names the file, says it is
+    missing or damaged (with the reader's reason) and to rebuild with `ckg build`."""
+    return LibraryError(_damaged(Path(path), exc))
+
+
+def read_build_file(path: Path, read: Callable[[Path], Any], default: Any = _NOT_GIVEN) -> Any:
+    """``read(path)`` for a file of a build, where it is loaded: a file that cannot be read is a
+    :class:`LibraryError` naming it, never the reader's own error. With ``default``, a missing file
+    (one that builds made before it lack) gives ``default``."""
+    if default is not _NOT_GIVEN and not path.exists():
+        return default
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return read(path)
+    except READ_ERRORS as exc:
+        raise damaged(path, exc) from None
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def read_json(path: Path, kind: type | None = None, default: Any = _NOT_GIVEN) -> Any:
+    """A JSON file of a build; a damaged one (or, with ``kind``, one holding another type of value:
+    a list for an object) is a LibraryError naming it. With ``default``, a missing file (one that
+    builds made before it lack) gives ``default``."""
+    if default is not _NOT_GIVEN and not path.exists():
+        return default
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise LibraryError(_damaged(path, exc)) from None
+    if kind is not None and not isinstance(data, kind):
+        raise LibraryError(f"{path} is damaged (it holds a JSON {_JSON_TYPES.get(type(data), 'value')} where a JSON "
+                           f"{_JSON_TYPES.get(kind, kind.__name__)} belongs); rebuild with `ckg build`")
+    return data
 
 
 class Library:
@@ -41,20 +87,24 @@ class Library:
         self.settings = settings or Settings.from_env()
         self.root = self._resolve(self.build_dir)
         self.manifest = self._load_manifest()
-        self._sources: list[dict[str, Any]] = _read_json(self.root / "sources.json")
-        self._source_by_id = {s["id"]: s for s in self._sources}
+        self._sources: list[dict[str, Any]] = read_json(self.root / "sources.json", list)
+        try:
+            self._source_by_id = {s["id"]: s for s in self._sources}
+        except (TypeError, KeyError) as exc:
+            raise LibraryError(_damaged(self.root / "sources.json", exc)) from None
         self._passages: list[dict[str, Any]] = []
         try:
             with (self.root / "passages.jsonl").open(encoding="utf-8") as handle:
                 for line in handle:
                     if line.strip():
                         self._passages.append(json.loads(line))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self._passage_by_id = {p["passage_id"]: p for p in self._passages}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, TypeError, KeyError) as exc:
             raise LibraryError(_damaged(self.root / "passages.jsonl", exc)) from None
-        self._passage_by_id = {p["passage_id"]: p for p in self._passages}
         self._documents: dict[str, dict[str, Any]] = {}
         self._credits: dict[str, dict[str, dict[str, Any]]] = {}    # concept id → passages crediting it to a work
         self._aliases: dict[str, str] | None = None                   # a person's former id → their id
+        self._graph_error: str | None = None                          # why graph.nq could not be loaded
 
     @staticmethod
     def _resolve(build_dir: Path) -> Path:
@@ -71,8 +121,11 @@ class Library:
         path = self.root / "manifest.json"
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise LibraryError(f"{path} is missing or unreadable ({exc}); rebuild with `ckg build`") from None
+        if not isinstance(manifest, dict):
+            raise LibraryError(f"{path} is damaged (it holds a JSON {_JSON_TYPES.get(type(manifest), 'value')} where a "
+                               "JSON object belongs); rebuild with `ckg build`")
         if manifest.get("format_version") != FORMAT_VERSION:
             raise LibraryError(
                 f"{path} has format {manifest.get('format_version')}, this ckg reads {FORMAT_VERSION}; rebuild with `ckg build`"
@@ -114,20 +167,18 @@ class Library:
             return None
         if source_id not in self._documents:
             path = self.root / "documents" / f"{source_id}.json"
-            self._documents[source_id] = _read_json(path)
+            self._documents[source_id] = read_json(path, dict)
         return self._documents[source_id]
 
     # --- concepts ---------------------------------------------------------------------------------
 
     @cached_property
     def _concepts(self) -> dict[str, dict[str, Any]]:
-        path = self.root / "concepts.json"
-        return _read_json(path) if path.exists() else {}
+        return read_json(self.root / "concepts.json", dict, default={})
 
     @cached_property
     def _links(self) -> dict[str, dict[str, Any]]:
-        path = self.root / "links.json"
-        return _read_json(path) if path.exists() else {}
+        return read_json(self.root / "links.json", dict, default={})
 
     def concepts(self) -> dict[str, dict[str, Any]]:
         return self._concepts
@@ -173,7 +224,7 @@ class Library:
     @cached_property
     def _quotes(self) -> list[dict[str, Any]]:
         path = self.root / "quotes.json"
-        quotes = _read_json(path) if path.exists() else []
+        quotes = read_json(path, list, default=[])
         from .quotes import harvard_citation
 
         for quote in quotes:
@@ -248,7 +299,12 @@ class Library:
 
         if not self.graph_path.exists():
             raise LibraryError(f"{self.graph_path} is missing; rebuild with `ckg build`")
-        return Engine(str(self.graph_path), "oxigraph")
+        if self._graph_error is None:
+            try:
+                return Engine(str(self.graph_path), "oxigraph")     # a damaged graph.nq: a LibraryError naming it
+            except LibraryError as exc:
+                self._graph_error = str(exc)    # said again on the next use, not found again by parsing the file anew
+        raise LibraryError(self._graph_error)
 
     def graph(self):
         """The knowledge graph as a pyoxigraph store, loaded on first use (read it, never write to it)."""
@@ -345,9 +401,7 @@ class Library:
         from .citations import FILE
 
         path = self.root / FILE
-        if not path.exists():
-            return {"sources": {}, "works": {}, "people": {}}
-        return _read_json(path)
+        return read_json(path, dict, default={"sources": {}, "works": {}, "people": {}})
 
     def works(self, q: str = "") -> list[dict[str, Any]]:
         """Canonical works whose author surnames, year or title words match every word of ``q`` (all when empty);

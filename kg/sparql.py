@@ -393,6 +393,22 @@ class Engine:
     """The graph of a build loaded into a store: ``oxigraph`` (pyoxigraph) or ``rdflib`` (rdflib on oxrdflib)."""
 
     def __init__(self, graph_path: str, store: str = "oxigraph"):
+        """A graph.nq that cannot be read (missing, cut short, garbled, empty) is a
+        :class:`kg.library.LibraryError` naming it."""
+        from rdflib.exceptions import Error as RdflibError
+
+        from .library import READ_ERRORS, LibraryError, damaged
+
+        if store not in ("oxigraph", "rdflib"):
+            raise ValueError(f"unknown graph store {store!r}: oxigraph or rdflib")
+        try:
+            self._load(graph_path, store)
+        except (*READ_ERRORS, RdflibError) as exc:
+            raise damaged(Path(graph_path), exc) from None
+        if not self.size:       # a build's graph holds at least the ontology: an empty file was cut short
+            raise LibraryError(f"{graph_path} is damaged or unreadable (it holds no statements); rebuild with `ckg build`")
+
+    def _load(self, graph_path: str, store: str) -> None:
         self.kind = store
         if store == "oxigraph":
             from .graph import load_store
@@ -402,7 +418,7 @@ class Engine:
             self.graph_names = list(self.store.named_graphs())
             self._merging = 0
             self._lock = threading.Lock()
-        elif store == "rdflib":
+        else:
             import rdflib.plugins.sparql
             from rdflib import Dataset
 
@@ -420,8 +436,6 @@ class Engine:
             for s, p, o, _ in list(self.store.quads((None, None, None, None))):
                 default.add((s, p, o))
             self.size = len(self.store)
-        else:
-            raise ValueError(f"unknown graph store {store!r}: oxigraph or rdflib")
 
     def run(self, query: str, *, graph_format: str = "turtle", max_results: int = 10000,
             default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Result:
@@ -605,8 +619,14 @@ def worker_main(graph_path: str, store: str, memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):
         pass
+    from .library import LibraryError
+
     try:
         engine = Engine(graph_path, store)
+    except LibraryError as exc:         # the file named, damaged or missing, and "rebuild with `ckg build`"
+        release = f"{Path(graph_path).parent}{os.sep}"      # named in its release: the message reaches web clients
+        _send(answers, ("error", f"the graph could not be loaded: {str(exc).replace(release, '')}"))
+        return
     except Exception as exc:
         _send(answers, ("error", f"the graph could not be loaded ({type(exc).__name__}: {exc})"))
         return

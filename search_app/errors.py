@@ -5,10 +5,13 @@ Flask lets them propagate to the test instead.
 """
 from __future__ import annotations
 
+import os
 import re
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from kg.library import LibraryError
 
 TITLES = {
     400: "Bad request",
@@ -16,6 +19,7 @@ TITLES = {
     405: "Method not allowed",
     413: "Request too large",
     500: "Server error",
+    503: "Service unavailable",
 }
 SERVER_ERROR_MESSAGE = "Something went wrong on the server; the error has been logged."
 
@@ -56,6 +60,18 @@ def wants_json() -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(LibraryError, _library_error)
+
+
+def _library_error(error: LibraryError):
+    """A file of the build the request needs is missing or damaged: 503 naming it (relative to the
+    release) with "rebuild with `ckg build`", not a 500; what needs other files is still served."""
+    library = g.get("ckg_library") or current_app.extensions.get("ckg_library")     # the request's release
+    message = str(error)
+    if library is not None:
+        message = message.replace(f"{library.root}{os.sep}", "").replace(str(library.root), library.root.name)
+    current_app.logger.error("%s %s: %s", request.method, request.path, error)
+    return _error_response(503, message)
 
 
 def _http_error(error: HTTPException):
@@ -63,6 +79,13 @@ def _http_error(error: HTTPException):
     message = SERVER_ERROR_MESSAGE if status >= 500 else (error.description or TITLES.get(status, "Error"))
     # keep headers such as Allow (405), not the default HTML content type
     headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+    response = _error_response(status, message)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def _error_response(status: int, message: str):
     if wants_json():
         response = jsonify({"error": {"status": status, "message": message}})
     else:
@@ -71,6 +94,4 @@ def _http_error(error: HTTPException):
             way_back=way_back(request.path),
         ))
     response.status_code = status
-    for name, value in headers:
-        response.headers[name] = value
     return response

@@ -60,7 +60,46 @@ class KeywordIndex:
         self.model.save(str(directory), show_progress=False)
 
     @classmethod
-    def load(cls, directory: Path) -> "KeywordIndex":
+    def load(cls, directory: Path, count: int | None = None) -> "KeywordIndex":
+        """The index saved in ``directory`` (of ``count`` passages, when given). A file of it missing,
+        cut short or garbled is a :class:`kg.library.LibraryError` naming that file."""
         import bm25s
 
-        return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0))
+        from ..library import READ_ERRORS, LibraryError, damaged
+
+        try:
+            model = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+            scores = model.scores
+            data, indices, indptr = (np.asarray(scores[name]) for name in ("data", "indices", "indptr"))
+            held = int(scores["num_docs"])
+        except (*READ_ERRORS, KeyError, IndexError, TypeError, AttributeError) as exc:    # the last: JSON of another shape
+            raise damaged(_unreadable_file(directory), exc) from None
+        if not (len(data) == len(indices) == (int(indptr[-1]) if len(indptr) else 0)) \
+                or (count is not None and held != count) or (len(indices) and int(indices.max()) >= held):
+            raise LibraryError(f"{directory} does not match the passages of its build ({held} documents, "
+                               f"{len(data)} scores); rebuild with `ckg build`")
+        return cls(model)
+
+
+# the files bm25s saves, in the order it reads them
+_SAVED = (("params.index.json", "json"), ("vocab.index.json", "json"), ("data.csc.index.npy", "npy"),
+          ("indices.csc.index.npy", "npy"), ("indptr.csc.index.npy", "npy"))
+
+
+def _unreadable_file(directory: Path) -> Path:
+    """Which saved file of a keyword index bm25s could not load: the first missing or unreadable one
+    (read again only after a load failed), else the folder."""
+    import json
+
+    if not directory.is_dir():
+        return directory
+    for name, kind in _SAVED:
+        path = directory / name
+        try:
+            if kind == "json":
+                json.loads(path.read_text(encoding="utf-8"))
+            else:
+                np.load(path)
+        except Exception:
+            return path
+    return directory

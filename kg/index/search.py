@@ -2,7 +2,6 @@
 keywords (BM25) and the concept scheme, with filters, facets and "why it matched"."""
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from rapidfuzz.distance import OSA
 from ..citations.intext import without_citations
 from ..citations.references import STUDY_SECTION_RE
 from ..concepts import Concept, ConceptMatcher
+from ..library import LibraryError, read_build_file, read_json
 from ..quotes import (ROLE_RES, SPEAKING_ING, not_quoted_message, role_words_in, roles_in, speaker_roles_in, speakers_in,
                       speakers_not_quoted, with_narrower_roles)
 from .build import (INDEX_DIR, INDEX_FORMAT, LEAD_INS_FILE, TOKEN_OFFSETS_FILE, TOKEN_SCALE, TOKEN_VECTORS_FILE, WORDS_FILE,
@@ -130,17 +130,21 @@ class Searcher:
         ``credits``: a concept id → the passages that credit it to a work (a citation by its name),
         each with its ``place`` (0 for the earliest work's) and the ``works``; lifted, the earliest most,
         when a query asks where a concept it names came from."""
+        # every file of the index is checked as it is loaded: one missing, cut short or garbled is a
+        # LibraryError naming it ("rebuild with `ckg build`"), never numpy's, FAISS's or bm25s's own error
         directory = self._directory = release / INDEX_DIR
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
-            raise FileNotFoundError(f"{directory} holds no search index; rebuild with `ckg build`")
-        self.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            raise LibraryError(f"{manifest_path} is missing: the build holds no search index; rebuild with `ckg build`")
+        self.manifest = read_json(manifest_path, dict)
         if self.manifest.get("format") != INDEX_FORMAT:
-            raise ValueError(f"{manifest_path}: index format {self.manifest.get('format')} is not {INDEX_FORMAT}; rebuild with `ckg build`")
-        ids = json.loads((directory / "passage_ids.json").read_text(encoding="utf-8"))
+            raise LibraryError(f"{manifest_path}: index format {self.manifest.get('format')} is not {INDEX_FORMAT}; rebuild with `ckg build`")
+        if not isinstance(self.manifest.get("model"), str):
+            raise LibraryError(f"{manifest_path} is damaged (it names no embedding model); rebuild with `ckg build`")
+        ids = read_json(directory / "passage_ids.json", list)
         by_id = {p["passage_id"]: p for p in passages}
-        if [pid for pid in ids if pid not in by_id] or len(ids) != len(passages):
-            raise ValueError(f"{directory} does not match the passages of its build; rebuild with `ckg build`")
+        if [pid for pid in ids if not isinstance(pid, str) or pid not in by_id] or len(ids) != len(passages):
+            raise LibraryError(f"{directory / 'passage_ids.json'} does not match the passages of its build; rebuild with `ckg build`")
         self.settings = settings
         self.root = release
         self.passages = [by_id[pid] for pid in ids]
@@ -159,10 +163,12 @@ class Searcher:
         self._abbreviations: Abbreviations | None = None
         self._form_rows: dict[str, tuple[np.ndarray, float]] = {}
         self._quote_by_id = {q["quote_id"]: q for q in self.quotes}
-        self.features = json.loads((directory / "features.json").read_text(encoding="utf-8"))
-        self.passage_vectors = np.load(directory / "passage_vectors.npy", mmap_mode="r")
-        self.window_vectors = np.load(directory / "window_vectors.npy", mmap_mode="r")
-        owner = np.load(directory / "window_owner.npy")
+        self.features = read_json(directory / "features.json", dict)
+        self.passage_vectors = _vectors(directory / "passage_vectors.npy", len(ids), self.manifest.get("dimension"))
+        owner = _array(directory / "window_owner.npy", ndim=1)
+        self.window_vectors = _vectors(directory / "window_vectors.npy", len(owner), self.passage_vectors.shape[1])
+        if len(owner) and not (0 <= int(owner.min()) and int(owner.max()) < len(ids)):
+            raise LibraryError(f"{directory / 'window_owner.npy'} does not match the passages of its build; rebuild with `ckg build`")
         self.window_bounds = _bounds(owner, len(ids))
         self._window_starts = np.array([b[0] for b in self.window_bounds], dtype=np.int64)
         self._window_ends = np.array([b[1] for b in self.window_bounds], dtype=np.int64)
@@ -172,22 +178,23 @@ class Searcher:
         self._reduce_starts = self._window_starts[with_windows]
         self._reduce_index = np.zeros(len(ids), dtype=np.int64)
         self._reduce_index[with_windows] = np.arange(len(with_windows))
-        self.passage_index = VectorIndex.load(directory / "passages.faiss", self.manifest["vector_index"])
-        self.window_index = VectorIndex.load(directory / "windows.faiss", self.manifest["window_index"])
+        self.passage_index = _vector_index(directory / "passages.faiss", self.manifest.get("vector_index"), len(ids))
+        self.window_index = _vector_index(directory / "windows.faiss", self.manifest.get("window_index"), len(owner))
         self.window_owner = owner
         self.token_vectors: np.ndarray | None = None     # the word-by-word meaning match's, where the build kept them
         self._token_offsets: np.ndarray | None = None
         self._token_scale = 1.0         # what a stored token vector's parts are multiplied by
-        if self.manifest.get("token_vectors") and (directory / TOKEN_VECTORS_FILE).exists():
-            self.token_vectors = np.load(directory / TOKEN_VECTORS_FILE, mmap_mode="r")
+        if self.manifest.get("token_vectors"):     # the build kept them: the file must be there
+            self.token_vectors = _array(directory / TOKEN_VECTORS_FILE, ndim=2, mmap=True)
             self._token_scale = 1.0 / TOKEN_SCALE if self.token_vectors.dtype == np.int8 else 1.0   # float16 before int8
             if len(self.token_vectors) <= _TOKENS_IN_MEMORY:    # int8 → float32 on every query would cost more than the product
                 self.token_vectors = np.asarray(self.token_vectors, dtype=np.float32) * np.float32(self._token_scale)
                 self._token_scale = 1.0
-            self._token_offsets = np.load(directory / TOKEN_OFFSETS_FILE)
+            self._token_offsets = _array(directory / TOKEN_OFFSETS_FILE, ndim=1)
             if len(self._token_offsets) != len(ids) + 1 or int(self._token_offsets[-1]) != len(self.token_vectors):
-                raise ValueError(f"{directory / TOKEN_VECTORS_FILE} does not match the passages of its build; rebuild with `ckg build`")
-        self.keyword = KeywordIndex.load(directory / "bm25")
+                raise LibraryError(f"{directory / TOKEN_VECTORS_FILE} and {TOKEN_OFFSETS_FILE} do not match the passages of "
+                                   "its build; rebuild with `ckg build`")
+        self.keyword = KeywordIndex.load(directory / "bm25", len(ids))
         self.matcher = ConceptMatcher({cid: Concept(**c) for cid, c in concepts.items()})
         built_with = self.manifest.get("model_fingerprint")
         adapter = self.manifest.get("adapter")      # the build's own, whatever the settings say now
@@ -411,8 +418,7 @@ class Searcher:
         if self.settings.synonym_weight <= 0:
             return {}
         if self._synonyms is None:
-            path = self._directory / SYNONYMS_FILE
-            self._synonyms = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+            self._synonyms = read_json(self._directory / SYNONYMS_FILE, dict, default={})
         asked = _keyword_text(query)
         own = set(tokenize(asked))
         found: dict[str, list[str]] = {}
@@ -434,7 +440,7 @@ class Searcher:
             return {}
         if self._abbreviations is None:
             path = self._directory / ABBREVIATIONS_FILE     # a build made before abbreviations has none
-            self._abbreviations = Abbreviations(json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
+            self._abbreviations = Abbreviations(read_json(path, dict, default={}))
         return self._abbreviations.forms_asked(query)
 
     def _rows_holding(self, form: str) -> tuple[np.ndarray, float]:
@@ -460,8 +466,7 @@ class Searcher:
         """Passage id → the names before its paragraph's split it is keyword-indexed with, read on first
         need (a build made before lead-ins has none)."""
         if self._names_before is None:
-            stored = self._directory / LEAD_INS_FILE
-            self._names_before = json.loads(stored.read_text(encoding="utf-8")) if stored.exists() else {}
+            self._names_before = read_json(self._directory / LEAD_INS_FILE, dict, default={})
         return self._names_before
 
     def _library_words(self) -> Counter:
@@ -469,7 +474,7 @@ class Searcher:
         if self._word_counts is None:
             stored = self._directory / WORDS_FILE
             if stored.exists():
-                self._word_counts = Counter(json.loads(stored.read_text(encoding="utf-8")))
+                self._word_counts = Counter(read_json(stored, dict))
             else:                          # a build from before the word list: count (a bounded sample)
                 self._word_counts = Counter(word_counts([p["text"] for p in self.passages[:_WORD_SAMPLE]]))
         return self._word_counts
@@ -844,7 +849,7 @@ class Searcher:
         cache = self.__dict__.setdefault("_quote_vector_files", {})
         if name not in cache:
             path = self.root / INDEX_DIR / name
-            vectors = np.load(path) if path.exists() else np.zeros((0, 1), np.float32)
+            vectors = read_build_file(path, np.load, default=np.zeros((0, 1), np.float32))
             cache[name] = vectors if len(vectors) == count else np.zeros((0, 1), np.float32)
         return cache[name]
 
@@ -1601,3 +1606,31 @@ def _bounds(owner: np.ndarray, count: int) -> list[tuple[int, int]]:
     starts = np.searchsorted(owner, np.arange(count), side="left")
     ends = np.searchsorted(owner, np.arange(count), side="right")
     return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _array(path: Path, ndim: int, mmap: bool = False) -> np.ndarray:
+    """A .npy file of the index (memory-mapped with ``mmap``) with the number of dimensions it should
+    have; a file missing, cut short or garbled is a LibraryError naming it."""
+    array = read_build_file(path, lambda p: np.load(p, mmap_mode="r" if mmap else None))
+    if not isinstance(array, np.ndarray) or array.ndim != ndim:
+        raise LibraryError(f"{path} is damaged (not an array of {ndim} dimension{'s' if ndim > 1 else ''}); "
+                           "rebuild with `ckg build`")
+    return array
+
+
+def _vectors(path: Path, count: int, dimension: int | None) -> np.ndarray:
+    """A file of ``count`` vectors (of ``dimension`` numbers, when known), memory-mapped."""
+    vectors = _array(path, 2, mmap=True)
+    if len(vectors) != count or (dimension and vectors.shape[1] != dimension):
+        raise LibraryError(f"{path} does not match the passages of its build ({len(vectors)} vectors of "
+                           f"{vectors.shape[1]}, not {count}); rebuild with `ckg build`")
+    return vectors
+
+
+def _vector_index(path: Path, kind: str | None, count: int) -> VectorIndex:
+    """A FAISS index of the build, of ``count`` vectors."""
+    index = read_build_file(path, lambda p: VectorIndex.load(p, kind or "flat"))
+    if index.size != count:
+        raise LibraryError(f"{path} does not match the passages of its build ({index.size} vectors, not {count}); "
+                           "rebuild with `ckg build`")
+    return index
