@@ -97,7 +97,7 @@ BAD_PARAMETERS = [
     ("/api/quotes/export?format=exe", "format"), ("/api/quotes/export?format=csv&ids=q-nope", "q-nope"),
     ("/api/concepts?label=" + "a" * 201, "label"),
     ("/sparql?query=garbage", "query"), ("/sparql?query=" + q("SELECT * WHERE { ?s ?p ?o } LIMIT 1") + "&format=png", "format"),
-    ("/sparql?query=" + q("SELECT * WHERE { ?s ?p ?o } LIMIT 1") + "&default-graph-uri=not%20an%20iri", "query"),
+    ("/sparql?query=" + q("SELECT * WHERE { ?s ?p ?o } LIMIT 1") + "&default-graph-uri=not%20an%20iri", "'default-graph-uri'"),
     ("/sparql?query=%20", "empty"),
 ]
 
