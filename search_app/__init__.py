@@ -19,7 +19,7 @@ from . import cache as response_cache
 from . import viewdata
 from .apidoc import refuse_unknown_parameters
 from .errors import register_error_handlers
-from .security import add_security_headers
+from .security import add_cors_headers, add_security_headers
 from .views import api, knowledge, library, pages, search, sparql, quotes
 from .views import works
 
@@ -80,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ckg_response_cache"] = response_cache.install(app, float(app.config.get("RESPONSE_CACHE_MB") or 0),
                                                                   scope=lambda: library().root.name)
     app.after_request(add_security_headers)
+    app.after_request(add_cors_headers)
     if int(app.config.get("PROXY_COUNT") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

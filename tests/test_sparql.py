@@ -660,6 +660,44 @@ def test_xml_results_stay_well_formed_with_a_control_character(client):
     assert as_json["results"]["bindings"][0]["y"]["value"] == "ctl\x01z"       # JSON can hold it
 
 
+def test_a_query_body_that_is_no_utf8_is_refused(client):
+    answer = client.post("/sparql", data=b"ASK { \xff }", content_type="application/sparql-query")
+    assert answer.status_code == 400 and "not UTF-8 text (byte 6)" in answer.get_json()["error"]["message"]
+
+
+@pytest.mark.browser
+def test_a_page_of_another_origin_can_query_the_endpoint_and_read_the_api(browser, live_server):
+    """A browser SPARQL client (YASGUI) or a web page elsewhere: the read-only endpoint, the JSON API and the
+    exports allow any origin, a POSTed query's preflight included (there were no CORS headers at all)."""
+    import http.server
+    import threading
+
+    class Blank(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>elsewhere</title>")
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Blank)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    page.goto(f"http://localhost:{other.server_address[1]}/")       # another origin (host and port)
+    found = page.evaluate("""async base => {
+        const posted = await fetch(base + "/sparql", {method: "POST", body: "ASK { ?s ?p ?o }",
+            headers: {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}});
+        const health = await fetch(base + "/api/health");
+        return {ask: (await posted.json()).boolean, count: posted.headers.get("X-SPARQL-Results"),
+                status: (await health.json()).status};
+    }""", live_server)
+    assert found == {"ask": True, "count": "1", "status": "ok"}
+    page.close()
+    other.shutdown()
+
+
 def test_a_dataset_parameter_that_is_no_iri_is_refused_by_name(client):
     for name in ("default-graph-uri", "named-graph-uri"):
         answer = client.get("/sparql", query_string={"query": "ASK {}", name: "nope"})

@@ -159,7 +159,10 @@ def sparql():
         if mimetype == "application/sparql-update":
             return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
         if mimetype == "application/sparql-query":
-            query = request.get_data(as_text=True)
+            try:        # read as sent: a body that is no UTF-8 was decoded with replacement characters, unsaid
+                query = request.get_data().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _error(400, f"The query body is not UTF-8 text (byte {exc.start}); send the query in UTF-8.")
         elif mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             if "update" in request.form:
                 return _error(400, "This endpoint is read-only: SPARQL Update is refused.")
