@@ -170,11 +170,35 @@ def _choice(graph: Graph, node: URIRef, works: list[URIRef]) -> URIRef:
     return node
 
 
+# a list of the sources that corroborate a claim (a REF impact case study's section 5)
+_CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
+
+
+def _entry_nature(ref: dict[str, Any], studies: Any) -> tuple[URIRef, URIRef] | None:
+    """What a list entry without authors is, when it is no publication: a letter kept on file among the
+    sources that corroborate a claim ("[C1] Early Intervention Manager, … (letter on file)") is a
+    personal communication; an entry naming a study the ontology describes ("[S1] NECF - National
+    Evaluation of the Children's Fund … award") stands for that study. As a (predicate, object) pair."""
+    if ref.get("authors"):
+        return None
+    if _CORROBORATING_RE.search(ref.get("section") or "") and re.search(r"\bletters?\b", ref.get("raw") or "", re.I):
+        return RDF.type, FABIO.PersonalCommunication
+    title = ref.get("title") or ""
+    for name in (ref.get("acronym"), title, title.split(":")[0]):
+        study_id = studies.resolve(name) if name else None
+        if study_id:
+            return CK.standsForStudy, URIRef(studies.studies[study_id].uri)
+    return None
+
+
 def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, dict[str, Any]],
                   passages: dict[str, dict[str, Any]], agent: URIRef | None = None) -> int:
     """Add citation lineage to ``dataset`` (see the module doc); returns the number of triples added."""
+    from .studies import StudyMatcher, study_labels
+
     before = len(dataset)
     ontology = dataset.graph(ONTOLOGY_GRAPH)
+    studies = StudyMatcher(study_labels(ontology))
     works, people = data.get("works", {}), data.get("people", {})
     for source_id, doc in data.get("sources", {}).items():
         graph = dataset.graph(source_graph(source_id))
@@ -183,9 +207,13 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
         source = SOURCE[source_id]
         text = (documents.get(source_id) or {}).get("text")
         cited: dict[str, list[str]] = {}
+        natures: dict[str, tuple[URIRef, URIRef]] = {}      # work id → what its list entry says it is
         for ref in doc.get("references", []):
             if ref.get("work_id") in works:
                 cited.setdefault(ref["work_id"], []).append(ref["raw"])
+                nature = _entry_nature(ref, studies)
+                if nature:
+                    natures[ref["work_id"]] = nature
         for citation in doc.get("citations", []):
             if citation.get("work_id") in works:
                 cited.setdefault(citation["work_id"], [])
@@ -193,6 +221,8 @@ def add_citations(dataset: Dataset, data: dict[str, Any], documents: dict[str, d
             node = _describe_work(graph, works[wid], people, ontology, renderings)
             if node != source:
                 graph.add((source, CITO.cites, node))
+                if wid in natures and not works[wid].get("source_id"):
+                    graph.add((node, *natures[wid]))
         for citation in doc.get("citations", []):
             wid = citation.get("work_id")
             candidates = [c for c in citation.get("candidate_work_ids") or [] if c in works]

@@ -80,6 +80,7 @@ class CK(DefinedNamespace):
     citingSentence: URIRef
     citedPage: URIRef
     citationKey: URIRef
+    standsForStudy: URIRef
     # sources and the build
     titleSupplied: URIRef
     publicationPlace: URIRef
@@ -158,6 +159,7 @@ class FABIO(DefinedNamespace):
     _fail = True
 
     Expression: URIRef
+    PersonalCommunication: URIRef
     JournalArticle: URIRef
     ReportDocument: URIRef
     BookChapter: URIRef

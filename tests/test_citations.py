@@ -1959,3 +1959,23 @@ def test_a_period_is_kept_as_a_works_date_and_bibtex_pages_are_a_range(seed_buil
     """).dicts()
     assert names == []
     assert [page_range(p) for p in ("27-45", "27 – 45", "12", "xi-xv", "e1-e10")] == ["27--45", "27--45", "12", "xi-xv", "e1--e10"]
+
+
+def test_a_letter_on_file_and_a_funded_study_are_not_taken_for_publications(seed_build):
+    """The impact case study's corroborating letters ("[C1] … (letter on file)") were bare works, and its
+    "[S1] NECF - … award" a publication unrelated to the study the ontology describes."""
+    from kg.library import Library
+
+    rows = Library(seed_build).sparql("""
+        PREFIX ck: <https://w3id.org/common-knowledge/ontology#>
+        PREFIX fabio: <http://purl.org/spar/fabio/>
+        SELECT ?work ?what WHERE { { ?work ck:standsForStudy ?what } UNION { ?work a fabio:PersonalCommunication BIND("letter" AS ?what) } }
+    """).dicts()
+    found = {r["work"].rsplit("/", 1)[-1]: r["what"].rsplit("/", 1)[-1] for r in rows}
+    assert found["national-evaluation-of-childrens-fund-2006"] == "necf"
+    assert found["alliances-for-inclusion-cross-sector-policy-2011-12"] == "alliances-for-inclusion"   # a title with more after ":"
+    assert sorted(w for w, what in found.items() if what == "letter") == [
+        "early-intervention-manager-oxfordshire-childrens-services", "head-of-research-and-assistant-director",
+        "lead-analyst-local-government-association", "national-lead-for-succession-planning-vsc",
+        "policy-officer-ec-directorate-general"]
+    assert len(found) == 15           # [S1]–[S10] and the five letters; no publication with authors ([C2], [C7], [C9])
