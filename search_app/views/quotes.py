@@ -173,7 +173,8 @@ def quotes_page():
     # the same query and filters, exported whole; not when no word of the query is in the library (the
     # message says the ranking is by nearness in meaning only)
     if shown and (data["query"] or filters) and not nearest_only(data):
-        args = {**request.args.to_dict(), "k": shown}
+        taken = {*quotes_export.api_doc["parameters"], *quotes_export.api_doc["aliases"]}     # the export refuses others
+        args = {**{name: value for name, value in request.args.to_dict().items() if name in taken}, "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
     if not shown and view["total"] and view["offset"] >= view["total"]:     # past the end: the last of them
