@@ -372,6 +372,7 @@ def test_a_word_no_passage_uses_is_searched_as_its_synonyms(seed_build):
     said = library.search("cure-all")
     assert said.message == "No passage contains “cure-all”: searched by synonyms the library uses (“cure-all” as “panacea”)."
     assert said.did_you_mean is None and said.searched_for is None
+    assert said.unknown_words == ["cure-all"]        # as the message names it, not its part "cure"
     off = Library(seed_build, Settings.from_env().with_overrides(synonym_weight=0.0))
     assert off.search("cure-all", mode="bm25").total == 0
 

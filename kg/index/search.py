@@ -374,7 +374,8 @@ class Searcher:
             # named as asked ("cure-all", not its part "cure"), each with the synonyms it is searched by
             named = ", ".join(f"“{word}”" for word in synonyms)
             said = "; ".join(f"“{word}” as {', '.join(f'“{s}”' for s in found)}" for word, found in synonyms.items())
-            return unknown, None, f"No passage contains {named}: searched by synonyms the library uses ({said}).", False
+            # the words as asked, as the note names them ("cure-all", not its part "cure")
+            return list(synonyms), None, f"No passage contains {named}: searched by synonyms the library uses ({said}).", False
         if len(unknown) < len({w for w in words if word_terms(w)}) or query_concepts:
             # other words found: a word the library lacks ("who coined …") is worth a note only as a typo
             return unknown, did_you_mean, f"Not found in the library: {named}." if did_you_mean else None, False
