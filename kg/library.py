@@ -384,12 +384,22 @@ class Library:
         not a study they report)."""
         from .index.search import is_bibliography
 
+        from .index.text import fold
+
         def only_listed(source_id: str) -> bool:
             here = [self.passage(p["passage_id"]) for p in study.get("passages") or []]
             here = [p for p in here if p and p["source_id"] == source_id]
             return bool(here) and all(is_bibliography(p) for p in here)
 
-        return [sid for sid in study.get("sources") or [] if not only_listed(sid)]
+        names = {fold(name) for name in (study.get("name"), study.get("label")) if name}
+
+        def cited_as_a_publication(source_id: str) -> bool:
+            # an entry of its reference list, with authors, is the study's report ("[C7] Clarke-Phillips, J. &
+            # Carr, M. (2009) Strengthening …"): the source cites that study as evidence, it does not report it
+            return any(entry.get("authors") and fold(entry.get("title") or "") in names
+                       for entry in self.references(source_id) or [])
+
+        return [sid for sid in study.get("sources") or [] if not only_listed(sid) and not cited_as_a_publication(sid)]
 
     def failures(self) -> list[dict[str, str]]:
         return list(self.manifest.get("failures", []))

@@ -426,8 +426,14 @@ def test_a_study_says_which_sources_report_it_and_which_only_cite_it(seed_build,
     listed = {s["id"]: s for s in client.get("/api/studies").get_json()["results"]}
     assert listed["liw"]["reported_in"] == liw["reported_in"] and listed["necf"]["cited_only_in"] == []
     html = client.get("/studies/liw").get_data(as_text=True)
-    assert html.count('class="cited-only"') == 1 and "names it only in its reference list" in html
+    assert html.count('class="cited-only"') == 1 and "cites it (in its reference list), does not report it" in html
     assert f"Search the {len(liw['reported_in'])} sources that report it" in html
+    # a study whose report a source lists among its references ("[C7] Clarke-Phillips, J. & Carr, M. (2009)
+    # Strengthening …") is cited by it, though its text names the study too ("a New Zealand government study …")
+    for cited in ("whanau-tangata-centre-study", "tlrp-phase2-evaluation", "victorian-early-years-collaborative-practices"):
+        study = client.get(f"/api/studies/{cited}").get_json()
+        assert study["reported_in"] == [] and study["cited_only_in"] == ["oxford-ref2014-impact"], cited
+    assert "oxford-ref2014-impact" in listed["necf"]["reported_in"]       # its [S1] entry has no authors: its own study
 
 
 def test_cli_study_shows_a_study_as_its_page_does(seed_build, seed_library):
