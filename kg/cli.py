@@ -803,7 +803,8 @@ def lineage(label, build_dir, show_all, as_json) -> None:
     for c in data.get("origins") or []:
         who, traced = _coiners(c)
         who = f"traced to {who}" if traced else who
-        where = _where(library, c["source_id"], c.get("page"), c.get("page_label"), c.get("passage_id")) or "page not known"
+        where = _where(library, c["source_id"], c.get("page"), c.get("page_label"), c.get("passage_id"), c.get("end_page"),
+                       c.get("end_page_label")) or "page not known"
         click.echo(f"  {c['year'] or 'n.d.':8s} {who}" + (f" ({c['citation']})" if c["citation"] else "")
                    + (f"\n           “{c['evidence']}” — {c['source_id']}, {where}" if c.get("evidence") else ""))
     labels = {r["work_id"]: r["label"] for r in data["results"]}
@@ -1018,9 +1019,11 @@ def cited_by(work, build_dir, as_json) -> None:
             click.echo(f"  {entry['source_id']}{page}: {entry['context'] or '(in its reference list)'}{ambiguous}")
 
 
-def _where(library, source_id: str, page: int | None, label: str | None, passage_id: str | None = None) -> str:
-    """Where words stand, as their citation gives it (``Library.place``); "" without a page or a section."""
-    return library.place(source_id, page, label, passage_id) or ""
+def _where(library, source_id: str, page: int | None, label: str | None, passage_id: str | None = None,
+           end_page: int | None = None, end_label: str | None = None) -> str:
+    """Where words stand, as their citation gives it (``Library.place``: "pp. 4–5" for words running on to
+    ``end_page``); "" without a page or a section."""
+    return library.place(source_id, page, label, passage_id, end_page, end_label) or ""
 
 
 def _described(authors: list[str], year: str | None, title: str | None, et_al: bool = False) -> str:
@@ -1091,7 +1094,8 @@ def _quoted_definition(d: dict, library) -> str:
     """A definition (or description) as the concept page shows it: the words, where they stand (the
     page, the slide of a deck, or the section where the source has no page numbers), whom the source
     credits, and a ready citation."""
-    where = _where(library, d["source_id"], d["page"], d["page_label"], d.get("passage_id")) if d.get("in_library") else ""
+    where = _where(library, d["source_id"], d["page"], d["page_label"], d.get("passage_id"), d.get("end_page"),
+                   d.get("end_page_label")) if d.get("in_library") else ""
     where = f", {where}" if where else ""
     sense = f" [{d['sense']} sense]" if d.get("sense") else ""
     sense += " [found in the text, not reviewed]" if d.get("reviewed") is False else ""

@@ -199,13 +199,14 @@ class Library:
         return heading if heading and heading.casefold() != title.casefold() else None
 
     def place(self, source_id: str | None, page: int | None, page_label: str | None,
-              passage_id: str | None = None) -> str | None:
+              passage_id: str | None = None, end_page: int | None = None, end_label: str | None = None) -> str | None:
         """Where words stand in a source, as their citation gives it: "p. 12" (the printed page where
-        the PDF labels its pages), "slide 3" in a deck, or, where the source has no page numbers, the
-        section the passage stands under ("section 3.4", "section ‘Trust’"); None without either."""
+        the PDF labels its pages), "slide 3" in a deck, "pp. 4–5" for words running on to ``end_page``,
+        or, where the source has no page numbers, the section the passage stands under ("section 3.4",
+        "section ‘Trust’"); None without either."""
         from .quotes import locator, section_locator
 
-        return (locator(page, page_label, self.source(source_id or "")) if page is not None else None) \
+        return (locator(page, page_label, self.source(source_id or ""), end_page, end_label) if page is not None else None) \
             or section_locator(self.section_of(passage_id))
 
     def passage_concepts(self, passage_id: str) -> list[str]:

@@ -1109,13 +1109,18 @@ def short_title(title: str, limit: int = 80) -> str:
     return f"[{inner}]" if supplied else inner
 
 
-def locator(page: int | None, label: str | None, source: dict[str, Any] | None = None) -> str | None:
+def locator(page: int | None, label: str | None, source: dict[str, Any] | None = None,
+            end_page: int | None = None, end_label: str | None = None) -> str | None:
     """Where in a source: "p. iii" (the printed label when there is one), "p. 3", "slide 6" in a slide
-    deck; None without a page."""
+    deck; words running over a page break to ``end_page`` (``end_label``), "pp. 4–5", "slides 6–7";
+    None without a page."""
     where = label or (str(page) if page is not None else None)
     if where is None:
         return None
     deck = bool(source) and (source.get("layout") == "slides" or source.get("type") == "presentation slides")
+    until = end_label or (str(end_page) if end_page is not None else None)
+    if until and until != where:
+        return f"slides {where}–{until}" if deck else f"pp. {where}–{until}"
     return f"slide {where}" if deck else f"p. {where}"
 
 

@@ -188,8 +188,8 @@ class KnowledgeIndex:
     def quoted_place(self, source_id: str | None, words: str | None) -> dict[str, Any]:
         """{"passage_id", "page", "page_label"} of verbatim words in a source (a coinage's evidence),
         located as the build locates each curated definition (kg.graph: the words, ignoring case,
-        punctuation and spacing, in the source's cleaned text; the page at their start); empty when
-        they are not found."""
+        punctuation and spacing, in the source's cleaned text; the page at their start), with
+        "end_page" and "end_page_label" when they run on to a later page; empty when they are not found."""
         key = (source_id or "", words or "")
         with self._places_lock:
             if key in self._places:
@@ -206,6 +206,9 @@ class KnowledgeIndex:
                 pages = sorted(document.get("pages") or [], key=lambda p: p["start"])
                 page, label = page_at(span[0], pages, passage)
                 place = {"passage_id": passage["passage_id"], "page": page, "page_label": label}
+                end_page, end_label = page_at(span[1] - 1, pages, None)      # words running over a page break
+                if page is not None and end_page is not None and end_page != page:
+                    place.update(end_page=end_page, end_page_label=end_label)
         with self._places_lock:
             self._places[key] = place
         return place
@@ -363,6 +366,10 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
     for definition in rank_definitions(concept["id"], concept.get(field) or [], ix.resolver.matcher):
         source_id = definition.get("source_id")
         place = ix.definition_places.get((concept["id"], source_id or "", definition["text"]), {})
+        # where the words end, when on a later page than they start ("pp. 4–5")
+        ends = ix.quoted_place(source_id, definition["text"]) if place.get("page") is not None else {}
+        if ends.get("page") != place.get("page"):
+            ends = {}
         source = ix.sources.get(source_id or "")
         reproduced = ix.reproduces_cited_words(source_id or "", definition["text"], definition.get("citation"))
         out.append({
@@ -370,6 +377,8 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "source_id": source_id,
             "page": place.get("page"),
             "page_label": place.get("page_label"),
+            "end_page": ends.get("end_page"),
+            "end_page_label": ends.get("end_page_label"),
             "passage_id": place.get("passage_id"),
             "sense": definition.get("sense"),
             "citation": definition.get("citation"),
@@ -379,7 +388,8 @@ def _definitions(ix: KnowledgeIndex, concept: dict[str, Any], field: str = "defi
             "in_library": source is not None,
             "cite": cite_definition(source, place.get("page"), place.get("page_label"),
                                     definition.get("citation") if reproduced else None,
-                                    ix.library.section_of(place.get("passage_id"))) if source else None,
+                                    ix.library.section_of(place.get("passage_id")),
+                                    ends.get("end_page"), ends.get("end_page_label")) if source else None,
             "reviewed": True,
         })
     if field == "definitions":
@@ -481,14 +491,15 @@ def incomplete_reference(source: dict[str, Any] | None) -> str | None:
 
 
 def cite_definition(source: dict[str, Any], page: int | None, page_label: str | None,
-                    attributed: str | None = None, section: str | None = None) -> dict[str, Any]:
+                    attributed: str | None = None, section: str | None = None,
+                    end_page: int | None = None, end_label: str | None = None) -> dict[str, Any]:
     """ "Cite this definition": a Harvard in-text citation with the page (``section``, the heading its
     passage stands under, where the source has no page numbers: "section 3.4"), and the full reference.
     Words the source reproduces from a work it cites (``attributed``: "CYPU 2001: 37, adapted from
     Hardiker, Exton and Barker 1991") are cited as secondary: "(CYPU 2001: 37, …, cited in NECF, n.d.)"."""
     who = author_short(source)
     year = str(source["year"]) if source.get("year") else "n.d."
-    where = locator(page, page_label, source) or section_locator(section)
+    where = locator(page, page_label, source, end_page, end_label) or section_locator(section)
     here = f"{who}, {year}{', ' + where if where else ''}"
     # what the catalogue does not know of the source: the reference cannot be used as it is
     gaps = {"missing": reference_gaps(source), "incomplete": incomplete_reference(source)}
@@ -587,6 +598,8 @@ def coined_by(library: Library, concept: dict[str, Any]) -> list[dict[str, Any]]
         "passage_id": place.get("passage_id"),
         "page": place.get("page"),
         "page_label": place.get("page_label"),
+        "end_page": place.get("end_page"),
+        "end_page_label": place.get("end_page_label"),
     } for c, place in zip(coinage, places)]
 
 
@@ -600,7 +613,8 @@ def placed_coinage(library: Library, coined: list[dict[str, Any]]) -> list[dict[
         coinage["source_title"] = (source or {}).get("title") or coinage["source_id"]
         coinage["in_library"] = source is not None
         coinage["page_marker"] = library.place(coinage["source_id"], coinage["page"], coinage["page_label"],
-                                               coinage.get("passage_id"))
+                                               coinage.get("passage_id"), coinage.get("end_page"),
+                                               coinage.get("end_page_label"))
     return coined
 
 
@@ -693,7 +707,8 @@ def concept_page(library: Library, concept_id: str) -> dict[str, Any] | None:
     for definition in data["definitions"] + data["descriptions"]:
         # where the source has no page numbers, the section the words stand in, as "cite this" names it
         definition["page_marker"] = library.place(definition.get("source_id"), definition["page"], definition["page_label"],
-                                                  definition.get("passage_id"))
+                                                  definition.get("passage_id"), definition.get("end_page"),
+                                                  definition.get("end_page_label"))
     placed_coinage(library, data["coined_by"])
     for found in data["found_labels"]:
         source = ix.sources.get(found["source_id"]) or {}

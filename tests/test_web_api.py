@@ -714,3 +714,24 @@ def test_a_filter_of_nothing_but_commas_is_no_filter_and_a_type_matches_in_any_c
     typed = [client.get("/api/search", query_string={"q": "child", "type": t}).get_json() for t in ("book chapter", "Book Chapter")]
     assert typed[0]["total"] == typed[1]["total"] > 0
     assert client.get("/api/quotes?q=child&kind=,").get_json()["filters"] == {}
+
+
+def test_words_running_over_a_page_break_are_cited_with_both_pages(seed_build):
+    """Masten and Coatsworth's definition of resilience starts on p. 4 of the article and ends on p. 5: it
+    was cited "p. 4". A quote on one page keeps its one page; a deck's range is in slides."""
+    from kg.library import Library
+    from kg.quotes import locator
+    from search_app.conceptdata import concept_detail, concept_page, coined_by
+
+    assert locator(4, None, None, 5) == "pp. 4–5" and locator(4, None, None, 4) == "p. 4"
+    assert locator(6, None, {"type": "presentation slides"}, 7) == "slides 6–7"
+    assert locator(3, "iii", None, 4, "iv") == "pp. iii–iv"
+    library = Library(seed_build)
+    definitions = concept_detail(library, "resilience")["definitions"]
+    masten = next(d for d in definitions if "Masten and Coatsworth" in d["text"])
+    assert (masten["page"], masten["end_page"]) == (4, 5) and masten["cite"]["in_text"].endswith(", n.d., pp. 4–5)")
+    one_page = [d for d in definitions if d["page"] is not None and d["end_page"] is None]
+    assert one_page and all(d["cite"]["in_text"].endswith(f"p. {d['page_label'] or d['page']})") for d in one_page)
+    assert any(d["page_marker"] == "pp. 4–5" for d in concept_page(library, "resilience")["definitions"])
+    jack = next(c for c in coined_by(library, library.concept("area-factors")) if "Jack" in (c["citation"] or ""))
+    assert (jack["page"], jack["end_page"]) == (5, 6)
