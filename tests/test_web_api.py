@@ -467,9 +467,15 @@ def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
                 "body": {"passage_id": "body", "source_id": "jv", "kind": "text", "heading": "Programme A"},
                 "other": {"passage_id": "other", "source_id": "chat", "kind": "text", "heading": ""}}
 
-    class Passages:         # the one Library method the check reads
+    references = {"jv": [{"authors": ["Edwards, A."], "title": "Improving inter-professional collaborations"}],
+                  "chat": [{"authors": ["Clarke-Phillips, J."], "title": "Strengthening Relations"}]}
+
+    class Passages:         # the two Library methods the check reads
         def passage(self, passage_id):
             return passages.get(passage_id)
+
+        def references(self, source_id):
+            return references.get(source_id)
 
     def reporting(study: dict) -> list[str]:
         return Library.reporting_sources(Passages(), {"sources": ["jv", "chat"], **study})
@@ -477,6 +483,8 @@ def test_a_study_named_only_in_a_reference_list_is_not_one_the_source_reports():
     assert reporting({"passages": [{"passage_id": "ref"}, {"passage_id": "other"}]}) == ["chat"]
     assert reporting({"passages": [{"passage_id": "ref"}, {"passage_id": "body"}]}) == ["jv", "chat"]
     assert reporting({"passages": []}) == ["jv", "chat"]      # a curated link with no mention stays
+    # a source listing the study's report (authors, the study's title) among its references cites it
+    assert reporting({"passages": [{"passage_id": "other"}], "name": "Strengthening relations"}) == ["jv"]
 
 
 def test_addresses_typed_with_a_trailing_slash_or_another_case_lead_to_the_resource(client):
