@@ -1393,6 +1393,9 @@ def test_a_speaker_the_library_never_quotes_is_said_and_common_words_alone_do_no
     data = library.search_quotes("quotes from police officers", k=3)
     assert data["speakers_not_quoted"] == ["police officers"]
     assert data["message"].startswith("The library quotes no “police officers”") and "practitioner" in data["message"]
+    # a job named alone, as a trainer types it, asks for its speakers too (it was read as a topic)
+    for alone in ("police officers", "attendance officer"):
+        assert library.search_quotes(alone, k=3)["speakers_not_quoted"] == [alone], alone
     for query in ("quotes from practitioners", "what did head teachers say", "what did a social worker say"):
         assert library.search_quotes(query, k=3)["speakers_not_quoted"] == [], query
     api = client.get("/api/quotes?speaker_role=teacher").get_json()

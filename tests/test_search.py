@@ -1189,3 +1189,19 @@ def test_word_pieces_make_words_without_their_punctuation():
     spans = [(0, 1), (2, 6), (6, 7), (7, 10), (11, 14), (15, 16), (16, 26), (26, 27), (28, 36), (36, 37)]
     assert [(w, pieces) for w, pieces in _words_of_pieces(text, spans)] == [
         ("a", [0]), ("cure-all", [1, 2, 3]), ("for", [4]), ("entrenched", [5, 6, 7]), ("problems", [8, 9])]
+
+
+def test_the_keyword_mode_says_truly_why_a_result_lacks_the_words_typed(client):
+    """In bm25 mode the results not holding the query's words hold other forms of them ("managers" for
+    "managing") or other names of a concept the query names; the page said "the other names of the
+    concept you named" even when no concept was named."""
+    import re
+
+    def said(query: str) -> str:
+        html = client.get("/search", query_string={"q": query, "mode": "bm25"}).get_data(as_text=True)
+        return re.search(r'<span id="with-words">([^<]*)</span>', html).group(1)
+
+    assert client.get("/api/search?q=managing&mode=bm25").get_json()["concept_card"] is None
+    assert said("managing") == (": none holds your words as you typed them, all hold other forms of them or other "
+                                "names of what you named")
+    assert said("multi-agency working").endswith("hold your words, the rest other forms of them or other names of what you named")
