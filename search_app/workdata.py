@@ -468,8 +468,24 @@ def _entry_type(work: dict[str, Any]) -> tuple[str, str]:
     return "misc", "GEN"
 
 
-def export_bibtex(works: list[dict[str, Any]]) -> str:
+def export_notes(library: Library, works: list[dict[str, Any]]) -> dict[str, str]:
+    """What an export says of a listed "work" that is no publication (``work_nature``): a letter kept on
+    file among the sources corroborating a claim, a study or grant the list names. Work id → note."""
+    notes = {}
+    for work in works:
+        kind = work_nature(library, work)["kind"]
+        if kind == "corroborating source":
+            letter = any(re.search(r"\bletters?\b", r.get("raw") or "", re.I) for r in work.get("renderings") or [])
+            notes[work["id"]] = "Letter on file, cited as corroborating evidence" if letter else "Cited as corroborating evidence"
+        elif kind == "study":
+            notes[work["id"]] = "A research study or grant, not a publication"
+    return notes
+
+
+def export_bibtex(works: list[dict[str, Any]], notes: dict[str, str] | None = None) -> str:
+    """``notes`` (``export_notes``): work id → what a work that is no publication is, as its howpublished."""
     out = []
+    notes = notes or {}
     for work in works:
         kind, _ = _entry_type(work)
         author = bibtex.name_list([a["name"] for a in work["authors"]], corporate=bool(work["corporate"]))
@@ -480,17 +496,22 @@ def export_bibtex(works: list[dict[str, Any]]) -> str:
                   ("journal" if kind == "article" else "booktitle", work["container"] if kind in ("article", "incollection") else ""),
                   ("volume", work.get("volume", "")), ("number", work.get("issue", "")),
                   ("publisher", work["publisher"]), ("address", work["place"]), ("pages", bibtex.page_range(work["pages"])), ("url", work["url"]),
-                  ("howpublished", LEGISLATION_NOTE if is_legislation(work) else "")]
+                  ("howpublished", LEGISLATION_NOTE if is_legislation(work) else notes.get(work["id"], ""))]
         body = ",\n".join(([f"  author = {{{author}}}"] if author else []) + ([f"  editor = {{{editor}}}"] if editor else [])
                           + [bibtex.field(name, value) for name, value in fields if value])
         out.append(f"@{kind}{{{work['id']},\n{body}\n}}\n")
     return "\n".join(out)
 
 
-def export_ris(works: list[dict[str, Any]]) -> str:
+def export_ris(works: list[dict[str, Any]], notes: dict[str, str] | None = None) -> str:
+    """``notes`` as for ``export_bibtex``: a letter on file is RIS's PCOMM (personal communication), and each
+    note is the entry's N1."""
     lines = []
+    notes = notes or {}
     for work in works:
         _, ty = _entry_type(work)
+        if notes.get(work["id"], "").startswith("Letter"):
+            ty = "PCOMM"
         lines.append(f"TY  - {ty}")
         lines.append(f"ID  - {work['id']}")
         for author in work["authors"]:
@@ -513,6 +534,8 @@ def export_ris(works: list[dict[str, Any]]) -> str:
             lines.append(f"CY  - {work['place']}")
         if work["url"]:
             lines.append(f"UR  - {work['url']}")
+        if notes.get(work["id"]):
+            lines.append(f"N1  - {notes[work['id']]}")
         lines.append("ER  - ")
         lines.append("")
     return "\n".join(lines)

@@ -1979,3 +1979,24 @@ def test_a_letter_on_file_and_a_funded_study_are_not_taken_for_publications(seed
         "lead-analyst-local-government-association", "national-lead-for-succession-planning-vsc",
         "policy-officer-ec-directorate-general"]
     assert len(found) == 15           # [S1]–[S10] and the five letters; no publication with authors ([C2], [C7], [C9])
+
+
+def test_the_works_export_says_what_a_letter_on_file_and_a_listed_study_are(seed_build):
+    """They were plain @misc entries, as if publications: a letter is RIS's personal communication, and both
+    say what they are (howpublished in BibTeX, N1 in RIS); a publication gets no such note."""
+    import bibtexparser
+    import rispy
+
+    from search_app import create_app
+
+    client = create_app({"BUILD_DIR": str(seed_build), "TESTING": True}).test_client()
+    entries = {e.key: e for e in bibtexparser.parse_string(
+        client.get("/works/export.bib?source=oxford-ref2014-impact").get_data(as_text=True)).entries}
+    assert entries["early-intervention-manager-oxfordshire-childrens-services"]["howpublished"] == \
+        "Letter on file, cited as corroborating evidence"
+    assert entries["national-evaluation-of-childrens-fund-2006"]["howpublished"] == "A research study or grant, not a publication"
+    assert "howpublished" not in entries["parson-2011-evaluation-of-tlrp"].fields_dict
+    records = {r["id"]: r for r in rispy.loads(client.get("/works/export.ris?source=oxford-ref2014-impact").get_data(as_text=True))}
+    letter = records["early-intervention-manager-oxfordshire-childrens-services"]
+    assert letter["type_of_reference"] == "PCOMM" and letter["notes"] == ["Letter on file, cited as corroborating evidence"]
+    assert "notes" not in records["parson-2011-evaluation-of-tlrp"]

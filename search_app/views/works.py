@@ -155,10 +155,11 @@ def works_export(fmt: str):
         unknown = [i for i, w in zip(wanted, works) if w is None]
         if unknown:
             abort(400, description=f"Unknown work ids in the parameter ids: {', '.join(unknown[:10])}")
+    notes = workdata.export_notes(library(), works)     # a letter on file, a funded study: no publication
     if fmt == "bib":
-        return Response(workdata.export_bibtex(works), mimetype="application/x-bibtex",
+        return Response(workdata.export_bibtex(works, notes), mimetype="application/x-bibtex",
                         headers={"Content-Disposition": "attachment; filename=works.bib"})
-    return Response(workdata.export_ris(works), mimetype="application/x-research-info-systems",
+    return Response(workdata.export_ris(works, notes), mimetype="application/x-research-info-systems",
                     headers={"Content-Disposition": "attachment; filename=works.ris"})
 
 
