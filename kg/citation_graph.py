@@ -28,6 +28,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .citations.names import fold, surname_key
 from .graph import ONTOLOGY_GRAPH, Agents, _context, _fold, _selectors, _slug, source_graph
+from .citations.references import CORROBORATING_SECTION_RE, LETTER_RE
 from .citations.works import is_legislation
 from .vocab import ANNOTATION, AS, BIBO, CITO, CK, FABIO, OA, ORG, PASSAGE, PERSON, SOURCE, WORK
 
@@ -170,10 +171,6 @@ def _choice(graph: Graph, node: URIRef, works: list[URIRef]) -> URIRef:
     return node
 
 
-# a list of the sources that corroborate a claim (a REF impact case study's section 5)
-_CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
-
-
 def _entry_nature(ref: dict[str, Any], studies: Any) -> tuple[URIRef, URIRef] | None:
     """What a list entry without authors is, when it is no publication: a letter kept on file among the
     sources that corroborate a claim ("[C1] Early Intervention Manager, … (letter on file)") is a
@@ -181,7 +178,7 @@ def _entry_nature(ref: dict[str, Any], studies: Any) -> tuple[URIRef, URIRef] | 
     Evaluation of the Children's Fund … award") stands for that study. As a (predicate, object) pair."""
     if ref.get("authors"):
         return None
-    if _CORROBORATING_RE.search(ref.get("section") or "") and re.search(r"\bletters?\b", ref.get("raw") or "", re.I):
+    if CORROBORATING_SECTION_RE.search(ref.get("section") or "") and LETTER_RE.search(ref.get("raw") or ""):
         return RDF.type, FABIO.PersonalCommunication
     title = ref.get("title") or ""
     for name in (ref.get("acronym"), title, title.split(":")[0]):

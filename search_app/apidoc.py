@@ -21,16 +21,22 @@ def documented(summary: str, returns: str, aliases: dict[str, str] | None = None
     return mark
 
 
+def parameters_taken(view: Callable) -> set[str]:
+    """The query parameters a documented view takes: its documented names and their aliases."""
+    doc = view.api_doc
+    return {*doc["parameters"], *doc["aliases"]}
+
+
 def refuse_unknown_parameters() -> None:
     """Before a JSON API request: a query parameter the endpoint does not take, or one given twice, is a 400
     naming it (a misspelt filter, "sourse=", or the quote finder's offset asked for as "page=", was
     silently ignored and answered as if not given). Names starting with "_" (a cache-buster) pass."""
     if not request.path.startswith("/api/") or request.endpoint is None:
         return
-    doc = getattr(current_app.view_functions.get(request.endpoint), "api_doc", None)
-    if doc is None:
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "api_doc", None) is None:
         return
-    known = {*doc["parameters"], *doc["aliases"]}
+    known = parameters_taken(view)
     for name in request.args:
         if name.startswith("_"):
             continue

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from kg import bibtex
+from kg.citations.references import CORROBORATING_SECTION_RE, LETTER_RE
 from kg.citations.works import is_legislation
 from kg.library import Library
 from kg.years import YEAR_DIGITS
@@ -103,9 +104,6 @@ def citing_sentences(cited_by: list[dict[str, Any]], library: Library | None = N
     return list(out.values())
 
 
-_CORROBORATING_RE = re.compile(r"corroborat|testimon", re.I)
-
-
 def _study_titled(library: Library, title: str | None) -> dict[str, Any] | None:
     """The study whose name a listed title begins with, the list having added to it ("Alliances for
     Inclusion: … in and around schools for EC/NESET", the study's title and its funders)."""
@@ -137,7 +135,7 @@ def work_nature(library: Library, work: dict[str, Any]) -> dict[str, Any]:
                       if name and (found := library.find_study(name))), None) or _study_titled(library, entry.get("title"))
         if study is not None:     # an entry with authors is a report of the study ("Parson and Burkey 2011")
             return {"kind": "publication" if entry.get("authors") else "study", "study_id": study["id"]}
-        if _CORROBORATING_RE.search(entry.get("section") or "") and not entry.get("authors"):
+        if CORROBORATING_SECTION_RE.search(entry.get("section") or "") and not entry.get("authors"):
             return {"kind": "corroborating source", "study_id": None}
     return {"kind": "publication", "study_id": None}
 
@@ -475,7 +473,7 @@ def export_notes(library: Library, works: list[dict[str, Any]]) -> dict[str, str
     for work in works:
         kind = work_nature(library, work)["kind"]
         if kind == "corroborating source":
-            letter = any(re.search(r"\bletters?\b", r.get("raw") or "", re.I) for r in work.get("renderings") or [])
+            letter = any(LETTER_RE.search(r.get("raw") or "") for r in work.get("renderings") or [])
             notes[work["id"]] = "Letter on file, cited as corroborating evidence" if letter else "Cited as corroborating evidence"
         elif kind == "study":
             notes[work["id"]] = "A research study or grant, not a publication"

@@ -218,6 +218,10 @@ def parse_reference(raw: str, key: str = "", section: str = "") -> Reference:
 
 # A keyed entry naming a funded study or grant rather than a publication ("[S3] PSE - Preventing Social
 # Exclusion in Secondary Schools (ESRC) – 2007-8 (Edwards and Lunt) £90k")
+# a list of the sources that corroborate a claim (a REF impact case study's section 5), and an entry of it
+# that is a letter kept on file ("[C1] Early Intervention Manager, … (letter on file)"), not a publication
+CORROBORATING_SECTION_RE = re.compile(r"corroborat|testimon", re.I)
+LETTER_RE = re.compile(r"\bletters?\b", re.I)
 STUDY_SECTION_RE = re.compile(r"\b(?:stud(?:y|ies)|grants?|projects?|awards?|funding|programmes?)\b", re.I)
 STUDY_MARK_RE = re.compile(r"£\s?\d|\baward(?:ed)?\b|\bfunded\b|\bgrant\b", re.I)
 ACRONYM_PREFIX_RE = re.compile(r"([A-Z][A-Za-z]{0,2}[A-Z]{1,6})\s*[-–]\s*(?=[A-Z])")

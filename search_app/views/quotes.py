@@ -12,7 +12,7 @@ from kg.studies import study_short_name
 
 from .. import searchdata
 from ..conceptdata import incomplete_reference
-from ..apidoc import documented
+from ..apidoc import documented, parameters_taken
 from . import library
 
 pages_bp = Blueprint("quotes", __name__)
@@ -173,7 +173,7 @@ def quotes_page():
     # the same query and filters, exported whole; not when no word of the query is in the library (the
     # message says the ranking is by nearness in meaning only)
     if shown and (data["query"] or filters) and not nearest_only(data):
-        taken = {*quotes_export.api_doc["parameters"], *quotes_export.api_doc["aliases"]}     # the export refuses others
+        taken = parameters_taken(quotes_export)     # the export refuses others
         args = {**{name: value for name, value in request.args.to_dict().items() if name in taken}, "k": shown}
         view["export_found"] = [(fmt, url_for("quotes_api.quotes_export", **{**args, "format": fmt}))
                                 for fmt in FORMATS]
